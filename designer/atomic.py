@@ -1,0 +1,40 @@
+"""Atomic file writes: a temporary file in the same folder, flushed, then renamed over the
+target, so that a crash never leaves half a file and an old file is never damaged."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, IO
+
+
+def write_atomic(path, write: Callable[[IO], None], mode: str = "w") -> None:
+    """Call ``write(fileobj)`` on a temporary file, then move it to ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        kwargs = {"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path, text: str) -> None:
+    write_atomic(path, lambda f: f.write(text))
+
+
+def write_bytes_atomic(path, data: bytes) -> None:
+    write_atomic(path, lambda f: f.write(data), mode="wb")

@@ -1,0 +1,70 @@
+"""The ``nn-designer`` command (docs/cli.md). With no command (or a model file) it opens the app.
+
+Exit status: 0 on success; 2 for bad input, with one sentence on stderr and no traceback;
+1 for anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import UserError
+
+# command -> module under designer.commands with add_arguments(parser) and run(args) -> int
+COMMANDS = {
+    "summary": "print the layer table: output volumes, parameters, warnings and errors",
+    "train": "train a model with the NumPy engine",
+    "predict": "run a trained model forward and save its outputs",
+    "bench": "time training steps and print samples per second",
+    "export": "write a PyTorch module or an ONNX model",
+    "install-desktop": "add NN Designer to the desktop's application menu",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so bad arguments are one line and status 2."""
+
+    def error(self, message):
+        raise UserError(f"{self.prog}: {message}")
+
+
+def build_parser(command: str = "") -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported, so each command starts fast."""
+    parser = _Parser(prog="nn-designer", description="Design, check and train neural networks. "
+                     "With no command, or with a model file, it opens the app.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name, text in COMMANDS.items():
+        p = sub.add_parser(name, help=text, description=text)
+        if name == command:
+            _command_module(name).add_arguments(p)
+    return parser
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"designer.commands.{name.replace('-', '_')}")
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        from .app import run_app
+        return run_app(argv)
+    try:
+        args = build_parser(argv[0]).parse_args(argv)
+        if args.command is None:
+            from .app import run_app
+            return run_app([])
+        return int(_command_module(args.command).run(args) or 0)
+    except UserError as e:
+        print(f"nn-designer: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nn-designer: interrupted", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The layer catalogue: every layer kind is defined exactly once, here and in the two modules
+that register kinds (``kinds_spatial``, ``kinds_pointwise``).
+
+A kind knows its keys (with defaults and validation), the family it belongs to (palette group,
+canvas colour), the PyTorch module it corresponds to, and its *rule*: given its settings and the
+input shape, the output shape, parameter count, multiply-adds, warnings and errors.
+
+Shapes are tuples: a volume is ``(W, H, D)`` and a vector of n features is ``(n,)``.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from .keys import Key, KeyValueError
+
+Shape = tuple
+
+FAMILIES = (
+    ("input", "Input"),
+    ("convolution", "Convolution"),
+    ("pooling", "Pooling"),
+    ("activation", "Activation"),
+    ("dense", "Fully connected"),
+    ("regularisation", "Regularisation"),
+    ("normalisation", "Normalisation"),
+    ("output", "Output"),
+)
+
+
+@dataclass
+class Outcome:
+    """What a rule says about one layer for one input shape."""
+
+    shape: Optional[Shape]
+    params: int = 0
+    macs: int = 0
+    warnings: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    formula: str = ""  # how the output was worked out, for the inspector
+
+
+Rule = Callable[[dict, Shape], Outcome]
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    type: str
+    label: str
+    family: str
+    keys: tuple
+    rule: Rule
+    torch: str  # the PyTorch module this kind corresponds to
+    help: str = ""
+    spatial: bool = False  # needs a W×H×D volume as input
+    brief: Callable[[dict], str] = lambda cfg: ""  # key settings shown on a canvas block
+    trainable: bool = True  # parameters (if any) are learnt
+
+    def key(self, name: str) -> Key:
+        for k in self.keys:
+            if k.name == name:
+                return k
+        raise KeyError(name)
+
+    def defaults(self) -> dict:
+        return {k.name: k.default for k in self.keys if k.default is not None}
+
+    def resolve(self, config: dict) -> dict:
+        """Settings with defaults filled in. ``config`` must already be checked."""
+        out = self.defaults()
+        out.update(config)
+        return out
+
+    def check(self, config: dict) -> dict:
+        """Check every given key; raise ConfigError naming the key. Returns the canonical config."""
+        known = {k.name for k in self.keys}
+        clean = {}
+        for name, value in config.items():
+            if name not in known:
+                hint = did_you_mean(name, known)
+                raise ConfigError(name, f'unknown key "{name}" for a {self.type} layer{hint}')
+            try:
+                clean[name] = self.key(name).check(value)
+            except KeyValueError as e:
+                raise ConfigError(name, str(e)) from None
+        for k in self.keys:
+            if k.required and k.name not in clean:
+                raise ConfigError(k.name, f'a {self.type} layer needs "{k.name}"')
+        return clean
+
+
+class ConfigError(ValueError):
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+
+
+KINDS: dict[str, LayerKind] = {}
+
+
+def register(kind: LayerKind) -> LayerKind:
+    assert kind.type not in KINDS, kind.type
+    assert kind.family in dict(FAMILIES), kind.family
+    KINDS[kind.type] = kind
+    return kind
+
+
+def kind_of(type_name: str) -> LayerKind:
+    return KINDS[type_name]
+
+
+def did_you_mean(word: str, candidates) -> str:
+    close = difflib.get_close_matches(str(word), sorted(candidates), n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def is_volume(shape: Shape) -> bool:
+    return shape is not None and len(shape) == 3
+
+
+def size_of(shape: Shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def format_shape(shape: Optional[Shape]) -> str:
+    """(55, 55, 96) -> '55×55×96'; (4096,) -> '4096'; None -> '?'."""
+    if shape is None:
+        return "?"
+    return "×".join(str(d) for d in shape)
+
+
+def any_any(_cfg: dict, shape: Shape) -> Outcome:
+    """Rule of a layer that keeps its input's shape and has no parameters."""
+    return Outcome(shape)
+
+
+# Register the kinds (import for side effect, in palette order).
+from . import kinds_spatial, kinds_pointwise  # noqa: E402,F401

@@ -1,0 +1,151 @@
+"""The network document: an ordered list of layers, a name, and change events.
+
+Views subscribe to ``network.changed`` (a plain callback list, no Qt) and redraw from the
+document; editors (the canvas, undo commands, the command line) change it only through the
+methods here, each of which emits one event.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from .catalogue import KINDS, ConfigError
+from .inference import Report, infer
+from .keys import KeyValueError
+
+_uids = itertools.count(1)
+
+
+class Event:
+    """A minimal signal: ``connect(callback)``, ``emit(*args)``."""
+
+    def __init__(self):
+        self._callbacks: list[Callable] = []
+
+    def connect(self, callback: Callable) -> None:
+        self._callbacks.append(callback)
+
+    def disconnect(self, callback: Callable) -> None:
+        self._callbacks.remove(callback)
+
+    def emit(self, *args: Any) -> None:
+        for cb in list(self._callbacks):
+            cb(*args)
+
+
+@dataclass
+class Layer:
+    type: str
+    config: dict = field(default_factory=dict)  # checked values, only the keys given
+    name: Optional[str] = None
+    ui: dict = field(default_factory=dict)
+    uid: int = field(default_factory=lambda: next(_uids), compare=False)
+
+    @classmethod
+    def make(cls, type_: str, **config) -> "Layer":
+        """A layer of a known type with checked settings (raises ConfigError)."""
+        return cls(type_, KINDS[type_].check(config))
+
+    @property
+    def kind(self):
+        return KINDS[self.type]
+
+    def resolved(self) -> dict:
+        return self.kind.resolve(self.config)
+
+    def clone(self) -> "Layer":
+        """A deep copy with a new uid (for paste and duplicate)."""
+        return Layer(self.type, copy.deepcopy(self.config), self.name, copy.deepcopy(self.ui))
+
+    def to_json(self) -> dict:
+        out = {"type": self.type}
+        out.update(copy.deepcopy(self.config))
+        if self.name is not None:
+            out["name"] = self.name
+        if self.ui:
+            out["ui"] = copy.deepcopy(self.ui)
+        return out
+
+
+class Network:
+    """A network document. ``changed`` is emitted after every edit with a short reason."""
+
+    def __init__(self, layers: Optional[list] = None, name: str = "untitled"):
+        self.name = name
+        self.layers: list[Layer] = list(layers or [])
+        self.changed = Event()
+        self._report: Optional[Report] = None
+
+    # ------------------------------------------------------------------ reading
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def index_of(self, uid: int) -> int:
+        for i, layer in enumerate(self.layers):
+            if layer.uid == uid:
+                return i
+        raise KeyError(uid)
+
+    def report(self) -> Report:
+        """Inference for the current layers, computed once per edit."""
+        if self._report is None:
+            self._report = infer(self.layers)
+        return self._report
+
+    # ------------------------------------------------------------------ editing
+    def _emit(self, reason: str) -> None:
+        self._report = None
+        self.changed.emit(reason)
+
+    def insert(self, index: int, layer: Layer) -> None:
+        self.layers.insert(index, layer)
+        self._emit("insert")
+
+    def remove(self, index: int) -> Layer:
+        layer = self.layers.pop(index)
+        self._emit("remove")
+        return layer
+
+    def move(self, src: int, dst: int) -> None:
+        """Move the layer at ``src`` so that it ends up at index ``dst``."""
+        layer = self.layers.pop(src)
+        self.layers.insert(dst, layer)
+        self._emit("move")
+
+    def set_key(self, index: int, key: str, value: Any) -> None:
+        """Set one setting (``None`` restores the default). Raises ConfigError if impossible."""
+        layer = self.layers[index]
+        if value is None:
+            if layer.kind.key(key).required:
+                raise ConfigError(key, f'a {layer.type} layer needs "{key}"')
+            layer.config.pop(key, None)
+        else:
+            try:
+                layer.config[key] = layer.kind.key(key).check(value)
+            except KeyValueError as e:
+                raise ConfigError(key, f"{key} {e}") from None
+        self._emit("config")
+
+    def set_layer_name(self, index: int, name: Optional[str]) -> None:
+        self.layers[index].name = name or None
+        self._emit("name")
+
+    def set_name(self, name: str) -> None:
+        self.name = name
+        self._emit("title")
+
+    def replace(self, layers: list, name: Optional[str] = None) -> None:
+        """Swap in a whole new pipeline (open, new from template)."""
+        self.layers = list(layers)
+        if name is not None:
+            self.name = name
+        self._emit("reset")
+
+    def to_json(self) -> dict:
+        return {"format": "nn-designer", "version": 1, "name": self.name,
+                "layers": [layer.to_json() for layer in self.layers]}

@@ -1,0 +1,86 @@
+"""Layer kinds that keep (or only divide) the shape: activations, maxout, dropout, lrn,
+batchnorm, softmax."""
+from __future__ import annotations
+
+from .catalogue import LayerKind, Outcome, any_any, format_shape, is_volume, register, size_of
+from .keys import Key
+
+
+def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: ""):
+    return register(LayerKind(type_, label, "activation", keys=keys, rule=any_any, torch=torch,
+                              help=help_, brief=brief))
+
+
+_activation("relu", "ReLU", "torch.nn.ReLU", "max(0, x): the default activation of deep nets.")
+_activation("leaky_relu", "Leaky ReLU", "torch.nn.LeakyReLU",
+            "x for x > 0, αx otherwise: never quite dead.",
+            keys=(Key("alpha", "float", 0.01, lo=0, hi=1e6, help="slope for x < 0"),),
+            brief=lambda cfg: f"α {cfg['alpha']:g}")
+_activation("elu", "ELU", "torch.nn.ELU", "x for x > 0, α(eˣ − 1) otherwise.",
+            keys=(Key("alpha", "float", 1.0, lo=0, hi=1e6, help="saturation value for x < 0"),),
+            brief=lambda cfg: f"α {cfg['alpha']:g}")
+_activation("sigmoid", "Sigmoid", "torch.nn.Sigmoid", "1 / (1 + e⁻ˣ): squashes to (0, 1).")
+_activation("tanh", "Tanh", "torch.nn.Tanh", "tanh(x): squashes to (−1, 1).")
+_activation("sign", "Sign", "torch.sign (straight-through gradient)",
+            "The perceptron's output: +1 if x > 0, else −1.")
+
+
+def _maxout_rule(cfg: dict, shape) -> Outcome:
+    k = cfg["pieces"]
+    depth = shape[2] if is_volume(shape) else shape[0]
+    what = "depth" if is_volume(shape) else "features"
+    if depth % k:
+        return Outcome(None, errors=[f"maxout pieces {k} do not divide the input {what} {depth}"])
+    out = (shape[0], shape[1], depth // k) if is_volume(shape) else (depth // k,)
+    return Outcome(out, 0, 0, formula=f"{what} {depth} / {k} = {depth // k}")
+
+
+register(LayerKind(
+    "maxout", "Maxout", "activation",
+    keys=(Key("pieces", "int", 2, lo=1, help="channels (or features) per max group"),),
+    rule=_maxout_rule, torch="(max over channel groups: x.unflatten(1, (-1, k)).amax(2))",
+    brief=lambda cfg: f"{cfg['pieces']} pieces",
+    help="Max over groups of consecutive channels: max(w₁ᵀx + b₁, w₂ᵀx + b₂).",
+))
+
+register(LayerKind(
+    "dropout", "Dropout", "regularisation",
+    keys=(Key("rate", "float", 0.5, lo=0, hi=0.999, help="fraction of values zeroed in training"),),
+    rule=any_any, torch="torch.nn.Dropout", brief=lambda cfg: f"rate {cfg['rate']:g}",
+    help="Zeroes a random fraction of values while training (inverted: scales the rest).",
+))
+
+register(LayerKind(
+    "lrn", "Local response norm", "normalisation",
+    keys=(
+        Key("size", "int", 5, lo=1, help="channels in the normalisation window"),
+        Key("alpha", "float", 1e-4, lo=0, hi=1e6),
+        Key("beta", "float", 0.75, lo=0, hi=1e6),
+        Key("k", "float", 2.0, lo=0, hi=1e6),
+    ),
+    rule=any_any, torch="torch.nn.LocalResponseNorm", brief=lambda cfg: f"size {cfg['size']}",
+    help="Normalises each value by its neighbours across channels, as in AlexNet.",
+))
+
+
+def _batchnorm_rule(_cfg: dict, shape) -> Outcome:
+    d = shape[2] if is_volume(shape) else shape[0]
+    return Outcome(shape, 2 * d, 2 * size_of(shape), formula=f"params = 2·{d} = {2 * d}")
+
+
+register(LayerKind(
+    "batchnorm", "Batch norm", "normalisation",
+    keys=(
+        Key("momentum", "float", 0.1, lo=0, hi=1, help="weight of the newest batch in the running statistics"),
+        Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),
+    ),
+    rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
+    help="Normalises each channel over the batch, then scales and shifts it.",
+))
+
+register(LayerKind(
+    "softmax", "Softmax", "output", keys=(), rule=any_any, torch="torch.nn.Softmax(dim=1)",
+    help="Turns scores into probabilities that sum to 1.",
+))
+
+__all__ = ["format_shape"]

@@ -1,0 +1,117 @@
+"""The layer table of ``nn-designer summary`` (and the app's summary dock): rows and totals
+computed once from a Report, rendered as text (torchinfo-style) or as JSON."""
+from __future__ import annotations
+
+from .catalogue import format_shape
+from .inference import Report
+
+
+def human_count(n: float) -> str:
+    """117600 -> '117.6 K'; 1.2e9 -> '1.20 G'."""
+    for unit, div in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(n) >= div:
+            return f"{n / div:.2f} {unit}" if unit == "G" else f"{n / div:.1f} {unit}"
+    return f"{n:g}"
+
+
+def human_bytes(n: float) -> str:
+    for unit, div in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= div:
+            return f"{n / div:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def layer_label(info, layer=None) -> str:
+    if layer is not None and layer.name:
+        return f"{info.type} ({layer.name})"
+    return info.type
+
+
+def rows(report: Report, layers=None) -> list:
+    """One dict per layer: index, type, label, output, params, percent, macs, notes."""
+    total = report.total_params or 1
+    out = []
+    for info in report.layers:
+        layer = layers[info.index] if layers is not None else None
+        notes = [f"error: {e}" for e in info.errors] + [f"warning: {w}" for w in info.warnings]
+        out.append({
+            "index": info.index, "type": info.type, "label": layer_label(info, layer),
+            "output": format_shape(info.output), "params": info.params,
+            "percent": 100.0 * info.params / total, "macs": info.macs, "notes": notes,
+        })
+    return out
+
+
+def totals(report: Report, batch_size: int) -> dict:
+    return {
+        "total_params": report.total_params,
+        "trainable_params": report.trainable_params,
+        "non_trainable_params": report.total_params - report.trainable_params,
+        "mult_adds": report.total_macs,
+        "param_bytes": report.param_bytes,
+        "input_bytes": report.input_bytes(batch_size),
+        "activation_bytes": report.activation_bytes(batch_size),
+        "total_bytes": report.total_bytes(batch_size),
+        "batch_size": batch_size,
+    }
+
+
+def totals_line(report: Report, batch_size: int) -> str:
+    t = totals(report, batch_size)
+    return (f"total {t['total_params']:,} params · {human_count(t['mult_adds'])} mult-adds · "
+            f"params {human_bytes(t['param_bytes'])} · activations (batch {batch_size}) "
+            f"{human_bytes(t['activation_bytes'])}")
+
+
+def to_json(network, batch_size: int = 1) -> dict:
+    report = network.report()
+    layers = []
+    for info in report.layers:
+        layers.append({
+            "index": info.index, "type": info.type,
+            **({"name": network.layers[info.index].name} if network.layers[info.index].name else {}),
+            "output": list(info.output) if info.output is not None else None,
+            "params": info.params, "mult_adds": info.macs,
+            "warnings": list(info.warnings), "errors": list(info.errors),
+        })
+    return {"name": network.name, "layers": layers, **totals(report, batch_size),
+            "trainable": report.trainable, "problems": report.problems}
+
+
+def to_text(network, batch_size: int = 1) -> str:
+    report = network.report()
+    table = rows(report, network.layers)
+    head = ("#", "layer", "output", "params", "%", "mult-adds")
+    cells = [(str(r["index"]), r["label"], r["output"], f"{r['params']:,}", f"{r['percent']:.1f}",
+              human_count(r["macs"])) for r in table]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
+    align = "><<>>>"
+
+    def line(values):
+        return "  ".join(f"{v:{a}{w}}" for v, a, w in zip(values, align, widths)).rstrip()
+
+    rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
+    out = [f"{network.name}", rule, line(head), rule]
+    pad = " " * (widths[0] + 2)
+    for r, c in zip(table, cells):
+        out.append(line(c))
+        out += [f"{pad}{note}" for note in r["notes"]]
+    t = totals(report, batch_size)
+    out += [rule,
+            f"Total parameters:     {t['total_params']:,}",
+            f"Trainable parameters: {t['trainable_params']:,}",
+            f"Non-trainable:        {t['non_trainable_params']:,}",
+            f"Multiply-adds:        {human_count(t['mult_adds'])} ({t['mult_adds']:,}) per sample",
+            rule,
+            f"Input size (batch {batch_size}):".ljust(32) + f"{human_bytes(t['input_bytes'])}",
+            f"Activations kept for backward:  {human_bytes(t['activation_bytes'])}",
+            f"Parameters:                     {human_bytes(t['param_bytes'])}",
+            f"Estimated total to train:       {human_bytes(t['total_bytes'])}"
+            " (with gradients and momentum)",
+            rule]
+    if report.problems:
+        out.append(f"{len(report.problems)} error(s): the network cannot train until they are fixed.")
+        out += [f"  {p}" for p in report.problems]
+    elif report.warning_count:
+        out.append(f"{report.warning_count} warning(s); the network can train.")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,44 @@
+"""Built-in templates, usable by name wherever a MODEL is taken."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from .jsonio import ModelError, load
+
+HERE = Path(__file__).parent / "templates"
+
+# name -> (title shown in menus, one-line description)
+TEMPLATES = {
+    "perceptron": ("Perceptron", "2 inputs → dense 1 → sign: Rosenblatt's perceptron"),
+    "mlp-example": ("MLP example", "the course's 3-2-2 sigmoid network with its starting weights"),
+    "lenet5": ("LeNet-5", "two conv/pool stages and three dense layers, for 28×28 digits"),
+    "alexnet": ("AlexNet", "the course's single-stream AlexNet on 227×227×3, 62.4 M parameters"),
+}
+
+
+def template_path(name: str) -> Path:
+    return HERE / f"{name}.json"
+
+
+def template_weights(name: str) -> Optional[Path]:
+    """The weights file shipped with a template, if any."""
+    path = HERE / f"{name}.npz"
+    return path if path.exists() else None
+
+
+def load_template(name: str):
+    if name not in TEMPLATES:
+        raise ModelError(f'no template named "{name}"; the templates are {", ".join(TEMPLATES)}')
+    return load(template_path(name))
+
+
+def load_model(spec: str, allow_empty: bool = False):
+    """A MODEL argument: a path to a model file or the name of a template."""
+    path = Path(spec)
+    if spec in TEMPLATES and not path.exists():
+        return load_template(spec)
+    if not path.exists() and path.suffix == "":
+        from .catalogue import did_you_mean
+        raise ModelError(f'{spec}: no such file or template{did_you_mean(spec, TEMPLATES)}')
+    return load(path, allow_empty)

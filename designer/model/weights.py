@@ -1,0 +1,88 @@
+"""The weights file (docs/model-format.md): an ``.npz`` with ``"{i}.weight"``, ``"{i}.bias"``
+(and ``running_mean`` / ``running_var`` for batchnorm) in PyTorch's layouts."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import write_bytes_atomic
+from ..errors import UserError
+from .catalogue import is_volume, size_of
+from .keys import as_pair
+
+
+class WeightsError(UserError):
+    """A weights file that does not fit the network; the message names the file and key."""
+
+
+def expected_arrays(network) -> dict:
+    """Key -> shape of every array the network's weights file holds, in layer order."""
+    report = network.report()
+    if report.problems:
+        raise WeightsError(f"the network has errors, so its weights are undefined: {report.problems[0]}")
+    shapes = {}
+    for info, layer in zip(report.layers, network.layers):
+        cfg = layer.resolved()
+        i = info.index
+        if layer.type == "conv":
+            kh, kw = as_pair(cfg["kernel"])
+            shapes[f"{i}.weight"] = (cfg["filters"], info.input[2], kh, kw)
+            if cfg["bias"]:
+                shapes[f"{i}.bias"] = (cfg["filters"],)
+        elif layer.type == "dense":
+            shapes[f"{i}.weight"] = (cfg["units"], size_of(info.input))
+            if cfg["bias"]:
+                shapes[f"{i}.bias"] = (cfg["units"],)
+        elif layer.type == "batchnorm":
+            d = info.input[2] if is_volume(info.input) else info.input[0]
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                shapes[f"{i}.{name}"] = (d,)
+    return shapes
+
+
+def check_arrays(arrays: dict, network, source: str = "the weights") -> dict:
+    """Check that ``arrays`` fit the network exactly; raise WeightsError naming the key."""
+    want = expected_arrays(network)
+    for key, shape in want.items():
+        if key not in arrays:
+            raise WeightsError(f'{source}: key "{key}" is missing (the network needs an array of shape {list(shape)})')
+        got = tuple(arrays[key].shape)
+        if got != shape:
+            raise WeightsError(f'{source}: key "{key}" has shape {list(got)}, but the network needs {list(shape)}')
+        if arrays[key].dtype.kind != "f":
+            raise WeightsError(f'{source}: key "{key}" holds {arrays[key].dtype} values, not floats')
+        if not np.all(np.isfinite(arrays[key])):
+            raise WeightsError(f'{source}: key "{key}" holds NaN or infinite values')
+    for key in arrays:
+        if key not in want:
+            raise WeightsError(f'{source}: key "{key}" is not a weight of this network (extra key)')
+    return arrays
+
+
+def load_weights(path, network) -> dict:
+    """Read and check a weights file; returns key -> array (float32 unless stored as float64)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not hasattr(archive, "files"):
+                raise WeightsError(f"{path}: is a single .npy array, not an .npz weights archive")
+            arrays = {key: archive[key] for key in archive.files}
+    except WeightsError:
+        raise
+    except FileNotFoundError:
+        raise WeightsError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise WeightsError(f"{path}: is a folder, not a weights file") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise WeightsError(f"{path}: is not a readable .npz weights file ({e})") from None
+    return check_arrays(arrays, network, str(path))
+
+
+def save_weights(path, arrays: dict) -> None:
+    """Write an ``.npz`` atomically."""
+    buf = io.BytesIO()
+    np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    write_bytes_atomic(path, buf.getvalue())

@@ -1,0 +1,29 @@
+"""Shared fixtures. Qt runs headless; real data sets are found beside the checkout."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NN_DESIGNER_NO_AUTOSAVE_PROMPT", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NN_DESIGNER_SHARED", ROOT.parent / "shared"))
+MNIST_DIR = SHARED / "data" / "mnist"
+DIGITS_DIR = SHARED / "data" / "digits"
+
+
+@pytest.fixture
+def mnist_dir() -> Path:
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("../shared/data/mnist is not present")
+    return MNIST_DIR
+
+
+@pytest.fixture
+def digits_dir() -> Path:
+    if not (DIGITS_DIR / "digits.csv.gz").exists():
+        pytest.skip("../shared/data/digits is not present")
+    return DIGITS_DIR
