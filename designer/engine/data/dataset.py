@@ -1,0 +1,147 @@
+"""The data set every reader returns, the one error they raise, and the checks that tie a data set
+to a network's input and output layers.
+
+Arrays are channels-first, as in the engine: images are ``x`` of shape (N, D, H, W), float32 in
+[0, 1]; vectors are (N, F), float32, numeric values as given. ``y`` is either int64 (N,) class
+labels (0, 1, 2, ...) or float32 (N, k) target vectors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from designer.errors import UserError
+
+
+class DataError(UserError):
+    """A data set that cannot be used; ``str(e)`` is one sentence naming the file and the problem."""
+
+
+@dataclass(eq=False)
+class Dataset:
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    classes: Optional[list]
+    source: str
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def sample_shape(self) -> tuple:
+        """One sample's array shape: (D, H, W) for images, (F,) for vectors."""
+        return tuple(self.x.shape[1:])
+
+    @property
+    def is_image(self) -> bool:
+        return self.x.ndim == 4
+
+    @property
+    def volume(self) -> tuple:
+        """One sample in the model's notation: (W, H, D) for images, (F,) for vectors."""
+        if self.is_image:
+            d, h, w = self.sample_shape
+            return (w, h, d)
+        return self.sample_shape
+
+    @property
+    def has_targets(self) -> bool:
+        """True when ``y`` holds (N, k) target vectors rather than class labels."""
+        return self.y.ndim == 2
+
+    @property
+    def num_classes(self) -> int:
+        """The number of classes (``len(classes)``, else the largest label + 1); for target
+        vectors, their length k (the number of outputs they need)."""
+        if self.has_targets:
+            return int(self.y.shape[1])
+        if self.classes:
+            return len(self.classes)
+        return int(self.y.max()) + 1 if len(self.y) else 0
+
+    def class_counts(self) -> np.ndarray:
+        """How many samples each class has (labels only)."""
+        if self.has_targets:
+            raise ValueError("a data set of target vectors has no class counts")
+        return np.bincount(self.y, minlength=self.num_classes)
+
+    def subset(self, indices) -> "Dataset":
+        """The samples at ``indices`` (in that order), as a new Dataset with the same name."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        return Dataset(self.name, self.x[idx], self.y[idx], self.classes, self.source)
+
+    def describe(self) -> str:
+        """'10000 samples of 28×28×1 images, 10 classes' and the like."""
+        what = (f"{_shape_text(self.volume)} images" if self.is_image
+                else f"vectors of {self.volume[0]} features")
+        if self.has_targets:
+            tail = f"targets of length {self.y.shape[1]}"
+        else:
+            tail = f"{self.num_classes} classes"
+        return f"{len(self)} samples of {what}, {tail}"
+
+
+def _shape_text(shape) -> str:
+    return "×".join(str(int(d)) for d in shape)
+
+
+def _data_text(dataset: Dataset) -> str:
+    if dataset.is_image:
+        return f"{_shape_text(dataset.volume)} images"
+    return f"vectors of {dataset.volume[0]} features"
+
+
+def _input_text(shape) -> str:
+    if len(shape) == 1:
+        return f"a vector of {shape[0]} features"
+    return _shape_text(shape)
+
+
+def suggest_input(dataset: Dataset) -> dict:
+    """The ``input`` layer settings that fit the data: {"width", "height", "depth"} for images,
+    {"features"} for vectors (the layer's config, without "type")."""
+    if dataset.is_image:
+        w, h, d = dataset.volume
+        return {"width": int(w), "height": int(h), "depth": int(d)}
+    return {"features": int(dataset.volume[0])}
+
+
+def check_fits(dataset: Dataset, input_shape) -> None:
+    """Raise DataError unless one sample of the data is exactly the network's input shape
+    (``input_shape`` is the model's (W, H, D) or (n,))."""
+    shape = tuple(int(d) for d in input_shape)
+    if shape == tuple(dataset.volume):
+        return
+    want = suggest_input(dataset)
+    if "features" in want:
+        fix = f"a vector input of {want['features']} features"
+    else:
+        fix = f"{want['width']}×{want['height']}×{want['depth']}"
+    raise DataError(f"the data {dataset.name} is {_data_text(dataset)} but the network's input is "
+                    f"{_input_text(shape)}; set the input layer to {fix}")
+
+
+def check_outputs(dataset: Dataset, output_shape) -> None:
+    """Raise DataError unless the network's last layer (``output_shape`` (n,)) can be trained on the
+    data's labels or targets: n outputs for k-vectors with n = k, labels below n, or a single
+    output for two classes."""
+    shape = tuple(int(d) for d in output_shape)
+    if len(shape) != 1:
+        raise DataError(f"the network's output is the volume {_shape_text(shape)}, but training on "
+                        f"{dataset.name} needs a vector of outputs; end the network with a dense layer")
+    n = shape[0]
+    if dataset.has_targets:
+        k = dataset.y.shape[1]
+        if k != n:
+            raise DataError(f"the data {dataset.name} has target vectors of length {k} but the "
+                            f"network has {n} outputs; make its last dense layer {k} units")
+        return
+    top = int(dataset.y.max()) + 1 if len(dataset) else 0
+    if n == 1 and top <= 2:
+        return
+    if top > n:
+        raise DataError(f"the data {dataset.name} has labels up to {top - 1} but the network has "
+                        f"{n} outputs; make its last dense layer {max(top, dataset.num_classes)} units")

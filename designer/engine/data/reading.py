@@ -1,0 +1,83 @@
+"""Reading files for the data readers: gzip detected by its magic bytes, reads in chunks that
+report progress, and every low-level failure turned into a DataError that names the file."""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import struct
+import zlib
+from pathlib import Path
+from typing import Callable, Optional
+
+from .dataset import DataError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+# What parsing a damaged file with a library (zipfile, numpy's .npy header, tarfile) may raise.
+PARSE_ERRORS = (ValueError, OSError, EOFError, zlib.error, KeyError, IndexError, NotImplementedError,
+                struct.error, UnicodeDecodeError, SyntaxError, TypeError, OverflowError, MemoryError)
+CHUNK = 1 << 20
+
+Progress = Optional[Callable[[float], None]]
+
+
+def is_gzip(path: Path) -> bool:
+    with guarded(path), open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
+@contextlib.contextmanager
+def guarded(path):
+    """Turn the errors of reading ``path`` (missing, unreadable, damaged gzip) into DataError."""
+    try:
+        yield
+    except DataError:
+        raise
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise DataError(f"{path} is a damaged or truncated gzip file ({e})") from None
+    except IsADirectoryError:
+        raise DataError(f"{path} is a folder, not a file") from None
+    except OSError as e:
+        raise DataError(f"{path} cannot be read: {e.strerror or e}") from None
+
+
+def open_binary(path: Path):
+    """The file's bytes, decompressed when it is gzipped (whatever its name)."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def read_exact(f, n: int, path, what: str, progress: Progress = None, done: int = 0,
+               total: int = 0) -> bytes:
+    """Read exactly ``n`` bytes of ``what`` or raise DataError saying the file is truncated;
+    ``progress`` gets (done + bytes read) / total after every chunk."""
+    parts, got = [], 0
+    while got < n:
+        part = f.read(min(CHUNK, n - got))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+        if progress is not None and total:
+            progress(min(1.0, (done + got) / total))
+    if got < n:
+        raise DataError(f"{path} is truncated: it ends after {got} of the {n} bytes of {what}")
+    return b"".join(parts)
+
+
+def read_all(path: Path, progress: Progress = None) -> bytes:
+    """The whole (decompressed) content of a file, with progress by compressed position."""
+    with guarded(path):
+        size = max(1, path.stat().st_size)
+        with open(path, "rb") as raw:
+            gz = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            f = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+            parts = []
+            while True:
+                part = f.read(CHUNK)
+                if not part:
+                    break
+                parts.append(part)
+                if progress is not None:
+                    progress(min(1.0, raw.tell() / size))
+            return b"".join(parts)
