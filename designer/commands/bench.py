@@ -1,0 +1,74 @@
+"""``nn-designer bench MODEL [--batch-size N] [--steps N] [--json]``.
+
+Times full training steps (forward, backward and an SGD update with momentum) on random data of
+the model's input shape, after a few warm-up steps, and prints samples per second. The loss is
+cross_entropy (mse for a single output). ``peak_memory_mb`` is the process's maximum resident set
+size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``): everything the process held at its peak,
+Python and NumPy included, not only the network's arrays.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+from .args import non_negative_int, positive_int
+
+
+def add_arguments(p) -> None:
+    p.add_argument("model", metavar="MODEL", help="a model file or a template name")
+    p.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="samples per step (64)")
+    p.add_argument("--steps", type=positive_int, default=20, metavar="N", help="timed steps (20)")
+    p.add_argument("--warmup", type=non_negative_int, default=3, metavar="N", help="untimed steps first (3)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def peak_memory_mb() -> float:
+    """The process's maximum resident set size in MB (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    import resource
+    import sys
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def bench(network, batch_size: int = 64, steps: int = 20, warmup: int = 3, dtype="float32",
+          seed: int = 0) -> dict:
+    """Time ``steps`` training steps after ``warmup`` untimed ones; the --json dict."""
+    from ..engine.net import EngineNet
+    from ..engine.optim import SGD
+    net = EngineNet(network, dtype=np.dtype(dtype), seed=seed)
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch_size, *net.input_shape), dtype=np.float64).astype(net.dtype)
+    n_out = net.n_outputs
+    loss = "cross_entropy" if n_out >= 2 else "mse"
+    y = rng.integers(0, max(n_out, 2), size=batch_size)
+    opt = SGD(net.params, lr=0.01, momentum=0.9)
+
+    def step():
+        net.loss_and_backward(x, y, loss)
+        opt.step(net.grads)
+
+    for _ in range(warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = time.perf_counter() - t0
+    return {"samples_per_second": batch_size * steps / seconds, "batch_size": batch_size,
+            "steps": steps, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}
+
+
+def run(args) -> int:
+    from ..model import load_model
+    network = load_model(args.model)
+    result = bench(network, args.batch_size, args.steps, args.warmup, args.dtype)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{network.name}: {result['samples_per_second']:,.0f} samples/s "
+              f"(batch {result['batch_size']}, {result['steps']} steps in {result['seconds']:.3f} s after "
+              f"{args.warmup} warm-up; peak memory {result['peak_memory_mb']:.0f} MB, the process's maximum "
+              f"resident set size)")
+    return 0

@@ -1,0 +1,366 @@
+"""The training loop: the course's recipe (SGD with momentum, L2 weight decay, a learning-rate
+schedule, a seeded shuffle each epoch, a validation split) as a generator.
+
+    trainer = Trainer(network, dataset, TrainConfig(epochs=15, lr=0.05))
+    for event in trainer.run():      # BatchProgress ..., EpochProgress, ..., Finished
+        ...
+
+``run()`` yields a ``BatchProgress`` after every step, an ``EpochProgress`` after every epoch (with
+the validation loss, accuracy and confusion matrix) and finally one ``Finished``. ``request_stop()``
+(from any thread) stops it between batches with ``Finished("stopped")``; a consumer may also just
+stop iterating. A NaN or infinite loss ends the run with ``Finished("diverged")`` and the weights
+of the last step whose loss was finite. ``save_checkpoint(path)`` / ``Trainer.resume(path, ...)``
+continue a run exactly where it stopped, even in the middle of an epoch.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ..errors import UserError
+from . import checkpoint as ckpt
+from .progress import BatchProgress, EpochProgress, Finished
+from .schedules import schedule_from_spec
+
+LOSSES = ("cross_entropy", "mse")
+DTYPES = ("float32", "float64")
+
+
+class TrainingError(UserError):
+    """A training setting or a network/data pair that cannot be trained; one sentence."""
+
+
+@dataclass
+class TrainConfig:
+    """Settings of a run; the defaults are the command line's (docs/cli.md).
+
+    ``schedule`` is a spec such as ``"constant"``, ``"step:step_size=5,gamma=0.5"`` or
+    ``"plateau:patience=2"`` (see schedules.py); ``augment`` an augmentation spec for image data
+    (see augment.py) or None; ``shuffle`` False keeps the file order in every epoch.
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    loss: str = "cross_entropy"
+    val_split: float = 0.2
+    seed: int = 0
+    schedule: str = "constant"
+    init: str = "default"
+    augment: Optional[str] = None
+    dtype: str = "float32"
+    shuffle: bool = True
+
+    def check(self) -> "TrainConfig":
+        """Raise TrainingError (one sentence) for a setting that cannot be used."""
+        def need(ok: bool, text: str) -> None:
+            if not ok:
+                raise TrainingError(text)
+        need(_whole(self.epochs) and self.epochs >= 0, f"epochs must be a whole number of 0 or more, not {self.epochs}")
+        need(_whole(self.batch_size) and self.batch_size >= 1, f"the batch size must be at least 1, not {self.batch_size}")
+        need(_finite(self.lr) and self.lr > 0, f"the learning rate must be greater than 0, not {self.lr}")
+        need(_finite(self.momentum) and 0 <= self.momentum < 1, f"the momentum must be at least 0 and below 1, not {self.momentum}")
+        need(_finite(self.weight_decay) and self.weight_decay >= 0, f"the weight decay must be 0 or more, not {self.weight_decay}")
+        need(self.loss in LOSSES, f'unknown loss "{self.loss}"; the losses are {", ".join(LOSSES)}')
+        need(_finite(self.val_split) and 0 <= self.val_split < 1, f"the validation split must be at least 0 and below 1, not {self.val_split}")
+        need(_whole(self.seed) and self.seed >= 0, f"the seed must be a whole number of 0 or more, not {self.seed}")
+        need(self.dtype in DTYPES, f'unknown dtype "{self.dtype}"; use float32 or float64')
+        schedule_from_spec(self.schedule, self.lr)
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Trainer:
+    """Trains one network on one data set. ``net`` is the EngineNet being trained."""
+
+    def __init__(self, network, dataset, config: Optional[TrainConfig] = None, weights=None,
+                 checkpoint=None):
+        from . import data as datamod
+        from .net import EngineNet
+        from .optim import SGD
+
+        self.network, self.dataset = network, dataset
+        self.config = config = (config or TrainConfig()).check()
+        report = network.report()
+        if report.problems:
+            raise TrainingError(f"the network cannot train while it has errors: {report.problems[0]}")
+        if report.input is None:
+            raise TrainingError("the network cannot train: its first layer is not an input layer")
+        datamod.check_fits(dataset, report.input)
+        datamod.check_outputs(dataset, report.output)
+        self.n_out = int(report.output[0])
+        self.last_type = network.layers[-1].type
+        if config.loss == "cross_entropy" and self.n_out < 2:
+            raise TrainingError("the cross_entropy loss needs at least two outputs, but the network has one; "
+                                "train it with the mse loss")
+
+        self.dtype = np.dtype(config.dtype)
+        self.net = EngineNet(network, dtype=self.dtype, seed=config.seed, init=config.init)
+        if weights is not None:
+            self.net.load_state_dict(_weights_arrays(weights, network))
+
+        train, val = datamod.split(dataset, config.val_split, config.seed)
+        self.train_x, self.train_y = self._arrays(train)
+        self.val_x, self.val_y = self._arrays(val) if val is not None and len(val) else (None, None)
+        self.train_labels = None if dataset.has_targets else train.y
+        self.val_labels = None if (dataset.has_targets or val is None) else val.y
+        self.classes = None if dataset.has_targets else max(dataset.num_classes, 2 if self.n_out == 1 else self.n_out)
+        if len(train) == 0:
+            raise TrainingError(f"the data {dataset.name} leaves no samples to train on after the validation split")
+
+        self.schedule = schedule_from_spec(config.schedule, config.lr)
+        self.optimizer = SGD(self.net.params, lr=config.lr, momentum=config.momentum,
+                             weight_decay=config.weight_decay)
+        self.augment = _make_augment(config, dataset)
+        # The shuffle has its own stream, apart from the net's (initialisation, dropout).
+        self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(1,)))
+
+        self.history: list = []
+        self.epoch = 0        # finished epochs
+        self.batch = 0        # finished batches of the current epoch
+        self._perm = None     # the current epoch's order, once drawn
+        self._sums = [0.0, 0, 0]  # loss × samples, correct, samples of the current epoch so far
+        self._stop = threading.Event()
+        self._good = None     # copy of the weights whose loss was last finite
+        self._epoch_start = None
+        if checkpoint is not None:
+            ckpt.restore(self, ckpt.as_checkpoint(checkpoint))
+
+    # ------------------------------------------------------------------ public
+    @classmethod
+    def resume(cls, path, network, dataset, config: Optional[TrainConfig] = None) -> "Trainer":
+        """A trainer that continues the run saved in ``path``. ``config`` defaults to the saved one;
+        only ``epochs`` may differ from it (to train longer) without changing the result."""
+        data = ckpt.as_checkpoint(path)
+        if config is None:
+            config = TrainConfig.from_dict(data["meta"]["config"])
+        return cls(network, dataset, config, checkpoint=data)
+
+    def request_stop(self) -> None:
+        """Stop between batches: ``run()`` then yields ``Finished("stopped")``. Thread-safe."""
+        self._stop.set()
+
+    @property
+    def batches(self) -> int:
+        return -(-len(self.train_x) // self.config.batch_size)
+
+    def checkpoint(self) -> dict:
+        """Everything needed to continue exactly: weights, optimizer, schedule, position, history,
+        config and random states (a dict of ``meta`` and arrays)."""
+        return ckpt.capture(self)
+
+    def save_checkpoint(self, path) -> None:
+        ckpt.save(path, self.checkpoint())
+
+    def run(self):
+        """The generator of progress events; see the module docstring."""
+        cfg, n = self.config, len(self.train_x)
+        bs, batches, epochs = cfg.batch_size, self.batches, cfg.epochs
+        # A single full batch in file order gives the same mean gradient as any shuffle.
+        shuffle = cfg.shuffle and batches > 1
+        run_start, run_samples, train_seconds, val_seconds = time.perf_counter(), 0, 0.0, 0.0
+        self.optimizer.lr = self.schedule.lr
+        while self.epoch < epochs:
+            if self.batch == 0 or self._epoch_start is None:
+                self._epoch_start = time.perf_counter()
+            if self._perm is None and shuffle:
+                self._perm = self.rng.permutation(n)
+            while self.batch < batches:
+                if self._stop.is_set():
+                    yield self._finish("stopped")
+                    return
+                t0 = time.perf_counter()
+                lo, hi = self.batch * bs, min(n, (self.batch + 1) * bs)
+                if shuffle:
+                    idx = self._perm[lo:hi]
+                    xb, yb = self.train_x[idx], self.train_y[idx]
+                    labels = self.train_labels[idx] if self.train_labels is not None else None
+                else:
+                    xb, yb = self.train_x[lo:hi], self.train_y[lo:hi]
+                    labels = self.train_labels[lo:hi] if self.train_labels is not None else None
+                if self.augment is not None:
+                    xb = self.augment(xb)
+                loss, out = self.net.loss_and_backward(xb, yb, cfg.loss)
+                if not math.isfinite(loss):
+                    yield self._diverged(loss)
+                    return
+                self._keep_good()
+                self.optimizer.step(self.net.grads)
+                correct = self._correct(out, labels)
+                m = hi - lo
+                self.batch += 1
+                self._sums[0] += loss * m
+                self._sums[1] += correct
+                self._sums[2] += m
+                t1 = time.perf_counter()
+                train_seconds += t1 - t0
+                run_samples += m
+                sps = run_samples / train_seconds if train_seconds > 0 else 0.0
+                left = (epochs - self.epoch) * n - self._sums[2]
+                eta = left / sps + (epochs - self.epoch) * val_seconds if sps > 0 else math.inf
+                acc = None if labels is None else correct / m
+                yield BatchProgress(self.epoch + 1, epochs, self.batch, batches, float(loss), acc, sps, eta,
+                                    self.optimizer.lr, self._sums[0] / self._sums[2], self._epoch_acc())
+            t0 = time.perf_counter()
+            event = self._end_epoch()
+            val_seconds = time.perf_counter() - t0
+            yield event
+        yield self._finish("completed")
+
+    # ------------------------------------------------------------------ pieces of the loop
+    def _arrays(self, part):
+        """(x, training targets) of a split part, in the engine's dtype."""
+        x = np.ascontiguousarray(part.x, dtype=self.dtype)
+        if self.config.loss == "mse":
+            from .losses import make_targets
+            y = np.asarray(make_targets(part.y, self.n_out, self.last_type), dtype=self.dtype)
+        else:
+            y = part.y
+        return x, y
+
+    def _predicted(self, out: np.ndarray) -> np.ndarray:
+        return predicted_classes(out, self.last_type)
+
+    def _correct(self, out, labels) -> int:
+        if labels is None:
+            return 0
+        return int(np.count_nonzero(self._predicted(out) == labels))
+
+    def _epoch_acc(self) -> Optional[float]:
+        if self.train_labels is None or not self._sums[2]:
+            return None
+        return self._sums[1] / self._sums[2]
+
+    def _live_arrays(self) -> dict:
+        """The net's weight arrays themselves (parameters and batchnorm statistics), not copies."""
+        return {f"{i}.{name}": a for i, layer in enumerate(self.net.layers)
+                for name, a in (*layer.params.items(), *layer.buffers.items())}
+
+    def _keep_good(self) -> None:
+        """Copy the weights that just gave a finite loss, into buffers allocated once."""
+        if self._good is None:
+            self._good = {k: np.array(v, copy=True) for k, v in self._live_arrays().items()}
+        else:
+            for k, v in self._live_arrays().items():
+                np.copyto(self._good[k], v)
+
+    def _diverged(self, loss: float) -> Finished:
+        if self._good is not None:
+            self.net.load_state_dict(self._good)
+        what = "NaN" if math.isnan(loss) else "infinite"
+        msg = (f"the loss became {what} at epoch {self.epoch + 1}, batch {self.batch + 1}; the weights of the "
+               f"last good step are kept — try a lower learning rate")
+        return Finished("diverged", msg, list(self.history))
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, labels=None):
+        """(mean loss, accuracy or None, confusion or None) of the net in evaluation mode."""
+        from .losses import cross_entropy, mse
+        bs = max(self.config.batch_size, 256)
+        # cross_entropy takes the input of a final softmax (folded into the loss).
+        fold = self.config.loss == "cross_entropy" and self.last_type == "softmax"
+        upto = len(self.net.layers) - 2 if fold else None
+        total, preds = 0.0, []
+        for lo in range(0, len(x), bs):
+            out = self.net.forward(x[lo:lo + bs], train=False, upto=upto)
+            if self.config.loss == "cross_entropy":
+                value = cross_entropy(out.reshape(len(out), -1), y[lo:lo + bs])[0]
+            else:
+                value = mse(out, y[lo:lo + bs])[0]
+            total += value * len(out)
+            if labels is not None:
+                preds.append(self._predicted(out))
+        loss = total / len(x)
+        if labels is None:
+            return loss, None, None
+        pred = np.concatenate(preds)
+        k = self.classes
+        confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)
+        return loss, float(np.trace(confusion)) / len(labels), confusion
+
+    def _end_epoch(self) -> EpochProgress:
+        s = self._sums
+        train_loss, train_acc = s[0] / s[2], self._epoch_acc()
+        val_loss = val_acc = confusion = None
+        if self.val_x is not None:
+            val_loss, val_acc, confusion = self.evaluate(self.val_x, self.val_y, self.val_labels)
+        lr = self.optimizer.lr
+        self.epoch += 1
+        self.batch, self._perm, self._sums = 0, None, [0.0, 0, 0]
+        watch = val_acc if val_acc is not None else (train_acc if train_acc is not None else
+                                                      -(val_loss if val_loss is not None else train_loss))
+        self.optimizer.lr = self.schedule.epoch_end(self.epoch, watch)
+        seconds = time.perf_counter() - self._epoch_start
+        event = EpochProgress(self.epoch, self.config.epochs, train_loss, train_acc, val_loss, val_acc,
+                              lr, seconds, confusion)
+        self.history.append(event.record())
+        return event
+
+    def _finish(self, reason: str) -> Finished:
+        if reason == "stopped":
+            self._stop.clear()  # a later run() continues
+            msg = (f"stopped by request at epoch {self.epoch + 1}, batch {self.batch} "
+                   f"after {len(self.history)} complete epoch{'s' if len(self.history) != 1 else ''}")
+            return Finished("stopped", msg, list(self.history))
+        msg = f"trained {self.epoch} epoch{'s' if self.epoch != 1 else ''}"
+        if self.history:
+            last = self.history[-1]
+            acc = last["val_acc"] if last["val_acc"] is not None else last["train_acc"]
+            which = "validation" if last["val_acc"] is not None else "training"
+            if acc is not None:
+                msg += f": {which} accuracy {100 * acc:.2f} %"
+            else:
+                loss = last["val_loss"] if last["val_loss"] is not None else last["train_loss"]
+                msg += f": {which} loss {loss:.4g}"
+        return Finished("completed", msg, list(self.history))
+
+
+def predicted_classes(out: np.ndarray, last_type: str) -> np.ndarray:
+    """Class predictions from a network's outputs: the arg-max, or for a single output a
+    threshold (0 after sign and tanh, whose targets are ±1; 0.5 otherwise)."""
+    out = np.asarray(out).reshape(len(out), -1)
+    if out.shape[1] == 1:
+        cut = 0.0 if last_type in ("sign", "tanh") else 0.5
+        return (out[:, 0] > cut).astype(np.int64)
+    return out.argmax(axis=1)
+
+
+def _weights_arrays(weights, network) -> dict:
+    """A weights path (checked against the network) or a dict of arrays."""
+    if isinstance(weights, dict):
+        from ..model.weights import check_arrays
+        return check_arrays(weights, network)
+    from ..model.weights import load_weights
+    return load_weights(weights, network)
+
+
+def _make_augment(config: TrainConfig, dataset):
+    """The batch augmentation function of the config, or None."""
+    if not config.augment:
+        return None
+    if not dataset.is_image:
+        raise TrainingError(f"augmentation works on images, but the data {dataset.name} holds vectors")
+    from .augment import make_augment
+    return make_augment(config.augment, seed=np.random.SeedSequence(config.seed, spawn_key=(2,)))
