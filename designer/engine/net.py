@@ -1,0 +1,141 @@
+"""``EngineNet``: a designed network (``designer.model.Network``) made runnable in NumPy.
+
+    net = EngineNet(network, dtype=np.float32, seed=0, init="default")
+    out = net.forward(x, train=False, upto=None)     # upto=i stops after layer i
+    loss, out = net.loss_and_backward(x, y, "cross_entropy")   # fills net.grads
+    probs = net.predict(x)                           # evaluation mode, in chunks
+    arrays = net.state_dict(); net.load_state_dict(arrays)
+
+``params`` and ``grads`` map weights-file keys (``"{i}.weight"``, ``"{i}.bias"``) to arrays, in
+``param_keys`` order; ``params`` holds the live arrays an optimizer updates in place. ``rng`` is
+the net's generator (initialisation, then dropout masks); save its ``bit_generator.state`` to
+resume a run exactly.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UserError
+from ..model import check_arrays, format_shape
+from .init import initialise
+from .layers import engine_shape, make_layer
+from .losses import LOSSES, LossError, cross_entropy, make_targets, mse
+
+
+class EngineError(UserError):
+    """A network or a batch the engine cannot run."""
+
+
+class EngineNet:
+    def __init__(self, network, dtype=np.float32, seed: int = 0, init: str = "default"):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise EngineError(f"the engine computes in float32 or float64, not {self.dtype}")
+        if not network.layers:
+            raise EngineError("the network has no layers")
+        report = network.report()
+        if report.problems:
+            raise EngineError(f"the network cannot run: {report.problems[0]}")
+        self.network = network
+        self.rng = np.random.default_rng(seed)
+        self.layers = []
+        for info, layer in zip(report.layers, network.layers):
+            engine_layer = make_layer(layer.type, layer.resolved(), info.input, info.output, self.dtype)
+            initialise(engine_layer, init, self.rng)
+            engine_layer.rng = self.rng
+            self.layers.append(engine_layer)
+        self.types = [layer.type for layer in network.layers]
+        self.input_shape = engine_shape(report.input)
+        self.output_shape = engine_shape(report.output)
+        self.model_input = report.input
+        # Layers before the first one with parameters need no backward pass at all.
+        trainable = [i for i, layer in enumerate(self.layers) if layer.params]
+        self.first_trainable = trainable[0] if trainable else len(self.layers)
+        if trainable:
+            self.layers[self.first_trainable].need_dx = False
+        self.param_keys = [f"{i}.{name}" for i, layer in enumerate(self.layers) for name in layer.params]
+        self.params = {f"{i}.{name}": a for i, layer in enumerate(self.layers)
+                       for name, a in layer.params.items()}
+        self.grads = {key: np.zeros_like(a) for key, a in self.params.items()}
+
+    # ------------------------------------------------------------------ running
+    @property
+    def n_outputs(self) -> int:
+        return int(np.prod(self.output_shape))
+
+    def check_input(self, x) -> np.ndarray:
+        """``x`` as a batch of the net's dtype and input shape (a (N, H, W) batch is taken for
+        depth 1); raises EngineError with the shapes otherwise."""
+        x = np.asarray(x)
+        if x.dtype.kind not in "fiub":
+            raise EngineError(f"the data holds {x.dtype} values, not numbers")
+        want = self.input_shape
+        if len(want) == 3 and want[0] == 1 and x.shape[1:] == want[1:]:
+            x = x.reshape((x.shape[0],) + want)
+        if x.ndim < 1 or x.shape[1:] != want:
+            got = x.shape[1:]
+            shown = format_shape((got[2], got[1], got[0])) if len(got) == 3 else format_shape(got)
+            raise EngineError(f"the data has samples of shape {shown}, but the network's input is "
+                              f"{format_shape(self.model_input)}")
+        return x.astype(self.dtype, copy=False)
+
+    def forward(self, x, train: bool = False, upto=None) -> np.ndarray:
+        """The output of the network (or of layer ``upto``), logical channels-first."""
+        h = self.check_input(x)
+        stop = len(self.layers) if upto is None else int(upto) + 1
+        for layer in self.layers[:stop]:
+            h, _ = layer.forward(h, train)
+        return np.ascontiguousarray(h)
+
+    def predict(self, x, batch_size: int = 256) -> np.ndarray:
+        """Evaluation-mode outputs (after a final softmax), computed ``batch_size`` at a time."""
+        x = np.asarray(x)
+        if len(x) <= batch_size:
+            return self.forward(x)
+        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def loss_and_backward(self, x, y, loss: str = "cross_entropy") -> tuple:
+        """One training-mode forward and backward pass; fills ``grads``.
+
+        Returns (loss, out): the mean loss over the batch and the network's output (for
+        cross_entropy the softmax probabilities)."""
+        if loss not in LOSSES:
+            raise LossError(f'unknown loss "{loss}"; choose {" or ".join(LOSSES)}')
+        layers = self.layers
+        fold = loss == "cross_entropy" and self.types[-1] == "softmax"
+        stop = len(layers) - 1 if fold else len(layers)
+        h = self.check_input(x)
+        if len(y) != len(h):
+            raise EngineError(f"the batch has {len(h)} samples but {len(y)} targets")
+        caches = []
+        for layer in layers[:stop]:
+            h, cache = layer.forward(h, True)
+            caches.append(cache)
+        if loss == "cross_entropy":
+            value, dh, probs = cross_entropy(h.reshape(h.shape[0], -1), y)
+            out = probs if fold else h
+        else:
+            targets = make_targets(y, self.n_outputs, self.types[-1], self.dtype)
+            value, dh, out = mse(h, targets)
+        dh = dh.reshape(h.shape)
+        for i in range(stop - 1, self.first_trainable - 1, -1):
+            dh, grads = layers[i].backward(dh, caches[i])
+            for name, g in grads.items():
+                self.grads[f"{i}.{name}"] = g
+        return value, out
+
+    # ------------------------------------------------------------------ weights
+    def state_dict(self) -> dict:
+        """Copies of every array of the weights file, keys as expected_arrays."""
+        out = {}
+        for i, layer in enumerate(self.layers):
+            for name, a in list(layer.params.items()) + list(layer.buffers.items()):
+                out[f"{i}.{name}"] = a.copy()
+        return out
+
+    def load_state_dict(self, arrays: dict, source: str = "the weights") -> None:
+        """Copy checked arrays (any float dtype) into the net; raises WeightsError naming the key."""
+        check_arrays(arrays, self.network, source)
+        for i, layer in enumerate(self.layers):
+            for name, a in list(layer.params.items()) + list(layer.buffers.items()):
+                np.copyto(a, np.asarray(arrays[f"{i}.{name}"]), casting="unsafe")
