@@ -203,13 +203,15 @@ class Trainer:
                     labels = self.train_labels[lo:hi] if self.train_labels is not None else None
                 if self.augment is not None:
                     xb = self.augment(xb)
-                loss, out = self.net.loss_and_backward(xb, yb, cfg.loss)
+                with np.errstate(all="ignore"):  # overflow shows as a non-finite loss, said once
+                    loss, out = self.net.loss_and_backward(xb, yb, cfg.loss)
+                    if math.isfinite(loss):
+                        self._keep_good()
+                        self.optimizer.step(self.net.grads)
+                        correct = self._correct(out, labels)
                 if not math.isfinite(loss):
                     yield self._diverged(loss)
                     return
-                self._keep_good()
-                self.optimizer.step(self.net.grads)
-                correct = self._correct(out, labels)
                 m = hi - lo
                 self.batch += 1
                 self._sums[0] += loss * m
@@ -284,11 +286,12 @@ class Trainer:
         upto = len(self.net.layers) - 2 if fold else None
         total, preds = 0.0, []
         for lo in range(0, len(x), bs):
-            out = self.net.forward(x[lo:lo + bs], train=False, upto=upto)
-            if self.config.loss == "cross_entropy":
-                value = cross_entropy(out.reshape(len(out), -1), y[lo:lo + bs])[0]
-            else:
-                value = mse(out, y[lo:lo + bs])[0]
+            with np.errstate(all="ignore"):
+                out = self.net.forward(x[lo:lo + bs], train=False, upto=upto)
+                if self.config.loss == "cross_entropy":
+                    value = cross_entropy(out.reshape(len(out), -1), y[lo:lo + bs])[0]
+                else:
+                    value = mse(out, y[lo:lo + bs])[0]
             total += value * len(out)
             if labels is not None:
                 preds.append(self._predicted(out))

@@ -100,8 +100,13 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict) -> str:
         r = g.node("Reshape", [x, g.const(f"{i}_shape", np.array(grouped, np.int64))], f"{i}_grouped")
         return g.node("ReduceMax", [r], name, axes=[2], keepdims=0)
     if t == "lrn":
-        return g.node("LRN", [x], name, size=int(cfg["size"]), alpha=float(cfg["alpha"]),
-                      beta=float(cfg["beta"]), bias=float(cfg["k"]))
+        lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
+                   bias=float(cfg["k"]))
+        if vol:
+            return g.node("LRN", [x], name, **lrn)
+        axes = g.const(f"{i}_axes", np.array([2], np.int64))  # LRN wants (N, C, ...): add an axis
+        x = g.node("LRN", [g.node("Unsqueeze", [x, axes], f"{i}_unsqueeze")], f"{i}_lrn", **lrn)
+        return g.node("Squeeze", [x, axes], name)
     if t == "batchnorm":
         ins = [x] + [g.weight(f"{i}.{n}", arrays[f"{i}.{n}"])
                      for n in ("weight", "bias", "running_mean", "running_var")]

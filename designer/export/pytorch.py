@@ -51,6 +51,15 @@ class Maxout(nn.Module):
         return f"pieces={self.pieces}"
 '''
 
+_VECTOR_LRN = '''
+
+class VectorLRN(nn.LocalResponseNorm):
+    """Local response normalisation across the features of a vector (N, n)."""
+
+    def forward(self, x):
+        return super().forward(x.unsqueeze(-1)).squeeze(-1)
+'''
+
 _LOADER = '''
 
 def load_weights(model, path):
@@ -134,8 +143,9 @@ def _module(layer, info) -> tuple:
     if t == "dropout":
         return f"nn.Dropout(p={cfg['rate']!r})", ()
     if t == "lrn":
-        return (f"nn.LocalResponseNorm({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
-                f"k={cfg['k']!r})"), ()
+        cls, need = ("nn.LocalResponseNorm", ()) if vol else ("VectorLRN", ("VectorLRN",))
+        return (f"{cls}({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
+                f"k={cfg['k']!r})"), need
     if t == "batchnorm":
         d = info.input[2] if vol else info.input[0]
         cls = "nn.BatchNorm2d" if vol else "nn.BatchNorm1d"
@@ -174,7 +184,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         f"WEIGHTS = {str(weights_path) if weights_path else None!r}",
         "",
     ]
-    blocks = {"Dense": _DENSE, "Sign": _SIGN, "Maxout": _MAXOUT}
+    blocks = {"Dense": _DENSE, "Sign": _SIGN, "Maxout": _MAXOUT, "VectorLRN": _VECTOR_LRN}
     body = [blocks[name] for name in helpers]
     net = [
         "",
