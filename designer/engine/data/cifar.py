@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .reading import PARSE_ERRORS, Progress, read_all
+from .reading import PARSE_ERRORS, Progress, brief, read_all
 from .safepickle import Refused, loads_plain
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
@@ -159,4 +159,4 @@ def load_cifar_archive(path: Path, progress: Progress = None) -> Dataset:
     except DataError:
         raise
     except PARSE_ERRORS + (tarfile.TarError,) as e:
-        raise DataError(f"{path} is not a readable tar archive ({type(e).__name__}: {e})") from None
+        raise DataError(f"{path} is not a readable tar archive ({brief(e)})") from None

@@ -113,7 +113,8 @@ def load_csv(path: Path, progress: Progress = None) -> Dataset:
     if feats is None:
         feats, labels = _slow_parse(rows, path, delim, ncols, named_labels)
     where = lambda i: f"{path} line {rows[i][0]}"  # noqa: E731
-    x = feats.astype(np.float32)
+    with np.errstate(over="ignore"):
+        x = feats.astype(np.float32)
     check_finite(feats, where, "the row")
     i = first_bad(~np.isfinite(x))
     if i >= 0:

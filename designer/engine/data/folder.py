@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .reading import Progress
+from .reading import Progress, brief
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
                   ".ppm", ".pbm", ".pnm"}
@@ -60,7 +60,7 @@ def _pixels(path: Path) -> np.ndarray:
                 else:
                     arr = np.asarray(img.convert("RGB"))
     except Exception as e:  # noqa: BLE001 - a damaged image can fail inside Pillow in many ways
-        raise DataError(f"{path} is not a readable image ({type(e).__name__}: {e})") from None
+        raise DataError(f"{path} is not a readable image ({brief(e)})") from None
     return arr.astype(np.float32) / np.float32(255.0)
 
 

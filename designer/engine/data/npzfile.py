@@ -13,7 +13,7 @@ import numpy as np
 
 from .checks import check_finite, labels_from_numbers
 from .dataset import DataError, Dataset
-from .reading import PARSE_ERRORS, Progress
+from .reading import PARSE_ERRORS, Progress, brief
 
 
 def _get(archive, path: Path, key: str) -> np.ndarray:
@@ -28,9 +28,9 @@ def _get(archive, path: Path, key: str) -> np.ndarray:
         if "pickle" in str(e).lower():
             raise DataError(f"{path}: the array '{key}' holds Python objects, which are not "
                             f"read; save numbers") from None
-        raise DataError(f"{path}: the array '{key}' is damaged ({e})") from None
+        raise DataError(f"{path}: the array '{key}' is damaged ({brief(e)})") from None
     except PARSE_ERRORS + (zipfile.BadZipFile,) as e:
-        raise DataError(f"{path}: the array '{key}' is damaged ({type(e).__name__})") from None
+        raise DataError(f"{path}: the array '{key}' is damaged ({brief(e)})") from None
 
 
 def _images_x(x: np.ndarray, path: Path) -> np.ndarray:
@@ -50,7 +50,7 @@ def load_npz(path: Path, progress: Progress = None) -> Dataset:
     try:
         archive = np.load(path, allow_pickle=False)
     except PARSE_ERRORS + (zipfile.BadZipFile,) as e:
-        raise DataError(f"{path} is not a readable .npz archive ({type(e).__name__})") from None
+        raise DataError(f"{path} is not a readable .npz archive ({brief(e)})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise DataError(f"{path} holds a single array, not an .npz archive with 'x' and 'y'")
     with archive:
@@ -70,12 +70,14 @@ def load_npz(path: Path, progress: Progress = None) -> Dataset:
         raise DataError(f"{path}: 'x' has {x.shape[0]} samples but 'y' has shape {y.shape}; "
                         f"'y' must be ({x.shape[0]},) labels or ({x.shape[0]}, k) targets")
     where = lambda i: f"{path}, sample {i}"  # noqa: E731
-    x = _images_x(x, path) if x.ndim > 2 else x.astype(np.float32)
+    with np.errstate(over="ignore"):
+        x = _images_x(x, path) if x.ndim > 2 else x.astype(np.float32)
     check_finite(x, where, "'x'")
     if y.ndim == 2:
         if y.dtype.kind not in "biuf" or y.shape[1] == 0:
             raise DataError(f"{path}: 'y' holds {y.dtype} targets of shape {y.shape}, not numbers")
-        y = y.astype(np.float32)
+        with np.errstate(over="ignore"):
+            y = y.astype(np.float32)
         check_finite(y, where, "'y'")
     else:
         y = labels_from_numbers(y, where)

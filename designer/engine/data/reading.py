@@ -26,6 +26,14 @@ def is_gzip(path: Path) -> bool:
         return f.read(2) == GZIP_MAGIC
 
 
+def brief(e: BaseException) -> str:
+    """A library's error as a short phrase for a one-line message: 'TypeName: first line'."""
+    text = (str(e).strip().splitlines() or [""])[0].strip()
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
 @contextlib.contextmanager
 def guarded(path):
     """Turn the errors of reading ``path`` (missing, unreadable, damaged gzip) into DataError."""
@@ -34,11 +42,11 @@ def guarded(path):
     except DataError:
         raise
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-        raise DataError(f"{path} is a damaged or truncated gzip file ({e})") from None
+        raise DataError(f"{path} is a damaged or truncated gzip file ({brief(e)})") from None
     except IsADirectoryError:
         raise DataError(f"{path} is a folder, not a file") from None
     except OSError as e:
-        raise DataError(f"{path} cannot be read: {e.strerror or e}") from None
+        raise DataError(f"{path} cannot be read ({e.strerror or brief(e)})") from None
 
 
 def open_binary(path: Path):
