@@ -104,8 +104,8 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict) -> str:
                    bias=float(cfg["k"]))
         if vol:
             return g.node("LRN", [x], name, **lrn)
-        axes = g.const(f"{i}_axes", np.array([2], np.int64))  # LRN wants (N, C, ...): add an axis
-        x = g.node("LRN", [g.node("Unsqueeze", [x, axes], f"{i}_unsqueeze")], f"{i}_lrn", **lrn)
+        axes = g.const(f"{i}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
+        x = g.node("LRN", [g.node("Unsqueeze", [x, axes], f"{i}_unsqueeze")], f"{i}_lrn_3d", **lrn)
         return g.node("Squeeze", [x, axes], name)
     if t == "batchnorm":
         ins = [x] + [g.weight(f"{i}.{n}", arrays[f"{i}.{n}"])

@@ -189,12 +189,12 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     net = [
         "",
         "class Net(nn.Sequential):",
-        f'    """{title}, layer for layer."""',
+        f'    """{title}, layer for layer (slices such as net[:-1] are Nets too)."""',
         "",
-        "    def __init__(self):",
-        "        super().__init__(",
+        "    def __init__(self, *modules):",
+        "        super().__init__(*(modules or (",
         *lines,
-        "        )",
+        "        )))",
     ]
     return "\n".join(head) + "".join(body) + "\n" + "\n".join(net) + "\n" + _LOADER
 

@@ -1,0 +1,177 @@
+"""``nn-designer export``: the PyTorch module it writes runs in torch and computes what EngineNet
+computes; the ONNX model (when the onnx package is installed) too, checked with onnx's reference
+evaluator; without onnx, one sentence saying to install it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from designer.cli import main
+from designer.engine.net import EngineNet
+from designer.export import ExportError
+from designer.model import load_model, loads, save_weights, template_weights, load_weights
+
+EVERY_KIND = {"format": "nn-designer", "version": 1, "name": "every kind", "layers": [
+    {"type": "input", "width": 9, "height": 8, "depth": 3},
+    {"type": "conv", "filters": 8, "kernel": [3, 2], "padding": 1},
+    {"type": "batchnorm"},
+    {"type": "maxout", "pieces": 2},
+    {"type": "pool", "mode": "avg", "size": 2, "padding": 1},
+    {"type": "lrn", "size": 3},
+    {"type": "elu"},
+    {"type": "conv", "filters": 6, "kernel": 3, "stride": 2, "padding": "same", "bias": False},
+    {"type": "leaky_relu", "alpha": 0.1},
+    {"type": "pool", "mode": "l2", "size": 2, "stride": 1},
+    {"type": "pool", "mode": "max", "size": 1},
+    {"type": "flatten"},
+    {"type": "dense", "units": 12},
+    {"type": "batchnorm"},
+    {"type": "lrn", "size": 3},
+    {"type": "sigmoid"},
+    {"type": "dropout", "rate": 0.5},
+    {"type": "maxout", "pieces": 3},
+    {"type": "dense", "units": 5},
+    {"type": "tanh"},
+    {"type": "dense", "units": 3},
+    {"type": "relu"},
+    {"type": "dense", "units": 4, "bias": False},
+    {"type": "softmax"}]}
+
+
+def random_weights(network, seed=0):
+    net = EngineNet(network, seed=seed)
+    rng = np.random.default_rng(seed)
+    arrays = net.state_dict()
+    for key in arrays:
+        if key.endswith("running_mean") or key.endswith(".bias"):
+            arrays[key] = rng.normal(0, 0.5, arrays[key].shape).astype(np.float32)
+        elif key.endswith("running_var"):
+            arrays[key] = rng.uniform(0.5, 2, arrays[key].shape).astype(np.float32)
+    net.load_state_dict(arrays)
+    return net, arrays
+
+
+def load_module(path):
+    """The exported file, run as a module (its __main__ block does not run)."""
+    namespace = {"__name__": "exported"}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture
+def every_kind(tmp_path):
+    path = tmp_path / "every.json"
+    path.write_text(json.dumps(EVERY_KIND))
+    return path
+
+
+def test_pytorch_export_computes_what_the_engine_computes(tmp_path, every_kind):
+    torch = pytest.importorskip("torch")
+    network = load_model(str(every_kind))
+    net, arrays = random_weights(network)
+    weights = tmp_path / "w.npz"
+    save_weights(weights, arrays)
+    out = tmp_path / "every_kind.py"
+    assert main(["export", str(every_kind), "--to", "pytorch", "--weights", str(weights), "-o", str(out)]) == 0
+    module = load_module(out)
+    model = module["build"]()  # loads the weights from the path written into the file
+    assert isinstance(model, torch.nn.Sequential) and len(model) == len(network.layers)
+    assert set(model.state_dict()) - set(arrays) <= {f"{i}.num_batches_tracked" for i in range(len(model))}
+    x = np.random.default_rng(1).random((5, 3, 8, 9), dtype=np.float32)
+    with torch.no_grad():
+        got = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, net.predict(x), rtol=1e-4, atol=1e-6)
+
+
+def test_exported_file_runs_as_a_script(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "lenet.py"
+    assert main(["export", "lenet5", "--to", "pytorch", "-o", str(out)]) == 0
+    proc = subprocess.run([sys.executable, str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "output for a random batch of 2: (2, 10)" in proc.stdout
+
+
+def test_template_export_carries_its_shipped_weights(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "mlp.py"
+    assert main(["export", "mlp-example", "--to", "pytorch", "-o", str(out)]) == 0
+    assert "loading" in capsys.readouterr().out
+    model = load_module(out)["build"]().double()
+    network = load_model("mlp-example")
+    net = EngineNet(network, np.float64)
+    net.load_state_dict(load_weights(template_weights("mlp-example"), network))
+    x = np.array([[10.0, 30.0, 20.0]])
+    with torch.no_grad():
+        got = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, net.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(got[0], [0.7502, 0.9571], atol=5e-5)  # the course's outputs
+
+
+def test_sign_exports_as_the_perceptron_output(tmp_path):
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "p.py"
+    weights = tmp_path / "p.npz"
+    save_weights(weights, {"1.weight": np.array([[1.0, -2.0]], np.float32), "1.bias": np.array([0.5], np.float32)})
+    assert main(["export", "perceptron", "--to", "pytorch", "--weights", str(weights), "-o", str(out)]) == 0
+    model = load_module(out)["build"]()
+    x = torch.tensor([[1.0, 1.0], [3.0, 1.0], [0.0, 0.25]])  # w·x + b = −0.5, 1.5, 0
+    assert model(x)[:, 0].tolist() == [-1.0, 1.0, -1.0]
+
+
+def test_onnx_export_computes_what_the_engine_computes(tmp_path, every_kind):
+    pytest.importorskip("onnx")
+    from onnx import load as onnx_load
+    from onnx.reference import ReferenceEvaluator
+    network = load_model(str(every_kind))
+    net, arrays = random_weights(network, seed=3)
+    weights = tmp_path / "w.npz"
+    save_weights(weights, arrays)
+    out = tmp_path / "every.onnx"
+    assert main(["export", str(every_kind), "--to", "onnx", "--weights", str(weights), "-o", str(out)]) == 0
+    x = np.random.default_rng(2).random((4, 3, 8, 9), dtype=np.float32)
+    got = ReferenceEvaluator(onnx_load(str(out))).run(None, {"input": x})[0]
+    np.testing.assert_allclose(got, net.predict(x), rtol=1e-4, atol=1e-6)
+
+
+def test_onnx_export_without_weights_uses_a_fresh_initialisation(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    from onnx import load as onnx_load
+    from onnx.reference import ReferenceEvaluator
+    out = tmp_path / "p.onnx"
+    assert main(["export", "perceptron", "--to", "onnx", "-o", str(out)]) == 0
+    assert "freshly initialised" in capsys.readouterr().out
+    net = EngineNet(load_model("perceptron"), seed=0)
+    x = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    got = ReferenceEvaluator(onnx_load(str(out))).run(None, {"input": x})[0]
+    np.testing.assert_array_equal(got, net.predict(x))
+
+
+def test_onnx_missing_is_one_sentence(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    code = main(["export", "lenet5", "--to", "onnx", "-o", str(tmp_path / "x.onnx")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "pip install onnx" in err
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_export_bad_input(tmp_path, capsys):
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"format": "nn-designer", "version": 1, "layers": [
+        {"type": "input", "width": 4, "height": 4, "depth": 1}, {"type": "conv", "filters": 2, "kernel": 9}]}))
+    for argv, words in [
+        (["export", str(broken), "--to", "pytorch", "-o", str(tmp_path / "b.py")], "errors"),
+        (["export", "lenet5", "--to", "keras", "-o", str(tmp_path / "b.py")], "--to"),
+        (["export", "lenet5", "--to", "pytorch"], "-o"),
+        (["export", "lenet5", "--to", "pytorch", "--weights", str(tmp_path / "none.npz"), "-o", "x.py"], "none.npz"),
+    ]:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, err
+    with pytest.raises(ExportError):
+        from designer.export.pytorch import pytorch_source
+        pytorch_source(loads(broken.read_text()))
