@@ -1,30 +1,281 @@
-"""The main window (placeholder until the canvas lands)."""
+"""The main window: palette (left), canvas (centre), inspector (right), summary (bottom), status
+bar, menus, and the mode switch (Design / Train / Learn) at the top right.
+
+Other modes plug in with ``add_mode(name, panels_or_factory)`` (see modes.py and
+docs/architecture.md); each side panel is a QStackedWidget holding one page per mode."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Optional
 
-from ..errors import UserError
-from ..model import Network, load_model
-from ..model import summary
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabBar
+
+from .. import APP_NAME, __version__
+from ..model import TEMPLATES, Network
+from . import dialogs
+from .actions import build_menus
+from .canvas.scene import PipelineScene
+from .canvas.view import CanvasView
+from .editor import Editor, new_layer
+from .files import AUTOSAVE_MS, Files
+from .icons import app_icon
+from .inspector import Inspector
+from .mime import local_files
+from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
+from .palette import Palette
+from .quick_add import QuickAdd
+from .status import StatusFields
+from .summary_panel import SummaryPanel
 
 
 class MainWindow(QMainWindow):
-    def __init__(self):
+    mode_changed = Signal(str)
+
+    def __init__(self, settings: Optional[QSettings] = None, recovery_dir: Optional[Path] = None,
+                 autosave_ms: int = AUTOSAVE_MS):
         super().__init__()
-        self.network = load_model("lenet5")
-        self.view = QLabel()
-        self.setCentralWidget(self.view)
-        self._show()
-        self.resize(1100, 700)
+        self.settings = settings if settings is not None else QSettings()
+        self.setWindowIcon(app_icon())
+        self.network = Network([new_layer("input")], "untitled")
+        self.undo_stack = QUndoStack(self)
+        self.scene = PipelineScene(self.network, self)
+        self.canvas = CanvasView(self.scene)
+        self.canvas.setToolTip("")
+        self.setCentralWidget(self.canvas)
+        self.editor = Editor(self.network, self.undo_stack, self.scene, self)
+        self.palette_panel = Palette()
+        self.inspector = Inspector(self.network, self.editor)
+        self.summary = SummaryPanel(self.network)
+        self.status = StatusFields(self.statusBar(), self.network, lambda: self.summary.batch_size)
+        self.quick_add = QuickAdd(self.canvas)
+        self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
 
-    def _show(self):
-        self.setWindowTitle(f"{self.network.name} — NN Designer")
-        self.view.setText("<pre>" + summary.to_text(self.network) + "</pre>")
+        self.docks = {}
+        self.stacks = {}
+        for place, area, title in (("left", Qt.DockWidgetArea.LeftDockWidgetArea, "Palette"),
+                                   ("right", Qt.DockWidgetArea.RightDockWidgetArea, "Inspector"),
+                                   ("bottom", Qt.DockWidgetArea.BottomDockWidgetArea, "Summary")):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{place}_dock")
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            stack = QStackedWidget()
+            dock.setWidget(stack)
+            self.addDockWidget(area, dock)
+            self.docks[place], self.stacks[place] = dock, stack
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
-    def open_path(self, path: str) -> None:
-        try:
-            self.network = load_model(path)
-        except UserError as e:
-            QMessageBox.warning(self, "Cannot open the model", str(e))
+        self.actions_by_name = build_menus(self)
+        for dock in self.docks.values():
+            action = dock.toggleViewAction()
+            action.setToolTip(f"Show or hide the {dock.windowTitle().lower()} panel")
+            self.panels_menu.addAction(action)
+
+        self.modes: dict[str, Mode] = {}
+        self.current_mode = ""
+        self.mode_bar = QTabBar()
+        self.mode_bar.setDrawBase(False)
+        self.mode_bar.setExpanding(False)
+        self.mode_bar.setToolTip("Design the network, train it, or learn how the layers work")
+        self.menuBar().setCornerWidget(self.mode_bar, Qt.Corner.TopRightCorner)
+        self.add_mode("Design", ModePanels(self.palette_panel, self.summary, self.inspector,
+                                           "Palette", "Summary", "Inspector"),
+                      "Build the network: palette, canvas, inspector and summary")
+        for name, module in OPTIONAL_MODES:
+            self._add_optional_mode(name, module)
+        self.mode_bar.currentChanged.connect(lambda i: self.set_mode(self.mode_bar.tabText(i)))
+        self.set_mode("Design")
+
+        self._wire()
+        self.setAcceptDrops(True)
+        self.resize(1400, 880)
+        self._restore_geometry()
+        self.files.update_title()
+        self._update_recent_menu()
+        self.canvas.arrange(fit=True)
+
+    # ------------------------------------------------------------------ wiring
+    def _wire(self) -> None:
+        c, e = self.canvas, self.editor
+        c.kind_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
+        c.block_moved.connect(e.move)
+        c.files_dropped.connect(self._open_dropped)
+        c.zoom_changed.connect(self.status.set_zoom)
+        c.activated.connect(lambda: self.inspector.focus_first())
+        self.palette_panel.activated.connect(e.add_after_selection)
+        self.quick_add.chosen.connect(self._quick_added)
+        self.summary.row_clicked.connect(self._select_index)
+        self.summary.batch_changed.connect(lambda _b: self.status.refresh())
+        e.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.files.recent_changed.connect(self._update_recent_menu)
+        self.files.document_replaced.connect(lambda: self.canvas.arrange(fit=True))
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        selected = self.scene.selected_indices()
+        for name in ("cut", "copy", "duplicate", "delete"):
+            self.actions_by_name[name].setEnabled(bool(selected) and self.editor.enabled)
+        for name in ("move_left", "move_right"):
+            self.actions_by_name[name].setEnabled(len(selected) == 1 and self.editor.enabled)
+        if len(selected) == 1:
+            self.summary.select_row(selected[0])
+
+    def _select_index(self, index: int) -> None:
+        if 0 <= index < len(self.scene.order):
+            self.editor.select([self.scene.order[index]])
+            self.canvas.ensureVisible(self.scene.block_at_index(index), 40, 40)
+
+    def _quick_added(self, type_: str, config: dict) -> None:
+        if self.editor.insert_kind(self.editor.insertion_point(), type_, config) is None:
             return
-        self._show()
+        selected = self.scene.selected_uids()
+        if selected:
+            self.canvas.ensureVisible(self.scene.block(selected[-1]), 40, 40)
+        if not self.inspector.focus_first():
+            self.canvas.setFocus()
+
+    def open_quick_add(self) -> None:
+        if self.current_mode != "Design":
+            self.set_mode("Design")
+        self.quick_add.open()
+
+    def _update_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = self.files.recent()
+        for path in recent:
+            action = menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.files.open_path(p))
+        if recent:
+            menu.addSeparator()
+            menu.addAction("Clear the list", self.files.clear_recent)
+        menu.setEnabled(bool(recent))
+
+    def open_model(self, spec: str) -> bool:
+        """Open a model file, or a template by name (``nn-designer alexnet``)."""
+        if spec in TEMPLATES and not Path(spec).exists():
+            return self.files.new_from_template(spec)
+        return self.files.open_path(spec)
+
+    def _open_dropped(self, paths: list) -> None:
+        if paths:
+            self.files.open_path(paths[0])
+
+    def show_about(self) -> None:
+        dialogs.about(self, f"<b>{APP_NAME}</b> {__version__}<br>Design, check and train neural "
+                            "networks, with its own NumPy engine.")
+
+    # ------------------------------------------------------------------ modes
+    def add_mode(self, name: str, panels: PanelsOrFactory, tooltip: str = "") -> None:
+        """Add (or replace) a mode in the switch. ``panels`` is a ModePanels or a callable
+        ``factory(window) -> ModePanels`` called the first time the mode is shown."""
+        mode = Mode(name, panels, tooltip)
+        index = next((i for i in range(self.mode_bar.count()) if self.mode_bar.tabText(i) == name), -1)
+        if index < 0:
+            index = self.mode_bar.addTab(name)
+        self.mode_bar.setTabEnabled(index, True)
+        self.mode_bar.setTabToolTip(index, tooltip or f"{name} mode")
+        self.modes[name] = mode
+
+    def _add_optional_mode(self, name: str, module: str) -> None:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if found:
+            self.add_mode(name, lambda window, m=module: importlib.import_module(m).create_mode(window),
+                          f"{name} mode")
+        else:
+            index = self.mode_bar.addTab(name)
+            self.mode_bar.setTabEnabled(index, False)
+            self.mode_bar.setTabToolTip(index, f"{name} mode is not part of this build")
+
+    def set_mode(self, name: str) -> None:
+        if name not in self.modes or name == self.current_mode:
+            return
+        design = self.modes["Design"].build(self)
+        panels = self.modes[name].build(self)
+        if self.current_mode:
+            old = self.modes[self.current_mode].panels
+            for menu in (old.menus if old else []):
+                menu.menuAction().setVisible(False)
+            if old and old.on_leave:
+                old.on_leave()
+        for place in ("left", "bottom", "right"):
+            page = getattr(panels, place) or getattr(design, place)
+            title = getattr(panels, f"{place}_title") if getattr(panels, place) else getattr(design, f"{place}_title")
+            stack = self.stacks[place]
+            if stack.indexOf(page) < 0:
+                stack.addWidget(page)
+            stack.setCurrentWidget(page)
+            self.docks[place].setWindowTitle(title)
+        for menu in panels.menus:
+            if not menu.menuAction().parent() or menu.menuAction() not in self.menuBar().actions():
+                self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+            menu.menuAction().setVisible(True)
+        self.current_mode = name
+        index = next(i for i in range(self.mode_bar.count()) if self.mode_bar.tabText(i) == name)
+        if self.mode_bar.currentIndex() != index:
+            self.mode_bar.blockSignals(True)
+            self.mode_bar.setCurrentIndex(index)
+            self.mode_bar.blockSignals(False)
+        if panels.on_enter:
+            panels.on_enter()
+        self.mode_changed.emit(name)
+
+    def set_editing_enabled(self, enabled: bool) -> None:
+        """Make the network read-only (False), e.g. while it trains, or editable again."""
+        self.editor.enabled = enabled
+        self.palette_panel.setEnabled(enabled)
+        self.inspector.setEnabled(enabled)
+        for name in ("new", "open", "paste", "quick_add", "undo", "redo"):
+            self.actions_by_name[name].setEnabled(enabled)
+        self.recent_menu.setEnabled(enabled and bool(self.files.recent()))
+        self.template_menu.setEnabled(enabled)
+        if enabled:
+            self.actions_by_name["undo"].setEnabled(self.undo_stack.canUndo())
+            self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())
+        self._selection_changed()
+
+    # ------------------------------------------------------------------ window events
+    def dragEnterEvent(self, event) -> None:
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = local_files(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self._open_dropped(paths)
+
+    def closeEvent(self, event) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        for mode in self.modes.values():
+            if mode.panels and mode.panels.on_leave and mode.name == self.current_mode:
+                mode.panels.on_leave()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.files.close()
+        event.accept()
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        else:
+            self.resizeDocks([self.docks["left"], self.docks["right"]], [210, 300], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["bottom"]], [230], Qt.Orientation.Vertical)

@@ -1,0 +1,108 @@
+"""The menus and their actions, with the platform's standard shortcuts (QKeySequence.StandardKey)
+and a tooltip on each."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from ..model import TEMPLATES
+
+SK = QKeySequence.StandardKey
+
+
+def _action(window, text: str, slot, shortcut=None, tip: str = "", context=None) -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        if isinstance(shortcut, (list, tuple)):
+            action.setShortcuts([QKeySequence(s) for s in shortcut])
+        elif isinstance(shortcut, SK):
+            action.setShortcuts(QKeySequence.keyBindings(shortcut))
+        else:
+            action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+    if context is not None:
+        action.setShortcutContext(context)
+    action.triggered.connect(lambda _checked=False: slot())
+    return action
+
+
+def build_menus(window) -> dict:
+    """Create the menu bar; returns the actions by name."""
+    files, editor, canvas = window.files, window.editor, window.canvas
+    a = {}
+    bar = window.menuBar()
+
+    m = bar.addMenu("&File")
+    a["new"] = _action(window, "&New", files.new_blank, SK.New, "A blank network: just an input layer")
+    m.addAction(a["new"])
+    templates = m.addMenu("New from &template")
+    window.template_menu = templates
+    a["open"] = _action(window, "&Open…", files.open_dialog, SK.Open, "Open a model file (.json)")
+    m.addAction(a["open"])
+    window.recent_menu = m.addMenu("Open &recent")
+    a["save"] = _action(window, "&Save", files.save, SK.Save, "Save the model")
+    a["save_as"] = _action(window, "Save &as…", files.save_as, SK.SaveAs, "Save the model under a new name")
+    m.addActions([a["save"], a["save_as"]])
+    m.addSeparator()
+    a["quit"] = _action(window, "&Quit", window.close, SK.Quit, "Close NN Designer")
+    a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
+    m.addAction(a["quit"])
+
+    m = bar.addMenu("&Edit")
+    a["undo"] = window.undo_stack.createUndoAction(window, "&Undo")
+    a["undo"].setShortcuts(QKeySequence.keyBindings(SK.Undo))
+    a["redo"] = window.undo_stack.createRedoAction(window, "&Redo")
+    redo_keys = QKeySequence.keyBindings(SK.Redo)
+    if QKeySequence("Ctrl+Y") not in redo_keys:
+        redo_keys.append(QKeySequence("Ctrl+Y"))
+    a["redo"].setShortcuts(redo_keys)
+    m.addActions([a["undo"], a["redo"]])
+    m.addSeparator()
+    local = Qt.ShortcutContext.WidgetWithChildrenShortcut  # not while typing in the inspector
+    a["cut"] = _action(window, "Cu&t", editor.cut, SK.Cut, "Cut the selected layers", local)
+    a["copy"] = _action(window, "&Copy", editor.copy, SK.Copy, "Copy the selected layers", local)
+    a["paste"] = _action(window, "&Paste", editor.paste, SK.Paste, "Paste layers after the selection", local)
+    a["duplicate"] = _action(window, "D&uplicate", editor.duplicate, "Ctrl+D",
+                             "Insert a copy of the selected layers after them", local)
+    a["delete"] = _action(window, "&Delete", editor.delete_selection, SK.Delete, "Remove the selected layers", local)
+    a["select_all"] = _action(window, "Select &all", lambda: editor.select(list(window.scene.order)),
+                              SK.SelectAll, "Select every layer", local)
+    for name in ("cut", "copy", "paste", "duplicate", "delete", "select_all"):
+        m.addAction(a[name])
+        canvas.addAction(a[name])
+    m.addSeparator()
+    a["quick_add"] = _action(window, "&Quick add…", window.open_quick_add, SK.Find,
+                             "Type a layer name and press Enter to add it after the selection")
+    a["move_left"] = _action(window, "Move &earlier", lambda: editor.move_selection_by(-1), "Alt+Left",
+                             "Move the selected layer one place towards the input", local)
+    a["move_right"] = _action(window, "Move &later", lambda: editor.move_selection_by(1), "Alt+Right",
+                              "Move the selected layer one place towards the output", local)
+    m.addAction(a["quick_add"])
+    for name in ("move_left", "move_right"):
+        m.addAction(a[name])
+        canvas.addAction(a[name])
+
+    m = bar.addMenu("&View")
+    a["zoom_in"] = _action(window, "Zoom &in", lambda: canvas.zoom_by(1.25), SK.ZoomIn, "Zoom in (Ctrl+wheel)")
+    a["zoom_out"] = _action(window, "Zoom &out", lambda: canvas.zoom_by(0.8), SK.ZoomOut, "Zoom out (Ctrl+wheel)")
+    a["fit"] = _action(window, "&Fit to window", canvas.fit, "Ctrl+0", "Show the whole network")
+    a["actual"] = _action(window, "&Actual size", canvas.actual_size, "Ctrl+1", "Zoom to 100%")
+    m.addActions([a["zoom_in"], a["zoom_out"], a["fit"], a["actual"]])
+    m.addSeparator()
+    window.panels_menu = m
+
+    m = bar.addMenu("&Templates")
+    for name, (title, text) in TEMPLATES.items():
+        action = _action(window, title, lambda n=name: files.new_from_template(n), None, text)
+        m.addAction(action)
+        templates.addAction(action)
+        a[f"template_{name}"] = action
+
+    m = bar.addMenu("&Help")
+    a["about"] = _action(window, "&About NN Designer", window.show_about, None, "Version and credits")
+    a["about"].setMenuRole(QAction.MenuRole.AboutRole)
+    m.addAction(a["about"])
+    window.help_menu = m
+    return a

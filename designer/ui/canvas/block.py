@@ -1,0 +1,228 @@
+"""A layer block on the canvas: a rounded rectangle coloured by family showing the type, the key
+settings, the output volume (larger), the parameter count, and a small 3-D box whose sides are
+log-scaled to W, H and D. Red outline and badge for an error, amber for a warning.
+
+Everything shown is computed in ``set_state`` (from the Network's report); ``paint`` only draws.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem
+
+from ...model import KINDS, format_shape
+from ..theme import CanvasColours, mix, text_on
+from .layout import BLOCK_H, BLOCK_W
+
+HEADER_H = 24.0
+PAD = 8.0
+BOX_AREA_W = 54.0
+TEXT_W = BLOCK_W - 2 * PAD - BOX_AREA_W
+
+
+class Fonts:
+    """Pixel-sized fonts, so that a block's contents fit whatever the desktop's font size."""
+
+    def __init__(self):
+        self.header = _font(12, bold=True)
+        self.brief = _font(12)
+        self.volume = _font(17, bold=True)
+        self.params = _font(11)
+        self.badge = _font(13, bold=True)
+        self.metrics = {name: QFontMetricsF(getattr(self, name))
+                        for name in ("header", "brief", "volume", "params")}
+
+    def elide(self, which: str, text: str, width: float) -> str:
+        return self.metrics[which].elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def _font(pixels: int, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
+
+
+class Style:
+    """What every block shares: fonts and colours (rebuilt when the palette changes)."""
+
+    def __init__(self):
+        self.fonts = Fonts()
+        self.colours = CanvasColours()
+
+
+def box_sides(shape) -> tuple[float, float, float] | None:
+    """Front width, front height and depth offset of the 3-D box for an output shape (log-scaled)."""
+    if not shape:
+        return None
+    if len(shape) == 3:
+        w, h, d = shape
+        return 4 + 11 * math.log10(max(w, 1)), 4 + 11 * math.log10(max(h, 1)), 2 + 4.5 * math.log10(max(d, 1))
+    n = shape[0]
+    return 6.0, 4 + 12 * math.log10(max(n, 1)), 3.0
+
+
+class BlockItem(QGraphicsItem):
+    def __init__(self, uid: int, style: Style):
+        super().__init__()
+        self.uid = uid
+        self.style = style
+        self.index = -1
+        self.state: tuple = ()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setAcceptHoverEvents(False)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    # ------------------------------------------------------------------ state
+    def set_state(self, index: int, layer, info) -> bool:
+        """Take the layer's settings and its LayerInfo; repaint only if what is shown changed."""
+        kind = KINDS[layer.type]
+        fonts = self.style.fonts
+        try:
+            brief = kind.brief(layer.resolved())
+        except (KeyError, TypeError, ValueError):
+            brief = ""
+        title = layer.type + (f" · {layer.name}" if layer.name else "")
+        status = "error" if info.errors else "warning" if info.warnings else ""
+        volume = format_shape(info.output) if info.output is not None else "—"
+        params = f"{info.params:,} params" if info.params else "no params"
+        state = (index, kind.family, fonts.elide("header", title, BLOCK_W - 2 * PAD - 26),
+                 fonts.elide("brief", brief, TEXT_W), fonts.elide("volume", volume, TEXT_W),
+                 fonts.elide("params", params, TEXT_W), status, info.output,
+                 tuple(info.errors), tuple(info.warnings))
+        self.index = index
+        if state == self.state:
+            return False
+        self.state = state
+        self.setToolTip(self._tooltip(kind, layer, info, brief))
+        self.update()
+        return True
+
+    @property
+    def volume_text(self) -> str:
+        return self.state[4] if self.state else ""
+
+    @property
+    def status(self) -> str:
+        return self.state[6] if self.state else ""
+
+    def _tooltip(self, kind, layer, info, brief) -> str:
+        colours = self.style.colours
+        lines = [f"<b>{html.escape(kind.label)}</b> ({layer.type})"
+                 + (f" — {html.escape(layer.name)}" if layer.name else "")]
+        if brief:
+            lines.append(html.escape(brief))
+        shape_in = format_shape(info.input) if info.input is not None else None
+        out = format_shape(info.output)
+        lines.append(f"{shape_in} → {out}" if shape_in else f"output {out}")
+        lines.append(f"{info.params:,} parameters")
+        lines += [f"<span style='color:{colours.error.name()}'>error: {html.escape(e)}</span>"
+                  for e in info.errors]
+        lines += [f"<span style='color:{colours.warning.name()}'>warning: {html.escape(w)}</span>"
+                  for w in info.warnings]
+        lines.append(f"<i>{html.escape(kind.help)}</i>")
+        return "<p style='white-space:pre-wrap'>" + "<br>".join(lines) + "</p>"
+
+    # ------------------------------------------------------------------ drawing
+    def boundingRect(self) -> QRectF:
+        return QRectF(-6, -12, BLOCK_W + 18, BLOCK_H + 18)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, BLOCK_W, BLOCK_H), 9, 9)
+        return path
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not self.state:
+            return
+        _, family, title, brief, volume, params, status, output, _, _ = self.state
+        colours = self.style.colours
+        fonts = self.style.fonts
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        rect = QRectF(0, 0, BLOCK_W, BLOCK_H)
+        header = colours.header(family)
+        if self.isSelected():
+            painter.setPen(QPen(colours.highlight, 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 12, 12)
+        outline = {"error": QPen(colours.error, 2.5), "warning": QPen(colours.warning, 2.2)}.get(
+            status, QPen(header, 1.2))
+        painter.setPen(outline)
+        painter.setBrush(colours.fill(family))
+        painter.drawRoundedRect(rect, 9, 9)
+        # header band
+        band = QPainterPath()
+        band.addRoundedRect(rect.adjusted(1, 1, -1, 0), 8, 8)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, BLOCK_W, HEADER_H))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(header)
+        painter.drawPath(band.intersected(clip))
+        painter.setPen(text_on(header))
+        painter.setFont(fonts.header)
+        painter.drawText(QRectF(PAD, 0, BLOCK_W - 2 * PAD, HEADER_H),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
+        painter.setFont(fonts.params)
+        painter.drawText(QRectF(PAD, 0, BLOCK_W - 2 * PAD - (10 if status else 0), HEADER_H),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"#{self.index}")
+        # body text
+        painter.setPen(colours.text)
+        painter.setFont(fonts.brief)
+        painter.drawText(QRectF(PAD, HEADER_H + 4, TEXT_W, 18), Qt.AlignmentFlag.AlignVCenter, brief)
+        painter.setPen(colours.error if status == "error" and output is None else colours.text)
+        painter.setFont(fonts.volume)
+        painter.drawText(QRectF(PAD, HEADER_H + 24, TEXT_W, 26), Qt.AlignmentFlag.AlignVCenter, volume)
+        painter.setPen(colours.dim_text)
+        painter.setFont(fonts.params)
+        painter.drawText(QRectF(PAD, HEADER_H + 54, TEXT_W, 18), Qt.AlignmentFlag.AlignVCenter, params)
+        self._paint_box(painter, output, header)
+        if status:
+            self._paint_badge(painter, status)
+
+    def _paint_box(self, painter: QPainter, output, colour) -> None:
+        sides = box_sides(output)
+        if sides is None:
+            return
+        fw, fh, d = sides
+        dx, dy = d * 0.8, d * 0.6
+        cx = BLOCK_W - PAD - BOX_AREA_W / 2
+        cy = HEADER_H + (BLOCK_H - HEADER_H) / 2
+        x0 = cx - (fw + dx) / 2
+        y0 = cy - (fh - dy) / 2  # top-left of the front face
+        front = QRectF(x0, y0, fw, fh)
+        top = QPolygonF([QPointF(x0, y0), QPointF(x0 + dx, y0 - dy), QPointF(x0 + fw + dx, y0 - dy),
+                         QPointF(x0 + fw, y0)])
+        side = QPolygonF([QPointF(x0 + fw, y0), QPointF(x0 + fw + dx, y0 - dy),
+                          QPointF(x0 + fw + dx, y0 + fh - dy), QPointF(x0 + fw, y0 + fh)])
+        edge = QPen(mix(colour, self.style.colours.text, 0.5), 0.8)
+        painter.setPen(edge)
+        painter.setBrush(QBrush(mix(colour, self.style.colours.base, 0.55)))
+        painter.drawPolygon(top)
+        painter.setBrush(QBrush(mix(colour, self.style.colours.text, 0.25)))
+        painter.drawPolygon(side)
+        painter.setBrush(QBrush(mix(colour, self.style.colours.base, 0.25)))
+        painter.drawRect(front)
+
+    def _paint_badge(self, painter: QPainter, status: str) -> None:
+        colours = self.style.colours
+        colour = colours.error if status == "error" else colours.warning
+        centre = QPointF(BLOCK_W - 2, 0)
+        painter.setPen(QPen(colours.base, 1.5))
+        painter.setBrush(colour)
+        if status == "error":
+            painter.drawEllipse(centre, 10, 10)
+        else:
+            painter.drawPolygon(QPolygonF([centre + QPointF(0, -11), centre + QPointF(11, 9),
+                                           centre + QPointF(-11, 9)]))
+        painter.setPen(text_on(colour))
+        painter.setFont(self.style.fonts.badge)
+        painter.drawText(QRectF(centre.x() - 10, centre.y() - 9 + (1 if status != "error" else 0), 20, 20),
+                         Qt.AlignmentFlag.AlignCenter, "!")
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.update()
+        return super().itemChange(change, value)

@@ -1,0 +1,153 @@
+"""The one place that turns what the user asked for into undo commands on the QUndoStack:
+insert (drop, palette, quick-add), delete, move, set settings, rename, copy / cut / paste /
+duplicate. The canvas, palette, inspector and quick-add all call this; the Train mode can too
+(e.g. to set the input layer to match a data set)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication, QUndoStack
+
+from ..model import KINDS, ConfigError, Layer, Network
+from ..model.keys import KeyValueError
+from .canvas.scene import PipelineScene
+from .mime import layers_from_mime, layers_mime
+from .undo import InsertLayers, MoveLayer, RemoveLayers, RenameLayer, SetKeys
+
+# Settings a new layer starts with when its kind needs some (a conv needs a filter count).
+STARTERS = {
+    "input": {"width": 28, "height": 28, "depth": 1},
+    "conv": {"filters": 16},
+    "dense": {"units": 64},
+}
+
+
+def new_layer(type_: str, config: Optional[dict] = None) -> Layer:
+    settings = dict(STARTERS.get(type_, {}))
+    settings.update(config or {})
+    return Layer.make(type_, **settings)
+
+
+class Editor(QObject):
+    message = Signal(str)  # a short note for the status bar
+
+    def __init__(self, network: Network, stack: QUndoStack, scene: PipelineScene, parent=None):
+        super().__init__(parent)
+        self.network = network
+        self.stack = stack
+        self.scene = scene
+        self.enabled = True
+
+    # ------------------------------------------------------------------ helpers
+    def select(self, uids: list) -> None:
+        self.scene.select_uids(uids)
+
+    def _push(self, command) -> bool:
+        if not self.enabled:
+            self.message.emit("The network cannot be changed right now (training is running).")
+            return False
+        self.stack.push(command)
+        return True
+
+    def selected_indices(self) -> list[int]:
+        return self.scene.selected_indices()
+
+    def insertion_point(self) -> int:
+        """After the selection, else at the end."""
+        selected = self.selected_indices()
+        return selected[-1] + 1 if selected else len(self.network)
+
+    # ------------------------------------------------------------------ edits
+    def insert_kind(self, index: int, type_: str, config: Optional[dict] = None) -> Optional[Layer]:
+        layer = new_layer(type_, config)
+        return layer if self.insert_layers(index, [layer], f"Add {type_}") else None
+
+    def insert_layers(self, index: int, layers: list[Layer], text: str = "") -> bool:
+        if not layers:
+            return False
+        index = max(0, min(index, len(self.network)))
+        return self._push(InsertLayers(self.network, index, layers, text, self.select))
+
+    def add_after_selection(self, type_: str) -> Optional[Layer]:
+        return self.insert_kind(self.insertion_point(), type_)
+
+    def delete_selection(self) -> bool:
+        indices = self.selected_indices()
+        return bool(indices) and self._push(RemoveLayers(self.network, indices, self.select))
+
+    def move(self, uid: int, gap: int) -> bool:
+        """Move a layer so that it lands in the gap ``gap`` (0..n, counted before the move)."""
+        src = self.network.index_of(uid)
+        dst = gap - 1 if gap > src else gap
+        dst = max(0, min(dst, len(self.network) - 1))
+        if dst == src:
+            return False
+        return self._push(MoveLayer(self.network, src, dst, self.select))
+
+    def move_selection_by(self, delta: int) -> bool:
+        selected = self.selected_indices()
+        if len(selected) != 1:
+            return False
+        src = selected[0]
+        dst = src + delta
+        if not 0 <= dst < len(self.network):
+            return False
+        return self._push(MoveLayer(self.network, src, dst, self.select))
+
+    def check_keys(self, type_: str, values: dict[str, Any]) -> None:
+        """Raise ConfigError with a sentence if one of the values is impossible for the kind."""
+        kind = KINDS[type_]
+        for key, value in values.items():
+            if value is None:
+                if kind.key(key).required:
+                    raise ConfigError(key, f'a {type_} layer needs "{key}"')
+                continue
+            try:
+                kind.key(key).check(value)
+            except KeyValueError as e:
+                raise ConfigError(key, f"{key} {e}") from None
+
+    def set_keys(self, uid: int, values: dict[str, Any]) -> bool:
+        """Set settings of one layer as one undo step; raises ConfigError if a value is impossible."""
+        index = self.network.index_of(uid)
+        layer = self.network[index]
+        self.check_keys(layer.type, values)
+        changed = {k: v for k, v in values.items() if layer.config.get(k) != v}
+        if not changed:
+            return False
+        return self._push(SetKeys(self.network, index, changed, self.select))
+
+    def rename(self, uid: int, name: str) -> bool:
+        index = self.network.index_of(uid)
+        if (self.network[index].name or "") == (name or ""):
+            return False
+        return self._push(RenameLayer(self.network, index, name, self.select))
+
+    # ------------------------------------------------------------------ clipboard
+    def selected_layers(self) -> list[Layer]:
+        return [self.network[i] for i in self.selected_indices()]
+
+    def copy(self) -> bool:
+        layers = self.selected_layers()
+        if layers:
+            QGuiApplication.clipboard().setMimeData(layers_mime(layers))
+            self.message.emit(f"Copied {len(layers)} layer{'s' if len(layers) > 1 else ''}")
+        return bool(layers)
+
+    def cut(self) -> bool:
+        return self.copy() and self.delete_selection()
+
+    def paste(self) -> bool:
+        layers = layers_from_mime(QGuiApplication.clipboard().mimeData())
+        if not layers:
+            self.message.emit("The clipboard holds no layers")
+            return False
+        return self.insert_layers(self.insertion_point(), layers, f"Paste {len(layers)} layer(s)")
+
+    def duplicate(self) -> bool:
+        layers = self.selected_layers()
+        if not layers:
+            return False
+        copies = [layer.clone() for layer in layers]
+        return self.insert_layers(self.selected_indices()[-1] + 1, copies, "Duplicate")

@@ -1,0 +1,209 @@
+"""The document's files: New (blank or a template), Open, Save, Save As, recent files, the title
+with its modified mark, the unsaved-changes question, autosave and crash recovery.
+
+The window keeps one Network for its whole life; opening a file swaps its layers in
+(``Network.replace``) and clears the undo stack, so every view stays subscribed. A file that
+cannot be read gives a dialog with the sentence and leaves the open document as it was."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from ..model import TEMPLATES, Network, load, load_template, save
+from . import dialogs
+from .autosave import Orphan, Recovery
+from .editor import new_layer
+
+MAX_RECENT = 10
+AUTOSAVE_MS = 30_000
+
+
+class Files(QObject):
+    path_changed = Signal(object)  # Path or None
+    document_replaced = Signal()  # a new document was opened, created or recovered
+    recent_changed = Signal()
+
+    def __init__(self, window, network: Network, stack: QUndoStack, settings: QSettings,
+                 recovery_dir: Optional[Path] = None, autosave_ms: int = AUTOSAVE_MS):
+        super().__init__(window)
+        self.window = window
+        self.network = network
+        self.stack = stack
+        self.settings = settings
+        self.path: Optional[Path] = None
+        self.template: Optional[str] = None
+        self.recovery = Recovery(recovery_dir)
+        self.timer = QTimer(self, interval=autosave_ms)
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+        stack.cleanChanged.connect(lambda _clean: self.update_title())
+        network.changed.connect(self._network_changed)
+
+    # ------------------------------------------------------------------ title and state
+    @property
+    def modified(self) -> bool:
+        return not self.stack.isClean()
+
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        if self.template:
+            return f"{TEMPLATES[self.template][0]} (template)"
+        return "untitled"
+
+    def update_title(self) -> None:
+        self.window.setWindowTitle(f"{self.display_name()}[*]")
+        self.window.setWindowModified(self.modified)
+
+    def _network_changed(self, reason: str) -> None:
+        if reason == "title":
+            self.update_title()
+
+    def _adopt(self, network: Network, path: Optional[Path], template: Optional[str] = None,
+               modified: bool = False) -> None:
+        self.network.replace(network.layers, network.name)
+        self.stack.clear()
+        if modified:
+            self.stack.resetClean()
+        self.path = path
+        self.template = template
+        self.update_title()
+        self.path_changed.emit(path)
+        self.document_replaced.emit()
+
+    # ------------------------------------------------------------------ asking first
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded, or unchanged)."""
+        if not self.modified:
+            return True
+        answer = dialogs.ask_unsaved(self.window, self.display_name())
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # ------------------------------------------------------------------ new, open
+    def new_blank(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self._adopt(Network([new_layer("input")], "untitled"), None)
+        return True
+
+    def new_from_template(self, name: str) -> bool:
+        if not self.maybe_save():
+            return False
+        self._adopt(load_template(name), None, template=name)
+        return True
+
+    def open_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        start = str(self.path.parent) if self.path else str(self.settings.value("files/last_dir", ""))
+        path = dialogs.open_file_name(self.window, start)
+        return self.open_path(path, ask=False) if path else False
+
+    def open_path(self, path, ask: bool = True) -> bool:
+        """Open a model file; on failure say why and leave the current document untouched."""
+        path = Path(path)
+        try:
+            network = load(path)
+        except (ValueError, OSError) as e:  # ModelError is a UserError (a ValueError)
+            dialogs.warn(self.window, "Cannot open the model", str(e))
+            return False
+        if ask and not self.maybe_save():
+            return False
+        self._adopt(network, path.resolve())
+        self.add_recent(path)
+        return True
+
+    # ------------------------------------------------------------------ save
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self) -> bool:
+        suggested = str(self.path) if self.path else str(
+            Path(str(self.settings.value("files/last_dir", ""))) / f"{self.network.name or 'untitled'}.json")
+        path = dialogs.save_file_name(self.window, suggested)
+        return self._write(Path(path)) if path else False
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save(self.network, path)
+        except OSError as e:
+            dialogs.warn(self.window, "Cannot save the model",
+                         f"{path}: cannot be written ({e.strerror or e}).")
+            return False
+        self.path = path.resolve()
+        self.template = None
+        self.stack.setClean()
+        self.recovery.clear()
+        self.add_recent(path)
+        self.update_title()
+        self.path_changed.emit(self.path)
+        self.window.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    # ------------------------------------------------------------------ recent files
+    def recent(self) -> list[str]:
+        value = self.settings.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(p) for p in (value or []) if p]
+
+    def add_recent(self, path) -> None:
+        path = str(Path(path).resolve())
+        items = [path] + [p for p in self.recent() if p != path]
+        self.settings.setValue("files/recent", items[:MAX_RECENT])
+        self.settings.setValue("files/last_dir", str(Path(path).parent))
+        self.recent_changed.emit()
+
+    def clear_recent(self) -> None:
+        self.settings.setValue("files/recent", [])
+        self.recent_changed.emit()
+
+    # ------------------------------------------------------------------ autosave, recovery
+    def autosave(self) -> None:
+        if self.modified:
+            self.recovery.write(self.network, self.path)
+        else:
+            self.recovery.clear()
+
+    def offer_recovery(self) -> bool:
+        """At start: offer the newest recovery file a crashed session left (unless the env
+        NN_DESIGNER_NO_AUTOSAVE_PROMPT=1). Returns True if work was recovered."""
+        if os.environ.get("NN_DESIGNER_NO_AUTOSAVE_PROMPT") == "1":
+            return False
+        orphans = self.recovery.orphans()
+        candidates = [o for o in orphans if o.is_newer_than_original()]
+        recovered = False
+        if candidates:
+            best = candidates[0]
+            name = best.original.name if best.original else best.info.get("name", "an untitled model")
+            when = time.strftime("%H:%M on %d %b %Y", time.localtime(best.saved_at))
+            if dialogs.ask_recover(self.window, name, when):
+                recovered = self.recover(best)
+        for orphan in orphans:
+            orphan.discard()
+        return recovered
+
+    def recover(self, orphan: Orphan) -> bool:
+        try:
+            network = load(orphan.model)
+        except (ValueError, OSError) as e:
+            dialogs.warn(self.window, "Cannot recover the model", str(e))
+            return False
+        if not self.maybe_save():
+            return False
+        self._adopt(network, orphan.original, modified=True)
+        self.autosave()
+        return True
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.recovery.close()

@@ -1,0 +1,65 @@
+"""Drag-and-drop and clipboard payloads.
+
+* ``LAYER_KIND_MIME``: what the palette drags, a JSON object ``{"type": ..., "config": {...}}``.
+* ``LAYERS_MIME``: copied layers, a JSON list in the model file's layer form.
+"""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QMimeData
+
+from ..model import Layer, from_json
+
+LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
+LAYERS_MIME = "application/x-nn-designer-layers"
+
+
+def kind_mime(type_: str, config: dict | None = None) -> QMimeData:
+    data = QMimeData()
+    data.setData(LAYER_KIND_MIME, json.dumps({"type": type_, "config": config or {}}).encode())
+    data.setText(type_)
+    return data
+
+
+def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
+    """The (type, config) a palette drag carries, or None if it carries something else."""
+    if not data.hasFormat(LAYER_KIND_MIME):
+        return None
+    try:
+        obj = json.loads(bytes(data.data(LAYER_KIND_MIME)).decode())
+        return str(obj["type"]), dict(obj.get("config") or {})
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def layers_mime(layers: list) -> QMimeData:
+    text = json.dumps([layer.to_json() for layer in layers], indent=2, ensure_ascii=False)
+    data = QMimeData()
+    data.setData(LAYERS_MIME, text.encode())
+    data.setText(text)
+    return data
+
+
+def layers_from_mime(data: QMimeData) -> list[Layer]:
+    """Layers from the clipboard: our own format, or JSON text of a layer list (or one layer)."""
+    if data.hasFormat(LAYERS_MIME):
+        text = bytes(data.data(LAYERS_MIME)).decode()
+    elif data.hasText():
+        text = data.text()
+    else:
+        return []
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return []
+    if isinstance(raw, dict):
+        raw = raw.get("layers", [raw])
+    try:
+        return from_json({"version": 1, "layers": raw}, allow_empty=True).layers
+    except ValueError:
+        return []
+
+
+def local_files(data: QMimeData) -> list[str]:
+    return [url.toLocalFile() for url in data.urls() if url.isLocalFile()] if data.hasUrls() else []

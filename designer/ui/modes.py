@@ -1,0 +1,50 @@
+"""Modes share the window (docs/architecture.md, "Adding a mode"): Design is built in; Train and
+Learn come from optional packages (``designer.ui.training``, ``designer.ui.learn``) that define
+``create_mode(window) -> ModePanels``. A mode's panels are built the first time it is shown,
+so the app starts without importing the engine or pyqtgraph."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Union
+
+from PySide6.QtWidgets import QMenu, QWidget
+
+# Modes the switch lists, and the package each comes from (absent packages show disabled).
+OPTIONAL_MODES = (("Train", "designer.ui.training"), ("Learn", "designer.ui.learn"))
+
+
+@dataclass
+class ModePanels:
+    """What a mode puts in the window. ``None`` keeps the Design mode's panel in that place.
+    The canvas in the centre is always shown."""
+
+    left: Optional[QWidget] = None       # replaces the palette
+    bottom: Optional[QWidget] = None     # replaces the summary
+    right: Optional[QWidget] = None      # replaces the inspector
+    left_title: str = ""
+    bottom_title: str = ""
+    right_title: str = ""
+    menus: list = field(default_factory=list)  # QMenus shown in the menu bar while the mode is active
+    on_enter: Optional[Callable[[], None]] = None
+    on_leave: Optional[Callable[[], None]] = None
+
+
+PanelsOrFactory = Union[ModePanels, Callable[[QWidget], ModePanels]]
+
+
+@dataclass
+class Mode:
+    name: str
+    source: PanelsOrFactory
+    tooltip: str = ""
+    panels: Optional[ModePanels] = None
+    menu_actions: list = field(default_factory=list)
+
+    def build(self, window) -> ModePanels:
+        if self.panels is None:
+            self.panels = self.source(window) if callable(self.source) else self.source
+        return self.panels
+
+
+def mode_menus(panels: ModePanels) -> list[QMenu]:
+    return list(panels.menus or [])

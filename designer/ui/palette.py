@@ -1,0 +1,110 @@
+"""The palette: every layer kind, grouped by family, each with its icon and a tooltip; a search
+box filters it. Items are dragged onto the canvas (a real QDrag carrying LAYER_KIND_MIME), or
+double-clicked / Enter to add after the selection."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ..model import FAMILIES, KINDS
+from .icons import kind_icon
+from .mime import LAYER_KIND_MIME, kind_mime
+
+TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def kind_tooltip(type_: str) -> str:
+    kind = KINDS[type_]
+    keys = ", ".join(k.name for k in kind.keys) or "no settings"
+    return (f"<b>{kind.label}</b> ({type_})<br>{kind.help}<br><small>settings: {keys}<br>"
+            f"PyTorch: {kind.torch}<br>Drag onto the canvas, or double-click to add after the "
+            f"selection.</small>")
+
+
+class PaletteTree(QTreeWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setIconSize(QSize(24, 24))
+        self.setIndentation(12)
+        self.setRootIsDecorated(True)
+
+    def mimeTypes(self) -> list:
+        return [LAYER_KIND_MIME]
+
+    def mimeData(self, items):
+        types = [item.data(0, TYPE_ROLE) for item in items if item.data(0, TYPE_ROLE)]
+        return kind_mime(types[0]) if types else None
+
+    def supportedDropActions(self):
+        return Qt.DropAction.CopyAction
+
+
+class Palette(QWidget):
+    activated = Signal(str)  # a layer type to add after the selection
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.search = QLineEdit(placeholderText="Search layers…", clearButtonEnabled=True)
+        self.search.setToolTip("Filter the layer kinds by name, e.g. 'pool' or 'relu'")
+        self.tree = PaletteTree()
+        self.tree.setToolTip("Drag a layer onto the canvas")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        self.groups: dict[str, QTreeWidgetItem] = {}
+        self.items: dict[str, QTreeWidgetItem] = {}
+        for family, title in FAMILIES:
+            group = QTreeWidgetItem([title])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            self.tree.addTopLevelItem(group)
+            self.groups[family] = group
+        for type_, kind in KINDS.items():
+            item = QTreeWidgetItem([kind.label])
+            item.setIcon(0, kind_icon(type_))
+            item.setData(0, TYPE_ROLE, type_)
+            item.setToolTip(0, kind_tooltip(type_))
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+            self.groups[kind.family].addChild(item)
+            self.items[type_] = item
+        for family, group in self.groups.items():
+            group.setToolTip(0, f"{group.text(0)} layers")
+            group.setHidden(group.childCount() == 0)
+        self.tree.expandAll()
+        self.search.textChanged.connect(self.filter)
+        self.search.returnPressed.connect(self._add_first_match)
+        self.tree.itemActivated.connect(self._on_activated)
+
+    def filter(self, text: str) -> None:
+        words = text.lower().split()
+        for family, group in self.groups.items():
+            shown = 0
+            for i in range(group.childCount()):
+                item = group.child(i)
+                type_ = item.data(0, TYPE_ROLE)
+                hay = f"{type_} {KINDS[type_].label} {group.text(0)}".lower()
+                hide = not all(w in hay for w in words)
+                item.setHidden(hide)
+                shown += not hide
+            group.setHidden(shown == 0)
+        self.tree.expandAll()
+
+    def visible_types(self) -> list[str]:
+        return [t for t, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
+
+    def _add_first_match(self) -> None:
+        shown = self.visible_types()
+        if shown:
+            self.activated.emit(shown[0])
+
+    def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        type_ = item.data(0, TYPE_ROLE)
+        if type_:
+            self.activated.emit(type_)

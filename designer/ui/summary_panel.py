@@ -1,0 +1,127 @@
+"""The summary dock: the same table and totals as ``nn-designer summary`` (designer.model.summary),
+errors in red and warnings in amber with their sentences, and a batch size for the memory
+estimate. Clicking a row selects the block."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
+                               QTableView, QVBoxLayout, QWidget)
+
+from ..model import Network
+from ..model import summary
+from .theme import CanvasColours
+
+COLUMNS = ("#", "layer", "output", "params", "%", "mult-adds", "notes")
+RIGHT = {0, 3, 4, 5}
+
+
+def _cells(row: dict) -> tuple:
+    return (str(row["index"]), row["label"], row["output"], f"{row['params']:,}",
+            f"{row['percent']:.1f}", summary.human_count(row["macs"]), "; ".join(row["notes"]))
+
+
+class SummaryModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[dict] = []
+        self.cells: list[tuple] = []
+        self.colours = CanvasColours()
+
+    def set_rows(self, rows: list[dict]) -> None:
+        cells = [_cells(r) for r in rows]
+        if len(rows) != len(self.rows):
+            self.beginResetModel()
+            self.rows, self.cells = rows, cells
+            self.endResetModel()
+            return
+        changed = [i for i, (a, b) in enumerate(zip(self.cells, cells)) if a != b]
+        self.rows, self.cells = rows, cells
+        if changed:
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cells[row][col]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            align = Qt.AlignmentFlag.AlignRight if col in RIGHT else Qt.AlignmentFlag.AlignLeft
+            return int(align | Qt.AlignmentFlag.AlignVCenter)
+        notes = self.rows[row]["notes"]
+        if role == Qt.ItemDataRole.ForegroundRole and notes and col in (1, 2, 6):
+            return QColor(self.colours.error if notes[0].startswith("error") else self.colours.warning)
+        if role == Qt.ItemDataRole.ToolTipRole and notes:
+            return "\n".join(notes)
+        return None
+
+
+class SummaryPanel(QWidget):
+    row_clicked = Signal(int)  # layer index
+    batch_changed = Signal(int)
+
+    def __init__(self, network: Network, parent=None):
+        super().__init__(parent)
+        self.network = network
+        self.model = SummaryModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setToolTip("The layer table of `nn-designer summary`; click a row to select the layer")
+        header = self.table.horizontalHeader()
+        widths = (40, 150, 100, 100, 50, 90)
+        for col, width in enumerate(widths):
+            header.resizeSection(col, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.clicked.connect(lambda idx: self.row_clicked.emit(idx.row()))
+        self.totals = QLabel()
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals.setToolTip("Totals as `nn-designer summary` prints them (float32)")
+        self.batch = QSpinBox(minimum=1, maximum=4096, value=64)
+        self.batch.setPrefix("batch ")
+        self.batch.setToolTip("Batch size for the activation-memory estimate")
+        self.batch.valueChanged.connect(self._batch_changed)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.totals, 1)
+        bottom.addWidget(self.batch)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(4, 2, 4, 4)
+        box.addWidget(self.table)
+        box.addLayout(bottom)
+        network.changed.connect(lambda _reason: self.refresh())
+        self.refresh()
+
+    @property
+    def batch_size(self) -> int:
+        return self.batch.value()
+
+    def _batch_changed(self, value: int) -> None:
+        self.refresh()
+        self.batch_changed.emit(value)
+
+    def refresh(self) -> None:
+        report = self.network.report()
+        self.model.set_rows(summary.rows(report, self.network.layers))
+        self.totals.setText(summary.totals_line(report, self.batch_size) if report.layers else "no layers")
+
+    def select_row(self, index: int) -> None:
+        if 0 <= index < self.model.rowCount():
+            self.table.selectRow(index)

@@ -1,0 +1,68 @@
+"""Colours: one hue per layer family (docs/ui-sketch.md), adapted to the system palette so that
+the canvas reads well in a light or a dark desktop theme."""
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+# Family hues: input grey, convolution blue, pooling teal, activation yellow, dense purple,
+# regularisation / normalisation green, output orange.
+FAMILY_COLOURS = {
+    "input": "#8a9099",
+    "convolution": "#3b7ddd",
+    "pooling": "#14a3a0",
+    "activation": "#e0b000",
+    "dense": "#8b5cf6",
+    "regularisation": "#2fa84f",
+    "normalisation": "#5fae2e",
+    "output": "#f07a1a",
+}
+ERROR_COLOUR = "#d7263d"
+WARNING_COLOUR = "#e69500"
+
+
+def family_colour(family: str) -> QColor:
+    return QColor(FAMILY_COLOURS.get(family, "#888888"))
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` moved a fraction ``t`` of the way towards ``b``."""
+    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t,
+                           a.greenF() + (b.greenF() - a.greenF()) * t,
+                           a.blueF() + (b.blueF() - a.blueF()) * t)
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
+
+
+def text_on(colour: QColor) -> QColor:
+    """Black or white, whichever reads better on ``colour``."""
+    luma = 0.299 * colour.redF() + 0.587 * colour.greenF() + 0.114 * colour.blueF()
+    return QColor("#111111") if luma > 0.6 else QColor("#ffffff")
+
+
+class CanvasColours:
+    """The colours the canvas paints with, computed once per palette."""
+
+    def __init__(self, palette: QPalette | None = None):
+        palette = palette or QGuiApplication.palette()
+        self.dark = is_dark(palette)
+        self.base = palette.color(QPalette.ColorRole.Base)
+        self.text = palette.color(QPalette.ColorRole.Text)
+        self.dim_text = mix(self.text, self.base, 0.45)
+        self.highlight = palette.color(QPalette.ColorRole.Highlight)
+        self.background = mix(palette.color(QPalette.ColorRole.Window), self.base, 0.5)
+        self.arrow = mix(self.text, self.base, 0.35)
+        self.error = QColor(ERROR_COLOUR) if not self.dark else QColor("#ff5a6e")
+        self.warning = QColor(WARNING_COLOUR) if not self.dark else QColor("#ffb020")
+        self._fills: dict = {}
+
+    def header(self, family: str) -> QColor:
+        colour = family_colour(family)
+        return mix(colour, self.base, 0.25) if self.dark else colour
+
+    def fill(self, family: str) -> QColor:
+        if family not in self._fills:
+            self._fills[family] = mix(self.base, family_colour(family), 0.22 if self.dark else 0.13)
+        return self._fills[family]

@@ -1,0 +1,79 @@
+"""The decision boundary of a network on 2-D data, as TensorFlow Playground draws it: the plane
+coloured by the predicted class (stronger where the network is surer) with the data points on
+top. The grid predictions are computed by the worker (``probes.decision_boundary``).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from .probes import Boundary
+
+# Playground's orange and blue first, then more for more classes.
+CLASS_COLOURS = np.array([[245, 147, 34], [8, 119, 189], [60, 160, 70], [200, 40, 60], [130, 80, 190],
+                          [140, 100, 60], [220, 90, 180], [110, 110, 110]], dtype=float)
+WHITE = np.array([255.0, 255.0, 255.0])
+
+
+def class_colour(c: int) -> tuple:
+    return tuple(int(v) for v in CLASS_COLOURS[c % len(CLASS_COLOURS)])
+
+
+def boundary_rgb(b: Boundary, n_classes: int) -> np.ndarray:
+    """(G, G, 3) uint8: each cell the colour of its class, blended with white by how sure the
+    network is (chance level is white)."""
+    k = max(2, n_classes)
+    strength = np.clip((b.confidence - 1.0 / k) / (1.0 - 1.0 / k), 0, 1)[..., None] * 0.75
+    colours = CLASS_COLOURS[b.classes % len(CLASS_COLOURS)]
+    return (WHITE * (1 - strength) + colours * strength).round().astype(np.uint8)
+
+
+class BoundaryView(QWidget):
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        pal = self.palette()
+        self.title = QLabel("Decision boundary")
+        self.plot = pg.PlotWidget(background=pal.color(QPalette.ColorRole.Base))
+        self.plot.setMenuEnabled(False)
+        self.plot.setAspectLocked(True)
+        self.plot.hideButtons()
+        self.plot.setToolTip("The network's class for every point of the plane (stronger colour: "
+                             "more confident), with the data on top")
+        fg = pal.color(QPalette.ColorRole.Text)
+        for side in ("left", "bottom"):
+            axis = self.plot.getPlotItem().getAxis(side)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 220, width=1))
+        self.plot.addItem(self.points)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.plot, 1)
+        self.n_classes = 2
+        self.updates = 0
+
+    def set_dataset(self, dataset) -> None:
+        self.image.clear()
+        self.updates = 0
+        if dataset is None or dataset.x.ndim != 2 or dataset.x.shape[1] != 2 or dataset.has_targets:
+            self.points.clear()
+            return
+        self.n_classes = dataset.num_classes
+        brushes = [pg.mkBrush(*class_colour(int(c))) for c in dataset.y]
+        self.points.setData(pos=np.asarray(dataset.x, dtype=float), brush=brushes)
+        lo, hi = dataset.x.min(axis=0), dataset.x.max(axis=0)
+        self.plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]))
+
+    def show_boundary(self, b: Boundary) -> None:
+        self.image.setImage(boundary_rgb(b, self.n_classes), autoLevels=False)
+        x0, x1, y0, y1 = b.extent
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.updates += 1

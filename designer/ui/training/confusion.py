@@ -1,0 +1,105 @@
+"""The confusion matrix on the validation set after each epoch: rows are the true classes,
+columns the predicted ones; each cell shows its count, shaded by its share of the row."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+MAX_CLASSES = 30  # more than this are not drawn as a matrix
+
+
+def trimmed(confusion: np.ndarray, n_classes: int) -> np.ndarray:
+    """The matrix without the network's extra outputs that no sample has and none was given to
+    (LeNet-5's 10 outputs on a 6-class set)."""
+    k = max(n_classes, 1)
+    c = np.asarray(confusion)
+    used = np.flatnonzero(c.sum(axis=0) + c.sum(axis=1))
+    if len(used):
+        k = max(k, int(used.max()) + 1)
+    return c[:k, :k]
+
+
+class ConfusionView(QWidget):
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.matrix: Optional[np.ndarray] = None
+        self.names: list = []
+        self.title = "Confusion matrix (validation) appears after the first epoch."
+        self.setMinimumSize(160, 140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip("Rows: the true class; columns: the class the network predicted. "
+                        "The diagonal is what it got right.")
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 240)
+
+    def clear(self) -> None:
+        self.matrix = None
+        self.title = "Confusion matrix (validation) appears after the first epoch."
+        self.update()
+
+    def show_matrix(self, confusion: np.ndarray, classes: Optional[list], epoch: int) -> None:
+        k = len(classes) if classes else 0
+        m = trimmed(confusion, k)
+        self.matrix = m
+        self.names = [classes[i] if classes and i < len(classes) else str(i) for i in range(len(m))]
+        total = int(m.sum())
+        acc = 100.0 * np.trace(m) / total if total else 0.0
+        self.title = f"Confusion on validation, epoch {epoch}: {acc:.1f} % of {total} right"
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        text = pal.color(QPalette.ColorRole.Text)
+        base = pal.color(QPalette.ColorRole.Base)
+        p.setPen(text)
+        font = QFont(self.font())
+        p.setFont(font)
+        fm = p.fontMetrics()
+        p.drawText(QRectF(0, 0, self.width(), fm.height() + 4), Qt.AlignmentFlag.AlignLeft, self.title)
+        m = self.matrix
+        if m is None or len(m) == 0 or len(m) > MAX_CLASSES:
+            return
+        k = len(m)
+        names = [n if len(n) <= 10 else n[:9] + "…" for n in self.names]
+        label_w = max(fm.horizontalAdvance(n) for n in names) + 8
+        top = fm.height() * 2 + 8
+        left = label_w + fm.height() + 4
+        cell = max(8.0, min((self.width() - left - 4) / k, (self.height() - top - 4) / k))
+        rows = m.sum(axis=1, keepdims=True).astype(float)
+        share = np.divide(m, rows, out=np.zeros(m.shape), where=rows > 0)
+        good, bad = QColor(30, 120, 200), QColor(215, 60, 40)
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell * 0.32)))
+        # axis titles
+        p.drawText(QRectF(left, fm.height() + 2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                   "predicted →")
+        p.save()
+        p.translate(fm.height() * 0.2, top + k * cell / 2)
+        p.rotate(-90)
+        p.drawText(QRectF(-k * cell / 2, -2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter, "true →")
+        p.restore()
+        for i in range(k):
+            p.setPen(text)
+            p.setFont(font)
+            p.drawText(QRectF(fm.height() + 2, top + i * cell, label_w, cell),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, names[i] + " ")
+            for j in range(k):
+                hue = good if i == j else bad
+                t = float(share[i, j])
+                fill = QColor.fromRgbF(base.redF() + (hue.redF() - base.redF()) * t,
+                                       base.greenF() + (hue.greenF() - base.greenF()) * t,
+                                       base.blueF() + (hue.blueF() - base.blueF()) * t)
+                r = QRectF(left + j * cell, top + i * cell, cell - 1, cell - 1)
+                p.fillRect(r, fill)
+                if cell >= 16 and m[i, j]:
+                    lum = 0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF()
+                    p.setPen(QColor("#111111") if lum > 0.55 else QColor("#ffffff"))
+                    p.setFont(small)
+                    p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(int(m[i, j])))
+        p.end()

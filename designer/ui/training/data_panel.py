@@ -1,0 +1,378 @@
+"""The Data panel of the Train mode: pick a built-in set or open a file or folder, see what it
+holds (count, shape, classes, sample thumbnails), and whether it fits the network.
+
+Loading runs on a worker thread (``DataLoadWorker``) with a progress bar and Cancel; the panel
+only shows results. When the data does not fit the network's input it says so in one sentence
+and offers a button; the button emits ``fit_input`` with the input layer's new settings, which
+the Train mode applies through the undo stack.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+
+from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
+from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
+from ...model import format_shape
+from .images import ImageGrid, tiles_rgb
+from .threads import Background, ThreadWorker
+from .worker import failure_sentence
+
+THUMBNAILS = 24
+CLASS_COLOURS = [(230, 120, 20), (30, 110, 200), (40, 160, 70), (200, 40, 60), (130, 80, 190),
+                 (140, 100, 60), (220, 90, 180), (110, 110, 110), (170, 170, 30), (20, 170, 190)]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class DataLoadWorker(ThreadWorker):
+    """Reads or generates one data set on a worker thread."""
+
+    progress = Signal(float)
+    loaded = Signal(object)   # (spec, seed, Dataset)
+    failed = Signal(str)
+
+    def __init__(self, spec: str, seed: int):
+        super().__init__()
+        self.spec, self.seed = spec, seed
+        self._cancel = threading.Event()
+        self._last = 0.0
+
+    def request_stop(self) -> None:
+        self._cancel.set()
+
+    def _progress(self, fraction: float) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled()
+        now = time.monotonic()
+        if now - self._last >= 0.05:
+            self._last = now
+            self.progress.emit(float(fraction))
+
+    def work(self) -> None:
+        try:
+            dataset = load_data(self.spec, seed=self.seed, progress=self._progress)
+        except _Cancelled:
+            return
+        except Exception as e:  # noqa: BLE001 — one sentence
+            self.failed.emit(failure_sentence(e, f"reading {self.spec}"))
+            return
+        if not self._cancel.is_set():
+            self.loaded.emit((self.spec, self.seed, dataset))
+
+
+def balanced_sample(y: np.ndarray, n: int) -> np.ndarray:
+    """Up to ``n`` indices taking the classes in turn, so that every class shows."""
+    if y.ndim != 1 or len(y) == 0:
+        return np.arange(min(n, len(y)))
+    by_class = [np.flatnonzero(y == c) for c in np.unique(y)]
+    out, k = [], 0
+    while len(out) < n and any(k < len(ix) for ix in by_class):
+        out += [int(ix[k]) for ix in by_class if k < len(ix)]
+        k += 1
+    return np.array(out[:n], dtype=np.int64)
+
+
+def class_summary(dataset, limit: int = 10) -> str:
+    if dataset.has_targets:
+        return f"targets: vectors of {dataset.y.shape[1]} values"
+    counts = dataset.class_counts()
+    names = dataset.classes or [str(i) for i in range(len(counts))]
+    parts = [f"{names[i] if i < len(names) else i} {int(c)}" for i, c in enumerate(counts[:limit])]
+    more = f" · … {len(counts) - limit} more" if len(counts) > limit else ""
+    return "classes: " + " · ".join(parts) + more
+
+
+class DataPanel(QGroupBox):
+    dataset_changed = Signal(object)    # the new Dataset (or None)
+    fit_input = Signal(dict)            # the input layer settings that fit the data
+    message = Signal(str)               # a failure to read, one sentence
+
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__("Data", parent)
+        self.network = None
+        self.dataset = None
+        self.spec: Optional[str] = None
+        self.seed = 0
+        self._job: Optional[Background] = None
+        self._old_jobs: list = []
+        self._fix: Optional[dict] = None
+
+        self.choice = QComboBox()
+        self.choice.setToolTip("A built-in data set, or a file or folder you opened")
+        for name, text in BUILTIN_SETS.items():
+            self.choice.addItem(name, name)
+            self.choice.setItemData(self.choice.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.size = QSpinBox()
+        self.size.setRange(2, MAX_SIZE)
+        self.size.setSingleStep(100)
+        self.size.setToolTip("How many samples to generate for a built-in set")
+        self.open_file = QPushButton("File…")
+        self.open_file.setToolTip("Open a data file: .npz (x, y), .csv (last column the label), "
+                                  "an MNIST-format IDX file or a CIFAR archive")
+        self.open_folder = QPushButton("Folder…")
+        self.open_folder.setToolTip("Open a folder: MNIST-format IDX files, CIFAR-10 batches, "
+                                    "or one sub-folder of images per class")
+        row = QHBoxLayout()
+        row.addWidget(self.choice, 1)
+        row.addWidget(self.size)
+        row.addWidget(self.open_file)
+        row.addWidget(self.open_folder)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("reading… %p%")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop reading this data")
+        prow = QHBoxLayout()
+        prow.addWidget(self.progress, 1)
+        prow.addWidget(self.cancel)
+        self.progress_row = QWidget()
+        self.progress_row.setLayout(prow)
+        prow.setContentsMargins(0, 0, 0, 0)
+        self.progress_row.hide()
+
+        self.describe = QLabel("No data yet.")
+        self.describe.setWordWrap(True)
+        self.describe.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.classes = QLabel("")
+        self.classes.setWordWrap(True)
+
+        self.thumbs = ImageGrid("")
+        self.thumbs.setToolTip("Samples of the data, every class in turn")
+        self.scatter = pg.PlotWidget()
+        self.scatter.setMenuEnabled(False)
+        self.scatter.hideButtons()
+        self.scatter.setAspectLocked(True)
+        self.scatter.setMouseEnabled(False, False)
+        self.scatter.setToolTip("The points of the data, coloured by class")
+        self.pictures = QStackedWidget()
+        self.pictures.addWidget(self.thumbs)
+        self.pictures.addWidget(self.scatter)
+        self.pictures.setMinimumHeight(110)
+        self.pictures.setMaximumHeight(170)
+
+        self.fit_text = QLabel("")
+        self.fit_text.setWordWrap(True)
+        self.fit_button = QPushButton("Set the input layer to match")
+        self.fit_button.setToolTip("Change the network's input layer to the data's shape (undoable)")
+        self.fit_button.hide()
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(row)
+        lay.addWidget(self.progress_row)
+        lay.addWidget(self.describe)
+        lay.addWidget(self.classes)
+        lay.addWidget(self.pictures)
+        lay.addWidget(self.fit_text)
+        lay.addWidget(self.fit_button)
+
+        self.choice.activated.connect(self._choose)
+        self.size.editingFinished.connect(self._choose)
+        self.open_file.clicked.connect(self._ask_file)
+        self.open_folder.clicked.connect(self._ask_folder)
+        self.cancel.clicked.connect(self.cancel_loading)
+        self.fit_button.clicked.connect(self._apply_fix)
+
+    # ------------------------------------------------------------------ public
+    @property
+    def loading(self) -> bool:
+        return self._job is not None
+
+    def set_network(self, network) -> None:
+        self.network = network
+        self.refresh_fit()
+
+    def set_seed(self, seed: int) -> None:
+        """Built-in sets are generated from the training seed (as ``nn-designer train`` does)."""
+        if seed == self.seed:
+            return
+        self.seed = seed
+        if self.spec is not None and parse_builtin(self.spec) is not None:
+            self.load(self.spec)
+
+    def load(self, spec: str) -> None:
+        """Read or generate ``spec`` (a built-in name, ``name:N`` or a path) on a worker thread."""
+        self.cancel_loading()
+        builtin = parse_builtin(spec) if not spec.startswith(("/", ".")) else None
+        if builtin is not None:
+            name, n = builtin
+            self._select_choice(name, name)
+            self.size.blockSignals(True)
+            self.size.setValue(n)
+            self.size.blockSignals(False)
+        else:
+            self._select_choice(spec, spec.rsplit("/", 1)[-1] or spec)
+        worker = DataLoadWorker(spec, self.seed)
+        job = Background(worker, "nn-designer data")
+        worker.progress.connect(self._on_progress)
+        worker.loaded.connect(self._on_loaded)
+        worker.failed.connect(self._on_failed)
+        job.thread.finished.connect(lambda: self._job_ended(job))
+        self._job = job
+        self.progress.setValue(0)
+        self.progress_row.show()
+        job.start()
+
+    def cancel_loading(self) -> None:
+        if self._job is not None:
+            self._job.stop()
+            self._old_jobs.append(self._job)
+            self._job = None
+        self.progress_row.hide()
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        self.cancel_loading()
+        for job in self._old_jobs:
+            job.shutdown(timeout_ms)
+        self._old_jobs.clear()
+
+    def set_editable(self, on: bool) -> None:
+        """Changing the data is not allowed while a run uses it."""
+        for w in (self.choice, self.size, self.open_file, self.open_folder, self.fit_button):
+            w.setEnabled(on)
+
+    # ------------------------------------------------------------------ choosing
+    def _select_choice(self, data, label: str) -> None:
+        i = self.choice.findData(data)
+        if i < 0:
+            self.choice.addItem(label, data)
+            i = self.choice.count() - 1
+            self.choice.setItemData(i, data, Qt.ItemDataRole.ToolTipRole)
+        self.choice.setCurrentIndex(i)
+
+    def _choose(self, *_) -> None:
+        data = self.choice.currentData()
+        if data is None:
+            return
+        if data in BUILTIN_SETS:
+            n = self.size.value()
+            spec = data if n == DEFAULT_SIZES[data] else f"{data}:{n}"
+            if self.sender() is self.choice and parse_builtin(self.spec or "") and \
+                    parse_builtin(self.spec)[0] != data:
+                spec = data  # a new set starts at its own default size
+        else:
+            spec = data
+        if spec != self.spec or self.dataset is None:
+            self.load(spec)
+
+    def _ask_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open data", "", "Data (*.npz *.csv *.csv.gz *.txt *.data *.tra *.tes *.gz *.tar.gz *.tgz "
+                                   "*-ubyte);;All files (*)")
+        if path:
+            self.load(path)
+
+    def _ask_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a data folder")
+        if path:
+            self.load(path)
+
+    # ------------------------------------------------------------------ results
+    def _job_ended(self, job: Background) -> None:
+        if job in self._old_jobs:
+            self._old_jobs.remove(job)
+        if self._job is job:
+            self._job = None
+            self.progress_row.hide()
+
+    def _current(self) -> bool:
+        worker = self.sender()
+        return self._job is not None and worker is self._job.worker
+
+    def _on_progress(self, fraction: float) -> None:
+        if self._current():
+            self.progress.setValue(int(fraction * 1000))
+
+    def _on_failed(self, text: str) -> None:
+        if not self._current():
+            return
+        self.describe.setText(text)
+        self.message.emit(text)
+
+    def _on_loaded(self, result) -> None:
+        if not self._current():
+            return
+        spec, seed, dataset = result
+        self.spec, self.dataset = spec, dataset
+        self.describe.setText(f"<b>{dataset.name}</b>: {dataset.describe()}")
+        self.classes.setText(class_summary(dataset))
+        self._show_samples(dataset)
+        self.refresh_fit()
+        self.dataset_changed.emit(dataset)
+
+    def _show_samples(self, dataset) -> None:
+        if dataset.is_image:
+            idx = balanced_sample(dataset.y, THUMBNAILS)
+            x = dataset.x[idx]
+            if x.shape[1] != 3:
+                x = x[:, 0]
+            self.thumbs.set_tiles(tiles_rgb(x, already_01=True), aspect=3.0)
+            self.pictures.setCurrentWidget(self.thumbs)
+        elif dataset.x.shape[1] == 2:
+            self.scatter.clear()
+            y = dataset.y if not dataset.has_targets else dataset.y.argmax(axis=1)
+            for c in np.unique(y):
+                pts = dataset.x[y == c]
+                colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+                self.scatter.plot(pts[:, 0], pts[:, 1], pen=None, symbol="o", symbolSize=4,
+                                  symbolPen=None, symbolBrush=colour)
+            self.pictures.setCurrentWidget(self.scatter)
+        else:
+            self.thumbs.clear(f"vectors of {dataset.x.shape[1]} features: no pictures to show")
+            self.pictures.setCurrentWidget(self.thumbs)
+
+    # ------------------------------------------------------------------ fit
+    def fit_problem(self) -> Optional[str]:
+        """One sentence when the data cannot train the network as it is, else None."""
+        self._fix = None
+        if self.dataset is None or self.network is None:
+            return None
+        report = self.network.report()
+        if report.problems:
+            return f"The network has errors, so it cannot train yet: {report.problems[0]}."
+        if report.input is None:
+            return "The network has no input layer."
+        try:
+            check_fits(self.dataset, report.input)
+        except DataError as e:
+            self._fix = suggest_input(self.dataset)
+            return _sentence(str(e))
+        try:
+            check_outputs(self.dataset, report.output)
+        except DataError as e:
+            return _sentence(str(e))
+        return None
+
+    def refresh_fit(self) -> None:
+        problem = self.fit_problem()
+        self.fit_text.setText(problem or "")
+        self.fit_text.setVisible(bool(problem))
+        self.fit_text.setStyleSheet("color: #c0392b;" if problem else "")
+        if self._fix is not None:
+            fix = self._fix
+            shape = format_shape((fix["width"], fix["height"], fix["depth"])) if "width" in fix \
+                else f"{fix['features']} features"
+            self.fit_button.setText(f"Set the input layer to {shape}")
+        self.fit_button.setVisible(self._fix is not None)
+
+    def _apply_fix(self) -> None:
+        if self._fix is not None:
+            self.fit_input.emit(dict(self._fix))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."

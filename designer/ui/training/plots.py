@@ -1,0 +1,176 @@
+"""Live curves of a run (pyqtgraph): loss per batch (raw and smoothed) and per epoch for training
+and validation, accuracy the same way, and the learning rate. The x axis counts epochs, so a
+batch in the middle of epoch 3 sits at 2.5.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from ...engine.progress import EpochProgress
+from .worker import BatchUpdate, finite
+
+SMOOTHING = 0.9   # weight of the past in the smoothed batch curves (as TensorBoard's slider)
+TRAIN_COLOUR = "#1f77b4"
+VAL_COLOUR = "#e6550d"
+LR_COLOUR = "#2ca02c"
+
+
+class Series:
+    """A growing list of (x, y) points; ``arrays()`` gives them for setData. ``smoothed`` holds
+    the exponential moving average of y with bias correction (TensorBoard's smoothing), kept up
+    to date point by point so that a redraw costs no more than a copy."""
+
+    def __init__(self, weight: float = SMOOTHING):
+        self.x: list = []
+        self.y: list = []
+        self.smoothed: list = []
+        self.weight = weight
+        self._acc = self._norm = 0.0
+
+    def add(self, x: float, y) -> None:
+        if finite(y):
+            self.x.append(float(x))
+            self.y.append(float(y))
+            self._acc = self.weight * self._acc + (1 - self.weight) * float(y)
+            self._norm = self.weight * self._norm + (1 - self.weight)
+            self.smoothed.append(self._acc / self._norm)
+
+    def keep_until(self, x_max: float) -> None:
+        n = sum(1 for x in self.x if x <= x_max + 1e-9)
+        self.x, self.y, self.smoothed = self.x[:n], self.y[:n], self.smoothed[:n]
+        self._acc, self._norm = (self.smoothed[-1], 1.0) if n else (0.0, 0.0)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def arrays(self) -> tuple:
+        return np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float)
+
+
+def _plot(title: str, y_label: str, background: QColor, foreground: QColor) -> pg.PlotWidget:
+    w = pg.PlotWidget(background=background)
+    w.setTitle(title, color=foreground.name(), size="10pt")
+    item = w.getPlotItem()
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setPen(foreground)
+        axis.setTextPen(foreground)
+    item.setLabel("bottom", "epoch", color=foreground.name())
+    item.setLabel("left", y_label, color=foreground.name())
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setClipToView(True)
+    item.setDownsampling(auto=True, mode="mean")
+    w.setMenuEnabled(False)
+    w.setMinimumSize(180, 140)
+    return w
+
+
+class Curves(QWidget):
+    """Loss, accuracy and learning-rate plots, fed by the worker's signals."""
+
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        pal = self.palette()
+        bg, fg = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+        self.loss_plot = _plot("Loss", "loss", bg, fg)
+        self.acc_plot = _plot("Accuracy", "accuracy %", bg, fg)
+        self.lr_plot = _plot("Learning rate", "η", bg, fg)
+        self.lr_plot.getPlotItem().setLogMode(y=True)
+        self.loss_plot.setToolTip("Training loss of every batch (faint), smoothed (line), and per "
+                                  "epoch for training (●) and validation (■)")
+        self.acc_plot.setToolTip("Accuracy per batch (smoothed) and per epoch for training (●) "
+                                 "and validation (■)")
+        self.lr_plot.setToolTip("The learning rate η used by each batch")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.loss_plot, 3)
+        lay.addWidget(self.acc_plot, 3)
+        lay.addWidget(self.lr_plot, 2)
+
+        faint = QColor(TRAIN_COLOUR)
+        faint.setAlpha(70)
+        for p in (self.loss_plot, self.acc_plot):
+            p.addLegend(offset=(-8, 8), labelTextColor=fg, brush=pg.mkBrush(bg.red(), bg.green(), bg.blue(), 200))
+        self.c_loss_raw = self.loss_plot.plot(pen=pg.mkPen(faint, width=1))
+        self.c_loss_smooth = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train (batches)")
+        self.c_loss_epoch = self.loss_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
+                                                symbolPen=fg, name="train (epoch)")
+        self.c_loss_val = self.loss_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
+                                              symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
+        self.c_acc_smooth = self.acc_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train (batches)")
+        self.c_acc_epoch = self.acc_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
+                                              symbolPen=fg, name="train (epoch)")
+        self.c_acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
+                                            symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
+        self.c_lr = self.lr_plot.plot(pen=pg.mkPen(LR_COLOUR, width=2))
+        self.clear()
+
+    def clear(self) -> None:
+        self.batch_loss, self.batch_acc, self.lr = Series(), Series(), Series()
+        self.epoch_loss, self.val_loss = Series(), Series()
+        self.epoch_acc, self.val_acc = Series(), Series()
+        for c in (self.c_loss_raw, self.c_loss_smooth, self.c_loss_epoch, self.c_loss_val,
+                  self.c_acc_smooth, self.c_acc_epoch, self.c_acc_val, self.c_lr):
+            c.setData([], [])
+
+    def truncate(self, epochs_done: int) -> None:
+        """Forget what lies after ``epochs_done`` (a run resumed from a checkpoint)."""
+        for s in (self.batch_loss, self.batch_acc, self.lr, self.epoch_loss, self.val_loss,
+                  self.epoch_acc, self.val_acc):
+            s.keep_until(epochs_done)
+        self._redraw_batches()
+        self._redraw_epochs()
+
+    @property
+    def points(self) -> int:
+        """How many points the curves hold (for tests and the status line)."""
+        return sum(len(s) for s in (self.batch_loss, self.batch_acc, self.lr, self.epoch_loss,
+                                    self.val_loss, self.epoch_acc, self.val_acc))
+
+    def add_batches(self, update: BatchUpdate) -> None:
+        for x, loss, acc in zip(update.x, update.loss, update.acc):
+            self.batch_loss.add(x, loss)
+            self.batch_acc.add(x, None if acc is None else 100 * acc)
+        self.lr.add(update.x[-1], update.latest.lr)
+        self._redraw_batches()
+
+    def add_history(self, history: list) -> None:
+        """Epoch rows (HISTORY_COLUMNS dicts) of a run resumed from a checkpoint."""
+        for row in history:
+            self._add_epoch(row["epoch"], row["train_loss"], row["val_loss"], row["train_acc"],
+                            row["val_acc"], row["lr"])
+        self._redraw_epochs()
+
+    def add_epoch(self, ev: EpochProgress) -> None:
+        self._add_epoch(ev.epoch, ev.train_loss, ev.val_loss, ev.train_acc, ev.val_acc, ev.lr)
+        self._redraw_epochs()
+
+    def _add_epoch(self, epoch, train_loss, val_loss, train_acc, val_acc, lr) -> None:
+        self.epoch_loss.add(epoch, train_loss)
+        self.val_loss.add(epoch, val_loss)
+        self.epoch_acc.add(epoch, None if train_acc is None else 100 * train_acc)
+        self.val_acc.add(epoch, None if val_acc is None else 100 * val_acc)
+        if not self.lr.x or self.lr.x[-1] < epoch:
+            self.lr.add(epoch, lr)
+
+    def _redraw_batches(self) -> None:
+        x, y = self.batch_loss.arrays()
+        self.c_loss_raw.setData(x, y)
+        self.c_loss_smooth.setData(x, np.asarray(self.batch_loss.smoothed))
+        x, _ = self.batch_acc.arrays()
+        self.c_acc_smooth.setData(x, np.asarray(self.batch_acc.smoothed))
+        x, y = self.lr.arrays()
+        if len(y) and np.all(y > 0):
+            self.c_lr.setData(x, y)
+
+    def _redraw_epochs(self) -> None:
+        self.c_loss_epoch.setData(*self.epoch_loss.arrays())
+        self.c_loss_val.setData(*self.val_loss.arrays())
+        self.c_acc_epoch.setData(*self.epoch_acc.arrays())
+        self.c_acc_val.setData(*self.val_acc.arrays())
+

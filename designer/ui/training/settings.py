@@ -1,0 +1,84 @@
+"""Training settings the Train mode suggests for a network, and the memory check before a run.
+
+No Qt here. ``suggest(network)`` gives TrainConfig fields that work for the templates (AlexNet
+gets the course's recipe); ``memory_problem(network, batch)`` is one sentence when the estimated
+memory of a run exceeds what the machine has available.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Optional
+
+from ...engine.training import TrainConfig
+
+# The course's AlexNet recipe: batch 128, momentum 0.9, lr 0.01, weight decay 5e-4, ÷10 on plateau.
+ALEXNET_RECIPE = dict(batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau")
+# Small networks on small data learn in seconds with a larger rate and smaller batches.
+SMALL_NET = dict(epochs=15, batch_size=32, lr=0.05, momentum=0.9)
+
+SCHEDULES = {
+    "constant": "constant",
+    "step": "step (×0.1 every 10 epochs)",
+    "plateau": "plateau (÷10 when validation accuracy stalls)",
+}
+
+
+def is_alexnet(network) -> bool:
+    """The AlexNet template or a network built like it (local response normalisation, 227×227×3)."""
+    name = (network.name or "").lower().replace("-", "")
+    if "alexnet" in name:
+        return True
+    report = network.report()
+    return report.input == (227, 227, 3) and any(layer.type == "lrn" for layer in network.layers)
+
+
+def suggest(network) -> dict:
+    """TrainConfig fields suited to ``network``."""
+    out = TrainConfig().to_dict()
+    out.update(SMALL_NET)
+    if is_alexnet(network):
+        out.update(ALEXNET_RECIPE)
+        out["epochs"] = 10
+    report = network.report()
+    if report.output is not None and len(report.output) == 1 and report.output[0] == 1:
+        out["loss"] = "mse"  # one output: cross-entropy needs two or more
+    if network.layers and network.layers[-1].type in ("sign", "tanh", "sigmoid") \
+            and report.output is not None and report.output[0] > 1:
+        out["loss"] = "mse"
+    return out
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available to a new run (MemAvailable), or None when it cannot be told."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def size_text(n: float) -> str:
+    """1536 -> '1.5 KB', 2.4e9 -> '2.4 GB' (decimal units, as the summary uses)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def memory_problem(network, batch_size: int,
+                   available: Callable[[], Optional[int]] = available_memory) -> Optional[str]:
+    """One sentence refusing a run whose estimated memory (``Report.total_bytes``: input,
+    activations and their gradients, parameters with gradients and momentum) exceeds the
+    available memory; None when it fits or the machine does not say."""
+    need = network.report().total_bytes(batch_size)
+    have = available()
+    if have is None or need <= have:
+        return None
+    return (f"Training {network.name} at batch size {batch_size} needs about {size_text(need)} of "
+            f"memory, but this machine has {size_text(have)} available; choose a smaller batch size.")

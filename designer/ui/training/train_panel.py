@@ -1,0 +1,265 @@
+"""The Training panel: the settings of a run (epochs, batch size, learning rate, momentum,
+weight decay, loss, schedule, validation split, seed, initialisation, augmentation), the Start /
+Pause–Resume / Stop buttons, a progress bar with epoch, batch, samples per second and ETA, the
+weights buttons, and a line for what happened (one sentence).
+
+The panel holds no training logic: it emits what was asked and shows what it is told.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from ...engine.augment import Augment
+from ...engine.init import INITS
+from ...engine.progress import BatchProgress
+from ...engine.training import LOSSES, TrainConfig, TrainingError
+from .settings import SCHEDULES
+from .worker import eta_text
+
+# Colours of the message line by kind.
+TONES = {"info": "", "good": "color: #1e8449;", "warn": "color: #b9770e;", "error": "color: #c0392b;"}
+
+
+class NumberEdit(QLineEdit):
+    """A float field shown as %g (0.01, 5e-04) that accepts scientific notation."""
+
+    def __init__(self, what: str, value: float, tip: str):
+        super().__init__()
+        self.what = what
+        validator = QDoubleValidator(0.0, 1e9, 12, self)
+        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
+        self.setValidator(validator)
+        self.set_value(value)
+        self.setToolTip(tip)
+
+    def set_value(self, value: float) -> None:
+        self.setText(f"{value:g}")
+
+    def value(self) -> float:
+        try:
+            return float(self.text().strip().replace(",", "."))
+        except ValueError:
+            raise TrainingError(f'the {self.what} "{self.text()}" is not a number') from None
+
+
+class TrainPanel(QGroupBox):
+    start_clicked = Signal()
+    pause_clicked = Signal()      # pause or resume, by state
+    stop_clicked = Signal()
+    seed_changed = Signal(int)
+    save_weights = Signal()
+    load_weights = Signal()
+    save_checkpoint = Signal()
+    resume_checkpoint = Signal()
+
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__("Training", parent)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100000)
+        self.epochs.setToolTip("Passes over the training data")
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 65536)
+        self.batch.setToolTip("Samples per step of gradient descent")
+        self.lr = NumberEdit("learning rate", 0.01, "Learning rate η: the size of each step")
+        self.momentum = QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.999)
+        self.momentum.setDecimals(3)
+        self.momentum.setSingleStep(0.05)
+        self.momentum.setToolTip("Momentum α: Δw(n) = −η(∂E/∂w + λw) + αΔw(n−1)")
+        self.decay = NumberEdit("weight decay", 0.0, "L2 weight decay λ (AlexNet used 5e-4)")
+        self.loss = QComboBox()
+        for name in LOSSES:
+            self.loss.addItem(name.replace("_", "-"), name)
+        self.loss.setToolTip("cross-entropy for classes (a final softmax is folded in); "
+                             "mse for target vectors or a single output")
+        self.schedule = QComboBox()
+        for name, text in SCHEDULES.items():
+            self.schedule.addItem(text, name)
+        self.schedule.setToolTip("How the learning rate changes from epoch to epoch")
+        self.val_split = QDoubleSpinBox()
+        self.val_split.setRange(0.0, 0.9)
+        self.val_split.setSingleStep(0.05)
+        self.val_split.setDecimals(2)
+        self.val_split.setToolTip("Fraction of the data held out to validate after each epoch")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2 ** 31 - 1)
+        self.seed.setToolTip("Seed of the initial weights, the split, the shuffle, dropout and the "
+                             "built-in data sets: the same seed gives the same run")
+        self.init = QComboBox()
+        for name in INITS:
+            self.init.addItem(name, name)
+        self.init.setToolTip("Initial weights: default (PyTorch's), he, or xavier")
+        self.flip = QCheckBox("flip")
+        self.flip.setToolTip("Mirror training images left–right at random")
+        self.crop = QSpinBox()
+        self.crop.setRange(0, 32)
+        self.crop.setPrefix("crop ")
+        self.crop.setToolTip("Random crops: pad by this many pixels and cut back to size")
+        self.shift = QSpinBox()
+        self.shift.setRange(0, 32)
+        self.shift.setPrefix("shift ")
+        self.shift.setToolTip("Move training images by up to this many pixels")
+        aug = QHBoxLayout()
+        aug.setContentsMargins(0, 0, 0, 0)
+        for w in (self.flip, self.crop, self.shift):
+            aug.addWidget(w)
+        self.augment_row = QWidget()
+        self.augment_row.setLayout(aug)
+
+        form = QGridLayout()
+        pairs = [("epochs", self.epochs), ("batch", self.batch), ("lr η", self.lr),
+                 ("momentum α", self.momentum), ("weight decay λ", self.decay), ("loss", self.loss),
+                 ("validation", self.val_split), ("seed", self.seed)]
+        for k, (label, w) in enumerate(pairs):
+            r, c = divmod(k, 2)
+            form.addWidget(QLabel(label), r, 2 * c)
+            form.addWidget(w, r, 2 * c + 1)
+        more = QFormLayout()
+        more.addRow("schedule", self.schedule)
+        more.addRow("init", self.init)
+        more.addRow("augment", self.augment_row)
+
+        self.start = QPushButton("▶ Start")
+        self.start.setToolTip("Train the network on the data with these settings")
+        self.pause = QPushButton("⏸ Pause")
+        self.pause.setToolTip("Pause between two batches; press again to resume")
+        self.stop = QPushButton("■ Stop")
+        self.stop.setToolTip("Stop after the current batch; the weights so far are kept")
+        buttons = QHBoxLayout()
+        for b in (self.start, self.pause, self.stop):
+            buttons.addWidget(b)
+
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("")
+        self.bar.setTextVisible(True)
+        self.bar.setToolTip("Progress of the whole run")
+        self.rate = QLabel("")
+        self.rate.setToolTip("Training speed and the time left")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.save_w = QPushButton("Save weights…")
+        self.save_w.setToolTip("Save the trained weights as an .npz file")
+        self.load_w = QPushButton("Load weights…")
+        self.load_w.setToolTip("Load weights from an .npz file; the next run starts from them")
+        self.save_c = QPushButton("Save checkpoint…")
+        self.save_c.setToolTip("Save everything needed to continue this run later "
+                               "(weights, momentum, schedule, position)")
+        self.resume_c = QPushButton("Resume checkpoint…")
+        self.resume_c.setToolTip("Continue a run saved in a checkpoint, with its settings, "
+                                 "optimizer state and epoch")
+        wrow = QGridLayout()
+        wrow.addWidget(self.save_w, 0, 0)
+        wrow.addWidget(self.load_w, 0, 1)
+        wrow.addWidget(self.save_c, 1, 0)
+        wrow.addWidget(self.resume_c, 1, 1)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(more)
+        lay.addLayout(buttons)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.rate)
+        lay.addWidget(self.message)
+        lay.addLayout(wrow)
+
+        self.start.clicked.connect(self.start_clicked)
+        self.pause.clicked.connect(self.pause_clicked)
+        self.stop.clicked.connect(self.stop_clicked)
+        self.seed.valueChanged.connect(self.seed_changed)
+        self.save_w.clicked.connect(self.save_weights)
+        self.load_w.clicked.connect(self.load_weights)
+        self.save_c.clicked.connect(self.save_checkpoint)
+        self.resume_c.clicked.connect(self.resume_checkpoint)
+        self.settings = [self.epochs, self.batch, self.lr, self.momentum, self.decay, self.loss,
+                         self.schedule, self.val_split, self.seed, self.init, self.augment_row]
+        self.set_config(TrainConfig().to_dict())
+        self.set_state("idle", has_weights=False, has_data=False)
+
+    # ------------------------------------------------------------------ settings
+    def set_config(self, values: dict) -> None:
+        """Show TrainConfig fields (missing ones keep their current value)."""
+        v = values
+        if "epochs" in v:
+            self.epochs.setValue(int(v["epochs"]))
+        if "batch_size" in v:
+            self.batch.setValue(int(v["batch_size"]))
+        if "lr" in v:
+            self.lr.set_value(float(v["lr"]))
+        if "momentum" in v:
+            self.momentum.setValue(float(v["momentum"]))
+        if "weight_decay" in v:
+            self.decay.set_value(float(v["weight_decay"]))
+        if "loss" in v:
+            self.loss.setCurrentIndex(max(0, self.loss.findData(v["loss"])))
+        if "schedule" in v:
+            name = str(v["schedule"]).partition(":")[0]
+            self.schedule.setCurrentIndex(max(0, self.schedule.findData(name)))
+        if "val_split" in v:
+            self.val_split.setValue(float(v["val_split"]))
+        if "seed" in v:
+            self.seed.setValue(int(v["seed"]))
+        if "init" in v:
+            self.init.setCurrentIndex(max(0, self.init.findData(v["init"])))
+        if "augment" in v:
+            a = Augment.parse(v["augment"] or None)
+            self.flip.setChecked(a.flip)
+            self.crop.setValue(a.crop_padding)
+            self.shift.setValue(a.shift)
+
+    def augment_spec(self) -> Optional[str]:
+        a = Augment(crop_padding=self.crop.value(), flip=self.flip.isChecked(), shift=self.shift.value())
+        return a.to_spec() if a.enabled and self.augment_row.isEnabled() else None
+
+    def config(self) -> TrainConfig:
+        """The settings as a checked TrainConfig; raises TrainingError (one sentence)."""
+        cfg = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
+                          momentum=round(self.momentum.value(), 6), weight_decay=self.decay.value(),
+                          loss=self.loss.currentData(), val_split=round(self.val_split.value(), 6),
+                          seed=self.seed.value(), schedule=self.schedule.currentData(),
+                          init=self.init.currentData(), augment=self.augment_spec())
+        return cfg.check()
+
+    def allow_augment(self, on: bool) -> None:
+        """Augmentation applies to images only."""
+        self.augment_row.setEnabled(on)
+        self.augment_row.setToolTip("" if on else "Augmentation works on image data")
+
+    # ------------------------------------------------------------------ state
+    def set_state(self, state: str, has_weights: bool, has_data: bool) -> None:
+        """``state``: idle, starting, running, paused, stopping."""
+        busy = state in ("starting", "running", "paused", "stopping")
+        for w in self.settings:
+            w.setEnabled(not busy)
+        self.start.setEnabled(not busy and has_data)
+        self.pause.setEnabled(state in ("running", "paused"))
+        self.pause.setText("▶ Resume" if state == "paused" else "⏸ Pause")
+        self.stop.setEnabled(state in ("starting", "running", "paused"))
+        self.save_w.setEnabled(has_weights and state in ("idle", "paused"))
+        self.save_c.setEnabled(has_weights and state in ("idle", "paused"))
+        self.load_w.setEnabled(not busy)
+        self.resume_c.setEnabled(not busy and has_data)
+
+    def show_progress(self, p: BatchProgress, unit: str = "samples") -> None:
+        done = (p.epoch - 1 + p.batch / max(1, p.batches)) / max(1, p.epochs)
+        self.bar.setValue(int(done * 1000))
+        self.bar.setFormat(f"epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
+        self.rate.setText(f"{p.samples_per_second:,.0f} {unit}/s · ETA {eta_text(p.eta_seconds)}")
+
+    def reset_progress(self) -> None:
+        self.bar.setValue(0)
+        self.bar.setFormat("")
+        self.rate.setText("")
+
+    def say(self, text: str, tone: str = "info") -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(TONES.get(tone, ""))

@@ -1,0 +1,131 @@
+"""Undo commands. Each one only calls the Network's edit methods, so undo and redo go through
+the same path as any other edit and every view updates from ``network.changed``.
+
+A command may carry a ``selector`` (a callable taking a list of layer uids) that it calls after
+redo and undo, so the canvas selects what the step touched.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from PySide6.QtGui import QUndoCommand
+
+from ..model import Layer, Network
+
+Selector = Optional[Callable[[list], None]]
+
+
+class NetworkCommand(QUndoCommand):
+    def __init__(self, network: Network, text: str, selector: Selector = None):
+        super().__init__(text)
+        self.network = network
+        self.selector = selector
+
+    def _select(self, uids: list) -> None:
+        if self.selector is not None:
+            self.selector(uids)
+
+
+class InsertLayers(NetworkCommand):
+    """Insert ``layers`` at ``index`` (paste, duplicate, a drop, quick-add)."""
+
+    def __init__(self, network: Network, index: int, layers: list[Layer], text: str = "",
+                 selector: Selector = None):
+        names = ", ".join(layer.type for layer in layers[:3]) + ("…" if len(layers) > 3 else "")
+        super().__init__(network, text or f"Add {names}", selector)
+        self.index = index
+        self.layers = list(layers)
+
+    def redo(self) -> None:
+        for k, layer in enumerate(self.layers):
+            self.network.insert(self.index + k, layer)
+        self._select([layer.uid for layer in self.layers])
+
+    def undo(self) -> None:
+        for _ in self.layers:
+            self.network.remove(self.index)
+        self._select([])
+
+
+class RemoveLayers(NetworkCommand):
+    def __init__(self, network: Network, indices: list[int], selector: Selector = None):
+        self.indices = sorted(set(indices))
+        self.layers = [network[i] for i in self.indices]
+        names = ", ".join(layer.type for layer in self.layers[:3]) + ("…" if len(self.layers) > 3 else "")
+        super().__init__(network, f"Delete {names}", selector)
+
+    def redo(self) -> None:
+        for i in reversed(self.indices):
+            self.network.remove(i)
+        self._select([])
+
+    def undo(self) -> None:
+        for i, layer in zip(self.indices, self.layers):
+            self.network.insert(i, layer)
+        self._select([layer.uid for layer in self.layers])
+
+
+class MoveLayer(NetworkCommand):
+    """Move the layer at ``src`` so that it ends up at ``dst`` (one block dragged)."""
+
+    def __init__(self, network: Network, src: int, dst: int, selector: Selector = None):
+        super().__init__(network, f"Move {network[src].type}", selector)
+        self.src, self.dst = src, dst
+        self.uid = network[src].uid
+
+    def redo(self) -> None:
+        self.network.move(self.src, self.dst)
+        self._select([self.uid])
+
+    def undo(self) -> None:
+        self.network.move(self.dst, self.src)
+        self._select([self.uid])
+
+
+class SetKeys(NetworkCommand):
+    """Set one or more settings of one layer (None restores a key's default): one typed value,
+    or one change of an input's shape, is one step."""
+
+    def __init__(self, network: Network, index: int, values: dict[str, Any], selector: Selector = None):
+        layer = network[index]
+        keys = ", ".join(values)
+        super().__init__(network, f"Set {layer.type} {keys}", selector)
+        self.index = index
+        self.uid = layer.uid
+        self.new = dict(values)
+        self.old = {key: layer.config.get(key) for key in values}
+
+    def _apply(self, values: dict) -> None:
+        # Clear first, then set, so that keys that exclude each other (an input's features and
+        # width) never meet half-way.
+        for key, value in values.items():
+            if value is None:
+                self.network.set_key(self.index, key, None)
+        for key, value in values.items():
+            if value is not None:
+                self.network.set_key(self.index, key, value)
+        self._select([self.uid])
+
+    def redo(self) -> None:
+        self._apply(self.new)
+
+    def undo(self) -> None:
+        self._apply(self.old)
+
+
+class RenameLayer(NetworkCommand):
+    def __init__(self, network: Network, index: int, name: Optional[str], selector: Selector = None):
+        layer = network[index]
+        super().__init__(network, f"Rename {layer.type}", selector)
+        self.index = index
+        self.uid = layer.uid
+        self.new = name or None
+        self.old = layer.name
+
+    def redo(self) -> None:
+        self.network.set_layer_name(self.index, self.new)
+        self._select([self.uid])
+
+    def undo(self) -> None:
+        self.network.set_layer_name(self.index, self.old)
+        self._select([self.uid])
