@@ -71,20 +71,24 @@ def palette_mime(window, type_: str):
 
 def drop_kind(window, type_: str, scene_pos: QPointF, hover_check=None) -> None:
     """Drag a palette item over the canvas and drop it at ``scene_pos`` (the events QDrag sends)."""
+    drop_mime(window, palette_mime(window, type_), scene_pos, hover_check)
+
+
+def drop_mime(window, mime, scene_pos: QPointF, hover_check=None) -> None:
+    """Send the canvas's viewport what a drag carrying ``mime`` sends: enter, move, drop."""
     viewport = window.canvas.viewport()
-    mime = palette_mime(window, type_)
-    pos = viewport_point(window, scene_pos)
+    pos = QPointF(viewport_point(window, scene_pos))
     actions = Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(pos), actions, mime, buttons, mods)
+    enter = QDragEnterEvent(pos, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, enter)
     assert enter.isAccepted()
-    move = QDragMoveEvent(QPointF(pos), actions, mime, buttons, mods)
+    move = QDragMoveEvent(pos, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, move)
     assert move.isAccepted()
     if hover_check is not None:
         hover_check()
-    drop = QDropEvent(QPointF(pos), actions, mime, buttons, mods)
+    drop = QDropEvent(pos, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, drop)
     assert drop.isAccepted()
 

@@ -20,14 +20,21 @@ def create_app(argv: list):
     return app
 
 
-def run(argv: list) -> int:
-    app = create_app(argv)
+def start(argv: list, **window_options):
+    """Show the main window, open the model named on the command line (a file or a template
+    name), then offer to recover work a crash left behind."""
     from .main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(**window_options)
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:
         window.open_model(files[0])
     window.files.offer_recovery()
+    return window
+
+
+def run(argv: list) -> int:
+    app = create_app(argv)
+    window = start(argv)  # noqa: F841 (kept alive until the app quits)
     return app.exec()

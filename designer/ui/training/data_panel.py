@@ -23,7 +23,7 @@ from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
 from ...model import format_shape
 from .images import ImageGrid, tiles_rgb
 from .threads import Background, ThreadWorker
-from .worker import failure_sentence
+from .worker import failure_sentence, sentence
 
 THUMBNAILS = 24
 CLASS_COLOURS = [(230, 120, 20), (30, 110, 200), (40, 160, 70), (200, 40, 60), (130, 80, 190),
@@ -346,11 +346,11 @@ class DataPanel(QGroupBox):
             check_fits(self.dataset, report.input)
         except DataError as e:
             self._fix = suggest_input(self.dataset)
-            return _sentence(str(e))
+            return sentence(str(e))
         try:
             check_outputs(self.dataset, report.output)
         except DataError as e:
-            return _sentence(str(e))
+            return sentence(str(e))
         return None
 
     def refresh_fit(self) -> None:
@@ -369,10 +369,3 @@ class DataPanel(QGroupBox):
         if self._fix is not None:
             self.fit_input.emit(dict(self._fix))
 
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!")) else text + "."

@@ -60,6 +60,15 @@ def failure_sentence(exc: BaseException, doing: str) -> str:
     return f"{doing} failed: {text} ({exc.__class__.__name__})"
 
 
+def sentence(text: str) -> str:
+    """``text`` as a sentence: capital first letter and a full stop."""
+    text = (text or "").strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!", "…")) else text + "."
+
+
 class TrainWorker(ThreadWorker):
     ready = Signal(object)       # the Trainer, once built (the GUI reads it only when no batch runs)
     batch = Signal(object)       # BatchUpdate, throttled

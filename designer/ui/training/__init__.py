@@ -1,0 +1,32 @@
+"""The Train mode of the window (issue 5): data and training panels, a background training
+worker, live plots, feature maps, filters, confusion matrix and decision boundary.
+
+``create_mode(window)`` is what the main window calls (designer/ui/modes.py) the first time the
+Train mode is shown.
+"""
+from __future__ import annotations
+
+from ..modes import ModePanels
+from .train_mode import TrainMode
+
+__all__ = ["TrainMode", "create_mode"]
+
+LEFT_WIDTH = 380
+BOTTOM_HEIGHT = 400
+
+
+def create_mode(window) -> ModePanels:
+    mode = TrainMode(window)
+    window.train_mode = mode
+    sized = []
+
+    def enter() -> None:
+        docks = getattr(window, "docks", None)
+        if docks and not sized:
+            sized.append(True)
+            from PySide6.QtCore import Qt
+            window.resizeDocks([docks["left"]], [LEFT_WIDTH], Qt.Orientation.Horizontal)
+            window.resizeDocks([docks["bottom"]], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+
+    return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Data and training",
+                      bottom_title="Training views", on_enter=enter)

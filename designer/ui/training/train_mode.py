@@ -1,0 +1,362 @@
+"""The Train mode: the Data and Training panels on the left, the live views at the bottom, and the
+logic between them and the training worker.
+
+States: ``idle`` (no run), ``starting`` (the worker builds the trainer), ``running``, ``paused``,
+``stopping``. While a run exists the architecture is read-only (the window's editing is turned
+off); when the network changes afterwards the trained weights are dropped, with a note.
+
+The window is used through a few duck-typed hooks, all optional: ``network``,
+``set_editing_enabled(bool)``, ``editor.set_keys(uid, values)`` (undoable edits).
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+
+from ...engine.training import Trainer
+from ...errors import UserError
+from . import weights_actions as wa
+from .data_panel import DataPanel
+from .probes import ProbeSpec
+from .settings import available_memory, memory_problem, suggest
+from .threads import Background
+from .train_panel import TrainPanel
+from .views import TrainViews
+from .worker import ProbeWorker, TrainingRun, failure_sentence, sentence
+
+DEFAULT_DATA = "shapes"
+SHUTDOWN_MS = 5000
+
+
+class TrainMode(QObject):
+    state_changed = Signal(str)
+    run_finished = Signal(object)   # the Finished event, or None when the run failed
+
+    def __init__(self, window=None, network=None, available: Callable = available_memory,
+                 load_default_data: bool = True):
+        super().__init__(window)
+        self.window = window
+        self.network = network if network is not None else getattr(window, "network", None)
+        self.available = available
+        self.state = "idle"
+        self.run: Optional[TrainingRun] = None
+        self.trainer = None            # the trainer of the last run (its weights, its checkpoint)
+        self.start_weights: Optional[dict] = None   # loaded weights the next run starts from
+        self.last_finished = None
+        self.spec = ProbeSpec()
+        self._probe_jobs: list = []
+        self._resume_path: Optional[str] = None
+
+        self.data = DataPanel()
+        self.panel = TrainPanel()
+        self.views = TrainViews()
+        side = QWidget()
+        lay = QVBoxLayout(side)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.data)
+        lay.addWidget(self.panel)
+        lay.addStretch(1)
+        self.left = QScrollArea()
+        self.left.setWidgetResizable(True)
+        self.left.setWidget(side)
+        self.left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left.setMinimumWidth(330)
+        self.bottom = self.views
+
+        self.data.dataset_changed.connect(self._dataset_changed)
+        self.data.fit_input.connect(self.set_input)
+        self.data.message.connect(lambda text: self.say(text, "error"))
+        self.panel.start_clicked.connect(self.start)
+        self.panel.pause_clicked.connect(self.toggle_pause)
+        self.panel.stop_clicked.connect(self.stop)
+        self.panel.seed_changed.connect(self.data.set_seed)
+        self.panel.save_weights.connect(self.save_weights)
+        self.panel.load_weights.connect(self.load_weights)
+        self.panel.save_checkpoint.connect(self.save_checkpoint)
+        self.panel.resume_checkpoint.connect(self.resume_checkpoint)
+        self.views.maps.choice_changed.connect(self._probe_choice)
+
+        if self.network is not None:
+            self.network.changed.connect(self._network_changed)
+            self._network_shown()
+            self.panel.set_config(suggest(self.network))
+        self._refresh()
+        if load_default_data:
+            self.data.load(DEFAULT_DATA)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def dataset(self):
+        return self.data.dataset
+
+    @property
+    def busy(self) -> bool:
+        return self.state in ("starting", "running", "paused", "stopping")
+
+    def has_weights(self) -> bool:
+        return self.trainer is not None or self.start_weights is not None
+
+    def say(self, text: str, tone: str = "info") -> None:
+        self.panel.say(text, tone)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self._refresh()
+        self.state_changed.emit(state)
+
+    def _refresh(self) -> None:
+        self.panel.set_state(self.state, self.has_weights(), self.dataset is not None)
+        self.data.set_editable(not self.busy)
+
+    def _lock(self, locked: bool) -> None:
+        hook = getattr(self.window, "set_editing_enabled", None)
+        if hook is not None:
+            hook(not locked)
+
+    def _network_shown(self) -> None:
+        self.views.maps.set_network(self.network)
+        self.spec.layer = self.views.maps.chosen_layer()
+        self.data.set_network(self.network)
+
+    # ------------------------------------------------------------------ document and data
+    def _network_changed(self, reason: str = "") -> None:
+        self._network_shown()
+        if self.busy:
+            # The window keeps the network read-only while training; anything that still
+            # changes it ends the run rather than training a network that is no longer shown.
+            self.say("The network changed while training, so the run was stopped.", "warn")
+            self.stop()
+            return
+        if self.has_weights():
+            self.trainer = None
+            self.start_weights = None
+            self.views.clear()
+            self.panel.reset_progress()
+            self.say("The architecture changed, so the trained weights were reset; the next run "
+                     "starts from new random weights.", "warn")
+            self._refresh()
+
+    def _dataset_changed(self, dataset) -> None:
+        self.views.set_dataset(dataset)
+        self.panel.allow_augment(dataset is not None and dataset.is_image)
+        self.trainer = None if self.trainer is not None and self.trainer.dataset is not dataset else self.trainer
+        self._refresh()
+
+    def set_input(self, values: dict) -> None:
+        """Set the input layer to ``values`` (the data's shape) as one undoable edit."""
+        if self.network is None or not self.network.layers or self.network[0].type != "input":
+            self.say("The network has no input layer to change.", "error")
+            return
+        full = {"width": None, "height": None, "depth": None, "features": None}
+        full.update(values)
+        editor = getattr(self.window, "editor", None)
+        try:
+            if editor is not None:
+                editor.set_keys(self.network[0].uid, full)
+            else:
+                for key, value in sorted(full.items(), key=lambda kv: kv[1] is not None):
+                    self.network.set_key(0, key, value)
+        except UserError as e:
+            self.say(str(e), "error")
+
+    # ------------------------------------------------------------------ runs
+    def _check_before_start(self):
+        if self.network is None:
+            raise UserError("There is no network to train.")
+        if self.dataset is None:
+            raise UserError("Choose the data to train on first." if not self.data.loading
+                            else "The data is still being read; start when it is ready.")
+        problem = self.data.fit_problem()
+        if problem:
+            raise UserError(problem)
+        config = self.panel.config()
+        problem = memory_problem(self.network, config.batch_size, self.available)
+        if problem:
+            raise UserError(problem)
+        return config
+
+    def start(self) -> bool:
+        """Start a new run with the panel's settings (from loaded weights, if any)."""
+        if self.busy:
+            return False
+        try:
+            config = self._check_before_start()
+        except UserError as e:
+            self.say(sentence(str(e)), "error")
+            return False
+        network, dataset, weights = self.network, self.dataset, self.start_weights
+        self.views.clear()
+        self.say(f"Training {network.name} on {dataset.name}…" if weights is None else
+                 f"Training {network.name} on {dataset.name}, starting from the loaded weights…")
+        return self._launch(lambda: Trainer(network, dataset, config, weights=weights))
+
+    def resume_from(self, path: str) -> bool:
+        """Continue the run saved in the checkpoint ``path`` (its settings, optimizer state, epoch)."""
+        if self.busy:
+            return False
+        if self.dataset is None:
+            self.say("Choose the data the checkpoint was trained on first.", "error")
+            return False
+        network, dataset, epochs = self.network, self.dataset, self.panel.epochs.value()
+        self.views.clear()
+        self._resume_path = path
+        self.say(f"Resuming the run saved in {path}…")
+        return self._launch(lambda: wa.resumed_trainer(path, network, dataset, epochs))
+
+    def _launch(self, make_trainer: Callable) -> bool:
+        self.last_finished = None
+        self.spec.layer = self.views.maps.chosen_layer()
+        self.spec.sample = self.views.maps.sample.value()
+        run = TrainingRun(make_trainer, self.spec, parent=self)
+        w = run.worker
+        w.ready.connect(self._on_ready)
+        w.batch.connect(self._on_batch)
+        w.epoch.connect(self._on_epoch)
+        w.probed.connect(self._on_probed)
+        w.paused.connect(lambda: self._set_state("paused") if self.state != "stopping" else None)
+        w.resumed.connect(lambda: self._set_state("running") if self.state != "stopping" else None)
+        w.note.connect(lambda text: self.say(sentence(text), "warn"))
+        w.finished.connect(self._on_finished)
+        w.failed.connect(self._on_failed)
+        run.thread.finished.connect(lambda: self._on_thread_done(run))
+        self.run = run
+        self._lock(True)
+        self._set_state("starting")
+        run.start()
+        return True
+
+    def toggle_pause(self) -> None:
+        if self.run is None:
+            return
+        if self.state == "running":
+            self.run.pause()
+        elif self.state == "paused":
+            self.run.resume()
+
+    def stop(self) -> None:
+        if self.run is not None and self.state in ("starting", "running", "paused"):
+            self._set_state("stopping")
+            self.run.stop()
+
+    def shutdown(self) -> None:
+        """Stop any run and wait for its thread (bounded); called when the window closes."""
+        if self.run is not None:
+            self.run.shutdown(SHUTDOWN_MS)
+        for job in self._probe_jobs:
+            job.shutdown(SHUTDOWN_MS)
+        self.data.shutdown(SHUTDOWN_MS)
+
+    # ------------------------------------------------------------------ worker signals
+    def _on_ready(self, trainer) -> None:
+        self.trainer = trainer
+        self.start_weights = None
+        if self._resume_path is not None:
+            self.panel.set_config(trainer.config.to_dict())
+            self.views.curves.add_history(trainer.history)
+            self._resume_path = None
+        if self.state == "starting":
+            self._set_state("running")
+
+    def _on_batch(self, update) -> None:
+        self.views.curves.add_batches(update)
+        unit = "img" if self.dataset is not None and self.dataset.is_image else "samples"
+        self.panel.show_progress(update.latest, unit)
+
+    def _on_epoch(self, ev) -> None:
+        self.views.curves.add_epoch(ev)
+        if ev.confusion is not None:
+            classes = self.trainer.dataset.classes if self.trainer is not None else None
+            self.views.confusion.show_matrix(ev.confusion, classes, ev.epoch)
+
+    def _on_probed(self, data: dict) -> None:
+        if "maps" in data:
+            self.views.maps.show_maps(*data["maps"])
+        if "filters" in data:
+            self.views.filters.show_filters(data["filters"])
+        if "boundary" in data:
+            self.views.boundary.show_boundary(data["boundary"])
+
+    def _on_finished(self, finished) -> None:
+        self.last_finished = finished
+        text = sentence(finished.message)
+        if finished.reason == "completed":
+            self.say(text, "good")
+        elif finished.reason == "diverged":
+            self.say(text, "error")
+        else:
+            self.say(text + " Save a checkpoint to continue it later.", "info")
+
+    def _on_failed(self, text: str) -> None:
+        self.last_finished = None
+        self.say(sentence(text), "error")
+
+    def _on_thread_done(self, run) -> None:
+        if run is not self.run:
+            return
+        self.run = None
+        self._lock(False)
+        self._set_state("idle")
+        self.run_finished.emit(self.last_finished)
+
+    # ------------------------------------------------------------------ views after a run
+    def _probe_choice(self, layer: int, sample: int) -> None:
+        self.spec.layer, self.spec.sample = layer, sample
+        if self.run is not None:
+            self.run.worker.refresh_probes()
+        elif self.trainer is not None:
+            job = Background(ProbeWorker(self.trainer, self.spec), "nn-designer views")
+            job.worker.probed.connect(self._on_probed)
+            job.thread.finished.connect(lambda: self._probe_jobs.remove(job) if job in self._probe_jobs else None)
+            self._probe_jobs.append(job)
+            job.start()
+
+    # ------------------------------------------------------------------ weights
+    def current_weights(self) -> Optional[dict]:
+        if self.trainer is not None:
+            return self.trainer.net.state_dict()
+        return self.start_weights
+
+    def save_weights(self, path: Optional[str] = None) -> None:
+        weights = self.current_weights()
+        if weights is None or self.state not in ("idle", "paused"):
+            return
+        path = path or wa.ask_save(self.left, "Save weights", wa.file_stem(self.network.name) + ".npz")
+        if path:
+            self._try(lambda: self.say(wa.save_weights_file(weights, path), "good"))
+
+    def load_weights(self, path: Optional[str] = None) -> None:
+        if self.busy:
+            return
+        path = path or wa.ask_open(self.left, "Load weights")
+        if not path:
+            return
+
+        def load():
+            self.start_weights = wa.load_weights_file(path, self.network)
+            self.trainer = None
+            self.say(f"Loaded the weights in {path}; the next run starts from them.", "good")
+            self._refresh()
+        self._try(load)
+
+    def save_checkpoint(self, path: Optional[str] = None) -> None:
+        if self.trainer is None or self.state not in ("idle", "paused"):
+            return
+        path = path or wa.ask_save(self.left, "Save checkpoint", wa.file_stem(self.network.name) + "-checkpoint.npz")
+        if path:
+            self._try(lambda: self.say(wa.save_checkpoint_file(self.trainer, path), "good"))
+
+    def resume_checkpoint(self, path: Optional[str] = None) -> None:
+        if self.busy:
+            return
+        path = path or wa.ask_open(self.left, "Resume from a checkpoint")
+        if path:
+            self.resume_from(path)
+
+    def _try(self, action: Callable) -> None:
+        try:
+            action()
+        except Exception as e:  # noqa: BLE001 — one sentence, never a crash
+            self.say(sentence(failure_sentence(e, "the file operation")), "error")
+
