@@ -9,7 +9,7 @@ def create_app(argv: list):
     from PySide6.QtWidgets import QApplication
 
     from .. import APP_NAME
-    from .icons import app_icon
+    from .artwork import app_icon
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("nn-designer")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.summary import human_count
 from .editor import Editor
-from .icons import kind_icon
+from .artwork import kind_icon
 from .key_widgets import KeyEditor, make_editor
 from .theme import CanvasColours
 

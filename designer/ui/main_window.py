@@ -22,7 +22,7 @@ from .canvas.scene import PipelineScene
 from .canvas.view import CanvasView
 from .editor import Editor, new_layer
 from .files import AUTOSAVE_MS, Files
-from .icons import app_icon
+from .artwork import app_icon
 from .inspector import Inspector
 from .mime import local_files
 from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
+        if getattr(self, "train_mode", None) is not None:  # Train mode (issue 5): stop a running
+            self.train_mode.shutdown()                      # training and join its thread first
         for mode in self.modes.values():
             if mode.panels and mode.panels.on_leave and mode.name == self.current_mode:
                 mode.panels.on_leave()

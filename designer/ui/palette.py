@@ -7,7 +7,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ..model import FAMILIES, KINDS
-from .icons import kind_icon
+from .artwork import kind_icon
 from .mime import LAYER_KIND_MIME, kind_mime
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
 
 from ..model import KINDS
-from .icons import kind_icon
+from .artwork import kind_icon
 
 # (what is listed, layer type, starting settings)
 EXTRA = [

@@ -1,4 +1,4 @@
-"""Icons drawn with QPainter: a rounded square in the layer family's colour with a glyph that
+"""Artwork drawn with QPainter: a rounded square in the layer family's colour with a glyph that
 says what the layer does (a 3×3 kernel for conv, the curve for an activation, ...), and the
 app icon loaded from ``icons/`` (packaged) or ``resources/`` (a checkout)."""
 from __future__ import annotations
