@@ -186,6 +186,7 @@ def test_nan_loss_stops_with_the_last_good_weights():
     for key, value in trainer.net.state_dict().items():
         np.testing.assert_array_equal(value, after[5][key])
         assert np.all(np.isfinite(value))
+    assert not any(v.any() for v in trainer.optimizer.state_dict().values())  # momentum forgotten
 
 
 def test_a_huge_learning_rate_diverges_and_keeps_finite_weights():

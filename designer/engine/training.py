@@ -74,6 +74,10 @@ class TrainConfig:
         need(_whole(self.seed) and self.seed >= 0, f"the seed must be a whole number of 0 or more, not {self.seed}")
         need(self.dtype in DTYPES, f'unknown dtype "{self.dtype}"; use float32 or float64')
         schedule_from_spec(self.schedule, self.lr)
+        for name in ("epochs", "batch_size", "seed"):  # plain Python values (JSON in checkpoints)
+            setattr(self, name, int(getattr(self, name)))
+        for name in ("lr", "momentum", "weight_decay", "val_split"):
+            setattr(self, name, float(getattr(self, name)))
         return self
 
     def to_dict(self) -> dict:
@@ -272,6 +276,8 @@ class Trainer:
     def _diverged(self, loss: float) -> Finished:
         if self._good is not None:
             self.net.load_state_dict(self._good)
+        # The remembered steps led to the blow-up: forget them.
+        self.optimizer.load_state_dict({k: np.zeros_like(v) for k, v in self.optimizer.state_dict().items()})
         what = "NaN" if math.isnan(loss) else "infinite"
         msg = (f"the loss became {what} at epoch {self.epoch + 1}, batch {self.batch + 1}; the weights of the "
                f"last good step are kept — try a lower learning rate")
