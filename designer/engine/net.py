@@ -22,6 +22,22 @@ from .layers import engine_shape, make_layer
 from .losses import LOSSES, LossError, cross_entropy, make_targets, mse
 
 
+def fused_order(types: list, layers: list) -> list:
+    """The order in which to run the layers: as designed, except that a relu followed by a max
+    pool runs after it. max(relu(x)) = relu(max(x)) exactly, and the gradients are the same (a
+    window whose maximum is not positive passes no gradient either way), but the relu then
+    touches a quarter of the values (for 2×2 pooling) and can work in place."""
+    order = list(range(len(types)))
+    i = 1
+    while i < len(types) - 1:
+        if types[i] == "relu" and types[i + 1] == "pool" and layers[i + 1].mode == "max":
+            order[i], order[i + 1] = order[i + 1], order[i]
+            i += 2
+        else:
+            i += 1
+    return order
+
+
 class EngineError(UserError):
     """A network or a batch the engine cannot run."""
 
@@ -45,6 +61,9 @@ class EngineNet:
             engine_layer.rng = self.rng
             self.layers.append(engine_layer)
         self.types = [layer.type for layer in network.layers]
+        for layer in self.layers:
+            layer.reuse_buffers = True
+        self.order = fused_order(self.types, self.layers)
         self.input_shape = engine_shape(report.input)
         self.output_shape = engine_shape(report.output)
         self.model_input = report.input
@@ -79,13 +98,28 @@ class EngineNet:
                               f"{format_shape(self.model_input)}")
         return x.astype(self.dtype, copy=False)
 
+    def run(self, h, train: bool, order: list, caches=None):
+        """Run the layers of ``order`` on the batch ``h``; collect caches by layer index."""
+        layers = self.layers
+        prev = 0
+        for i in order:
+            layer = layers[i]
+            if layer.type == "relu":
+                layer.inplace = prev > 0 and not layers[prev].keeps_output
+            h, cache = layer.forward(h, train)
+            if caches is not None:
+                caches[i] = cache
+            prev = i
+        return h
+
     def forward(self, x, train: bool = False, upto=None) -> np.ndarray:
         """The output of the network (or of layer ``upto``), logical channels-first."""
         h = self.check_input(x)
-        stop = len(self.layers) if upto is None else int(upto) + 1
-        for layer in self.layers[:stop]:
-            h, _ = layer.forward(h, train)
-        return np.ascontiguousarray(h)
+        if upto is None:
+            order = self.order
+        else:
+            order = list(range(int(upto) + 1))
+        return np.ascontiguousarray(self.run(h, train, order))
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
         """Evaluation-mode outputs (after a final softmax), computed ``batch_size`` at a time."""
@@ -107,10 +141,9 @@ class EngineNet:
         h = self.check_input(x)
         if len(y) != len(h):
             raise EngineError(f"the batch has {len(h)} samples but {len(y)} targets")
-        caches = []
-        for layer in layers[:stop]:
-            h, cache = layer.forward(h, True)
-            caches.append(cache)
+        order = [i for i in self.order if i < stop]
+        caches = [None] * stop
+        h = self.run(h, True, order, caches)
         if loss == "cross_entropy":
             value, dh, probs = cross_entropy(h.reshape(h.shape[0], -1), y)
             out = probs if fold else h
@@ -118,7 +151,9 @@ class EngineNet:
             targets = make_targets(y, self.n_outputs, self.types[-1], self.dtype)
             value, dh, out = mse(h, targets)
         dh = dh.reshape(h.shape)
-        for i in range(stop - 1, self.first_trainable - 1, -1):
+        for i in reversed(order):
+            if i < self.first_trainable:
+                break
             dh, grads = layers[i].backward(dh, caches[i])
             for name, g in grads.items():
                 self.grads[f"{i}.{name}"] = g

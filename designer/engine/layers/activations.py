@@ -1,20 +1,29 @@
-"""Element-wise activations: relu, leaky_relu, elu, sigmoid, tanh, sign."""
+"""Element-wise activations: relu, leaky_relu, elu, sigmoid, tanh, sign (batch-last, see base)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, batch_last, logical
 
 
 class ReLU(Layer):
     type = "relu"
 
+    def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
+        super().__init__(cfg, in_shape, out_shape, dtype)
+        # Set by the net when the input array is not needed by anyone else.
+        self.inplace = False
+
     def forward(self, x, train=False):
-        out = np.maximum(x, 0)
-        return out, out
+        m = batch_last(x)
+        if self.inplace:
+            out = np.maximum(m, 0, out=m)
+        else:
+            out = np.maximum(m, 0)
+        return logical(out), out
 
     def backward(self, dout, out):
-        return dout * (out > 0), {}
+        return logical(batch_last(dout) * (out > 0)), {}
 
 
 class LeakyReLU(Layer):
@@ -22,12 +31,14 @@ class LeakyReLU(Layer):
 
     def forward(self, x, train=False):
         a = self.dtype.type(self.cfg["alpha"])
-        pos = x > 0
-        return np.where(pos, x, x * a), pos
+        m = batch_last(x)
+        pos = m > 0
+        return logical(np.where(pos, m, m * a)), pos
 
     def backward(self, dout, pos):
         a = self.dtype.type(self.cfg["alpha"])
-        return np.where(pos, dout, dout * a), {}
+        d = batch_last(dout)
+        return logical(np.where(pos, d, d * a)), {}
 
 
 class ELU(Layer):
@@ -35,14 +46,16 @@ class ELU(Layer):
 
     def forward(self, x, train=False):
         a = self.dtype.type(self.cfg["alpha"])
-        pos = x > 0
-        out = np.where(pos, x, a * np.expm1(np.minimum(x, 0)))
-        return out, (pos, out)
+        m = batch_last(x)
+        pos = m > 0
+        out = np.where(pos, m, a * np.expm1(np.minimum(m, 0)))
+        return logical(out), (pos, out)
 
     def backward(self, dout, cache):
         pos, out = cache
         a = self.dtype.type(self.cfg["alpha"])
-        return np.where(pos, dout, dout * (out + a)), {}
+        d = batch_last(dout)
+        return logical(np.where(pos, d, d * (out + a))), {}
 
 
 class Sigmoid(Layer):
@@ -50,22 +63,22 @@ class Sigmoid(Layer):
 
     def forward(self, x, train=False):
         half = self.dtype.type(0.5)
-        out = np.tanh(x * half) * half + half  # = 1/(1+e^-x), without overflow
-        return out, out
+        out = np.tanh(batch_last(x) * half) * half + half  # = 1/(1+e^-x), without overflow
+        return logical(out), out
 
     def backward(self, dout, out):
-        return dout * out * (1 - out), {}
+        return logical(batch_last(dout) * out * (1 - out)), {}
 
 
 class Tanh(Layer):
     type = "tanh"
 
     def forward(self, x, train=False):
-        out = np.tanh(x)
-        return out, out
+        out = np.tanh(batch_last(x))
+        return logical(out), out
 
     def backward(self, dout, out):
-        return dout * (1 - out * out), {}
+        return logical(batch_last(dout) * (1 - out * out)), {}
 
 
 class Sign(Layer):
@@ -73,9 +86,11 @@ class Sign(Layer):
     loss the perceptron rule Δw = η(t − o)x."""
 
     type = "sign"
+    keeps_output = False
 
     def forward(self, x, train=False):
-        return np.where(x > 0, self.dtype.type(1), self.dtype.type(-1)), None
+        m = batch_last(x)
+        return logical(np.where(m > 0, self.dtype.type(1), self.dtype.type(-1))), None
 
     def backward(self, dout, cache):
         return dout, {}

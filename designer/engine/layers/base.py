@@ -3,10 +3,19 @@
 A layer works on channels-first batches: ``(N, D, H, W)`` for volumes, ``(N, n)`` for vectors.
 ``forward(x, train) -> (out, cache)`` and ``backward(dout, cache) -> (dx, grads)``, where
 ``grads`` maps parameter names (``weight``, ``bias``) to gradients of the same shapes as
-``params``. Arrays are only *logically* channels-first: a layer may return a transposed view
-(for example a convolution's output is stored channel-major over the batch, which is the
-layout its matrix product produces and the next convolution reads fastest); every layer
-accepts any memory layout.
+``params``.
+
+Memory layout. Arrays are *logically* channels-first, but the layers store them **batch-last**:
+a volume batch lives in memory as ``(D, H, W, N)`` and a vector batch as ``(n, N)``, and what a
+layer returns is the transposed view ``np.moveaxis(m, -1, 0)`` with the logical shape. Batch-last
+is what NumPy is fastest with here: a convolution's product ``W @ cols`` comes out batch-last
+with no transpose, im2col and col2im copy rows of W·N contiguous values, a 2×2 pooling window's
+four values are four contiguous runs of N, and a dense layer is ``W @ x`` on the (features, N)
+matrix. Every layer accepts any layout (a plain C-ordered array is converted once).
+
+Scratch buffers. With ``reuse_buffers`` set (the net sets it), a layer keeps its large scratch
+arrays (im2col columns, padded inputs) between calls; the cache of a forward pass is then only
+valid until the layer's next forward, which is how a training step uses it.
 """
 from __future__ import annotations
 
@@ -21,6 +30,16 @@ def engine_shape(shape: tuple) -> tuple:
         w, h, d = shape
         return (d, h, w)
     return tuple(shape)
+
+
+def batch_last(x: np.ndarray) -> np.ndarray:
+    """Logical (N, ...) -> C-contiguous (..., N); a free view for our layers' outputs."""
+    return np.ascontiguousarray(np.moveaxis(x, 0, -1))
+
+
+def logical(m: np.ndarray) -> np.ndarray:
+    """Batch-last (..., N) -> the logical (N, ...) view."""
+    return np.moveaxis(m, -1, 0)
 
 
 def padding_of(cfg: dict, kernel: tuple) -> tuple:
@@ -47,6 +66,27 @@ class Layer:
         self.need_dx = True
         # Random generator for layers that draw numbers (dropout); the net sets its own.
         self.rng = np.random.default_rng(0)
+        self.reuse_buffers = False
+        self._buffers: dict = {}
+
+    # True when the cache of forward() holds the output array itself (so the next layer must
+    # not overwrite its input in place).
+    keeps_output = True
+
+    def scratch(self, name: str, shape: tuple, fill=None) -> np.ndarray:
+        """A scratch array; with ``reuse_buffers`` the same one is returned while the shape
+        holds (``fill`` is applied only when it is new)."""
+        if self.reuse_buffers:
+            key = (name, shape)
+            buf = self._buffers.get(key)
+            if buf is not None:
+                return buf
+            if len(self._buffers) > 8:
+                self._buffers.clear()
+        buf = np.empty(shape, self.dtype) if fill is None else np.full(shape, fill, self.dtype)
+        if self.reuse_buffers:
+            self._buffers[key] = buf
+        return buf
 
     # Fans for initialisation, as torch.nn.init._calculate_fan_in_and_fan_out.
     def fans(self) -> tuple:

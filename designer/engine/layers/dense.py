@@ -1,23 +1,31 @@
-"""Fully connected layer (flattening a volume depth-major) and flatten."""
+"""Fully connected layer (flattening a volume depth-major) and flatten, batch-last: a batch
+of n_in features is the (n_in, N) matrix, so the layer is ``W @ x`` with no transposes."""
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, batch_last, logical
+
+
+def feature_matrix(x: np.ndarray) -> np.ndarray:
+    """Logical (N, ...) -> (features, N), features depth-major (C, H, W)."""
+    m = batch_last(x)
+    return m.reshape(-1, m.shape[-1])
 
 
 class Flatten(Layer):
-    type = "flatten"
+    type = "flatten"  # its output is a view of its input: keeps_output stays True
 
     def forward(self, x, train=False):
-        return x.reshape(x.shape[0], -1), x.shape
+        return logical(feature_matrix(x)), x.shape
 
-    def backward(self, dout, cache):
-        return dout.reshape(cache), {}
+    def backward(self, dout, shape):
+        return logical(batch_last(dout).reshape(tuple(shape[1:]) + (shape[0],))), {}
 
 
 class Dense(Layer):
     type = "dense"
+    keeps_output = False
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
@@ -27,18 +35,20 @@ class Dense(Layer):
             self.params["bias"] = np.zeros(cfg["units"], self.dtype)
 
     def forward(self, x, train=False):
-        x2 = x.reshape(x.shape[0], -1)
-        out = x2 @ self.params["weight"].T
+        xm = feature_matrix(x)
+        out = self.params["weight"] @ xm
         if "bias" in self.params:
-            out += self.params["bias"]
-        return out, (x2, x.shape)
+            out += self.params["bias"][:, None]
+        return logical(out), (xm, x.shape)
 
     def backward(self, dout, cache):
-        x2, in_shape = cache
+        xm, in_shape = cache
         w = self.params["weight"]
-        grads = {"weight": dout.T @ x2}
+        d = batch_last(dout)
+        grads = {"weight": d @ xm.T}
         if "bias" in self.params:
-            grads["bias"] = dout.sum(axis=0)
+            grads["bias"] = d.sum(axis=1)
         if not self.need_dx:
             return None, grads
-        return (dout @ w).reshape(in_shape), grads
+        dx = (w.T @ d).reshape(tuple(in_shape[1:]) + (in_shape[0],))
+        return logical(dx), grads

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, batch_last, logical
 
 
 class Dropout(Layer):
-    type = "dropout"
+    type = "dropout"  # in evaluation its output is its input: keeps_output stays True
 
     def forward(self, x, train=False):
         rate = self.cfg["rate"]
         if not train or rate == 0:
             return x, None
         keep = 1.0 - rate
-        mask = (self.rng.random(x.shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
-        return x * mask, mask
+        m = batch_last(x)
+        mask = (self.rng.random(m.shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
+        return logical(m * mask), mask
 
     def backward(self, dout, mask):
         if mask is None:
             return dout, {}
-        return dout * mask, {}
+        return logical(batch_last(dout) * mask), {}

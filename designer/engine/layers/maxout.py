@@ -1,26 +1,28 @@
-"""Maxout: the max over groups of ``pieces`` consecutive channels (or features)."""
+"""Maxout: the max over groups of ``pieces`` consecutive channels (or features), batch-last.
+The gradient goes to the first largest piece of each group."""
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, batch_last, logical
+from .pool import running_max
 
 
 class Maxout(Layer):
     type = "maxout"
+    keeps_output = False
 
     def forward(self, x, train=False):
         k = self.cfg["pieces"]
-        n, c = x.shape[:2]
-        groups = x.reshape((n, c // k, k) + x.shape[2:])
-        idx = groups.argmax(axis=2)
-        out = np.take_along_axis(groups, idx[:, :, None], axis=2)[:, :, 0]
-        return out, (idx, x.shape)
+        m = batch_last(x)
+        groups = m.reshape((m.shape[0] // k, k) + m.shape[1:])
+        out, idx = running_max([groups[:, t] for t in range(k)])
+        return logical(out), idx
 
-    def backward(self, dout, cache):
-        idx, in_shape = cache
+    def backward(self, dout, idx):
         k = self.cfg["pieces"]
-        n, c = in_shape[:2]
-        dx = np.zeros((n, c // k, k) + tuple(in_shape[2:]), dout.dtype)
-        np.put_along_axis(dx, idx[:, :, None], dout[:, :, None], axis=2)
-        return dx.reshape(in_shape), {}
+        d = batch_last(dout)
+        dx = np.empty((d.shape[0], k) + d.shape[1:], d.dtype)
+        for t in range(k):
+            np.multiply(d, idx == t, out=dx[:, t])
+        return logical(dx.reshape((-1,) + d.shape[1:])), {}

@@ -1,20 +1,20 @@
 """Local response normalisation (exactly torch.nn.LocalResponseNorm) and batch normalisation
-(torch.nn.BatchNorm1d / BatchNorm2d)."""
+(torch.nn.BatchNorm1d / BatchNorm2d), batch-last: channels are the first memory axis."""
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, batch_last, logical
 
 
 def channel_window_sum(a: np.ndarray, before: int, after: int) -> np.ndarray:
-    """out[:, c] = sum of a[:, c − before … c + after] over channels, zero outside."""
-    c = a.shape[1]
-    padded = np.zeros((a.shape[0], c + before + after) + a.shape[2:], a.dtype)
-    padded[:, before:before + c] = a
-    out = padded[:, 0:c].copy()
+    """out[c] = sum of a[c − before … c + after] over the first axis, zero outside."""
+    c = a.shape[0]
+    padded = np.zeros((c + before + after,) + a.shape[1:], a.dtype)
+    padded[before:before + c] = a
+    out = padded[0:c].copy()
     for t in range(1, before + after + 1):
-        out += padded[:, t:t + c]
+        out += padded[t:t + c]
     return out
 
 
@@ -22,23 +22,25 @@ class LRN(Layer):
     """b_c = a_c / (k + α/n · Σ a_c'²)^β, the sum over the n channels c − n//2 … c + (n−1)//2."""
 
     type = "lrn"
+    keeps_output = False
 
     def forward(self, x, train=False):
         n, alpha, beta, k = self.cfg["size"], self.cfg["alpha"], self.cfg["beta"], self.cfg["k"]
-        s = channel_window_sum(x * x, n // 2, (n - 1) // 2)
+        m = batch_last(x)
+        s = channel_window_sum(m * m, n // 2, (n - 1) // 2)
         s *= self.dtype.type(alpha / n)
         s += self.dtype.type(k)
         scale = s ** self.dtype.type(-beta)
-        out = x * scale
-        return out, (x, s, scale)
+        return logical(m * scale), (m, s, scale)
 
     def backward(self, dout, cache):
-        x, s, scale = cache
+        m, s, scale = cache
         n, alpha, beta = self.cfg["size"], self.cfg["alpha"], self.cfg["beta"]
-        inner = dout * x * scale / s
+        d = batch_last(dout)
+        inner = d * m * scale / s
         back = channel_window_sum(inner, (n - 1) // 2, n // 2)
-        dx = dout * scale - self.dtype.type(2 * alpha * beta / n) * x * back
-        return dx, {}
+        dx = d * scale - self.dtype.type(2 * alpha * beta / n) * m * back
+        return logical(dx), {}
 
 
 class BatchNorm(Layer):
@@ -47,6 +49,7 @@ class BatchNorm(Layer):
     PyTorch. Evaluation: the running statistics."""
 
     type = "batchnorm"
+    keeps_output = False
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
@@ -60,43 +63,40 @@ class BatchNorm(Layer):
         d = self.in_shape[0]
         return d, d
 
-    @staticmethod
-    def _axes(x):
-        return (0,) + tuple(range(2, x.ndim))
-
-    def _bcast(self, v, x):
-        return v.reshape((1, -1) + (1,) * (x.ndim - 2))
-
     def forward(self, x, train=False):
-        eps, m = self.cfg["eps"], self.cfg["momentum"]
-        axes = self._axes(x)
+        eps, mom = self.cfg["eps"], self.cfg["momentum"]
+        m = batch_last(x)
+        flat = m.reshape(m.shape[0], -1)
+        t = self.dtype.type
         if train:
-            count = x.size // x.shape[1]
-            mean = x.mean(axis=axes)
-            xc = x - self._bcast(mean, x)
-            var = (xc * xc).mean(axis=axes)
-            unbiased = var * (count / (count - 1)) if count > 1 else var
+            count = flat.shape[1]
+            mean = flat.mean(axis=1)
+            xc = flat - mean[:, None]
+            var = np.einsum("ij,ij->i", xc, xc) / t(count)
+            unbiased = var * t(count / (count - 1)) if count > 1 else var
             rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
-            rm *= self.dtype.type(1 - m)
-            rm += self.dtype.type(m) * mean
-            rv *= self.dtype.type(1 - m)
-            rv += (self.dtype.type(m) * unbiased).astype(self.dtype)
+            rm *= t(1 - mom)
+            rm += t(mom) * mean
+            rv *= t(1 - mom)
+            rv += t(mom) * unbiased
         else:
             mean, var = self.buffers["running_mean"], self.buffers["running_var"]
-            xc = x - self._bcast(mean, x)
-        inv = (1 / np.sqrt(var + self.dtype.type(eps))).astype(self.dtype)
-        xhat = xc * self._bcast(inv, x)
-        out = xhat * self._bcast(self.params["weight"], x) + self._bcast(self.params["bias"], x)
-        return out, (xhat, inv, train)
+            xc = flat - mean[:, None]
+        inv = (1 / np.sqrt(var + t(eps))).astype(self.dtype)
+        xhat = xc * inv[:, None]
+        out = xhat * self.params["weight"][:, None] + self.params["bias"][:, None]
+        return logical(out.reshape(m.shape)), (xhat, inv, train)
 
     def backward(self, dout, cache):
         xhat, inv, train = cache
-        axes = self._axes(dout)
-        grads = {"weight": (dout * xhat).sum(axis=axes), "bias": dout.sum(axis=axes)}
-        g = self._bcast(self.params["weight"] * inv, dout)
+        d = batch_last(dout)
+        shape = d.shape
+        d = d.reshape(shape[0], -1)
+        grads = {"weight": np.einsum("ij,ij->i", d, xhat), "bias": d.sum(axis=1)}
+        g = (self.params["weight"] * inv)[:, None]
         if not train:
-            return dout * g, grads
-        count = dout.size // dout.shape[1]
-        dx = (dout - self._bcast(grads["bias"] / count, dout)
-              - xhat * self._bcast(grads["weight"] / count, dout)) * g
-        return dx, grads
+            return logical((d * g).reshape(shape)), grads
+        count = d.shape[1]
+        t = self.dtype.type
+        dx = (d - (grads["bias"] / t(count))[:, None] - xhat * (grads["weight"] / t(count))[:, None]) * g
+        return logical(dx.reshape(shape)), grads

@@ -1,16 +1,36 @@
 """Pooling: max, average (zero padding counted, as PyTorch's AvgPool2d default) and L2
 (PyTorch's LPPool2d with norm 2: the square root of the sum of squares in the window).
 
-Windows may overlap (AlexNet's 3×3 stride 2). Max pooling routes the gradient to the first
-largest value of each window in row-major order, as PyTorch does.
+Batch-last, one pass per kernel tap over (C, OH, OW, N) slices whose rows are contiguous runs
+of N values. Windows may overlap (AlexNet's 3×3 stride 2). Max pooling keeps the index of the
+window's first largest value (row-major, as PyTorch) in one byte per output, and routes the
+gradient there.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...model.keys import as_pair
-from .base import Layer
-from .conv import channel_major, padded, scatter_windows, windows
+from .base import Layer, batch_last, logical
+from .conv import padded, scatter_taps, windows
+
+
+def running_max(pieces: list) -> tuple:
+    """Element-wise max of equally shaped arrays and the index of the first largest one.
+
+    The index only grows along the pass (a later piece wins only when strictly larger), so it
+    is kept as max(index, t·[piece t is larger]) in plain integer arithmetic, which is several
+    times faster than a masked copy."""
+    out = pieces[0].copy()
+    itype = np.uint8 if len(pieces) < 256 else np.uint16
+    idx = np.zeros(out.shape, itype)
+    better = np.empty(out.shape, itype)
+    for t, piece in enumerate(pieces[1:], 1):
+        np.greater(piece, out, out=better, casting="unsafe")
+        np.maximum(out, piece, out=out)
+        better *= itype(t)
+        np.maximum(idx, better, out=idx)
+    return out, idx
 
 
 class Pool(Layer):
@@ -22,44 +42,59 @@ class Pool(Layer):
         self.kernel = as_pair(cfg["size"])
         self.stride = as_pair(cfg["stride"]) if "stride" in cfg else self.kernel
         self.pad = as_pair(cfg.get("padding", 0))
+        self.keeps_output = self.mode == "l2"
+
+    def taps(self, x):
+        fill = -np.inf if self.mode == "max" else 0.0
+        win = windows(padded(self, np.moveaxis(x, 0, -1), self.pad, fill), self.kernel, self.stride)
+        kh, kw = self.kernel
+        return [win[..., i, j] for i in range(kh) for j in range(kw)]
 
     def forward(self, x, train=False):
-        fill = -np.inf if self.mode == "max" else 0.0
-        win = windows(padded(x, *self.pad, fill=fill), self.kernel, self.stride)
-        win = win.swapaxes(0, 1)  # (C, N, OH, OW, KH, KW): channel-major output
+        taps = self.taps(x)
         if self.mode == "max":
-            flat = win.reshape(win.shape[:4] + (-1,))
-            idx = flat.argmax(axis=-1)
-            out = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
-            cache = idx.astype(np.uint16 if flat.shape[-1] > 255 else np.uint8)
+            out, cache = running_max(taps)
         elif self.mode == "avg":
-            out = win.sum(axis=(4, 5), dtype=self.dtype) / self.dtype.type(win.shape[4] * win.shape[5])
+            out = taps[0].copy()
+            for tap in taps[1:]:
+                out += tap
+            out *= self.dtype.type(1.0 / len(taps))
             cache = None
         else:  # l2
-            out = np.sqrt(np.square(win).sum(axis=(4, 5)))
+            out = np.square(taps[0])
+            for tap in taps[1:]:
+                out += np.square(tap)
+            np.sqrt(out, out=out)
             cache = (x, out)
-        return out.swapaxes(0, 1), (cache, x.shape)
+        return logical(out), (cache, x.shape)
 
     def backward(self, dout, cache):
         cache, in_shape = cache
-        d = channel_major(dout)
+        d = batch_last(dout)
         kh, kw = self.kernel
         if self.mode == "max":
-            def tap(i, j):
-                return d * (cache == i * kw + j)
-        elif self.mode == "avg":
-            g = d / self.dtype.type(kh * kw)
+            mask = np.empty(d.shape, bool)
 
-            def tap(i, j):
-                return g
+            def tap(i, j, target, overlap):
+                np.equal(cache, i * kw + j, out=mask)
+                if overlap:
+                    target += d * mask
+                else:
+                    np.multiply(d, mask, out=target)
         else:
-            x, out = cache
-            with np.errstate(divide="ignore", invalid="ignore"):
-                g = np.where(out > 0, d / out, 0).astype(self.dtype, copy=False)
+            if self.mode == "avg":
+                g = d * self.dtype.type(1.0 / (kh * kw))
+            else:
+                out = cache[1]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    g = np.where(out > 0, d / out, 0).astype(self.dtype, copy=False)
 
-            def tap(i, j):
-                return g
-        dx = scatter_windows(tap, in_shape, self.kernel, self.stride, self.pad, self.dtype)
+            def tap(i, j, target, overlap):
+                if overlap:
+                    target += g
+                else:
+                    target[...] = g
+        dx = scatter_taps(tap, in_shape, d.shape[1:3], self.kernel, self.stride, self.pad, self.dtype)
         if self.mode == "l2":
-            dx = dx * cache[0]
+            dx = logical(batch_last(dx) * batch_last(cache[0]))
         return dx, {}

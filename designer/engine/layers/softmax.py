@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, batch_last, logical
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
+def softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
@@ -17,8 +17,9 @@ class Softmax(Layer):
     type = "softmax"
 
     def forward(self, x, train=False):
-        out = softmax(x)
-        return out, out
+        out = softmax(batch_last(x), axis=0)
+        return logical(out), out
 
     def backward(self, dout, out):
-        return out * (dout - (dout * out).sum(axis=1, keepdims=True)), {}
+        d = batch_last(dout)
+        return logical(out * (d - (d * out).sum(axis=0, keepdims=True))), {}
