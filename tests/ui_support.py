@@ -2,6 +2,7 @@
 recovery folder in tmp_path and every dialog replaced, and real drag, drop and mouse events."""
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 
 import pytest
@@ -80,10 +81,12 @@ def drop_mime(window, mime, scene_pos: QPointF, hover_check=None) -> None:
     pos = QPointF(viewport_point(window, scene_pos))
     actions = Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, actions, mime, buttons, mods)
+    with warnings.catch_warnings():  # PySide6 offers only the (deprecated) QPoint constructors
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(pos.toPoint(), actions, mime, buttons, mods)
+        move = QDragMoveEvent(pos.toPoint(), actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, enter)
     assert enter.isAccepted()
-    move = QDragMoveEvent(pos, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, move)
     assert move.isAccepted()
     if hover_check is not None:

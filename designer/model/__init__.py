@@ -7,7 +7,18 @@ from .document import Event, Layer, Network
 from .inference import LayerInfo, Report, infer
 from .jsonio import ModelError, dumps, from_json, load, loads, save
 from .templates import TEMPLATES, load_model, load_template, template_weights
-from .weights import WeightsError, check_arrays, expected_arrays, load_weights, save_weights
+
+_WEIGHTS = ("WeightsError", "check_arrays", "expected_arrays", "load_weights", "save_weights")
+
+
+def __getattr__(name):
+    """The weights-file helpers need NumPy: import them on first use, so that the app (which
+    needs the model at start) does not pay for NumPy before its window shows."""
+    if name in _WEIGHTS:
+        from . import weights
+        return getattr(weights, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FAMILIES", "KINDS", "ConfigError", "LayerKind", "format_shape", "kind_of",

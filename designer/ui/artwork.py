@@ -15,7 +15,7 @@ from .theme import family_colour, text_on
 
 ICON_DIR = Path(__file__).resolve().parent / "icons"
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
-SIZES = (16, 24, 32, 48)
+SIZES = (24, 48)  # the palette's size and twice it; Qt scales these for other sizes
 
 CURVES = {
     "relu": lambda x: max(0.0, x),

@@ -63,9 +63,10 @@ class Recovery:
         self.file = self.directory / f"{name}.json"
         self.lock = QLockFile(str(self.directory / f"{name}.lock"))
         self.lock.setStaleLockTime(0)
-        self.lock.tryLock(0)
 
     def write(self, network: Network, original: Optional[Path]) -> None:
+        if not self.lock.isLocked():  # taken on the first write: a live session's file is not an orphan
+            self.lock.tryLock(0)
         write_text_atomic(self.file, dumps(network))
         info = {"path": str(original) if original else None, "name": network.name, "time": time.time()}
         write_text_atomic(_info_path(self.file), json.dumps(info))
@@ -76,7 +77,8 @@ class Recovery:
 
     def close(self) -> None:
         self.clear()
-        self.lock.unlock()
+        if self.lock.isLocked():
+            self.lock.unlock()
 
     def orphans(self) -> list[Orphan]:
         """Recovery files of sessions that are gone, newest first (their locks now held here)."""

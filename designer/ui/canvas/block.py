@@ -34,9 +34,15 @@ class Fonts:
         self.badge = _font(13, bold=True)
         self.metrics = {name: QFontMetricsF(getattr(self, name))
                         for name in ("header", "brief", "volume", "params")}
+        self._elided: dict = {}
 
     def elide(self, which: str, text: str, width: float) -> str:
-        return self.metrics[which].elidedText(text, Qt.TextElideMode.ElideRight, width)
+        key = (which, text, width)
+        if key not in self._elided:  # most texts repeat ("relu", "no params"): measure each once
+            if len(self._elided) > 5000:
+                self._elided.clear()
+            self._elided[key] = self.metrics[which].elidedText(text, Qt.TextElideMode.ElideRight, width)
+        return self._elided[key]
 
 
 def _font(pixels: int, bold: bool = False) -> QFont:
@@ -52,6 +58,29 @@ class Style:
     def __init__(self):
         self.fonts = Fonts()
         self.colours = CanvasColours()
+
+
+_RECT = QRectF(0, 0, BLOCK_W, BLOCK_H)
+_PATHS: dict = {}
+
+
+def _outline() -> QPainterPath:
+    if "outline" not in _PATHS:
+        path = QPainterPath()
+        path.addRoundedRect(_RECT, 9, 9)
+        _PATHS["outline"] = path
+    return _PATHS["outline"]
+
+
+def _header_band() -> QPainterPath:
+    """The top of the rounded rectangle, as deep as the header."""
+    if "band" not in _PATHS:
+        band = QPainterPath()
+        band.addRoundedRect(_RECT.adjusted(1, 1, -1, 0), 8, 8)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, BLOCK_W, HEADER_H))
+        _PATHS["band"] = band.intersected(clip)
+    return _PATHS["band"]
 
 
 def box_sides(shape) -> tuple[float, float, float] | None:
@@ -71,33 +100,36 @@ class BlockItem(QGraphicsItem):
         self.uid = uid
         self.style = style
         self.index = -1
-        self.state: tuple = ()
+        self.state: tuple = ()  # what is drawn
+        self._raw: tuple = ()  # what it was drawn from
+        self._source = None  # (kind, layer, info, brief) for the tooltip
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(False)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # ------------------------------------------------------------------ state
     def set_state(self, index: int, layer, info) -> bool:
         """Take the layer's settings and its LayerInfo; repaint only if what is shown changed."""
         kind = KINDS[layer.type]
-        fonts = self.style.fonts
         try:
             brief = kind.brief(layer.resolved())
         except (KeyError, TypeError, ValueError):
             brief = ""
         title = layer.type + (f" · {layer.name}" if layer.name else "")
+        raw = (index, kind.family, title, brief, info.output, info.params, tuple(info.errors),
+               tuple(info.warnings))
+        self.index = index
+        self._source = (kind, layer, info, brief)
+        if raw == self._raw:
+            return False
+        self._raw = raw
+        fonts = self.style.fonts
         status = "error" if info.errors else "warning" if info.warnings else ""
         volume = format_shape(info.output) if info.output is not None else "—"
         params = f"{info.params:,} params" if info.params else "no params"
-        state = (index, kind.family, fonts.elide("header", title, BLOCK_W - 2 * PAD - 26),
-                 fonts.elide("brief", brief, TEXT_W), fonts.elide("volume", volume, TEXT_W),
-                 fonts.elide("params", params, TEXT_W), status, info.output,
-                 tuple(info.errors), tuple(info.warnings))
-        self.index = index
-        if state == self.state:
-            return False
-        self.state = state
-        self.setToolTip(self._tooltip(kind, layer, info, brief))
+        self.state = (index, kind.family, fonts.elide("header", title, BLOCK_W - 2 * PAD - 26),
+                      fonts.elide("brief", brief, TEXT_W), fonts.elide("volume", volume, TEXT_W),
+                      fonts.elide("params", params, TEXT_W), status, info.output,
+                      tuple(info.errors), tuple(info.warnings))
         self.update()
         return True
 
@@ -107,7 +139,11 @@ class BlockItem(QGraphicsItem):
 
     @property
     def status(self) -> str:
+        """"error", "warning" or ""."""
         return self.state[6] if self.state else ""
+
+    def toolTip(self) -> str:  # noqa: N802 (Qt's name) — built when asked, not on every edit
+        return self._tooltip(*self._source) if self._source else ""
 
     def _tooltip(self, kind, layer, info, brief) -> str:
         colours = self.style.colours
@@ -131,9 +167,11 @@ class BlockItem(QGraphicsItem):
         return QRectF(-6, -12, BLOCK_W + 18, BLOCK_H + 18)
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(QRectF(0, 0, BLOCK_W, BLOCK_H), 9, 9)
-        return path
+        return _outline()
+
+    def invalidate(self) -> None:
+        """Forget what was drawn (colours or fonts changed): the next set_state repaints."""
+        self._raw = ()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not self.state:
@@ -142,7 +180,7 @@ class BlockItem(QGraphicsItem):
         colours = self.style.colours
         fonts = self.style.fonts
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        rect = QRectF(0, 0, BLOCK_W, BLOCK_H)
+        rect = _RECT
         header = colours.header(family)
         if self.isSelected():
             painter.setPen(QPen(colours.highlight, 3))
@@ -153,14 +191,9 @@ class BlockItem(QGraphicsItem):
         painter.setPen(outline)
         painter.setBrush(colours.fill(family))
         painter.drawRoundedRect(rect, 9, 9)
-        # header band
-        band = QPainterPath()
-        band.addRoundedRect(rect.adjusted(1, 1, -1, 0), 8, 8)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, BLOCK_W, HEADER_H))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(header)
-        painter.drawPath(band.intersected(clip))
+        painter.drawPath(_header_band())
         painter.setPen(text_on(header))
         painter.setFont(fonts.header)
         painter.drawText(QRectF(PAD, 0, BLOCK_W - 2 * PAD, HEADER_H),
@@ -222,7 +255,3 @@ class BlockItem(QGraphicsItem):
         painter.drawText(QRectF(centre.x() - 10, centre.y() - 9 + (1 if status != "error" else 0), 20, 20),
                          Qt.AlignmentFlag.AlignCenter, "!")
 
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.update()
-        return super().itemChange(change, value)

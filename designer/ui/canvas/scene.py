@@ -5,7 +5,7 @@ whose place changed, so an edit on a 200-layer pipeline stays cheap."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from ...model import Network
 from .block import BlockItem, Style
@@ -86,9 +86,18 @@ class PipelineScene(QGraphicsScene):
             arrow.colours = self.style.colours
         self.setBackgroundBrush(self.style.colours.background)
         for block in self.blocks.values():
-            block.state = ()
+            block.invalidate()
         self.sync()
         self.update()
+
+    def helpEvent(self, event) -> None:
+        """Tooltips of blocks are built when the mouse rests on one (not on every edit)."""
+        block = self.block_at(event.scenePos())
+        if block is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(event.screenPos(), block.toolTip(), event.widget())
+        event.accept()
 
     # ------------------------------------------------------------------ queries
     def block(self, uid: int) -> BlockItem:
@@ -108,10 +117,13 @@ class PipelineScene(QGraphicsScene):
 
     def selected_uids(self) -> list[int]:
         """Selected layers in pipeline order."""
-        return [uid for uid in self.order if self.blocks[uid].isSelected()]
+        return [self.order[i] for i in self.selected_indices()]
 
     def selected_indices(self) -> list[int]:
-        return [i for i, uid in enumerate(self.order) if self.blocks[uid].isSelected()]
+        try:
+            return [i for i, uid in enumerate(self.order) if self.blocks[uid].isSelected()]
+        except RuntimeError:  # the scene is being destroyed (the app is closing)
+            return []
 
     # ------------------------------------------------------------------ selection, marker
     def select_uids(self, uids) -> None:

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
@@ -116,17 +116,18 @@ class DataPanel(QGroupBox):
         self.size.setRange(2, MAX_SIZE)
         self.size.setSingleStep(100)
         self.size.setToolTip("How many samples to generate for a built-in set")
-        self.open_file = QPushButton("File…")
+        self.open_file = QPushButton("Open file…")
         self.open_file.setToolTip("Open a data file: .npz (x, y), .csv (last column the label), "
                                   "an MNIST-format IDX file or a CIFAR archive")
-        self.open_folder = QPushButton("Folder…")
+        self.open_folder = QPushButton("Open folder…")
         self.open_folder.setToolTip("Open a folder: MNIST-format IDX files, CIFAR-10 batches, "
                                     "or one sub-folder of images per class")
-        row = QHBoxLayout()
-        row.addWidget(self.choice, 1)
-        row.addWidget(self.size)
-        row.addWidget(self.open_file)
-        row.addWidget(self.open_folder)
+        row = QGridLayout()
+        row.addWidget(self.choice, 0, 0)
+        row.addWidget(self.size, 0, 1)
+        row.addWidget(self.open_file, 1, 0)
+        row.addWidget(self.open_folder, 1, 1)
+        row.setColumnStretch(0, 1)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)

@@ -56,6 +56,7 @@ class FeatureMapView(QWidget):
     """Layer and sample choosers, the sample itself and its maps at that layer."""
 
     choice_changed = Signal(int, int)   # layer index, sample index
+    grid_changed = Signal()             # new maps are shown
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -142,6 +143,7 @@ class FeatureMapView(QWidget):
         shape = f"{maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}" if maps.ndim == 3 \
             else f"{maps.shape[0]} values"
         self.caption.setText(f"{shape}; range {float(maps.min()):.3g} … {float(maps.max()):.3g}")
+        self.grid_changed.emit()
 
 
 class FilterView(QWidget):

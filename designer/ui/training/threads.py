@@ -1,8 +1,8 @@
 """Background work for the Train mode: a ``ThreadWorker`` (a QObject whose ``work()`` runs on its
 own QThread) and ``Background``, its GUI-side owner (start, bounded shutdown).
 
-Every QThread started here is registered, so that shutdown can join them and tests can check
-that none is left running (``running()``).
+Every job is registered until its thread has finished, so that shutdown can join them and tests
+can check that none is left running (``running()``, ``stop_all()``).
 """
 from __future__ import annotations
 
@@ -10,31 +10,25 @@ from typing import Optional
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
 
-_threads: list = []
-
-
-def new_thread(name: str) -> QThread:
-    """A new, registered QThread (not started). The registry keeps the Python wrapper alive until
-    the thread has finished, so that a running thread is never garbage-collected."""
-    thread = QThread()
-    thread.setObjectName(name)
-    _threads.append(thread)
-    return thread
+_jobs: list = []   # every Background whose thread may still run
 
 
 def running() -> list:
-    """The registered threads that are still running (finished ones are dropped)."""
+    """The QThreads of registered jobs that are still running (finished jobs are dropped)."""
     alive = []
-    for thread in list(_threads):
-        try:
-            is_running = thread.isRunning()
-        except RuntimeError:  # the C++ object is gone
-            is_running = False
-        if is_running:
-            alive.append(thread)
+    for job in list(_jobs):
+        if job.is_running():
+            alive.append(job.thread)
         else:
-            _threads.remove(thread)
+            _jobs.remove(job)
     return alive
+
+
+def stop_all(timeout_ms: int = 5000) -> None:
+    """Stop every registered job and wait for its thread (for shutdown and test clean-up)."""
+    for job in list(_jobs):
+        job.shutdown(timeout_ms)
+    running()
 
 
 class ThreadWorker(QObject):
@@ -64,8 +58,12 @@ class Background(QObject):
     def __init__(self, worker: ThreadWorker, name: str, parent: Optional[QObject] = None):
         super().__init__(parent)
         self.worker = worker
-        self.thread = new_thread(name)
+        self.thread = QThread()
+        self.thread.setObjectName(name)
         worker.moveToThread(self.thread)
+        # The registry keeps the Python wrappers alive until the thread has finished, so that a
+        # running thread is never garbage-collected.
+        _jobs.append(self)
         self.thread.started.connect(worker.run)
 
     def start(self) -> None:

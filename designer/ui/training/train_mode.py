@@ -165,14 +165,17 @@ class TrainMode(QObject):
     def _check_before_start(self):
         if self.network is None:
             raise UserError("There is no network to train.")
+        config = self.panel.config()
+        report = self.network.report()
+        if report.problems:
+            raise UserError(f"The network has errors, so it cannot train yet: {report.problems[0]}")
+        problem = memory_problem(self.network, config.batch_size, self.available)
+        if problem:
+            raise UserError(problem)
         if self.dataset is None:
             raise UserError("Choose the data to train on first." if not self.data.loading
                             else "The data is still being read; start when it is ready.")
         problem = self.data.fit_problem()
-        if problem:
-            raise UserError(problem)
-        config = self.panel.config()
-        problem = memory_problem(self.network, config.batch_size, self.available)
         if problem:
             raise UserError(problem)
         return config
