@@ -12,6 +12,7 @@ from designer.model import load_model
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # about a minute on 2 idle cores; generous for a busy machine
 def test_lenet5_reaches_97_percent_on_mnist(mnist_dir):
     data = load_data(str(mnist_dir))
     assert len(data) == 10000

@@ -185,7 +185,7 @@ class Trainer:
         bs, batches, epochs = cfg.batch_size, self.batches, cfg.epochs
         # A single full batch in file order gives the same mean gradient as any shuffle.
         shuffle = cfg.shuffle and batches > 1
-        run_start, run_samples, train_seconds, val_seconds = time.perf_counter(), 0, 0.0, 0.0
+        run_samples, train_seconds, val_seconds = 0, 0.0, 0.0
         self.optimizer.lr = self.schedule.lr
         while self.epoch < epochs:
             if self.batch == 0 or self._epoch_start is None:
