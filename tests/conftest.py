@@ -27,3 +27,15 @@ def digits_dir() -> Path:
     if not (DIGITS_DIR / "digits.csv.gz").exists():
         pytest.skip("../shared/data/digits is not present")
     return DIGITS_DIR
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """Fail a test that leaves a Train-mode QThread running (issue 5); stop it for the next test."""
+    yield
+    import sys
+    threads = sys.modules.get("designer.ui.training.threads")
+    alive = threads.running() if threads is not None else []
+    if alive:
+        threads.stop_all(10000)
+    assert not alive, f"the test left {len(alive)} QThread(s) running: {[t.objectName() for t in alive]}"

@@ -1,0 +1,143 @@
+"""The Train mode's panels on their own: suggested settings, the memory check, bad settings,
+and the data panel reading files off the GUI thread with progress, cancel and one-sentence errors."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from designer.engine.data import Dataset
+from designer.model import load_model
+from designer.ui.training import data_panel
+from designer.ui.training.train_mode import TrainMode
+
+MS = 30000
+
+
+@pytest.fixture
+def make_mode(qtbot):
+    made = []
+
+    def make(template="lenet5", **kw):
+        mode = TrainMode(network=load_model(template), load_default_data=False, **kw)
+        qtbot.addWidget(mode.left)
+        qtbot.addWidget(mode.bottom)
+        made.append(mode)
+        return mode
+    yield make
+    for mode in made:
+        mode.shutdown()
+
+
+def test_alexnet_suggests_the_course_recipe(make_mode):
+    cfg = make_mode("alexnet").panel.config()
+    assert (cfg.batch_size, cfg.momentum, cfg.lr, cfg.weight_decay, cfg.schedule) == \
+        (128, 0.9, 0.01, 5e-4, "plateau")
+
+
+def test_small_networks_get_settings_that_learn_and_one_output_gets_mse(make_mode):
+    cfg = make_mode("lenet5").panel.config()
+    assert cfg.loss == "cross_entropy" and cfg.batch_size == 32 and cfg.lr == 0.05
+    assert make_mode("perceptron").panel.config().loss == "mse"
+
+
+def test_an_impossible_run_is_refused_with_the_figure(make_mode):
+    mode = make_mode("alexnet", available=lambda: 1_000_000_000)
+    assert not mode.start()
+    text = mode.panel.message.text()
+    assert text == ("Training AlexNet at batch size 128 needs about 2.4 GB of memory, but this machine "
+                    "has 1.0 GB available; choose a smaller batch size.")
+    assert mode.state == "idle" and mode.run is None
+
+
+def test_a_setting_that_is_not_a_number_is_a_sentence(make_mode):
+    mode = make_mode()
+    mode.panel.lr.setText("fast")
+    assert not mode.start()
+    assert mode.panel.message.text() == 'The learning rate "fast" is not a number.'
+
+
+def loaded(qtbot, panel, spec):
+    with qtbot.waitSignal(panel.dataset_changed, timeout=MS) as blocker:
+        panel.load(spec)
+    return blocker.args[0]
+
+
+def test_data_files_of_every_kind_load_and_show_what_they_hold(make_mode, qtbot, tmp_path):
+    panel = make_mode().data
+    x = np.random.default_rng(0).random((30, 3, 8, 8)).astype(np.float32)
+    np.savez(tmp_path / "rgb.npz", x=x, y=np.arange(30) % 3)
+    ds = loaded(qtbot, panel, str(tmp_path / "rgb.npz"))
+    assert ds.volume == (8, 8, 3)
+    assert "30 samples of 8×8×3 images, 3 classes" in panel.describe.text()
+    assert panel.classes.text() == "classes: 0 10 · 1 10 · 2 10"
+    assert panel.thumbs.count == 24
+    assert panel.fit_button.text() == "Set the input layer to 8×8×3"
+
+    (tmp_path / "points.csv").write_text("".join(f"{i / 10},{-i / 10},{i % 2}\n" for i in range(20)))
+    ds = loaded(qtbot, panel, str(tmp_path / "points.csv"))
+    assert ds.x.shape == (20, 2) and panel.pictures.currentWidget() is panel.scatter
+    assert panel.fit_button.text() == "Set the input layer to 2 features"
+
+    img_dir = tmp_path / "images"
+    from PIL import Image
+    for cls in ("cat", "dog"):
+        (img_dir / cls).mkdir(parents=True)
+        for k in range(3):
+            Image.fromarray(np.full((10, 12), 40 * k, np.uint8)).save(img_dir / cls / f"{k}.png")
+    ds = loaded(qtbot, panel, str(img_dir))
+    assert ds.classes == ["cat", "dog"] and "cat 3 · dog 3" in panel.classes.text()
+
+
+def test_mnist_folder_loads_in_the_panel(make_mode, qtbot, mnist_dir):
+    panel = make_mode().data
+    ds = loaded(qtbot, panel, str(mnist_dir))
+    assert len(ds) == 10000 and panel.fit_problem() is None
+
+
+def test_a_bad_file_is_one_sentence(make_mode, qtbot, tmp_path):
+    panel = make_mode().data
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 truncated")
+    messages = []
+    panel.message.connect(messages.append)
+    panel.load(str(tmp_path / "bad.npz"))
+    job = panel._job
+    qtbot.waitUntil(lambda: not job.is_running() and bool(messages), timeout=MS)
+    assert "bad.npz" in messages[0] and "\n" not in messages[0]
+    assert panel.describe.text() == messages[0] and panel.dataset is None
+
+
+def test_reading_runs_off_the_gui_thread_with_progress_and_cancel(make_mode, qtbot, monkeypatch):
+    panel = make_mode().data
+    seen = {}
+    release = threading.Event()
+
+    def slow_load(spec, seed=0, progress=None):
+        seen["thread"] = threading.current_thread()
+        for k in range(1, 1000):
+            progress(k / 1000)
+            if release.wait(0.002):
+                break
+        return Dataset("slow", np.zeros((3, 2), np.float32), np.array([0, 1, 0]), None, spec)
+
+    monkeypatch.setattr(data_panel, "load_data", slow_load)
+    panel.load("slow-file")
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=MS)
+    assert panel.progress_row.isVisibleTo(panel) and panel.loading
+    assert seen["thread"] is not threading.main_thread()
+    release.set()
+    with qtbot.waitSignal(panel.dataset_changed, timeout=MS):
+        pass
+    assert not panel.loading and not panel.progress_row.isVisibleTo(panel)
+
+    release.clear()
+    changed = []
+    panel.dataset_changed.connect(changed.append)
+    panel.load("another-file")
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=MS)
+    job = panel._job
+    panel.cancel.click()
+    qtbot.waitUntil(lambda: not job.is_running(), timeout=MS)
+    qtbot.wait(50)
+    assert changed == [] and panel.dataset.name == "slow"

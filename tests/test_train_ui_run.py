@@ -1,0 +1,232 @@
+"""The Train mode driven through the window: LeNet-5 trained on a small `shapes` set to the end,
+a run stopped in the middle of an epoch, pause and resume, the window closed while training,
+failures shown as sentences, and the architecture locked while a run goes on."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from designer.engine.training import Trainer
+from designer.ui.training import threads
+from designer.ui.training.worker import BatchUpdate
+from ui_support import dialog_log, window  # noqa: F401
+
+RUN_MS = 60000
+
+
+def train_mode(window, qtbot, template: str = "lenet5", data: str = "shapes:240"):
+    """The window on a template, in Train mode, with ``data`` loaded."""
+    window.files.new_from_template(template)
+    window.set_mode("Train")
+    mode = window.train_mode
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
+        mode.data.load(data)
+    return mode
+
+
+def settings(mode, **values):
+    fields = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9, val_split=0.25, seed=0)
+    fields.update(values)
+    mode.panel.set_config(fields)
+
+
+def record(mode):
+    """Lists that fill with what the worker sends, connected before the next Start."""
+    got = {"batch": [], "epoch": [], "probed": []}
+
+    def hook(state):
+        if state == "starting" and mode.run is not None:
+            w = mode.run.worker
+            w.batch.connect(got["batch"].append)
+            w.epoch.connect(got["epoch"].append)
+            w.probed.connect(got["probed"].append)
+    mode.state_changed.connect(hook)
+    return got
+
+
+def run_to_end(mode, qtbot):
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
+        assert mode.start()
+    return blocker.args[0]
+
+
+def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
+    mode = train_mode(window, qtbot)
+    assert mode.dataset.describe() == "240 samples of 28×28×1 images, 6 classes"
+    assert mode.data.fit_problem() is None
+    assert mode.data.thumbs.count == 24            # a grid of sample thumbnails
+    settings(mode)
+    got = record(mode)
+    locked = []
+    mode.state_changed.connect(lambda s: locked.append((s, window.editor.enabled)))
+
+    finished = run_to_end(mode, qtbot)
+
+    assert finished.reason == "completed" and len(finished.history) == 2
+    assert ("running", False) in locked            # read-only while training
+    assert window.editor.enabled                   # editable again afterwards
+    # progress signals arrived, throttled but complete: every batch of both epochs is on the curve
+    assert got["batch"] and all(isinstance(u, BatchUpdate) for u in got["batch"])
+    batches = mode.trainer.batches
+    assert sum(len(u.x) for u in got["batch"]) == 2 * batches
+    assert [e.epoch for e in got["epoch"]] == [1, 2]
+    curves = mode.views.curves
+    assert len(curves.batch_loss) == 2 * batches
+    assert curves.epoch_loss.x == [1.0, 2.0] and len(curves.val_acc) == 2
+    assert curves.c_loss_smooth.getData()[0].size == 2 * batches   # the plot holds the points
+    # feature maps of conv #1 (6 filters), the filters, the confusion matrix of 6 classes
+    assert mode.views.maps.chosen_layer() == 1
+    assert mode.views.maps.count == 6
+    assert mode.views.maps.grid.grid[0] * mode.views.maps.grid.grid[1] >= 6
+    assert mode.views.filters.count == 6
+    matrix = mode.views.confusion.matrix
+    assert matrix.shape == (6, 6) and matrix.sum() == 60
+    assert any("maps" in p for p in got["probed"])
+    bar = mode.panel.bar
+    assert bar.value() == 1000 and bar.format().startswith("epoch 2/2")
+    assert "img/s" in mode.panel.rate.text() and "ETA" in mode.panel.rate.text()
+    assert mode.panel.message.text().startswith("Trained 2 epochs: validation accuracy")
+
+
+def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
+    mode = train_mode(window, qtbot)
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    maps = mode.views.maps
+    with qtbot.waitSignal(maps.grid_changed, timeout=RUN_MS):
+        maps.layer.setCurrentIndex(maps.layer.findData(4))     # conv #2: 16 filters
+    assert maps.count == 16
+    with qtbot.waitSignal(maps.grid_changed, timeout=RUN_MS):
+        maps.layer.setCurrentIndex(maps.layer.findData(9))     # dense 84
+    assert maps.count == 84
+
+
+def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:1200")
+    settings(mode, epochs=3, batch_size=16, val_split=0.2)
+    got = record(mode)
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
+        mode.start()
+        qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
+        mode.panel.stop.click()
+        assert mode.state == "stopping"
+    finished = blocker.args[0]
+    assert finished.reason == "stopped"
+    trainer = mode.trainer
+    assert trainer.epoch == 0 and 0 < trainer.batch < trainer.batches   # mid-epoch
+    assert finished.history == []
+    assert mode.state == "idle" and window.editor.enabled
+    assert mode.panel.message.text().startswith("Stopped")
+    assert mode.panel.save_w.isEnabled() and mode.panel.save_c.isEnabled()
+
+
+def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:600")
+    settings(mode, epochs=1, batch_size=16)
+    got = record(mode)
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
+        mode.start()
+        qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
+        with qtbot.waitSignal(mode.run.worker.paused, timeout=RUN_MS):
+            mode.panel.pause.click()
+        assert mode.state == "paused" and mode.panel.pause.text().endswith("Resume")
+        held = mode.trainer.batch
+        qtbot.wait(150)
+        assert mode.trainer.batch == held               # nothing moves while paused
+        assert mode.panel.save_w.isEnabled()            # weights can be saved while paused
+        mode.panel.pause.click()
+    assert blocker.args[0].reason == "completed"
+    assert len(mode.views.curves.batch_loss) == mode.trainer.batches
+
+
+def test_closing_the_window_during_training_stops_and_joins_the_thread(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:1200")
+    settings(mode, epochs=5, batch_size=16)
+    got = record(mode)
+    mode.start()
+    qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
+    thread = mode.run.thread
+    assert thread.isRunning()
+    window.close()
+    assert not thread.isRunning()
+    assert threads.running() == []
+    assert mode.trainer.epoch < 5
+
+
+def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
+    mode = train_mode(window, qtbot)
+    settings(mode, epochs=2, lr=1e6)
+    finished = run_to_end(mode, qtbot)
+    assert finished.reason == "diverged"
+    text = mode.panel.message.text()
+    assert "the loss became" in text.lower() and "learning rate" in text
+    assert "Traceback" not in text and mode.state == "idle" and window.editor.enabled
+
+
+def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
+    mode = train_mode(window, qtbot)
+    settings(mode, epochs=1)
+
+    def broken(self):
+        yield from ()
+        raise RuntimeError("the disk caught fire")
+    monkeypatch.setattr(Trainer, "run", broken)
+    assert run_to_end(mode, qtbot) is None
+    text = mode.panel.message.text()
+    assert text == "Training failed: the disk caught fire (RuntimeError)."
+    assert mode.state == "idle" and window.editor.enabled
+
+
+def test_changing_the_architecture_after_training_resets_the_weights(window, qtbot):
+    mode = train_mode(window, qtbot)
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    assert mode.has_weights() and mode.panel.save_w.isEnabled()
+    dense = window.network[9]
+    window.editor.set_keys(dense.uid, {"units": 64})
+    assert not mode.has_weights() and not mode.panel.save_w.isEnabled()
+    assert "trained weights were reset" in mode.panel.message.text()
+    assert mode.views.curves.points == 0
+    # A clean stack when the window goes: a dirty QUndoStack destroyed after its window emits
+    # cleanChanged into the window's title code (designer/ui/files.py) during a later test.
+    window.undo_stack.clear()
+
+
+def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
+    mode = train_mode(window, qtbot, data="spirals")
+    assert "set the input layer to a vector input of 2 features" in mode.data.fit_text.text()
+    assert mode.data.fit_button.isVisibleTo(mode.left)
+    assert not mode.start() and "spirals" in mode.panel.message.text()
+    mode.data.fit_button.click()
+    assert window.network[0].config == {"features": 2}
+    assert not mode.data.fit_button.isVisibleTo(mode.left)
+    assert "network has errors" in mode.data.fit_text.text()     # LeNet's conv needs an image
+    window.undo_stack.undo()
+    assert window.network[0].config == {"width": 28, "height": 28, "depth": 1}
+    assert mode.data.fit_button.isVisibleTo(mode.left)
+
+
+@pytest.fixture
+def planar_model(tmp_path):
+    path = tmp_path / "mlp2.json"
+    path.write_text('{"format": "nn-designer", "version": 1, "name": "MLP 2-16-16-2", "layers": ['
+                    '{"type": "input", "features": 2}, {"type": "dense", "units": 16}, {"type": "tanh"},'
+                    '{"type": "dense", "units": 16}, {"type": "tanh"}, {"type": "dense", "units": 2},'
+                    '{"type": "softmax"}]}')
+    return path
+
+
+def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model):
+    window.open_model(str(planar_model))
+    window.set_mode("Train")
+    mode = window.train_mode
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
+        mode.data.load("circles:200")
+    assert mode.views.tabs.currentWidget() is mode.views.boundary
+    settings(mode, epochs=2, batch_size=16, lr=0.1)
+    run_to_end(mode, qtbot)
+    view = mode.views.boundary
+    assert view.updates > 0
+    image = view.image.image
+    assert image.shape == (120, 120, 3) and image.dtype == np.uint8
+    assert len(view.points.data) == 200
