@@ -8,14 +8,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 from ..model import KINDS
 from .theme import family_colour, text_on
 
 ICON_DIR = Path(__file__).resolve().parent / "icons"
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
-SIZES = (24, 48)  # the palette's size and twice it; Qt scales these for other sizes
+SIZE = 24  # the palette's icon size; Qt scales it for other uses
 
 CURVES = {
     "relu": lambda x: max(0.0, x),
@@ -51,8 +51,8 @@ def app_icon() -> QIcon:
 @lru_cache(maxsize=None)
 def kind_icon(type_: str) -> QIcon:
     icon = QIcon()
-    for size in SIZES:
-        icon.addPixmap(kind_pixmap(type_, size))
+    ratio = QGuiApplication.instance().devicePixelRatio() if QGuiApplication.instance() else 1.0
+    icon.addPixmap(kind_pixmap(type_, SIZE, max(ratio, 1.0)))
     return icon
 
 

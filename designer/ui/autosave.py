@@ -5,8 +5,8 @@ taken belongs to a session that is gone (a crash), and is offered back."""
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -59,7 +59,7 @@ class Recovery:
     def __init__(self, directory: Optional[Path] = None):
         self.directory = Path(directory) if directory else default_directory()
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
+        name = f"{PREFIX}{os.getpid()}-{time.time_ns() % 10**12:012d}"
         self.file = self.directory / f"{name}.json"
         self.lock = QLockFile(str(self.directory / f"{name}.lock"))
         self.lock.setStaleLockTime(0)

@@ -3,7 +3,6 @@ was worked out (the formula from the report, the input and output volumes, param
 error or warning as a sentence). It edits only through the Editor, one undo step per value."""
 from __future__ import annotations
 
-import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
@@ -13,9 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.summary import human_count
 from .editor import Editor
-from .artwork import kind_icon
-from .key_widgets import KeyEditor, make_editor
-from .theme import CanvasColours
+from .artwork import kind_pixmap
+from .theme import CanvasColours, escape
 
 INPUT_IMAGE, INPUT_VECTOR = "image", "vector"
 
@@ -44,7 +42,7 @@ class Inspector(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.uid: int | None = None
         self.selected_count = 0
-        self.editors: dict[str, KeyEditor] = {}
+        self.editors: dict = {}  # key name -> key_widgets.KeyEditor
         self._built: tuple | None = None
         self.name_edit: QLineEdit | None = None
         self.input_mode: QComboBox | None = None
@@ -95,7 +93,7 @@ class Inspector(QScrollArea):
     def _build_overview(self) -> None:
         self._built = ("none", self.selected_count, self.network.name, len(self.network))
         box = self._page()
-        title = QLabel(f"<b>{html.escape(self.network.name)}</b>")
+        title = QLabel(f"<b>{escape(self.network.name)}</b>")
         box.addWidget(title)
         if self.selected_count > 1:
             text = f"{self.selected_count} layers selected. Select one layer to edit its settings."
@@ -113,7 +111,7 @@ class Inspector(QScrollArea):
         kind = KINDS[layer.type]
         box = self._page()
         head = QLabel()
-        head.setPixmap(kind_icon(layer.type).pixmap(32, 32))
+        head.setPixmap(kind_pixmap(layer.type, 32, self.devicePixelRatioF()))
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         row = QFormLayout()
@@ -128,6 +126,8 @@ class Inspector(QScrollArea):
         self.name_edit.setToolTip("A label shown on the block and in the summary (e.g. conv1)")
         self.name_edit.editingFinished.connect(self._rename)
         form.addRow("name", self.name_edit)
+        from .key_widgets import make_editor  # imported when a layer is first shown (faster start)
+
         keys = list(kind.keys)
         if layer.type == "input":
             self.input_mode = QComboBox()
@@ -162,7 +162,7 @@ class Inspector(QScrollArea):
     def _update_values(self, index: int, layer) -> None:
         kind = KINDS[layer.type]
         info = self.network.report().layers[index]
-        self.title.setText(f"<b>{html.escape(kind.label)}</b> &nbsp;<small>{layer.type} · layer {index}</small>")
+        self.title.setText(f"<b>{escape(kind.label)}</b> &nbsp;<small>{layer.type} · layer {index}</small>")
         if self.name_edit is not None and not self.name_edit.hasFocus():
             self.name_edit.setText(layer.name or "")
         resolved = layer.resolved()
@@ -179,8 +179,8 @@ class Inspector(QScrollArea):
         self.shapes.setText("<br>".join(lines))
         self.formula.setText(info.formula)
         self.formula.setVisible(bool(info.formula))
-        problems = [f"<p style='color:{colours.error.name()}'>⛔ {html.escape(e)}</p>" for e in info.errors]
-        problems += [f"<p style='color:{colours.warning.name()}'>⚠ {html.escape(w)}</p>" for w in info.warnings]
+        problems = [f"<p style='color:{colours.error.name()}'>⛔ {escape(e)}</p>" for e in info.errors]
+        problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]
         self.problems.setText("".join(problems))
         self.problems.setVisible(bool(problems))
 

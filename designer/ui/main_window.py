@@ -27,7 +27,6 @@ from .inspector import Inspector
 from .mime import local_files
 from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
 from .palette import Palette
-from .quick_add import QuickAdd
 from .status import StatusFields
 from .summary_panel import SummaryPanel
 
@@ -51,7 +50,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.network, self.editor)
         self.summary = SummaryPanel(self.network)
         self.status = StatusFields(self.statusBar(), self.network, lambda: self.summary.batch_size)
-        self.quick_add = QuickAdd(self.canvas)
+        self._quick_add = None  # built on first use (Ctrl+F)
         self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
 
         self.docks = {}
@@ -109,7 +108,6 @@ class MainWindow(QMainWindow):
         c.zoom_changed.connect(self.status.set_zoom)
         c.activated.connect(lambda: self.inspector.focus_first())
         self.palette_panel.activated.connect(e.add_after_selection)
-        self.quick_add.chosen.connect(self._quick_added)
         self.summary.row_clicked.connect(self._select_index)
         self.summary.batch_changed.connect(lambda _b: self.status.refresh())
         e.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
@@ -140,6 +138,15 @@ class MainWindow(QMainWindow):
             self.canvas.ensureVisible(self.scene.block(selected[-1]), 40, 40)
         if not self.inspector.focus_first():
             self.canvas.setFocus()
+
+    @property
+    def quick_add(self):
+        if self._quick_add is None:
+            from .quick_add import QuickAdd
+
+            self._quick_add = QuickAdd(self.canvas)
+            self._quick_add.chosen.connect(self._quick_added)
+        return self._quick_add
 
     def open_quick_add(self) -> None:
         if self.current_mode != "Design":

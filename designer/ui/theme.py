@@ -20,6 +20,11 @@ ERROR_COLOUR = "#d7263d"
 WARNING_COLOUR = "#e69500"
 
 
+def escape(text: str) -> str:
+    """Text for Qt rich text (the html module's escape, without importing its entity tables)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def family_colour(family: str) -> QColor:
     return QColor(FAMILY_COLOURS.get(family, "#888888"))
 

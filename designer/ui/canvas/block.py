@@ -6,7 +6,6 @@ Everything shown is computed in ``set_state`` (from the Network's report); ``pai
 """
 from __future__ import annotations
 
-import html
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -14,7 +13,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem
 
 from ...model import KINDS, format_shape
-from ..theme import CanvasColours, mix, text_on
+from ..theme import CanvasColours, escape, mix, text_on
 from .layout import BLOCK_H, BLOCK_W
 
 HEADER_H = 24.0
@@ -147,19 +146,19 @@ class BlockItem(QGraphicsItem):
 
     def _tooltip(self, kind, layer, info, brief) -> str:
         colours = self.style.colours
-        lines = [f"<b>{html.escape(kind.label)}</b> ({layer.type})"
-                 + (f" — {html.escape(layer.name)}" if layer.name else "")]
+        lines = [f"<b>{escape(kind.label)}</b> ({layer.type})"
+                 + (f" — {escape(layer.name)}" if layer.name else "")]
         if brief:
-            lines.append(html.escape(brief))
+            lines.append(escape(brief))
         shape_in = format_shape(info.input) if info.input is not None else None
         out = format_shape(info.output)
         lines.append(f"{shape_in} → {out}" if shape_in else f"output {out}")
         lines.append(f"{info.params:,} parameters")
-        lines += [f"<span style='color:{colours.error.name()}'>error: {html.escape(e)}</span>"
+        lines += [f"<span style='color:{colours.error.name()}'>error: {escape(e)}</span>"
                   for e in info.errors]
-        lines += [f"<span style='color:{colours.warning.name()}'>warning: {html.escape(w)}</span>"
+        lines += [f"<span style='color:{colours.warning.name()}'>warning: {escape(w)}</span>"
                   for w in info.warnings]
-        lines.append(f"<i>{html.escape(kind.help)}</i>")
+        lines.append(f"<i>{escape(kind.help)}</i>")
         return "<p style='white-space:pre-wrap'>" + "<br>".join(lines) + "</p>"
 
     # ------------------------------------------------------------------ drawing
