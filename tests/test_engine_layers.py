@@ -207,3 +207,33 @@ def test_dropout_is_reproducible_by_seed():
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
     assert not np.array_equal(runs[0][0], runs[0][1])
+
+
+def test_relu_before_max_pool_runs_after_it_with_the_same_results():
+    layers = [Layer.make("input", width=8, height=8, depth=2), Layer.make("conv", filters=4, padding=1),
+              Layer.make("relu"), Layer.make("pool", mode="max", size=3, stride=2),
+              Layer.make("conv", filters=4, kernel=1), Layer.make("relu"), Layer.make("pool"),
+              Layer.make("dense", units=3), Layer.make("softmax")]
+    net = EngineNet(Network(layers), np.float64, seed=2)
+    assert net.order == [0, 1, 3, 2, 4, 6, 5, 7, 8]
+    x = np.random.default_rng(3).normal(size=(5, 2, 8, 8))
+    y = np.array([0, 1, 2, 1, 0])
+    # the layers one by one, as designed
+    h, caches = x, []
+    for layer in net.layers[:-1]:
+        h, cache = layer.forward(h, True)
+        caches.append(cache)
+    from designer.engine import cross_entropy
+    loss, dh, _ = cross_entropy(h, y)
+    want = {}
+    for i in range(len(caches) - 1, 0, -1):
+        dh, grads = net.layers[i].backward(dh, caches[i])
+        want.update({f"{i}.{k}": g for k, g in grads.items()})
+    got, _ = net.loss_and_backward(x, y, "cross_entropy")
+    assert got == pytest.approx(loss, rel=1e-12)
+    for key, g in want.items():
+        np.testing.assert_allclose(net.grads[key], g, rtol=1e-12, atol=1e-15, err_msg=key)
+    x_before = x.copy()
+    np.testing.assert_array_equal(net.forward(x, upto=2), np.maximum(net.forward(x, upto=1), 0))
+    np.testing.assert_array_equal(x, x_before)  # the caller's batch is never overwritten
+    assert not any(getattr(layer, "inplace", False) for layer in net.layers)

@@ -106,7 +106,10 @@ class EngineNet:
             layer = layers[i]
             if layer.type == "relu":
                 layer.inplace = prev > 0 and not layers[prev].keeps_output
-            h, cache = layer.forward(h, train)
+                h, cache = layer.forward(h, train)
+                layer.inplace = False  # only within this run: a direct call never overwrites
+            else:
+                h, cache = layer.forward(h, train)
             if caches is not None:
                 caches[i] = cache
             prev = i

@@ -1,0 +1,175 @@
+"""Training throughput of the NumPy engine against PyTorch on CPU, side by side.
+
+    python bench/engine_vs_torch.py [--model lenet5] [--batch-size 64] [--steps 150] [--rounds 5]
+
+Both run the same network (the LeNet-5 template by default: docs/model-format.md) on the same
+random batch: forward, backward, SGD update with momentum 0.9, cross-entropy with the final
+softmax folded in. Each engine runs in its own process (so the engine's peak memory is not
+inflated by PyTorch, and each gets a fresh allocator), after warm-up steps; the rounds
+alternate between the two so that a busy machine slows both alike. PyTorch uses as many threads
+as there are cores; NumPy's OpenBLAS does too. Reported: images per second (median over rounds
+and best), the ratio ours/PyTorch, and our process's peak resident memory (ru_maxrss).
+
+Issue 3's targets: ratio ≥ 0.7 on this 2-core machine, peak memory < 300 MB.
+Last measured (2 cores, machine shared with other jobs): see the "# result" line it prints first.
+
+If OPENBLAS_CORETYPE is set in the environment, it is removed for the workers only (it can pin
+OpenBLAS to slower kernels); tests never touch it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peak_rss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    from designer.engine import SGD, EngineNet
+    from designer.model import load_model
+
+    net = EngineNet(load_model(model), np.float32, seed=0)
+    rng = np.random.default_rng(0)
+    x = rng.random((batch,) + net.input_shape, dtype=np.float32)
+    y = rng.integers(0, net.n_outputs, batch)
+    opt = SGD(net.params, lr=0.01, momentum=0.9)
+
+    def step():
+        net.loss_and_backward(x, y, "cross_entropy")
+        opt.step(net.grads)
+    return _time(step, batch, steps, warmup)
+
+
+def torch_model(network):
+    """The torch equivalent of a pipeline of conv / pool / dense / activation layers."""
+    import torch.nn as nn
+    from designer.model.keys import as_pair
+    report = network.report()
+    mods = []
+    for layer, info in zip(network.layers, report.layers):
+        cfg, t = layer.resolved(), layer.type
+        if t == "conv":
+            k = as_pair(cfg["kernel"])
+            pad = cfg["padding"]
+            pad = ((k[0] - 1) // 2, (k[1] - 1) // 2) if pad == "same" else as_pair(pad)
+            mods.append(nn.Conv2d(info.input[2], cfg["filters"], k, as_pair(cfg["stride"]), pad,
+                                  bias=cfg["bias"]))
+        elif t == "pool":
+            k = as_pair(cfg["size"])
+            s = as_pair(cfg["stride"]) if "stride" in cfg else k
+            p = as_pair(cfg.get("padding", 0))
+            mods.append({"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[cfg["mode"]](k, s, p))
+        elif t == "dense":
+            if len(info.input) == 3:
+                mods.append(nn.Flatten())
+            n_in = 1
+            for d in info.input:
+                n_in *= d
+            mods.append(nn.Linear(n_in, cfg["units"], bias=cfg["bias"]))
+        elif t in ("relu", "sigmoid", "tanh"):
+            mods.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[t]())
+        elif t == "flatten":
+            mods.append(nn.Flatten())
+        elif t == "softmax" and layer is network.layers[-1]:
+            pass  # folded into the cross-entropy loss, as our engine does
+        elif t != "input":
+            raise SystemExit(f"this benchmark maps no {t} layer to torch")
+    return nn.Sequential(*mods)
+
+
+def run_torch(model: str, batch: int, steps: int, warmup: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import torch
+    from designer.model import load_model
+    torch.set_num_threads(os.cpu_count() or 1)
+    network = load_model(model)
+    net = torch_model(network)
+    shape = network.report().input
+    x = torch.rand((batch, shape[2], shape[1], shape[0])) if len(shape) == 3 else torch.rand((batch,) + shape)
+    n_out = network.report().output[0]
+    y = torch.randint(0, n_out, (batch,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(net(x), y).backward()
+        opt.step()
+    result = _time(step, batch, steps, warmup)
+    result["threads"] = torch.get_num_threads()
+    return result
+
+
+def _time(step, batch: int, steps: int, warmup: int) -> dict:
+    for _ in range(warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = time.perf_counter() - t0
+    return {"images_per_second": batch * steps / seconds, "seconds": seconds,
+            "peak_memory_mb": peak_rss_mb()}
+
+
+def worker(which: str, args) -> dict:
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    cmd = [sys.executable, __file__, "--worker", which, "--model", args.model,
+           "--batch-size", str(args.batch_size), "--steps", str(args.steps), "--warmup", str(args.warmup)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"the {which} worker failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="lenet5")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--warmup", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--worker", choices=("ours", "torch"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        run = run_ours if args.worker == "ours" else run_torch
+        print(json.dumps(run(args.model, args.batch_size, args.steps, args.warmup)))
+        return
+    ours, theirs = [], []
+    for _ in range(args.rounds):
+        ours.append(worker("ours", args))
+        theirs.append(worker("torch", args))
+    o = [r["images_per_second"] for r in ours]
+    t = [r["images_per_second"] for r in theirs]
+    ratio = statistics.median(o) / statistics.median(t)
+    best_ratio = max(o) / max(t)
+    mem = max(r["peak_memory_mb"] for r in ours)
+    print(f"# result: {args.model} batch {args.batch_size}: ours {statistics.median(o):,.0f} images/s, "
+          f"PyTorch {statistics.median(t):,.0f} images/s, ratio {ratio:.2f} (median of {args.rounds} "
+          f"rounds; best-vs-best {best_ratio:.2f}); our peak memory {mem:.0f} MB")
+    print(f"cores: {os.cpu_count()}, torch threads: {theirs[0]['threads']}, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
+    print(f"{'round':>5} {'ours img/s':>12} {'torch img/s':>12} {'ratio':>6} {'ours MB':>8} {'torch MB':>9}")
+    for i, (a, b) in enumerate(zip(ours, theirs), 1):
+        print(f"{i:>5} {a['images_per_second']:>12,.0f} {b['images_per_second']:>12,.0f} "
+              f"{a['images_per_second'] / b['images_per_second']:>6.2f} {a['peak_memory_mb']:>8.0f} "
+              f"{b['peak_memory_mb']:>9.0f}")
+    print(f"targets: ratio >= 0.70 ({'met' if ratio >= 0.7 else 'NOT met'}), "
+          f"peak memory < 300 MB ({'met' if mem < 300 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
