@@ -32,14 +32,25 @@ def engine_shape(shape: tuple) -> tuple:
     return tuple(shape)
 
 
+# Axis permutations by number of dimensions (np.moveaxis costs microseconds per call).
+_TO_LAST = {nd: tuple(range(1, nd)) + (0,) for nd in range(1, 8)}
+_TO_FIRST = {nd: (nd - 1,) + tuple(range(nd - 1)) for nd in range(1, 8)}
+
+
+def batch_view(x: np.ndarray) -> np.ndarray:
+    """Logical (N, ...) -> the (..., N) view (not necessarily contiguous)."""
+    return x.transpose(_TO_LAST[x.ndim])
+
+
 def batch_last(x: np.ndarray) -> np.ndarray:
     """Logical (N, ...) -> C-contiguous (..., N); a free view for our layers' outputs."""
-    return np.ascontiguousarray(np.moveaxis(x, 0, -1))
+    m = x.transpose(_TO_LAST[x.ndim])
+    return m if m.flags.c_contiguous else np.ascontiguousarray(m)
 
 
 def logical(m: np.ndarray) -> np.ndarray:
     """Batch-last (..., N) -> the logical (N, ...) view."""
-    return np.moveaxis(m, -1, 0)
+    return m.transpose(_TO_FIRST[m.ndim])
 
 
 def padding_of(cfg: dict, kernel: tuple) -> tuple:

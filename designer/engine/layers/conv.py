@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ...model.keys import as_pair
-from .base import Layer, batch_last, logical, padding_of
+from .base import Layer, batch_last, batch_view, logical, padding_of
 
 
 def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0) -> np.ndarray:
@@ -72,7 +72,7 @@ class Conv(Layer):
         """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch."""
         n, c = x.shape[:2]
         kh, kw = self.kernel
-        win = windows(padded(self, np.moveaxis(x, 0, -1), self.pad), self.kernel, self.stride)
+        win = windows(padded(self, batch_view(x), self.pad), self.kernel, self.stride)
         oh, ow = win.shape[1], win.shape[2]
         k = c * kh * kw
         bias = "bias" in self.params

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...model.keys import as_pair
-from .base import Layer, batch_last, logical
+from .base import Layer, batch_last, batch_view, logical
 from .conv import padded, scatter_taps, windows
 
 
@@ -46,7 +46,7 @@ class Pool(Layer):
 
     def taps(self, x):
         fill = -np.inf if self.mode == "max" else 0.0
-        win = windows(padded(self, np.moveaxis(x, 0, -1), self.pad, fill), self.kernel, self.stride)
+        win = windows(padded(self, batch_view(x), self.pad, fill), self.kernel, self.stride)
         kh, kw = self.kernel
         return [win[..., i, j] for i in range(kh) for j in range(kw)]
 
