@@ -41,7 +41,7 @@ class Files(QObject):
         self.timer = QTimer(self, interval=autosave_ms)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
-        stack.cleanChanged.connect(lambda _clean: self.update_title())
+        stack.cleanChanged.connect(self._clean_changed)
         network.changed.connect(self._network_changed)
 
     # ------------------------------------------------------------------ title and state
@@ -55,6 +55,12 @@ class Files(QObject):
         if self.template:
             return f"{TEMPLATES[self.template][0]} (template)"
         return "untitled"
+
+    def _clean_changed(self, _clean: bool) -> None:
+        try:
+            self.update_title()
+        except RuntimeError:  # the window is already gone (the app is closing)
+            pass
 
     def update_title(self) -> None:
         self.window.setWindowTitle(f"{self.display_name()}[*]")
@@ -205,5 +211,7 @@ class Files(QObject):
         return True
 
     def close(self) -> None:
+        if self.timer.isActive():  # once only
+            self.stack.cleanChanged.disconnect(self._clean_changed)
         self.timer.stop()
         self.recovery.close()
