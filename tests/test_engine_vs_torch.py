@@ -116,6 +116,12 @@ def main_linear(module):
     return module
 
 
+def torch_tensor(model: nn.Sequential, key: str):
+    """The torch tensor behind a weights-file key "{i}.{name}"."""
+    i, name = key.split(".")
+    return getattr(main_linear(model[int(i)]), name)
+
+
 def torch_twin(net: EngineNet) -> nn.Sequential:
     """A torch Sequential with the engine net's weights (and running statistics)."""
     report = net.network.report()
@@ -252,17 +258,12 @@ def test_random_pipeline_gradients_match_torch(seed, loss):
     want = _torch_loss(model, x, y, loss, network, net.n_outputs)
     want.backward()
     assert value == pytest.approx(want.item(), rel=1e-9, abs=1e-12)
-    for i, module in enumerate(model):
-        target = main_linear(module)
-        for name in ("weight", "bias"):
-            key = f"{i}.{name}"
-            if key in net.params:
-                np.testing.assert_allclose(net.grads[key], getattr(target, name).grad.numpy(),
-                                           rtol=1e-7, atol=1e-10, err_msg=key)
-        if network.layers[i].type == "batchnorm":
-            for name in ("running_mean", "running_var"):
-                np.testing.assert_allclose(net.layers[i].buffers[name],
-                                           getattr(target, name).numpy(), rtol=1e-9, atol=1e-12)
+    for key in net.param_keys:
+        np.testing.assert_allclose(net.grads[key], torch_tensor(model, key).grad.numpy(),
+                                   rtol=1e-7, atol=1e-10, err_msg=key)
+    for key, array in net.state_dict().items():
+        if key.endswith(("running_mean", "running_var")):
+            np.testing.assert_allclose(array, torch_tensor(model, key).numpy(), rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -282,13 +283,9 @@ def test_full_batch_training_with_momentum_matches_torch(seed):
         topt.zero_grad()
         _torch_loss(model, x, y, "cross_entropy", network, net.n_outputs).backward()
         topt.step()
-    for i, module in enumerate(model):
-        target = main_linear(module)
-        for name in ("weight", "bias"):
-            key = f"{i}.{name}"
-            if key in net.params:
-                np.testing.assert_allclose(net.params[key], getattr(target, name).detach().numpy(),
-                                           rtol=1e-4, atol=1e-4, err_msg=key)
+    for key in net.param_keys:
+        np.testing.assert_allclose(net.params[key], torch_tensor(model, key).detach().numpy(),
+                                   rtol=1e-4, atol=1e-4, err_msg=key)
 
 
 def test_lenet5_float32_matches_torch():
@@ -305,7 +302,6 @@ def test_lenet5_float32_matches_torch():
     loss.backward()
     assert value == pytest.approx(loss.item(), rel=1e-5)
     for key in net.param_keys:
-        i, name = key.split(".")
-        g = getattr(main_linear(model[int(i)]), name).grad.numpy()
         assert net.grads[key].dtype == np.float32
-        np.testing.assert_allclose(net.grads[key], g, rtol=1e-3, atol=1e-5, err_msg=key)
+        np.testing.assert_allclose(net.grads[key], torch_tensor(model, key).grad.numpy(),
+                                   rtol=1e-3, atol=1e-5, err_msg=key)
