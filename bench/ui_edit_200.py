@@ -18,28 +18,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["NN_DESIGNER_NO_AUTOSAVE_PROMPT"] = "1"
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from designer.model import Layer, Network  # noqa: E402
+from model_inference import pipeline  # noqa: E402 (the same 200-layer pipeline as the inference bench)
 from designer.ui.application import create_app  # noqa: E402
 from designer.ui.main_window import MainWindow  # noqa: E402
 
 EDITS = 40
-
-
-def pipeline(n_layers: int = 200) -> Network:
-    layers = [Layer.make("input", width=224, height=224, depth=3)]
-    cycle = [("conv", {"filters": 64, "kernel": 3, "padding": 1}), ("batchnorm", {}), ("relu", {}),
-             ("dropout", {"rate": 0.1})]
-    while len(layers) < n_layers - 2:
-        type_, cfg = cycle[len(layers) % len(cycle)]
-        layers.append(Layer.make(type_, **cfg))
-    layers += [Layer.make("dense", units=10), Layer.make("softmax")]
-    return Network(layers, "200 layers")
 
 
 def measure(window, edit, undo=True) -> list[float]:
