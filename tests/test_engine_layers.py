@@ -187,6 +187,11 @@ def test_bad_networks_and_batches_are_refused_with_one_sentence():
         net.loss_and_backward(np.zeros((2, 1, 28, 28)), np.array([1, 2]), "hinge")
     with pytest.raises(LossError):
         make_targets(np.array([0, 2]), 1)
+    volume_out = Network([Layer.make("input", width=4, height=4), Layer.make("conv", filters=3)])
+    with pytest.raises(LossError, match="2×2×3 volume"):
+        EngineNet(volume_out).loss_and_backward(np.zeros((2, 1, 4, 4)), np.array([0, 1]), "cross_entropy")
+    value, _ = EngineNet(volume_out).loss_and_backward(np.zeros((2, 1, 4, 4)), np.zeros((2, 12)), "mse")
+    assert np.isfinite(value)
 
 
 def test_predict_in_chunks_equals_forward():

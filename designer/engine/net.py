@@ -6,6 +6,9 @@
     probs = net.predict(x)                           # evaluation mode, in chunks
     arrays = net.state_dict(); net.load_state_dict(arrays)
 
+An EngineNet is not thread-safe (layers keep scratch buffers between calls): use it from one
+thread at a time, e.g. show feature maps between training steps, not during one.
+
 ``params`` and ``grads`` map weights-file keys (``"{i}.weight"``, ``"{i}.bias"``) to arrays, in
 ``param_keys`` order; ``params`` holds the live arrays an optimizer updates in place. ``rng`` is
 the net's generator (initialisation, then dropout masks); save its ``bit_generator.state`` to
@@ -139,6 +142,11 @@ class EngineNet:
         if loss not in LOSSES:
             raise LossError(f'unknown loss "{loss}"; choose {" or ".join(LOSSES)}')
         layers = self.layers
+        out_shape = self.output_shape
+        if loss == "cross_entropy" and len(out_shape) == 3 and out_shape[1:] != (1, 1):
+            d, h, w = out_shape
+            raise LossError(f"cross_entropy needs one score per class, but the network outputs a "
+                            f"{w}×{h}×{d} volume; end it with a dense layer (or a 1×1×classes volume)")
         fold = loss == "cross_entropy" and self.types[-1] == "softmax"
         stop = len(layers) - 1 if fold else len(layers)
         h = self.check_input(x)
