@@ -3,16 +3,15 @@ was worked out (the formula from the report, the input and output volumes, param
 error or warning as a sentence). It edits only through the Editor, one undo step per value."""
 from __future__ import annotations
 
-
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea,
-                               QVBoxLayout, QWidget)
+                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.summary import human_count
-from .editor import Editor
 from .artwork import kind_pixmap
+from .editor import Editor
 from .theme import CanvasColours, escape
 
 INPUT_IMAGE, INPUT_VECTOR = "image", "vector"
@@ -33,6 +32,94 @@ def _wrapped(text: str = "", rich: bool = False) -> QLabel:
     return label
 
 
+class LayerPage(QWidget):
+    """The widgets for one layer type (and, for an input, one shape mode). A page is built the
+    first time such a layer is selected and reused for every other one, so that selecting a
+    block costs only the update of its values."""
+
+    def __init__(self, type_: str, mode: str, inspector: "Inspector"):
+        super().__init__()
+        from .key_widgets import make_editor  # imported when a layer is first shown (faster start)
+
+        kind = KINDS[type_]
+        self.editors: dict = {}  # key name -> key_widgets.KeyEditor
+        self.input_mode: QComboBox | None = None
+        self.shown_uid: int | None = None
+        box = QVBoxLayout(self)
+        box.setContentsMargins(8, 8, 8, 8)
+        head = QLabel()
+        head.setPixmap(kind_pixmap(type_, 32, inspector.devicePixelRatioF()))
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        row = QFormLayout()
+        row.addRow(head, self.title)
+        box.addLayout(row)
+        help_label = _wrapped(kind.help)
+        help_label.setToolTip(f"PyTorch: {kind.torch}")
+        box.addWidget(help_label)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name_edit = QLineEdit(placeholderText="optional label", clearButtonEnabled=True)
+        self.name_edit.setToolTip("A label shown on the block and in the summary (e.g. conv1)")
+        self.name_edit.editingFinished.connect(inspector._rename)
+        form.addRow("name", self.name_edit)
+        keys = list(kind.keys)
+        if type_ == "input":
+            self.input_mode = QComboBox()
+            self.input_mode.addItems(["image W×H×D", "vector of features"])
+            self.input_mode.setToolTip("An image volume (width, height, depth) or a vector of features")
+            self.input_mode.setCurrentIndex(0 if mode == INPUT_IMAGE else 1)
+            self.input_mode.activated.connect(inspector._switch_input_mode)
+            form.addRow("shape", self.input_mode)
+            wanted = ("features",) if mode == INPUT_VECTOR else ("width", "height", "depth")
+            keys = [k for k in keys if k.name in wanted]
+        for key in keys:
+            optional = "= size" if (type_, key.name) == ("pool", "stride") else ""
+            widget = make_editor(key, optional)
+            widget.committed.connect(lambda value, name=key.name: inspector._commit(name, value))
+            label = QLabel(key.name)
+            label.setToolTip(key.help)
+            form.addRow(label, widget)
+            self.editors[key.name] = widget
+        box.addLayout(form)
+        box.addWidget(_rule())
+        self.shapes = _wrapped(rich=True)
+        self.formula = _wrapped()
+        self.formula.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.formula.setToolTip("How the output size and the parameter count are worked out")
+        self.problems = _wrapped(rich=True)
+        for widget in (self.shapes, self.formula, self.problems):
+            box.addWidget(widget)
+        box.addStretch(1)
+
+    def show_layer(self, index: int, layer, info, colours: CanvasColours) -> None:
+        kind = KINDS[layer.type]
+        if layer.uid != self.shown_uid:  # another layer: errors typed for the last one go
+            self.shown_uid = layer.uid
+            for editor in self.editors.values():
+                editor.show_error("")
+        self.title.setText(f"<b>{escape(kind.label)}</b> &nbsp;<small>{layer.type} · layer {index}</small>")
+        if not self.name_edit.hasFocus():
+            self.name_edit.setText(layer.name or "")
+        resolved = layer.resolved()
+        shown_defaults = {"width": 28, "height": 28, "depth": 1}
+        if layer.type == "pool":
+            shown_defaults["stride"] = resolved.get("size")
+        for name, editor in self.editors.items():
+            editor.set_value(layer.config.get(name), resolved.get(name, shown_defaults.get(name)))
+        shape_in = format_shape(info.input) if info.input is not None else None
+        out = f"<b style='font-size:large'>{format_shape(info.output)}</b>"
+        lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
+                 f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
+        self.shapes.setText("<br>".join(lines))
+        self.formula.setText(info.formula)
+        self.formula.setVisible(bool(info.formula))
+        problems = [f"<p style='color:{colours.error.name()}'>⛔ {escape(e)}</p>" for e in info.errors]
+        problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]
+        self.problems.setText("".join(problems))
+        self.problems.setVisible(bool(problems))
+
+
 class Inspector(QScrollArea):
     def __init__(self, network: Network, editor: Editor, parent=None):
         super().__init__(parent)
@@ -42,13 +129,44 @@ class Inspector(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.uid: int | None = None
         self.selected_count = 0
-        self.editors: dict = {}  # key name -> key_widgets.KeyEditor
-        self._built: tuple | None = None
-        self.name_edit: QLineEdit | None = None
-        self.input_mode: QComboBox | None = None
+        self.pages: dict[tuple, LayerPage] = {}
+        self.page: LayerPage | None = None  # the page shown, None for the overview
+        self.stack = QStackedWidget()
+        self.overview = QWidget()
+        box = QVBoxLayout(self.overview)
+        box.setContentsMargins(8, 8, 8, 8)
+        self.overview_title = QLabel()
+        self.overview_text = _wrapped()
+        box.addWidget(self.overview_title)
+        box.addWidget(self.overview_text)
+        box.addStretch(1)
+        self.stack.addWidget(self.overview)
+        self.setWidget(self.stack)
+        self.colours = CanvasColours(self.palette())
         editor.scene.selectionChanged.connect(self._selection_changed)
         network.changed.connect(lambda _reason: self.refresh())
         self.refresh()
+
+    # the shown page's widgets (empty / None on the overview)
+    @property
+    def editors(self) -> dict:
+        return self.page.editors if self.page else {}
+
+    @property
+    def name_edit(self) -> QLineEdit | None:
+        return self.page.name_edit if self.page else None
+
+    @property
+    def input_mode(self) -> QComboBox | None:
+        return self.page.input_mode if self.page else None
+
+    @property
+    def formula(self) -> QLabel | None:
+        return self.page.formula if self.page else None
+
+    @property
+    def problems(self) -> QLabel | None:
+        return self.page.problems if self.page else None
 
     # ------------------------------------------------------------------ what to show
     def _selection_changed(self) -> None:
@@ -70,119 +188,39 @@ class Inspector(QScrollArea):
     def refresh(self) -> None:
         index, layer = self._layer()
         if layer is None:
-            if self._built != ("none", self.selected_count, self.network.name, len(self.network)):
-                self._build_overview()
+            self._show_overview()
             return
-        mode = INPUT_VECTOR if "features" in layer.config else INPUT_IMAGE
-        if self._built != ("layer", layer.uid, layer.type, mode):
-            self._build_layer(layer, mode)
-        self._update_values(index, layer)
+        key = (layer.type, INPUT_VECTOR if "features" in layer.config else INPUT_IMAGE)
+        if key not in self.pages:
+            self.pages[key] = LayerPage(*key, self)
+            self.stack.addWidget(self.pages[key])
+        self._show(self.pages[key])
+        self.page.show_layer(index, layer, self.network.report().layers[index], self.colours)
 
-    # ------------------------------------------------------------------ building
-    def _page(self) -> QVBoxLayout:
-        """A new, empty page; it is put in the scroll area once filled, so that all its widgets
-        show at once."""
-        self._new_page = QWidget()
-        box = QVBoxLayout(self._new_page)
-        box.setContentsMargins(8, 8, 8, 8)
-        self.editors = {}
-        self.name_edit = None
-        self.input_mode = None
-        return box
+    def _show(self, page) -> None:
+        """Show one page; the others are sized out, so that the scroll area fits the one shown."""
+        if self.stack.currentWidget() is not page:
+            for other in (self.stack.widget(i) for i in range(self.stack.count())):
+                policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
+                other.setSizePolicy(policy, policy)
+            self.stack.setCurrentWidget(page)
+        self.page = page if isinstance(page, LayerPage) else None
 
-    def _build_overview(self) -> None:
-        self._built = ("none", self.selected_count, self.network.name, len(self.network))
-        box = self._page()
-        title = QLabel(f"<b>{escape(self.network.name)}</b>")
-        box.addWidget(title)
+    def _show_overview(self) -> None:
+        self._show(self.overview)
+        self.overview_title.setText(f"<b>{escape(self.network.name)}</b>")
         if self.selected_count > 1:
             text = f"{self.selected_count} layers selected. Select one layer to edit its settings."
         else:
             text = (f"{len(self.network)} layers. Select a block to edit its settings here.\n\n"
                     "Drag layers from the palette onto the canvas, or press Ctrl+F and type a name "
                     "to add one after the selection. Drag a block to move it; Delete removes it.")
-        box.addWidget(_wrapped(text))
-        box.addStretch(1)
-        self.setWidget(self._new_page)
+        self.overview_text.setText(text)
 
-    def _build_layer(self, layer, mode: str) -> None:
-        self._built = ("layer", layer.uid, layer.type, mode)
-        self.colours = CanvasColours(self.palette())
-        kind = KINDS[layer.type]
-        box = self._page()
-        head = QLabel()
-        head.setPixmap(kind_pixmap(layer.type, 32, self.devicePixelRatioF()))
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        row = QFormLayout()
-        row.addRow(head, self.title)
-        box.addLayout(row)
-        help_label = _wrapped(kind.help)
-        help_label.setToolTip(f"PyTorch: {kind.torch}")
-        box.addWidget(help_label)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.name_edit = QLineEdit(placeholderText="optional label", clearButtonEnabled=True)
-        self.name_edit.setToolTip("A label shown on the block and in the summary (e.g. conv1)")
-        self.name_edit.editingFinished.connect(self._rename)
-        form.addRow("name", self.name_edit)
-        from .key_widgets import make_editor  # imported when a layer is first shown (faster start)
-
-        keys = list(kind.keys)
-        if layer.type == "input":
-            self.input_mode = QComboBox()
-            self.input_mode.addItems(["image W×H×D", "vector of features"])
-            self.input_mode.setToolTip("An image volume (width, height, depth) or a vector of features")
-            self.input_mode.setCurrentIndex(0 if mode == INPUT_IMAGE else 1)
-            self.input_mode.activated.connect(self._switch_input_mode)
-            form.addRow("shape", self.input_mode)
-            wanted = ("features",) if mode == INPUT_VECTOR else ("width", "height", "depth")
-            keys = [k for k in keys if k.name in wanted]
-        for key in keys:
-            optional = "= size" if (layer.type, key.name) == ("pool", "stride") else ""
-            widget = make_editor(key, optional)
-            widget.committed.connect(lambda value, name=key.name: self._commit(name, value))
-            label = QLabel(key.name)
-            label.setToolTip(key.help)
-            form.addRow(label, widget)
-            self.editors[key.name] = widget
-        box.addLayout(form)
-        box.addWidget(_rule())
-        self.shapes = _wrapped(rich=True)
-        self.formula = _wrapped()
-        self.formula.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.formula.setToolTip("How the output size and the parameter count are worked out")
-        self.problems = _wrapped(rich=True)
-        for widget in (self.shapes, self.formula, self.problems):
-            box.addWidget(widget)
-        box.addStretch(1)
-        self.setWidget(self._new_page)
-
-    # ------------------------------------------------------------------ values
-    def _update_values(self, index: int, layer) -> None:
-        kind = KINDS[layer.type]
-        info = self.network.report().layers[index]
-        self.title.setText(f"<b>{escape(kind.label)}</b> &nbsp;<small>{layer.type} · layer {index}</small>")
-        if self.name_edit is not None and not self.name_edit.hasFocus():
-            self.name_edit.setText(layer.name or "")
-        resolved = layer.resolved()
-        shown_defaults = {"width": 28, "height": 28, "depth": 1}
-        if layer.type == "pool":
-            shown_defaults["stride"] = resolved.get("size")
-        for name, editor in self.editors.items():
-            editor.set_value(layer.config.get(name), resolved.get(name, shown_defaults.get(name)))
-        colours = self.colours
-        shape_in = format_shape(info.input) if info.input is not None else None
-        out = f"<b style='font-size:large'>{format_shape(info.output)}</b>"
-        lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
-                 f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
-        self.shapes.setText("<br>".join(lines))
-        self.formula.setText(info.formula)
-        self.formula.setVisible(bool(info.formula))
-        problems = [f"<p style='color:{colours.error.name()}'>⛔ {escape(e)}</p>" for e in info.errors]
-        problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]
-        self.problems.setText("".join(problems))
-        self.problems.setVisible(bool(problems))
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.colours = CanvasColours(self.palette())
+        super().changeEvent(event)
 
     # ------------------------------------------------------------------ edits
     def _commit(self, key: str, value) -> None:
