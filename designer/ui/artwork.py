@@ -68,6 +68,32 @@ def kind_pixmap(type_: str, size: int, ratio: float = 1.0) -> QPixmap:
     return pixmap
 
 
+def drag_pixmap(type_: str, ratio: float = 1.0) -> QPixmap:
+    """What a palette drag shows under the pointer: the icon and the kind's name on a chip."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    font = QFont()
+    font.setPixelSize(14)
+    font.setBold(True)
+    label = KINDS[type_].label
+    width = 32 + 16 + QFontMetrics(font).horizontalAdvance(label) + 12
+    pixmap = QPixmap(int(width * ratio), int(40 * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    colour = family_colour(KINDS[type_].family)
+    painter.setPen(QPen(colour.darker(130), 1))
+    painter.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 225))
+    painter.drawRoundedRect(QRectF(0.5, 0.5, width - 1, 39), 8, 8)
+    painter.drawPixmap(4, 4, kind_pixmap(type_, 32, ratio))
+    painter.setPen(text_on(colour))
+    painter.setFont(font)
+    painter.drawText(QRectF(42, 0, width - 46, 40), Qt.AlignmentFlag.AlignVCenter, label)
+    painter.end()
+    return pixmap
+
+
 def draw_kind(painter: QPainter, type_: str) -> None:
     """Draw the 32×32 icon of a layer type."""
     family = KINDS[type_].family

@@ -3,11 +3,12 @@ box filters it. Items are dragged onto the canvas (a real QDrag carrying LAYER_K
 double-clicked / Enter to add after the selection."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ..model import FAMILIES, KINDS
-from .artwork import kind_icon
+from .artwork import drag_pixmap, kind_icon
 from .mime import LAYER_KIND_MIME, kind_mime
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -41,6 +42,18 @@ class PaletteTree(QTreeWidget):
 
     def supportedDropActions(self):
         return Qt.DropAction.CopyAction
+
+    def startDrag(self, actions) -> None:
+        """A real QDrag carrying LAYER_KIND_MIME, showing the kind as a chip under the pointer."""
+        item = self.currentItem()
+        type_ = item.data(0, TYPE_ROLE) if item else None
+        if not type_:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        drag.setPixmap(drag_pixmap(type_, self.devicePixelRatioF()))
+        drag.setHotSpot(QPoint(20, 20))
+        drag.exec(Qt.DropAction.CopyAction)
 
 
 class Palette(QWidget):

@@ -54,15 +54,17 @@ class Grid:
                 return i
         return last
 
-    def marker(self, gap: int, n: int) -> tuple[float, float]:
-        """Top of the insertion marker for ``gap`` (a vertical bar BLOCK_H tall)."""
+    def marker(self, gap: int, n: int, y: float | None = None) -> tuple[float, float]:
+        """Top of the insertion marker for ``gap`` (a vertical bar BLOCK_H tall). A gap that
+        starts a row is shown at the end of the row above when the pointer (at ``y``) is there."""
         if n == 0:
             return MARGIN - GAP_X / 2, MARGIN
         if gap < n:
-            x, y = self.position(gap)
-            return x - GAP_X / 2, y
-        x, y = self.position(n - 1)
-        return x + BLOCK_W + GAP_X / 2, y
+            x, top = self.position(gap)
+            if not (gap > 0 and gap % self.columns == 0 and y is not None and y < top - GAP_Y / 2):
+                return x - GAP_X / 2, top
+        x, top = self.position(gap - 1)
+        return x + BLOCK_W + GAP_X / 2, top
 
 
 def columns_for_width(width: float) -> int:

@@ -136,8 +136,8 @@ class PipelineScene(QGraphicsScene):
             self.blockSignals(False)
         self.selectionChanged.emit()
 
-    def show_marker(self, gap: int) -> None:
-        x, y = self.grid.marker(gap, len(self.order))
+    def show_marker(self, gap: int, pointer: QPointF | None = None) -> None:
+        x, y = self.grid.marker(gap, len(self.order), pointer.y() if pointer is not None else None)
         self.marker.setPos(x, y)
         self.marker.setVisible(True)
 

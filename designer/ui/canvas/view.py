@@ -125,7 +125,8 @@ class CanvasView(QGraphicsView):
     def dragMoveEvent(self, event) -> None:
         kind = kind_from_mime(event.mimeData())
         if kind:
-            self.pipeline.show_marker(self._gap(event.position(), kind[0]))
+            self.pipeline.show_marker(self._gap(event.position(), kind[0]),
+                                      self.mapToScene(event.position().toPoint()))
             event.acceptProposedAction()
         elif local_files(event.mimeData()):
             event.acceptProposedAction()
@@ -176,7 +177,7 @@ class CanvasView(QGraphicsView):
                 self.pipeline.block(uid).setOpacity(0.45)
                 self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             if self._reordering is not None:
-                self.pipeline.show_marker(self._gap(event.position(), self._type_of(uid)))
+                self.pipeline.show_marker(self._gap(event.position(), self._type_of(uid)), self.mapToScene(pos))
                 self.ensureVisible(self.mapToScene(pos).x(), self.mapToScene(pos).y(), 1, 1, 30, 30)
                 return
         super().mouseMoveEvent(event)

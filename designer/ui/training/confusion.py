@@ -54,6 +54,12 @@ class ConfusionView(QWidget):
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
         pal = self.palette()
         text = pal.color(QPalette.ColorRole.Text)
         base = pal.color(QPalette.ColorRole.Base)
@@ -102,4 +108,3 @@ class ConfusionView(QWidget):
                     p.setPen(QColor("#111111") if lum > 0.55 else QColor("#ffffff"))
                     p.setFont(small)
                     p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(int(m[i, j])))
-        p.end()

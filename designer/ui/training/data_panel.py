@@ -218,7 +218,7 @@ class DataPanel(QGroupBox):
         worker.progress.connect(self._on_progress)
         worker.loaded.connect(self._on_loaded)
         worker.failed.connect(self._on_failed)
-        job.thread.finished.connect(lambda: self._job_ended(job))
+        job.thread.finished.connect(self._job_ended)
         self._job = job
         self.progress.setValue(0)
         self.progress_row.show()
@@ -279,10 +279,9 @@ class DataPanel(QGroupBox):
             self.load(path)
 
     # ------------------------------------------------------------------ results
-    def _job_ended(self, job: Background) -> None:
-        if job in self._old_jobs:
-            self._old_jobs.remove(job)
-        if self._job is job:
+    def _job_ended(self) -> None:
+        self._old_jobs = [job for job in self._old_jobs if job.is_running()]
+        if self._job is not None and not self._job.is_running():
             self._job = None
             self.progress_row.hide()
 

@@ -67,7 +67,7 @@ class TrainMode(QObject):
 
         self.data.dataset_changed.connect(self._dataset_changed)
         self.data.fit_input.connect(self.set_input)
-        self.data.message.connect(lambda text: self.say(text, "error"))
+        self.data.message.connect(self._on_data_message)
         self.panel.start_clicked.connect(self.start)
         self.panel.pause_clicked.connect(self.toggle_pause)
         self.panel.stop_clicked.connect(self.stop)
@@ -137,6 +137,9 @@ class TrainMode(QObject):
             self.say("The architecture changed, so the trained weights were reset; the next run "
                      "starts from new random weights.", "warn")
             self._refresh()
+
+    def _on_data_message(self, text: str) -> None:
+        self.say(text, "error")
 
     def _dataset_changed(self, dataset) -> None:
         self.views.set_dataset(dataset)
@@ -218,12 +221,14 @@ class TrainMode(QObject):
         w.batch.connect(self._on_batch)
         w.epoch.connect(self._on_epoch)
         w.probed.connect(self._on_probed)
-        w.paused.connect(lambda: self._set_state("paused") if self.state != "stopping" else None)
-        w.resumed.connect(lambda: self._set_state("running") if self.state != "stopping" else None)
-        w.note.connect(lambda text: self.say(sentence(text), "warn"))
+        # Only bound methods of this GUI-thread object: a lambda connected to a worker signal
+        # would run in the worker thread.
+        w.paused.connect(self._on_paused)
+        w.resumed.connect(self._on_resumed)
+        w.note.connect(self._on_note)
         w.finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
-        run.thread.finished.connect(lambda: self._on_thread_done(run))
+        run.thread.finished.connect(self._on_thread_done)
         self.run = run
         self._lock(True)
         self._set_state("starting")
@@ -295,8 +300,19 @@ class TrainMode(QObject):
         self.last_finished = None
         self.say(sentence(text), "error")
 
-    def _on_thread_done(self, run) -> None:
-        if run is not self.run:
+    def _on_paused(self) -> None:
+        if self.state != "stopping":
+            self._set_state("paused")
+
+    def _on_resumed(self) -> None:
+        if self.state != "stopping":
+            self._set_state("running")
+
+    def _on_note(self, text: str) -> None:
+        self.say(sentence(text), "warn")
+
+    def _on_thread_done(self) -> None:
+        if self.run is None or self.run.is_running():
             return
         self.run = None
         self._lock(False)
@@ -311,9 +327,13 @@ class TrainMode(QObject):
         elif self.trainer is not None:
             job = Background(ProbeWorker(self.trainer, self.spec), "nn-designer views")
             job.worker.probed.connect(self._on_probed)
-            job.thread.finished.connect(lambda: self._probe_jobs.remove(job) if job in self._probe_jobs else None)
+            job.worker.note.connect(self._on_note)
+            job.thread.finished.connect(self._forget_probe_jobs)
             self._probe_jobs.append(job)
             job.start()
+
+    def _forget_probe_jobs(self) -> None:
+        self._probe_jobs = [job for job in self._probe_jobs if job.is_running()]
 
     # ------------------------------------------------------------------ weights
     def current_weights(self) -> Optional[dict]:
