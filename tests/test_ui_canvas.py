@@ -224,6 +224,32 @@ def test_a_200_layer_pipeline_wraps_into_rows_without_overlap(window):
     assert scene.sceneRect().contains(rects[-1])
 
 
+def test_pan_with_the_middle_button_or_space_and_drag(window, qtbot):
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.files.new_from_template("alexnet")
+    window.canvas.actual_size()  # at 100 % AlexNet is larger than the window: it scrolls
+    bar = window.canvas.verticalScrollBar()
+    viewport = window.canvas.viewport()
+    for button, space in ((Qt.MouseButton.MiddleButton, False), (Qt.MouseButton.LeftButton, True)):
+        bar.setValue(bar.minimum())
+        if space:
+            qtbot.keyPress(window.canvas, Qt.Key.Key_Space)
+        start, end = QPoint(300, 300), QPoint(300, 150)
+        for kind, pos, btn, held in ((QEvent.Type.MouseButtonPress, start, button, button),
+                                     (QEvent.Type.MouseMove, end, Qt.MouseButton.NoButton, button),
+                                     (QEvent.Type.MouseButtonRelease, end, button, Qt.MouseButton.NoButton)):
+            QApplication.sendEvent(viewport, QMouseEvent(kind, QPointF(pos), QPointF(viewport.mapToGlobal(pos)),
+                                                         btn, held, Qt.KeyboardModifier.NoModifier))
+        if space:
+            qtbot.keyRelease(window.canvas, Qt.Key.Key_Space)
+        assert bar.value() == bar.minimum() + 150
+    assert types(window) == [layer.type for layer in window.network.layers]  # nothing moved
+    assert window.undo_stack.count() == 0
+
+
 def test_zoom_with_ctrl_wheel_and_fit(window, qtbot):
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QWheelEvent

@@ -39,6 +39,7 @@ class CanvasView(QGraphicsView):
         self._press: tuple[int, QPoint] | None = None
         self._reordering: int | None = None
         self._pan_from: QPoint | None = None
+        self._space_held = False  # Space + left drag pans, as in drawing programs
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
         self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit))
 
@@ -152,7 +153,8 @@ class CanvasView(QGraphicsView):
 
     # ------------------------------------------------------------------ reorder and pan with the mouse
     def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.MiddleButton:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+                event.button() == Qt.MouseButton.LeftButton and self._space_held):
             self._pan_from = event.position().toPoint()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
@@ -183,9 +185,12 @@ class CanvasView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
-        if self._pan_from is not None and event.button() == Qt.MouseButton.MiddleButton:
+        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._pan_from = None
-            self.viewport().unsetCursor()
+            if self._space_held:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
             return
         if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton:
             uid, self._reordering, self._press = self._reordering, None, None
@@ -204,8 +209,22 @@ class CanvasView(QGraphicsView):
         return self.pipeline.network.layers[self.pipeline.order.index(uid)].type
 
     # ------------------------------------------------------------------ keyboard
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
     def keyPressEvent(self, event) -> None:
         key = event.key()
+        if key == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space_held = True
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
         order = self.pipeline.order
         if not order or key not in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
                                     Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Return, Qt.Key.Key_Enter):
