@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
             stack.setCurrentWidget(page)
             self.docks[place].setWindowTitle(title)
         for menu in panels.menus:
-            if not menu.menuAction().parent() or menu.menuAction() not in self.menuBar().actions():
+            if menu.menuAction() not in self.menuBar().actions():
                 self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
             menu.menuAction().setVisible(True)
         self.current_mode = name
