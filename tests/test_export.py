@@ -78,7 +78,7 @@ def test_pytorch_export_computes_what_the_engine_computes(tmp_path, every_kind):
     out = tmp_path / "every_kind.py"
     assert main(["export", str(every_kind), "--to", "pytorch", "--weights", str(weights), "-o", str(out)]) == 0
     module = load_module(out)
-    model = module["build"]()  # loads the weights from the path written into the file
+    model = module["build"]().float()  # loads the weights from the path written into the file
     assert isinstance(model, torch.nn.Sequential) and len(model) == len(network.layers)
     assert set(model.state_dict()) - set(arrays) <= {f"{i}.num_batches_tracked" for i in range(len(model))}
     x = np.random.default_rng(1).random((5, 3, 8, 9), dtype=np.float32)
