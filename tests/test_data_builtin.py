@@ -71,3 +71,13 @@ def test_size_suffix():
     for bad in ("shapes:0", "shapes:5", "xor:many", "xor:", "spirals:-3"):
         with pytest.raises(DataError, match="size after ':'"):
             load_data(bad)
+
+
+def test_lenet5_learns_shapes_in_a_few_epochs():
+    training = pytest.importorskip("designer.engine.training")
+    from designer.model.templates import load_model
+
+    cfg = training.TrainConfig(epochs=5, batch_size=64, lr=0.05, momentum=0.9, val_split=0.2, seed=0)
+    trainer = training.Trainer(load_model("lenet5"), load_data("shapes"), cfg)
+    accs = [ev.val_acc for ev in trainer.run() if isinstance(ev, training.EpochProgress)]
+    assert len(accs) == 5 and accs[-1] > 0.9, accs
