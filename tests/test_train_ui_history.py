@@ -96,13 +96,16 @@ def test_a_checkpoint_saved_mid_epoch_resumes_to_the_same_history(window, qtbot,
     settings(mode, epochs=2, batch_size=16, val_split=0.2)
     uninterrupted = comparable(run_to_end(mode, qtbot).history)
 
-    batches = []
-    mode.state_changed.connect(lambda s: s == "starting" and mode.run.worker.batch.connect(batches.append))
-    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS):
-        mode.start()
-        qtbot.waitUntil(lambda: bool(batches), timeout=RUN_MS)
-        mode.stop()
-    assert mode.trainer.epoch < 2
+    def stop_at_the_first_batch(state):
+        # Connected from the "starting" state: runs in the worker thread at its first batch
+        # signal (sent after every batch), so the stop lands in the first epoch.
+        if state == "starting":
+            mode.run.worker.update_interval = 0.0
+            mode.run.worker.batch.connect(lambda _update: mode.run.stop())
+    mode.state_changed.connect(stop_at_the_first_batch)
+    run_to_end(mode, qtbot)
+    mode.state_changed.disconnect(stop_at_the_first_batch)
+    assert mode.trainer.epoch == 0 and mode.trainer.batch >= 1
     mode.save_checkpoint(str(tmp_path / "ck.npz"))
     assert "checkpoint" in mode.panel.message.text()
     mode.panel.epochs.setValue(1)                  # the checkpoint's own settings win (2 epochs)

@@ -280,8 +280,9 @@ class DataPanel(QGroupBox):
 
     # ------------------------------------------------------------------ results
     def _job_ended(self) -> None:
-        self._old_jobs = [job for job in self._old_jobs if job.is_running()]
-        if self._job is not None and not self._job.is_running():
+        thread = self.sender()  # the QThread that finished (an older job's may come late)
+        self._old_jobs = [job for job in self._old_jobs if job.thread is not thread]
+        if self._job is not None and self._job.thread is thread:
             self._job = None
             self.progress_row.hide()
 

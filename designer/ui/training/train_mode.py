@@ -312,7 +312,7 @@ class TrainMode(QObject):
         self.say(sentence(text), "warn")
 
     def _on_thread_done(self) -> None:
-        if self.run is None or self.run.is_running():
+        if self.run is None or self.sender() is not self.run.thread:
             return
         self.run = None
         self._lock(False)
@@ -333,7 +333,7 @@ class TrainMode(QObject):
             job.start()
 
     def _forget_probe_jobs(self) -> None:
-        self._probe_jobs = [job for job in self._probe_jobs if job.is_running()]
+        self._probe_jobs = [job for job in self._probe_jobs if job.thread is not self.sender()]
 
     # ------------------------------------------------------------------ weights
     def current_weights(self) -> Optional[dict]:
