@@ -7,7 +7,6 @@ colour images depth 3 (alpha is dropped); when both occur, grayscale is repeated
 from __future__ import annotations
 
 import collections
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -45,20 +44,19 @@ def _pixels(path: Path) -> np.ndarray:
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as img:
-                img.load()
-                mode = img.mode
-                if mode.startswith("I;16") or mode == "I":
-                    arr = np.asarray(img, dtype=np.float64) / 65535.0
-                    return np.clip(arr, 0, 1).astype(np.float32)[:, :, None]
-                if mode == "F":
-                    return np.clip(np.asarray(img, dtype=np.float32), 0, 1)[:, :, None]
-                if mode in _GRAY_MODES:
-                    arr = np.asarray(img.convert("L"))[:, :, None]
-                else:
-                    arr = np.asarray(img.convert("RGB"))
+        with Image.open(path) as img:
+            img.load()
+            mode = img.mode
+            if mode.startswith("I;16") or mode == "I":
+                arr = np.asarray(img, dtype=np.float64) / 65535.0
+                return np.clip(arr, 0, 1).astype(np.float32)[:, :, None]
+            if mode == "F":
+                arr = np.nan_to_num(np.asarray(img, dtype=np.float32), nan=0.0)
+                return np.clip(arr, 0, 1)[:, :, None]
+            if mode in _GRAY_MODES:
+                arr = np.asarray(img.convert("L"))[:, :, None]
+            else:
+                arr = np.asarray(img.convert("RGB"))
     except Exception as e:  # noqa: BLE001 - a damaged image can fail inside Pillow in many ways
         raise DataError(f"{path} is not a readable image ({brief(e)})") from None
     return arr.astype(np.float32) / np.float32(255.0)
