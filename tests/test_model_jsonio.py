@@ -60,6 +60,8 @@ def test_misspelt_type_gets_a_path_and_did_you_mean():
 @pytest.mark.parametrize("text,expected", [
     (doc(extra=1), 'extra: unknown top-level key "extra"'),
     (doc(layer=[]), 'did you mean "layers"'),
+    (doc(**{"odd\nkey": 1}), '["odd\\nkey"]: unknown top-level key "odd\\nkey"'),
+    (doc({"type": "input", "features": 2}, {"type": "relu", "x y": 1}), 'layers[1]["x y"]: unknown key "x y"'),
     (json.dumps({"layers": [{"type": "input"}]}), "version: the file does not say its version"),
     (doc(version=2), "version: the file is version 2, newer than this NN Designer reads"),
     (doc(version="1"), "version: the version must be a whole number"),

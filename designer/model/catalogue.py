@@ -10,6 +10,7 @@ Shapes are tuples: a volume is ``(W, H, D)`` and a vector of n features is ``(n,
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -79,7 +80,7 @@ class LayerKind:
         for name, value in config.items():
             if name not in known:
                 hint = did_you_mean(name, known)
-                raise ConfigError(name, f'unknown key "{name}" for a {self.type} layer{hint}')
+                raise ConfigError(name, f"unknown key {quoted(name)} for a {self.type} layer{hint}")
             try:
                 clean[name] = self.key(name).check(value)
             except KeyValueError as e:
@@ -108,6 +109,18 @@ def register(kind: LayerKind) -> LayerKind:
 
 def kind_of(type_name: str) -> LayerKind:
     return KINDS[type_name]
+
+
+def quoted(text, limit: int = 40) -> str:
+    """A name from a file, quoted for a one-line message: escapes newlines, cuts long text."""
+    text = str(text)
+    return json.dumps(text if len(text) <= limit else text[:limit] + "…", ensure_ascii=False)
+
+
+def path_key(key) -> str:
+    """A key as a JSON-path step: ``.units``, or ``["odd key"]`` when it is not a plain name."""
+    key = str(key)
+    return f".{key}" if key.isidentifier() else f"[{quoted(key)}]"
 
 
 def did_you_mean(word: str, candidates) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import UserError
-from .catalogue import KINDS, ConfigError, did_you_mean
+from .catalogue import KINDS, ConfigError, did_you_mean, path_key, quoted
 from .document import Layer, Network
 
 FORMAT = "nn-designer"
@@ -39,7 +39,7 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         raise ModelError(f"a model file holds a JSON object, not {_kind_name(data)}")
     for key in data:
         if key not in TOP_KEYS:
-            raise ModelError(f'unknown top-level key "{key}"{did_you_mean(key, TOP_KEYS)}', str(key))
+            raise ModelError(f"unknown top-level key {quoted(key)}{did_you_mean(key, TOP_KEYS)}", path_key(key)[1:])
     if "format" in data and data["format"] != FORMAT:
         raise ModelError(f'this is not an NN Designer model (format is {json.dumps(data["format"])[:40]}, '
                          f'expected "{FORMAT}")', "format")
@@ -76,7 +76,7 @@ def _layer(raw: Any, i: int) -> Layer:
     if not isinstance(type_, str):
         raise ModelError(f"the type must be a string, not {_kind_name(type_)}", f"{path}.type")
     if type_ not in KINDS:
-        raise ModelError(f'unknown layer type "{type_[:40]}"{did_you_mean(type_, KINDS)}', f"{path}.type")
+        raise ModelError(f"unknown layer type {quoted(type_)}{did_you_mean(type_, KINDS)}", f"{path}.type")
     name = raw.get("name")
     if name is not None and not isinstance(name, str):
         raise ModelError(f"the name must be a string, not {_kind_name(name)}", f"{path}.name")
@@ -87,7 +87,7 @@ def _layer(raw: Any, i: int) -> Layer:
     try:
         config = KINDS[type_].check(config)
     except ConfigError as e:
-        raise ModelError(str(e), f"{path}.{e.key}") from None
+        raise ModelError(str(e), f"{path}{path_key(e.key)}") from None
     return Layer(type_, config, name, ui)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
-from .catalogue import is_volume, size_of
+from .catalogue import is_volume, quoted, size_of
 from .keys import as_pair
 
 
@@ -58,7 +58,7 @@ def check_arrays(arrays: dict, network, source: str = "the weights") -> dict:
             raise WeightsError(f'{source}: key "{key}" holds NaN or infinite values')
     for key in arrays:
         if key not in want:
-            raise WeightsError(f'{source}: key "{key}" is not a weight of this network (extra key)')
+            raise WeightsError(f"{source}: key {quoted(key)} is not a weight of this network (extra key)")
     return arrays
 
 
