@@ -39,7 +39,8 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         raise ModelError(f"a model file holds a JSON object, not {_kind_name(data)}")
     for key in data:
         if key not in TOP_KEYS:
-            raise ModelError(f"unknown top-level key {quoted(key)}{did_you_mean(key, TOP_KEYS)}", path_key(key)[1:])
+            raise ModelError(f"unknown top-level key {quoted(key)}{did_you_mean(key, TOP_KEYS)}",
+                             path_key(key).lstrip("."))
     if "format" in data and data["format"] != FORMAT:
         raise ModelError(f'this is not an NN Designer model (format is {json.dumps(data["format"])[:40]}, '
                          f'expected "{FORMAT}")', "format")
