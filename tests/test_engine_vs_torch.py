@@ -16,8 +16,6 @@ from designer.model.keys import as_pair  # noqa: E402
 from designer.engine import SGD, EngineNet, make_targets  # noqa: E402
 from designer.engine.layers.base import padding_of  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
-
 
 # --------------------------------------------------------------------------- torch equivalents
 class Sign(nn.Module):
@@ -125,7 +123,8 @@ def torch_tensor(model: nn.Sequential, key: str):
 def torch_twin(net: EngineNet) -> nn.Sequential:
     """A torch Sequential with the engine net's weights (and running statistics)."""
     report = net.network.report()
-    mods = [torch_module(layer, info.input) for layer, info in zip(net.network.layers, report.layers)]
+    mods = [torch_module(layer, info.input).double()
+            for layer, info in zip(net.network.layers, report.layers)]
     state = net.state_dict()
     for i, m in enumerate(mods):
         target = main_linear(m)
