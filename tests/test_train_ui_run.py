@@ -53,6 +53,7 @@ def run_to_end(mode, qtbot):
 def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     mode = train_mode(window, qtbot)
     assert mode.dataset.describe() == "240 samples of 28×28×1 images, 6 classes"
+    assert not mode.views.boundary.isVisibleTo(mode.right)          # images: no boundary
     assert mode.data.fit_problem() is None
     assert mode.data.thumbs.count == 24            # a grid of sample thumbnails
     settings(mode)
@@ -121,22 +122,25 @@ def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
 
 
 def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
-    mode = train_mode(window, qtbot, data="shapes:600")
-    settings(mode, epochs=1, batch_size=16)
+    mode = train_mode(window, qtbot, data="shapes:1200")
+    settings(mode, epochs=5, batch_size=16)
     got = record(mode)
     with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
         mode.start()
         qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
-        with qtbot.waitSignal(mode.run.worker.paused, timeout=RUN_MS):
-            mode.panel.pause.click()
-        assert mode.state == "paused" and mode.panel.pause.text().endswith("Resume")
-        held = mode.trainer.batch
-        qtbot.wait(150)
-        assert mode.trainer.batch == held               # nothing moves while paused
-        assert mode.panel.save_w.isEnabled()            # weights can be saved while paused
         mode.panel.pause.click()
-    assert blocker.args[0].reason == "completed"
-    assert len(mode.views.curves.batch_loss) == mode.trainer.batches
+        qtbot.waitUntil(lambda: mode.state == "paused", timeout=RUN_MS)
+        assert mode.panel.pause.text() == "Resume"
+        held = (mode.trainer.epoch, mode.trainer.batch)
+        qtbot.wait(150)
+        assert (mode.trainer.epoch, mode.trainer.batch) == held   # nothing moves while paused
+        assert mode.panel.save_w.isEnabled()                       # weights can be saved while paused
+        mode.panel.pause.click()
+        qtbot.waitUntil(lambda: mode.state == "running", timeout=RUN_MS)
+        assert mode.panel.pause.text() == "Pause"
+        qtbot.waitUntil(lambda: (mode.trainer.epoch, mode.trainer.batch) != held, timeout=RUN_MS)
+        mode.panel.stop.click()
+    assert blocker.args[0].reason in ("stopped", "completed")
 
 
 def test_closing_the_window_during_training_stops_and_joins_the_thread(window, qtbot):
@@ -222,7 +226,7 @@ def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model)
     mode = window.train_mode
     with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
         mode.data.load("circles:200")
-    assert mode.views.tabs.currentWidget() is mode.views.boundary
+    assert mode.views.boundary.isVisibleTo(mode.right)
     settings(mode, epochs=2, batch_size=16, lr=0.1)
     run_to_end(mode, qtbot)
     view = mode.views.boundary

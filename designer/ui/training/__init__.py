@@ -11,8 +11,9 @@ from .train_mode import TrainMode
 
 __all__ = ["TrainMode", "create_mode"]
 
-LEFT_WIDTH = 380
-BOTTOM_HEIGHT = 400
+LEFT_WIDTH = 360
+RIGHT_WIDTH = 340
+BOTTOM_HEIGHT = 430
 
 
 def create_mode(window) -> ModePanels:
@@ -25,8 +26,10 @@ def create_mode(window) -> ModePanels:
         if docks and not sized:
             sized.append(True)
             from PySide6.QtCore import Qt
-            window.resizeDocks([docks["left"]], [LEFT_WIDTH], Qt.Orientation.Horizontal)
+            window.resizeDocks([docks["left"], docks["right"]], [LEFT_WIDTH, RIGHT_WIDTH],
+                               Qt.Orientation.Horizontal)
             window.resizeDocks([docks["bottom"]], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
 
-    return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Data and training",
-                      bottom_title="Training views", on_enter=enter)
+    return ModePanels(left=mode.left, bottom=mode.bottom, right=mode.right,
+                      left_title="Data and training", bottom_title="Training curves and feature maps",
+                      right_title="Results", on_enter=enter)

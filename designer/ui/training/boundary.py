@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .probes import Boundary
+from .probes import Boundary, boundary_extent
 
 # Playground's orange and blue first, then more for more classes.
 CLASS_COLOURS = np.array([[245, 147, 34], [8, 119, 189], [60, 160, 70], [200, 40, 60], [130, 80, 190],
@@ -69,8 +69,8 @@ class BoundaryView(QWidget):
         self.n_classes = dataset.num_classes
         brushes = [pg.mkBrush(*class_colour(int(c))) for c in dataset.y]
         self.points.setData(pos=np.asarray(dataset.x, dtype=float), brush=brushes)
-        lo, hi = dataset.x.min(axis=0), dataset.x.max(axis=0)
-        self.plot.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]))
+        x0, x1, y0, y1 = boundary_extent(dataset.x)   # Python floats: float32 limits overflow
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def show_boundary(self, b: Boundary) -> None:
         self.image.setImage(boundary_rgb(b, self.n_classes), autoLevels=False)

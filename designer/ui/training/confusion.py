@@ -74,7 +74,7 @@ class ConfusionView(QWidget):
         k = len(m)
         names = [n if len(n) <= 10 else n[:9] + "…" for n in self.names]
         label_w = max(fm.horizontalAdvance(n) for n in names) + 8
-        top = fm.height() * 2 + 8
+        top = fm.height() * 3 + 10
         left = label_w + fm.height() + 4
         cell = max(8.0, min((self.width() - left - 4) / k, (self.height() - top - 4) / k))
         rows = m.sum(axis=1, keepdims=True).astype(float)
@@ -82,9 +82,16 @@ class ConfusionView(QWidget):
         good, bad = QColor(30, 120, 200), QColor(215, 60, 40)
         small = QFont(font)
         small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell * 0.32)))
-        # axis titles
+        # axis titles, and the predicted classes' names above the columns (as wide as a cell)
         p.drawText(QRectF(left, fm.height() + 2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter,
                    "predicted →")
+        p.setFont(small)
+        sfm = p.fontMetrics()
+        for j in range(k):
+            name = sfm.elidedText(self.names[j], Qt.TextElideMode.ElideRight, int(cell) - 2)
+            p.drawText(QRectF(left + j * cell, top - sfm.height() - 2, cell, sfm.height()),
+                       Qt.AlignmentFlag.AlignCenter, name)
+        p.setFont(font)
         p.save()
         p.translate(fm.height() * 0.2, top + k * cell / 2)
         p.rotate(-90)

@@ -15,6 +15,7 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
@@ -108,6 +109,8 @@ class DataPanel(QGroupBox):
         self._fix: Optional[dict] = None
 
         self.choice = QComboBox()
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.choice.setMinimumContentsLength(10)
         self.choice.setToolTip("A built-in data set, or a file or folder you opened")
         for name, text in BUILTIN_SETS.items():
             self.choice.addItem(name, name)
@@ -150,12 +153,17 @@ class DataPanel(QGroupBox):
 
         self.thumbs = ImageGrid("")
         self.thumbs.setToolTip("Samples of the data, every class in turn")
-        self.scatter = pg.PlotWidget()
+        self.scatter = pg.PlotWidget(background=self.palette().color(QPalette.ColorRole.Base))
         self.scatter.setMenuEnabled(False)
         self.scatter.hideButtons()
         self.scatter.setAspectLocked(True)
         self.scatter.setMouseEnabled(False, False)
         self.scatter.setToolTip("The points of the data, coloured by class")
+        fg = self.palette().color(QPalette.ColorRole.Text)
+        for side in ("left", "bottom"):
+            axis = self.scatter.getPlotItem().getAxis(side)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
         self.pictures = QStackedWidget()
         self.pictures.addWidget(self.thumbs)
         self.pictures.addWidget(self.scatter)
@@ -294,15 +302,23 @@ class DataPanel(QGroupBox):
         if self._current():
             self.progress.setValue(int(fraction * 1000))
 
+    def _done(self) -> None:
+        """The current job has delivered; its thread is still tracked until it ends."""
+        self._old_jobs.append(self._job)
+        self._job = None
+        self.progress_row.hide()
+
     def _on_failed(self, text: str) -> None:
         if not self._current():
             return
+        self._done()
         self.describe.setText(text)
         self.message.emit(text)
 
     def _on_loaded(self, result) -> None:
         if not self._current():
             return
+        self._done()
         spec, seed, dataset = result
         self.spec, self.dataset = spec, dataset
         self.describe.setText(f"<b>{dataset.name}</b>: {dataset.describe()}")
@@ -317,13 +333,13 @@ class DataPanel(QGroupBox):
             x = dataset.x[idx]
             if x.shape[1] != 3:
                 x = x[:, 0]
-            self.thumbs.set_tiles(tiles_rgb(x, already_01=True), aspect=3.0)
+            self.thumbs.set_tiles(tiles_rgb(x, already_01=True))
             self.pictures.setCurrentWidget(self.thumbs)
         elif dataset.x.shape[1] == 2:
             self.scatter.clear()
             y = dataset.y if not dataset.has_targets else dataset.y.argmax(axis=1)
             for c in np.unique(y):
-                pts = dataset.x[y == c]
+                pts = np.asarray(dataset.x[y == c], dtype=np.float64)
                 colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
                 self.scatter.plot(pts[:, 0], pts[:, 1], pen=None, symbol="o", symbolSize=4,
                                   symbolPen=None, symbolBrush=colour)

@@ -139,7 +139,7 @@ class FeatureMapView(QWidget):
     def show_maps(self, layer: int, sample: int, maps: np.ndarray) -> None:
         if layer != self.layer.currentData() or sample != self.sample.value():
             return  # an answer to an older question
-        self.grid.set_tiles(map_tiles(maps), aspect=2.0)
+        self.grid.set_tiles(map_tiles(maps))
         shape = f"{maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}" if maps.ndim == 3 \
             else f"{maps.shape[0]} values"
         self.caption.setText(f"{shape}; range {float(maps.min()):.3g} … {float(maps.max()):.3g}")
@@ -165,7 +165,7 @@ class FilterView(QWidget):
         return self.grid.count
 
     def show_filters(self, weights: np.ndarray) -> None:
-        self.grid.set_tiles(filter_tiles(weights), aspect=2.0)
+        self.grid.set_tiles(filter_tiles(weights))
         f, c, kh, kw = weights.shape
         self.title.setText(f"Filters of the first convolution: {f} × {kh}×{kw}×{c}")
 

@@ -103,34 +103,63 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 
 
 class ImageGrid(QWidget):
-    """Shows one mosaic, scaled to fit with crisp pixels; ``count`` is the number of tiles in it."""
+    """Shows tiles as a grid that fills the widget: the number of columns is chosen for the
+    widget's shape so that the tiles come out as large as possible; pixels stay crisp.
+    ``count`` is the number of tiles shown."""
 
     def __init__(self, placeholder: str = "", parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.placeholder = placeholder
+        self.tiles: Optional[np.ndarray] = None
         self.image: Optional[QImage] = None
         self.count = 0
         self.grid = (0, 0)
+        self._cols: Optional[int] = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(60, 60)
+        self.setMinimumSize(48, 48)
 
-    def set_tiles(self, tiles: np.ndarray, cols: Optional[int] = None, aspect: float = 1.0) -> None:
-        """Show (n, h, w, 3) uint8 tiles as a grid."""
+    def set_tiles(self, tiles: np.ndarray, cols: Optional[int] = None) -> None:
+        """Show (n, h, w, 3) uint8 tiles; ``cols`` fixes the columns, else they follow the widget."""
         self.count = int(len(tiles))
         if self.count == 0:
             self.clear()
             return
-        picture = mosaic(tiles, cols, aspect=aspect)
-        h = tiles.shape[1] + 1
-        w = tiles.shape[2] + 1
-        self.grid = ((picture.shape[0] - 1) // h, (picture.shape[1] - 1) // w)
+        self.tiles = tiles
+        self._fixed_cols = cols
+        self._relayout(force=True)
+
+    def best_cols(self) -> int:
+        """Columns that make the tiles largest in the widget's current size."""
+        n, h, w = self.tiles.shape[:3]
+        best, best_scale = 1, -1.0
+        for cols in range(1, n + 1):
+            rows = -(-n // cols)
+            scale = min(self.width() / (cols * (w + 1) + 1), self.height() / (rows * (h + 1) + 1))
+            if scale > best_scale + 1e-9:
+                best, best_scale = cols, scale
+        return best
+
+    def _relayout(self, force: bool = False) -> None:
+        if self.tiles is None:
+            return
+        cols = self._fixed_cols or self.best_cols()
+        if cols == self._cols and not force:
+            return
+        self._cols = cols
+        picture = mosaic(self.tiles, cols)
+        rows = -(-self.count // cols)
+        self.grid = (rows, min(cols, self.count))
         self.image = to_qimage(picture)
         self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._relayout()
 
     def clear(self, placeholder: Optional[str] = None) -> None:
         if placeholder is not None:
             self.placeholder = placeholder
-        self.image, self.count, self.grid = None, 0, (0, 0)
+        self.tiles, self.image, self.count, self.grid, self._cols = None, None, 0, (0, 0), None
         self.update()
 
     def sizeHint(self) -> QSize:
@@ -150,9 +179,8 @@ class ImageGrid(QWidget):
             return
         iw, ih = self.image.width(), self.image.height()
         scale = min(self.width() / iw, self.height() / ih)
-        if scale >= 1:
-            scale = math.floor(scale)  # whole pixels stay square and even
         w, h = iw * scale, ih * scale
         target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        # Enlarged: nearest neighbour, so that each weight or pixel stays a sharp square.
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1)
         p.drawImage(target, self.image)

@@ -8,6 +8,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -18,6 +19,7 @@ SMOOTHING = 0.9   # weight of the past in the smoothed batch curves (as TensorBo
 TRAIN_COLOUR = "#1f77b4"
 VAL_COLOUR = "#e6550d"
 LR_COLOUR = "#2ca02c"
+MARKED_EPOCHS = 40
 
 
 class Series:
@@ -80,7 +82,7 @@ class Curves(QWidget):
         self.loss_plot = _plot("Loss", "loss", bg, fg)
         self.acc_plot = _plot("Accuracy", "accuracy %", bg, fg)
         self.lr_plot = _plot("Learning rate", "η", bg, fg)
-        self.lr_plot.getPlotItem().setLogMode(y=True)
+        self.lr_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.loss_plot.setToolTip("Training loss of every batch (faint), smoothed (line), and per "
                                   "epoch for training (●) and validation (■)")
         self.acc_plot.setToolTip("Accuracy per batch (smoothed) and per epoch for training (●) "
@@ -88,23 +90,25 @@ class Curves(QWidget):
         self.lr_plot.setToolTip("The learning rate η used by each batch")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.loss_plot, 3)
-        lay.addWidget(self.acc_plot, 3)
-        lay.addWidget(self.lr_plot, 2)
+        lay.addWidget(self.loss_plot, 5)
+        lay.addWidget(self.acc_plot, 5)
+        lay.addWidget(self.lr_plot, 3)
 
         faint = QColor(TRAIN_COLOUR)
         faint.setAlpha(70)
-        for p in (self.loss_plot, self.acc_plot):
-            p.addLegend(offset=(-8, 8), labelTextColor=fg, brush=pg.mkBrush(bg.red(), bg.green(), bg.blue(), 200))
+        # Loss falls and accuracy rises: their legends go where the curves are not.
+        for p, offset in ((self.loss_plot, (-8, 8)), (self.acc_plot, (-8, -8))):
+            p.addLegend(offset=offset, labelTextColor=fg, labelTextSize="8pt", verSpacing=-6,
+                        brush=pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
         self.c_loss_raw = self.loss_plot.plot(pen=pg.mkPen(faint, width=1))
-        self.c_loss_smooth = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train (batches)")
+        self.c_loss_smooth = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train · batch")
         self.c_loss_epoch = self.loss_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
-                                                symbolPen=fg, name="train (epoch)")
+                                                symbolPen=fg, name="train · epoch")
         self.c_loss_val = self.loss_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                               symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
-        self.c_acc_smooth = self.acc_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train (batches)")
+        self.c_acc_smooth = self.acc_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train · batch")
         self.c_acc_epoch = self.acc_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
-                                              symbolPen=fg, name="train (epoch)")
+                                              symbolPen=fg, name="train · epoch")
         self.c_acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                             symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
         self.c_lr = self.lr_plot.plot(pen=pg.mkPen(LR_COLOUR, width=2))
@@ -165,10 +169,18 @@ class Curves(QWidget):
         x, _ = self.batch_acc.arrays()
         self.c_acc_smooth.setData(x, np.asarray(self.batch_acc.smoothed))
         x, y = self.lr.arrays()
-        if len(y) and np.all(y > 0):
+        if len(y):
             self.c_lr.setData(x, y)
+            self.lr_plot.setYRange(0, float(y.max()) * 1.15, padding=0)
 
     def _redraw_epochs(self) -> None:
+        # A marker per epoch reads well for a few dozen epochs; beyond that, lines only.
+        many = len(self.epoch_loss) > MARKED_EPOCHS
+        for c in (self.c_loss_val, self.c_acc_val):
+            c.setSymbol(None if many else "s")
+        for c in (self.c_loss_epoch, self.c_acc_epoch):
+            c.setSymbol(None if many else "o")
+            c.setPen(pg.mkPen(TRAIN_COLOUR, width=1, style=Qt.PenStyle.DashLine) if many else None)
         self.c_loss_epoch.setData(*self.epoch_loss.arrays())
         self.c_loss_val.setData(*self.val_loss.arrays())
         self.c_acc_epoch.setData(*self.epoch_acc.arrays())

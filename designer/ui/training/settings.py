@@ -16,10 +16,11 @@ ALEXNET_RECIPE = dict(batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, 
 # Small networks on small data learn in seconds with a larger rate and smaller batches.
 SMALL_NET = dict(epochs=15, batch_size=32, lr=0.05, momentum=0.9)
 
-SCHEDULES = {
-    "constant": "constant",
-    "step": "step (×0.1 every 10 epochs)",
-    "plateau": "plateau (÷10 when validation accuracy stalls)",
+SCHEDULES = {  # name: (label, tooltip)
+    "constant": ("constant", "The learning rate stays as set"),
+    "step": ("step ×0.1 / 10 epochs", "Multiply the learning rate by 0.1 every 10 epochs"),
+    "plateau": ("plateau ÷10", "Divide the learning rate by 10 when the validation accuracy has not "
+                               "improved for 3 epochs (AlexNet's recipe)"),
 }
 
 

@@ -62,8 +62,9 @@ class TrainMode(QObject):
         self.left.setWidgetResizable(True)
         self.left.setWidget(side)
         self.left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.left.setMinimumWidth(330)
-        self.bottom = self.views
+        self.left.setMinimumWidth(350)
+        self.bottom = self.views.bottom
+        self.right = self.views.right
 
         self.data.dataset_changed.connect(self._dataset_changed)
         self.data.fit_input.connect(self.set_input)
@@ -238,7 +239,7 @@ class TrainMode(QObject):
     def toggle_pause(self) -> None:
         if self.run is None:
             return
-        if self.state == "running":
+        if self.state in ("starting", "running"):
             self.run.pause()
         elif self.state == "paused":
             self.run.resume()

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QStyle, QVBoxLayout, QWidget)
 
 from ...engine.augment import Augment
 from ...engine.init import INITS
@@ -79,8 +79,9 @@ class TrainPanel(QGroupBox):
         self.loss.setToolTip("cross-entropy for classes (a final softmax is folded in); "
                              "mse for target vectors or a single output")
         self.schedule = QComboBox()
-        for name, text in SCHEDULES.items():
+        for name, (text, tip) in SCHEDULES.items():
             self.schedule.addItem(text, name)
+            self.schedule.setItemData(self.schedule.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.schedule.setToolTip("How the learning rate changes from epoch to epoch")
         self.val_split = QDoubleSpinBox()
         self.val_split.setRange(0.0, 0.9)
@@ -114,22 +115,32 @@ class TrainPanel(QGroupBox):
 
         form = QGridLayout()
         pairs = [("epochs", self.epochs), ("batch", self.batch), ("lr η", self.lr),
-                 ("momentum α", self.momentum), ("weight decay λ", self.decay), ("loss", self.loss),
-                 ("validation", self.val_split), ("seed", self.seed)]
+                 ("momentum α", self.momentum), ("decay λ", self.decay), ("validation", self.val_split),
+                 ("seed", self.seed)]
         for k, (label, w) in enumerate(pairs):
             r, c = divmod(k, 2)
+            w.setMaximumWidth(96)
             form.addWidget(QLabel(label), r, 2 * c)
             form.addWidget(w, r, 2 * c + 1)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        for combo in (self.loss, self.schedule, self.init):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         more = QFormLayout()
+        more.addRow("loss", self.loss)
         more.addRow("schedule", self.schedule)
         more.addRow("init", self.init)
         more.addRow("augment", self.augment_row)
 
-        self.start = QPushButton("▶ Start")
+        icon = self.style().standardIcon
+        self.icons = {"start": icon(QStyle.StandardPixmap.SP_MediaPlay),
+                      "pause": icon(QStyle.StandardPixmap.SP_MediaPause)}
+        self.start = QPushButton(self.icons["start"], "Start")
         self.start.setToolTip("Train the network on the data with these settings")
-        self.pause = QPushButton("⏸ Pause")
+        self.pause = QPushButton(self.icons["pause"], "Pause")
         self.pause.setToolTip("Pause between two batches; press again to resume")
-        self.stop = QPushButton("■ Stop")
+        self.stop = QPushButton(icon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
         self.stop.setToolTip("Stop after the current batch; the weights so far are kept")
         buttons = QHBoxLayout()
         for b in (self.start, self.pause, self.stop):
@@ -241,8 +252,9 @@ class TrainPanel(QGroupBox):
         for w in self.settings:
             w.setEnabled(not busy)
         self.start.setEnabled(not busy and has_data)
-        self.pause.setEnabled(state in ("running", "paused"))
-        self.pause.setText("▶ Resume" if state == "paused" else "⏸ Pause")
+        self.pause.setEnabled(state in ("starting", "running", "paused"))
+        self.pause.setText("Resume" if state == "paused" else "Pause")
+        self.pause.setIcon(self.icons["start" if state == "paused" else "pause"])
         self.stop.setEnabled(state in ("starting", "running", "paused"))
         self.save_w.setEnabled(has_weights and state in ("idle", "paused"))
         self.save_c.setEnabled(has_weights and state in ("idle", "paused"))
