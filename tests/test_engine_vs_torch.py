@@ -244,15 +244,20 @@ def _torch_loss(model, x, y, loss, network, n_out):
     return 0.5 * ((out.flatten(1) - t) ** 2).sum() / len(x)
 
 
+def training_twins(seed: int, n: int) -> tuple:
+    """A random network without dropout, as an engine net and its torch twin (training mode),
+    with a batch of n samples and labels."""
+    rng = np.random.default_rng(seed)
+    network = random_network(rng, dropout=False)
+    net = EngineNet(network, np.float64, seed=seed)
+    x = _input(net, rng, n=n)
+    return network, net, torch_twin(net).train(), x, rng.integers(0, net.n_outputs, size=n)
+
+
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_pipeline_gradients_match_torch(seed, loss):
-    rng = np.random.default_rng(500 + seed)
-    network = random_network(rng, dropout=False)
-    net = EngineNet(network, np.float64, seed=seed)
-    model = torch_twin(net).train()
-    x = _input(net, rng, n=6)
-    y = rng.integers(0, net.n_outputs, size=len(x))
+    network, net, model, x, y = training_twins(500 + seed, 6)
     value, _ = net.loss_and_backward(x, y, loss)
     want = _torch_loss(model, x, y, loss, network, net.n_outputs)
     want.backward()
@@ -267,12 +272,7 @@ def test_random_pipeline_gradients_match_torch(seed, loss):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_full_batch_training_with_momentum_matches_torch(seed):
-    rng = np.random.default_rng(2000 + seed)
-    network = random_network(rng, dropout=False)
-    net = EngineNet(network, np.float64, seed=seed)
-    model = torch_twin(net).train()
-    x = _input(net, rng, n=8)
-    y = rng.integers(0, net.n_outputs, size=len(x))
+    network, net, model, x, y = training_twins(2000 + seed, 8)
     lr, momentum, decay = 0.05, 0.9, 1e-3
     opt = SGD(net.params, lr=lr, momentum=momentum, weight_decay=decay)
     topt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=decay)
