@@ -11,7 +11,7 @@ from designer.engine.progress import BatchProgress
 from designer.model import load_model, loads
 from designer.ui.training import probes
 from designer.ui.training.boundary import boundary_rgb
-from designer.ui.training.confusion import trimmed
+from designer.ui.training.confusion import ConfusionView, trimmed
 from designer.ui.training.feature_maps import filter_tiles, layer_labels, map_tiles
 from designer.ui.training.images import DIVERGING, grid_shape, mosaic, normalise, tiles_rgb
 from designer.ui.training.plots import Series
@@ -95,6 +95,21 @@ def test_the_confusion_matrix_drops_outputs_no_class_uses():
     assert trimmed(m, 6).shape == (6, 6)
     m[2, 8] = 1                                      # a prediction of output 8 keeps it
     assert trimmed(m, 6).shape == (9, 9)
+
+
+def test_the_confusion_view_names_the_most_common_mistake(qtbot):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    m = np.diag([5, 6, 7])
+    view.show_matrix(m, ["cat", "dog", "cow"], epoch=2)
+    assert view.mistake_text() == "No mistakes on the validation set."
+    m[1, 2] = 3
+    m[0, 1] = 1
+    view.show_matrix(m, ["cat", "dog", "cow"], epoch=3)
+    assert view.title == "Confusion on validation, epoch 3: 81.8 % of 22 right"
+    assert view.mistake_text() == "Most common mistake: dog taken for cow (3 times)."
+    view.resize(300, 300)
+    view.grab()                                      # paints without error
 
 
 def test_smoothing_is_bias_corrected_and_kept_point_by_point():

@@ -115,3 +115,20 @@ class ConfusionView(QWidget):
                     p.setPen(QColor("#111111") if lum > 0.55 else QColor("#ffffff"))
                     p.setFont(small)
                     p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(int(m[i, j])))
+        p.setPen(text)
+        p.setFont(font)
+        p.drawText(QRectF(0, top + k * cell + 6, self.width(), fm.height() * 2 + 4),
+                   Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.mistake_text())
+
+    def mistake_text(self) -> str:
+        """The most frequent mistake, in words ('circle taken for square 25 times')."""
+        m = self.matrix
+        if m is None or not len(m):
+            return ""
+        off = np.array(m, dtype=np.int64)
+        np.fill_diagonal(off, 0)
+        if off.max() == 0:
+            return "No mistakes on the validation set."
+        i, j = np.unravel_index(int(off.argmax()), off.shape)
+        n = int(off[i, j])
+        return f"Most common mistake: {self.names[i]} taken for {self.names[j]} ({n} time{'s' if n != 1 else ''})."

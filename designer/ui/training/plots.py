@@ -118,6 +118,7 @@ class Curves(QWidget):
         self.batch_loss, self.batch_acc, self.lr = Series(), Series(), Series()
         self.epoch_loss, self.val_loss = Series(), Series()
         self.epoch_acc, self.val_acc = Series(), Series()
+        self._dirty_batches = self._dirty_epochs = False
         for c in (self.c_loss_raw, self.c_loss_smooth, self.c_loss_epoch, self.c_loss_val,
                   self.c_acc_smooth, self.c_acc_epoch, self.c_acc_val, self.c_lr):
             c.setData([], [])
@@ -141,7 +142,7 @@ class Curves(QWidget):
             self.batch_loss.add(x, loss)
             self.batch_acc.add(x, None if acc is None else 100 * acc)
         self.lr.add(update.x[-1], update.latest.lr)
-        self._redraw_batches()
+        self._dirty_batches = True
 
     def add_history(self, history: list) -> None:
         """Epoch rows (HISTORY_COLUMNS dicts) of a run resumed from a checkpoint."""
@@ -152,7 +153,16 @@ class Curves(QWidget):
 
     def add_epoch(self, ev: EpochProgress) -> None:
         self._add_epoch(ev.epoch, ev.train_loss, ev.val_loss, ev.train_acc, ev.val_acc, ev.lr)
-        self._redraw_epochs()
+        self._dirty_epochs = True
+
+    def redraw(self) -> None:
+        """Draw what was added since the last redraw (the Train mode calls this at most about
+        ten times a second, however fast the events come)."""
+        if self._dirty_batches:
+            self._redraw_batches()
+        if self._dirty_epochs:
+            self._redraw_epochs()
+        self._dirty_batches = self._dirty_epochs = False
 
     def _add_epoch(self, epoch, train_loss, val_loss, train_acc, val_acc, lr) -> None:
         self.epoch_loss.add(epoch, train_loss)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ...engine.training import Trainer
@@ -28,6 +28,7 @@ from .worker import ProbeWorker, TrainingRun, failure_sentence, sentence
 
 DEFAULT_DATA = "shapes"
 SHUTDOWN_MS = 5000
+REDRAW_MS = 100
 
 
 class TrainMode(QObject):
@@ -48,6 +49,12 @@ class TrainMode(QObject):
         self.spec = ProbeSpec()
         self._probe_jobs: list = []
         self._resume_path: Optional[str] = None
+        self._progress = None          # the latest BatchProgress not drawn yet
+        self._confusion = None         # the latest EpochProgress whose matrix is not drawn yet
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
 
         self.data = DataPanel()
         self.panel = TrainPanel()
@@ -270,12 +277,29 @@ class TrainMode(QObject):
 
     def _on_batch(self, update) -> None:
         self.views.curves.add_batches(update)
-        unit = "img" if self.dataset is not None and self.dataset.is_image else "samples"
-        self.panel.show_progress(update.latest, unit)
+        self._progress = update.latest
+        self._schedule_redraw()
 
     def _on_epoch(self, ev) -> None:
         self.views.curves.add_epoch(ev)
         if ev.confusion is not None:
+            self._confusion = ev
+        self._schedule_redraw()
+
+    def _schedule_redraw(self) -> None:
+        # Tiny epochs (2-D data) can end a hundred times a second: the data is kept at once,
+        # the drawing at most every REDRAW_MS.
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _redraw(self) -> None:
+        self.views.curves.redraw()
+        if self._progress is not None:
+            unit = "img" if self.dataset is not None and self.dataset.is_image else "samples"
+            self.panel.show_progress(self._progress, unit)
+            self._progress = None
+        if self._confusion is not None:
+            ev, self._confusion = self._confusion, None
             classes = self.trainer.dataset.classes if self.trainer is not None else None
             self.views.confusion.show_matrix(ev.confusion, classes, ev.epoch)
 
@@ -288,6 +312,8 @@ class TrainMode(QObject):
             self.views.boundary.show_boundary(data["boundary"])
 
     def _on_finished(self, finished) -> None:
+        self._redraw_timer.stop()
+        self._redraw()
         self.last_finished = finished
         text = sentence(finished.message)
         if finished.reason == "completed":
@@ -298,6 +324,8 @@ class TrainMode(QObject):
             self.say(text + " Save a checkpoint to continue it later.", "info")
 
     def _on_failed(self, text: str) -> None:
+        self._redraw_timer.stop()
+        self._redraw()
         self.last_finished = None
         self.say(sentence(text), "error")
 

@@ -155,8 +155,9 @@ class TrainWorker(ThreadWorker):
                     pending, last_update = None, now
                 if isinstance(event, EpochProgress):
                     self.epoch.emit(event)
-                    self._probe(trainer)
-                    last_probe = time.monotonic()
+                    if now - last_probe >= self.probe_interval or event.epoch == event.epochs:
+                        self._probe(trainer)
+                        last_probe = time.monotonic()
                     self._wait_while_paused(trainer)
                 elif isinstance(event, Finished):
                     self._probe(trainer)
