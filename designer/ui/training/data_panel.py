@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
@@ -287,6 +287,7 @@ class DataPanel(QGroupBox):
             self.load(path)
 
     # ------------------------------------------------------------------ results
+    @Slot()
     def _job_ended(self) -> None:
         thread = self.sender()  # the QThread that finished (an older job's may come late)
         self._old_jobs = [job for job in self._old_jobs if job.thread is not thread]
@@ -298,6 +299,7 @@ class DataPanel(QGroupBox):
         worker = self.sender()
         return self._job is not None and worker is self._job.worker
 
+    @Slot(float)
     def _on_progress(self, fraction: float) -> None:
         if self._current():
             self.progress.setValue(int(fraction * 1000))
@@ -308,6 +310,7 @@ class DataPanel(QGroupBox):
         self._job = None
         self.progress_row.hide()
 
+    @Slot(str)
     def _on_failed(self, text: str) -> None:
         if not self._current():
             return
@@ -315,6 +318,7 @@ class DataPanel(QGroupBox):
         self.describe.setText(text)
         self.message.emit(text)
 
+    @Slot(object)
     def _on_loaded(self, result) -> None:
         if not self._current():
             return

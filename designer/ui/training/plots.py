@@ -118,18 +118,11 @@ class Curves(QWidget):
         self.batch_loss, self.batch_acc, self.lr = Series(), Series(), Series()
         self.epoch_loss, self.val_loss = Series(), Series()
         self.epoch_acc, self.val_acc = Series(), Series()
-        self._dirty_batches = self._dirty_epochs = False
+        self.dirty: set = set()
+        self._turn = 0
         for c in (self.c_loss_raw, self.c_loss_smooth, self.c_loss_epoch, self.c_loss_val,
                   self.c_acc_smooth, self.c_acc_epoch, self.c_acc_val, self.c_lr):
             c.setData([], [])
-
-    def truncate(self, epochs_done: int) -> None:
-        """Forget what lies after ``epochs_done`` (a run resumed from a checkpoint)."""
-        for s in (self.batch_loss, self.batch_acc, self.lr, self.epoch_loss, self.val_loss,
-                  self.epoch_acc, self.val_acc):
-            s.keep_until(epochs_done)
-        self._redraw_batches()
-        self._redraw_epochs()
 
     @property
     def points(self) -> int:
@@ -142,27 +135,17 @@ class Curves(QWidget):
             self.batch_loss.add(x, loss)
             self.batch_acc.add(x, None if acc is None else 100 * acc)
         self.lr.add(update.x[-1], update.latest.lr)
-        self._dirty_batches = True
+        self.dirty |= {"loss", "accuracy", "lr"}
 
     def add_history(self, history: list) -> None:
         """Epoch rows (HISTORY_COLUMNS dicts) of a run resumed from a checkpoint."""
         for row in history:
             self._add_epoch(row["epoch"], row["train_loss"], row["val_loss"], row["train_acc"],
                             row["val_acc"], row["lr"])
-        self._redraw_epochs()
+        self.redraw()
 
     def add_epoch(self, ev: EpochProgress) -> None:
         self._add_epoch(ev.epoch, ev.train_loss, ev.val_loss, ev.train_acc, ev.val_acc, ev.lr)
-        self._dirty_epochs = True
-
-    def redraw(self) -> None:
-        """Draw what was added since the last redraw (the Train mode calls this at most about
-        ten times a second, however fast the events come)."""
-        if self._dirty_batches:
-            self._redraw_batches()
-        if self._dirty_epochs:
-            self._redraw_epochs()
-        self._dirty_batches = self._dirty_epochs = False
 
     def _add_epoch(self, epoch, train_loss, val_loss, train_acc, val_acc, lr) -> None:
         self.epoch_loss.add(epoch, train_loss)
@@ -171,28 +154,54 @@ class Curves(QWidget):
         self.val_acc.add(epoch, None if val_acc is None else 100 * val_acc)
         if not self.lr.x or self.lr.x[-1] < epoch:
             self.lr.add(epoch, lr)
+        self.dirty |= {"loss", "accuracy", "lr"}
 
-    def _redraw_batches(self) -> None:
-        x, y = self.batch_loss.arrays()
-        self.c_loss_raw.setData(x, y)
-        self.c_loss_smooth.setData(x, np.asarray(self.batch_loss.smoothed))
-        x, _ = self.batch_acc.arrays()
-        self.c_acc_smooth.setData(x, np.asarray(self.batch_acc.smoothed))
-        x, y = self.lr.arrays()
-        if len(y):
-            self.c_lr.setData(x, y)
-            self.lr_plot.setYRange(0, float(y.max()) * 1.15, padding=0)
+    # ------------------------------------------------------------------ drawing
+    # Repainting a pyqtgraph plot costs about 10 ms here; the Train mode draws one plot per
+    # tick of its redraw timer (draw_next), so that the event loop never stalls for all three.
+    ORDER = ("loss", "accuracy", "lr")
 
-    def _redraw_epochs(self) -> None:
+    def draw_next(self) -> bool:
+        """Draw the next plot that has new points; True while others still wait."""
+        for k in range(len(self.ORDER)):
+            name = self.ORDER[(self._turn + k) % len(self.ORDER)]
+            if name in self.dirty:
+                self._turn = (self._turn + k + 1) % len(self.ORDER)
+                self._draw(name)
+                break
+        return bool(self.dirty)
+
+    def redraw(self) -> None:
+        """Draw everything that has new points now (the end of a run)."""
+        for name in self.ORDER:
+            if name in self.dirty:
+                self._draw(name)
+
+    def _draw(self, name: str) -> None:
+        self.dirty.discard(name)
         # A marker per epoch reads well for a few dozen epochs; beyond that, lines only.
         many = len(self.epoch_loss) > MARKED_EPOCHS
-        for c in (self.c_loss_val, self.c_acc_val):
-            c.setSymbol(None if many else "s")
-        for c in (self.c_loss_epoch, self.c_acc_epoch):
-            c.setSymbol(None if many else "o")
-            c.setPen(pg.mkPen(TRAIN_COLOUR, width=1, style=Qt.PenStyle.DashLine) if many else None)
-        self.c_loss_epoch.setData(*self.epoch_loss.arrays())
-        self.c_loss_val.setData(*self.val_loss.arrays())
-        self.c_acc_epoch.setData(*self.epoch_acc.arrays())
-        self.c_acc_val.setData(*self.val_acc.arrays())
+        if name == "loss":
+            x, y = self.batch_loss.arrays()
+            self.c_loss_raw.setData(x, y)
+            self.c_loss_smooth.setData(x, np.asarray(self.batch_loss.smoothed))
+            self._epoch_curves(self.c_loss_epoch, self.c_loss_val, many)
+            self.c_loss_epoch.setData(*self.epoch_loss.arrays())
+            self.c_loss_val.setData(*self.val_loss.arrays())
+        elif name == "accuracy":
+            x, _ = self.batch_acc.arrays()
+            self.c_acc_smooth.setData(x, np.asarray(self.batch_acc.smoothed))
+            self._epoch_curves(self.c_acc_epoch, self.c_acc_val, many)
+            self.c_acc_epoch.setData(*self.epoch_acc.arrays())
+            self.c_acc_val.setData(*self.val_acc.arrays())
+        else:
+            x, y = self.lr.arrays()
+            if len(y):
+                self.c_lr.setData(x, y)
+                self.lr_plot.setYRange(0, float(y.max()) * 1.15, padding=0)
 
+    @staticmethod
+    def _epoch_curves(train, val, many: bool) -> None:
+        val.setSymbol(None if many else "s")
+        train.setSymbol(None if many else "o")
+        train.setPen(pg.mkPen(TRAIN_COLOUR, width=1, style=Qt.PenStyle.DashLine) if many else None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ...engine.training import Trainer
@@ -265,6 +265,7 @@ class TrainMode(QObject):
         self.data.shutdown(SHUTDOWN_MS)
 
     # ------------------------------------------------------------------ worker signals
+    @Slot(object)
     def _on_ready(self, trainer) -> None:
         self.trainer = trainer
         self.start_weights = None
@@ -275,11 +276,13 @@ class TrainMode(QObject):
         if self.state == "starting":
             self._set_state("running")
 
+    @Slot(object)
     def _on_batch(self, update) -> None:
         self.views.curves.add_batches(update)
         self._progress = update.latest
         self._schedule_redraw()
 
+    @Slot(object)
     def _on_epoch(self, ev) -> None:
         self.views.curves.add_epoch(ev)
         if ev.confusion is not None:
@@ -292,8 +295,12 @@ class TrainMode(QObject):
         if not self._redraw_timer.isActive():
             self._redraw_timer.start()
 
-    def _redraw(self) -> None:
-        self.views.curves.redraw()
+    def _redraw(self, everything: bool = False) -> None:
+        curves = self.views.curves
+        if everything:
+            curves.redraw()
+        elif curves.draw_next():
+            self._schedule_redraw()
         if self._progress is not None:
             unit = "img" if self.dataset is not None and self.dataset.is_image else "samples"
             self.panel.show_progress(self._progress, unit)
@@ -303,6 +310,7 @@ class TrainMode(QObject):
             classes = self.trainer.dataset.classes if self.trainer is not None else None
             self.views.confusion.show_matrix(ev.confusion, classes, ev.epoch)
 
+    @Slot(object)
     def _on_probed(self, data: dict) -> None:
         if "maps" in data:
             self.views.maps.show_maps(*data["maps"])
@@ -311,9 +319,10 @@ class TrainMode(QObject):
         if "boundary" in data:
             self.views.boundary.show_boundary(data["boundary"])
 
+    @Slot(object)
     def _on_finished(self, finished) -> None:
         self._redraw_timer.stop()
-        self._redraw()
+        self._redraw(everything=True)
         self.last_finished = finished
         text = sentence(finished.message)
         if finished.reason == "completed":
@@ -323,23 +332,28 @@ class TrainMode(QObject):
         else:
             self.say(text + " Save a checkpoint to continue it later.", "info")
 
+    @Slot(str)
     def _on_failed(self, text: str) -> None:
         self._redraw_timer.stop()
-        self._redraw()
+        self._redraw(everything=True)
         self.last_finished = None
         self.say(sentence(text), "error")
 
+    @Slot()
     def _on_paused(self) -> None:
         if self.state != "stopping":
             self._set_state("paused")
 
+    @Slot()
     def _on_resumed(self) -> None:
         if self.state != "stopping":
             self._set_state("running")
 
+    @Slot(str)
     def _on_note(self, text: str) -> None:
         self.say(sentence(text), "warn")
 
+    @Slot()
     def _on_thread_done(self) -> None:
         if self.run is None or self.sender() is not self.run.thread:
             return
@@ -361,6 +375,7 @@ class TrainMode(QObject):
             self._probe_jobs.append(job)
             job.start()
 
+    @Slot()
     def _forget_probe_jobs(self) -> None:
         self._probe_jobs = [job for job in self._probe_jobs if job.thread is not self.sender()]
 

@@ -1,0 +1,61 @@
+"""Leave a core for the GUI: limit the BLAS library's threads while the app trains.
+
+NumPy's OpenBLAS starts one thread per core for every matrix product. While the app trains, the
+GUI thread needs a core too; with every core taken by BLAS threads (which spin while they wait),
+the event loop stalls and, on a busy machine, training itself slows down many times over
+(bench/gui_stall.py: LeNet-5 on 2 cores went from ~600 to ~5000 images a second with one BLAS
+thread). No Qt here; nothing happens when the library cannot be found.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from typing import Optional
+
+_SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+            "openblas_set_num_threads64_", "openblas_set_num_threads")
+_GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+            "openblas_get_num_threads64_", "openblas_get_num_threads")
+_lib = None
+
+
+def _openblas():
+    """The loaded OpenBLAS library (found among the process's mapped files), or None."""
+    global _lib
+    if _lib is None:
+        import numpy  # noqa: F401 — loads the library
+        try:
+            with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+                files = {line.split()[-1] for line in f if line.count(" ") >= 5}
+            paths = sorted(p for p in files if "openblas" in p.lower() and ".so" in p)
+            _lib = ctypes.CDLL(paths[0]) if paths else False
+        except (OSError, IndexError):
+            _lib = False
+    return _lib or None
+
+
+def _function(names):
+    lib = _openblas()
+    for name in names if lib is not None else ():
+        if hasattr(lib, name):
+            return getattr(lib, name)
+    return None
+
+
+def blas_threads() -> Optional[int]:
+    get = _function(_GETTERS)
+    return int(get()) if get is not None else None
+
+
+def set_blas_threads(n: int) -> bool:
+    """Set the number of BLAS threads; False when the library offers no way to."""
+    setter = _function(_SETTERS)
+    if setter is None:
+        return False
+    setter(ctypes.c_int(max(1, int(n))))
+    return True
+
+
+def threads_for_training() -> int:
+    """Every core but one, which stays for the GUI."""
+    return max(1, (os.cpu_count() or 2) - 1)
