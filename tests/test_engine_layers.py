@@ -194,6 +194,10 @@ def test_bad_networks_and_batches_are_refused_with_one_sentence():
     assert np.isfinite(value)
 
 
+def test_an_empty_batch_gives_an_empty_output():
+    assert EngineNet(load_model("lenet5")).predict(np.zeros((0, 1, 28, 28))).shape == (0, 10)
+
+
 def test_predict_in_chunks_equals_forward():
     net = EngineNet(load_model("lenet5"), seed=5)
     x = np.random.default_rng(1).random((70, 1, 28, 28), dtype=np.float32)

@@ -10,7 +10,7 @@ from .base import Layer, batch_last, logical
 def feature_matrix(x: np.ndarray) -> np.ndarray:
     """Logical (N, ...) -> (features, N), features depth-major (C, H, W)."""
     m = batch_last(x)
-    return m.reshape(-1, m.shape[-1])
+    return m.reshape(int(np.prod(m.shape[:-1])), m.shape[-1])
 
 
 class Flatten(Layer):
