@@ -19,6 +19,19 @@ from ..errors import UserError
 INITS = ("default", "he", "xavier")
 
 
+CHUNK = 1 << 20  # values drawn at a time: AlexNet's 38 M-weight layer never exists in float64
+
+
+def fill(a: np.ndarray, draw) -> None:
+    """a[...] = draw(shape) in float64, cast; row blocks keep the float64 copy small (the
+    generator's stream is the same whether it is drawn at once or in pieces)."""
+    rows = a.reshape(a.shape[0], -1) if a.ndim > 1 else a.reshape(1, -1)
+    step = max(1, CHUNK // max(1, rows.shape[1]))
+    for start in range(0, rows.shape[0], step):
+        block = rows[start:start + step]
+        block[...] = draw(block.shape)
+
+
 def initialise(layer, how: str, rng: np.random.Generator) -> None:
     """Fill ``layer.params`` in place (a no-op for layers without parameters)."""
     if how not in INITS:
@@ -29,14 +42,14 @@ def initialise(layer, how: str, rng: np.random.Generator) -> None:
     fan_in, fan_out = layer.fans()
     if how == "default":
         bound = 1 / math.sqrt(fan_in)
-        w[...] = rng.uniform(-bound, bound, w.shape)
+        fill(w, lambda shape: rng.uniform(-bound, bound, shape))
         if "bias" in layer.params:
-            layer.params["bias"][...] = rng.uniform(-bound, bound, layer.params["bias"].shape)
+            fill(layer.params["bias"], lambda shape: rng.uniform(-bound, bound, shape))
         return
     if how == "he":
-        w[...] = rng.normal(0.0, math.sqrt(2.0 / fan_in), w.shape)
+        fill(w, lambda shape: rng.normal(0.0, math.sqrt(2.0 / fan_in), shape))
     else:
         a = math.sqrt(6.0 / (fan_in + fan_out))
-        w[...] = rng.uniform(-a, a, w.shape)
+        fill(w, lambda shape: rng.uniform(-a, a, shape))
     if "bias" in layer.params:
         layer.params["bias"][...] = 0

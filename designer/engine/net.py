@@ -78,7 +78,8 @@ class EngineNet:
         self.param_keys = [f"{i}.{name}" for i, layer in enumerate(self.layers) for name in layer.params]
         self.params = {f"{i}.{name}": a for i, layer in enumerate(self.layers)
                        for name, a in layer.params.items()}
-        self.grads = {key: np.zeros_like(a) for key, a in self.params.items()}
+        # np.zeros (not zeros_like): untouched pages cost no memory until a backward pass
+        self.grads = {key: np.zeros(a.shape, a.dtype) for key, a in self.params.items()}
 
     # ------------------------------------------------------------------ running
     @property

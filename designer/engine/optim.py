@@ -23,7 +23,7 @@ class SGD:
         self.lr = float(lr)
         self.momentum = float(momentum)
         self.weight_decay = float(weight_decay)
-        self.velocity = {k: np.zeros_like(w) for k, w in params.items()}
+        self.velocity = {k: np.zeros(w.shape, w.dtype) for k, w in params.items()}
 
     def step(self, grads: dict) -> None:
         """Apply one update from ``grads`` (key -> ∂E/∂w)."""
