@@ -32,4 +32,4 @@ def create_mode(window) -> ModePanels:
 
     return ModePanels(left=mode.left, bottom=mode.bottom, right=mode.right,
                       left_title="Data and training", bottom_title="Training curves and feature maps",
-                      right_title="Results", on_enter=enter)
+                      right_title="Results", menus=[mode.menu], on_enter=enter)

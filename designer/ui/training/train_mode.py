@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from ...engine.training import Trainer
 from ...errors import UserError
@@ -73,6 +74,8 @@ class TrainMode(QObject):
         self.bottom = self.views.bottom
         self.right = self.views.right
 
+        self.menu = self._build_menu()
+
         self.data.dataset_changed.connect(self._dataset_changed)
         self.data.fit_input.connect(self.set_input)
         self.data.message.connect(self._on_data_message)
@@ -117,6 +120,29 @@ class TrainMode(QObject):
     def _refresh(self) -> None:
         self.panel.set_state(self.state, self.has_weights(), self.dataset is not None)
         self.data.set_editable(not self.busy)
+        for action, button in self._menu_buttons:
+            action.setEnabled(button.isEnabled())
+            action.setText(button.text())
+            action.setIcon(button.icon())
+
+    def _build_menu(self) -> QMenu:
+        """The Training menu: the panel's buttons, with shortcuts."""
+        menu = QMenu("T&raining")
+        p = self.panel
+        self._menu_buttons = []
+        for item in ((p.start, "F5"), (p.pause, "F6"), (p.stop, "Shift+F5"), None,
+                     (p.save_w, ""), (p.load_w, ""), (p.save_c, ""), (p.resume_c, "")):
+            if item is None:
+                menu.addSeparator()
+                continue
+            button, shortcut = item
+            action = menu.addAction(button.icon(), button.text())
+            action.setToolTip(button.toolTip())
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(button.click)
+            self._menu_buttons.append((action, button))
+        return menu
 
     def _lock(self, locked: bool) -> None:
         hook = getattr(self.window, "set_editing_enabled", None)
@@ -254,6 +280,7 @@ class TrainMode(QObject):
     def stop(self) -> None:
         if self.run is not None and self.state in ("starting", "running", "paused"):
             self._set_state("stopping")
+            self.say("Stopping after the current batch…")
             self.run.stop()
 
     def shutdown(self) -> None:
