@@ -67,14 +67,16 @@ class ConfusionView(QWidget):
         font = QFont(self.font())
         p.setFont(font)
         fm = p.fontMetrics()
-        p.drawText(QRectF(0, 0, self.width(), fm.height() + 4), Qt.AlignmentFlag.AlignLeft, self.title)
+        wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
+        title_h = fm.boundingRect(0, 0, max(40, self.width() - 4), 1000, wrap, self.title).height()
+        p.drawText(QRectF(0, 0, self.width(), title_h + 4), wrap, self.title)
         m = self.matrix
         if m is None or len(m) == 0 or len(m) > MAX_CLASSES:
             return
         k = len(m)
         names = [n if len(n) <= 10 else n[:9] + "…" for n in self.names]
         label_w = max(fm.horizontalAdvance(n) for n in names) + 8
-        top = fm.height() * 3 + 10
+        top = title_h + fm.height() * 2 + 10
         left = label_w + fm.height() + 4
         cell = max(8.0, min((self.width() - left - 4) / k, (self.height() - top - 4) / k))
         rows = m.sum(axis=1, keepdims=True).astype(float)
@@ -83,7 +85,7 @@ class ConfusionView(QWidget):
         small = QFont(font)
         small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell * 0.32)))
         # axis titles, and the predicted classes' names above the columns (as wide as a cell)
-        p.drawText(QRectF(left, fm.height() + 2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter,
+        p.drawText(QRectF(left, title_h + 2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter,
                    "predicted →")
         p.setFont(small)
         sfm = p.fontMetrics()
