@@ -51,6 +51,7 @@ class TrainMode(QObject):
         self._probe_jobs: list = []
         self._resume_path: Optional[str] = None
         self._progress = None          # the latest BatchProgress not drawn yet
+        self._batch_seconds = 0.0      # how long a batch of the current run takes
         self._confusion = None         # the latest EpochProgress whose matrix is not drawn yet
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -284,9 +285,11 @@ class TrainMode(QObject):
             self.run.stop()
 
     def shutdown(self) -> None:
-        """Stop any run and wait for its thread (bounded); called when the window closes."""
+        """Stop any run and wait for its thread (bounded); called when the window closes. The
+        worker stops between batches, so the wait allows for a few batches of this run (an
+        AlexNet batch of 128 takes seconds on a laptop)."""
         if self.run is not None:
-            self.run.shutdown(SHUTDOWN_MS)
+            self.run.shutdown(max(SHUTDOWN_MS, int(3000 * self._batch_seconds) + 1000))
         for job in self._probe_jobs:
             job.shutdown(SHUTDOWN_MS)
         self.data.shutdown(SHUTDOWN_MS)
@@ -306,7 +309,9 @@ class TrainMode(QObject):
     @Slot(object)
     def _on_batch(self, update) -> None:
         self.views.curves.add_batches(update)
-        self._progress = update.latest
+        self._progress = p = update.latest
+        if p.samples_per_second > 0 and self.trainer is not None:
+            self._batch_seconds = self.trainer.config.batch_size / p.samples_per_second
         self._schedule_redraw()
 
     @Slot(object)
