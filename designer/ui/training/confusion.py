@@ -9,6 +9,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .widgets import PaintedWidget
+
 MAX_CLASSES = 30  # more than this are not drawn as a matrix
 
 
@@ -23,7 +25,7 @@ def trimmed(confusion: np.ndarray, n_classes: int) -> np.ndarray:
     return c[:k, :k]
 
 
-class ConfusionView(QWidget):
+class ConfusionView(PaintedWidget):
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.matrix: Optional[np.ndarray] = None
@@ -51,13 +53,6 @@ class ConfusionView(QWidget):
         acc = 100.0 * np.trace(m) / total if total else 0.0
         self.title = f"Confusion on validation, epoch {epoch}: {acc:.1f} % of {total} right"
         self.update()
-
-    def paintEvent(self, event) -> None:
-        p = QPainter(self)
-        try:
-            self._paint(p)
-        finally:
-            p.end()
 
     def _paint(self, p: QPainter) -> None:
         pal = self.palette()

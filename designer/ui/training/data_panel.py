@@ -24,6 +24,7 @@ from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
 from ...model import format_shape
 from .images import ImageGrid, tiles_rgb
 from .threads import Background, ThreadWorker
+from .widgets import tipped
 from .worker import failure_sentence, sentence
 
 THUMBNAILS = 24
@@ -115,16 +116,13 @@ class DataPanel(QGroupBox):
         for name, text in BUILTIN_SETS.items():
             self.choice.addItem(name, name)
             self.choice.setItemData(self.choice.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
-        self.size = QSpinBox()
+        self.size = tipped(QSpinBox(), "How many samples to generate for a built-in set")
         self.size.setRange(2, MAX_SIZE)
         self.size.setSingleStep(100)
-        self.size.setToolTip("How many samples to generate for a built-in set")
-        self.open_file = QPushButton("Open file…")
-        self.open_file.setToolTip("Open a data file: .npz (x, y), .csv (last column the label), "
-                                  "an MNIST-format IDX file or a CIFAR archive")
-        self.open_folder = QPushButton("Open folder…")
-        self.open_folder.setToolTip("Open a folder: MNIST-format IDX files, CIFAR-10 batches, "
-                                    "or one sub-folder of images per class")
+        self.open_file = tipped(QPushButton("Open file…"), "Open a data file: .npz (x, y), .csv (last "
+                                "column the label), an MNIST-format IDX file or a CIFAR archive")
+        self.open_folder = tipped(QPushButton("Open folder…"), "Open a folder: MNIST-format IDX files, "
+                                  "CIFAR-10 batches, or one sub-folder of images per class")
         row = QGridLayout()
         row.addWidget(self.choice, 0, 0)
         row.addWidget(self.size, 0, 1)

@@ -15,6 +15,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .widgets import PaintedWidget
+
 # Colour maps as 256×3 uint8 tables.
 _VIRIDIS_KEYS = np.array([
     [68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
@@ -102,7 +104,7 @@ def to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-class ImageGrid(QWidget):
+class ImageGrid(PaintedWidget):
     """Shows tiles as a grid that fills the widget: the number of columns is chosen for the
     widget's shape so that the tiles come out as large as possible; pixels stay crisp.
     ``count`` is the number of tiles shown."""
@@ -164,13 +166,6 @@ class ImageGrid(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(240, 160)
-
-    def paintEvent(self, event) -> None:
-        p = QPainter(self)
-        try:
-            self._paint(p)
-        finally:
-            p.end()
 
     def _paint(self, p: QPainter) -> None:
         if self.image is None:

@@ -20,6 +20,7 @@ from ...engine.init import INITS
 from ...engine.progress import BatchProgress
 from ...engine.training import LOSSES, TrainConfig, TrainingError
 from .settings import SCHEDULES
+from .widgets import tipped
 from .worker import eta_text
 
 # Colours of the message line by kind.
@@ -158,16 +159,13 @@ class TrainPanel(QGroupBox):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.save_w = QPushButton("Save weights…")
-        self.save_w.setToolTip("Save the trained weights as an .npz file")
-        self.load_w = QPushButton("Load weights…")
-        self.load_w.setToolTip("Load weights from an .npz file; the next run starts from them")
-        self.save_c = QPushButton("Save checkpoint…")
-        self.save_c.setToolTip("Save everything needed to continue this run later "
-                               "(weights, momentum, schedule, position)")
-        self.resume_c = QPushButton("Resume checkpoint…")
-        self.resume_c.setToolTip("Continue a run saved in a checkpoint, with its settings, "
-                                 "optimizer state and epoch")
+        self.save_w = tipped(QPushButton("Save weights…"), "Save the trained weights as an .npz file")
+        self.load_w = tipped(QPushButton("Load weights…"),
+                             "Load weights from an .npz file; the next run starts from them")
+        self.save_c = tipped(QPushButton("Save checkpoint…"), "Save everything needed to continue this "
+                             "run later (weights, momentum, schedule, position)")
+        self.resume_c = tipped(QPushButton("Resume checkpoint…"), "Continue a run saved in a checkpoint, "
+                               "with its settings, optimizer state and epoch")
         wrow = QGridLayout()
         wrow.addWidget(self.save_w, 0, 0)
         wrow.addWidget(self.load_w, 0, 1)
