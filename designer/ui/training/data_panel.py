@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
@@ -24,7 +24,7 @@ from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
 from ...model import format_shape
 from .images import ImageGrid, tiles_rgb
 from .threads import Background, ThreadWorker
-from .widgets import tipped
+from .widgets import grid_of, tipped
 from .worker import failure_sentence, sentence
 
 THUMBNAILS = 24
@@ -123,11 +123,7 @@ class DataPanel(QGroupBox):
                                 "column the label), an MNIST-format IDX file or a CIFAR archive")
         self.open_folder = tipped(QPushButton("Open folder…"), "Open a folder: MNIST-format IDX files, "
                                   "CIFAR-10 batches, or one sub-folder of images per class")
-        row = QGridLayout()
-        row.addWidget(self.choice, 0, 0)
-        row.addWidget(self.size, 0, 1)
-        row.addWidget(self.open_file, 1, 0)
-        row.addWidget(self.open_folder, 1, 1)
+        row = grid_of([[self.choice, self.size], [self.open_file, self.open_folder]])
         row.setColumnStretch(0, 1)
 
         self.progress = QProgressBar()

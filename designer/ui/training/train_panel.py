@@ -20,7 +20,7 @@ from ...engine.init import INITS
 from ...engine.progress import BatchProgress
 from ...engine.training import LOSSES, TrainConfig, TrainingError
 from .settings import SCHEDULES
-from .widgets import tipped
+from .widgets import grid_of, tipped
 from .worker import eta_text
 
 # Colours of the message line by kind.
@@ -166,11 +166,7 @@ class TrainPanel(QGroupBox):
                              "run later (weights, momentum, schedule, position)")
         self.resume_c = tipped(QPushButton("Resume checkpoint…"), "Continue a run saved in a checkpoint, "
                                "with its settings, optimizer state and epoch")
-        wrow = QGridLayout()
-        wrow.addWidget(self.save_w, 0, 0)
-        wrow.addWidget(self.load_w, 0, 1)
-        wrow.addWidget(self.save_c, 1, 0)
-        wrow.addWidget(self.resume_c, 1, 1)
+        wrow = grid_of([[self.save_w, self.load_w], [self.save_c, self.resume_c]])
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -197,33 +193,28 @@ class TrainPanel(QGroupBox):
     # ------------------------------------------------------------------ settings
     def set_config(self, values: dict) -> None:
         """Show TrainConfig fields (missing ones keep their current value)."""
-        v = values
-        if "epochs" in v:
-            self.epochs.setValue(int(v["epochs"]))
-        if "batch_size" in v:
-            self.batch.setValue(int(v["batch_size"]))
-        if "lr" in v:
-            self.lr.set_value(float(v["lr"]))
-        if "momentum" in v:
-            self.momentum.setValue(float(v["momentum"]))
-        if "weight_decay" in v:
-            self.decay.set_value(float(v["weight_decay"]))
-        if "loss" in v:
-            self.loss.setCurrentIndex(max(0, self.loss.findData(v["loss"])))
-        if "schedule" in v:
-            name = str(v["schedule"]).partition(":")[0]
-            self.schedule.setCurrentIndex(max(0, self.schedule.findData(name)))
-        if "val_split" in v:
-            self.val_split.setValue(float(v["val_split"]))
-        if "seed" in v:
-            self.seed.setValue(int(v["seed"]))
-        if "init" in v:
-            self.init.setCurrentIndex(max(0, self.init.findData(v["init"])))
-        if "augment" in v:
-            a = Augment.parse(v["augment"] or None)
-            self.flip.setChecked(a.flip)
-            self.crop.setValue(a.crop_padding)
-            self.shift.setValue(a.shift)
+        def choose(combo):
+            return lambda value: combo.setCurrentIndex(max(0, combo.findData(str(value).partition(":")[0])))
+        show = {
+            "epochs": lambda x: self.epochs.setValue(int(x)),
+            "batch_size": lambda x: self.batch.setValue(int(x)),
+            "lr": lambda x: self.lr.set_value(float(x)),
+            "momentum": lambda x: self.momentum.setValue(float(x)),
+            "weight_decay": lambda x: self.decay.set_value(float(x)),
+            "val_split": lambda x: self.val_split.setValue(float(x)),
+            "seed": lambda x: self.seed.setValue(int(x)),
+            "loss": choose(self.loss), "schedule": choose(self.schedule), "init": choose(self.init),
+            "augment": self._show_augment,
+        }
+        for key, value in values.items():
+            if key in show:
+                show[key](value)
+
+    def _show_augment(self, spec) -> None:
+        a = Augment.parse(spec or None)
+        self.flip.setChecked(a.flip)
+        self.crop.setValue(a.crop_padding)
+        self.shift.setValue(a.shift)
 
     def augment_spec(self) -> Optional[str]:
         a = Augment(crop_padding=self.crop.value(), flip=self.flip.isChecked(), shift=self.shift.value())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 
 def tipped(widget: QWidget, tip: str) -> QWidget:
@@ -23,3 +23,13 @@ class PaintedWidget(QWidget):
 
     def _paint(self, p: QPainter) -> None:
         raise NotImplementedError
+
+
+def grid_of(rows: list) -> QGridLayout:
+    """A grid layout holding ``rows`` (lists of widgets, None for an empty cell)."""
+    grid = QGridLayout()
+    for r, row in enumerate(rows):
+        for c, widget in enumerate(row):
+            if widget is not None:
+                grid.addWidget(widget, r, c)
+    return grid
