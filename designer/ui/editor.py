@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication, QUndoStack
 from ..model import KINDS, ConfigError, Layer, Network
 from ..model.keys import KeyValueError
 from .canvas.scene import PipelineScene
-from .mime import layers_from_mime, layers_mime
+from .mime import layers_from_mime, layers_text
 from .undo import InsertLayers, MoveLayer, RemoveLayers, RenameLayer, SetKeys
 
 # Settings a new layer starts with when its kind needs some (a conv needs a filter count).
@@ -131,7 +131,7 @@ class Editor(QObject):
     def copy(self) -> bool:
         layers = self.selected_layers()
         if layers:
-            QGuiApplication.clipboard().setMimeData(layers_mime(layers))
+            QGuiApplication.clipboard().setText(layers_text(layers))
             self.message.emit(f"Copied {len(layers)} layer{'s' if len(layers) > 1 else ''}")
         return bool(layers)
 

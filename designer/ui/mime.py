@@ -1,7 +1,9 @@
 """Drag-and-drop and clipboard payloads.
 
 * ``LAYER_KIND_MIME``: what the palette drags, a JSON object ``{"type": ..., "config": {...}}``.
-* ``LAYERS_MIME``: copied layers, a JSON list in the model file's layer form.
+* Copied layers go to the clipboard as plain text: a JSON list in the model file's layer form
+  (so they paste into an editor too). The clipboard must never hold a QMimeData made in Python:
+  Qt deletes it at process exit, after Python has shut down, and the interpreter crashes.
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from PySide6.QtCore import QMimeData
 from ..model import Layer, from_json
 
 LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
-LAYERS_MIME = "application/x-nn-designer-layers"
 
 
 def kind_mime(type_: str, config: dict | None = None) -> QMimeData:
@@ -33,19 +34,13 @@ def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
         return None
 
 
-def layers_mime(layers: list) -> QMimeData:
-    text = json.dumps([layer.to_json() for layer in layers], indent=2, ensure_ascii=False)
-    data = QMimeData()
-    data.setData(LAYERS_MIME, text.encode())
-    data.setText(text)
-    return data
+def layers_text(layers: list) -> str:
+    return json.dumps([layer.to_json() for layer in layers], indent=2, ensure_ascii=False)
 
 
 def layers_from_mime(data: QMimeData) -> list[Layer]:
-    """Layers from the clipboard: our own format, or JSON text of a layer list (or one layer)."""
-    if data.hasFormat(LAYERS_MIME):
-        text = bytes(data.data(LAYERS_MIME)).decode()
-    elif data.hasText():
+    """Layers from the clipboard: JSON text of a layer list (or one layer, or a model)."""
+    if data.hasText():
         text = data.text()
     else:
         return []
