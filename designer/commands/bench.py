@@ -19,23 +19,46 @@ from .args import non_negative_int, positive_int
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
     p.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="samples per step (64)")
-    p.add_argument("--steps", type=positive_int, default=20, metavar="N", help="timed steps (20)")
+    p.add_argument("--steps", type=positive_int, default=None, metavar="N",
+                   help="timed steps (default: as many as fit in about 2 s, at least 5)")
     p.add_argument("--warmup", type=non_negative_int, default=3, metavar="N", help="untimed steps first (3)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def peak_memory_mb() -> float:
-    """The process's maximum resident set size in MB (ru_maxrss: KiB on Linux, bytes on macOS)."""
-    import resource
+    """The process's maximum resident set size in MB (ru_maxrss: KiB on Linux, bytes on macOS;
+    the peak working set on Windows)."""
     import sys
+    if sys.platform == "win32":
+        return _windows_peak_working_set() / 2**20
+    import resource
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def bench(network, batch_size: int = 64, steps: int = 20, warmup: int = 3, dtype="float32",
-          seed: int = 0) -> dict:
-    """Time ``steps`` training steps after ``warmup`` untimed ones; the --json dict."""
+def _windows_peak_working_set() -> int:
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):
+        _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                    ("PeakWorkingSetSize", ctypes.c_size_t), ("WorkingSetSize", ctypes.c_size_t),
+                    ("QuotaPeakPagedPoolUsage", ctypes.c_size_t), ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                    ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t), ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+                    ("PagefileUsage", ctypes.c_size_t), ("PeakPagefileUsage", ctypes.c_size_t)]
+
+    counters = Counters(cb=ctypes.sizeof(Counters))
+    process = ctypes.windll.kernel32.GetCurrentProcess()
+    ctypes.windll.psapi.GetProcessMemoryInfo(process, ctypes.byref(counters), counters.cb)
+    return counters.PeakWorkingSetSize
+
+
+def bench(network, batch_size: int = 64, steps=None, warmup: int = 3, dtype="float32",
+          seed: int = 0, min_seconds: float = 2.0) -> dict:
+    """Time ``steps`` training steps after ``warmup`` untimed ones; the --json dict. Without
+    ``steps``, as many as fit in ``min_seconds`` (at least 5), so a small net is timed long
+    enough and a large one does not take minutes."""
     from ..engine.net import EngineNet
     from ..engine.optim import SGD
     net = EngineNet(network, dtype=np.dtype(dtype), seed=seed)
@@ -53,9 +76,12 @@ def bench(network, batch_size: int = 64, steps: int = 20, warmup: int = 3, dtype
     for _ in range(warmup):
         step()
     t0 = time.perf_counter()
-    for _ in range(steps):
+    done = 0
+    while (done < steps) if steps else (done < 5 or time.perf_counter() - t0 < min_seconds):
         step()
+        done += 1
     seconds = time.perf_counter() - t0
+    steps = done
     return {"samples_per_second": batch_size * steps / seconds, "batch_size": batch_size,
             "steps": steps, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}
 
