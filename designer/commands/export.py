@@ -8,12 +8,14 @@ A template that ships weights (``mlp-example``) is exported with them unless ``-
 """
 from __future__ import annotations
 
+from .args import output_file, writing
+
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
     p.add_argument("--to", required=True, choices=("pytorch", "onnx"), help="the format to write")
     p.add_argument("--weights", metavar="W.npz", help="weights to include")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    p.add_argument("-o", "--output", type=output_file, required=True, metavar="OUT", help="the file to write")
 
 
 def run(args) -> int:
@@ -25,14 +27,16 @@ def run(args) -> int:
     arrays = load_weights(weights, network) if weights is not None else None
     if args.to == "pytorch":
         from ..export.pytorch import write_pytorch
-        write_pytorch(network, args.output, weights, source=args.model)
+        with writing(args.output):
+            write_pytorch(network, args.output, weights, source=args.model)
         what = "a PyTorch module" + (f" loading {weights}" if weights else " (PyTorch's initialisation)")
     else:
         from ..export.onnx import write_onnx
         if arrays is None:
             from ..engine.net import EngineNet
             arrays = EngineNet(network, seed=0).state_dict()
-        write_onnx(network, arrays, args.output)
+        with writing(args.output):
+            write_onnx(network, arrays, args.output)
         what = "an ONNX model" + (f" with the weights of {weights}" if weights else " with freshly initialised weights")
     print(f"wrote {args.output}: {what}")
     return 0

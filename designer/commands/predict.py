@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .args import positive_int
+from .args import output_file, positive_int, writing
 
 
 def add_arguments(p) -> None:
@@ -21,7 +21,7 @@ def add_arguments(p) -> None:
     p.add_argument("--weights", required=True, nargs="+", metavar="W.npz",
                    help="one weights file, or several whose outputs are averaged")
     p.add_argument("--data", required=True, metavar="DATA", help="a built-in data set or a data file/folder")
-    p.add_argument("-o", "--output", metavar="OUT.npy", help="write the outputs to this .npy file")
+    p.add_argument("-o", "--output", type=output_file, metavar="OUT.npy", help="write the outputs to this .npy file")
     p.add_argument("--batch-size", type=positive_int, default=256, metavar="N",
                    help="samples per forward pass (256)")
 
@@ -62,7 +62,8 @@ def run(args) -> int:
     if args.output:
         buf = io.BytesIO()
         np.save(buf, out)
-        write_bytes_atomic(args.output, buf.getvalue())
+        with writing(args.output):
+            write_bytes_atomic(args.output, buf.getvalue())
         print(f"wrote {args.output}: {len(out)} rows of {n_out} output{'s' if n_out != 1 else ''}{ensemble}")
         for line in lines:
             print(line)

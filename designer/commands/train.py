@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 
 from ..errors import UserError
-from .args import fraction, non_negative_float, non_negative_int, positive_float, positive_int
+from .args import (fraction, non_negative_float, non_negative_int, output_file, positive_float, positive_int,
+                   writing)
 
 
 def add_arguments(p) -> None:
@@ -32,8 +33,8 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
                    help="seed of initialisation, split, shuffling and dropout (0)")
     p.add_argument("--weights", metavar="IN.npz", help="start from these weights")
-    p.add_argument("--out", metavar="OUT.npz", help="save the trained weights here")
-    p.add_argument("--history", metavar="H.csv", help="write one row per epoch here")
+    p.add_argument("--out", type=output_file, metavar="OUT.npz", help="save the trained weights here")
+    p.add_argument("--history", type=output_file, metavar="H.csv", help="write one row per epoch here")
     # Extensions (docs/cli.md, "train: more options").
     p.add_argument("--schedule", default="constant", metavar="SPEC",
                    help="learning-rate schedule: constant, step[:step_size=N,gamma=X], "
@@ -42,7 +43,7 @@ def add_arguments(p) -> None:
                    help="weight initialisation: default (PyTorch's), he or xavier")
     p.add_argument("--augment", metavar="SPEC", help="image augmentation, e.g. flip,crop=2,shift=2")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--checkpoint", metavar="CK.npz",
+    p.add_argument("--checkpoint", type=output_file, metavar="CK.npz",
                    help="save a checkpoint here after every epoch and at the end")
     p.add_argument("--resume", metavar="CK.npz",
                    help="continue the run saved in this checkpoint (its settings; --epochs may raise the total)")
@@ -95,7 +96,7 @@ def run(args) -> int:
 
     from ..engine import checkpoint as ckpt
     from ..engine.data import load_data
-    from ..engine.progress import Finished, write_history
+    from ..engine.progress import EpochProgress, Finished, write_history
     from ..engine.training import Trainer
     from ..model import load_model, save_weights
     from .progress_bar import ProgressBar
@@ -120,13 +121,17 @@ def run(args) -> int:
                 bar.update(event)
             if isinstance(event, Finished):
                 finished = event
-            elif args.checkpoint and event.__class__.__name__ == "EpochProgress":
-                trainer.save_checkpoint(args.checkpoint)
+            elif args.checkpoint and isinstance(event, EpochProgress):
+                with writing(args.checkpoint):
+                    trainer.save_checkpoint(args.checkpoint)
     if args.out:
-        save_weights(args.out, trainer.net.state_dict())
+        with writing(args.out):
+            save_weights(args.out, trainer.net.state_dict())
     if args.history:
-        write_history(args.history, trainer.history)
+        with writing(args.history):
+            write_history(args.history, trainer.history)
     if args.checkpoint:
-        trainer.save_checkpoint(args.checkpoint)
+        with writing(args.checkpoint):
+            trainer.save_checkpoint(args.checkpoint)
     print(finished.message[0].upper() + finished.message[1:] + ".")
     return 0 if finished.reason == "completed" else 1

@@ -1,0 +1,77 @@
+"""Output files of ``train``, ``predict`` and ``export``: a path that cannot be written is refused
+before any work (status 2, one sentence naming the option and the path); a write that fails is
+one sentence too, and never damages the file that was there."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+
+import numpy as np
+import pytest
+
+from designer.cli import main
+from designer.engine.net import EngineNet
+from designer.model import load_model, save_weights
+
+
+def one_line_error(capsys, *argv) -> str:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nn-designer: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture
+def mlp(tmp_path):
+    path = tmp_path / "mlp.json"
+    path.write_text(json.dumps({"format": "nn-designer", "version": 1, "layers": [
+        {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}))
+    weights = tmp_path / "w.npz"
+    save_weights(weights, EngineNet(load_model(str(path))).state_dict())
+    return path, weights
+
+
+def commands(model, weights, target):
+    """Every command line that writes ``target``, with the option that names it."""
+    train = ["train", model, "--data", "blobs:20", "--epochs", 1, "--quiet"]
+    return [
+        ("--out", [*train, "--out", target]),
+        ("--history", [*train, "--history", target]),
+        ("--checkpoint", [*train, "--checkpoint", target]),
+        ("--output", ["predict", model, "--weights", weights, "--data", "blobs:20", "-o", target]),
+        ("--output", ["export", model, "--to", "pytorch", "-o", target]),
+    ]
+
+
+def test_an_output_in_a_missing_folder_is_refused_before_training(capsys, tmp_path, mlp):
+    target = tmp_path / "no such folder" / "out.file"
+    for option, argv in commands(*mlp, target):
+        line = one_line_error(capsys, *argv)
+        assert option in line and "does not exist" in line and str(target) in line
+    assert not target.parent.exists()
+
+
+def test_an_output_under_a_file_or_onto_a_folder_is_refused(capsys, tmp_path, mlp):
+    model, weights = mlp
+    for target, words in ((model / "out.file", "is not a folder"), (tmp_path, "is a folder")):
+        for option, argv in commands(model, weights, target):
+            line = one_line_error(capsys, *argv)
+            assert option in line and words in line
+
+
+def test_a_failed_write_is_one_sentence_and_keeps_the_old_file(capsys, tmp_path, mlp, monkeypatch):
+    def full_disk(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)  # the last step of every atomic write
+    model, weights = mlp
+    target = tmp_path / "old.file"
+    for option, argv in commands(model, weights, target):
+        target.write_bytes(b"precious")
+        line = one_line_error(capsys, *argv)
+        assert str(target) in line and "No space left on device" in line, (option, line)
+        assert target.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.json", "old.file", "w.npz"]  # no temporary left
