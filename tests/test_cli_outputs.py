@@ -75,3 +75,19 @@ def test_a_failed_write_is_one_sentence_and_keeps_the_old_file(capsys, tmp_path,
         assert str(target) in line and "No space left on device" in line, (option, line)
         assert target.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.json", "old.file", "w.npz"]  # no temporary left
+
+
+def test_outputs_that_name_one_file_are_refused(capsys, tmp_path, mlp):
+    model, weights = mlp
+    same = tmp_path / "same.npz"
+    line = one_line_error(capsys, "train", model, "--data", "blobs:20", "--out", same, "--checkpoint", same)
+    assert "--out and --checkpoint" in line and "same.npz" in line
+    before = weights.read_bytes()
+    line = one_line_error(capsys, "predict", model, "--weights", weights, "--data", "blobs:20", "-o", weights)
+    assert "--weights and -o" in line
+    line = one_line_error(capsys, "export", model, "--to", "onnx", "--weights", weights, "-o", weights)
+    assert "--weights and -o" in line
+    assert weights.read_bytes() == before
+    # The same weights twice in an ensemble is allowed (their mean is the network's own output).
+    assert main(["predict", str(model), "--weights", str(weights), str(weights), "--data", "blobs:20",
+                 "-o", str(tmp_path / "p.npy")]) == 0

@@ -83,3 +83,14 @@ def writing(path):
     except OSError as e:
         raise UserError(f"{path} cannot be written ({e.strerror or e})") from None
 
+
+def different_files(*options) -> None:
+    """Refuse two of the (option, path) pairs naming the same file (an output would overwrite an
+    input, or one output another); None paths are skipped."""
+    seen = {}
+    for option, path in options:
+        if path:
+            key = Path(path).resolve()
+            if key in seen:
+                raise UserError(f"{seen[key]} and {option} name the same file {path}; give each its own")
+            seen[key] = option

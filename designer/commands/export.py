@@ -8,7 +8,7 @@ A template that ships weights (``mlp-example``) is exported with them unless ``-
 """
 from __future__ import annotations
 
-from .args import output_file, writing
+from .args import different_files, output_file, writing
 
 
 def add_arguments(p) -> None:
@@ -24,6 +24,7 @@ def run(args) -> int:
 
     network = load_model(args.model)
     weights = start_weights(args.model, args.weights)
+    different_files(("--weights", weights), ("-o", args.output))
     arrays = load_weights(weights, network) if weights is not None else None
     if args.to == "pytorch":
         from ..export.pytorch import write_pytorch

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .args import output_file, positive_int, writing
+from .args import different_files, output_file, positive_int, writing
 
 
 def add_arguments(p) -> None:
@@ -46,6 +46,8 @@ def run(args) -> int:
     from ..engine.training import predicted_classes
     from ..model import load_model, load_weights
 
+    for path in args.weights:
+        different_files(("--weights", path), ("-o", args.output))
     network = load_model(args.model)
     weight_sets = [load_weights(path, network) for path in args.weights]
     dataset = load_data(args.data)

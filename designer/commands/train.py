@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 
 from ..errors import UserError
-from .args import (fraction, non_negative_float, non_negative_int, output_file, positive_float, positive_int,
-                   writing)
+from .args import (different_files, fraction, non_negative_float, non_negative_int, output_file,
+                   positive_float, positive_int, writing)
 
 
 def add_arguments(p) -> None:
@@ -101,6 +101,7 @@ def run(args) -> int:
     from ..model import load_model, save_weights
     from .progress_bar import ProgressBar
 
+    different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint))
     network = load_model(args.model)
     resumed = ckpt.load(args.resume) if args.resume else None
     config = _config(args, resumed)
