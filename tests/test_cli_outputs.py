@@ -91,3 +91,14 @@ def test_outputs_that_name_one_file_are_refused(capsys, tmp_path, mlp):
     # The same weights twice in an ensemble is allowed (their mean is the network's own output).
     assert main(["predict", str(model), "--weights", str(weights), str(weights), "--data", "blobs:20",
                  "-o", str(tmp_path / "p.npy")]) == 0
+
+
+def test_zero_epochs_and_a_resume_that_lowers_the_total_are_refused(capsys, tmp_path, mlp):
+    model, _ = mlp
+    assert "--epochs" in one_line_error(capsys, "train", model, "--data", "blobs:20", "--epochs", 0)
+    ck = tmp_path / "ck.npz"
+    assert main(["train", str(model), "--data", "blobs:20", "--epochs", "2", "--checkpoint", str(ck), "--quiet"]) == 0
+    capsys.readouterr()
+    line = one_line_error(capsys, "train", model, "--data", "blobs:20", "--resume", ck, "--epochs", 1)
+    assert "--epochs 1" in line and "2 epochs" in line and "ck.npz" in line
+    assert main(["train", str(model), "--data", "blobs:20", "--resume", str(ck), "--epochs", "3", "--quiet"]) == 0

@@ -20,7 +20,7 @@ from .args import (different_files, fraction, non_negative_float, non_negative_i
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
     p.add_argument("--data", required=True, metavar="DATA", help="a built-in data set or a data file/folder")
-    p.add_argument("--epochs", type=non_negative_int, default=None, metavar="N",
+    p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
                    help="passes over the data (10)")
     p.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="samples per step (64)")
     p.add_argument("--lr", type=positive_float, default=0.01, metavar="X", help="learning rate η (0.01)")
@@ -65,6 +65,10 @@ def _config(args, resumed=None):
     if resumed is not None:
         cfg = TrainConfig.from_dict(resumed["meta"]["config"])
         if args.epochs is not None:
+            done = int(resumed["meta"]["epoch"]) + (1 if resumed["meta"]["batch"] else 0)
+            if args.epochs < done:
+                raise UserError(f"--epochs {args.epochs} is fewer than the {done} epochs {args.resume} has "
+                                "already trained (or begun); --epochs may only raise the total")
             cfg.epochs = args.epochs
         return cfg
     return TrainConfig(epochs=10 if args.epochs is None else args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
