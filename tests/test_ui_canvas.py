@@ -2,6 +2,7 @@
 undo/redo of model and scene together, and the inspector's spin boxes updating block and summary."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from designer.model import KINDS
@@ -267,3 +268,33 @@ def test_zoom_with_ctrl_wheel_and_fit(window, qtbot):
     assert window.status.zoom.text() == f"{window.canvas.zoom * 100:.0f}%"
     window.actions_by_name["fit"].trigger()
     assert abs(window.canvas.zoom - before) < 0.05
+
+
+@pytest.fixture
+def x11_keys(monkeypatch):
+    """The standard keys of X11 desktops, where Delete is bound to Del and Ctrl+D."""
+    from PySide6.QtGui import QKeySequence
+
+    from designer.ui import actions
+
+    def bindings(standard):
+        keys = QKeySequence.keyBindings(standard)
+        if standard == QKeySequence.StandardKey.Delete:
+            keys.append(QKeySequence("Ctrl+D"))
+        return keys
+
+    monkeypatch.setattr(actions, "key_bindings", bindings)
+
+
+def test_no_two_actions_share_a_key_and_ctrl_d_duplicates_on_x11(x11_keys, window, qtbot):
+    seen = {}
+    for name, action in window.actions_by_name.items():
+        for key in action.shortcuts():
+            assert key.toString() not in seen, f"{key.toString()} is on {seen.get(key.toString())} and {name}"
+            seen[key.toString()] = name
+    assert seen["Ctrl+D"] == "duplicate" and seen["Del"] == "delete"
+    lenet(window)
+    click_block(window, 1)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert types(window)[:3] == ["input", "conv", "conv"]

@@ -10,13 +10,18 @@ from ..model import TEMPLATES
 SK = QKeySequence.StandardKey
 
 
+def key_bindings(standard: SK) -> list:
+    """The platform's keys for a standard action (tests replace this to play another platform)."""
+    return QKeySequence.keyBindings(standard)
+
+
 def _action(window, text: str, slot, shortcut=None, tip: str = "", context=None) -> QAction:
     action = QAction(text, window)
     if shortcut is not None:
         if isinstance(shortcut, (list, tuple)):
             action.setShortcuts([QKeySequence(s) for s in shortcut])
         elif isinstance(shortcut, SK):
-            action.setShortcuts(QKeySequence.keyBindings(shortcut))
+            action.setShortcuts(key_bindings(shortcut))
         else:
             action.setShortcut(QKeySequence(shortcut))
     if tip:
@@ -52,9 +57,9 @@ def build_menus(window) -> dict:
 
     m = bar.addMenu("&Edit")
     a["undo"] = window.undo_stack.createUndoAction(window, "&Undo")
-    a["undo"].setShortcuts(QKeySequence.keyBindings(SK.Undo))
+    a["undo"].setShortcuts(key_bindings(SK.Undo))
     a["redo"] = window.undo_stack.createRedoAction(window, "&Redo")
-    redo_keys = QKeySequence.keyBindings(SK.Redo)
+    redo_keys = key_bindings(SK.Redo)
     if QKeySequence("Ctrl+Y") not in redo_keys:
         redo_keys.append(QKeySequence("Ctrl+Y"))
     a["redo"].setShortcuts(redo_keys)
@@ -105,4 +110,18 @@ def build_menus(window) -> dict:
     a["about"].setMenuRole(QAction.MenuRole.AboutRole)
     m.addAction(a["about"])
     window.help_menu = m
+    _drop_clashes(a.values())
     return a
+
+
+def _drop_clashes(actions) -> None:
+    """A key that two actions share triggers neither (Qt calls it ambiguous). A platform's
+    standard bindings can collide with ours: X11 also binds Ctrl+D to Delete, the key of
+    Duplicate. A key stays with the action whose first (main) shortcut it is."""
+    actions = list(actions)
+    main = {action.shortcuts()[0].toString(): action for action in actions if action.shortcuts()}
+    for action in actions:
+        keys = action.shortcuts()
+        kept = [k for k in keys if main.get(k.toString(), action) is action]
+        if len(kept) != len(keys):
+            action.setShortcuts(kept)
