@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
+from ..model.weights import read_npz
 
 FORMAT = "nn-designer-checkpoint"
 VERSION = 1
@@ -143,19 +143,12 @@ def save(path, data: dict) -> None:
 
 def load(path) -> dict:
     path = Path(path)
+    arrays = read_npz(path, CheckpointError, "checkpoint")
+    if "meta.json" not in arrays:
+        raise CheckpointError(f"{path}: is not an NN Designer checkpoint (no meta.json inside)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files") or "meta.json" not in archive.files:
-                raise CheckpointError(f"{path}: is not an NN Designer checkpoint (no meta.json inside)")
-            meta = json.loads(str(archive["meta.json"]))
-            arrays = {k: archive[k] for k in archive.files if k != "meta.json"}
-    except CheckpointError:
-        raise
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CheckpointError(f"{path}: is a folder, not a checkpoint") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, json.JSONDecodeError) as e:
+        meta = json.loads(str(arrays.pop("meta.json")))
+    except json.JSONDecodeError as e:
         raise CheckpointError(f"{path}: is not a readable checkpoint ({e})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: is not an NN Designer checkpoint")

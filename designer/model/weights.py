@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -62,23 +63,37 @@ def check_arrays(arrays: dict, network, source: str = "the weights") -> dict:
     return arrays
 
 
-def load_weights(path, network) -> dict:
-    """Read and check a weights file; returns key -> array (float32 unless stored as float64)."""
+def read_npz(path, error=UserError, what: str = ".npz weights file") -> dict:
+    """Every array of an ``.npz`` archive (nothing is unpickled). A missing, damaged or truncated
+    file, a folder or a single ``.npy`` array raises ``error``: one sentence naming the file."""
     path = Path(path)
+    unreadable = f"{path}: is not a readable {what}"
     try:
+        with open(path, "rb") as f:
+            magic = f.read(6)
+        if magic == b"\x93NUMPY":
+            raise error(f"{unreadable} (it holds a single .npy array, not an .npz archive of arrays)")
+        if not magic.startswith(b"PK"):
+            raise error(f"{unreadable} (it is not a zip archive of .npy arrays)")
         with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise WeightsError(f"{path}: is a single .npy array, not an .npz weights archive")
-            arrays = {key: archive[key] for key in archive.files}
-    except WeightsError:
+            return {key: archive[key] for key in archive.files}
+    except UserError:
         raise
     except FileNotFoundError:
-        raise WeightsError(f"{path}: no such file") from None
+        raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise WeightsError(f"{path}: is a folder, not a weights file") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise WeightsError(f"{path}: is not a readable .npz weights file ({e})") from None
-    return check_arrays(arrays, network, str(path))
+        raise error(f"{path}: is a folder, not a file") from None
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise error(f"{unreadable} (it holds Python objects, which are never unpickled)") from None
+        raise error(f"{unreadable} ({e})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise error(f"{unreadable} (damaged or truncated: {e})") from None
+
+
+def load_weights(path, network) -> dict:
+    """Read and check a weights file; returns key -> array (float32 unless stored as float64)."""
+    return check_arrays(read_npz(path, WeightsError), network, str(path))
 
 
 def save_weights(path, arrays: dict) -> None:

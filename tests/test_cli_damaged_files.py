@@ -1,0 +1,60 @@
+"""Damaged weights files and checkpoints through the command line: status 2 and one sentence
+naming the file, never a traceback (a single .npy, a compressed archive with damaged data,
+a file that is no zip at all, a checkpoint whose meta.json lacks or garbles its state)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from designer.cli import main
+from designer.engine.net import EngineNet
+from designer.model import load_model
+
+
+def one_line_error(capsys, *argv) -> str:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nn-designer: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture
+def weights(tmp_path):
+    """Good float32 weights of the perceptron as a dict."""
+    return EngineNet(load_model("perceptron")).state_dict()
+
+
+def damaged_weights(tmp_path, arrays) -> list:
+    """(file, words its error must hold) for each kind of damage."""
+    single = tmp_path / "single.npy"
+    np.save(single, arrays["1.weight"])
+    text = tmp_path / "text.npz"
+    text.write_text("1.weight = [0.1, 0.2]\n")
+    compressed = tmp_path / "compressed.npz"
+    big = {**arrays, "1.weight": np.linspace(0, 1, 4000, dtype=np.float32).reshape(2000, 2)}
+    np.savez_compressed(compressed, **big)
+    data = bytearray(compressed.read_bytes())
+    data[300:400] = bytes(b ^ 0x5A for b in data[300:400])  # inside the deflated data
+    compressed.write_bytes(bytes(data))
+    objects = tmp_path / "objects.npz"
+    np.savez(objects, **{"1.weight": np.array([None, 1], dtype=object)})
+    return [(single, ".npy"), (text, "not a zip"), (compressed, "damaged"), (objects, "Python objects")]
+
+
+def test_damaged_weights_are_one_sentence(capsys, tmp_path, weights):
+    for path, words in damaged_weights(tmp_path, weights):
+        for argv in (["train", "perceptron", "--data", "blobs:20", "--loss", "mse", "--weights", path],
+                     ["predict", "perceptron", "--data", "blobs:20", "--weights", path],
+                     ["export", "perceptron", "--to", "pytorch", "--weights", path, "-o", tmp_path / "p.py"]):
+            line = one_line_error(capsys, *argv)
+            assert str(path) in line and words in line, line
+
+
+def test_damaged_checkpoints_are_one_sentence(capsys, tmp_path, weights):
+    for path, words in damaged_weights(tmp_path, weights):
+        line = one_line_error(capsys, "train", "perceptron", "--data", "blobs:20", "--resume", path)
+        assert str(path) in line and words in line, line
