@@ -58,3 +58,26 @@ def test_damaged_checkpoints_are_one_sentence(capsys, tmp_path, weights):
     for path, words in damaged_weights(tmp_path, weights):
         line = one_line_error(capsys, "train", "perceptron", "--data", "blobs:20", "--resume", path)
         assert str(path) in line and words in line, line
+    ck = tmp_path / "ck.npz"
+    assert main(["train", "perceptron", "--data", "blobs:20", "--loss", "mse", "--epochs", "1",
+                 "--checkpoint", str(ck), "--quiet"]) == 0
+    capsys.readouterr()
+    saved = dict(np.load(ck))
+    meta = json.loads(str(saved["meta.json"]))
+    changes = [
+        ("no-network", {"network": None}, "network"),
+        ("epoch-text", {"epoch": "one"}, "epoch"),
+        ("bad-lr", {"config": {**meta["config"], "lr": "fast"}}, "learning rate"),
+        ("bad-schedule", {"config": {**meta["config"], "schedule": 7}}, "schedule"),
+        ("bad-rng", {"rngs": [{"state": 1}]}, "damaged checkpoint"),
+        ("short-sums", {"sums": [1.0]}, "damaged checkpoint"),
+    ]
+    for name, change, words in changes:
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, **{**saved, "meta.json": np.array(json.dumps({**meta, **change}))})
+        line = one_line_error(capsys, "train", "perceptron", "--data", "blobs:20", "--resume", path)
+        assert str(path) in line and words in line, line
+    missing = tmp_path / "missing-array.npz"
+    np.savez(missing, **{k: v for k, v in saved.items() if not k.startswith("optimizer/")})
+    assert "damaged checkpoint" in one_line_error(capsys, "train", "perceptron", "--data", "blobs:20",
+                                                  "--resume", missing)

@@ -103,8 +103,18 @@ def capture(trainer) -> dict:
 
 def restore(trainer, data: dict) -> None:
     """Put a captured state back into a freshly built trainer (same network, data and config)."""
-    meta, arrays = data["meta"], data["arrays"]
     source = data.get("source", "the checkpoint")
+    try:
+        _restore(trainer, data, source)
+    except UserError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(f"{source}: is a damaged checkpoint (its state does not fit: "
+                              f"{type(e).__name__} {e})") from None
+
+
+def _restore(trainer, data: dict, source: str) -> None:
+    meta, arrays = data["meta"], data["arrays"]
     if meta["network"] != json.loads(json.dumps(network_fingerprint(trainer.network))):
         raise CheckpointError(f"{source} was saved while training a different network")
     if meta["data"] != data_fingerprint(trainer.dataset):
@@ -155,7 +165,27 @@ def load(path) -> dict:
     if meta.get("version") != VERSION:
         raise CheckpointError(f"{path}: is a checkpoint of version {meta.get('version')}, "
                               f"this NN Designer reads version {VERSION}")
+    _check_meta(meta, path)
     return {"meta": meta, "arrays": arrays, "source": str(path)}
+
+
+# What meta.json must hold, with its type; checked on loading so that a damaged file is one sentence.
+_META_TYPES = {"config": dict, "epoch": int, "batch": int, "sums": list, "history": list,
+               "lr": (int, float), "schedule": dict, "optimizer": dict, "rngs": list,
+               "network": list, "data": dict}
+
+
+def _check_meta(meta: dict, path) -> None:
+    from .training import TrainConfig
+    for key, kind in _META_TYPES.items():
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise CheckpointError(f"{path}: is a damaged checkpoint (its {key} is missing or of the wrong type)")
+    try:
+        TrainConfig.from_dict(meta["config"]).check()
+    except UserError as e:
+        raise CheckpointError(f"{path}: is a damaged checkpoint (its settings: {e})") from None
+    except (TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(f"{path}: is a damaged checkpoint (its settings: {e})") from None
 
 
 def as_checkpoint(spec) -> dict:
