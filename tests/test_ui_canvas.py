@@ -298,3 +298,12 @@ def test_no_two_actions_share_a_key_and_ctrl_d_duplicates_on_x11(x11_keys, windo
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert types(window)[:3] == ["input", "conv", "conv"]
+
+
+def test_layers_added_to_a_blank_document_flow_along_a_row(window):
+    assert types(window) == ["input"]
+    for type_ in ("conv", "relu"):
+        window.editor.add_after_selection(type_)
+    tops = [window.scene.blocks[uid].pos().y() for uid in window.scene.order]
+    assert window.scene.grid.columns >= 3 and tops == [tops[0]] * 3  # not one block under another
+

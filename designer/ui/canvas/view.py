@@ -74,11 +74,11 @@ class CanvasView(QGraphicsView):
         vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
         n = len(self.pipeline.order)
         best_cols, best_zoom = columns_for_width(vw), 0.0
-        for cols in range(1, max(n, 1) + 1):
+        for cols in range(1, max(n, best_cols) + 1):
             w, h = Grid(cols).size(n)
             zoom = min(vw / w, vh / h, 1.0)
-            if zoom > best_zoom + 1e-6:
-                best_cols, best_zoom = cols, zoom
+            if zoom >= best_zoom - 1e-6:  # of equal zooms the widest rows: layers added later
+                best_cols, best_zoom = cols, zoom  # flow to the right, not down a column
         if best_zoom < READABLE_ZOOM and not force:
             best_cols, best_zoom = columns_for_width(vw), 1.0
         elif force and best_zoom < READABLE_ZOOM:
