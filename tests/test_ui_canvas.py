@@ -307,3 +307,15 @@ def test_layers_added_to_a_blank_document_flow_along_a_row(window):
     tops = [window.scene.blocks[uid].pos().y() for uid in window.scene.order]
     assert window.scene.grid.columns >= 3 and tops == [tops[0]] * 3  # not one block under another
 
+
+def test_fit_to_window_shows_a_long_pipeline_whole_and_stays_fitted(window, qtbot):
+    from designer.model import Layer, Network
+
+    layers = [Layer.make("input", width=32, height=32, depth=3)] + [Layer.make("relu") for _ in range(199)]
+    window.files._adopt(Network(layers, "long"), None)
+    window.actions_by_name["fit"].trigger()
+    zoom = window.canvas.zoom
+    qtbot.wait(300)  # the scroll bars went away: the view was resized and re-arranged
+    assert window.canvas.zoom == zoom < 0.6
+    shown = window.canvas.mapFromScene(window.scene.sceneRect()).boundingRect()
+    assert window.canvas.viewport().rect().adjusted(-2, -2, 2, 2).contains(shown)

@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.files.update_title()
         self._update_recent_menu()
-        self.canvas.arrange(fit=True)
+        self.canvas.fit_readable()
 
     # ------------------------------------------------------------------ wiring
     def _wire(self) -> None:
@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.summary.batch_changed.connect(lambda _b: self.status.refresh())
         e.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.recent_changed.connect(self._update_recent_menu)
-        self.files.document_replaced.connect(lambda: self.canvas.arrange(fit=True))
+        self.files.document_replaced.connect(self.canvas.fit_readable)
         self.scene.selectionChanged.connect(self._selection_changed)
         self._selection_changed()
 

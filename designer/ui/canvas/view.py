@@ -36,12 +36,13 @@ class CanvasView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("")
         self.auto_fit = True  # until the user zooms by hand, resizing re-fits the layout
+        self._fit_whole = False  # Ctrl+0: fit the whole pipeline however small (kept on resize)
         self._press: tuple[int, QPoint] | None = None
         self._reordering: int | None = None
         self._pan_from: QPoint | None = None
         self._space_held = False  # Space + left drag pans, as in drawing programs
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
-        self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit))
+        self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
 
     # ------------------------------------------------------------------ zoom and layout
     @property
@@ -56,17 +57,23 @@ class CanvasView(QGraphicsView):
         self.zoom_changed.emit(self.zoom)
 
     def zoom_by(self, factor: float) -> None:
-        self.auto_fit = False
+        self.auto_fit = self._fit_whole = False
         self.set_zoom(self.zoom * factor)
 
     def actual_size(self) -> None:
-        self.auto_fit = False
+        self.auto_fit = self._fit_whole = False
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Fit the whole pipeline in the window (Ctrl+0)."""
-        self.auto_fit = True
+        """Fit the whole pipeline in the window (Ctrl+0), and keep it fitted when the window
+        (or its scroll bars) change size."""
+        self.auto_fit = self._fit_whole = True
         self.arrange(fit=True, force=True)
+
+    def fit_readable(self) -> None:
+        """Fit as much as stays readable (a new document): a long pipeline scrolls."""
+        self.auto_fit, self._fit_whole = True, False
+        self.arrange(fit=True)
 
     def arrange(self, fit: bool = True, force: bool = False) -> None:
         """Choose how many blocks go in a row for this window and, if ``fit``, a zoom that shows
