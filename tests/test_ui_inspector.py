@@ -86,3 +86,22 @@ def test_arrow_keys_walk_the_pipeline_and_alt_arrows_move(window, qtbot):
     assert types(window)[2:4] == ["pool", "relu"] and window.scene.selected_indices() == [2]
     qtbot.keyClick(window.canvas, Qt.Key.Key_End)
     assert window.scene.selected_indices() == [12]
+
+
+def test_ctrl_z_in_a_spin_box_undoes_the_value_typed_there(window, qtbot):
+    window.files.new_from_template("lenet5")
+    spin = select(window, 1).editors["filters"].spin
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "8")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    conv = window.network[1]
+    assert conv.config["filters"] == 8 and spin.hasFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the model's undo
+    assert conv.config["filters"] == 6 and spin.value() == 6
+    qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert conv.config["filters"] == 8
+    spin.selectAll()
+    qtbot.keyClicks(spin, "12")  # being typed: Ctrl+Z takes back the typing, the model stays
+    qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert conv.config["filters"] == 8 and window.undo_stack.index() == 1

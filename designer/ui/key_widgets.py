@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QValidator
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout,
                                QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
@@ -26,11 +26,23 @@ def _range_text(key: Key) -> str:
     return f"{low} to {key.hi:g}"
 
 
+def _is_undo_key(event) -> bool:
+    return (event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)
+            or event.keyCombination() == QKeySequence("Ctrl+Y")[0])
+
+
 class _Checked:
     """Mixin for spin boxes: validate typed text with the Key, and report the sentence."""
 
     key: Key
     report: Any  # callable(str) showing (or, with "", clearing) the error
+
+    def event(self, event) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride and _is_undo_key(event)
+                and self.cleanText() == self.textFromValue(self.value()).strip()):
+            event.ignore()  # nothing typed here to take back: Ctrl+Z is the window's Undo
+            return True
+        return super().event(event)
 
     def _parse(self, text: str):
         raise NotImplementedError
