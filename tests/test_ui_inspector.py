@@ -105,3 +105,18 @@ def test_ctrl_z_in_a_spin_box_undoes_the_value_typed_there(window, qtbot):
     qtbot.keyClicks(spin, "12")  # being typed: Ctrl+Z takes back the typing, the model stays
     qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert conv.config["filters"] == 8 and window.undo_stack.index() == 1
+
+
+def test_the_overview_counts_layers_in_words_and_problems_use_glyphs_of_the_font(window):
+    from PySide6.QtGui import QFontMetrics
+
+    assert window.inspector.overview_text.text().startswith("1 layer. ")
+    window.files.new_from_template("lenet5")
+    assert window.inspector.overview_text.text().startswith("13 layers. ")
+    window.editor.set_keys(window.network[4].uid, {"kernel": 40})  # larger than its input: an error
+    window.editor.set_keys(window.network[1].uid, {"stride": 2})  # 27/2: floored, a warning
+    for index in (4, 1):
+        problems = select(window, index).problems
+        assert problems.isVisibleTo(window) and problems.text()
+        metrics = QFontMetrics(problems.font())
+        assert all(metrics.inFontUcs4(ord(c)) for c in problems.text() if ord(c) > 0x2000), problems.text()

@@ -12,6 +12,7 @@ from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.summary import human_count
 from .artwork import kind_pixmap
 from .editor import Editor
+from .status import plural
 from .theme import CanvasColours, escape
 
 INPUT_IMAGE, INPUT_VECTOR = "image", "vector"
@@ -114,7 +115,7 @@ class LayerPage(QWidget):
         self.shapes.setText("<br>".join(lines))
         self.formula.setText(info.formula)
         self.formula.setVisible(bool(info.formula))
-        problems = [f"<p style='color:{colours.error.name()}'>⛔ {escape(e)}</p>" for e in info.errors]
+        problems = [f"<p style='color:{colours.error.name()}'>✖ {escape(e)}</p>" for e in info.errors]
         problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]
         self.problems.setText("".join(problems))
         self.problems.setVisible(bool(problems))
@@ -212,7 +213,7 @@ class Inspector(QScrollArea):
         if self.selected_count > 1:
             text = f"{self.selected_count} layers selected. Select one layer to edit its settings."
         else:
-            text = (f"{len(self.network)} layers. Select a block to edit its settings here.\n\n"
+            text = (f"{plural(len(self.network), 'layer')}. Select a block to edit its settings here.\n\n"
                     "Drag layers from the palette onto the canvas, or press Ctrl+F and type a name "
                     "to add one after the selection. Drag a block to move it; Delete removes it.")
         self.overview_text.setText(text)
