@@ -136,9 +136,11 @@ class KeyEditor(QWidget):
 
 
 class IntEditor(KeyEditor):
+    spin_class, number = IntSpin, int
+
     def __init__(self, key: Key, parent=None):
         super().__init__(key, parent)
-        self.spin = IntSpin(key, self.show_error)
+        self.spin = self.spin_class(key, self.show_error)
         self.spin.setToolTip(self.toolTip())
         self.row.addWidget(self.spin, 1)
         self.spin.valueChanged.connect(self._changed)
@@ -149,7 +151,7 @@ class IntEditor(KeyEditor):
 
     def set_value(self, value, shown=None) -> None:
         self.spin.blockSignals(True)
-        self.spin.setValue(int(value if value is not None else shown if shown is not None else self.key.lo))
+        self.spin.setValue(self.number(value if value is not None else shown if shown is not None else self.key.lo))
         self.spin.blockSignals(False)
 
     def focus_widget(self) -> QWidget:
@@ -157,12 +159,7 @@ class IntEditor(KeyEditor):
 
 
 class FloatEditor(IntEditor):
-    def __init__(self, key: Key, parent=None):
-        KeyEditor.__init__(self, key, parent)
-        self.spin = FloatSpin(key, self.show_error)
-        self.spin.setToolTip(self.toolTip())
-        self.row.addWidget(self.spin, 1)
-        self.spin.valueChanged.connect(self._changed)
+    spin_class, number = FloatSpin, float
 
     def _changed(self, value: float) -> None:
         try:
@@ -172,11 +169,6 @@ class FloatEditor(IntEditor):
             return
         self.show_error("")
         self.committed.emit(value)
-
-    def set_value(self, value, shown=None) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(float(value if value is not None else shown if shown is not None else self.key.lo))
-        self.spin.blockSignals(False)
 
 
 class BoolEditor(KeyEditor):
