@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QWidget
 
 # Modes the switch lists, and the package each comes from (absent packages show disabled).
 OPTIONAL_MODES = (("Train", "designer.ui.training"), ("Learn", "designer.ui.learn"))
@@ -38,13 +38,8 @@ class Mode:
     source: PanelsOrFactory
     tooltip: str = ""
     panels: Optional[ModePanels] = None
-    menu_actions: list = field(default_factory=list)
 
     def build(self, window) -> ModePanels:
         if self.panels is None:
             self.panels = self.source(window) if callable(self.source) else self.source
         return self.panels
-
-
-def mode_menus(panels: ModePanels) -> list[QMenu]:
-    return list(panels.menus or [])

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsScene, QToolTip
 from ...model import Network
 from .block import BlockItem, Style
 from .items import ArrowItem, InsertionMarker
-from .layout import MARGIN, Grid, connector
+from .layout import Grid, connector
 
 
 class PipelineScene(QGraphicsScene):
@@ -143,6 +143,3 @@ class PipelineScene(QGraphicsScene):
 
     def hide_marker(self) -> None:
         self.marker.setVisible(False)
-
-    def content_rect(self) -> QRectF:
-        return self.sceneRect().adjusted(MARGIN / 2, MARGIN / 2, -MARGIN / 2, -MARGIN / 2)
