@@ -102,3 +102,23 @@ def test_zero_epochs_and_a_resume_that_lowers_the_total_are_refused(capsys, tmp_
     line = one_line_error(capsys, "train", model, "--data", "blobs:20", "--resume", ck, "--epochs", 1)
     assert "--epochs 1" in line and "2 epochs" in line and "ck.npz" in line
     assert main(["train", str(model), "--data", "blobs:20", "--resume", str(ck), "--epochs", "3", "--quiet"]) == 0
+
+
+def test_a_batch_too_large_for_memory_is_one_sentence(capsys, tmp_path, mlp, monkeypatch):
+    # AlexNet at a batch of a million needs petabytes: refused before anything is allocated
+    # (an allocation that succeeds on paper gets the process killed once the pages are touched).
+    line = one_line_error(capsys, "bench", "alexnet", "--batch-size", 10 ** 6)
+    assert "AlexNet" in line and "--batch-size" in line and "memory" in line
+    # train caps the batch at the training samples, so a huge --batch-size is one full batch.
+    assert main(["train", "lenet5", "--data", "shapes:60", "--batch-size", str(10 ** 9), "--epochs", "1", "--quiet"]) == 0
+    # What NumPy cannot allocate is one sentence too.
+    import designer.commands.predict as predict
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 75.0 GiB for an array")
+
+    monkeypatch.setattr(predict, "ensemble_outputs", no_memory)
+    model, weights = mlp
+    line = one_line_error(capsys, "predict", model, "--weights", weights, "--data", "blobs:20",
+                          "--batch-size", 10 ** 7)
+    assert "10,000,000 samples does not fit in memory" in line and "--batch-size" in line

@@ -94,3 +94,20 @@ def different_files(*options) -> None:
             if key in seen:
                 raise UserError(f"{seen[key]} and {option} name the same file {path}; give each its own")
             seen[key] = option
+
+
+@contextlib.contextmanager
+def batch_memory(batch_size: int, network=None):
+    """Refuse a batch whose estimated training memory exceeds what the machine has available (the
+    process would be killed), and turn NumPy's failure to allocate a batch's arrays into one
+    sentence that names the way out."""
+    if network is not None and not network.report().problems:
+        from ..engine.memory import memory_problem
+        problem = memory_problem(network, batch_size)
+        if problem:
+            raise UserError(problem.rstrip(".").replace("choose a smaller batch size", "choose a smaller --batch-size"))
+    try:
+        yield
+    except MemoryError as e:
+        raise UserError(f"a batch of {batch_size:,} samples does not fit in memory ({e}); "
+                        "choose a smaller --batch-size") from None

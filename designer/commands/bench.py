@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from .args import non_negative_int, positive_int
+from .args import batch_memory, non_negative_int, positive_int
 
 
 def add_arguments(p) -> None:
@@ -89,7 +89,8 @@ def bench(network, batch_size: int = 64, steps=None, warmup: int = 3, dtype="flo
 def run(args) -> int:
     from ..model import load_model
     network = load_model(args.model)
-    result = bench(network, args.batch_size, args.steps, args.warmup, args.dtype)
+    with batch_memory(args.batch_size, network):
+        result = bench(network, args.batch_size, args.steps, args.warmup, args.dtype)
     if args.json:
         print(json.dumps(result))
     else:

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .args import different_files, output_file, positive_int, writing
+from .args import batch_memory, different_files, output_file, positive_int, writing
 
 
 def add_arguments(p) -> None:
@@ -52,7 +52,8 @@ def run(args) -> int:
     weight_sets = [load_weights(path, network) for path in args.weights]
     dataset = load_data(args.data)
     check_fits(dataset, network.report().input)
-    out = ensemble_outputs(network, weight_sets, dataset.x, args.batch_size)
+    with batch_memory(args.batch_size):
+        out = ensemble_outputs(network, weight_sets, dataset.x, args.batch_size)
     out = out.reshape(len(out), -1)
     n_out = out.shape[1]
     lines = []

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from ..errors import UserError
-from .args import (different_files, fraction, non_negative_float, non_negative_int, output_file,
+from .args import (batch_memory, different_files, fraction, non_negative_float, non_negative_int, output_file,
                    positive_float, positive_int, writing)
 
 
@@ -120,7 +120,7 @@ def run(args) -> int:
 
     bar = ProgressBar(sys.stderr, unit="img" if dataset.is_image else "samples")
     finished = None
-    with _stop_on_interrupt(trainer):
+    with _stop_on_interrupt(trainer), batch_memory(min(config.batch_size, len(trainer.train_x)), network):
         for event in trainer.run():
             if not args.quiet:
                 bar.update(event)

@@ -6,9 +6,7 @@ memory of a run exceeds what the machine has available.
 """
 from __future__ import annotations
 
-import os
-from typing import Callable, Optional
-
+from ...engine.memory import available_memory, memory_problem, size_text  # noqa: F401 (the Train mode's)
 from ...engine.training import TrainConfig
 
 # The course's AlexNet recipe: batch 128, momentum 0.9, lr 0.01, weight decay 5e-4, ÷10 on plateau.
@@ -47,39 +45,3 @@ def suggest(network) -> dict:
             and report.output is not None and report.output[0] > 1:
         out["loss"] = "mse"
     return out
-
-
-def available_memory() -> Optional[int]:
-    """Bytes of memory available to a new run (MemAvailable), or None when it cannot be told."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def size_text(n: float) -> str:
-    """1536 -> '1.5 KB', 2.4e9 -> '2.4 GB' (decimal units, as the summary uses)."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{int(n)} bytes"
-
-
-def memory_problem(network, batch_size: int,
-                   available: Callable[[], Optional[int]] = available_memory) -> Optional[str]:
-    """One sentence refusing a run whose estimated memory (``Report.total_bytes``: input,
-    activations and their gradients, parameters with gradients and momentum) exceeds the
-    available memory; None when it fits or the machine does not say."""
-    need = network.report().total_bytes(batch_size)
-    have = available()
-    if have is None or need <= have:
-        return None
-    return (f"Training {network.name} at batch size {batch_size} needs about {size_text(need)} of "
-            f"memory, but this machine has {size_text(have)} available; choose a smaller batch size.")
