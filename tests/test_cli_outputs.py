@@ -122,3 +122,29 @@ def test_a_batch_too_large_for_memory_is_one_sentence(capsys, tmp_path, mlp, mon
     line = one_line_error(capsys, "predict", model, "--weights", weights, "--data", "blobs:20",
                           "--batch-size", 10 ** 7)
     assert "10,000,000 samples does not fit in memory" in line and "--batch-size" in line
+
+
+def test_ctrl_c_stops_between_batches_and_still_writes_the_outputs(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out, history = tmp_path / "w.npz", tmp_path / "h.csv"
+    out.write_bytes(b"old weights")
+    proc = subprocess.Popen([sys.executable, "-m", "designer", "train", "lenet5", "--data", "shapes:200",
+                             "--epochs", "100000", "--out", str(out), "--history", str(history)],
+                            cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stderr.readline()  # the first finished epoch (standard error is no terminal)
+        assert first.startswith("epoch 1/100000"), first
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, stderr
+    assert stdout.startswith("Stopped by request") and "Traceback" not in stderr
+    arrays = np.load(out)
+    assert set(arrays.files) == set(EngineNet(load_model("lenet5")).state_dict())
+    assert history.read_text().splitlines()[1].startswith("1,")
