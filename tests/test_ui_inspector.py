@@ -120,3 +120,22 @@ def test_the_overview_counts_layers_in_words_and_problems_use_glyphs_of_the_font
         assert problems.isVisibleTo(window) and problems.text()
         metrics = QFontMetrics(problems.font())
         assert all(metrics.inFontUcs4(ord(c)) for c in problems.text() if ord(c) > 0x2000), problems.text()
+
+
+def test_enter_edits_a_block_and_escape_goes_back_to_the_canvas(window, qtbot):
+    window.files.new_from_template("lenet5")
+    click_block(window, 1)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Return)
+    spin = window.inspector.editors["filters"].spin
+    assert spin.hasFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "8")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    qtbot.keyClick(spin, Qt.Key.Key_Escape)
+    assert window.canvas.hasFocus() and window.network[1].config["filters"] == 8
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)  # the arrows walk the pipeline again
+    assert window.scene.selected_indices() == [2]
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.quick_add.edit, Qt.Key.Key_Escape)
+    assert not window.quick_add.isVisible() and window.canvas.hasFocus()

@@ -215,7 +215,8 @@ class Inspector(QScrollArea):
         else:
             text = (f"{plural(len(self.network), 'layer')}. Select a block to edit its settings here.\n\n"
                     "Drag layers from the palette onto the canvas, or press Ctrl+F and type a name "
-                    "to add one after the selection. Drag a block to move it; Delete removes it.")
+                    "to add one after the selection. Drag a block to move it; Delete removes it. Enter on "
+                    "a block edits its settings here, Esc goes back to the canvas.")
         self.overview_text.setText(text)
 
     def changeEvent(self, event) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabBar
 
 from .. import APP_NAME, __version__
@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
         c.files_dropped.connect(self._open_dropped)
         c.zoom_changed.connect(self.status.set_zoom)
         c.activated.connect(lambda: self.inspector.focus_first())
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.inspector, self.canvas.setFocus)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # Esc: from a setting back to the canvas
         self.palette_panel.activated.connect(e.add_after_selection)
         self.summary.row_clicked.connect(self._select_index)
         self.summary.batch_changed.connect(lambda _b: self.status.refresh())

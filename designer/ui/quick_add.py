@@ -100,6 +100,7 @@ class QuickAdd(QFrame):
                 return True
             if event.key() == Qt.Key.Key_Escape:
                 self.hide()
+                self.parentWidget().setFocus()  # back to the canvas
                 return True
         return super().eventFilter(obj, event)
 
