@@ -112,15 +112,20 @@ _OPTIONS = {
 }
 
 
-def make_schedule(name: str, lr: float, **options) -> Schedule:
-    """A schedule by name; unknown names or options raise ScheduleError (one sentence)."""
+def _check_known(name: str, keys=()) -> None:
+    """Raise ScheduleError for an unknown schedule name or option."""
     if name not in SCHEDULES:
         raise ScheduleError(f'unknown learning-rate schedule "{name}"; the schedules are '
                             + ", ".join(SCHEDULES))
-    for key in options:
+    for key in keys:
         if key not in _OPTIONS[name]:
             allowed = ", ".join(_OPTIONS[name]) or "no options"
             raise ScheduleError(f'the {name} schedule has no option "{key}" (it takes {allowed})')
+
+
+def make_schedule(name: str, lr: float, **options) -> Schedule:
+    """A schedule by name; unknown names or options raise ScheduleError (one sentence)."""
+    _check_known(name, options)
     return SCHEDULES[name](lr, **options)
 
 
@@ -128,19 +133,15 @@ def parse_schedule(spec: str) -> tuple:
     """``"plateau:patience=2,min_lr=1e-5"`` -> ``("plateau", {"patience": 2, "min_lr": 1e-5})``."""
     name, _, rest = str(spec).strip().partition(":")
     name = name.strip()
-    if name not in SCHEDULES:
-        raise ScheduleError(f'unknown learning-rate schedule "{name}"; the schedules are '
-                            + ", ".join(SCHEDULES))
+    _check_known(name)
     options = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
         key, eq, value = item.partition("=")
         key = key.strip()
         if not eq:
             raise ScheduleError(f'schedule option "{item}" must be written key=value')
-        kind = _OPTIONS[name].get(key)
-        if kind is None:
-            allowed = ", ".join(_OPTIONS[name]) or "no options"
-            raise ScheduleError(f'the {name} schedule has no option "{key}" (it takes {allowed})')
+        _check_known(name, (key,))
+        kind = _OPTIONS[name][key]
         try:
             options[key] = kind(value.strip())
         except ValueError:
