@@ -246,3 +246,16 @@ def test_relu_before_max_pool_runs_after_it_with_the_same_results():
     np.testing.assert_array_equal(net.forward(x, upto=2), np.maximum(net.forward(x, upto=1), 0))
     np.testing.assert_array_equal(x, x_before)  # the caller's batch is never overwritten
     assert not any(getattr(layer, "inplace", False) for layer in net.layers)
+
+
+def test_forward_upto_every_layer_equals_the_layers_run_one_by_one():
+    """forward(upto=i) runs the fused order (a relu after its max pool) up to layer i; every
+    prefix gives exactly the designed order's values, and the caller's batch is left alone."""
+    net = EngineNet(load_model("lenet5"))
+    x = np.random.default_rng(3).random((5, 1, 28, 28), dtype=np.float32)
+    x_before = x.copy()
+    h = x
+    for i, layer in enumerate(net.layers):
+        h = layer.forward(h.copy(), False)[0]
+        np.testing.assert_array_equal(net.forward(x, upto=i), h, err_msg=f"upto={i}")
+    np.testing.assert_array_equal(x, x_before)

@@ -122,10 +122,9 @@ class EngineNet:
     def forward(self, x, train: bool = False, upto=None) -> np.ndarray:
         """The output of the network (or of layer ``upto``), logical channels-first."""
         h = self.check_input(x)
-        if upto is None:
-            order = self.order
-        else:
-            order = list(range(int(upto) + 1))
+        # The fused order stopped after layer ``upto``: a relu swapped behind its pool runs
+        # when the pool is included (max commutes with relu), directly after its input otherwise.
+        order = self.order if upto is None else [i for i in self.order if i <= int(upto)]
         return np.ascontiguousarray(self.run(h, train, order))
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
