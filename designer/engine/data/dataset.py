@@ -75,8 +75,7 @@ class Dataset:
 
     def describe(self) -> str:
         """'10000 samples of 28×28×1 images, 10 classes' and the like."""
-        what = (f"{_shape_text(self.volume)} images" if self.is_image
-                else f"vectors of {self.volume[0]} features")
+        what = _data_text(self)
         if self.has_targets:
             tail = f"targets of length {self.y.shape[1]}"
         else:
@@ -144,4 +143,4 @@ def check_outputs(dataset: Dataset, output_shape) -> None:
         return
     if top > n:
         raise DataError(f"the data {dataset.name} has labels up to {top - 1} but the network has "
-                        f"{n} outputs; make its last dense layer {max(top, dataset.num_classes)} units")
+                        f"{n} output{'s' if n != 1 else ''}; make its last dense layer {max(top, dataset.num_classes)} units")
