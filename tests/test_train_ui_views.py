@@ -138,3 +138,19 @@ def test_memory_check_and_suggestions_without_qt():
     assert "2.4 GB" in memory_problem(alexnet, 128, lambda: 10 ** 9)
     assert memory_problem(load_model("lenet5"), 64, lambda: 10 ** 9) is None
     assert suggest(load_model("mlp-example"))["loss"] == "mse"       # sigmoid outputs, target vectors
+
+
+def test_the_boundary_view_shows_the_boundary_image_and_nothing_beyond(qtbot):
+    from designer.ui.training.boundary import BoundaryView
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(200, 600)                            # a tall, narrow dock
+    view.show()
+    data = load_data("spirals:100")
+    view.set_dataset(data)
+    extent = probes.boundary_extent(data.x)
+    view.show_boundary(probes.decision_boundary(EngineNet(MLP, seed=0), extent, "softmax", size=20))
+    view.resize(180, 640)
+    qtbot.wait(10)
+    (x0, x1), (y0, y1) = view.plot.getPlotItem().getViewBox().viewRange()
+    assert (x0, x1) == pytest.approx(extent[:2]) and (y0, y1) == pytest.approx(extent[2:])

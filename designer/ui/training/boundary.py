@@ -40,7 +40,9 @@ class BoundaryView(QWidget):
         self.title = QLabel("Decision boundary")
         self.plot = pg.PlotWidget(background=pal.color(QPalette.ColorRole.Base))
         self.plot.setMenuEnabled(False)
-        self.plot.setAspectLocked(True)
+        # The view is exactly the boundary's extent: a locked aspect ratio in a dock that is
+        # taller than wide padded it with white bands far beyond the data.
+        self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setToolTip("The network's class for every point of the plane (stronger colour: "
                              "more confident), with the data on top")
@@ -69,11 +71,16 @@ class BoundaryView(QWidget):
         self.n_classes = dataset.num_classes
         brushes = [pg.mkBrush(*class_colour(int(c))) for c in dataset.y]
         self.points.setData(pos=np.asarray(dataset.x, dtype=float), brush=brushes)
-        x0, x1, y0, y1 = boundary_extent(dataset.x)   # Python floats: float32 limits overflow
+        self.fit(boundary_extent(dataset.x))   # Python floats: float32 limits overflow
+
+    def fit(self, extent: tuple) -> None:
+        """Show exactly ``extent`` (x0, x1, y0, y1), whatever the widget's shape."""
+        x0, x1, y0, y1 = extent
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def show_boundary(self, b: Boundary) -> None:
         self.image.setImage(boundary_rgb(b, self.n_classes), autoLevels=False)
         x0, x1, y0, y1 = b.extent
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.fit(b.extent)
         self.updates += 1
