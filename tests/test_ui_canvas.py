@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFontMetricsF
 
 from designer.model import KINDS
 from ui_support import (click_block, dialog_log, drag_block, drop_at_end, drop_kind,  # noqa: F401
@@ -319,3 +320,20 @@ def test_fit_to_window_shows_a_long_pipeline_whole_and_stays_fitted(window, qtbo
     assert window.canvas.zoom == zoom < 0.6
     shown = window.canvas.mapFromScene(window.scene.sceneRect()).boundingRect()
     assert window.canvas.viewport().rect().adjusted(-2, -2, 2, 2).contains(shown)
+
+
+def test_a_wide_volume_shrinks_to_fit_its_block_rather_than_losing_its_depth(window):
+    from designer.ui.canvas.block import TEXT_W, VOLUME_PX
+
+    window.editor.set_keys(window.network[0].uid, {"width": 224, "height": 224, "depth": 3})
+    window.editor.add_after_selection("conv")
+    window.editor.set_keys(window.network[1].uid, {"filters": 128, "padding": 1})
+    block = window.scene.blocks[window.network[1].uid]
+    assert block.volume_text == "224×224×128"  # whole, at a smaller size
+    pixels = block.state[-1]
+    fonts = block.style.fonts
+    assert pixels < VOLUME_PX and QFontMetricsF(fonts.volume_font(pixels)).horizontalAdvance(block.volume_text) <= TEXT_W
+    assert window.scene.blocks[window.network[0].uid].state[-1] == VOLUME_PX  # 224×224×3 fits as it is
+    window.editor.add_after_selection("dense")  # 224·224·128 inputs × 64 units
+    dense = window.scene.blocks[window.network[2].uid]
+    assert dense.state[5] == "411.0 M params"  # not "411,041,856 par…"

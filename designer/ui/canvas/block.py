@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem
 
 from ...model import KINDS, format_shape
+from ...model.summary import human_count
 from ..theme import CanvasColours, escape, mix, text_on
 from .layout import BLOCK_H, BLOCK_W
 
@@ -22,18 +23,40 @@ BOX_AREA_W = 54.0
 TEXT_W = BLOCK_W - 2 * PAD - BOX_AREA_W
 
 
+VOLUME_PX, SMALLEST_VOLUME_PX = 17, 12
+
+
 class Fonts:
     """Pixel-sized fonts, so that a block's contents fit whatever the desktop's font size."""
 
     def __init__(self):
         self.header = _font(12, bold=True)
         self.brief = _font(12)
-        self.volume = _font(17, bold=True)
+        self.volume = _font(VOLUME_PX, bold=True)
         self.params = _font(11)
         self.badge = _font(13, bold=True)
         self.metrics = {name: QFontMetricsF(getattr(self, name))
                         for name in ("header", "brief", "volume", "params")}
         self._elided: dict = {}
+        self._volumes: dict = {VOLUME_PX: self.volume}
+
+    def fit_volume(self, text: str, width: float) -> tuple[str, int]:
+        """The volume text and the pixel size at which it fits ``width`` (a VGG block's
+        112×112×128 does not at full size), down to SMALLEST_VOLUME_PX, then elided."""
+        key = ("fit-volume", text, width)
+        if key not in self._elided:
+            pixels = VOLUME_PX
+            metrics = self.metrics["volume"]
+            while pixels > SMALLEST_VOLUME_PX and metrics.horizontalAdvance(text) > width:
+                pixels -= 1
+                metrics = QFontMetricsF(self.volume_font(pixels))
+            self._elided[key] = (metrics.elidedText(text, Qt.TextElideMode.ElideRight, width), pixels)
+        return self._elided[key]
+
+    def volume_font(self, pixels: int) -> QFont:
+        if pixels not in self._volumes:
+            self._volumes[pixels] = _font(pixels, bold=True)
+        return self._volumes[pixels]
 
     def elide(self, which: str, text: str, width: float) -> str:
         key = (which, text, width)
@@ -124,11 +147,14 @@ class BlockItem(QGraphicsItem):
         fonts = self.style.fonts
         status = "error" if info.errors else "warning" if info.warnings else ""
         volume = format_shape(info.output) if info.output is not None else "—"
+        volume, volume_px = fonts.fit_volume(volume, TEXT_W)
         params = f"{info.params:,} params" if info.params else "no params"
+        if fonts.metrics["params"].horizontalAdvance(params) > TEXT_W:  # 822,087,680 params
+            params = f"{human_count(info.params)} params"  # 822.1 M params
         self.state = (index, kind.family, fonts.elide("header", title, BLOCK_W - 2 * PAD - 26),
-                      fonts.elide("brief", brief, TEXT_W), fonts.elide("volume", volume, TEXT_W),
+                      fonts.elide("brief", brief, TEXT_W), volume,
                       fonts.elide("params", params, TEXT_W), status, info.output,
-                      tuple(info.errors), tuple(info.warnings))
+                      tuple(info.errors), tuple(info.warnings), volume_px)
         self.update()
         return True
 
@@ -175,7 +201,7 @@ class BlockItem(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not self.state:
             return
-        _, family, title, brief, volume, params, status, output, _, _ = self.state
+        _, family, title, brief, volume, params, status, output, _, _, volume_px = self.state
         colours = self.style.colours
         fonts = self.style.fonts
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -205,7 +231,7 @@ class BlockItem(QGraphicsItem):
         painter.setFont(fonts.brief)
         painter.drawText(QRectF(PAD, HEADER_H + 4, TEXT_W, 18), Qt.AlignmentFlag.AlignVCenter, brief)
         painter.setPen(colours.error if status == "error" and output is None else colours.text)
-        painter.setFont(fonts.volume)
+        painter.setFont(fonts.volume_font(volume_px))
         painter.drawText(QRectF(PAD, HEADER_H + 24, TEXT_W, 26), Qt.AlignmentFlag.AlignVCenter, volume)
         painter.setPen(colours.dim_text)
         painter.setFont(fonts.params)
