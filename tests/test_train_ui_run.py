@@ -238,3 +238,13 @@ def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model)
     image = view.image.image
     assert image.shape == (120, 120, 3) and image.dtype == np.uint8
     assert len(view.points.data) == 200
+
+
+def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
+    # The curves' minimum widths once made the bottom dock so wide that the confusion matrix
+    # was left 180 pixels in a 1400-pixel window.
+    from designer.ui.training import RIGHT_WIDTH
+    assert window.width() <= 1400
+    window.set_mode("Train")
+    qtbot.waitUntil(lambda: window.train_mode.data.dataset is not None, timeout=RUN_MS)
+    assert window.docks["right"].width() >= RIGHT_WIDTH - 10

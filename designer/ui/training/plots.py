@@ -68,7 +68,7 @@ def _plot(title: str, y_label: str, background: QColor, foreground: QColor) -> p
     item.setClipToView(True)
     item.setDownsampling(auto=True, mode="mean")
     w.setMenuEnabled(False)
-    w.setMinimumSize(180, 140)
+    w.setMinimumSize(120, 120)
     return w
 
 
