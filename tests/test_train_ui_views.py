@@ -154,3 +154,23 @@ def test_the_boundary_view_shows_the_boundary_image_and_nothing_beyond(qtbot):
     qtbot.wait(10)
     (x0, x1), (y0, y1) = view.plot.getPlotItem().getViewBox().viewRange()
     assert (x0, x1) == pytest.approx(extent[:2]) and (y0, y1) == pytest.approx(extent[2:])
+
+
+def test_confusion_column_names_turn_upright_when_they_do_not_fit_and_nothing_is_cut(qtbot):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    shapes = ["square", "circle", "triangle", "cross", "horizontal bar", "vertical bar"]
+    m = np.diag([60, 62, 64, 66, 68, 70])
+    m[0, 5] = 1
+    view.show_matrix(m, shapes, epoch=1)
+    view.resize(340, 360)
+    view.grab()
+    assert view.headers_turned                       # "squ…" no more: the names stand upright
+    assert view.mistake_rect.bottom() <= view.height()
+    view.show_matrix(np.eye(10, dtype=int) * 9, [str(d) for d in range(10)], epoch=1)
+    view.grab()
+    assert not view.headers_turned                   # digits fit across
+    view.resize(180, 260)                            # a narrow dock: the mistake line still shows
+    view.show_matrix(m, shapes, epoch=2)
+    view.grab()
+    assert view.mistake_rect.bottom() <= view.height()

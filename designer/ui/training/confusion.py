@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from .widgets import PaintedWidget
 
 MAX_CLASSES = 30  # more than this are not drawn as a matrix
+HEADER_MAX = 100  # pixels: the tallest band of turned column names
 
 
 def trimmed(confusion: np.ndarray, n_classes: int) -> np.ndarray:
@@ -30,6 +31,8 @@ class ConfusionView(PaintedWidget):
         super().__init__(parent)
         self.matrix: Optional[np.ndarray] = None
         self.names: list = []
+        self.headers_turned = False           # column names drawn upright (they did not fit across)
+        self.mistake_rect = QRectF()          # where the most common mistake was written
         self.title = "Confusion matrix (validation) appears after the first epoch."
         self.setMinimumSize(160, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -63,37 +66,60 @@ class ConfusionView(PaintedWidget):
         p.setFont(font)
         fm = p.fontMetrics()
         wrap = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
-        title_h = fm.boundingRect(0, 0, max(40, self.width() - 4), 1000, wrap, self.title).height()
+        width = max(40, self.width() - 4)
+        title_h = fm.boundingRect(0, 0, width, 1000, wrap, self.title).height()
         p.drawText(QRectF(0, 0, self.width(), title_h + 4), wrap, self.title)
         m = self.matrix
         if m is None or len(m) == 0 or len(m) > MAX_CLASSES:
             return
         k = len(m)
+        mistake = self.mistake_text()
+        mistake_h = fm.boundingRect(0, 0, width, 1000, wrap, mistake).height()
         names = [n if len(n) <= 10 else n[:9] + "…" for n in self.names]
         label_w = max(fm.horizontalAdvance(n) for n in names) + 8
-        top = title_h + fm.height() * 2 + 10
         left = label_w + fm.height() + 4
-        cell = max(8.0, min((self.width() - left - 4) / k, (self.height() - top - 4) / k))
-        rows = m.sum(axis=1, keepdims=True).astype(float)
-        share = np.divide(m, rows, out=np.zeros(m.shape), where=rows > 0)
-        good, bad = QColor(30, 120, 200), QColor(215, 60, 40)
+        below = mistake_h + 10
+
+        def cell_for(top: float) -> float:
+            return max(8.0, min((self.width() - left - 4) / k, (self.height() - top - below) / k))
+
+        # The predicted classes' names go above the columns: across when they fit a cell,
+        # else turned upright (read from below) in a band as tall as the longest needs.
         small = QFont(font)
-        small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell * 0.32)))
-        # axis titles, and the predicted classes' names above the columns (as wide as a cell)
-        p.drawText(QRectF(left, title_h + 2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter,
-                   "predicted →")
+        small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell_for(title_h + fm.height() * 2 + 10) * 0.32)))
         p.setFont(small)
         sfm = p.fontMetrics()
+        widest = max(sfm.horizontalAdvance(n) for n in self.names)
+        self.headers_turned = widest > cell_for(title_h + fm.height() + sfm.height() + 8) - 4
+        head = min(widest, HEADER_MAX) + 4 if self.headers_turned else sfm.height() + 2
+        top = title_h + fm.height() + 6 + head
+        cell = cell_for(top)
         for j in range(k):
-            name = sfm.elidedText(self.names[j], Qt.TextElideMode.ElideRight, int(cell) - 2)
-            p.drawText(QRectF(left + j * cell, top - sfm.height() - 2, cell, sfm.height()),
-                       Qt.AlignmentFlag.AlignCenter, name)
+            if self.headers_turned:
+                p.save()
+                p.translate(left + j * cell + cell / 2, top - 3)
+                p.rotate(-90)
+                name = sfm.elidedText(self.names[j], Qt.TextElideMode.ElideRight, int(head - 4))
+                p.drawText(QRectF(0, -sfm.height() / 2, head - 4, sfm.height()),
+                           Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+                p.restore()
+            else:
+                name = sfm.elidedText(self.names[j], Qt.TextElideMode.ElideRight, int(cell) - 2)
+                p.drawText(QRectF(left + j * cell, top - sfm.height() - 2, cell, sfm.height()),
+                           Qt.AlignmentFlag.AlignCenter, name)
+        small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell * 0.32)))
+        # axis titles
         p.setFont(font)
+        p.drawText(QRectF(left, title_h + 2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                   "predicted →")
         p.save()
         p.translate(fm.height() * 0.2, top + k * cell / 2)
         p.rotate(-90)
         p.drawText(QRectF(-k * cell / 2, -2, k * cell, fm.height()), Qt.AlignmentFlag.AlignCenter, "true →")
         p.restore()
+        rows = m.sum(axis=1, keepdims=True).astype(float)
+        share = np.divide(m, rows, out=np.zeros(m.shape), where=rows > 0)
+        good, bad = QColor(30, 120, 200), QColor(215, 60, 40)
         for i in range(k):
             p.setPen(text)
             p.setFont(font)
@@ -114,8 +140,8 @@ class ConfusionView(PaintedWidget):
                     p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(int(m[i, j])))
         p.setPen(text)
         p.setFont(font)
-        p.drawText(QRectF(0, top + k * cell + 6, self.width(), fm.height() * 2 + 4),
-                   Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.mistake_text())
+        self.mistake_rect = QRectF(0, top + k * cell + 6, self.width(), mistake_h + 4)
+        p.drawText(self.mistake_rect, wrap, mistake)
 
     def mistake_text(self) -> str:
         """The most frequent mistake, in words ('circle taken for square 25 times')."""
