@@ -248,3 +248,14 @@ def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
     window.set_mode("Train")
     qtbot.waitUntil(lambda: window.train_mode.data.dataset is not None, timeout=RUN_MS)
     assert window.docks["right"].width() >= RIGHT_WIDTH - 10
+
+
+def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:120")
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    window.editor.rename(window.network[1].uid, "edges")
+    assert mode.has_weights() and mode.panel.save_w.isEnabled()
+    assert "reset" not in mode.panel.message.text()
+    assert mode.views.maps.layer.currentText().startswith("edges")   # the new name is shown
+    window.undo_stack.clear()

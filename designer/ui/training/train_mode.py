@@ -30,6 +30,7 @@ from .worker import ProbeWorker, TrainingRun, failure_sentence, sentence
 DEFAULT_DATA = "shapes"
 SHUTDOWN_MS = 5000
 REDRAW_MS = 100
+NAMES_ONLY = ("name", "title")   # Network.changed reasons that leave the architecture as it was
 
 
 class TrainMode(QObject):
@@ -158,6 +159,8 @@ class TrainMode(QObject):
     # ------------------------------------------------------------------ document and data
     def _network_changed(self, reason: str = "") -> None:
         self._network_shown()
+        if reason in NAMES_ONLY:
+            return  # the weights (keyed by layer index) still fit
         if self.busy:
             # The window keeps the network read-only while training; anything that still
             # changes it ends the run rather than training a network that is no longer shown.
