@@ -259,3 +259,20 @@ def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
     assert "reset" not in mode.panel.message.text()
     assert mode.views.maps.layer.currentText().startswith("edges")   # the new name is shown
     window.undo_stack.clear()
+
+
+def test_opening_another_network_in_train_mode_suggests_its_settings_and_clears_the_views(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:120")
+    assert mode.views.filters.grid.placeholder == "The filters appear when training starts."
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    mode.views.maps.layer.setCurrentIndex(mode.views.maps.layer.findData(4))
+    window.files.new_from_template("alexnet")
+    cfg = mode.panel.config()
+    assert (cfg.batch_size, cfg.lr, cfg.weight_decay, cfg.schedule) == (128, 0.01, 5e-4, "plateau")
+    assert mode.views.maps.chosen_layer() == 1                    # AlexNet's conv1, not index 4
+    assert mode.views.confusion.matrix is None and mode.views.curves.points == 0
+    assert mode.views.filters.count == 0 and mode.views.filters.title.text() == "Filters of the first convolution"
+    assert mode.views.maps.caption.text() == "" and mode.panel.bar.format() == ""
+    window.files.new_from_template("perceptron")
+    assert mode.views.filters.grid.placeholder == "No convolution in this network."

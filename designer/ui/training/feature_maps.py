@@ -15,6 +15,10 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 from ...model import format_shape
 from .images import DIVERGING, VIRIDIS, ImageGrid, tiles_rgb
 
+FILTERS_TITLE = "Filters of the first convolution"
+FILTERS_LATER = "The filters appear when training starts."
+NO_CONV = "No convolution in this network."
+
 
 def layer_labels(network) -> list:
     """(index, label) of every layer after the input, labelled like the canvas: 'conv #1 → 28×28×6'."""
@@ -96,8 +100,10 @@ class FeatureMapView(QWidget):
     def chosen_layer(self) -> Optional[int]:
         return self.layer.currentData()
 
-    def set_network(self, network) -> None:
-        keep = self.layer.currentData()
+    def set_network(self, network, keep_layer: bool = True) -> None:
+        """List the network's layers; the chosen one stays chosen when ``keep_layer`` and it
+        still exists, else the first convolution is chosen."""
+        keep = self.layer.currentData() if keep_layer else None
         self.layer.blockSignals(True)
         self.layer.clear()
         for index, label in layer_labels(network):
@@ -105,7 +111,11 @@ class FeatureMapView(QWidget):
         want = keep if keep is not None and self.layer.findData(keep) >= 0 else default_layer(network)
         self.layer.setCurrentIndex(max(0, self.layer.findData(want)))
         self.layer.blockSignals(False)
+        self.clear()
+
+    def clear(self) -> None:
         self.grid.clear()
+        self.caption.setText("")
 
     def set_dataset(self, dataset) -> None:
         self.dataset = dataset
@@ -151,8 +161,8 @@ class FilterView(QWidget):
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
-        self.title = QLabel("Filters of the first convolution")
-        self.grid = ImageGrid("No convolution in this network.")
+        self.title = QLabel(FILTERS_TITLE)
+        self.grid = ImageGrid(NO_CONV)
         self.grid.setToolTip("Each tile is one filter's weights (channel 0, or colour for RGB "
                              "input): blue negative, white 0, red positive")
         lay = QVBoxLayout(self)
@@ -169,5 +179,11 @@ class FilterView(QWidget):
         f, c, kh, kw = weights.shape
         self.title.setText(f"Filters of the first convolution: {f} × {kh}×{kw}×{c}")
 
+    def set_network(self, network) -> None:
+        has_conv = any(layer.type == "conv" for layer in network.layers)
+        self.grid.clear(FILTERS_LATER if has_conv else NO_CONV)
+        self.title.setText(FILTERS_TITLE)
+
     def clear(self) -> None:
         self.grid.clear()
+        self.title.setText(FILTERS_TITLE)

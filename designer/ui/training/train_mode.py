@@ -151,14 +151,15 @@ class TrainMode(QObject):
         if hook is not None:
             hook(not locked)
 
-    def _network_shown(self) -> None:
-        self.views.maps.set_network(self.network)
+    def _network_shown(self, fresh: bool = False) -> None:
+        """Show the network's layers in the views; ``fresh``: another network was opened."""
+        self.views.set_network(self.network, keep_layer=not fresh)
         self.spec.layer = self.views.maps.chosen_layer()
         self.data.set_network(self.network)
 
     # ------------------------------------------------------------------ document and data
     def _network_changed(self, reason: str = "") -> None:
-        self._network_shown()
+        self._network_shown(fresh=reason == "reset")
         if reason in NAMES_ONLY:
             return  # the weights (keyed by layer index) still fit
         if self.busy:
@@ -167,14 +168,17 @@ class TrainMode(QObject):
             self.say("The network changed while training, so the run was stopped.", "warn")
             self.stop()
             return
-        if self.has_weights():
-            self.trainer = None
-            self.start_weights = None
-            self.views.clear()
-            self.panel.reset_progress()
+        had_weights = self.has_weights()
+        self.trainer = None
+        self.start_weights = None
+        self.views.clear()
+        self.panel.reset_progress()
+        if reason == "reset":   # another network: the settings that suit it
+            self.panel.set_config(suggest(self.network))
+        if had_weights:
             self.say("The architecture changed, so the trained weights were reset; the next run "
                      "starts from new random weights.", "warn")
-            self._refresh()
+        self._refresh()
 
     def _on_data_message(self, text: str) -> None:
         self.say(text, "error")

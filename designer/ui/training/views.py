@@ -55,8 +55,12 @@ class TrainViews:
         if dataset is not None:
             self.maps.set_dataset(dataset)
 
+    def set_network(self, network, keep_layer: bool = True) -> None:
+        self.maps.set_network(network, keep_layer)
+        self.filters.set_network(network)
+
     def clear(self) -> None:
         self.curves.clear()
         self.confusion.clear()
         self.filters.clear()
-        self.maps.grid.clear()
+        self.maps.clear()
