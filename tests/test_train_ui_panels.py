@@ -141,3 +141,24 @@ def test_reading_runs_off_the_gui_thread_with_progress_and_cancel(make_mode, qtb
     qtbot.waitUntil(lambda: not job.is_running(), timeout=MS)
     qtbot.wait(50)
     assert changed == [] and panel.dataset.name == "slow"
+
+
+def test_a_long_message_does_not_move_the_buttons(qtbot):
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from designer.ui.training.train_panel import TrainPanel
+    side = QWidget()                                 # as in the dock: the panel, then a stretch
+    lay = QVBoxLayout(side)
+    panel = TrainPanel()
+    lay.addWidget(panel)
+    lay.addStretch(1)
+    qtbot.addWidget(side)
+    side.resize(340, 900)
+    side.show()
+    panel.say("Saved.")
+    qtbot.wait(20)
+    before = [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)]
+    panel.say("Stopped by request at epoch 6, batch 43 after 5 complete epochs. Save a checkpoint "
+              "to continue it later, or save the weights to keep them.")
+    qtbot.wait(20)
+    assert [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)] == before

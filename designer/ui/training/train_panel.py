@@ -174,8 +174,9 @@ class TrainPanel(QGroupBox):
         lay.addLayout(buttons)
         lay.addWidget(self.bar)
         lay.addWidget(self.rate)
-        lay.addWidget(self.message)
         lay.addLayout(wrow)
+        # Last: a message of one line or three never moves a button the user is aiming at.
+        lay.addWidget(self.message)
 
         self.start.clicked.connect(self.start_clicked)
         self.pause.clicked.connect(self.pause_clicked)
