@@ -8,18 +8,10 @@ import json
 import numpy as np
 import pytest
 
+from cli_support import one_line_error
 from designer.cli import main
 from designer.engine.net import EngineNet
 from designer.model import load_model
-
-
-def one_line_error(capsys, *argv) -> str:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nn-designer: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.fixture

@@ -10,27 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from designer.cli import main
+from cli_support import one_line_error, run
 from designer.engine.net import EngineNet
 from designer.model import load_model
 from designer.model import load_weights, save_weights
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(capsys, *argv):
-    code, out, err = run(capsys, *argv)
-    assert code == 2, (out, err)
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nn-designer: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.fixture
