@@ -22,40 +22,22 @@ def _number(text: str, kind):
     return value
 
 
-def positive_int(text: str) -> int:
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+def _ranged(kind, ok, bounds: str):
+    """An argument type: a number of ``kind`` for which ``ok(value)`` holds ("must be {bounds}")."""
+    def check(text: str):
+        value = _number(text, kind)
+        if not ok(value):
+            shown = value if kind is int else f"{value:g}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {shown}")
+        return value
+    return check
 
 
-def non_negative_int(text: str) -> int:
-    value = _number(text, int)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(text, float)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, not {value:g}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = _number(text, float)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value:g}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A value in [0, 1)."""
-    value = _number(text, float)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, not {value:g}")
-    return value
+positive_int = _ranged(int, lambda v: v >= 1, "at least 1")
+non_negative_int = _ranged(int, lambda v: v >= 0, "0 or more")
+positive_float = _ranged(float, lambda v: v > 0, "greater than 0")
+non_negative_float = _ranged(float, lambda v: v >= 0, "0 or more")
+fraction = _ranged(float, lambda v: 0 <= v < 1, "at least 0 and below 1")  # a value in [0, 1)
 
 
 def output_file(text: str) -> str:
