@@ -276,3 +276,19 @@ def test_opening_another_network_in_train_mode_suggests_its_settings_and_clears_
     assert mode.views.maps.caption.text() == "" and mode.panel.bar.format() == ""
     window.files.new_from_template("perceptron")
     assert mode.views.filters.grid.placeholder == "No convolution in this network."
+
+
+def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:600")
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    assert mode.panel.bar.format().startswith("epoch 1/1")
+    settings(mode, epochs=50, batch_size=16)
+    seen = []
+    mode.state_changed.connect(lambda s: seen.append((s, mode.panel.bar.format(), mode.panel.rate.text())))
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS):
+        mode.start()
+        qtbot.waitUntil(lambda: mode.trainer is not None and mode.trainer.batch > 2, timeout=RUN_MS)
+        mode.stop()
+    assert seen[0] == ("starting", "preparing…", "")
+    assert mode.panel.rate.text().endswith("ETA —")

@@ -272,6 +272,8 @@ class TrainMode(QObject):
         w.failed.connect(self._on_failed)
         run.thread.finished.connect(self._on_thread_done)
         self.run = run
+        self._progress = None
+        self.panel.reset_progress("preparing…")
         self._lock(True)
         self._set_state("starting")
         run.start()
@@ -370,12 +372,15 @@ class TrainMode(QObject):
             self.say(text, "error")
         else:
             self.say(text + " Save a checkpoint to continue it later.", "info")
+        if finished.reason != "completed":
+            self.panel.end_progress()
 
     @Slot(str)
     def _on_failed(self, text: str) -> None:
         self._redraw_timer.stop()
         self._redraw(everything=True)
         self.last_finished = None
+        self.panel.end_progress()
         self.say(sentence(text), "error")
 
     @Slot()

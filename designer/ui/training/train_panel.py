@@ -190,6 +190,7 @@ class TrainPanel(QGroupBox):
                          self.schedule, self.val_split, self.seed, self.init, self.augment_row]
         self.set_config(TrainConfig().to_dict())
         self.set_state("idle", has_weights=False, has_data=False)
+        self.speed = ""
 
     # ------------------------------------------------------------------ settings
     def set_config(self, values: dict) -> None:
@@ -255,12 +256,19 @@ class TrainPanel(QGroupBox):
         done = (p.epoch - 1 + p.batch / max(1, p.batches)) / max(1, p.epochs)
         self.bar.setValue(int(done * 1000))
         self.bar.setFormat(f"epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
-        self.rate.setText(f"{p.samples_per_second:,.0f} {unit}/s · ETA {eta_text(p.eta_seconds)}")
+        self.speed = f"{p.samples_per_second:,.0f} {unit}/s"
+        self.rate.setText(f"{self.speed} · ETA {eta_text(p.eta_seconds)}")
 
-    def reset_progress(self) -> None:
+    def end_progress(self) -> None:
+        """A run ended before its last batch: there is no time left to estimate."""
+        if self.speed:
+            self.rate.setText(f"{self.speed} · ETA —")
+
+    def reset_progress(self, text: str = "") -> None:
         self.bar.setValue(0)
-        self.bar.setFormat("")
+        self.bar.setFormat(text)
         self.rate.setText("")
+        self.speed = ""
 
     def say(self, text: str, tone: str = "info") -> None:
         self.message.setText(text)
