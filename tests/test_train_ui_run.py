@@ -292,3 +292,20 @@ def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta
         mode.stop()
     assert seen[0] == ("starting", "preparing…", "")
     assert mode.panel.rate.text().endswith("ETA —")
+
+
+def test_new_data_clears_the_last_runs_results_and_an_old_complaint(window, qtbot):
+    mode = train_mode(window, qtbot, data="spirals:100")
+    assert mode.panel.message.text() == "" and not mode.start()
+    assert mode.panel.tone == "error"                              # spirals do not fit LeNet-5
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
+        mode.data.load("shapes:120")
+    assert mode.panel.message.text() == ""                         # the complaint is gone
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    assert mode.views.confusion.matrix is not None and mode.views.maps.count == 6
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
+        mode.data.load("shapes:90")
+    assert mode.views.confusion.matrix is None and mode.views.maps.count == 0
+    assert mode.views.curves.points == 0 and not mode.has_weights()
+    assert "results were cleared" in mode.panel.message.text()

@@ -186,7 +186,15 @@ class TrainMode(QObject):
     def _dataset_changed(self, dataset) -> None:
         self.views.set_dataset(dataset)
         self.panel.allow_augment(dataset is not None and dataset.is_image)
-        self.trainer = None if self.trainer is not None and self.trainer.dataset is not dataset else self.trainer
+        if self.trainer is not None and self.trainer.dataset is not dataset:
+            # The last run's views (confusion, maps, boundary) belong to the old data.
+            self.trainer = None
+            self.views.clear()
+            self.panel.reset_progress()
+            self.say("New data: the last run's results were cleared (save its weights before changing "
+                     "the data to keep them); the next run starts from new random weights.", "warn")
+        elif self.panel.tone == "error":
+            self.say("")   # a complaint about the old data
         self._refresh()
 
     def set_input(self, values: dict) -> None:

@@ -191,6 +191,7 @@ class TrainPanel(QGroupBox):
         self.set_config(TrainConfig().to_dict())
         self.set_state("idle", has_weights=False, has_data=False)
         self.speed = ""
+        self.tone = "info"
 
     # ------------------------------------------------------------------ settings
     def set_config(self, values: dict) -> None:
@@ -271,5 +272,6 @@ class TrainPanel(QGroupBox):
         self.speed = ""
 
     def say(self, text: str, tone: str = "info") -> None:
+        self.tone = tone
         self.message.setText(text)
         self.message.setStyleSheet(TONES.get(tone, ""))
