@@ -174,3 +174,20 @@ def test_confusion_column_names_turn_upright_when_they_do_not_fit_and_nothing_is
     view.show_matrix(m, shapes, epoch=2)
     view.grab()
     assert view.mistake_rect.bottom() <= view.height()
+
+
+def test_the_loss_axis_shows_plain_numbers(qtbot):
+    from designer.ui.training.plots import Curves
+    from designer.ui.training.worker import BatchUpdate
+    curves = Curves()
+    qtbot.addWidget(curves)
+    curves.resize(700, 300)
+    curves.show()
+    latest = BatchProgress(1, 1, 4, 4, 0.01, 0.5, 100.0, 1.0, 0.05)
+    curves.add_batches(BatchUpdate(latest, x=[0.25, 0.5, 0.75, 1.0], loss=[0.8, 0.4, 0.02, 0.01],
+                                   acc=[0.5, 0.6, 0.7, 0.8]))
+    curves.redraw()
+    qtbot.wait(20)
+    for plot in (curves.loss_plot, curves.acc_plot, curves.lr_plot):
+        axis = plot.getPlotItem().getAxis("left")
+        assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()

@@ -64,6 +64,8 @@ def _plot(title: str, y_label: str, background: QColor, foreground: QColor) -> p
         axis.setTextPen(foreground)
     item.setLabel("bottom", "epoch", color=foreground.name())
     item.setLabel("left", y_label, color=foreground.name())
+    # Plain numbers: a loss below 1 read "loss (x0.001)" with ticks up to 800.
+    item.getAxis("left").enableAutoSIPrefix(False)
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setClipToView(True)
     item.setDownsampling(auto=True, mode="mean")
@@ -82,7 +84,6 @@ class Curves(QWidget):
         self.loss_plot = _plot("Loss", "loss", bg, fg)
         self.acc_plot = _plot("Accuracy", "accuracy %", bg, fg)
         self.lr_plot = _plot("Learning rate", "η", bg, fg)
-        self.lr_plot.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         self.loss_plot.setToolTip("Training loss of every batch (faint), smoothed (line), and per "
                                   "epoch for training (●) and validation (■)")
         self.acc_plot.setToolTip("Accuracy per batch (smoothed) and per epoch for training (●) "
