@@ -309,3 +309,15 @@ def test_new_data_clears_the_last_runs_results_and_an_old_complaint(window, qtbo
     assert mode.views.confusion.matrix is None and mode.views.maps.count == 0
     assert mode.views.curves.points == 0 and not mode.has_weights()
     assert "results were cleared" in mode.panel.message.text()
+
+
+def test_the_default_data_fits_the_network(window, qtbot, planar_model):
+    from designer.ui.training.settings import suggest_data
+    assert suggest_data(window.network) == "shapes"
+    window.files.new_from_template("perceptron")
+    window.set_mode("Train")
+    mode = window.train_mode
+    qtbot.waitUntil(lambda: mode.dataset is not None, timeout=RUN_MS)
+    assert mode.dataset.name == "blobs" and mode.data.fit_problem() is None
+    window.open_model(str(planar_model))
+    assert suggest_data(window.network) == "spirals"

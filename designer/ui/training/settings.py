@@ -45,3 +45,12 @@ def suggest(network) -> dict:
             and report.output is not None and report.output[0] > 1:
         out["loss"] = "mse"
     return out
+
+
+def suggest_data(network) -> str:
+    """A built-in data set that fits ``network``'s input: 2-D points for a 2-feature input (the
+    perceptron's separable blobs for a single layer, spirals for more), else the shapes images."""
+    if network.report().input == (2,):
+        dense = sum(1 for layer in network.layers if layer.type == "dense")
+        return "blobs" if dense <= 1 else "spirals"
+    return "shapes"

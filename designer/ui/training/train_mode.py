@@ -21,13 +21,12 @@ from ...errors import UserError
 from . import weights_actions as wa
 from .data_panel import DataPanel
 from .probes import ProbeSpec
-from .settings import available_memory, memory_problem, suggest
+from .settings import available_memory, memory_problem, suggest, suggest_data
 from .threads import Background
 from .train_panel import TrainPanel
 from .views import TrainViews
 from .worker import ProbeWorker, TrainingRun, failure_sentence, sentence
 
-DEFAULT_DATA = "shapes"
 SHUTDOWN_MS = 5000
 REDRAW_MS = 100
 NAMES_ONLY = ("name", "title")   # Network.changed reasons that leave the architecture as it was
@@ -97,7 +96,7 @@ class TrainMode(QObject):
             self.panel.set_config(suggest(self.network))
         self._refresh()
         if load_default_data:
-            self.data.load(DEFAULT_DATA)
+            self.data.load(suggest_data(self.network) if self.network is not None else "shapes")
 
     # ------------------------------------------------------------------ helpers
     @property
