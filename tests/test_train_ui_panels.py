@@ -162,3 +162,17 @@ def test_a_long_message_does_not_move_the_buttons(qtbot):
               "to continue it later, or save the weights to keep them.")
     qtbot.wait(20)
     assert [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)] == before
+
+
+def test_the_sample_count_applies_to_built_in_sets_only(make_mode, qtbot, tmp_path):
+    panel = make_mode().data
+    loaded(qtbot, panel, "blobs:50")
+    assert panel.size.isEnabled() and panel.size.value() == 50
+    np.savez(tmp_path / "p.npz", x=np.zeros((6, 2), np.float32), y=np.arange(6) % 2)
+    loaded(qtbot, panel, str(tmp_path / "p.npz"))
+    assert not panel.size.isEnabled()
+    panel.set_editable(False)
+    panel.set_editable(True)
+    assert not panel.size.isEnabled()
+    loaded(qtbot, panel, "xor:40")
+    assert panel.size.isEnabled()

@@ -108,6 +108,8 @@ class DataPanel(QGroupBox):
         self._job: Optional[Background] = None
         self._old_jobs: list = []
         self._fix: Optional[dict] = None
+        self._editable = True           # False while a run uses the data
+        self._generated = True          # the chosen data is a built-in set (its size can change)
 
         self.choice = QComboBox()
         self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -215,6 +217,8 @@ class DataPanel(QGroupBox):
             self.size.blockSignals(False)
         else:
             self._select_choice(spec, spec.rsplit("/", 1)[-1] or spec)
+        self._generated = builtin is not None
+        self.size.setEnabled(self._editable and self._generated)   # a file has its own size
         worker = DataLoadWorker(spec, self.seed)
         job = Background(worker, "nn-designer data")
         worker.progress.connect(self._on_progress)
@@ -241,8 +245,10 @@ class DataPanel(QGroupBox):
 
     def set_editable(self, on: bool) -> None:
         """Changing the data is not allowed while a run uses it."""
-        for w in (self.choice, self.size, self.open_file, self.open_folder, self.fit_button):
+        self._editable = on
+        for w in (self.choice, self.open_file, self.open_folder, self.fit_button):
             w.setEnabled(on)
+        self.size.setEnabled(on and self._generated)
 
     # ------------------------------------------------------------------ choosing
     def _select_choice(self, data, label: str) -> None:
