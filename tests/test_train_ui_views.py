@@ -191,3 +191,12 @@ def test_the_loss_axis_shows_plain_numbers(qtbot):
     for plot in (curves.loss_plot, curves.acc_plot, curves.lr_plot):
         axis = plot.getPlotItem().getAxis("left")
         assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+
+
+def test_one_output_is_one_value(qtbot):
+    from designer.ui.training.feature_maps import FeatureMapView
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    view.set_network(load_model("perceptron"))
+    view.show_maps(1, 0, np.array([1.9], np.float32))
+    assert view.caption.text().startswith("1 value;")

@@ -151,7 +151,7 @@ class FeatureMapView(QWidget):
             return  # an answer to an older question
         self.grid.set_tiles(map_tiles(maps))
         shape = f"{maps.shape[0]} maps of {maps.shape[1]}×{maps.shape[2]}" if maps.ndim == 3 \
-            else f"{maps.shape[0]} values"
+            else f"{maps.shape[0]} value{'s' if maps.shape[0] != 1 else ''}"
         self.caption.setText(f"{shape}; range {float(maps.min()):.3g} … {float(maps.max()):.3g}")
         self.grid_changed.emit()
 
