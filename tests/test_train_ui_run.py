@@ -248,6 +248,8 @@ def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
     window.set_mode("Train")
     qtbot.waitUntil(lambda: window.train_mode.data.dataset is not None, timeout=RUN_MS)
     assert window.docks["right"].width() >= RIGHT_WIDTH - 10
+    curves = window.train_mode.views.curves
+    assert curves.lr_plot.width() >= 150                    # its title is not cut
 
 
 def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):

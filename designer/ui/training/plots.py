@@ -93,7 +93,8 @@ class Curves(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.loss_plot, 5)
         lay.addWidget(self.acc_plot, 5)
-        lay.addWidget(self.lr_plot, 3)
+        lay.addWidget(self.lr_plot, 4)
+        self.lr_plot.setMinimumWidth(150)   # its title and η ticks need it; the others can shrink
 
         faint = QColor(TRAIN_COLOUR)
         faint.setAlpha(70)
