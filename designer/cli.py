@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so bad arguments are one line and status 2."""
 
     def error(self, message):
-        raise UserError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("nn-designer").strip()  # main() prints "nn-designer: "
+        raise UserError(f"{command}: {message}" if command else message)
 
 
 def build_parser(command: str = "") -> argparse.ArgumentParser:
