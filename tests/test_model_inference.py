@@ -188,3 +188,19 @@ def test_document_events_and_cached_report():
     removed = network.remove(0)
     assert removed.type == "relu"
     assert seen == ["config", "move", "insert", "remove"]
+
+
+def test_weights_behind_an_error_are_unknown_not_zero():
+    from designer.model import summary
+    network = load_model("alexnet")
+    network.set_key(0, "width", 8)
+    network.set_key(0, "height", 8)
+    report = network.report()
+    fc6 = report.layers[16]
+    assert not fc6.params_known and report.layers[17].params_known  # a relu has none anyway
+    assert not report.params_complete
+    rows = summary.rows(report, network.layers)
+    assert rows[16]["params_text"] == "?" and rows[17]["params_text"] == "0"
+    text = summary.to_text(network)
+    assert "(without the layers after an error)" in text
+    assert load_model("alexnet").report().params_complete

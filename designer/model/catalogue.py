@@ -57,6 +57,7 @@ class LayerKind:
     spatial: bool = False  # needs a W×H×D volume as input
     brief: Callable[[dict], str] = lambda cfg: ""  # key settings shown on a canvas block
     trainable: bool = True  # parameters (if any) are learnt
+    has_params: bool = False  # the kind can hold weights (conv, dense, batchnorm)
 
     def key(self, name: str) -> Key:
         for k in self.keys:

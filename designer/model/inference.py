@@ -31,6 +31,11 @@ class LayerInfo:
     formula: str = ""
 
     @property
+    def params_known(self) -> bool:
+        """False for a layer with weights behind an earlier error: its count cannot be known."""
+        return self.type == "input" or self.input is not None or not KINDS[self.type].has_params
+
+    @property
     def activations(self) -> int:
         """Values this layer outputs per sample (kept for the backward pass)."""
         return size_of(self.output) if self.output is not None else 0
@@ -68,6 +73,11 @@ class Report:
         for info in self.layers:
             out += [f"layer {info.index} ({info.type}): {e}" for e in info.errors]
         return out
+
+    @property
+    def params_complete(self) -> bool:
+        """True when every layer's parameter count is known (no weights behind an error)."""
+        return all(i.params_known for i in self.layers)
 
     @property
     def warning_count(self) -> int:

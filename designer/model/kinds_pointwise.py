@@ -74,7 +74,7 @@ register(LayerKind(
         Key("momentum", "float", 0.1, lo=0, hi=1, help="weight of the newest batch in the running statistics"),
         Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),
     ),
-    rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
+    has_params=True, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
     help="Normalises each channel over the batch, then scales and shifts it.",
 ))
 

@@ -151,7 +151,7 @@ CONV = register(LayerKind(
         Key("padding", "padding", 0, lo=0, help='zeros P added around the input, or "same"'),
         Key("bias", "bool", True, help="add a learnt bias per filter"),
     ),
-    rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
+    has_params=True, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
     help="Slides filters over the input volume; each filter makes one feature map.",
 ))
 
@@ -225,7 +225,7 @@ DENSE = register(LayerKind(
         Key("units", "int", None, required=True, lo=1, help="number of output neurons"),
         Key("bias", "bool", True, help="add a learnt bias per neuron"),
     ),
-    rule=_dense_rule, torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
+    has_params=True, rule=_dense_rule, torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
     brief=lambda cfg: f"{cfg['units']} units",
     help="Every output neuron is connected to every input value.",
 ))

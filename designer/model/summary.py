@@ -37,6 +37,7 @@ def rows(report: Report, layers=None) -> list:
         out.append({
             "index": info.index, "type": info.type, "label": layer_label(info, layer),
             "output": format_shape(info.output), "params": info.params,
+            "params_text": f"{info.params:,}" if info.params_known else "?",
             "percent": 100.0 * info.params / total, "macs": info.macs, "notes": notes,
         })
     return out
@@ -82,7 +83,7 @@ def to_text(network, batch_size: int = 1) -> str:
     report = network.report()
     table = rows(report, network.layers)
     head = ("#", "layer", "output", "params", "%", "mult-adds")
-    cells = [(str(r["index"]), r["label"], r["output"], f"{r['params']:,}", f"{r['percent']:.1f}",
+    cells = [(str(r["index"]), r["label"], r["output"], r["params_text"], f"{r['percent']:.1f}",
               human_count(r["macs"])) for r in table]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
     align = "><<>>>"
@@ -98,7 +99,8 @@ def to_text(network, batch_size: int = 1) -> str:
         out += [f"{pad}{note}" for note in r["notes"]]
     t = totals(report, batch_size)
     out += [rule,
-            f"Total parameters:     {t['total_params']:,}",
+            f"Total parameters:     {t['total_params']:,}"
+            + ("" if report.params_complete else " (without the layers after an error)"),
             f"Trainable parameters: {t['trainable_params']:,}",
             f"Non-trainable:        {t['non_trainable_params']:,}",
             f"Multiply-adds:        {human_count(t['mult_adds'])} ({t['mult_adds']:,}) per sample",

@@ -17,7 +17,7 @@ RIGHT = {0, 3, 4, 5}
 
 
 def _cells(row: dict) -> tuple:
-    return (str(row["index"]), row["label"], row["output"], f"{row['params']:,}",
+    return (str(row["index"]), row["label"], row["output"], row["params_text"],
             f"{row['percent']:.1f}", summary.human_count(row["macs"]), "; ".join(row["notes"]))
 
 

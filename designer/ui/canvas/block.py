@@ -148,7 +148,10 @@ class BlockItem(QGraphicsItem):
         status = "error" if info.errors else "warning" if info.warnings else ""
         volume = format_shape(info.output) if info.output is not None else "—"
         volume, volume_px = fonts.fit_volume(volume, TEXT_W)
-        params = f"{info.params:,} params" if info.params else "no params"
+        if not info.params_known:
+            params = "params unknown"
+        else:
+            params = f"{info.params:,} params" if info.params else "no params"
         if fonts.metrics["params"].horizontalAdvance(params) > TEXT_W:  # 822,087,680 params
             params = f"{human_count(info.params)} params"  # 822.1 M params
         self.state = (index, kind.family, fonts.elide("header", title, BLOCK_W - 2 * PAD - 26),
