@@ -99,7 +99,7 @@ def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
     run_to_end(mode, qtbot)
     maps = mode.views.maps
     with qtbot.waitSignal(maps.grid_changed, timeout=RUN_MS):
-        maps.layer.setCurrentIndex(maps.layer.findData(4))     # conv #2: 16 filters
+        maps.layer.setCurrentIndex(maps.layer.findData(4))     # #4 conv: 16 filters
     assert maps.count == 16
     with qtbot.waitSignal(maps.grid_changed, timeout=RUN_MS):
         maps.layer.setCurrentIndex(maps.layer.findData(9))     # dense 84
@@ -259,7 +259,7 @@ def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
     window.editor.rename(window.network[1].uid, "edges")
     assert mode.has_weights() and mode.panel.save_w.isEnabled()
     assert "reset" not in mode.panel.message.text()
-    assert mode.views.maps.layer.currentText().startswith("edges")   # the new name is shown
+    assert mode.views.maps.layer.currentText().startswith("#1 conv · edges")   # the new name is shown
     window.undo_stack.clear()
 
 

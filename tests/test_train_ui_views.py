@@ -57,8 +57,10 @@ def test_feature_maps_of_a_layer_and_labels_like_the_canvas():
     assert map_tiles(probes.feature_maps(engine, x, 9)).shape == (84, 1, 1, 3)
     assert probes.first_filters(engine).shape == (6, 1, 5, 5)
     labels = dict(layer_labels(net))
-    assert labels[1] == "conv #1 → 28×28×6" and labels[4] == "conv #2 → 10×10×16"
-    assert labels[12] == "softmax #1 → 10" and 0 not in labels
+    assert labels[1] == "#1 conv → 28×28×6" and labels[4] == "#4 conv → 10×10×16"
+    assert labels[12] == "#12 softmax → 10" and 0 not in labels
+    alexnet = dict(layer_labels(load_model("alexnet")))
+    assert alexnet[1] == "#1 conv · conv1 → 55×55×96"
 
 
 def test_the_decision_boundary_grid_colours_by_class_and_confidence():

@@ -21,15 +21,14 @@ NO_CONV = "No convolution in this network."
 
 
 def layer_labels(network) -> list:
-    """(index, label) of every layer after the input, labelled like the canvas: 'conv #1 → 28×28×6'."""
-    seen: dict = {}
+    """(index, label) of every layer after the input, named as its canvas block is (the layer's
+    number, type and name): '#4 conv → 10×10×16', '#1 conv · conv1 → 55×55×96'."""
     out = []
     report = network.report()
     for info, layer in zip(report.layers, network.layers):
-        seen[layer.type] = seen.get(layer.type, 0) + 1
         if layer.type == "input":
             continue
-        name = layer.name or f"{layer.type} #{seen[layer.type]}"
+        name = f"#{info.index} {layer.type}" + (f" · {layer.name}" if layer.name else "")
         out.append((info.index, f"{name} → {format_shape(info.output)}"))
     return out
 
