@@ -30,7 +30,7 @@ def digits_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def no_thread_left_running():
+def no_thread_left_running(request):
     """Fail a test that leaves a Train-mode QThread running (issue 5); stop it for the next test."""
     yield
     import sys
@@ -38,4 +38,9 @@ def no_thread_left_running():
     alive = threads.running() if threads is not None else []
     if alive:
         threads.stop_all(10000)
+    if threads is not None and "qtbot" in request.fixturenames:
+        # Reap the test's Qt wrappers now, while no worker thread runs, rather than in a garbage
+        # collection that happens to fall inside the next test's training run.
+        import gc
+        gc.collect()
     assert not alive, f"the test left {len(alive)} QThread(s) running: {[t.objectName() for t in alive]}"
