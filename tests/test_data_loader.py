@@ -58,14 +58,14 @@ def test_check_fits_and_suggest_input():
     assert suggest_input(ds) == {"width": 28, "height": 28, "depth": 1}
     with pytest.raises(DataError) as e:
         check_fits(ds, (32, 32, 3))
-    assert str(e.value) == ("the data img is 28×28×1 images but the network's input is 32×32×3; "
+    assert str(e.value) == ("img holds 28×28×1 images, but the network's input is 32×32×3; "
                             "set the input layer to 28×28×1")
     with pytest.raises(DataError, match="input is a vector of 784 features; set the input layer to 28×28×1"):
         check_fits(ds, (784,))
     vec = Dataset("digits", np.zeros((3, 64), np.float32), np.zeros(3, np.int64), None, "t")
     check_fits(vec, (64,))
     assert suggest_input(vec) == {"features": 64}
-    with pytest.raises(DataError, match="is vectors of 64 features but the network's input is 8×8×1; "
+    with pytest.raises(DataError, match="digits holds vectors of 64 features, but the network's input is 8×8×1; "
                                         "set the input layer to a vector input of 64 features"):
         check_fits(vec, (8, 8, 1))
 

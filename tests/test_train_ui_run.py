@@ -204,7 +204,7 @@ def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
     mode = train_mode(window, qtbot, data="spirals")
     assert "set the input layer to a vector input of 2 features" in mode.data.fit_text.text()
     assert mode.data.fit_button.isVisibleTo(mode.left)
-    assert not mode.start() and "spirals" in mode.panel.message.text()
+    assert not mode.start() and "spirals holds vectors of 2 features" in mode.panel.message.text().lower()
     mode.data.fit_button.click()
     assert window.network[0].config == {"features": 2}
     assert not mode.data.fit_button.isVisibleTo(mode.left)

@@ -119,7 +119,7 @@ def check_fits(dataset: Dataset, input_shape) -> None:
         fix = f"a vector input of {want['features']} features"
     else:
         fix = f"{want['width']}×{want['height']}×{want['depth']}"
-    raise DataError(f"the data {dataset.name} is {_data_text(dataset)} but the network's input is "
+    raise DataError(f"{dataset.name} holds {_data_text(dataset)}, but the network's input is "
                     f"{_input_text(shape)}; set the input layer to {fix}")
 
 
