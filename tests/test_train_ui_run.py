@@ -107,7 +107,9 @@ def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
 
 
 def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
-    mode = train_mode(window, qtbot, data="shapes:1200")
+    # 240 batches an epoch: the first (throttled) progress signal comes after about 0.1 s, so an
+    # epoch must last well beyond that for the Stop it triggers to land mid-epoch.
+    mode = train_mode(window, qtbot, data="shapes:4800")
     settings(mode, epochs=3, batch_size=16, val_split=0.2)
     got = record(mode)
     with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
