@@ -204,3 +204,14 @@ def test_weights_behind_an_error_are_unknown_not_zero():
     text = summary.to_text(network)
     assert "(without the layers after an error)" in text
     assert load_model("alexnet").report().params_complete
+
+
+def test_set_keys_is_one_event_and_all_or_nothing():
+    network = load_model("lenet5")
+    seen = []
+    network.changed.connect(seen.append)
+    network.set_keys(0, {"width": None, "height": None, "depth": None, "features": 784})
+    assert seen == ["config"] and network.report().layers[0].output == (784,)
+    with pytest.raises(ValueError, match="kernel must be at least 1"):
+        network.set_keys(1, {"filters": 8, "kernel": 0})
+    assert network[1].config["filters"] == 6 and seen == ["config"]  # nothing was set

@@ -119,16 +119,28 @@ class Network:
 
     def set_key(self, index: int, key: str, value: Any) -> None:
         """Set one setting (``None`` restores the default). Raises ConfigError if impossible."""
+        self.set_keys(index, {key: value})
+
+    def set_keys(self, index: int, values: dict) -> None:
+        """Set several settings of one layer at once, with one event (``None`` restores a
+        default). Every value is checked first: if one is impossible (ConfigError), none is set."""
         layer = self.layers[index]
-        if value is None:
-            if layer.kind.key(key).required:
-                raise ConfigError(key, f'a {layer.type} layer needs "{key}"')
-            layer.config.pop(key, None)
-        else:
-            try:
-                layer.config[key] = layer.kind.key(key).check(value)
-            except KeyValueError as e:
-                raise ConfigError(key, f"{key} {e}") from None
+        checked = {}
+        for key, value in values.items():
+            kind_key = layer.kind.key(key)
+            if value is None:
+                if kind_key.required:
+                    raise ConfigError(key, f'a {layer.type} layer needs "{key}"')
+            else:
+                try:
+                    value = kind_key.check(value)
+                except KeyValueError as e:
+                    raise ConfigError(key, f"{key} {e}") from None
+            checked[key] = value
+        for key, value in checked.items():  # clear first, so exclusive keys never meet
+            if value is None:
+                layer.config.pop(key, None)
+        layer.config.update({k: v for k, v in checked.items() if v is not None})
         self._emit("config")
 
     def set_layer_name(self, index: int, name: Optional[str]) -> None:

@@ -96,14 +96,7 @@ class SetKeys(NetworkCommand):
         self.old = {key: layer.config.get(key) for key in values}
 
     def _apply(self, values: dict) -> None:
-        # Clear first, then set, so that keys that exclude each other (an input's features and
-        # width) never meet half-way.
-        for key, value in values.items():
-            if value is None:
-                self.network.set_key(self.index, key, None)
-        for key, value in values.items():
-            if value is not None:
-                self.network.set_key(self.index, key, value)
+        self.network.set_keys(self.index, values)  # one event, all or nothing
         self._select([self.uid])
 
     def redo(self) -> None:
