@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from ..errors import UserError
 from .keys import Key, KeyValueError
 
 Shape = tuple
@@ -92,7 +93,9 @@ class LayerKind:
         return clean
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
+    """An impossible layer setting; ``key`` names the setting at fault."""
+
     def __init__(self, key: str, message: str):
         super().__init__(message)
         self.key = key

@@ -209,8 +209,7 @@ class TrainMode(QObject):
             if editor is not None:
                 editor.set_keys(self.network[0].uid, full)
             else:
-                for key, value in sorted(full.items(), key=lambda kv: kv[1] is not None):
-                    self.network.set_key(0, key, value)
+                self.network.set_keys(0, full)
         except UserError as e:
             self.say(str(e), "error")
 
