@@ -1,4 +1,4 @@
-"""The model and the engine never import Qt (they run in the command line and in tests)."""
+"""The model, the engine and the Learn arithmetic (designer.learn) never import Qt (they run in the command line and in tests)."""
 from __future__ import annotations
 
 import subprocess
@@ -11,7 +11,10 @@ CODE = """
 import sys
 import designer.model, designer.engine
 import designer.engine.net, designer.engine.losses, designer.engine.optim, designer.engine.init
-import designer.engine.layers
+import designer.engine.layers, designer.learn
+import importlib, pkgutil
+for info in pkgutil.iter_modules(designer.learn.__path__, 'designer.learn.'):
+    importlib.import_module(info.name)
 bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'))
 print(','.join(bad))
 """

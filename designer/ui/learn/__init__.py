@@ -1,0 +1,35 @@
+"""The Learn mode of the window (issue 7): a list of lessons on the left and the chosen lesson's
+view at the bottom, the canvas (and the inspector) staying where they are.
+
+``create_mode(window)`` is what the main window calls (designer/ui/modes.py) the first time the
+Learn mode is shown. Lessons are listed in ``lessons.LESSONS``; each is a module of this package
+with ``create(window) -> QWidget``, imported the first time its lesson is opened.
+"""
+from __future__ import annotations
+
+from ..modes import ModePanels
+from .learn_mode import LearnMode
+
+__all__ = ["LearnMode", "create_mode"]
+
+LEFT_WIDTH = 250
+BOTTOM_HEIGHT = 470
+
+
+def create_mode(window) -> ModePanels:
+    mode = LearnMode(window)
+    window.learn_mode = mode
+    sized = []
+
+    def enter() -> None:
+        docks = getattr(window, "docks", None)
+        if docks and not sized:
+            sized.append(True)
+            from PySide6.QtCore import Qt
+            window.resizeDocks([docks["left"]], [LEFT_WIDTH], Qt.Orientation.Horizontal)
+            window.resizeDocks([docks["bottom"]], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+        mode.entered()
+
+    return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Lessons",
+                      bottom_title="Lesson", menus=[mode.menu], on_enter=enter,
+                      on_leave=mode.leaving)

@@ -1,0 +1,108 @@
+"""The Learn mode's panels: the lesson list (left) and a stack of lesson views (bottom).
+
+Lesson views are built the first time they are shown (``view(key)``), so opening the Learn mode
+costs only what the first lesson needs.
+"""
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMenu, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from .lessons import BY_KEY, LESSONS
+
+
+class LearnMode(QObject):
+    lesson_changed = Signal(str)
+
+    def __init__(self, window=None):
+        super().__init__(window)
+        self.window = window
+        self.views: dict = {}
+        self.current = ""
+
+        self.left = QWidget()
+        self.left.setObjectName("learn_lessons")
+        box = QVBoxLayout(self.left)
+        box.setContentsMargins(6, 6, 6, 6)
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        for lesson in LESSONS:
+            item = QListWidgetItem(f"{lesson.title}\n{lesson.blurb}")
+            item.setData(Qt.ItemDataRole.UserRole, lesson.key)
+            item.setToolTip(lesson.blurb)
+            self.list.addItem(item)
+        self.list.currentItemChanged.connect(self._item_changed)
+        box.addWidget(self.list)
+
+        self.bottom = QStackedWidget()
+        self.bottom.setObjectName("learn_view")
+
+        self.menu = QMenu("&Learn")
+        for n, lesson in enumerate(LESSONS, start=1):
+            action = self.menu.addAction(lesson.title, lambda k=lesson.key: self.show_lesson(k))
+            action.setShortcut(QKeySequence(f"Alt+{n}"))
+            action.setStatusTip(lesson.blurb)
+
+    # ------------------------------------------------------------------ lessons
+    def view(self, key: str) -> QWidget:
+        """The view of lesson ``key``, built on first use."""
+        if key not in self.views:
+            lesson = BY_KEY[key]
+            try:
+                module = importlib.import_module(lesson.module, __package__)
+                widget = module.create(self.window)
+            except ImportError as exc:  # a lesson left out of this build
+                widget = QLabel(f"The lesson “{lesson.title}” is not part of this build ({exc}).")
+                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            widget.setObjectName(f"lesson_{key}")
+            self.views[key] = widget
+            self.bottom.addWidget(widget)
+        return self.views[key]
+
+    def show_lesson(self, key: str) -> QWidget:
+        """Switch the window to the Learn mode (if it is not there) and show lesson ``key``."""
+        window = self.window
+        if window is not None and getattr(window, "current_mode", "Learn") != "Learn":
+            window.set_mode("Learn")
+        self._show(key)
+        return self.views[key]
+
+    def entered(self) -> None:
+        if not self.current:
+            self._show(LESSONS[0].key)
+        else:
+            self._call(self.views.get(self.current), "entered")
+
+    def leaving(self) -> None:
+        self._call(self.views.get(self.current), "left")
+
+    def _show(self, key: str) -> None:
+        widget = self.view(key)
+        if key != self.current:
+            self._call(self.views.get(self.current), "left")
+            self.current = key
+        self.bottom.setCurrentWidget(widget)
+        if self.window is not None and hasattr(self.window, "docks"):
+            self.window.docks["bottom"].setWindowTitle(BY_KEY[key].title)
+        row = next(i for i, lesson in enumerate(LESSONS) if lesson.key == key)
+        if self.list.currentRow() != row:
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(row)
+            self.list.blockSignals(False)
+        self._call(widget, "entered")
+        self.lesson_changed.emit(key)
+
+    def _item_changed(self, item, _previous=None) -> None:
+        if item is not None:
+            self._show(item.data(Qt.ItemDataRole.UserRole))
+
+    @staticmethod
+    def _call(widget, name: str) -> None:
+        method = getattr(widget, name, None)
+        if callable(method):
+            method()
