@@ -22,3 +22,44 @@ def checked_report(network):
 def channels_first(shape) -> tuple:
     """A model shape (W, H, D) or (n,) as the engine's per-sample array shape (D, H, W) or (n,)."""
     return (shape[2], shape[1], shape[0]) if len(shape) == 3 else tuple(shape)
+
+
+FORMATS = {"pytorch": ("PyTorch module", ".py"), "onnx": ("ONNX model", ".onnx")}
+
+
+def export_network(network, to: str, out, weights_path=None, arrays=None, source: str = "") -> str:
+    """Write ``network`` to ``out`` as ``to`` ("pytorch" or "onnx"); returns a sentence saying
+    what was written.
+
+    Weights come from ``weights_path`` (a weights file), else ``arrays`` (weights in memory, e.g.
+    trained in the app: a PyTorch export then saves them beside ``out`` as ``<stem>.npz`` and
+    loads them from there), else none: PyTorch's initialisation in the ``.py``, a fresh one
+    (seed 0) in the ONNX model. Files are written atomically.
+    """
+    from pathlib import Path
+
+    from ..model import load_weights, save_weights
+    out = Path(out)
+    if weights_path is not None and arrays is None:
+        arrays = load_weights(weights_path, network)
+    if to == "pytorch":
+        from .pytorch import write_pytorch
+        saved = ""
+        if weights_path is None and arrays is not None:
+            weights_path = out.with_suffix(".npz")
+            save_weights(weights_path, arrays)
+            saved = f" and {weights_path.name}"
+        write_pytorch(network, out, weights_path, source=source)
+        what = f" loading {Path(weights_path).name}" if weights_path else " (PyTorch's initialisation)"
+        return f"wrote {out}{saved}: a PyTorch module{what}"
+    if to == "onnx":
+        from .onnx import write_onnx
+        fresh = arrays is None
+        if fresh:
+            from ..engine.net import EngineNet
+            arrays = EngineNet(network, seed=0).state_dict()
+        write_onnx(network, arrays, out)
+        what = " with freshly initialised weights" if fresh else (
+            f" with the weights of {Path(weights_path).name}" if weights_path else " with the current weights")
+        return f"wrote {out}: an ONNX model{what}"
+    raise ExportError(f"cannot export to {to!r}; the formats are {', '.join(FORMATS)}")

@@ -1,8 +1,10 @@
 """Write a network as an ONNX model (opset 17), with its weights as initializers.
 
-The ``onnx`` package is an optional dependency (``pip install onnx``); without it, exporting
+The ``onnx`` package is an optional dependency (the ``export`` extra); without it, exporting
 raises an ExportError that says so. The graph computes what the network computes in evaluation
-mode: dropout is left out, batchnorm uses its running statistics, a final softmax is kept. The
+mode: dropout is left out, batchnorm uses its running statistics, a final softmax is kept. Nodes and
+initializers are named after the layers (``conv1``, ``conv1.weight``, as in the PyTorch
+export), so Netron shows the design's names. The
 input is named ``input`` with a free batch dimension (channels first), the output ``output``.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 from ..model.keys import as_pair
 from ..model.kinds_spatial import _padding
 from . import ExportError, channels_first, checked_report
+from .pytorch import attribute_names
 
 OPSET = 17
 
@@ -22,7 +25,7 @@ def _require_onnx():
         from onnx import helper, numpy_helper, TensorProto
     except ImportError:
         raise ExportError("exporting to ONNX needs the onnx package, which is not installed; "
-                          "install it with: pip install onnx") from None
+                          "install the export extra: pip install 'nn-designer[export]'") from None
     return onnx, helper, numpy_helper, TensorProto
 
 
@@ -47,18 +50,19 @@ def _pads(p: tuple) -> list:
     return [p[0], p[1], p[0], p[1]]  # top, left, bottom, right
 
 
-def _layer(g: _Graph, layer, info, x: str, arrays: dict) -> str:
+def _layer(g: _Graph, layer, info, x: str, arrays: dict, name: str) -> str:
+    """Add the nodes of one layer (named after it, as in the PyTorch export) reading ``x``;
+    returns the name of the layer's output."""
     cfg = layer.resolved()
     t, i = layer.type, info.index
     vol = info.input is not None and len(info.input) == 3
-    name = f"{i}_{t}"
     if t in ("input", "dropout"):
         return x
     if t == "conv":
         k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-        ins = [x, g.weight(f"{i}.weight", arrays[f"{i}.weight"])]
+        ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]
         if cfg["bias"]:
-            ins.append(g.weight(f"{i}.bias", arrays[f"{i}.bias"]))
+            ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
         return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
                       pads=_pads(_padding(cfg, k, s)))
     if t == "pool":
@@ -73,12 +77,12 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict) -> str:
         return g.node("LpPool", [x], name, kernel_shape=list(k), strides=list(s), p=2)
     if t in ("dense", "flatten"):
         if vol:
-            x = g.node("Flatten", [x], f"{i}_flatten", axis=1)
+            x = g.node("Flatten", [x], f"{name}_flatten", axis=1)
         if t == "flatten":
             return x
-        ins = [x, g.weight(f"{i}.weight", arrays[f"{i}.weight"])]
+        ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]
         if cfg["bias"]:
-            ins.append(g.weight(f"{i}.bias", arrays[f"{i}.bias"]))
+            ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
         return g.node("Gemm", ins, name, transB=1)
     simple = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
     if t in simple:
@@ -90,25 +94,25 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict) -> str:
     if t == "elu":
         return g.node("Elu", [x], name, alpha=float(cfg["alpha"]))
     if t == "sign":  # +1 if x > 0 else -1 (ONNX's Sign gives 0 at 0)
-        zero = g.weight(f"{i}_zero", 0.0)
-        pos = g.node("Greater", [x, zero], f"{i}_positive")
-        return g.node("Where", [pos, g.weight(f"{i}_plus", 1.0), g.weight(f"{i}_minus", -1.0)], name)
+        zero = g.weight(f"{name}_zero", 0.0)
+        pos = g.node("Greater", [x, zero], f"{name}_positive")
+        return g.node("Where", [pos, g.weight(f"{name}_plus", 1.0), g.weight(f"{name}_minus", -1.0)], name)
     if t == "maxout":
         k = cfg["pieces"]
         shape = channels_first(info.input)
         grouped = [0, shape[0] // k, k, *shape[1:]]
-        r = g.node("Reshape", [x, g.const(f"{i}_shape", np.array(grouped, np.int64))], f"{i}_grouped")
+        r = g.node("Reshape", [x, g.const(f"{name}_shape", np.array(grouped, np.int64))], f"{name}_grouped")
         return g.node("ReduceMax", [r], name, axes=[2], keepdims=0)
     if t == "lrn":
         lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
                    bias=float(cfg["k"]))
         if vol:
             return g.node("LRN", [x], name, **lrn)
-        axes = g.const(f"{i}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
-        x = g.node("LRN", [g.node("Unsqueeze", [x, axes], f"{i}_unsqueeze")], f"{i}_lrn_3d", **lrn)
+        axes = g.const(f"{name}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
+        x = g.node("LRN", [g.node("Unsqueeze", [x, axes], f"{name}_unsqueeze")], f"{name}_lrn_3d", **lrn)
         return g.node("Squeeze", [x, axes], name)
     if t == "batchnorm":
-        ins = [x] + [g.weight(f"{i}.{n}", arrays[f"{i}.{n}"])
+        ins = [x] + [g.weight(f"{name}.{n}", arrays[f"{i}.{n}"])
                      for n in ("weight", "bias", "running_mean", "running_var")]
         return g.node("BatchNormalization", ins, name, epsilon=float(cfg["eps"]),
                       momentum=1.0 - float(cfg["momentum"]))
@@ -121,8 +125,9 @@ def onnx_model(network, arrays: dict, dtype=np.float32):
     report = checked_report(network)
     g = _Graph(helper, numpy_helper, np.dtype(dtype))
     x = "input"
-    for layer, info in zip(network.layers, report.layers):
-        x = _layer(g, layer, info, x, arrays)
+    names = [f"{n}_layer" if n in ("input", "output") else n for n in attribute_names(network)]
+    for layer, info, name in zip(network.layers, report.layers, names):
+        x = _layer(g, layer, info, x, arrays, name)
     x = g.node("Identity", [x], "output")
     elem = TensorProto.DOUBLE if np.dtype(dtype) == np.float64 else TensorProto.FLOAT
     graph = helper.make_graph(

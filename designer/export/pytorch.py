@@ -1,44 +1,48 @@
-"""Write a network as a runnable PyTorch module: a ``.py`` file defining ``Net(nn.Sequential)``.
+"""Write a network as a standalone PyTorch module: a ``.py`` file defining ``class Net(nn.Module)``.
 
-Module ``i`` of the Sequential is layer ``i`` of the model (the input layer is an ``nn.Identity``),
-so the Sequential's ``state_dict`` keys are exactly the weights file's ``"{i}.weight"`` keys and
-a weights file loads with no renaming. The file needs only torch and numpy; run it with
-``python OUT.py [WEIGHTS.npz]`` to build the network, load the weights and print the output for a
-random input.
+The file reads like code a person wrote: one attribute per layer in ``__init__``, named after the
+layer (its name in the design, else ``conv1``, ``relu2``, ``fc3`` … by kind), with the layer's
+output volume as a comment, and one line per layer in ``forward``. It needs only torch and numpy
+(nothing from NN Designer): ``load_weights(model, path)`` loads an NN Designer weights file
+(``"{i}.weight"`` keys, i = the layer's index in the design) through the ``LAYERS`` table that
+maps indices to attribute names, ``save_weights(model, path)`` writes one back, and
+``python OUT.py [WEIGHTS.npz]`` builds the network and runs it on a random batch.
 """
 from __future__ import annotations
 
+import keyword
+import re
 from pathlib import Path
 from typing import Optional
 
 from ..model.catalogue import format_shape
 from ..model.keys import as_pair
 from ..model.kinds_spatial import _padding
-from . import channels_first, checked_report
+from . import ExportError, channels_first, checked_report
 
-_DENSE = '''
-
-class Dense(nn.Linear):
-    """nn.Linear that first flattens a volume depth-major (channel, row, column)."""
-
-    def forward(self, x):
-        return super().forward(x.flatten(1))
-'''
-
-_SIGN = '''
+# What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
+STEMS = {"conv": "conv", "pool": "pool", "dense": "fc", "batchnorm": "bn", "leaky_relu": "lrelu",
+         "dropout": "drop"}
+# Attributes nn.Module already has, which a layer name must not replace.
+_RESERVED = {"forward", "training", "train", "eval", "modules", "children", "parameters", "buffers",
+             "state_dict", "apply", "to", "cpu", "cuda", "float", "double", "half", "type", "zero_grad",
+             "requires_grad_", "register_buffer", "register_parameter", "add_module", "named_modules",
+             "named_parameters", "named_children", "named_buffers", "load_state_dict", "extra_repr",
+             "get_submodule", "get_parameter", "get_buffer", "dump_patches", "call_super_init"}
+_HELPERS = {
+    "Sign": '''
 
 class Sign(nn.Module):
-    """+1 if x > 0, else -1; trained with a straight-through gradient (the perceptron rule)."""
+    """The perceptron's output: +1 if x > 0, else -1 (with a straight-through gradient)."""
 
     def forward(self, x):
         s = torch.where(x > 0, torch.ones_like(x), -torch.ones_like(x))
         return x + (s - x).detach()
-'''
-
-_MAXOUT = '''
+''',
+    "Maxout": '''
 
 class Maxout(nn.Module):
-    """Max over groups of `pieces` consecutive channels (or features)."""
+    """The largest of each group of `pieces` consecutive channels (or features)."""
 
     def __init__(self, pieces):
         super().__init__()
@@ -49,28 +53,40 @@ class Maxout(nn.Module):
 
     def extra_repr(self):
         return f"pieces={self.pieces}"
-'''
+''',
+}
+_FOOT = '''
 
-_VECTOR_LRN = '''
+# An NN Designer weights file names a layer's arrays by the layer's index in the design
+# ("1.weight", "1.bias"); these are the attributes of Net that hold them.
+LAYERS = {layers}
 
-class VectorLRN(nn.LocalResponseNorm):
-    """Local response normalisation across the features of a vector (N, n)."""
-
-    def forward(self, x):
-        return super().forward(x.unsqueeze(-1)).squeeze(-1)
-'''
-
-_LOADER = '''
 
 def load_weights(model, path):
-    """Load an NN Designer weights file (.npz with "{i}.weight" keys) into the model."""
+    """Load an NN Designer weights file (.npz) into the model; returns the model."""
+    state = {{}}
     with np.load(path, allow_pickle=False) as arrays:
-        state = {key: torch.from_numpy(np.asarray(arrays[key])) for key in arrays.files}
+        for key in arrays.files:
+            index, _, array = key.partition(".")
+            if not index.isdigit() or int(index) not in LAYERS:
+                raise ValueError(f"{{path}}: {{key!r}} belongs to no layer of this network")
+            state[f"{{LAYERS[int(index)]}}.{{array}}"] = torch.from_numpy(np.asarray(arrays[key]))
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [key for key in missing if not key.endswith("num_batches_tracked")]
     if missing or unexpected:
-        raise ValueError(f"{path}: does not fit this network (missing {missing}, unexpected {unexpected})")
+        raise ValueError(f"{{path}} does not fit this network (missing {{missing}}, unexpected {{unexpected}})")
     return model
+
+
+def save_weights(model, path):
+    """Write the model's weights as an NN Designer weights file (.npz)."""
+    index = {{name: i for i, name in LAYERS.items()}}
+    arrays = {{}}
+    for key, value in model.state_dict().items():
+        name, _, array = key.partition(".")
+        if array != "num_batches_tracked":
+            arrays[f"{{index[name]}}.{{array}}"] = value.detach().cpu().numpy()
+    np.savez(path, **arrays)
 
 
 def build(weights=WEIGHTS):
@@ -97,82 +113,132 @@ def _pair(value) -> str:
     return str(h) if h == w else f"({h}, {w})"
 
 
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def attribute_names(network) -> list:
+    """One Python attribute name per layer (the input layer's is unused): the layer's own name
+    made an identifier, else the kind's stem and a count ("conv1", "relu2"); all different."""
+    taken, names, counts = set(), [], {}
+    own = []
+    for layer in network.layers:
+        name = re.sub(r"\W+", "_", (layer.name or "").strip()).strip("_").lower()
+        if name and (name[0].isdigit() or keyword.iskeyword(name) or name in _RESERVED):
+            name = f"{STEMS.get(layer.type, layer.type)}_{name}"
+        own.append(name)
+    for name in own:
+        taken.add(name)
+    seen = set()
+    for layer, name in zip(network.layers, own):
+        if not name or name in seen:
+            stem = STEMS.get(layer.type, layer.type)
+            while True:
+                counts[stem] = counts.get(stem, 0) + 1
+                name = f"{stem}{counts[stem]}"
+                if name not in taken:
+                    break
+        taken.add(name)
+        seen.add(name)
+        names.append(name)
+    return names
+
+
 def _module(layer, info) -> tuple:
-    """(python expression, helper class names it needs) for one layer."""
-    cfg = layer.resolved()
-    t = layer.type
-    vol = len(info.input) == 3 if info.input is not None else False
-    if t == "input":
-        return "nn.Identity()", ()
+    """(constructor expression, forward expression with {m} for the module, helpers needed)."""
+    cfg, t = layer.resolved(), layer.type
+    vol = info.input is not None and len(info.input) == 3
+    call = "{m}(x)"
     if t == "conv":
         k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
         p = _padding(cfg, k, s)
-        bias = "" if cfg["bias"] else ", bias=False"
-        return (f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}, "
-                f"stride={_pair(s)}, padding={_pair(p)}{bias})"), ()
+        extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
+                         f", padding={_pair(p)}" if p != (0, 0) else "",
+                         "" if cfg["bias"] else ", bias=False"])
+        return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", call, ()
     if t == "pool":
         k = as_pair(cfg["size"])
         s = as_pair(cfg["stride"]) if "stride" in cfg else k
         p = as_pair(cfg.get("padding", 0))
-        if cfg["mode"] == "l2":
-            return f"nn.LPPool2d(2, kernel_size={_pair(k)}, stride={_pair(s)})", ()
-        cls = "nn.MaxPool2d" if cfg["mode"] == "max" else "nn.AvgPool2d"
-        return f"{cls}(kernel_size={_pair(k)}, stride={_pair(s)}, padding={_pair(p)})", ()
+        extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
+        cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
+        if cls is None:  # l2: the square root of the sum of squares (no padding)
+            return f"nn.LPPool2d(2, kernel_size={_pair(k)}{extra})", call, ()
+        return f"{cls}(kernel_size={_pair(k)}{extra})", call, ()
     if t == "dense":
-        n_in = 1
-        for d in info.input:
-            n_in *= d
         bias = "" if cfg["bias"] else ", bias=False"
-        if vol:
-            return f"Dense({n_in}, {cfg['units']}{bias})", ("Dense",)
-        return f"nn.Linear({n_in}, {cfg['units']}{bias})", ()
+        return (f"nn.Linear({_size(info.input)}, {cfg['units']}{bias})",
+                "{m}(x.flatten(1))" if vol else call, ())
     if t == "flatten":
-        return "nn.Flatten()", ()
+        return "nn.Flatten()", call, ()
     simple = {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
-              "softmax": "nn.Softmax(dim=1)"}
+              "softmax": "nn.Softmax(dim=1)", "sign": "Sign()"}
     if t in simple:
-        return simple[t], ()
+        return simple[t], call, ("Sign",) if t == "sign" else ()
     if t == "leaky_relu":
-        return f"nn.LeakyReLU(negative_slope={cfg['alpha']!r})", ()
+        return f"nn.LeakyReLU({cfg['alpha']!r})", call, ()
     if t == "elu":
-        return f"nn.ELU(alpha={cfg['alpha']!r})", ()
-    if t == "sign":
-        return "Sign()", ("Sign",)
+        return f"nn.ELU({cfg['alpha']!r})", call, ()
     if t == "maxout":
-        return f"Maxout({cfg['pieces']})", ("Maxout",)
+        return f"Maxout({cfg['pieces']})", call, ("Maxout",)
     if t == "dropout":
-        return f"nn.Dropout(p={cfg['rate']!r})", ()
+        return f"nn.Dropout({cfg['rate']!r})", call, ()
     if t == "lrn":
-        cls, need = ("nn.LocalResponseNorm", ()) if vol else ("VectorLRN", ("VectorLRN",))
-        return (f"{cls}({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
-                f"k={cfg['k']!r})"), need
+        expr = (f"nn.LocalResponseNorm({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
+                f"k={cfg['k']!r})")
+        return expr, call if vol else "{m}(x.unsqueeze(-1)).squeeze(-1)", ()
     if t == "batchnorm":
-        d = info.input[2] if vol else info.input[0]
-        cls = "nn.BatchNorm2d" if vol else "nn.BatchNorm1d"
-        return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", ()
-    from . import ExportError
+        cls, d = ("nn.BatchNorm2d", info.input[2]) if vol else ("nn.BatchNorm1d", info.input[0])
+        return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", call, ()
     raise ExportError(f"layer {info.index} ({t}) has no PyTorch equivalent in the exporter")
 
 
+def _aligned(pairs: list, indent: str) -> list:
+    """Lines ``code  # comment`` with the comments in one column (long lines keep theirs close)."""
+    width = min(max((len(code) for code, _ in pairs), default=0), 64)
+    return [f"{indent}{code.ljust(width)}  # {comment}" if comment else f"{indent}{code}"
+            for code, comment in pairs]
+
+
 def pytorch_source(network, weights_path: Optional[str] = None, source: str = "") -> str:
-    """The text of a Python module that rebuilds ``network`` in PyTorch."""
+    """The text of a standalone Python module that rebuilds ``network`` in PyTorch."""
     report = checked_report(network)
-    lines, helpers = [], []
-    for layer, info in zip(network.layers, report.layers):
-        expr, need = _module(layer, info)
-        for name in need:
-            if name not in helpers:
-                helpers.append(name)
-        label = f"{info.index} {layer.type}" + (f' "{layer.name}"' if layer.name else "")
-        lines.append(f"            {expr},  # {label} -> {format_shape(info.output)}")
+    names = attribute_names(network)
+    inits, calls, helpers, holders = [], [], [], {}
+    last = len(network.layers) - 1
+    for layer, info, name in zip(network.layers, report.layers, names):
+        if layer.type == "input":
+            continue
+        expr, call, need = _module(layer, info)
+        helpers += [h for h in need if h not in helpers]
+        if info.params:
+            holders[info.index] = name
+        shape = format_shape(info.output)
+        note = f"{shape}, {info.params:,} parameters" if info.params else shape
+        inits.append((f"self.{name} = {expr}", note))
+        why = ""
+        if call.startswith("{m}(x.flatten"):
+            why = f"flattens {format_shape(info.input)} (depth, row, column) into {_size(info.input)}"
+        elif layer.type == "softmax" and info.index == last:
+            why = "nn.CrossEntropyLoss wants the scores before this softmax"
+        elif layer.type == "dropout":
+            why = "active in model.train() only"
+        calls.append((f"x = {call.format(m='self.' + name)}", why))
     title = network.name or "network"
     origin = f" from {source}" if source else ""
     shape = channels_first(report.input)
+    axes = "D, H, W" if len(shape) == 3 else "features"
+    total = sum(info.params for info in report.layers)
     head = [
         f'"""{title}: a PyTorch module written by NN Designer{origin}.',
         "",
-        "Module i of the Sequential is layer i of the model, so NN Designer weights files (.npz)",
-        "load with no renaming. Run `python THIS.py [WEIGHTS.npz]` to try it on a random input.",
+        "`Net` is the design layer by layer; the comments give each layer's output as the course",
+        "writes it (W×H×D), while PyTorch's tensors are (N, D, H, W). `load_weights(model, path)`",
+        "loads an NN Designer weights file (.npz), `save_weights(model, path)` writes one, and",
+        "`python THIS.py [WEIGHTS.npz]` builds the network and runs it on a random batch.",
         '"""',
         "import sys",
         "",
@@ -180,23 +246,27 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         "import torch",
         "from torch import nn",
         "",
-        f"INPUT_SHAPE = {shape!r}  # per sample, channels first ({'D, H, W' if len(shape) == 3 else 'features'})",
-        f"WEIGHTS = {str(weights_path) if weights_path else None!r}",
-        "",
+        f"INPUT_SHAPE = {shape!r}  # one sample, channels first ({axes})",
+        f"WEIGHTS = {str(weights_path) if weights_path else None!r}  # the weights file build() loads",
     ]
-    blocks = {"Dense": _DENSE, "Sign": _SIGN, "Maxout": _MAXOUT, "VectorLRN": _VECTOR_LRN}
-    body = [blocks[name] for name in helpers]
+    body = [_HELPERS[name] for name in helpers]
     net = [
         "",
-        "class Net(nn.Sequential):",
-        f'    """{title}, layer for layer (slices such as net[:-1] are Nets too)."""',
         "",
-        "    def __init__(self, *modules):",
-        "        super().__init__(*(modules or (",
-        *lines,
-        "        )))",
+        "class Net(nn.Module):",
+        f'    """{title}: {format_shape(report.input)} → {format_shape(report.output)}, '
+        f'{total:,} parameters."""',
+        "",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *_aligned(inits, "        "),
+        "",
+        f"    def forward(self, x):  # x: (N, {', '.join(map(str, shape))})",
+        *_aligned(calls, "        "),
+        "        return x",
     ]
-    return "\n".join(head) + "".join(body) + "\n" + "\n".join(net) + "\n" + _LOADER
+    table = "{" + ", ".join(f"{i}: {name!r}" for i, name in holders.items()) + "}"
+    return "\n".join(head) + "\n" + "".join(body) + "\n".join(net) + "\n" + _FOOT.format(layers=table)
 
 
 def write_pytorch(network, out, weights_path=None, source: str = "") -> None:

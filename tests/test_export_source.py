@@ -1,0 +1,108 @@
+"""The exported PyTorch file reads like code a person wrote and stands alone: it compiles with
+``python -m py_compile``, imports only sys, numpy and torch (and runs with the project made
+unimportable), names every layer, and gives one line per layer with its output as a comment.
+Runs without torch except where it executes the file."""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from designer.cli import main
+from designer.export.onnx import onnx_model
+from designer.export.pytorch import attribute_names, pytorch_source
+from designer.model import format_shape, load_model, loads
+from test_export import EVERY_KIND
+
+BLOCK_PROJECT = """
+import runpy, sys
+class NoProject:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] == 'designer':
+            raise ImportError('the exported file imported ' + name)
+sys.meta_path.insert(0, NoProject())
+sys.argv = [sys.argv[1]]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
+def _network(spec):
+    return loads(json.dumps(spec)) if isinstance(spec, dict) else load_model(spec)
+
+
+@pytest.mark.parametrize("spec", ["lenet5", "alexnet", "mlp-example", "perceptron", EVERY_KIND])
+def test_source_compiles_imports_nothing_of_ours_and_has_one_named_line_per_layer(tmp_path, spec):
+    network = _network(spec)
+    out = tmp_path / "model.py"
+    out.write_text(pytorch_source(network))
+    done = subprocess.run([sys.executable, "-m", "py_compile", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    tree = ast.parse(out.read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported == {"sys", "numpy", "torch"}
+
+    lines = out.read_text().splitlines()
+    names = attribute_names(network)
+    report = network.report()
+    start = lines.index("class Net(nn.Module):")
+    init = [line.strip() for line in lines[start:] if line.strip().startswith("self.") and " = " in line]
+    calls = [line.strip() for line in lines if line.strip().startswith("x = self.")]
+    layers = [(n, info) for n, layer, info in zip(names, network.layers, report.layers) if layer.type != "input"]
+    assert len(init) == len(calls) == len(layers)
+    for (name, info), line, call in zip(layers, init, calls):
+        assert line.startswith(f"self.{name} = ")
+        assert line.split("  # ", 1)[1].split(",")[0] == format_shape(info.output)
+        assert call.startswith(f"x = self.{name}(")
+    assert all(len(line) <= 110 for line in lines)
+
+
+def test_alexnet_keeps_the_designs_names():
+    source = pytorch_source(load_model("alexnet"))
+    for name, shape in (("conv1", "55×55×96, 34,944 parameters"), ("fc6", "4096, 37,752,832 parameters"),
+                        ("pool5", "6×6×256")):
+        assert any(line.strip().startswith(f"self.{name} = ") and line.endswith(shape)
+                   for line in source.splitlines()), name
+    assert '"""AlexNet: 227×227×3 → 1000, 62,378,344 parameters."""' in source
+
+
+def test_layer_names_become_unique_identifiers():
+    network = loads(json.dumps({"format": "nn-designer", "version": 1, "layers": [
+        {"type": "input", "features": 4},
+        {"type": "dense", "units": 3, "name": "my layer!"},
+        {"type": "dense", "units": 3, "name": "forward"},
+        {"type": "dense", "units": 3, "name": "2nd"},
+        {"type": "dense", "units": 3, "name": "fc1"},
+        {"type": "dense", "units": 3},
+        {"type": "dense", "units": 3, "name": "class"},
+        {"type": "relu", "name": "my layer!"}]}))
+    names = attribute_names(network)[1:]
+    assert names == ["my_layer", "fc_forward", "fc_2nd", "fc1", "fc2", "fc_class", "relu1"]
+    assert all(n.isidentifier() for n in names)
+
+
+def test_exported_file_runs_with_the_project_unimportable(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "lenet.py"
+    assert main(["export", "mlp-example", "--to", "pytorch", "-o", str(out)]) == 0
+    done = subprocess.run([sys.executable, "-c", BLOCK_PROJECT, str(out)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "output for a random batch of 2: (2, 2)" in done.stdout
+    assert "(hidden): Linear(in_features=3, out_features=2, bias=False)" in done.stdout
+
+
+def test_onnx_nodes_are_named_after_the_layers():
+    pytest.importorskip("onnx")
+    from designer.engine.net import EngineNet
+    network = load_model("alexnet")
+    model = onnx_model(network, EngineNet(network, seed=0).state_dict())
+    nodes = [node.name for node in model.graph.node]
+    assert nodes[:3] == ["conv1", "relu1", "pool1"] and "fc6" in nodes
+    assert {"conv1.weight", "fc8.bias"} <= {t.name for t in model.graph.initializer}
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "N" and [d.dim_value for d in dims[1:]] == [3, 227, 227]
