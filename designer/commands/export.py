@@ -5,7 +5,7 @@ with ``load_weights``/``save_weights`` for our ``.npz`` files; with weights, the
 from their path. ``onnx`` writes an ONNX model (opset 17) with the weights inside: the given
 ones, a template's shipped ones, or else a fresh initialisation (seed 0); it needs the
 ``export`` extra (the onnx package). A template that ships weights (``mlp-example``) is exported
-with them unless ``--weights`` is given.
+with them unless ``--weights`` is given (beside a ``.py`` as ``<name>.npz``).
 """
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def run(args) -> int:
     network = load_model(args.model)
     weights = start_weights(args.model, args.weights)
     different_files(("--weights", weights), ("-o", args.output))
+    arrays = None
+    if weights is not None and not args.weights:  # a template's: copied beside the .py, not referenced
+        from ..model import load_weights
+        arrays, weights = load_weights(weights, network), None
     with writing(args.output):
-        print(export_network(network, args.to, args.output, weights_path=weights, source=args.model))
+        print(export_network(network, args.to, args.output, weights_path=weights, arrays=arrays,
+                             source=args.model))
     return 0

@@ -47,6 +47,9 @@ def export_network(network, to: str, out, weights_path=None, arrays=None, source
         saved = ""
         if weights_path is None and arrays is not None:
             weights_path = out.with_suffix(".npz")
+            if weights_path == out:
+                raise ExportError(f"{out} ends in .npz, the name its weights file would take; "
+                                  "give the module a name ending in .py")
             save_weights(weights_path, arrays)
             saved = f" and {weights_path.name}"
         write_pytorch(network, out, weights_path, source=source)

@@ -51,6 +51,14 @@ def build_menus(window) -> dict:
     a["save_as"] = _action(window, "Save &as…", files.save_as, SK.SaveAs, "Save the model under a new name")
     m.addActions([a["save"], a["save_as"]])
     m.addSeparator()
+    from .export_actions import Exporter
+    window.exporter = Exporter(window)
+    a["export_pytorch"] = _action(window, "Export to &PyTorch…", lambda: window.exporter.export("pytorch"),
+                                  "Ctrl+E", "Write a standalone PyTorch module (.py) of this network")
+    a["export_onnx"] = _action(window, "Export to O&NNX…", lambda: window.exporter.export("onnx"),
+                               "Ctrl+Shift+E", "Write an ONNX model (.onnx) of this network, with its weights")
+    m.addActions([a["export_pytorch"], a["export_onnx"]])
+    m.addSeparator()
     a["quit"] = _action(window, "&Quit", window.close, SK.Quit, "Close NN Designer")
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
     m.addAction(a["quit"])

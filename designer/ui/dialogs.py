@@ -47,3 +47,12 @@ def save_file_name(parent: QWidget, suggested: str = "") -> str:
 
 def about(parent: QWidget, text: str) -> None:
     QMessageBox.about(parent, "About NN Designer", text)
+
+
+def export_file_name(parent: QWidget, title: str, suggested: str, file_filter: str) -> str:
+    """A file to export to; the filter's suffix is added when the name has none."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
+    suffix = file_filter.split("(*", 1)[1].split(")", 1)[0] if "(*" in file_filter else ""
+    if path and suffix and "." not in path.rsplit("/", 1)[-1]:
+        path += suffix
+    return path
