@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from designer.cli import main
+from designer.export import channels_first
 from designer.export.onnx import onnx_model
 from designer.export.pytorch import attribute_names, pytorch_source
 from designer.model import format_shape, load_model, loads
@@ -106,3 +107,9 @@ def test_onnx_nodes_are_named_after_the_layers():
     assert {"conv1.weight", "fc8.bias"} <= {t.name for t in model.graph.initializer}
     dims = model.graph.input[0].type.tensor_type.shape.dim
     assert dims[0].dim_param == "N" and [d.dim_value for d in dims[1:]] == [3, 227, 227]
+    # the shapes ONNX infers for each layer's output are the design's, channels first
+    inferred = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim[1:]] for v in model.graph.value_info}
+    for name, info in zip(attribute_names(network), network.report().layers):
+        if name in inferred:
+            assert tuple(inferred[name]) == channels_first(info.output), name
+    assert len(inferred) >= 20

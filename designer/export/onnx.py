@@ -139,7 +139,9 @@ def onnx_model(network, arrays: dict, dtype=np.float32):
                               producer_name="nn-designer")
     model.ir_version = min(model.ir_version, 8)  # readable by older runtimes
     onnx.checker.check_model(model)
-    return model
+    # Every tensor's shape recorded in the file (Netron shows them on the edges); strict, so a
+    # graph whose shapes do not work out fails here rather than in a runtime.
+    return onnx.shape_inference.infer_shapes(model, strict_mode=True)
 
 
 def write_onnx(network, arrays: dict, out) -> None:
