@@ -1,0 +1,191 @@
+"""The backprop stepper's drawing of the network: input, hidden and output neurons in columns,
+the weights on the edges, net and o in each neuron, δ under it once computed, and what the
+current stage computes highlighted."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene,
+                               QGraphicsSimpleTextItem, QGraphicsView)
+
+from ...learn.backprop import fmt, fmt_given
+from ...learn.backprop_text import full
+from ..theme import CanvasColours, mix
+
+NODE_W, NODE_H = 100, 50
+COLUMN_GAP = 250      # from one column's left edge to the next one's
+ROW_GAP = 74          # from one neuron's top to the next one's
+LABEL_AT = 0.3        # where a weight sits along its edge, from the source
+MAX_SCALE = 1.25
+
+
+def _font(size: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(size)
+    font.setBold(bold)
+    return font
+
+
+class BackpropDrawing(QGraphicsView):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumSize(320, 200)
+        self.texts: dict = {}  # (kind, level, index) -> the shown text, for tests and tooltips
+
+    # ------------------------------------------------------------------ layout
+    @staticmethod
+    def _positions(sizes) -> list:
+        tallest = max(sizes)
+        out = []
+        for level, n in enumerate(sizes):
+            top = (tallest - n) * ROW_GAP / 2
+            out.append([QPointF(level * COLUMN_GAP, top + k * ROW_GAP) for k in range(n)])
+        return out
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        rect = self.scene().itemsBoundingRect().adjusted(-8, -8, 8, 8)
+        if rect.isEmpty():
+            return
+        self.resetTransform()
+        view = self.viewport().rect()
+        scale = min(view.width() / rect.width(), view.height() / rect.height(), MAX_SCALE)
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+
+    # ------------------------------------------------------------------ drawing
+    def show_state(self, stack, step, stage_list, current: int) -> None:
+        scene = self.scene()
+        scene.clear()
+        self.texts = {}
+        colours = CanvasColours(self.palette())
+        done = {(s.kind, s.layer) for s in stage_list[:current + 1]}
+        now = stage_list[current]
+        sizes, names = stack.sizes, stack.names
+        pos = self._positions(sizes)
+        n_layers = len(stack.weights)
+        delta_colour = QColor("#ff6bd6") if colours.dark else QColor("#a3158a")
+
+        def lit_edges(l: int) -> bool:  # the weights into layer l (level l + 1) matter now
+            if now.kind in ("forward", "update"):
+                return now.layer == l
+            return now.kind == "delta" and now.layer == l - 1
+
+        # Edges and their weights first, so that the neurons are drawn over them.
+        for l in range(n_layers):
+            w, b = stack.weights[l], stack.biases[l]
+            updated = ("update", l) in done
+            lit = lit_edges(l)
+            sources = [(pos[l][i] + QPointF(NODE_W, NODE_H / 2), i) for i in range(sizes[l])]
+            if b is not None:
+                bias_at = QPointF(l * COLUMN_GAP + NODE_W - 26, pos[l][0].y() - 34)
+                self._bias_node(scene, bias_at, colours)
+                sources.append((bias_at + QPointF(24, 9), None))
+            for start, i in sources:
+                for j in range(sizes[l + 1]):
+                    end = pos[l + 1][j] + QPointF(0, NODE_H / 2)
+                    old = b[j] if i is None else w[j, i]
+                    new = step.new_biases[l][j] if i is None else step.new_weights[l][j, i]
+                    self._edge(scene, start, end, old, new if updated else None, lit, colours,
+                               ("weight", l, (j, i)))
+        # Neurons.
+        for level, column in enumerate(pos):
+            for k, at in enumerate(column):
+                lit = (now.kind == "start" and level == 0) or \
+                      (now.kind in ("forward", "delta") and now.layer == level - 1)
+                if level == 0:
+                    lines = [f"x = {fmt_given(step.x[k])}"]
+                    family = "input"
+                else:
+                    l = level - 1
+                    shown = ("forward", l) in done
+                    values = step.layers[l]
+                    lines = [f"net {fmt(values.net[k])}" if shown else "net",
+                             f"o {fmt(values.out[k])}" if shown else "o"]
+                    family = "output" if level == len(sizes) - 1 else "dense"
+                self._node(scene, at, names[level][k], lines, family, lit, colours)
+                self.texts[("node", level, k)] = " · ".join(lines)
+                if level > 0 and ("delta", level - 1) in done:
+                    delta = step.layers[level - 1].delta[k]
+                    text = f"δ = {fmt(delta)}"
+                    now_delta = now.kind == "delta" and now.layer == level - 1
+                    self._label(scene, text, at + QPointF(NODE_W / 2, NODE_H + 9), delta_colour,
+                                bold=now_delta, size=9.5, tip=f"δ = {full(delta)}")
+                    self.texts[("delta", level, k)] = text
+                if level == len(sizes) - 1:
+                    text = f"t = {fmt_given(step.t[k])}"
+                    self._label(scene, text, at + QPointF(NODE_W + 30, NODE_H / 2),
+                                colours.dim_text, size=9)
+        self._fit()
+
+    def _node(self, scene, at: QPointF, name: str, lines, family: str, lit: bool, colours) -> None:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(at.x(), at.y(), NODE_W, NODE_H), 9, 9)
+        item = QGraphicsPathItem(path)
+        fill = colours.fill(family)
+        if lit:
+            fill = mix(fill, colours.highlight, 0.3)
+        item.setBrush(QBrush(fill))
+        border = colours.highlight if lit else colours.header(family)
+        item.setPen(QPen(border, 3 if lit else 1.4))
+        scene.addItem(item)
+        title = QGraphicsSimpleTextItem(name)
+        title.setFont(_font(9.5, bold=True))
+        title.setBrush(colours.text)
+        title.setPos(at.x() + 7, at.y() + 3)
+        scene.addItem(title)
+        for n, line in enumerate(lines):
+            text = QGraphicsSimpleTextItem(line)
+            text.setFont(_font(9))
+            text.setBrush(colours.text)
+            width = text.boundingRect().width()
+            y = at.y() + 3 + (n + 1) * 15 if len(lines) > 1 else at.y() + 24
+            text.setPos(at.x() + NODE_W - 7 - width, y)
+            scene.addItem(text)
+
+    def _bias_node(self, scene, at: QPointF, colours) -> None:
+        item = QGraphicsRectItem(QRectF(at.x(), at.y(), 24, 18))
+        item.setBrush(QBrush(colours.fill("input")))
+        item.setPen(QPen(colours.header("input"), 1.2))
+        item.setToolTip("bias: an input that is always 1")
+        scene.addItem(item)
+        self._label(scene, "+1", at + QPointF(12, 9), colours.text, size=8.5)
+
+    def _edge(self, scene, start: QPointF, end: QPointF, old: float, new, lit: bool, colours,
+              key) -> None:
+        pen = QPen(colours.highlight if lit else mix(colours.arrow, colours.base, 0.35),
+                   2.2 if lit else 1.0)
+        scene.addLine(start.x(), start.y(), end.x(), end.y(), pen).setZValue(-1.0 if lit else -2.0)
+        at = start + (end - start) * LABEL_AT
+        text = fmt(old if new is None else new)
+        tip = f"w = {full(old)}" if new is None else f"old W {full(old)} → new W {full(new)}"
+        colour = colours.highlight if (lit and new is not None) else colours.text
+        label = self._label(scene, text, at, colour, bold=lit, size=8, tip=tip, boxed=colours)
+        label.setZValue(1.0 if lit else 0.0)
+        self.texts[key] = text
+
+    def _label(self, scene, text: str, centre: QPointF, colour, bold=False, size=9.0, tip="",
+               boxed=None):
+        item = QGraphicsSimpleTextItem(text)
+        item.setFont(_font(size, bold))
+        item.setBrush(colour)
+        rect = item.boundingRect()
+        item.setPos(centre.x() - rect.width() / 2, centre.y() - rect.height() / 2)
+        if tip:
+            item.setToolTip(tip)
+        if boxed is not None:
+            back = QGraphicsRectItem(rect.adjusted(-2, 0, 2, 0))
+            back.setBrush(QBrush(boxed.base))
+            back.setPen(QPen(Qt.PenStyle.NoPen))
+            back.setParentItem(item)
+            back.setFlag(back.GraphicsItemFlag.ItemStacksBehindParent)
+        scene.addItem(item)
+        return item
