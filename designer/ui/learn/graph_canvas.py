@@ -3,7 +3,8 @@
 ∂f/∂wire below it (red), as in the CS231n notes' figures. The node the current step works on is
 ringed in the highlight colour and the labels the step has just filled in are bold.
 
-``labels()`` computes every text drawn (tests read it); ``paintEvent`` only draws them.
+``labels()`` computes every text on the graph (tests read it); ``paintEvent`` draws them and a
+one-line legend of the two colours.
 """
 from __future__ import annotations
 
