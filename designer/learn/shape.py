@@ -1,0 +1,311 @@
+"""A layer's output size and parameter count written out with its own numbers (the Explain
+shape lesson): ⌊(W − K + 2P)/S⌋ + 1 per axis, the depth, the padding that keeps the size, the
+parameters and multiply-adds, and the rows or columns a floored division leaves uncovered with
+the settings that would make it exact.
+
+The numbers are the model's: the output sizes come from ``kinds_spatial.window`` (the rule the
+canvas uses), the parameters and multiply-adds from ``network.report()``, and the fixes from
+``kinds_spatial._suggest``. ``explain(network, index)`` returns an ``Explanation``: a title and
+rows of (label, maths, note, level) in plain Unicode text, for any view to lay out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..model import KINDS, format_shape
+from ..model.catalogue import is_volume, size_of
+from ..model.keys import as_pair
+from ..model.kinds_spatial import _padding, _suggest, window
+
+SPATIAL = ("conv", "pool")
+NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One worked-out line: what it is, the maths (lines separated by newlines), a sentence
+    after it, and its level (``""``, ``"result"``, ``"warning"`` or ``"error"``)."""
+
+    label: str
+    maths: str = ""
+    note: str = ""
+    level: str = ""
+
+
+@dataclass
+class Explanation:
+    """A title and rows; for a conv or pool layer also ``axes``: the (Axis, output size) of its
+    width and height, for drawing the window's positions."""
+
+    title: str
+    rows: list = field(default_factory=list)
+    axes: list = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Everything as plain text, one row a line."""
+        lines = [self.title]
+        for r in self.rows:
+            maths = r.maths.replace("\n", " · ")
+            lines.append("  ".join(t for t in (r.label + ":" if r.label else "", maths, r.note) if t))
+        return "\n".join(lines)
+
+
+def _number(q: float) -> str:
+    """53.25 -> '53.25', 54.0 -> '54', 23.666… -> '23.67…'."""
+    if q == int(q):
+        return str(int(q))
+    short = f"{q:.2f}".rstrip("0").rstrip(".")
+    return short if abs(float(short) - q) < 1e-12 else short + "…"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a sliding window: input n, kernel k, stride s, padding p."""
+
+    name: str   # "W" or "H"
+    n: int
+    k: int
+    s: int
+    p: int
+
+    @property
+    def span(self) -> int:
+        return self.n - self.k + 2 * self.p
+
+    @property
+    def remainder(self) -> int:
+        return self.span % self.s if self.span >= 0 else 0
+
+    @property
+    def unit(self) -> str:
+        return "column" if self.name == "W" else "row"
+
+    def inside(self) -> str:
+        return f"({self.n} − {self.k} + 2·{self.p})"
+
+    def maths(self, out: int) -> str:
+        """'W₂ = ⌊(227 − 11 + 2·0)/4⌋ + 1 = ⌊54⌋ + 1 = 55'."""
+        head = f"{self.name}₂ = ⌊{self.inside()}/{self.s}⌋ + 1"
+        if self.span < 0:
+            return f"{head}: {self.inside()} = −{-self.span} < 0, the window does not fit"
+        return f"{head} = ⌊{_number(self.span / self.s)}⌋ + 1 = {out}"
+
+    def fixes(self) -> list:
+        """The model's suggestions, each with the output it would give: 'stride 3 → … = 72'."""
+        out = []
+        for hint in _suggest(self.n, self.k, self.s, self.p):
+            what, value = hint.rsplit(" ", 1)
+            v = int(value)
+            if what == "padding":
+                span, s = self.n - self.k + 2 * v, self.s
+                maths = f"({self.n} − {self.k} + 2·{v})/{s} + 1"
+            elif what == "stride":
+                span, s = self.span, v
+                maths = f"{self.inside()}/{v} + 1"
+            else:
+                span, s = v - self.k + 2 * self.p, self.s
+                maths = f"({v} − {self.k} + 2·{self.p})/{s} + 1"
+            out.append(f"{hint}: {maths} = {span // s + 1}")
+        return out
+
+
+def _axes(shape, k, s, p) -> list:
+    w, h, _d = shape
+    return [Axis("W", w, k[1], s[1], p[1]), Axis("H", h, k[0], s[0], p[0])]
+
+
+def _window_rows(layer_type: str, axes: list, outs: dict) -> tuple:
+    """Output width and height; the rows/columns a floored division drops, with the fixes."""
+    rows, dropped = [], []
+    w_axis, h_axis = axes
+    same = (w_axis.n, w_axis.k, w_axis.s, w_axis.p) == (h_axis.n, h_axis.k, h_axis.s, h_axis.p)
+    if same:
+        rows.append(Row("Output size", w_axis.maths(outs["W"]),
+                        f"and H₂ = W₂ = {outs['H']}: the same numbers", level="result"))
+    else:
+        rows.append(Row("Output width", w_axis.maths(outs["W"]), level="result"))
+        rows.append(Row("Output height", h_axis.maths(outs["H"]), level="result"))
+    mover = "filter" if layer_type == "conv" else "window"
+    for axis in ([w_axis] if same else axes):
+        r = axis.remainder
+        if not r or axis.span < 0:
+            continue
+        out = outs[axis.name]
+        covered = (out - 1) * axis.s + axis.k
+        padded = axis.n + 2 * axis.p
+        lost = _plural(r, axis.unit) if not same else f"{_plural(r, 'column')} and {_plural(r, 'row')}"
+        verb = "is" if r == 1 and not same else "are"
+        dropped.append(Row(
+            "Remainder dropped",
+            f"{axis.span} = {axis.s}·{axis.span // axis.s} + {r}",
+            f"not exact, so floored: the {out} {mover} positions span ({out} − 1)·{axis.s} + "
+            f"{axis.k} = {covered} of the {padded} padded {axis.unit}s; the last {lost} {verb} "
+            "never covered",
+            level="warning"))
+        dropped.append(Row("Exact instead", "\n".join(axis.fixes()), "", level="warning"))
+    return rows, dropped
+
+
+def _padding_rows(axes: list, p_setting) -> list:
+    """The padding P = (K − 1)/2 that keeps the size at stride 1, per distinct kernel size."""
+    rows = []
+    seen = set()
+    for axis in axes:
+        if axis.k in seen:
+            continue
+        seen.add(axis.k)
+        dim = "W₁" if len(set(a.k for a in axes)) == 1 else f"{axis.name}₁"
+        if axis.k % 2:
+            p = (axis.k - 1) // 2
+            note = f"keeps {dim} at stride 1"
+            if p_setting == "same":
+                note += ' (this layer\'s padding "same")'
+            elif axis.p == p and axis.s == 1:
+                note += " (this layer uses it)"
+            rows.append(Row("Same padding", f"P = (K − 1)/2 = ({axis.k} − 1)/2 = {p}", note))
+        else:
+            lo, hi = (axis.k - 2) // 2, axis.k // 2
+            rows.append(Row(
+                "Same padding", f"P = (K − 1)/2 = ({axis.k} − 1)/2 = {_number((axis.k - 1) / 2)}",
+                f"K = {axis.k} is even, so no integer padding preserves the size exactly: at stride 1 "
+                f"P = {lo} gives {dim} − 1 and P = {hi} gives {dim} + 1", level="warning"))
+    w_axis, h_axis = axes
+    if (w_axis.s, h_axis.s) != (1, 1) and rows:
+        about = (f"1/{w_axis.s} of the input" if w_axis.s == h_axis.s
+                 else f"W₁/{w_axis.s} wide and H₁/{h_axis.s} high")
+        last = rows[-1]
+        rows[-1] = Row(last.label, last.maths, f"{last.note}; at this layer's stride the output is "
+                                               f"about {about} whatever P is", last.level)
+    return rows
+
+
+def _spatial(layer, info, cfg: dict) -> tuple:
+    shape = info.input
+    d = shape[2]
+    if layer.type == "conv":
+        k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
+        p = _padding(cfg, k, s)
+    else:
+        k = as_pair(cfg["size"])
+        s = as_pair(cfg["stride"]) if cfg.get("stride") is not None else k
+        p = as_pair(cfg.get("padding", 0))
+    axes = _axes(shape, k, s, p)
+    oh, ow, _w, errors, _f = window(shape[1], shape[0], k, s, p,
+                                   "kernel" if layer.type == "conv" else "window")
+    rows, dropped = _window_rows(layer.type, axes, {"W": ow, "H": oh})
+    if layer.type == "conv":
+        f = cfg["filters"]
+        rows.append(Row("Depth", f"D₂ = F = {f}", "one feature map per filter", level="result"))
+    else:
+        rows.append(Row("Depth", f"D₂ = D₁ = {d}", "each feature map is pooled on its own",
+                        level="result"))
+    rows += dropped + _padding_rows(axes, cfg.get("padding"))
+    kk = "K·K" if k[0] == k[1] else "Kh·Kw"
+    if layer.type == "conv":
+        bias = cfg.get("bias", True)
+        weights = f"{k[0]}·{k[1]}·{d}"
+        maths = (f"({kk}·D₁ + 1)·F = ({weights} + 1)·{f} = {info.params:,}" if bias
+                 else f"{kk}·D₁·F = {weights}·{f} = {info.params:,}")
+        note = (f"each filter has {k[0] * k[1] * d:,} weights" + (" and 1 bias" if bias else " (no bias)"))
+        rows.append(Row("Parameters", maths, note, level="result"))
+        if info.output is not None:
+            rows.append(Row("Multiply-adds", f"{kk}·D₁ · W₂·H₂·D₂ = {weights} · {ow}·{oh}·{f} = "
+                                              f"{info.macs:,}", "per image, forward"))
+    else:
+        rows.append(Row("Parameters", "0 — pooling has no parameters", level="result"))
+    return rows, ([] if errors else [(axes[0], ow), (axes[1], oh)])
+
+
+def _dense(info, cfg: dict) -> list:
+    n_in = size_of(info.input)
+    u = cfg["units"]
+    rows = []
+    if is_volume(info.input):
+        w, h, d = info.input
+        rows.append(Row("Inputs", f"n_in = {w}·{h}·{d} = {n_in:,}", "the volume counts as a vector"))
+    if cfg.get("bias", True):
+        maths = f"(n_in + 1)·units = ({n_in:,} + 1)·{u:,} = {info.params:,}"
+        note = "one weight per input and a bias, for every unit"
+    else:
+        maths = f"n_in·units = {n_in:,}·{u:,} = {info.params:,}"
+        note = "one weight per input for every unit (no bias)"
+    rows.append(Row("Parameters", maths, note, level="result"))
+    rows.append(Row("Multiply-adds", f"n_in·units = {n_in:,}·{u:,} = {info.macs:,}", "per sample"))
+    return rows
+
+
+def _sentence(layer, info, cfg: dict) -> str:
+    label = KINDS[layer.type].label
+    shape_in, shape_out = format_shape(info.input), format_shape(info.output)
+    if layer.type == "input":
+        if is_volume(info.output):
+            return f"The input is a {shape_out} volume (W×H×D); it has no parameters."
+        return f"The input is a vector of {shape_out} features; it has no parameters."
+    if layer.type == "flatten":
+        dims = "·".join(str(x) for x in info.input)
+        return (f"Flatten turns {shape_in} into a vector of {dims} = {size_of(info.input):,} values "
+                "and has no parameters.")
+    if layer.type == "maxout":
+        return (f"Maxout keeps the largest of every {cfg['pieces']} consecutive channels: "
+                f"{shape_in} becomes {shape_out}. It has no parameters of its own (the pieces' "
+                "weights are in the layer before it).")
+    if layer.type == "batchnorm":
+        d = info.input[2] if is_volume(info.input) else info.input[0]
+        return (f"Batch norm keeps the shape {shape_out} and learns a scale γ and a shift β per "
+                f"channel: params = 2·{d} = {info.params:,}.")
+    return f"{label} keeps the shape {shape_out} and has no parameters."
+
+
+def layer_title(network, index: int) -> str:
+    """'#1 conv · conv1: 227×227×3 → 55×55×96' (blocks are numbered as on the canvas)."""
+    layer = network[index]
+    info = network.report().layers[index]
+    name = f" · {layer.name}" if layer.name else ""
+    shapes = (f"{format_shape(info.input)} → {format_shape(info.output)}"
+              if info.input is not None else format_shape(info.output))
+    return f"#{index} {layer.type}{name}: {shapes}"
+
+
+def explain(network, index: Optional[int]) -> Explanation:
+    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected)."""
+    if index is None or not 0 <= index < len(network):
+        return Explanation(NOTHING_SELECTED)
+    layer = network[index]
+    info = network.report().layers[index]
+    cfg = layer.resolved()
+    out = Explanation(layer_title(network, index))
+    if info.errors:
+        out.rows += [Row("Error", "", e, level="error") for e in info.errors]
+    if info.input is None and layer.type != "input":
+        if not info.errors:
+            out.rows.append(Row("", "", "Its input shape is unknown: an earlier layer has an "
+                                        "error (shown in red on the canvas).", level="error"))
+        return out
+    if layer.type in SPATIAL and is_volume(info.input):
+        rows, out.axes = _spatial(layer, info, cfg)
+        out.rows += rows
+    elif layer.type == "dense":
+        out.rows += _dense(info, cfg)
+    elif not info.errors:
+        out.rows.append(Row("", "", _sentence(layer, info, cfg)))
+    return out
+
+
+def spatial_indices(network) -> list:
+    """Indices of the conv and pool layers, in order."""
+    return [i for i, layer in enumerate(network.layers) if layer.type in SPATIAL]
+
+
+def first_conv(network) -> Optional[int]:
+    """Index of the first conv layer (else the first pool), or None."""
+    for types in (("conv",), SPATIAL):
+        for i, layer in enumerate(network.layers):
+            if layer.type in types:
+                return i
+    return None
