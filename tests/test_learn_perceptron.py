@@ -169,6 +169,7 @@ def test_clicks_add_points_of_either_class(window, qtbot):
     view = lesson(window)
     view.clear_button.click()
     assert view.run.n == 0 and "Click the plane" in view.status.text()
+    assert view.sets.currentIndex() == -1 and view.sets.placeholderText() == "your points"
     plot = view.plane.plot
     for (px, py), button in (((0.5, 0.5), Qt.MouseButton.LeftButton),
                              ((-0.5, -0.25), Qt.MouseButton.RightButton)):
@@ -215,6 +216,7 @@ def test_leaving_the_lesson_stops_a_run(window, qtbot):
     assert not view.running and not view.run_button.isChecked()
     view.run_button.click()
     assert view.running
+    assert view.timer.parent() is view     # destroyed with the view
     window.set_mode("Design")
     assert not view.running and view.run_button.text() == "Run"
     assert view.status.text() == NOT_SEPARABLE

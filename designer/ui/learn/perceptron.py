@@ -10,8 +10,8 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout,
-                               QWidget)
+                               QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from designer.learn.perceptron import (DELTA, NOT_SEPARABLE, NOT_SEPARABLE_DELTA, PERCEPTRON,
                                        RULES, SEPARABLE_SET, SETS, PerceptronRun, builtin_points,
@@ -52,6 +52,7 @@ class PerceptronView(QWidget):
 
         self.sets = QComboBox()
         self.sets.addItems(SETS)
+        self.sets.setPlaceholderText("your points")   # shown once the points were edited
         self.sets.setToolTip("Load a built-in point set (it replaces the points)")
         self.sets.activated.connect(lambda i: self.load_set(SETS[i]))
         self.clear_button = QPushButton("Clear")
@@ -109,7 +110,7 @@ class PerceptronView(QWidget):
         controls.addStretch(1)
         side = QWidget()
         side.setLayout(controls)
-        side.setFixedWidth(240)
+        side.setFixedWidth(262)
 
         self.rule_label = self._label()
         self.weights_label = self._label()
@@ -169,6 +170,7 @@ class PerceptronView(QWidget):
 
     def clear_points(self) -> None:
         self.pause()
+        self.sets.setCurrentIndex(-1)
         self.run.set_points(np.zeros((0, 2)), np.zeros(0))
         self._points_changed()
 
@@ -177,6 +179,7 @@ class PerceptronView(QWidget):
         (``plus``) or of the other class (a right click)."""
         left_plus = self.left_class.currentIndex() == 0
         c = 1.0 if plus == left_plus else -1.0
+        self.sets.setCurrentIndex(-1)
         self.run.set_points(np.vstack([self.run.x, [[x, y]]]), np.append(self.run.t, c))
         self._points_changed()
 
@@ -282,13 +285,13 @@ class PerceptronView(QWidget):
             self.plane.set_two_layer(net)
             self.plane.set_points(run.x, run.t, wrong)
             self.two_label.setText(two_layer_html(net, run.x, run.t))
-            self.readout.setCurrentIndex(1)
+            self._show_readout(1)
             right = int(np.sum(~wrong))
             self.status.setText(f"Two layers classify {right} of {n} points right." if right < n else
                                 "Two layers classify every point right: the hidden units draw two "
                                 "lines and the output unit combines their sides.")
             return
-        self.readout.setCurrentIndex(0)
+        self._show_readout(0)
         wrong = predict(run.w, run.b, run.x) != run.t if n else np.zeros(0, bool)
         self.plane.set_line(run.w, run.b)
         self.plane.set_points(run.x, run.t, wrong, run.last.index if run.last else None)
@@ -301,9 +304,18 @@ class PerceptronView(QWidget):
         self.sample_label.setText(sample_html(run.last, run.eta))
         errors = f"Misclassified by this line: <b>{int(wrong.sum())} of {n}</b> points (ringed red)"
         if run.rule == DELTA:
-            errors += f" &nbsp;·&nbsp; E = ½Σ(t − o)² = <b>{num(run.error())}</b>"
+            errors += f"<br>E = ½Σ(t − o)² = <b>{num(run.error())}</b>"
         self.errors_label.setText(errors)
         self.status.setText(self._status())
+
+    def _show_readout(self, index: int) -> None:
+        """Show one readout page, sized to its own text (the status follows right under it)."""
+        for i in range(self.readout.count()):
+            page = self.readout.widget(i)
+            size = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(size, size)
+        self.readout.setCurrentIndex(index)
+        self.readout.adjustSize()
 
     def _status(self) -> str:
         run = self.run

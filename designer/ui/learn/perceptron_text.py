@@ -89,7 +89,8 @@ def two_layer_html(net, x, t) -> str:
             f"<td>{'✓' if oo == tt else '✗'}</td></tr>"
             for p, hh, oo, tt in zip(x, h, out, t))
         head = "".join(f"<th>{c}</th>" for c in ("x₁", "x₂", "h₁", "h₂", "o", "t", ""))
-        lines.append(f"<table cellspacing='0' cellpadding='2' style='margin-left: 8px'><tr>{head}</tr>{rows}</table>")
+        lines.append("<table cellspacing='0' cellpadding='2' style='margin-left: 8px'>"
+                     f"<tr>{head}</tr>{rows}</table>")
     lines.append(f"<b>{right} of {len(t)} points</b> on the right side"
                  + (": the two lines together do what one line cannot." if right == len(t)
                     else "; two hidden units are not enough for this set."))
