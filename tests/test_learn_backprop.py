@@ -228,11 +228,16 @@ def test_the_window_network_choice(window, qtbot):
     assert [r[:2] + [r[4]] for r in rows[-3:]] == [["bias", "H1.1", "1"], ["bias", "H1.2", "1"],
                                                    ["bias", "H1.3", "1"]]
     assert rows[-1][-2] == fmt(expected.biases[0][2])
+    new_bias = expected.biases[0][2] + float(view.lr_spin.value()) * view.step.layers[0].delta[2]
+    assert rows[-1][-1] == fmt(new_bias) and view.drawing.texts[("bias", 1, 2)] == f"b {fmt(new_bias)}"
     assert window.scene.selected_uids() == [window.network[1].uid]
     # A bad sample is refused with a sentence and the last good one kept.
     view.x_edit.setText("1, two")
     view.x_edit.editingFinished.emit()
     assert "x must be numbers" in view.explanation.text() and view.x == [1.0, 1.0]
+    view.x_edit.setText("1, 2, 3")
+    view.x_edit.editingFinished.emit()
+    assert "x needs 2 values, one per input, not 3." in view.explanation.text()
     view.x_edit.setText("0.5; −1.5")
     view.x_edit.editingFinished.emit()
     assert view.x == [0.5, -1.5]

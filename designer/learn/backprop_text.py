@@ -79,11 +79,11 @@ def _update(step: Step, layer: int) -> list:
         lines = ["Δw = ηδx, &nbsp; new W = old W + Δw"]
     for row in rows[:2]:
         x = fmt_given(row.x) if row.given_x else fmt(row.x)
-        text = (f"{row.source}→{row.target}: {fmt_given(row.lr)} × {_paren(fmt(row.delta))} × "
-                f"{_paren(x)} = {fmt(row.change)}")
+        text = f"{row.source}→{row.target}: Δw = {fmt_given(row.lr)} × {_paren(fmt(row.delta))} × {_paren(x)}"
         if step.momentum:
-            text += f", + αΔw(n−1) {_paren(fmt(row.momentum))} = {fmt(row.step)}"
-        text += f"; &nbsp; {fmt(row.old)} + {_paren(fmt(row.step))} = <b>{fmt(row.new)}</b>"
+            text += f" + {_paren(fmt(row.momentum))}"
+        text += (f" = {fmt(row.step)}; &nbsp; new W = {fmt(row.old)} + {_paren(fmt(row.step))} = "
+                 f"<b>{fmt(row.new)}</b>")
         lines.append(text)
     if len(rows) > 2:
         lines.append(f"… and so on for all {len(rows)} weights of the table.")

@@ -8,6 +8,7 @@ The arithmetic is ``designer.learn.backprop``; the drawing ``backprop_drawing``,
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel,
@@ -23,10 +24,11 @@ from .backprop_drawing import BackpropDrawing
 from .backprop_tables import BackpropTables
 
 COURSE, WINDOW = 0, 1
+MIN_DRAWING = 400
 CHOICES = ("course example (mlp-example)", "this window's network")
 
 
-def parse_numbers(text: str, count: int, what: str) -> list:
+def parse_numbers(text: str, count: int, what: str, per: str) -> list:
     """The numbers of ``text`` (separated by commas, semicolons or spaces; − or - for minus);
     raises ValueError with a sentence when they are not ``count`` numbers."""
     parts = [p for p in re.split(r"[,;\s]+", text.replace("−", "-").strip()) if p]
@@ -35,7 +37,7 @@ def parse_numbers(text: str, count: int, what: str) -> list:
     except ValueError:
         raise ValueError(f"{what} must be numbers separated by commas, like 10, 30, 20.") from None
     if len(values) != count:
-        raise ValueError(f"{what} needs {count} values (the network has {count}), not {len(values)}.")
+        raise ValueError(f"{what} needs {count} values, one per {per}, not {len(values)}.")
     return values
 
 
@@ -65,7 +67,7 @@ class BackpropView(QWidget):
         box.setSpacing(4)
         box.addLayout(self._sample_row())
         box.addLayout(self._button_row())
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
         left_box = QVBoxLayout(left)
         left_box.setContentsMargins(0, 0, 0, 0)
@@ -82,7 +84,7 @@ class BackpropView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.StyledPanel)
         scroll.setWidget(self.explanation)
-        scroll.setFixedHeight(104)
+        scroll.setFixedHeight(92)
         left_box.addWidget(scroll)
         splitter.addWidget(left)
         self.tables = BackpropTables()
@@ -96,8 +98,7 @@ class BackpropView(QWidget):
         self._recompute()
         if window is not None:
             network = window.network
-            callback = self._network_changed
-            self.destroyed.connect(lambda *_: self._forget(network, callback))
+            self.destroyed.connect(partial(BackpropView._forget, network, self._network_changed))
 
     @property
     def stack(self):
@@ -200,7 +201,7 @@ class BackpropView(QWidget):
             self._use(network_stack(self.window.network))
 
     @staticmethod
-    def _forget(network, callback) -> None:
+    def _forget(network, callback, *_args) -> None:
         try:
             network.changed.disconnect(callback)
         except ValueError:
@@ -222,8 +223,8 @@ class BackpropView(QWidget):
     def _sample_edited(self) -> None:
         sizes = self.stack.sizes
         try:
-            x = parse_numbers(self.x_edit.text(), sizes[0], "x")
-            t = parse_numbers(self.t_edit.text(), sizes[-1], "t")
+            x = parse_numbers(self.x_edit.text(), sizes[0], "x", "input")
+            t = parse_numbers(self.t_edit.text(), sizes[-1], "t", "output")
         except ValueError as exc:
             self.note = f"<span style='color:{ERROR_COLOUR}'>{exc}</span>"
             self._show()
@@ -289,6 +290,16 @@ class BackpropView(QWidget):
         self.loss_label.setText(f"E = ½Σ(t − o)² = <b>{fmt(step.loss)}</b>" if forward_done
                                 else "E = ½Σ(t − o)² = ?")
         self.buttons["Next"].setEnabled(self.stage < len(self.stage_list) - 1)
+        self._fit_tables()
+
+    def _fit_tables(self) -> None:
+        """Widen the tables' side (down to a drawing of ``MIN_DRAWING`` pixels) when a table has
+        grown wider than it (the momentum columns, a bigger network)."""
+        sizes = self.splitter.sizes()
+        total, need = sum(sizes), self.tables.needed_width()
+        if total > 0 and sizes[1] < need:
+            right = min(need, total - MIN_DRAWING)
+            self.splitter.setSizes([total - right, right])
 
     def _select_on_canvas(self) -> None:
         """Select the layer the stage is about on the canvas (the dense layer, with its sigmoid

@@ -12,10 +12,11 @@ from ...learn.backprop import fmt, fmt_given
 from ...learn.backprop_text import full
 from ..theme import CanvasColours, mix
 
-NODE_W, NODE_H = 100, 50
-COLUMN_GAP = 250      # from one column's left edge to the next one's
+NODE_W, NODE_H = 110, 50
+COLUMN_GAP = 212      # from one column's left edge to the next one's
 ROW_GAP = 74          # from one neuron's top to the next one's
 LABEL_AT = 0.3        # where a weight sits along its edge, from the source
+MAX_LABELS = 12       # a layer with more weights shows them in tooltips and the tables only
 MAX_SCALE = 1.25
 
 
@@ -89,18 +90,20 @@ class BackpropDrawing(QGraphicsView):
                 bias_at = QPointF(l * COLUMN_GAP + NODE_W - 26, pos[l][0].y() - 34)
                 self._bias_node(scene, bias_at, colours)
                 sources.append((bias_at + QPointF(24, 9), None))
+            labelled = sizes[l] * sizes[l + 1] <= MAX_LABELS  # a bias is written in its neuron
             for start, i in sources:
                 for j in range(sizes[l + 1]):
                     end = pos[l + 1][j] + QPointF(0, NODE_H / 2)
                     old = b[j] if i is None else w[j, i]
                     new = step.new_biases[l][j] if i is None else step.new_weights[l][j, i]
                     self._edge(scene, start, end, old, new if updated else None, lit, colours,
-                               ("weight", l, (j, i)))
+                               ("weight", l, (j, i)), labelled and i is not None)
         # Neurons.
         for level, column in enumerate(pos):
             for k, at in enumerate(column):
                 lit = (now.kind == "start" and level == 0) or \
                       (now.kind in ("forward", "delta") and now.layer == level - 1)
+                corner = None
                 if level == 0:
                     lines = [f"x = {fmt_given(step.x[k])}"]
                     family = "input"
@@ -111,7 +114,14 @@ class BackpropDrawing(QGraphicsView):
                     lines = [f"net {fmt(values.net[k])}" if shown else "net",
                              f"o {fmt(values.out[k])}" if shown else "o"]
                     family = "output" if level == len(sizes) - 1 else "dense"
-                self._node(scene, at, names[level][k], lines, family, lit, colours)
+                    bias = stack.biases[l]
+                    if bias is not None:
+                        updated = ("update", l) in done
+                        value = step.new_biases[l][k] if updated else bias[k]
+                        corner = (f"b {fmt(value)}", updated and now.kind == "update" and now.layer == l,
+                                  f"bias b = {full(bias[k])}" + (f" → new {full(value)}" if updated else ""))
+                        self.texts[("bias", level, k)] = corner[0]
+                self._node(scene, at, names[level][k], lines, family, lit, colours, corner)
                 self.texts[("node", level, k)] = " · ".join(lines)
                 if level > 0 and ("delta", level - 1) in done:
                     delta = step.layers[level - 1].delta[k]
@@ -126,7 +136,10 @@ class BackpropDrawing(QGraphicsView):
                                 colours.dim_text, size=9)
         self._fit()
 
-    def _node(self, scene, at: QPointF, name: str, lines, family: str, lit: bool, colours) -> None:
+    def _node(self, scene, at: QPointF, name: str, lines, family: str, lit: bool, colours,
+              corner=None) -> None:
+        """A neuron: its name, its ``lines`` right-aligned, and ``corner`` = (text, lit, tooltip)
+        (the bias) on the name's line."""
         path = QPainterPath()
         path.addRoundedRect(QRectF(at.x(), at.y(), NODE_W, NODE_H), 9, 9)
         item = QGraphicsPathItem(path)
@@ -142,6 +155,14 @@ class BackpropDrawing(QGraphicsView):
         title.setBrush(colours.text)
         title.setPos(at.x() + 7, at.y() + 3)
         scene.addItem(title)
+        if corner is not None:
+            text, corner_lit, tip = corner
+            item = QGraphicsSimpleTextItem(text)
+            item.setFont(_font(8))
+            item.setBrush(colours.highlight if corner_lit else colours.dim_text)
+            item.setToolTip(tip)
+            item.setPos(at.x() + NODE_W - 7 - item.boundingRect().width(), at.y() + 4)
+            scene.addItem(item)
         for n, line in enumerate(lines):
             text = QGraphicsSimpleTextItem(line)
             text.setFont(_font(9))
@@ -160,17 +181,21 @@ class BackpropDrawing(QGraphicsView):
         self._label(scene, "+1", at + QPointF(12, 9), colours.text, size=8.5)
 
     def _edge(self, scene, start: QPointF, end: QPointF, old: float, new, lit: bool, colours,
-              key) -> None:
+              key, labelled: bool) -> None:
         pen = QPen(colours.highlight if lit else mix(colours.arrow, colours.base, 0.35),
                    2.2 if lit else 1.0)
-        scene.addLine(start.x(), start.y(), end.x(), end.y(), pen).setZValue(-1.0 if lit else -2.0)
-        at = start + (end - start) * LABEL_AT
+        line = scene.addLine(start.x(), start.y(), end.x(), end.y(), pen)
+        line.setZValue(-1.0 if lit else -2.0)
         text = fmt(old if new is None else new)
         tip = f"w = {full(old)}" if new is None else f"old W {full(old)} → new W {full(new)}"
+        line.setToolTip(tip)
+        self.texts[key] = text
+        if not labelled:
+            return
+        at = start + (end - start) * LABEL_AT
         colour = colours.highlight if (lit and new is not None) else colours.text
         label = self._label(scene, text, at, colour, bold=lit, size=8, tip=tip, boxed=colours)
         label.setZValue(1.0 if lit else 0.0)
-        self.texts[key] = text
 
     def _label(self, scene, text: str, centre: QPointF, colour, bold=False, size=9.0, tip="",
                boxed=None):

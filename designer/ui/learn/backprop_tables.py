@@ -34,7 +34,11 @@ def compact_table(columns) -> QTableWidget:
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.verticalHeader().setDefaultSectionSize(22)
+    table.verticalHeader().setDefaultSectionSize(21)
+    font = table.font()
+    font.setPointSizeF(font.pointSizeF() * 0.92)
+    table.setFont(font)
+    table.setStyleSheet("QTableWidget::item { padding: 0px 3px; }")
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setMinimumSectionSize(36)
     return table
@@ -95,7 +99,7 @@ class BackpropTables(QScrollArea):
     def _highlight(self):
         palette = self.palette()
         return mix(palette.color(QPalette.ColorRole.Base),
-                   palette.color(QPalette.ColorRole.Highlight), 0.28)
+                   palette.color(QPalette.ColorRole.Highlight), 0.2)
 
     def _build(self, n_layers: int, momentum: bool) -> None:
         shape = (n_layers, momentum)
@@ -104,6 +108,7 @@ class BackpropTables(QScrollArea):
         self._shape = shape
         for widget in self.captions + self.updates:
             self.box.removeWidget(widget)
+            widget.hide()
             widget.deleteLater()
         self.captions, self.updates = [], []
         columns = MOMENTUM_COLUMNS if momentum else UPDATE_COLUMNS
@@ -173,9 +178,18 @@ class BackpropTables(QScrollArea):
         table.resizeColumnsToContents()
         fit_height(table)
 
+    def needed_width(self) -> int:
+        """The width that shows the widest table without a horizontal scroll bar."""
+        widest = max(t.width() for t in [self.neurons] + self.updates)
+        margins = self.box.contentsMargins()
+        return widest + margins.left() + margins.right() + self.verticalScrollBar().sizeHint().width() + 4
+
     def scroll_to_stage(self, stage) -> None:
+        """Scroll (as little as it takes) to the table of ``stage``: the neurons for the forward
+        pass and the δs, the layer's update table with its caption for an update."""
+        self.box.activate()
         if stage.kind == "update" and stage.layer < len(self.updates):
-            self.ensureWidgetVisible(self.captions[stage.layer], 0, 0)
             self.ensureWidgetVisible(self.updates[stage.layer], 0, 4)
+            self.ensureWidgetVisible(self.captions[stage.layer], 0, 2)
         else:
-            self.ensureWidgetVisible(self.neuron_caption, 0, 0)
+            self.verticalScrollBar().setValue(0)
