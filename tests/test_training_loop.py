@@ -315,3 +315,38 @@ def test_history_csv(tmp_path):
         cells = line.split(",")
         assert int(cells[0]) == row["epoch"]
         assert [float(c) for c in cells[1:]] == [row[k] for k in HISTORY_COLUMNS[1:]]
+
+
+def test_stop_during_a_batch_abandons_it_and_resume_is_still_exact(tmp_path):
+    """Stop pressed while a (long) batch runs: the pass is dropped between two layers, nothing it
+    changed stays (weights, batchnorm statistics, dropout and shuffle states), and continuing
+    from the checkpoint gives exactly the uninterrupted run."""
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.05, momentum=0.9, val_split=0.25, seed=4,
+                         augment="flip,shift=1")
+    whole, whole_events = _trained(config)
+
+    trainer = Trainer(loads(SMALL_CNN), images(), config)
+    dense = trainer.net.layers[5]
+    forward, calls = dense.forward, []
+
+    def forward_then_stop(x, train):  # Stop pressed while the 4th batch is past its dense layer
+        calls.append(train)
+        if train and len(calls) == 4:
+            trainer.request_stop()
+        return forward(x, train)
+
+    dense.forward = forward_then_stop
+    events = list(trainer.run())
+    dense.forward = forward
+    assert events[-1].reason == "stopped"
+    assert [e.batch for e in events if isinstance(e, BatchProgress)] == [1, 2, 3]
+    assert trainer.batch == 3 and len(calls) == 4
+    path = tmp_path / "run.ckpt.npz"
+    trainer.save_checkpoint(path)
+    resumed = Trainer.resume(path, loads(SMALL_CNN), images())
+    rest = run_all(resumed)
+    assert rest[-1].reason == "completed"
+    for key, value in whole.net.state_dict().items():  # batchnorm statistics included
+        np.testing.assert_array_equal(resumed.net.state_dict()[key], value, err_msg=key)
+    losses = [e.loss for e in events + rest if isinstance(e, BatchProgress)]
+    assert losses == [e.loss for e in whole_events if isinstance(e, BatchProgress)]

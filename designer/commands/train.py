@@ -1,8 +1,8 @@
 """``nn-designer train MODEL --data DATA [options]``: train with the NumPy engine (docs/cli.md).
 
 Progress goes to standard error; the final sentence to standard output. A template that ships
-weights (``mlp-example``) starts from them unless ``--weights`` is given. Ctrl-C stops between
-batches and still writes ``--out``, ``--history`` and ``--checkpoint``; a second Ctrl-C aborts.
+weights (``mlp-example``) starts from them unless ``--weights`` is given. Ctrl-C stops within the
+batch under way (undone) and still writes ``--out``, ``--history`` and ``--checkpoint``; a second Ctrl-C aborts.
 Exit status 0 when training completes, 1 when it was stopped or diverged, 2 for bad input.
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _config(args, resumed=None):
 
 @contextlib.contextmanager
 def _stop_on_interrupt(trainer):
-    """The first Ctrl-C asks the trainer to stop between batches; the second aborts."""
+    """The first Ctrl-C asks the trainer to stop (within the batch under way); the second aborts."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

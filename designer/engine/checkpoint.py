@@ -65,7 +65,7 @@ def data_fingerprint(dataset) -> dict:
             "crc32": zlib.crc32(y.data, zlib.crc32(x.data))}
 
 
-def _rngs(trainer) -> list:
+def generators(trainer) -> list:
     """Every random generator the run draws from, in a fixed order (shared ones once)."""
     gens, seen = [trainer.rng], {id(trainer.rng)}
     for layer in [trainer.net, *trainer.net.layers]:
@@ -94,7 +94,7 @@ def capture(trainer) -> dict:
         "lr": trainer.optimizer.lr,
         "schedule": trainer.schedule.state_dict(),
         "optimizer": optimizer,
-        "rngs": [g.bit_generator.state for g in _rngs(trainer)],
+        "rngs": [g.bit_generator.state for g in generators(trainer)],
         "network": network_fingerprint(trainer.network),
         "data": data_fingerprint(trainer.dataset),
     }
@@ -133,7 +133,7 @@ def _restore(trainer, data: dict, source: str) -> None:
     trainer.optimizer.load_state_dict(_unflatten(meta["optimizer"], arrays))
     trainer.optimizer.lr = float(meta["lr"])
     trainer.schedule.load_state_dict(meta["schedule"])
-    for g, state in zip(_rngs(trainer), meta["rngs"]):
+    for g, state in zip(generators(trainer), meta["rngs"]):
         g.bit_generator.state = state
     trainer.epoch, trainer.batch = int(meta["epoch"]), int(meta["batch"])
     trainer._sums = [float(meta["sums"][0]), int(meta["sums"][1]), int(meta["sums"][2])]

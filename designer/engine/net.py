@@ -45,6 +45,11 @@ class EngineError(UserError):
     """A network or a batch the engine cannot run."""
 
 
+class Interrupted(Exception):
+    """Raised inside ``loss_and_backward`` when ``EngineNet.interrupt()`` says so: the pass is
+    abandoned between two layers (no gradients, no weight changed)."""
+
+
 class EngineNet:
     def __init__(self, network, dtype=np.float32, seed: int = 0, init: str = "default"):
         self.dtype = np.dtype(dtype)
@@ -56,6 +61,8 @@ class EngineNet:
         if report.problems:
             raise EngineError(f"the network cannot run: {report.problems[0]}")
         self.network = network
+        # Asked between the layers of a training pass; True abandons it (raises Interrupted).
+        self.interrupt = None
         self.rng = np.random.default_rng(seed)
         self.layers = []
         for info, layer in zip(report.layers, network.layers):
@@ -105,8 +112,11 @@ class EngineNet:
     def run(self, h, train: bool, order: list, caches=None):
         """Run the layers of ``order`` on the batch ``h``; collect caches by layer index."""
         layers = self.layers
+        interrupt = self.interrupt if caches is not None else None
         prev = 0
         for i in order:
+            if interrupt is not None and interrupt():
+                raise Interrupted
             layer = layers[i]
             if layer.type == "relu":
                 layer.inplace = prev > 0 and not layers[prev].keeps_output
@@ -162,9 +172,12 @@ class EngineNet:
             targets = make_targets(y, self.n_outputs, self.types[-1], self.dtype)
             value, dh, out = mse(h, targets)
         dh = dh.reshape(h.shape)
+        interrupt = self.interrupt
         for i in reversed(order):
             if i < self.first_trainable:
                 break
+            if interrupt is not None and interrupt():
+                raise Interrupted
             dh, grads = layers[i].backward(dh, caches[i])
             for name, g in grads.items():
                 self.grads[f"{i}.{name}"] = g

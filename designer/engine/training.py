@@ -7,8 +7,9 @@ schedule, a seeded shuffle each epoch, a validation split) as a generator.
 
 ``run()`` yields a ``BatchProgress`` after every step, an ``EpochProgress`` after every epoch (with
 the validation loss, accuracy and confusion matrix) and finally one ``Finished``. ``request_stop()``
-(from any thread) stops it between batches with ``Finished("stopped")``; a consumer may also just
-stop iterating. A NaN or infinite loss ends the run with ``Finished("diverged")`` and the weights
+(from any thread) stops it with ``Finished("stopped")``, abandoning a batch under way between two
+of its layers (as if the stop had come just before that batch); a consumer may also just stop
+iterating. A NaN or infinite loss ends the run with ``Finished("diverged")`` and the weights
 of the last step whose loss was finite. ``save_checkpoint(path)`` / ``Trainer.resume(path, ...)``
 continue a run exactly where it stopped, even in the middle of an epoch.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 from ..errors import UserError
 from . import checkpoint as ckpt
+from .net import Interrupted
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
 
@@ -148,6 +150,7 @@ class Trainer:
         self._perm = None     # the current epoch's order, once drawn
         self._sums = [0.0, 0, 0]  # loss × samples, correct, samples of the current epoch so far
         self._stop = threading.Event()
+        self.net.interrupt = self._stop.is_set  # a long batch is abandoned between two layers
         self._good = None     # copy of the weights whose loss was last finite
         self._epoch_start = None
         if checkpoint is not None:
@@ -164,7 +167,9 @@ class Trainer:
         return cls(network, dataset, config, checkpoint=data)
 
     def request_stop(self) -> None:
-        """Stop between batches: ``run()`` then yields ``Finished("stopped")``. Thread-safe."""
+        """Stop as soon as possible: ``run()`` then yields ``Finished("stopped")``. A batch under
+        way is abandoned between two of its layers and undone (random states, batchnorm
+        statistics), so the run stops as if just before that batch. Thread-safe."""
         self._stop.set()
 
     @property
@@ -197,6 +202,7 @@ class Trainer:
                     yield self._finish("stopped")
                     return
                 t0 = time.perf_counter()
+                before = self._batch_start_state()
                 lo, hi = self.batch * bs, min(n, (self.batch + 1) * bs)
                 if shuffle:
                     idx = self._perm[lo:hi]
@@ -207,8 +213,14 @@ class Trainer:
                     labels = self.train_labels[lo:hi] if self.train_labels is not None else None
                 if self.augment is not None:
                     xb = self.augment(xb)
-                with np.errstate(all="ignore"):  # overflow shows as a non-finite loss, said once
-                    loss, out = self.net.loss_and_backward(xb, yb, cfg.loss)
+                try:
+                    with np.errstate(all="ignore"):  # overflow shows as a non-finite loss, said once
+                        loss, out = self.net.loss_and_backward(xb, yb, cfg.loss)
+                except Interrupted:  # Stop during a long batch: as if it had come just before it
+                    self._restore_batch_start(before)
+                    yield self._finish("stopped")
+                    return
+                with np.errstate(all="ignore"):
                     if math.isfinite(loss):
                         self._keep_good()
                         self.optimizer.step(self.net.grads)
@@ -264,6 +276,20 @@ class Trainer:
         """The net's weight arrays themselves (parameters and batchnorm statistics), not copies."""
         return {f"{i}.{name}": a for i, layer in enumerate(self.net.layers)
                 for name, a in (*layer.params.items(), *layer.buffers.items())}
+
+    def _batch_start_state(self) -> tuple:
+        """What a training pass changes before the update: the random generators' states and the
+        batchnorm statistics (small), so that a pass abandoned by Stop can be undone exactly."""
+        states = [g.bit_generator.state for g in ckpt.generators(self)]
+        stats = [(a, a.copy()) for layer in self.net.layers for a in layer.buffers.values()]
+        return states, stats
+
+    def _restore_batch_start(self, before: tuple) -> None:
+        states, stats = before
+        for g, state in zip(ckpt.generators(self), states):
+            g.bit_generator.state = state
+        for live, saved in stats:
+            np.copyto(live, saved)
 
     def _keep_good(self) -> None:
         """Copy the weights that just gave a finite loss, into buffers allocated once."""

@@ -4,8 +4,9 @@ generator and relays what happens as signals.
 * Batch progress is throttled to about ten signals a second (``BatchUpdate`` carries every batch
   loss since the previous one, so the loss curve misses nothing); epoch ends, the final result
   and failures are always delivered.
-* Stop, pause and resume are thread-safe flags checked between batches: stop takes effect after
-  the batch being computed (milliseconds for LeNet-5; a whole AlexNet batch can take seconds).
+* Stop, pause and resume are thread-safe flags. Stop reaches the trainer, which abandons a batch
+  under way between two of its layers (and undoes it), so even an AlexNet batch of several
+  seconds stops within one layer's time; pause waits for the end of the batch.
 * Views' data (feature maps, the first convolution's filters, the decision boundary) are computed
   here between two batches, while the weights are still, and sent as copies.
 * The worker never touches a widget; every failure becomes one sentence on ``failed``.
