@@ -148,3 +148,21 @@ def test_view_stops_listening_while_hidden(window, qtbot):
     window.set_mode("Learn")
     view = window.learn_mode.show_lesson("shape")
     assert "(5·5·1 + 1)·8 = 208" in view.text()   # redrawn when shown again
+
+
+def test_a_network_without_conv_offers_alexnet_and_explains_dense_layers(window, qtbot):
+    window.files.new_from_template("perceptron")
+    window.set_mode("Learn")
+    view = window.learn_mode.show_lesson("shape")
+    assert view.title.text() == "No layer selected" and NOTHING_SELECTED in view.text()
+    assert view.template_button.isVisible() and not view.first_button.isVisible()
+    assert not view.next_button.isVisible()
+    dense = next(i for i, layer in enumerate(window.network.layers) if layer.type == "dense")
+    window.editor.select([window.network[dense].uid])
+    info = window.network.report().layers[dense]
+    n_in, units = info.input[0], info.output[0]
+    assert f"(n_in + 1)·units = ({n_in} + 1)·{units} = {(n_in + 1) * units}" in view.text()
+    qtbot.mouseClick(view.template_button, Qt.MouseButton.LeftButton)
+    assert window.network.name == "AlexNet"
+    assert window.scene.selected_uids() == [window.network[1].uid]
+    assert ALEXNET_PARAMS in view.text() and not view.template_button.isVisible()

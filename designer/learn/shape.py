@@ -235,6 +235,7 @@ def _dense(info, cfg: dict) -> list:
     else:
         maths = f"n_in·units = {n_in:,}·{u:,} = {info.params:,}"
         note = "one weight per input for every unit (no bias)"
+    rows.append(Row("Output size", f"n₂ = units = {u:,}", "one value per unit", level="result"))
     rows.append(Row("Parameters", maths, note, level="result"))
     rows.append(Row("Multiply-adds", f"n_in·units = {n_in:,}·{u:,} = {info.macs:,}", "per sample"))
     return rows

@@ -38,6 +38,10 @@ class ShapeView(QWidget):
         self.title.setFont(font)
         self.title.setWordWrap(True)
 
+        self.template_button = QPushButton("Open the AlexNet template")
+        self.template_button.setToolTip("A network with conv and pool layers to explore "
+                                        "(File ▸ New from template ▸ AlexNet)")
+        self.template_button.clicked.connect(self.open_alexnet)
         self.first_button = QPushButton("Select the first conv layer")
         self.first_button.setToolTip("Select the network's first convolution on the canvas")
         self.first_button.clicked.connect(self.select_first)
@@ -50,6 +54,7 @@ class ShapeView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.template_button)
         top.addWidget(self.first_button)
         top.addWidget(self.prev_button)
         top.addWidget(self.next_button)
@@ -96,8 +101,13 @@ class ShapeView(QWidget):
         """AlexNet's conv1 (the AlexNet template is opened if the network has no conv layer)."""
         network = self.window.network
         if first_conv(network) is None or network[first_conv(network)].type != "conv":
-            self.window.files.new_from_template("alexnet")
+            self.open_alexnet()
         self.select_first()
+
+    def open_alexnet(self) -> None:
+        """Open the AlexNet template (asking about unsaved changes) and select its conv1."""
+        if self.window.files.new_from_template("alexnet"):
+            self.select_first()
 
     # ------------------------------------------------------------------ selection
     def selected_index(self) -> Optional[int]:
@@ -148,14 +158,15 @@ class ShapeView(QWidget):
         self.index = self.selected_index()
         self.explanation = explain(network, self.index)
         count = len(self.window.scene.selected_uids())
-        title = self.explanation.title
+        title = self.explanation.title if self.index is not None else "No layer selected"
         if count > 1:
             title += f"   (the first of {count} selected layers)"
         self.title.setText(title)
         has_spatial = bool(spatial_indices(network))
         self.first_button.setVisible(self.index is None and first_conv(network) is not None)
-        self.prev_button.setEnabled(has_spatial)
-        self.next_button.setEnabled(has_spatial)
+        self.template_button.setVisible(not has_spatial)
+        self.prev_button.setVisible(has_spatial)
+        self.next_button.setVisible(has_spatial)
         self.body.setHtml(self.html())
         if self.explanation.axes:
             axis, out = self.explanation.axes[0]
@@ -178,7 +189,7 @@ class ShapeView(QWidget):
         if self.index is None:
             hint = ("" if first_conv(self.window.network) is not None else
                     "<br>This network has no conv or pool layer: open the AlexNet or LeNet-5 "
-                    "template (File ▸ New from template) to try one.")
+                    "template (Templates menu) to try one.")
             return (f"<p style='font-size:{MATHS_PT}pt'>{escape(NOTHING_SELECTED)}.</p>"
                     f"<p style='color:{dim}'>Output size ⌊(W − K + 2P)/S⌋ + 1, depth, the padding "
                     f"that keeps the size, and the parameter count (K·K·D + 1)·F are worked out "
