@@ -50,15 +50,18 @@ def torch_twin(network, arrays):
     namespace = {"__name__": "twin"}
     exec(compile(pytorch_source(network), "twin", "exec"), namespace)
     model = namespace["Net"]().double()
-    state = {k: torch.from_numpy(np.array(v, dtype=np.float64)) for k, v in arrays.items()}
-    model.load_state_dict(state, strict=False)
-    return model.train()
+    names = namespace["LAYERS"]  # the weights file's layer index -> the module's attribute
+    state = {f"{names[int(k.split('.')[0])]}.{k.split('.', 1)[1]}": torch.from_numpy(np.array(v, dtype=np.float64))
+             for k, v in arrays.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.endswith("num_batches_tracked") for k in missing)
+    return model.train(), names
 
 
 def torch_loss(model, network, x, y, loss):
     last = network.layers[-1].type
     if loss == "cross_entropy":
-        logits = model[:-1](x) if last == "softmax" else model(x)
+        logits = model(x, scores=True) if last == "softmax" else model(x)
         return torch.nn.functional.cross_entropy(logits, y)
     out = model(x)
     t = torch.from_numpy(make_targets(y.numpy(), out.shape[1], last, np.float64))
@@ -79,7 +82,7 @@ def test_trainer_matches_torch_sgd(seed, batch_size):
     config = TrainConfig(epochs=4, batch_size=batch_size, lr=0.05, momentum=0.9, weight_decay=1e-3,
                          loss=loss, val_split=0.0, seed=seed, dtype="float64", shuffle=False)
     trainer = Trainer(network, Dataset("random", x, y, None, "test"), config)
-    model = torch_twin(network, trainer.net.state_dict())
+    model, names = torch_twin(network, trainer.net.state_dict())
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-3)
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     torch_losses = []
@@ -97,4 +100,6 @@ def test_trainer_matches_torch_sgd(seed, batch_size):
     np.testing.assert_allclose(losses, torch_losses, rtol=1e-6, atol=1e-9)
     torch_state = model.state_dict()
     for key, value in trainer.net.state_dict().items():
-        np.testing.assert_allclose(value, torch_state[key].numpy(), rtol=1e-4, atol=1e-4, err_msg=key)
+        index, array = key.split(".", 1)
+        np.testing.assert_allclose(value, torch_state[f"{names[int(index)]}.{array}"].numpy(), rtol=1e-4,
+                                   atol=1e-4, err_msg=key)

@@ -222,16 +222,17 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         why = ""
         if call.startswith("{m}(x.flatten"):
             why = f"flattens {format_shape(info.input)} (depth, row, column) into {_size(info.input)}"
-        elif layer.type == "softmax" and info.index == last:
-            why = "nn.CrossEntropyLoss wants the scores before this softmax"
         elif layer.type == "dropout":
             why = "active in model.train() only"
+        if layer.type == "softmax" and info.index == last:
+            calls += [("if scores:", ""), ("    return x", "the scores nn.CrossEntropyLoss wants")]
         calls.append((f"x = {call.format(m='self.' + name)}", why))
     title = network.name or "network"
     origin = f" from {source}" if source else ""
     shape = channels_first(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
     total = sum(info.params for info in report.layers)
+    ends_in_softmax = network.layers[-1].type == "softmax"
     head = [
         f'"""{title}: a PyTorch module written by NN Designer{origin}.',
         "",
@@ -261,7 +262,9 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         "        super().__init__()",
         *_aligned(inits, "        "),
         "",
-        f"    def forward(self, x):  # x: (N, {', '.join(map(str, shape))})",
+        (f"    def forward(self, x, scores=False):  # x: (N, {', '.join(map(str, shape))}); "
+         "scores=True: before the softmax" if ends_in_softmax else
+         f"    def forward(self, x):  # x: (N, {', '.join(map(str, shape))})"),
         *_aligned(calls, "        "),
         "        return x",
     ]
