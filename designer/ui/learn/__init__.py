@@ -13,7 +13,7 @@ from .learn_mode import LearnMode
 __all__ = ["LearnMode", "create_mode"]
 
 LEFT_WIDTH = 250
-BOTTOM_HEIGHT = 470
+BOTTOM_SHARE = 0.58   # of the window's height: the lessons need room, the canvas less
 
 
 def create_mode(window) -> ModePanels:
@@ -27,7 +27,8 @@ def create_mode(window) -> ModePanels:
             sized.append(True)
             from PySide6.QtCore import Qt
             window.resizeDocks([docks["left"]], [LEFT_WIDTH], Qt.Orientation.Horizontal)
-            window.resizeDocks([docks["bottom"]], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+            window.resizeDocks([docks["bottom"]], [int(window.height() * BOTTOM_SHARE)],
+                               Qt.Orientation.Vertical)
         mode.entered()
 
     return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Lessons",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMenu, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -31,11 +31,21 @@ class LearnMode(QObject):
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
-        for lesson in LESSONS:
-            item = QListWidgetItem(f"{lesson.title}\n{lesson.blurb}")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.labels = []
+        for n, lesson in enumerate(LESSONS, start=1):
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, lesson.key)
-            item.setToolTip(lesson.blurb)
+            item.setToolTip(f"{lesson.blurb} (Alt+{n})")
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setContentsMargins(6, 5, 6, 5)
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            self.labels.append((label, lesson))
             self.list.addItem(item)
+            self.list.setItemWidget(item, label)
+        self._paint_labels()
+        self.list.viewport().installEventFilter(self)
         self.list.currentItemChanged.connect(self._item_changed)
         box.addWidget(self.list)
 
@@ -94,8 +104,27 @@ class LearnMode(QObject):
             self.list.blockSignals(True)
             self.list.setCurrentRow(row)
             self.list.blockSignals(False)
+        self._paint_labels()
         self._call(widget, "entered")
         self.lesson_changed.emit(key)
+
+    def _paint_labels(self) -> None:
+        """Each lesson as a bold title over its one-line description, in the selection's text
+        colour when selected."""
+        palette = self.list.palette()
+        for row, (label, lesson) in enumerate(self.labels):
+            selected = row == self.list.currentRow()
+            role = palette.ColorRole.HighlightedText if selected else palette.ColorRole.Text
+            colour = palette.color(role).name()
+            label.setText(f"<div style='color:{colour}'><b>{lesson.title}</b><br>"
+                          f"<span style='font-size:small'>{lesson.blurb}</span></div>")
+            width = max(120, self.list.viewport().width() - 6)
+            self.list.item(row).setSizeHint(QSize(width, label.heightForWidth(width)))
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.list.viewport() and event.type() == QEvent.Type.Resize:
+            self._paint_labels()  # the descriptions wrap to the list's new width
+        return False
 
     def _item_changed(self, item, _previous=None) -> None:
         if item is not None:
