@@ -50,7 +50,7 @@ def test_a_224_input_floors_the_remainder_and_lists_the_model_fixes():
     assert "213 = 4·53 + 1" in text
     assert "span (54 − 1)·4 + 11 = 223 of the 224 padded columns" in text
     assert "the last 1 column and 1 row are never covered" in text
-    # the model's suggestions (kinds_spatial._suggest), each with the size it gives
+    # the model's suggestions (kinds_spatial.exact_fixes), each with the size it gives
     assert "stride 3: (224 − 11 + 2·0)/3 + 1 = 72" in text
     assert "an input of 227: (227 − 11 + 2·0)/4 + 1 = 55" in text
     assert "stride 3 or an input of 227" in net.report().layers[1].warnings[0]

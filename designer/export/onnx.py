@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.keys import as_pair
-from ..model.kinds_spatial import _padding
+from ..model.kinds_spatial import padding_of
 from . import ExportError, channels_first, checked_report
 from .pytorch import attribute_names
 
@@ -64,7 +64,7 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict, name: str) -> str:
         if cfg["bias"]:
             ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
         return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(_padding(cfg, k, s)))
+                      pads=_pads(padding_of(cfg, k)))
     if t == "pool":
         k = as_pair(cfg["size"])
         s = as_pair(cfg["stride"]) if "stride" in cfg else k

@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..model.catalogue import format_shape
 from ..model.keys import as_pair
-from ..model.kinds_spatial import _padding
+from ..model.kinds_spatial import padding_of
 from . import ExportError, channels_first, checked_report
 
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
@@ -154,7 +154,7 @@ def _module(layer, info) -> tuple:
     call = "{m}(x)"
     if t == "conv":
         k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-        p = _padding(cfg, k, s)
+        p = padding_of(cfg, k)
         extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
                          f", padding={_pair(p)}" if p != (0, 0) else "",
                          "" if cfg["bias"] else ", bias=False"])

@@ -5,7 +5,7 @@ the settings that would make it exact.
 
 The numbers are the model's: the output sizes come from ``kinds_spatial.window`` (the rule the
 canvas uses), the parameters and multiply-adds from ``network.report()``, and the fixes from
-``kinds_spatial._suggest``. ``explain(network, index)`` returns an ``Explanation``: a title and
+``kinds_spatial.exact_fixes``. ``explain(network, index)`` returns an ``Explanation``: a title and
 rows of (label, maths, note, level) in plain Unicode text, for any view to lay out.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Optional
 from ..model import KINDS, format_shape
 from ..model.catalogue import is_volume, size_of
 from ..model.keys import as_pair
-from ..model.kinds_spatial import _padding, _suggest, window
+from ..model.kinds_spatial import padding_of, exact_fixes, window
 
 SPATIAL = ("conv", "pool")
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
@@ -99,7 +99,7 @@ class Axis:
     def fixes(self) -> list:
         """The model's suggestions, each with the output it would give: 'stride 3 → … = 72'."""
         out = []
-        for hint in _suggest(self.n, self.k, self.s, self.p):
+        for hint in exact_fixes(self.n, self.k, self.s, self.p):
             what, value = hint.rsplit(" ", 1)
             v = int(value)
             if what == "padding":
@@ -190,7 +190,7 @@ def _spatial(layer, info, cfg: dict) -> tuple:
     d = shape[2]
     if layer.type == "conv":
         k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-        p = _padding(cfg, k, s)
+        p = padding_of(cfg, k)
     else:
         k = as_pair(cfg["size"])
         s = as_pair(cfg["stride"]) if cfg.get("stride") is not None else k

@@ -11,7 +11,7 @@ def _dim_words(n: int, axis: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-def _suggest(n: int, k: int, s: int, p: int) -> list:
+def exact_fixes(n: int, k: int, s: int, p: int) -> list:
     """Ways to make (n − k + 2p)/s exact: a padding, a stride, an input size."""
     out = []
     for p2 in range(0, k):
@@ -56,14 +56,15 @@ def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str):
         what_lost = " and ".join(_dim_words(d[5], d[0]) for d in dropped)
         axis, n, kk, ss, pp, r = dropped[0]
         exact = (n - kk + 2 * pp) / ss + 1
-        hint = " or ".join(_suggest(n, kk, ss, pp))
+        hint = " or ".join(exact_fixes(n, kk, ss, pp))
         warnings.append(
             f"({n} − {kk} + 2·{pp})/{ss} + 1 = {exact:g} is floored to {int(exact)}: the last "
             f"{what_lost} of the padded input are never covered; {hint} would make it exact")
     return outs[0], outs[1], warnings, errors, formula
 
 
-def _padding(cfg: dict, k: tuple, s: tuple) -> tuple:
+def padding_of(cfg: dict, k: tuple) -> tuple:
+    """The (ph, pw) padding of a conv or pool with kernel ``k``, "same" resolved to (K − 1)/2."""
     pad = cfg.get("padding", 0)
     if pad == "same":
         return (k[0] - 1) // 2, (k[1] - 1) // 2
@@ -113,7 +114,7 @@ def _conv_rule(cfg: dict, shape) -> Outcome:
         return Outcome(None, errors=errs)
     w, h, d = shape
     k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-    p = _padding(cfg, k, s)
+    p = padding_of(cfg, k)
     warns = []
     if cfg.get("padding") == "same" and (k[0] % 2 == 0 or k[1] % 2 == 0 or s != (1, 1)):
         warns.append('"same" padding keeps the size only with stride 1 and an odd kernel; '

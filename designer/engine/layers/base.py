@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.keys import as_pair
+from ...model.kinds_spatial import padding_of  # noqa: F401  (the layers' padding, as the model resolves it)
 
 
 def engine_shape(shape: tuple) -> tuple:
@@ -51,14 +51,6 @@ def batch_last(x: np.ndarray) -> np.ndarray:
 def logical(m: np.ndarray) -> np.ndarray:
     """Batch-last (..., N) -> the logical (N, ...) view."""
     return m.transpose(_TO_FIRST[m.ndim])
-
-
-def padding_of(cfg: dict, kernel: tuple) -> tuple:
-    """The (ph, pw) padding of a conv or pool, "same" resolved as the model does."""
-    pad = cfg.get("padding", 0)
-    if pad == "same":
-        return (kernel[0] - 1) // 2, (kernel[1] - 1) // 2
-    return as_pair(pad)
 
 
 class Layer:
