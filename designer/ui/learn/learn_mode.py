@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import importlib
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMenu, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from .lessons import BY_KEY, LESSONS
+
+
+class _LessonList(QListWidget):
+    resized = Signal()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
 
 class LearnMode(QObject):
@@ -28,7 +36,7 @@ class LearnMode(QObject):
         self.left.setObjectName("learn_lessons")
         box = QVBoxLayout(self.left)
         box.setContentsMargins(6, 6, 6, 6)
-        self.list = QListWidget()
+        self.list = _LessonList()
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -45,7 +53,7 @@ class LearnMode(QObject):
             self.list.addItem(item)
             self.list.setItemWidget(item, label)
         self._paint_labels()
-        self.list.viewport().installEventFilter(self)
+        self.list.resized.connect(self._paint_labels)  # the descriptions wrap to the new width
         self.list.currentItemChanged.connect(self._item_changed)
         box.addWidget(self.list)
 
@@ -120,11 +128,6 @@ class LearnMode(QObject):
                           f"<span style='font-size:small'>{lesson.blurb}</span></div>")
             width = max(120, self.list.viewport().width() - 6)
             self.list.item(row).setSizeHint(QSize(width, label.heightForWidth(width)))
-
-    def eventFilter(self, watched, event) -> bool:
-        if watched is self.list.viewport() and event.type() == QEvent.Type.Resize:
-            self._paint_labels()  # the descriptions wrap to the list's new width
-        return False
 
     def _item_changed(self, item, _previous=None) -> None:
         if item is not None:
