@@ -22,13 +22,16 @@ def test_learn_tab_shows_the_lessons_and_each_lesson_opens(window, qtbot):
         assert window.docks["bottom"].windowTitle() == lesson.title
 
 
-def test_learn_menu_switches_to_the_lesson_from_another_mode(window, qtbot):
-    window.set_mode("Learn")
-    window.set_mode("Design")
-    menu = window.learn_mode.menu
-    assert not menu.menuAction().isVisible()
-    action = next(a for a in menu.actions() if a.text() == LESSONS[-1].title)
+def test_learn_menu_opens_a_lesson_from_any_mode(window, qtbot):
+    menus = [action.text() for action in window.menuBar().actions() if action.isVisible()]
+    assert menus[-2:] == ["&Learn", "&Help"]  # there from the start, before the mode was built
+    assert not hasattr(window, "learn_mode")
+    action = next(a for a in window.learn_menu.actions() if a.text() == LESSONS[-1].title)
+    assert action.shortcut().toString() == f"Alt+{len(LESSONS)}"
     action.trigger()
-    assert window.current_mode == "Learn"
-    assert window.learn_mode.current == LESSONS[-1].key
-    assert menu.menuAction().isVisible()
+    assert window.current_mode == "Learn" and window.learn_mode.current == LESSONS[-1].key
+    window.set_mode("Train")
+    menus = [action.text() for action in window.menuBar().actions() if action.isVisible()]
+    assert menus[-3:] == ["T&raining", "&Learn", "&Help"]
+    window.actions_by_name[f"lesson_{LESSONS[0].key}"].trigger()
+    assert window.current_mode == "Learn" and window.learn_mode.current == LESSONS[0].key

@@ -113,6 +113,8 @@ def build_menus(window) -> dict:
         templates.addAction(action)
         a[f"template_{name}"] = action
 
+    _learn_menu(window, bar, a)
+
     m = bar.addMenu("&Help")
     a["about"] = _action(window, "&About NN Designer", window.show_about, None, "Version and credits")
     a["about"].setMenuRole(QAction.MenuRole.AboutRole)
@@ -120,6 +122,21 @@ def build_menus(window) -> dict:
     window.help_menu = m
     _drop_clashes(a.values())
     return a
+
+
+def _learn_menu(window, bar, a: dict) -> None:
+    """Learn ▸ one entry per lesson (Alt+1…), in every mode: each opens the Learn mode on it.
+    Absent when the Learn package is not part of the build."""
+    try:
+        from .learn.lessons import LESSONS
+    except ImportError:
+        return
+    m = bar.addMenu("&Learn")
+    for n, lesson in enumerate(LESSONS, start=1):
+        a[f"lesson_{lesson.key}"] = _action(window, lesson.title, lambda k=lesson.key: window.open_lesson(k),
+                                            f"Alt+{n}", lesson.blurb)
+        m.addAction(a[f"lesson_{lesson.key}"])
+    window.learn_menu = m
 
 
 def _drop_clashes(actions) -> None:

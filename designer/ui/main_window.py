@@ -229,7 +229,8 @@ class MainWindow(QMainWindow):
             self.docks[place].setWindowTitle(title)
         for menu in panels.menus:
             if menu.menuAction() not in self.menuBar().actions():
-                self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+                anchor = getattr(self, "learn_menu", None) or self.help_menu  # File … Train Learn Help
+                self.menuBar().insertMenu(anchor.menuAction(), menu)
             menu.menuAction().setVisible(True)
         self.current_mode = name
         index = next(i for i in range(self.mode_bar.count()) if self.mode_bar.tabText(i) == name)
@@ -240,6 +241,12 @@ class MainWindow(QMainWindow):
         if panels.on_enter:
             panels.on_enter()
         self.mode_changed.emit(name)
+
+    def open_lesson(self, key: str) -> None:
+        """Switch to the Learn mode and show lesson ``key`` (designer/ui/learn/lessons.py)."""
+        self.set_mode("Learn")
+        if self.current_mode == "Learn":
+            self.learn_mode.show_lesson(key)
 
     def set_editing_enabled(self, enabled: bool) -> None:
         """Make the network read-only (False), e.g. while it trains, or editable again."""

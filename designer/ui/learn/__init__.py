@@ -2,7 +2,8 @@
 view at the bottom, the canvas (and the inspector) staying where they are.
 
 ``create_mode(window)`` is what the main window calls (designer/ui/modes.py) the first time the
-Learn mode is shown. Lessons are listed in ``lessons.LESSONS``; each is a module of this package
+Learn mode is shown. The Learn menu (built with the window's menus, designer/ui/actions.py) opens
+each lesson from any mode. Lessons are listed in ``lessons.LESSONS``; each is a module of this package
 with ``create(window) -> QWidget``, imported the first time its lesson is opened.
 """
 from __future__ import annotations
@@ -32,5 +33,5 @@ def create_mode(window) -> ModePanels:
         mode.entered()
 
     return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Lessons",
-                      bottom_title="Lesson", menus=[mode.menu], on_enter=enter,
+                      bottom_title="Lesson", on_enter=enter,
                       on_leave=mode.leaving)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMenu, QStackedWidget,
+from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from .lessons import BY_KEY, LESSONS
@@ -59,12 +58,6 @@ class LearnMode(QObject):
 
         self.bottom = QStackedWidget()
         self.bottom.setObjectName("learn_view")
-
-        self.menu = QMenu("&Learn")
-        for n, lesson in enumerate(LESSONS, start=1):
-            action = self.menu.addAction(lesson.title, lambda k=lesson.key: self.show_lesson(k))
-            action.setShortcut(QKeySequence(f"Alt+{n}"))
-            action.setStatusTip(lesson.blurb)
 
     # ------------------------------------------------------------------ lessons
     def view(self, key: str) -> QWidget:
