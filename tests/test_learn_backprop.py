@@ -244,3 +244,28 @@ def test_the_window_network_choice(window, qtbot):
     # An edit that breaks the rule sends the lesson back to the course's example.
     window.network.replace(load_model("lenet5").layers, "lenet5")
     assert view.choice.currentIndex() == 0 and view.stack.sizes == [3, 2, 2]
+
+
+def test_the_window_network_steps_with_the_weights_train_mode_holds(window, qtbot, tmp_path):
+    """Weights trained (or loaded) in Train mode are the ones the stepper starts from."""
+    from designer.engine.net import EngineNet
+    from designer.model import save_weights
+    window.network.replace(loads(json.dumps(BIASED)).layers, "biased")
+    mine = EngineNet(window.network, dtype=np.float64, seed=5).state_dict()
+    save_weights(tmp_path / "mine.npz", mine)
+    window.set_mode("Train")
+    window.train_mode.load_weights(str(tmp_path / "mine.npz"))
+    window.open_lesson("backprop")
+    view = window.learn_mode.views["backprop"]
+    view.choice.setCurrentIndex(1)
+    assert "its trained weights" in view.stack.title
+    np.testing.assert_array_equal(view.stack.weights[0], mine["1.weight"])
+    rows = texts(view.tables.updates[0])
+    assert rows[0][-2] == fmt(mine["1.weight"][0, 0])  # old W of the first row: w from I1 to H1.1
+    # Weights loaded later are picked up when the lesson is shown again.
+    other = EngineNet(window.network, dtype=np.float64, seed=6).state_dict()
+    save_weights(tmp_path / "other.npz", other)
+    window.set_mode("Train")
+    window.train_mode.load_weights(str(tmp_path / "other.npz"))
+    window.open_lesson("backprop")
+    np.testing.assert_array_equal(view.stack.weights[0], other["1.weight"])

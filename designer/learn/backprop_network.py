@@ -3,7 +3,8 @@
 The course's example is the ``mlp-example`` template with its shipped weights and the sample
 x = (10, 30, 20), t = (1, 0), η = 0.1, α = 0. A designed network qualifies when it is an input of
 features followed by dense layers each followed by a sigmoid, with at most ``MAX_NEURONS`` neurons
-per layer; its weights are a fresh engine initialisation (seed 0) in float64.
+per layer; its weights are those trained (or loaded) in Train mode, else a fresh engine
+initialisation (seed 0), in float64.
 """
 from __future__ import annotations
 
@@ -66,20 +67,25 @@ def why_not(network) -> str:
     return ""
 
 
-def network_stack(network) -> DenseStack:
-    """The dense layers of a network that qualifies (``why_not`` is ""), freshly initialised by
-    the engine (seed 0, float64)."""
+def network_stack(network, weights=None) -> DenseStack:
+    """The dense layers of a network that qualifies (``why_not`` is ""), with ``weights`` (arrays
+    by weights-file key, e.g. trained in Train mode) or else freshly initialised by the engine
+    (seed 0); in float64."""
     from ..engine.net import EngineNet
 
     reason = why_not(network)
     if reason:
         raise ValueError(reason)
     net = EngineNet(network, dtype=np.float64, seed=0)
+    if weights is not None:
+        net.load_state_dict(weights)
     state = net.state_dict()
     indices = [i for i, layer in enumerate(network.layers) if layer.type == "dense"]
+    trained = weights is not None
     weights = [state[f"{i}.weight"] for i in indices]
     biases = [state.get(f"{i}.bias") for i in indices]
-    return DenseStack(weights, biases, indices, "this window's network")
+    how = "its trained weights" if trained else "fresh weights, seed 0"
+    return DenseStack(weights, biases, indices, f"this window's network ({how})")
 
 
 def same_structure(network, stack: DenseStack) -> bool:

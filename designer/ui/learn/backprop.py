@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
@@ -167,7 +168,8 @@ class BackpropView(QWidget):
             "There is no window network here."
         item = self.choice.model().item(WINDOW)
         item.setEnabled(not reason)
-        item.setToolTip(reason or "The network on the canvas, freshly initialised (seed 0)")
+        item.setToolTip(reason or "The network on the canvas, with the weights trained in Train mode "
+                                   "(or freshly initialised, seed 0, before any training)")
         self.choice.setToolTip("The network to step through" + (f". {reason}" if reason else ""))
         if reason and self.choice.currentIndex() == WINDOW:
             self.choice.setCurrentIndex(COURSE)
@@ -175,7 +177,7 @@ class BackpropView(QWidget):
     def _choice_changed(self, index: int) -> None:
         if index == WINDOW:
             try:
-                self._use(network_stack(self.window.network))
+                self._use_window_network()
             except ValueError:  # it stopped qualifying; the choice goes back to the course's
                 self.choice.setCurrentIndex(COURSE)
         else:
@@ -198,7 +200,26 @@ class BackpropView(QWidget):
     def _network_changed(self, *_args) -> None:
         self._update_choice()
         if self.choice.currentIndex() == WINDOW and not same_structure(self.window.network, self.stack):
-            self._use(network_stack(self.window.network))
+            self._use_window_network()
+
+    def _use_window_network(self) -> None:
+        self._window_weights = self._trained_weights()
+        self._use(network_stack(self.window.network, self._window_weights))
+
+    def _weights_changed(self) -> bool:
+        """Whether Train mode now holds other weights than the window network's stack began with."""
+        new, old = self._trained_weights(), getattr(self, "_window_weights", None)
+        if new is None or old is None:
+            return (new is None) != (old is None)
+        return new.keys() != old.keys() or any(not np.array_equal(new[k], old[k]) for k in new)
+
+    def _trained_weights(self):
+        """The weights Train mode holds for the window's network (trained or loaded), while no run
+        is changing them; None otherwise."""
+        train = getattr(self.window, "train_mode", None)
+        if train is None or train.state not in ("idle", "paused"):
+            return None
+        return train.current_weights()
 
     @staticmethod
     def _forget(network, callback, *_args) -> None:
@@ -212,6 +233,8 @@ class BackpropView(QWidget):
             self.window.network.changed.connect(self._network_changed)
             self._listening = True
             self._network_changed()
+        if self.choice.currentIndex() == WINDOW and self._weights_changed():
+            self._use_window_network()  # trained (or loaded) since the stepper last looked
         self._select_on_canvas()
 
     def left(self) -> None:
