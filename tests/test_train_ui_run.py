@@ -88,7 +88,7 @@ def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     assert "img/s" in mode.panel.rate.text() and "ETA" in mode.panel.rate.text()
     assert mode.panel.message.text().startswith("Trained 2 epochs: validation accuracy")
     actions = {a.text(): a for a in mode.menu.actions() if a.text()}
-    assert window.menuBar().actions()[-2].text() == "T&raining"       # before Help, in Train mode
+    assert window.menuBar().actions()[-3].text() == "T&raining"       # before Learn and Help, in Train mode
     assert actions["Start"].isEnabled() and actions["Save weights…"].isEnabled()
     assert not actions["Stop"].isEnabled() and actions["Start"].shortcut().toString() == "F5"
 
