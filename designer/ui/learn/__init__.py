@@ -8,16 +8,18 @@ with ``create(window) -> QWidget``, imported the first time its lesson is opened
 """
 from __future__ import annotations
 
-from ..modes import ModePanels
-from .learn_mode import LearnMode
-
-__all__ = ["LearnMode", "create_mode"]
+__all__ = ["create_mode"]
 
 LEFT_WIDTH = 250
 BOTTOM_SHARE = 0.58   # of the window's height: the lessons need room, the canvas less
 
 
-def create_mode(window) -> ModePanels:
+def create_mode(window):
+    """The Learn mode's ``ModePanels`` (its modules imported only now: the Learn menu, built at
+    start, needs just ``lessons``)."""
+    from ..modes import ModePanels
+    from .learn_mode import LearnMode
+
     mode = LearnMode(window)
     window.learn_mode = mode
     sized = []
