@@ -325,3 +325,44 @@ def test_the_default_data_fits_the_network(window, qtbot, planar_model):
     assert mode.dataset.name == "blobs" and mode.data.fit_problem() is None
     window.open_model(str(planar_model))
     assert suggest_data(window.network) == "spirals"
+
+
+def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window, qtbot):
+    """Stop mid-epoch, Continue (the pause button) to the end, then raise the epochs and Continue
+    again: the weights and losses are those of one uninterrupted run of that length."""
+    mode = train_mode(window, qtbot, data="shapes:2400")
+    settings(mode, epochs=2, batch_size=16, val_split=0.2)
+    got = record(mode)
+    assert mode.panel.pause.text() == "Pause" and not mode.panel.pause.isEnabled()
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
+        mode.start()
+        qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
+        mode.panel.stop.click()
+    assert blocker.args[0].reason == "stopped"
+    qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
+    trainer = mode.trainer
+    stopped_at = (trainer.epoch, trainer.batch)
+    assert stopped_at < (2, 0)
+    assert mode.panel.pause.text() == "Continue" and mode.panel.pause.isEnabled()
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
+        mode.panel.pause.click()
+    assert blocker.args[0].reason == "completed" and mode.trainer is trainer
+    qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
+    assert not mode.panel.pause.isEnabled()          # completed: nothing more to do …
+    mode.panel.epochs.setValue(3)
+    assert mode.panel.pause.text() == "Continue"     # … until more epochs are asked for
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
+        mode.panel.pause.click()
+    finished = blocker.args[0]
+    assert finished.reason == "completed" and [row["epoch"] for row in finished.history] == [1, 2, 3]
+    # the loss curve got every batch of the three epochs once, in order, across the three runs
+    xs = [x for update in got["batch"] for x in update.x]
+    assert len(xs) == 3 * trainer.batches and xs == sorted(xs) and xs[-1] == 3.0
+
+    config = trainer.config
+    whole = Trainer(window.network, mode.dataset, type(config).from_dict(config.to_dict()))
+    events = list(whole.run())
+    assert events[-1].reason == "completed"
+    for key, value in whole.net.state_dict().items():
+        np.testing.assert_array_equal(trainer.net.state_dict()[key], value, err_msg=key)
+    assert [r["val_loss"] for r in whole.history] == [r["val_loss"] for r in trainer.history]

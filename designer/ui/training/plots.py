@@ -64,8 +64,10 @@ def _plot(title: str, y_label: str, background: QColor, foreground: QColor) -> p
         axis.setTextPen(foreground)
     item.setLabel("bottom", "epoch", color=foreground.name())
     item.setLabel("left", y_label, color=foreground.name())
-    # Plain numbers: a loss below 1 read "loss (x0.001)" with ticks up to 800.
-    item.getAxis("left").enableAutoSIPrefix(False)
+    # Plain numbers: a loss below 1 read "loss (x0.001)" with ticks up to 800, and the first
+    # epoch "epoch (x0.001)" with ticks up to 600.
+    for side in ("left", "bottom"):
+        item.getAxis(side).enableAutoSIPrefix(False)
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setClipToView(True)
     item.setDownsampling(auto=True, mode="mean")

@@ -51,6 +51,7 @@ class TrainMode(QObject):
         self.spec = ProbeSpec()
         self._probe_jobs: list = []
         self._resume_path: Optional[str] = None
+        self._run_dataset = None       # the data the last run trains on
         self._progress = None          # the latest BatchProgress not drawn yet
         self._batch_seconds = 0.0      # how long a batch of the current run takes
         self._confusion = None         # the latest EpochProgress whose matrix is not drawn yet
@@ -84,6 +85,7 @@ class TrainMode(QObject):
         self.panel.start_clicked.connect(self.start)
         self.panel.pause_clicked.connect(self.toggle_pause)
         self.panel.stop_clicked.connect(self.stop)
+        self.panel.epochs.valueChanged.connect(self._epochs_changed)  # more epochs: Continue
         self.panel.seed_changed.connect(self.data.set_seed)
         self.panel.save_weights.connect(self.save_weights)
         self.panel.load_weights.connect(self.load_weights)
@@ -119,8 +121,13 @@ class TrainMode(QObject):
         self._refresh()
         self.state_changed.emit(state)
 
+    @Slot(int)
+    def _epochs_changed(self, _value: int) -> None:
+        if not self.busy:
+            self._refresh()
+
     def _refresh(self) -> None:
-        self.panel.set_state(self.state, self.has_weights(), self.dataset is not None)
+        self.panel.set_state(self.state, self.has_weights(), self.dataset is not None, self.can_continue())
         self.data.set_editable(not self.busy)
         for action, button in self._menu_buttons:
             action.setEnabled(button.isEnabled())
@@ -242,10 +249,32 @@ class TrainMode(QObject):
             self.say(sentence(str(e)), "error")
             return False
         network, dataset, weights = self.network, self.dataset, self.start_weights
+        self._run_dataset = dataset
         self.views.clear()
         self.say(f"Training {network.name} on {dataset.name}…" if weights is None else
                  f"Training {network.name} on {dataset.name}, starting from the loaded weights…")
         return self._launch(lambda: Trainer(network, dataset, config, weights=weights))
+
+    def can_continue(self) -> bool:
+        """Whether the last run can go on in place: it was stopped (or completed, with more epochs
+        now asked for), did not diverge, and the data chosen is still the data it trained on."""
+        done, trainer = self.last_finished, self.trainer
+        if self.busy or trainer is None or done is None or done.reason == "diverged":
+            return False
+        if self.dataset is not self._run_dataset:
+            return False
+        return done.reason == "stopped" or self.panel.epochs.value() > trainer.epoch
+
+    def continue_run(self) -> bool:
+        """Go on with the last run where it ended (its settings, optimizer state and position;
+        the epochs field may raise its length), keeping its curves."""
+        if not self.can_continue():
+            return False
+        trainer = self.trainer
+        trainer.config.epochs = max(trainer.config.epochs, self.panel.epochs.value())
+        where = f"epoch {trainer.epoch + 1}" + (f", batch {trainer.batch + 1}" if trainer.batch else "")
+        self.say(f"Continuing the run from {where} of {trainer.config.epochs}…")
+        return self._launch(lambda: trainer)
 
     def resume_from(self, path: str) -> bool:
         """Continue the run saved in the checkpoint ``path`` (its settings, optimizer state, epoch)."""
@@ -255,6 +284,7 @@ class TrainMode(QObject):
             self.say("Choose the data the checkpoint was trained on first.", "error")
             return False
         network, dataset, epochs = self.network, self.dataset, self.panel.epochs.value()
+        self._run_dataset = dataset
         self.views.clear()
         self._resume_path = path
         self.say(f"Resuming the run saved in {path}…")
@@ -287,7 +317,10 @@ class TrainMode(QObject):
         return True
 
     def toggle_pause(self) -> None:
+        """Pause or resume the run; with no run, continue the last one (the button then reads
+        "Continue")."""
         if self.run is None:
+            self.continue_run()
             return
         if self.state in ("starting", "running"):
             self.run.pause()
@@ -297,13 +330,12 @@ class TrainMode(QObject):
     def stop(self) -> None:
         if self.run is not None and self.state in ("starting", "running", "paused"):
             self._set_state("stopping")
-            self.say("Stopping after the current batch…")
+            self.say("Stopping…")
             self.run.stop()
 
     def shutdown(self) -> None:
-        """Stop any run and wait for its thread (bounded); called when the window closes. The
-        worker stops between batches, so the wait allows for a few batches of this run (an
-        AlexNet batch of 128 takes seconds on a laptop)."""
+        """Stop any run and wait for its thread (bounded); called when the window closes. A run
+        stops within a layer of its batch; the wait allows for a few batches all the same."""
         if self.run is not None:
             self.run.shutdown(max(SHUTDOWN_MS, int(3000 * self._batch_seconds) + 1000))
         for job in self._probe_jobs:
@@ -378,7 +410,7 @@ class TrainMode(QObject):
         elif finished.reason == "diverged":
             self.say(text, "error")
         else:
-            self.say(text + " Save a checkpoint to continue it later.", "info")
+            self.say(text + " Continue goes on from here; a checkpoint keeps it for later.", "info")
         if finished.reason != "completed":
             self.panel.end_progress()
 

@@ -142,7 +142,8 @@ class TrainPanel(QGroupBox):
         self.pause = QPushButton(self.icons["pause"], "Pause")
         self.pause.setToolTip("Pause between two batches; press again to resume")
         self.stop = QPushButton(icon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
-        self.stop.setToolTip("Stop after the current batch; the weights so far are kept")
+        self.stop.setToolTip("Stop now (the batch under way is undone); the weights so far are kept "
+                             "and Continue goes on from there")
         buttons = QHBoxLayout()
         for b in (self.start, self.pause, self.stop):
             buttons.addWidget(b)
@@ -238,15 +239,19 @@ class TrainPanel(QGroupBox):
         self.augment_row.setToolTip("" if on else "Augmentation works on image data")
 
     # ------------------------------------------------------------------ state
-    def set_state(self, state: str, has_weights: bool, has_data: bool) -> None:
-        """``state``: idle, starting, running, paused, stopping."""
+    def set_state(self, state: str, has_weights: bool, has_data: bool, can_continue: bool = False) -> None:
+        """``state``: idle, starting, running, paused, stopping. With no run, the pause button
+        continues the last one when ``can_continue``."""
         busy = state in ("starting", "running", "paused", "stopping")
         for w in self.settings:
             w.setEnabled(not busy)
         self.start.setEnabled(not busy and has_data)
-        self.pause.setEnabled(state in ("starting", "running", "paused"))
-        self.pause.setText("Resume" if state == "paused" else "Pause")
-        self.pause.setIcon(self.icons["start" if state == "paused" else "pause"])
+        resting = state == "idle" and can_continue
+        self.pause.setEnabled(state in ("starting", "running", "paused") or resting)
+        self.pause.setText("Resume" if state == "paused" else "Continue" if resting else "Pause")
+        self.pause.setIcon(self.icons["start" if state == "paused" or resting else "pause"])
+        self.pause.setToolTip("Go on with the last run where it ended (the epochs field may make it longer)"
+                              if resting else "Pause between two batches; press again to resume")
         self.stop.setEnabled(state in ("starting", "running", "paused"))
         self.save_w.setEnabled(has_weights and state in ("idle", "paused"))
         self.save_c.setEnabled(has_weights and state in ("idle", "paused"))
