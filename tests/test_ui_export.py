@@ -94,3 +94,15 @@ def test_cancelling_the_dialog_writes_nothing(window, export_to, tmp_path):
     export_to["path"] = ""
     assert window.exporter.export("pytorch") is None
     assert list(tmp_path.glob("*.py")) == []
+
+
+@pytest.mark.parametrize("typed, written", [("/tmp/lenet", "/tmp/lenet.py"), ("/tmp/lenet.py", "/tmp/lenet.py"),
+                                             ("/tmp/my.model", "/tmp/my.model"), ("", "")])
+def test_the_export_dialog_adds_the_formats_suffix(monkeypatch, typed, written):
+    """The real dialog function (not replaced here): a name typed without a suffix gets the
+    format's, as a native dialog does not always add it."""
+    from PySide6.QtWidgets import QFileDialog
+    from designer.ui.export_actions import FILTERS
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (typed, args[3].split(";;")[0]))
+    _, file_filter, _ = FILTERS["pytorch"]
+    assert dialogs.export_file_name(None, "Export", "/tmp/x.py", file_filter) == written
