@@ -106,10 +106,37 @@ class Network:
         self.layers.insert(index, layer)
         self._emit("insert")
 
+    def insert_many(self, index, layers: list) -> None:
+        """Insert ``layers`` with one event: at ``index`` and after, in order; or, when ``index``
+        is a list (one index per layer, ascending), each layer where it then ends up (the undo of
+        ``remove_many``)."""
+        layers = list(layers)
+        if isinstance(index, int):
+            self.layers[index:index] = layers
+        else:
+            indices = list(index)
+            if len(indices) != len(layers) or indices != sorted(set(indices)):
+                raise ValueError("insert_many needs one ascending index per layer")
+            for i, layer in zip(indices, layers):
+                self.layers.insert(i, layer)
+        self._emit("insert")
+
     def remove(self, index: int) -> Layer:
         layer = self.layers.pop(index)
         self._emit("remove")
         return layer
+
+    def remove_many(self, indices) -> list:
+        """Remove the layers at ``indices`` (counted before the removal) with one event;
+        returns them in pipeline order."""
+        wanted = sorted(set(indices))
+        if wanted and not (0 <= wanted[0] and wanted[-1] < len(self.layers)):
+            raise IndexError(f"no layer {wanted[0] if wanted[0] < 0 else wanted[-1]}")
+        gone = set(wanted)
+        removed = [self.layers[i] for i in wanted]
+        self.layers[:] = [layer for i, layer in enumerate(self.layers) if i not in gone]
+        self._emit("remove")
+        return removed
 
     def move(self, src: int, dst: int) -> None:
         """Move the layer at ``src`` so that it ends up at index ``dst``."""

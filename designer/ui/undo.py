@@ -37,13 +37,11 @@ class InsertLayers(NetworkCommand):
         self.layers = list(layers)
 
     def redo(self) -> None:
-        for k, layer in enumerate(self.layers):
-            self.network.insert(self.index + k, layer)
+        self.network.insert_many(self.index, self.layers)  # one event for them all
         self._select([layer.uid for layer in self.layers])
 
     def undo(self) -> None:
-        for _ in self.layers:
-            self.network.remove(self.index)
+        self.network.remove_many(range(self.index, self.index + len(self.layers)))
         self._select([])
 
 
@@ -55,13 +53,11 @@ class RemoveLayers(NetworkCommand):
         super().__init__(network, f"Delete {names}", selector)
 
     def redo(self) -> None:
-        for i in reversed(self.indices):
-            self.network.remove(i)
+        self.network.remove_many(self.indices)  # one event for them all
         self._select([])
 
     def undo(self) -> None:
-        for i, layer in zip(self.indices, self.layers):
-            self.network.insert(i, layer)
+        self.network.insert_many(self.indices, self.layers)  # each back at its index, one event
         self._select([layer.uid for layer in self.layers])
 
 
