@@ -14,8 +14,7 @@ import gc
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenu, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ...engine.training import Trainer
 from ...errors import UserError
@@ -26,14 +25,14 @@ from .settings import available_memory, memory_problem, suggest, suggest_data
 from .threads import Background
 from .train_panel import TrainPanel
 from .views import TrainViews
-from .worker import ProbeWorker, TrainingRun, failure_sentence, sentence
+from .worker import ProbeWorker, TrainingRun, sentence
 
 SHUTDOWN_MS = 5000
 REDRAW_MS = 100
 NAMES_ONLY = ("name", "title")   # Network.changed reasons that leave the architecture as it was
 
 
-class TrainMode(QObject):
+class TrainMode(QObject, wa.WeightsActions):
     state_changed = Signal(str)
     run_finished = Signal(object)   # the Finished event, or None when the run failed
 
@@ -77,7 +76,7 @@ class TrainMode(QObject):
         self.bottom = self.views.bottom
         self.right = self.views.right
 
-        self.menu = self._build_menu()
+        self.menu = self.panel.build_menu()   # the Training menu: the panel's buttons
 
         self.data.dataset_changed.connect(self._dataset_changed)
         self.data.fit_input.connect(self.set_input)
@@ -129,29 +128,6 @@ class TrainMode(QObject):
     def _refresh(self) -> None:
         self.panel.set_state(self.state, self.has_weights(), self.dataset is not None, self.can_continue())
         self.data.set_editable(not self.busy)
-        for action, button in self._menu_buttons:
-            action.setEnabled(button.isEnabled())
-            action.setText(button.text())
-            action.setIcon(button.icon())
-
-    def _build_menu(self) -> QMenu:
-        """The Training menu: the panel's buttons, with shortcuts."""
-        menu = QMenu("T&raining")
-        p = self.panel
-        self._menu_buttons = []
-        for item in ((p.start, "F5"), (p.pause, "F6"), (p.stop, "Shift+F5"), None,
-                     (p.save_w, ""), (p.load_w, ""), (p.save_c, ""), (p.resume_c, "")):
-            if item is None:
-                menu.addSeparator()
-                continue
-            button, shortcut = item
-            action = menu.addAction(button.icon(), button.text())
-            action.setToolTip(button.toolTip())
-            if shortcut:
-                action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(button.click)
-            self._menu_buttons.append((action, button))
-        return menu
 
     def _lock(self, locked: bool) -> None:
         hook = getattr(self.window, "set_editing_enabled", None)
@@ -462,52 +438,3 @@ class TrainMode(QObject):
     @Slot()
     def _forget_probe_jobs(self) -> None:
         self._probe_jobs = [job for job in self._probe_jobs if job.thread is not self.sender()]
-
-    # ------------------------------------------------------------------ weights
-    def current_weights(self) -> Optional[dict]:
-        if self.trainer is not None:
-            return self.trainer.net.state_dict()
-        return self.start_weights
-
-    def save_weights(self, path: Optional[str] = None) -> None:
-        weights = self.current_weights()
-        if weights is None or self.state not in ("idle", "paused"):
-            return
-        path = path or wa.ask_save(self.left, "Save weights", wa.file_stem(self.network.name) + ".npz")
-        if path:
-            self._try(lambda: self.say(wa.save_weights_file(weights, path), "good"))
-
-    def load_weights(self, path: Optional[str] = None) -> None:
-        if self.busy:
-            return
-        path = path or wa.ask_open(self.left, "Load weights")
-        if not path:
-            return
-
-        def load():
-            self.start_weights = wa.load_weights_file(path, self.network)
-            self.trainer = None
-            self.say(f"Loaded the weights in {path}; the next run starts from them.", "good")
-            self._refresh()
-        self._try(load)
-
-    def save_checkpoint(self, path: Optional[str] = None) -> None:
-        if self.trainer is None or self.state not in ("idle", "paused"):
-            return
-        path = path or wa.ask_save(self.left, "Save checkpoint", wa.file_stem(self.network.name) + "-checkpoint.npz")
-        if path:
-            self._try(lambda: self.say(wa.save_checkpoint_file(self.trainer, path), "good"))
-
-    def resume_checkpoint(self, path: Optional[str] = None) -> None:
-        if self.busy:
-            return
-        path = path or wa.ask_open(self.left, "Resume from a checkpoint")
-        if path:
-            self.resume_from(path)
-
-    def _try(self, action: Callable) -> None:
-        try:
-            action()
-        except Exception as e:  # noqa: BLE001 — one sentence, never a crash
-            self.say(sentence(failure_sentence(e, "the file operation")), "error")
-

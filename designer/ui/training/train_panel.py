@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDoubleValidator
+from PySide6.QtGui import QDoubleValidator, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
+                               QHBoxLayout, QLabel, QLineEdit, QMenu, QProgressBar, QPushButton, QSpinBox,
                                QStyle, QVBoxLayout, QWidget)
 
 from ...engine.augment import Augment
@@ -61,6 +61,7 @@ class TrainPanel(QGroupBox):
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__("Training", parent)
+        self._menu_buttons: list = []   # (menu action, button) once build_menu has made the menu
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 100000)
         self.epochs.setToolTip("Passes over the training data")
@@ -257,6 +258,32 @@ class TrainPanel(QGroupBox):
         self.save_c.setEnabled(has_weights and state in ("idle", "paused"))
         self.load_w.setEnabled(not busy)
         self.resume_c.setEnabled(not busy and has_data)
+        self._sync_menu()
+
+    def build_menu(self) -> QMenu:
+        """The Training menu: the panel's buttons, with shortcuts; ``set_state`` keeps each
+        action's text, icon and enabled state those of its button."""
+        menu = QMenu("T&raining")
+        for item in ((self.start, "F5"), (self.pause, "F6"), (self.stop, "Shift+F5"), None,
+                     (self.save_w, ""), (self.load_w, ""), (self.save_c, ""), (self.resume_c, "")):
+            if item is None:
+                menu.addSeparator()
+                continue
+            button, shortcut = item
+            action = menu.addAction(button.icon(), button.text())
+            action.setToolTip(button.toolTip())
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(button.click)
+            self._menu_buttons.append((action, button))
+        self._sync_menu()
+        return menu
+
+    def _sync_menu(self) -> None:
+        for action, button in self._menu_buttons:
+            action.setEnabled(button.isEnabled())
+            action.setText(button.text())
+            action.setIcon(button.icon())
 
     def show_progress(self, p: BatchProgress, unit: str = "samples") -> None:
         done = (p.epoch - 1 + p.batch / max(1, p.batches)) / max(1, p.epochs)

@@ -6,12 +6,13 @@ sentence for the message line, never a dialog, so nothing modal appears while a 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ...errors import UserError
 from ...model import load_weights, save_weights
+from .worker import failure_sentence, sentence
 
 NPZ_FILTER = "NumPy archives (*.npz);;All files (*)"
 
@@ -72,3 +73,57 @@ def resumed_trainer(path: str, network, dataset, epochs: Optional[int] = None):
     if epochs is not None and epochs > config.epochs:
         config.epochs = epochs
     return Trainer(network, dataset, config, checkpoint=data)
+
+
+class WeightsActions:
+    """The Train mode's weights and checkpoint actions (a mixin of ``TrainMode``, which provides
+    ``trainer``, ``start_weights``, ``state``, ``busy``, ``network``, ``left``, ``say``,
+    ``_refresh`` and ``resume_from``)."""
+
+    def current_weights(self) -> Optional[dict]:
+        if self.trainer is not None:
+            return self.trainer.net.state_dict()
+        return self.start_weights
+
+    def save_weights(self, path: Optional[str] = None) -> None:
+        weights = self.current_weights()
+        if weights is None or self.state not in ("idle", "paused"):
+            return
+        path = path or ask_save(self.left, "Save weights", file_stem(self.network.name) + ".npz")
+        if path:
+            self._try(lambda: self.say(save_weights_file(weights, path), "good"))
+
+    def load_weights(self, path: Optional[str] = None) -> None:
+        if self.busy:
+            return
+        path = path or ask_open(self.left, "Load weights")
+        if not path:
+            return
+
+        def load():
+            self.start_weights = load_weights_file(path, self.network)
+            self.trainer = None
+            self.say(f"Loaded the weights in {path}; the next run starts from them.", "good")
+            self._refresh()
+        self._try(load)
+
+    def save_checkpoint(self, path: Optional[str] = None) -> None:
+        if self.trainer is None or self.state not in ("idle", "paused"):
+            return
+        path = path or ask_save(self.left, "Save checkpoint", file_stem(self.network.name) + "-checkpoint.npz")
+        if path:
+            self._try(lambda: self.say(save_checkpoint_file(self.trainer, path), "good"))
+
+    def resume_checkpoint(self, path: Optional[str] = None) -> None:
+        if self.busy:
+            return
+        path = path or ask_open(self.left, "Resume from a checkpoint")
+        if path:
+            self.resume_from(path)
+
+    def _try(self, action: Callable) -> None:
+        try:
+            action()
+        except Exception as e:  # noqa: BLE001 — one sentence, never a crash
+            self.say(sentence(failure_sentence(e, "the file operation")), "error")
+
