@@ -57,3 +57,41 @@ def test_deleting_scattered_layers_and_undoing_is_one_event_each(window):
     window.undo_stack.undo()
     assert [layer.uid for layer in window.network.layers] == uids and seen == ["remove", "insert"]
     assert window.scene.selected_indices() == [1, 3, 6]
+
+
+def _lenet(window):
+    window.files.new_from_template("lenet5")
+
+
+def test_alt_left_cannot_move_a_layer_before_the_input(window):
+    _lenet(window)
+    window.editor.select([window.network[1].uid])
+    assert not window.editor.move_selection_by(-1)  # Alt+Left on the layer after the input
+    assert types(window)[:2] == ["input", "conv"] and window.undo_stack.count() == 0
+    window.editor.select([window.network[0].uid])
+    assert not window.editor.move_selection_by(1)  # Alt+Right on the input
+    assert types(window)[:2] == ["input", "conv"] and window.undo_stack.count() == 0
+    assert "input layer stays first" in window.statusBar().currentMessage()
+    window.editor.select([window.network[2].uid])
+    assert window.editor.move_selection_by(-1)  # other moves still work
+    assert types(window)[:3] == ["input", "relu", "conv"]
+
+
+def test_move_and_insert_kind_keep_the_input_first(window):
+    _lenet(window)
+    conv = window.network[1]
+    assert not window.editor.move(conv.uid, 0)  # gap 0 becomes gap 1: where it already is
+    assert window.editor.move(window.network[3].uid, 0)  # a pool dragged before the input
+    assert types(window)[:3] == ["input", "pool", "conv"]
+    assert not window.editor.move(window.network[0].uid, 5)  # the input dragged later
+    assert types(window)[0] == "input"
+    layer = window.editor.insert_kind(0, "relu")
+    assert layer is not None and window.network.index_of(layer.uid) == 1
+    other = window.editor.insert_kind(0, "input")  # an input may still go first
+    assert window.network.index_of(other.uid) == 0
+
+
+def test_the_canvas_asks_the_editor_where_a_layer_may_land(window):
+    _lenet(window)
+    assert window.canvas.gap_rule(0, "dense") == 1 and window.canvas.gap_rule(0, "input") == 0
+    assert window.canvas.gap_rule(4, "dense") == 4

@@ -53,6 +53,14 @@ class Editor(QObject):
     def selected_indices(self) -> list[int]:
         return self.scene.selected_indices()
 
+    def allowed_gap(self, gap: int, type_: str = "") -> int:
+        """Where a new or moved layer of ``type_`` may land, for the gap ``gap`` asked for: the
+        input layer stays first, so nothing but an input goes before it."""
+        layers = self.network.layers
+        if gap <= 0 and layers and layers[0].type == "input" and type_ != "input":
+            return 1
+        return max(gap, 0)
+
     def insertion_point(self) -> int:
         """After the selection, else at the end."""
         selected = self.selected_indices()
@@ -66,7 +74,7 @@ class Editor(QObject):
     def insert_layers(self, index: int, layers: list[Layer], text: str = "") -> bool:
         if not layers:
             return False
-        index = max(0, min(index, len(self.network)))
+        index = self.allowed_gap(min(index, len(self.network)), layers[0].type)
         return self._push(InsertLayers(self.network, index, layers, text, self.select))
 
     def add_after_selection(self, type_: str) -> Optional[Layer]:
@@ -79,11 +87,9 @@ class Editor(QObject):
     def move(self, uid: int, gap: int) -> bool:
         """Move a layer so that it lands in the gap ``gap`` (0..n, counted before the move)."""
         src = self.network.index_of(uid)
+        gap = self.allowed_gap(gap, self.network[src].type)
         dst = gap - 1 if gap > src else gap
-        dst = max(0, min(dst, len(self.network) - 1))
-        if dst == src:
-            return False
-        return self._push(MoveLayer(self.network, src, dst, self.select))
+        return self._move(src, max(0, min(dst, len(self.network) - 1)))
 
     def move_selection_by(self, delta: int) -> bool:
         selected = self.selected_indices()
@@ -92,6 +98,16 @@ class Editor(QObject):
         src = selected[0]
         dst = src + delta
         if not 0 <= dst < len(self.network):
+            return False
+        return self._move(src, dst)
+
+    def _move(self, src: int, dst: int) -> bool:
+        """Move a layer from index ``src`` to ``dst``, unless that takes the input from first place."""
+        if dst == src:
+            return False
+        first = self.network[0]
+        if first.type == "input" and (src == 0 or (dst == 0 and self.network[src].type != "input")):
+            self.message.emit("The input layer stays first.")
             return False
         return self._push(MoveLayer(self.network, src, dst, self.select))
 

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ wiring
     def _wire(self) -> None:
         c, e = self.canvas, self.editor
+        c.gap_rule = e.allowed_gap
         c.kind_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
         c.block_moved.connect(e.move)
         c.files_dropped.connect(self._open_dropped)

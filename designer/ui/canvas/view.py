@@ -6,6 +6,8 @@ The view edits nothing itself: it emits what the user asked for (``kind_dropped`
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
@@ -41,6 +43,9 @@ class CanvasView(QGraphicsView):
         self._reordering: int | None = None
         self._pan_from: QPoint | None = None
         self._space_held = False  # Space + left drag pans, as in drawing programs
+        # (gap, layer type) -> the gap a layer of that type may land in; the window sets the
+        # Editor's allowed_gap, so the marker stands where the drop will go
+        self.gap_rule: Callable[[int, str], int] = lambda gap, _type: gap
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
         self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
 
@@ -118,11 +123,8 @@ class CanvasView(QGraphicsView):
 
     # ------------------------------------------------------------------ drops from the palette
     def _gap(self, pos: QPointF, type_: str = "") -> int:
-        gap = self.pipeline.gap_at(self.mapToScene(pos.toPoint()))
-        layers = self.pipeline.network.layers
-        if gap == 0 and layers and layers[0].type == "input" and type_ != "input":
-            gap = 1  # nothing but an input can come before the input
-        return gap
+        """The gap under the pointer, as ``gap_rule`` (the Editor's rule) lets a ``type_`` land."""
+        return self.gap_rule(self.pipeline.gap_at(self.mapToScene(pos.toPoint())), type_)
 
     def dragEnterEvent(self, event) -> None:
         if kind_from_mime(event.mimeData()) or local_files(event.mimeData()):
