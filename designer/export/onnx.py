@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.keys import as_pair
-from ..model.kinds_spatial import padding_of
+from ..model.kinds_spatial import window_of
 from . import ExportError, channels_first, checked_report
 from .pytorch import attribute_names
 
@@ -59,16 +58,14 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict, name: str) -> str:
     if t in ("input", "dropout"):
         return x
     if t == "conv":
-        k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
+        k, s, p = window_of(t, cfg)
         ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]
         if cfg["bias"]:
             ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
         return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(padding_of(cfg, k)))
+                      pads=_pads(p))
     if t == "pool":
-        k = as_pair(cfg["size"])
-        s = as_pair(cfg["stride"]) if "stride" in cfg else k
-        p = as_pair(cfg.get("padding", 0))
+        k, s, p = window_of(t, cfg)
         if cfg["mode"] == "max":
             return g.node("MaxPool", [x], name, kernel_shape=list(k), strides=list(s), pads=_pads(p))
         if cfg["mode"] == "avg":

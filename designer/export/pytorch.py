@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..model.catalogue import format_shape
 from ..model.keys import as_pair
-from ..model.kinds_spatial import padding_of
+from ..model.kinds_spatial import window_of
 from . import ExportError, channels_first, checked_report
 
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
@@ -153,16 +153,13 @@ def _module(layer, info) -> tuple:
     vol = info.input is not None and len(info.input) == 3
     call = "{m}(x)"
     if t == "conv":
-        k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-        p = padding_of(cfg, k)
+        k, s, p = window_of(t, cfg)
         extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
                          f", padding={_pair(p)}" if p != (0, 0) else "",
                          "" if cfg["bias"] else ", bias=False"])
         return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", call, ()
     if t == "pool":
-        k = as_pair(cfg["size"])
-        s = as_pair(cfg["stride"]) if "stride" in cfg else k
-        p = as_pair(cfg.get("padding", 0))
+        k, s, p = window_of(t, cfg)
         extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
         cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
         if cls is None:  # l2: the square root of the sum of squares (no padding)

@@ -15,8 +15,7 @@ from typing import Optional
 
 from ..model import KINDS, format_shape
 from ..model.catalogue import is_volume, size_of
-from ..model.keys import as_pair
-from ..model.kinds_spatial import padding_of, exact_fixes, window
+from ..model.kinds_spatial import exact_fixes, window, window_of
 
 SPATIAL = ("conv", "pool")
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
@@ -188,13 +187,7 @@ def _padding_rows(axes: list, p_setting) -> list:
 def _spatial(layer, info, cfg: dict) -> tuple:
     shape = info.input
     d = shape[2]
-    if layer.type == "conv":
-        k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-        p = padding_of(cfg, k)
-    else:
-        k = as_pair(cfg["size"])
-        s = as_pair(cfg["stride"]) if cfg.get("stride") is not None else k
-        p = as_pair(cfg.get("padding", 0))
+    k, s, p = window_of(layer.type, cfg)
     axes = _axes(shape, k, s, p)
     oh, ow, _w, errors, _f = window(shape[1], shape[0], k, s, p,
                                    "kernel" if layer.type == "conv" else "window")

@@ -63,6 +63,16 @@ def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str):
     return outs[0], outs[1], warnings, errors, formula
 
 
+def window_of(type_: str, cfg: dict) -> tuple:
+    """(kernel, stride, padding) pairs of a conv or pool layer from its resolved settings: a conv's
+    "same" padding resolved, a pool's stride defaulting to its window."""
+    if type_ == "conv":
+        k = as_pair(cfg["kernel"])
+        return k, as_pair(cfg["stride"]), padding_of(cfg, k)
+    k = as_pair(cfg["size"])
+    return k, as_pair(cfg["stride"]) if cfg.get("stride") is not None else k, as_pair(cfg.get("padding", 0))
+
+
 def padding_of(cfg: dict, k: tuple) -> tuple:
     """The (ph, pw) padding of a conv or pool with kernel ``k``, "same" resolved to (K − 1)/2."""
     pad = cfg.get("padding", 0)
@@ -113,8 +123,7 @@ def _conv_rule(cfg: dict, shape) -> Outcome:
     if errs:
         return Outcome(None, errors=errs)
     w, h, d = shape
-    k, s = as_pair(cfg["kernel"]), as_pair(cfg["stride"])
-    p = padding_of(cfg, k)
+    k, s, p = window_of("conv", cfg)
     warns = []
     if cfg.get("padding") == "same" and (k[0] % 2 == 0 or k[1] % 2 == 0 or s != (1, 1)):
         warns.append('"same" padding keeps the size only with stride 1 and an odd kernel; '
@@ -163,9 +172,7 @@ def _pool_rule(cfg: dict, shape) -> Outcome:
     if errs:
         return Outcome(None, errors=errs)
     w, h, d = shape
-    k = as_pair(cfg["size"])
-    s = as_pair(cfg["stride"]) if "stride" in cfg else k
-    p = as_pair(cfg.get("padding", 0))
+    k, s, p = window_of("pool", cfg)
     errors = []
     if p[0] * 2 > k[0] or p[1] * 2 > k[1]:
         errors.append(f"padding {show_pair(p)} is more than half the window {show_pair(k)}")
@@ -179,8 +186,7 @@ def _pool_rule(cfg: dict, shape) -> Outcome:
 
 
 def _pool_brief(cfg: dict) -> str:
-    k = as_pair(cfg["size"])
-    s = as_pair(cfg["stride"]) if "stride" in cfg else k
+    k, s, _ = window_of("pool", cfg)
     text = f"{cfg['mode']} {show_pair(k)}"
     if s != k:
         text += f" /{s[0] if s[0] == s[1] else show_pair(s)}"

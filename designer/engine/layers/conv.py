@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ...model.keys import as_pair
-from .base import Layer, batch_last, batch_view, logical, padding_of
+from ...model.kinds_spatial import window_of
+from .base import Layer, batch_last, batch_view, logical
 
 
 def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0) -> np.ndarray:
@@ -60,9 +60,7 @@ class Conv(Layer):
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
-        self.kernel = as_pair(cfg["kernel"])
-        self.stride = as_pair(cfg["stride"])
-        self.pad = padding_of(cfg, self.kernel)
+        self.kernel, self.stride, self.pad = window_of("conv", cfg)
         c, f = self.in_shape[0], cfg["filters"]
         self.params["weight"] = np.zeros((f, c) + self.kernel, self.dtype)
         if cfg["bias"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.keys import as_pair
+from ...model.kinds_spatial import window_of
 from .base import Layer, batch_last, batch_view, logical
 from .conv import padded, scatter_taps, windows
 
@@ -39,9 +39,7 @@ class Pool(Layer):
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
         self.mode = cfg["mode"]
-        self.kernel = as_pair(cfg["size"])
-        self.stride = as_pair(cfg["stride"]) if "stride" in cfg else self.kernel
-        self.pad = as_pair(cfg.get("padding", 0))
+        self.kernel, self.stride, self.pad = window_of("pool", cfg)
         self.keeps_output = self.mode == "l2"
 
     def taps(self, x):
