@@ -32,15 +32,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def peak_rss_mb() -> float:
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+sys.path.insert(0, str(ROOT))
+from designer.commands.bench import peak_memory_mb  # noqa: E402
 
 
 def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
-    sys.path.insert(0, str(ROOT))
     import numpy as np
     from designer.engine import SGD, EngineNet
     from designer.model import load_model
@@ -58,44 +54,14 @@ def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
 
 
 def torch_model(network):
-    """The torch equivalent of a pipeline of conv / pool / dense / activation layers."""
-    import torch.nn as nn
-    from designer.model.keys import as_pair
-    report = network.report()
-    mods = []
-    for layer, info in zip(network.layers, report.layers):
-        cfg, t = layer.resolved(), layer.type
-        if t == "conv":
-            k = as_pair(cfg["kernel"])
-            pad = cfg["padding"]
-            pad = ((k[0] - 1) // 2, (k[1] - 1) // 2) if pad == "same" else as_pair(pad)
-            mods.append(nn.Conv2d(info.input[2], cfg["filters"], k, as_pair(cfg["stride"]), pad,
-                                  bias=cfg["bias"]))
-        elif t == "pool":
-            k = as_pair(cfg["size"])
-            s = as_pair(cfg["stride"]) if "stride" in cfg else k
-            p = as_pair(cfg.get("padding", 0))
-            mods.append({"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[cfg["mode"]](k, s, p))
-        elif t == "dense":
-            if len(info.input) == 3:
-                mods.append(nn.Flatten())
-            n_in = 1
-            for d in info.input:
-                n_in *= d
-            mods.append(nn.Linear(n_in, cfg["units"], bias=cfg["bias"]))
-        elif t in ("relu", "sigmoid", "tanh"):
-            mods.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[t]())
-        elif t == "flatten":
-            mods.append(nn.Flatten())
-        elif t == "softmax" and layer is network.layers[-1]:
-            pass  # folded into the cross-entropy loss, as our engine does
-        elif t != "input":
-            raise SystemExit(f"this benchmark maps no {t} layer to torch")
-    return nn.Sequential(*mods)
+    """The PyTorch twin of the network: the module `nn-designer export --to pytorch` writes."""
+    from designer.export.pytorch import pytorch_source
+    namespace = {"__name__": "bench_twin"}
+    exec(compile(pytorch_source(network), "bench_twin", "exec"), namespace)
+    return namespace["Net"]()
 
 
 def run_torch(model: str, batch: int, steps: int, warmup: int) -> dict:
-    sys.path.insert(0, str(ROOT))
     import torch
     from designer.model import load_model
     torch.set_num_threads(os.cpu_count() or 1)
@@ -108,9 +74,11 @@ def run_torch(model: str, batch: int, steps: int, warmup: int) -> dict:
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     loss_fn = torch.nn.CrossEntropyLoss()
 
+    scores = network.layers[-1].type == "softmax"  # folded into the loss, as our engine does
+
     def step():
         opt.zero_grad()
-        loss_fn(net(x), y).backward()
+        loss_fn(net(x, scores=True) if scores else net(x), y).backward()
         opt.step()
     result = _time(step, batch, steps, warmup)
     result["threads"] = torch.get_num_threads()
@@ -130,7 +98,7 @@ def _time(step, batch: int, steps: int, warmup: int, blocks: int = 8) -> dict:
         times.append(time.perf_counter() - t0)
     return {"images_per_second": batch * steps / min(times),
             "overall_images_per_second": batch * steps * blocks / sum(times),
-            "peak_memory_mb": peak_rss_mb()}
+            "peak_memory_mb": peak_memory_mb()}
 
 
 def worker(which: str, args) -> dict:
