@@ -2,9 +2,10 @@
 redraw), the input layer stays first whatever moves, bad drops and bad settings give a sentence."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtGui import QGuiApplication
 
-from designer.model import Layer, Network
+from designer.model import ConfigError, Layer, Network
 from designer.ui.mime import layers_text
 from ui_support import dialog_log, types, window  # noqa: F401
 
@@ -95,3 +96,20 @@ def test_the_canvas_asks_the_editor_where_a_layer_may_land(window):
     _lenet(window)
     assert window.canvas.gap_rule(0, "dense") == 1 and window.canvas.gap_rule(0, "input") == 0
     assert window.canvas.gap_rule(4, "dense") == 4
+
+
+def test_the_editor_and_the_model_check_settings_with_one_function(window, monkeypatch):
+    import designer.model.document as document
+    import designer.ui.editor as editor_module
+
+    calls = []
+    real = document.check_values
+    monkeypatch.setattr(document, "check_values", lambda *a: calls.append("model") or real(*a))
+    monkeypatch.setattr(editor_module, "check_values", lambda *a: calls.append("editor") or real(*a))
+    _lenet(window)
+    conv = window.network[1]
+    with pytest.raises(ConfigError) as from_editor:
+        window.editor.set_keys(conv.uid, {"filters": 0})
+    with pytest.raises(ConfigError) as from_model:
+        window.network.set_keys(1, {"filters": 0})
+    assert str(from_editor.value) == str(from_model.value) and calls == ["editor", "model"]

@@ -69,6 +69,25 @@ class Layer:
         return out
 
 
+def check_values(type_: str, values: dict) -> dict:
+    """The canonical values of settings ``values`` of a ``type_`` layer (``None`` = restore the
+    default). Raises ConfigError with a sentence if one is impossible; checks nothing else."""
+    kind = KINDS[type_]
+    checked = {}
+    for key, value in values.items():
+        kind_key = kind.key(key)
+        if value is None:
+            if kind_key.required:
+                raise ConfigError(key, f'a {type_} layer needs "{key}"')
+        else:
+            try:
+                value = kind_key.check(value)
+            except KeyValueError as e:
+                raise ConfigError(key, f"{key} {e}") from None
+        checked[key] = value
+    return checked
+
+
 class Network:
     """A network document. ``changed`` is emitted after every edit with a short reason."""
 
@@ -152,18 +171,7 @@ class Network:
         """Set several settings of one layer at once, with one event (``None`` restores a
         default). Every value is checked first: if one is impossible (ConfigError), none is set."""
         layer = self.layers[index]
-        checked = {}
-        for key, value in values.items():
-            kind_key = layer.kind.key(key)
-            if value is None:
-                if kind_key.required:
-                    raise ConfigError(key, f'a {layer.type} layer needs "{key}"')
-            else:
-                try:
-                    value = kind_key.check(value)
-                except KeyValueError as e:
-                    raise ConfigError(key, f"{key} {e}") from None
-            checked[key] = value
+        checked = check_values(layer.type, values)
         for key, value in checked.items():  # clear first, so exclusive keys never meet
             if value is None:
                 layer.config.pop(key, None)

@@ -9,8 +9,8 @@ from typing import Any, Optional
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 
-from ..model import KINDS, ConfigError, Layer, Network
-from ..model.keys import KeyValueError
+from ..model import ConfigError, Layer, Network
+from ..model.document import check_values
 from .canvas.scene import PipelineScene
 from .mime import layers_from_mime, layers_text
 from .undo import InsertLayers, MoveLayer, RemoveLayers, RenameLayer, SetKeys
@@ -112,17 +112,9 @@ class Editor(QObject):
         return self._push(MoveLayer(self.network, src, dst, self.select))
 
     def check_keys(self, type_: str, values: dict[str, Any]) -> None:
-        """Raise ConfigError with a sentence if one of the values is impossible for the kind."""
-        kind = KINDS[type_]
-        for key, value in values.items():
-            if value is None:
-                if kind.key(key).required:
-                    raise ConfigError(key, f'a {type_} layer needs "{key}"')
-                continue
-            try:
-                kind.key(key).check(value)
-            except KeyValueError as e:
-                raise ConfigError(key, f"{key} {e}") from None
+        """Raise ConfigError with a sentence if one of the values is impossible for the kind
+        (the model's own check, ``Network.set_keys`` uses it too)."""
+        check_values(type_, values)
 
     def set_keys(self, uid: int, values: dict[str, Any]) -> bool:
         """Set settings of one layer as one undo step; raises ConfigError if a value is impossible."""
