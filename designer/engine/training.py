@@ -310,9 +310,10 @@ class Trainer:
         return Finished("diverged", msg, list(self.history))
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, labels=None):
-        """(mean loss, accuracy or None, confusion or None) of the net in evaluation mode."""
+        """(mean loss, accuracy or None, confusion or None) of the net in evaluation mode, in
+        chunks of the batch size (the memory check counted that many samples at a time)."""
         from .losses import cross_entropy, mse
-        bs = max(self.config.batch_size, 256)
+        bs = self.config.batch_size
         # cross_entropy takes the input of a final softmax (folded into the loss).
         fold = self.config.loss == "cross_entropy" and self.last_type == "softmax"
         upto = len(self.net.layers) - 2 if fold else None

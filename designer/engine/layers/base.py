@@ -14,8 +14,10 @@ four values are four contiguous runs of N, and a dense layer is ``W @ x`` on the
 matrix. Every layer accepts any layout (a plain C-ordered array is converted once).
 
 Scratch buffers. With ``reuse_buffers`` set (the net sets it), a layer keeps its large scratch
-arrays (im2col columns, padded inputs) between calls; the cache of a forward pass is then only
-valid until the layer's next forward, which is how a training step uses it.
+arrays (im2col columns, padded inputs) between calls, one flat buffer per name sized by the
+largest request (views of it serve smaller batches); the cache of a forward pass is then only
+valid until the layer's next forward, which is how a training step uses it. A layer never
+returns a scratch array as its output.
 """
 from __future__ import annotations
 
@@ -70,26 +72,37 @@ class Layer:
         # Random generator for layers that draw numbers (dropout); the net sets its own.
         self.rng = np.random.default_rng(0)
         self.reuse_buffers = False
-        self._buffers: dict = {}
+        self._buffers: dict = {}  # name -> flat scratch buffer
+        self._shapes: dict = {}   # name -> (shape, fill) last handed out
 
     # True when the cache of forward() holds the output array itself (so the next layer must
     # not overwrite its input in place).
     keeps_output = True
 
     def scratch(self, name: str, shape: tuple, fill=None) -> np.ndarray:
-        """A scratch array; with ``reuse_buffers`` the same one is returned while the shape
-        holds (``fill`` is applied only when it is new)."""
-        if self.reuse_buffers:
-            key = (name, shape)
-            buf = self._buffers.get(key)
-            if buf is not None:
-                return buf
-            if len(self._buffers) > 8:
-                self._buffers.clear()
-        buf = np.empty(shape, self.dtype) if fill is None else np.full(shape, fill, self.dtype)
-        if self.reuse_buffers:
-            self._buffers[key] = buf
-        return buf
+        """A scratch array of ``shape``. With ``reuse_buffers`` the layer keeps one flat buffer
+        per name (grown when a request is larger) and hands out a view of its start, so a name
+        never holds more than its largest request; the view is valid until the next request of
+        that name. ``fill`` is written whenever the view may not hold it everywhere (a new
+        buffer, or a shape other than the last one handed out); with the same shape as last
+        time only what the layer itself overwrote has changed (e.g. the inside of a padding)."""
+        shape = tuple(int(d) for d in shape)
+        if not self.reuse_buffers:
+            return np.empty(shape, self.dtype) if fill is None else np.full(shape, fill, self.dtype)
+        size = int(np.prod(shape))
+        flat = self._buffers.get(name)
+        fresh = flat is None or flat.size < size
+        if fresh:
+            flat = self._buffers[name] = np.empty(size, self.dtype)
+        view = flat[:size].reshape(shape)
+        if fill is not None and (fresh or self._shapes.get(name) != (shape, fill)):
+            view.fill(fill)
+        self._shapes[name] = (shape, fill)
+        return view
+
+    def scratch_bytes(self) -> int:
+        """Bytes held by this layer's scratch buffers."""
+        return sum(b.nbytes for b in self._buffers.values())
 
     # Fans for initialisation, as torch.nn.init._calculate_fan_in_and_fan_out.
     def fans(self) -> tuple:
