@@ -176,3 +176,24 @@ def test_export_bad_input(tmp_path, capsys):
     with pytest.raises(ExportError):
         from designer.export.pytorch import pytorch_source
         pytorch_source(loads(broken.read_text()))
+
+
+def test_a_pytorch_export_never_replaces_someone_elses_weights_file(tmp_path, capsys):
+    """The template's weights go beside the module as <stem>.npz: an unrelated file of that name
+    is refused with one sentence and left as it was; re-exporting over one's own export works."""
+    mine = tmp_path / "net.npz"
+    mine.write_bytes(b"my own weights")
+    code = main(["export", "mlp-example", "--to", "pytorch", "-o", str(tmp_path / "net.py")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "net.npz already exists" in err
+    assert mine.read_bytes() == b"my own weights" and not (tmp_path / "net.py").exists()
+    out = tmp_path / "mlp.py"
+    assert main(["export", "mlp-example", "--to", "pytorch", "-o", str(out)]) == 0
+    assert main(["export", "mlp-example", "--to", "pytorch", "-o", str(out)]) == 0  # again: its own files
+    assert "mlp.npz" in capsys.readouterr().out
+
+
+def test_a_templates_onnx_export_names_its_weights(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    assert main(["export", "mlp-example", "--to", "onnx", "-o", str(tmp_path / "m.onnx")]) == 0
+    assert "with the weights of mlp-example.npz" in capsys.readouterr().out

@@ -28,8 +28,8 @@ def run(args) -> int:
     weights = start_weights(args.model, args.weights)
     different_files(("--weights", weights), ("-o", args.output))
     arrays = None
-    if weights is not None and not args.weights:  # a template's: copied beside the .py, not referenced
-        from ..model import load_weights
+    if weights is not None and not args.weights and args.to == "pytorch":
+        from ..model import load_weights  # a template's: copied beside the .py, not referenced
         arrays, weights = load_weights(weights, network), None
     with writing(args.output):
         print(export_network(network, args.to, args.output, weights_path=weights, arrays=arrays,

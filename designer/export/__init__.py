@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UserError
+from ..model.catalogue import channels_first  # noqa: F401  (the exporters' tensor layout)
 
 
 class ExportError(UserError):
@@ -19,12 +20,7 @@ def checked_report(network):
     return report
 
 
-def channels_first(shape) -> tuple:
-    """A model shape (W, H, D) or (n,) as the engine's per-sample array shape (D, H, W) or (n,)."""
-    return (shape[2], shape[1], shape[0]) if len(shape) == 3 else tuple(shape)
-
-
-FORMATS = {"pytorch": ("PyTorch module", ".py"), "onnx": ("ONNX model", ".onnx")}
+FORMATS = ("pytorch", "onnx")
 
 
 def export_network(network, to: str, out, weights_path=None, arrays=None, source: str = "") -> str:
@@ -50,6 +46,9 @@ def export_network(network, to: str, out, weights_path=None, arrays=None, source
             if weights_path == out:
                 raise ExportError(f"{out} ends in .npz, the name its weights file would take; "
                                   "give the module a name ending in .py")
+            if weights_path.exists() and not _loads_from(out, weights_path):
+                raise ExportError(f"{weights_path} already exists and the module's weights would replace "
+                                  "it; give the module another name")
             save_weights(weights_path, arrays)
             saved = f" and {weights_path.name}"
         write_pytorch(network, out, weights_path, source=source)
@@ -66,3 +65,13 @@ def export_network(network, to: str, out, weights_path=None, arrays=None, source
             f" with the weights of {Path(weights_path).name}" if weights_path else " with the current weights")
         return f"wrote {out}: an ONNX model{what}"
     raise ExportError(f"cannot export to {to!r}; the formats are {', '.join(FORMATS)}")
+
+
+def _loads_from(module, weights) -> bool:
+    """Whether ``module`` is an exported file that already loads ``weights`` (a re-export may
+    then replace both)."""
+    from .pytorch import weights_line
+    try:
+        return weights_line(weights) in module.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False

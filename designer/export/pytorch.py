@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..model.catalogue import format_shape
+from ..model.catalogue import format_shape, size_of
 from ..model.keys import as_pair
 from ..model.kinds_spatial import window_of
 from . import ExportError, channels_first, checked_report
@@ -113,13 +113,6 @@ def _pair(value) -> str:
     return str(h) if h == w else f"({h}, {w})"
 
 
-def _size(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def attribute_names(network) -> list:
     """One Python attribute name per layer (the input layer's is unused): the layer's own name
     made an identifier, else the kind's stem and a count ("conv1", "relu2"); all different."""
@@ -167,7 +160,7 @@ def _module(layer, info) -> tuple:
         return f"{cls}(kernel_size={_pair(k)}{extra})", call, ()
     if t == "dense":
         bias = "" if cfg["bias"] else ", bias=False"
-        return (f"nn.Linear({_size(info.input)}, {cfg['units']}{bias})",
+        return (f"nn.Linear({size_of(info.input)}, {cfg['units']}{bias})",
                 "{m}(x.flatten(1))" if vol else call, ())
     if t == "flatten":
         return "nn.Flatten()", call, ()
@@ -191,6 +184,11 @@ def _module(layer, info) -> tuple:
         cls, d = ("nn.BatchNorm2d", info.input[2]) if vol else ("nn.BatchNorm1d", info.input[0])
         return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", call, ()
     raise ExportError(f"layer {info.index} ({t}) has no PyTorch equivalent in the exporter")
+
+
+def weights_line(weights_path) -> str:
+    """The line of the module that names the weights file ``build()`` loads (an absolute path)."""
+    return f"WEIGHTS = {str(Path(weights_path).resolve()) if weights_path else None!r}"
 
 
 def _aligned(pairs: list, indent: str) -> list:
@@ -218,7 +216,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         inits.append((f"self.{name} = {expr}", note))
         why = ""
         if call.startswith("{m}(x.flatten"):
-            why = f"flattens {format_shape(info.input)} (depth, row, column) into {_size(info.input)}"
+            why = f"flattens {format_shape(info.input)} (depth, row, column) into {size_of(info.input)}"
         elif layer.type == "dropout":
             why = "active in model.train() only"
         if layer.type == "softmax" and info.index == last:
@@ -245,7 +243,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         "from torch import nn",
         "",
         f"INPUT_SHAPE = {shape!r}  # one sample, channels first ({axes})",
-        f"WEIGHTS = {str(weights_path) if weights_path else None!r}  # the weights file build() loads",
+        weights_line(weights_path) + "  # the weights file build() loads",
     ]
     body = [_HELPERS[name] for name in helpers]
     net = [
@@ -271,6 +269,4 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
 
 def write_pytorch(network, out, weights_path=None, source: str = "") -> None:
     from ..atomic import write_text_atomic
-    if weights_path is not None:
-        weights_path = str(Path(weights_path).resolve())
     write_text_atomic(out, pytorch_source(network, weights_path, source))

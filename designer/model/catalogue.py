@@ -150,6 +150,12 @@ def format_shape(shape: Optional[Shape]) -> str:
     return "×".join(str(d) for d in shape)
 
 
+def channels_first(shape: Shape) -> tuple:
+    """A model shape (W, H, D) or (n,) as the per-sample array shape of the engine, the weights
+    file and PyTorch: (D, H, W) or (n,)."""
+    return (shape[2], shape[1], shape[0]) if len(shape) == 3 else tuple(shape)
+
+
 def any_any(_cfg: dict, shape: Shape) -> Outcome:
     """Rule of a layer that keeps its input's shape and has no parameters."""
     return Outcome(shape)
