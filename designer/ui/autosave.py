@@ -47,8 +47,13 @@ class Orphan:
     def discard(self) -> None:
         for p in (self.model, _info_path(self.model)):
             p.unlink(missing_ok=True)
-        self.lock.unlock()
+        self.release()
         self.lock.removeStaleLockFile()
+
+    def release(self) -> None:
+        """Let go of the lock, keeping the files: the next start finds them again."""
+        if self.lock.isLocked():
+            self.lock.unlock()
 
 
 def _info_path(model: Path) -> Path:

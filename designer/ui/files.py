@@ -182,7 +182,9 @@ class Files(QObject):
 
     def offer_recovery(self) -> bool:
         """At start: offer the newest recovery file a crashed session left (unless the env
-        NN_DESIGNER_NO_AUTOSAVE_PROMPT=1). Returns True if work was recovered."""
+        NN_DESIGNER_NO_AUTOSAVE_PROMPT=1). Returns True if work was recovered. What was offered
+        goes (recovered into this session, or declined), and so do copies no newer than their
+        saved file; any other unsaved work (another crashed window's) stays for the next start."""
         if os.environ.get("NN_DESIGNER_NO_AUTOSAVE_PROMPT") == "1":
             return False
         orphans = self.recovery.orphans()
@@ -194,8 +196,12 @@ class Files(QObject):
             when = time.strftime("%H:%M on %d %b %Y", time.localtime(best.saved_at))
             if dialogs.ask_recover(self.window, name, when):
                 recovered = self.recover(best)
+        kept = {id(o) for o in candidates[1:]}  # not shown yet: offered at a later start
         for orphan in orphans:
-            orphan.discard()
+            if id(orphan) in kept:
+                orphan.release()
+            else:
+                orphan.discard()
         return recovered
 
     def recover(self, orphan: Orphan) -> bool:
