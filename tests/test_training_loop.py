@@ -350,3 +350,70 @@ def test_stop_during_a_batch_abandons_it_and_resume_is_still_exact(tmp_path):
         np.testing.assert_array_equal(resumed.net.state_dict()[key], value, err_msg=key)
     losses = [e.loss for e in events + rest if isinstance(e, BatchProgress)]
     assert losses == [e.loss for e in whole_events if isinstance(e, BatchProgress)]
+
+
+def _stop_in_validation(trainer, epoch):
+    """Make Stop land while ``epoch``'s validation runs (in its first chunk)."""
+    forward, calls = trainer.net.forward, []
+
+    def forward_then_stop(x, train=False, upto=None):
+        if not train and trainer.epoch + 1 == epoch:
+            calls.append(len(x))
+            if len(calls) == 1:
+                trainer.request_stop()
+        return forward(x, train, upto)
+    trainer.net.forward = forward_then_stop
+    return calls
+
+
+def test_stop_during_validation_stops_and_resume_is_still_exact(tmp_path):
+    """Stop pressed while the validation runs: it ends between two chunks, the run finishes
+    "stopped" at the end of the epoch's batches, and a checkpoint then resumes exactly."""
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.05, momentum=0.9, val_split=0.25, seed=4,
+                         augment="flip,shift=1", schedule="plateau:patience=0")
+    whole, whole_events = _trained(config)
+
+    trainer = Trainer(loads(SMALL_CNN), images(), config)
+    calls = _stop_in_validation(trainer, 1)
+    events = list(trainer.run())
+    assert events[-1].reason == "stopped" and calls == [16]  # 30 validation samples: 16, then stop
+    assert not any(isinstance(e, EpochProgress) for e in events)
+    assert trainer.epoch == 0 and trainer.batch == trainer.batches and trainer.history == []
+    path = tmp_path / "run.ckpt.npz"
+    trainer.save_checkpoint(path)
+    resumed = Trainer.resume(path, loads(SMALL_CNN), images())
+    rest = run_all(resumed)
+    assert rest[-1].reason == "completed"
+    for key, value in whole.net.state_dict().items():
+        np.testing.assert_array_equal(resumed.net.state_dict()[key], value, err_msg=key)
+    losses = [e.loss for e in events + rest if isinstance(e, BatchProgress)]
+    assert losses == [e.loss for e in whole_events if isinstance(e, BatchProgress)]
+    drop = ("seconds",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in resumed.history] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in whole.history]
+
+
+def test_stop_in_the_last_validation_or_at_the_end_does_not_stop_a_continued_run():
+    """Stop during the last epoch's validation gives "stopped" (not "completed"), and Continue
+    (run() again) finishes the epoch; Stop that comes as the run completes is forgotten, so a
+    run continued for more epochs trains them."""
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.05, val_split=0.25, seed=4)
+    whole, _ = _trained(config)
+    trainer = Trainer(loads(SMALL_CNN), images(), config)
+    _stop_in_validation(trainer, 2)
+    events = run_all(trainer)
+    assert events[-1].reason == "stopped" and trainer.epoch == 1
+    rest = run_all(trainer)
+    assert rest[-1].reason == "completed" and [type(e) for e in rest] == [EpochProgress, Finished]
+    for key, value in whole.net.state_dict().items():
+        np.testing.assert_array_equal(trainer.net.state_dict()[key], value, err_msg=key)
+
+    trainer.config.epochs = 3  # Train mode's Continue with more epochs
+    for event in trainer.run():  # Stop arrives after the last validation, as the run completes
+        if isinstance(event, EpochProgress):
+            trainer.request_stop()
+    assert event.reason == "completed" and trainer.epoch == 3
+    trainer.config.epochs = 4
+    more = run_all(trainer)
+    assert more[-1].reason == "completed" and trainer.epoch == 4
+    assert sum(isinstance(e, BatchProgress) for e in more) == trainer.batches

@@ -243,7 +243,11 @@ class Trainer:
                 yield BatchProgress(self.epoch + 1, epochs, self.batch, batches, float(loss), acc, sps, eta,
                                     self.optimizer.lr, self._sums[0] / self._sums[2], self._epoch_acc())
             t0 = time.perf_counter()
-            event = self._end_epoch()
+            try:
+                event = self._end_epoch()
+            except Interrupted:  # Stop during validation: the epoch ends when the run goes on
+                yield self._finish("stopped")
+                return
             val_seconds = time.perf_counter() - t0
             yield event
         yield self._finish("completed")
@@ -300,6 +304,7 @@ class Trainer:
                 np.copyto(self._good[k], v)
 
     def _diverged(self, loss: float) -> Finished:
+        self._stop.clear()
         if self._good is not None:
             self.net.load_state_dict(self._good)
         # The remembered steps led to the blow-up: forget them.
@@ -311,7 +316,8 @@ class Trainer:
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, labels=None):
         """(mean loss, accuracy or None, confusion or None) of the net in evaluation mode, in
-        chunks of the batch size (the memory check counted that many samples at a time)."""
+        chunks of the batch size (the memory check counted that many samples at a time).
+        Raises Interrupted between two chunks once a stop is requested (it changes nothing)."""
         from .losses import cross_entropy, mse
         bs = self.config.batch_size
         # cross_entropy takes the input of a final softmax (folded into the loss).
@@ -319,6 +325,8 @@ class Trainer:
         upto = len(self.net.layers) - 2 if fold else None
         total, preds = 0.0, []
         for lo in range(0, len(x), bs):
+            if self._stop.is_set():
+                raise Interrupted
             with np.errstate(all="ignore"):
                 out = self.net.forward(x[lo:lo + bs], train=False, upto=upto)
                 if self.config.loss == "cross_entropy":
@@ -337,6 +345,8 @@ class Trainer:
         return loss, float(np.trace(confusion)) / len(labels), confusion
 
     def _end_epoch(self) -> EpochProgress:
+        """Validate, then close the epoch. Nothing changes before the validation ends, so a
+        Stop during it (Interrupted) leaves the trainer at the end of the epoch's batches."""
         s = self._sums
         train_loss, train_acc = s[0] / s[2], self._epoch_acc()
         val_loss = val_acc = confusion = None
@@ -355,8 +365,8 @@ class Trainer:
         return event
 
     def _finish(self, reason: str) -> Finished:
+        self._stop.clear()  # a later run() continues, even when Stop came as the run completed
         if reason == "stopped":
-            self._stop.clear()  # a later run() continues
             msg = (f"stopped by request at epoch {self.epoch + 1}, batch {self.batch} "
                    f"after {len(self.history)} complete epoch{'s' if len(self.history) != 1 else ''}")
             return Finished("stopped", msg, list(self.history))
