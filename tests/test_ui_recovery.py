@@ -57,3 +57,30 @@ def test_recovery_keeps_unsaved_work_it_did_not_offer(qtbot, window, dialog_log,
     assert len(offered) == 2 and len(third.network) == len(load_template("alexnet"))
     assert not second.exists()
     third.close()
+
+
+def test_autosave_writes_only_after_an_edit(window, monkeypatch):
+    from designer.ui.autosave import Recovery
+
+    writes = []
+    real = Recovery.write
+    monkeypatch.setattr(Recovery, "write", lambda self, *a: writes.append(1) or real(self, *a))
+    files = window.files
+    files.autosave()  # nothing to save
+    assert writes == [] and not files.recovery.file.exists()
+    window.editor.insert_kind(1, "relu")
+    files.autosave()
+    assert len(writes) == 1 and files.recovery.file.exists()
+    files.autosave()
+    files.autosave()  # modified, but nothing changed since: no rewrite
+    assert len(writes) == 1
+    window.editor.insert_kind(2, "relu")
+    files.autosave()
+    assert len(writes) == 2
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    files.autosave()  # back to the saved state: the file goes
+    assert not files.recovery.file.exists()
+    window.undo_stack.redo()
+    files.autosave()  # modified again: written again
+    assert len(writes) == 3 and files.recovery.file.exists()

@@ -38,6 +38,8 @@ class Files(QObject):
         self.path: Optional[Path] = None
         self.template: Optional[str] = None
         self.recovery = Recovery(recovery_dir)
+        self.edits = 0  # network changes so far; autosave writes only when this moved on
+        self._autosaved_edits: Optional[int] = None  # self.edits at the last recovery write
         self.timer = QTimer(self, interval=autosave_ms)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
@@ -67,6 +69,7 @@ class Files(QObject):
         self.window.setWindowModified(self.modified)
 
     def _network_changed(self, reason: str) -> None:
+        self.edits += 1
         if reason == "title":
             self.update_title()
 
@@ -148,7 +151,7 @@ class Files(QObject):
         self.path = path.resolve()
         self.template = None
         self.stack.setClean()
-        self.recovery.clear()
+        self._clear_recovery()
         self.add_recent(path)
         self.update_title()
         self.path_changed.emit(self.path)
@@ -175,10 +178,17 @@ class Files(QObject):
 
     # ------------------------------------------------------------------ autosave, recovery
     def autosave(self) -> None:
-        if self.modified:
+        """Write the recovery file if the document changed since the last write (and has unsaved
+        changes); remove it when there are none."""
+        if not self.modified:
+            self._clear_recovery()
+        elif self._autosaved_edits != self.edits:
             self.recovery.write(self.network, self.path)
-        else:
-            self.recovery.clear()
+            self._autosaved_edits = self.edits
+
+    def _clear_recovery(self) -> None:
+        self.recovery.clear()
+        self._autosaved_edits = None
 
     def offer_recovery(self) -> bool:
         """At start: offer the newest recovery file a crashed session left (unless the env
