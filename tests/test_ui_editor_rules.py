@@ -113,3 +113,36 @@ def test_the_editor_and_the_model_check_settings_with_one_function(window, monke
     with pytest.raises(ConfigError) as from_model:
         window.network.set_keys(1, {"filters": 0})
     assert str(from_editor.value) == str(from_model.value) and calls == ["editor", "model"]
+
+
+def _kind_mime(payload: dict):
+    import json
+
+    from PySide6.QtCore import QMimeData
+
+    from designer.ui.mime import LAYER_KIND_MIME
+
+    data = QMimeData()
+    data.setData(LAYER_KIND_MIME, json.dumps(payload).encode())
+    return data
+
+
+def test_a_drag_of_an_unknown_layer_type_is_refused():
+    from designer.ui.mime import kind_from_mime, kind_mime
+
+    assert kind_from_mime(_kind_mime({"type": "wormhole"})) is None
+    assert kind_from_mime(_kind_mime({"type": "conv", "config": 3})) is None
+    assert kind_from_mime(kind_mime("conv", {"filters": 4})) == ("conv", {"filters": 4})
+
+
+def test_a_drop_with_an_impossible_setting_says_so_in_the_status_bar(window):
+    from ui_support import drop_mime, scene_point_before
+
+    before = types(window)
+    drop_mime(window, _kind_mime({"type": "conv", "config": {"filters": 0}}),
+              scene_point_before(window, 1))
+    assert types(window) == before and window.undo_stack.count() == 0
+    said = window.statusBar().currentMessage()
+    assert said == "Cannot add the conv layer: filters must be at least 1, not 0."
+    assert window.editor.insert_kind(1, "wormhole") is None
+    assert window.statusBar().currentMessage() == "There is no 'wormhole' layer type."

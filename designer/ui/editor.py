@@ -9,7 +9,7 @@ from typing import Any, Optional
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 
-from ..model import ConfigError, Layer, Network
+from ..model import KINDS, ConfigError, Layer, Network
 from ..model.document import check_values
 from .canvas.scene import PipelineScene
 from .mime import layers_from_mime, layers_text
@@ -27,6 +27,10 @@ def new_layer(type_: str, config: Optional[dict] = None) -> Layer:
     settings = dict(STARTERS.get(type_, {}))
     settings.update(config or {})
     return Layer.make(type_, **settings)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
 
 
 class Editor(QObject):
@@ -68,7 +72,16 @@ class Editor(QObject):
 
     # ------------------------------------------------------------------ edits
     def insert_kind(self, index: int, type_: str, config: Optional[dict] = None) -> Optional[Layer]:
-        layer = new_layer(type_, config)
+        """Add a new layer (None, with a sentence in the status bar, if its settings are impossible)."""
+        if type_ not in KINDS:
+            self.message.emit(f"There is no {type_!r} layer type.")
+            return None
+        try:
+            layer = new_layer(type_, config)
+        except ConfigError as e:
+            what = str(e) if e.key in str(e) else f"{e.key} {e}"  # "filters must be at least 1, not 0"
+            self.message.emit(_sentence(f"Cannot add the {type_} layer: {what}"))
+            return None
         return layer if self.insert_layers(index, [layer], f"Add {type_}") else None
 
     def insert_layers(self, index: int, layers: list[Layer], text: str = "") -> bool:

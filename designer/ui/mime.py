@@ -11,7 +11,7 @@ import json
 
 from PySide6.QtCore import QMimeData
 
-from ..model import Layer, from_json
+from ..model import KINDS, Layer, from_json
 
 LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
 
@@ -24,14 +24,16 @@ def kind_mime(type_: str, config: dict | None = None) -> QMimeData:
 
 
 def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
-    """The (type, config) a palette drag carries, or None if it carries something else."""
+    """The (type, config) a palette drag carries, or None if it carries something else (or a
+    layer type this build does not know)."""
     if not data.hasFormat(LAYER_KIND_MIME):
         return None
     try:
         obj = json.loads(bytes(data.data(LAYER_KIND_MIME)).decode())
-        return str(obj["type"]), dict(obj.get("config") or {})
-    except (ValueError, KeyError, TypeError):
+        type_, config = str(obj["type"]), dict(obj.get("config") or {})
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
+    return (type_, config) if type_ in KINDS else None
 
 
 def layers_text(layers: list) -> str:
