@@ -21,11 +21,10 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..export import export_network
-    from ..model import load_model
-    from .train import start_weights
+    from ..model import load_model, shipped_weights
 
     network = load_model(args.model)
-    weights = start_weights(args.model, args.weights)
+    weights = shipped_weights(args.model, args.weights)
     different_files(("--weights", weights), ("-o", args.output))
     arrays = None
     if weights is not None and not args.weights and args.to == "pytorch":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from pathlib import Path
 
 from ..errors import UserError
 from .args import (batch_memory, different_files, fraction, non_negative_float, non_negative_int, output_file,
@@ -48,16 +47,6 @@ def add_arguments(p) -> None:
     p.add_argument("--resume", metavar="CK.npz",
                    help="continue the run saved in this checkpoint (its settings; --epochs may raise the total)")
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
-
-
-def start_weights(model_spec: str, weights):
-    """The weights to start from: the given file, else a template's shipped weights, else None."""
-    if weights:
-        return weights
-    from ..model import TEMPLATES, template_weights
-    if model_spec in TEMPLATES and not Path(model_spec).exists():
-        return template_weights(model_spec)
-    return None
 
 
 def _config(args, resumed=None):
@@ -102,10 +91,12 @@ def run(args) -> int:
     from ..engine.data import load_data
     from ..engine.progress import EpochProgress, Finished, write_history
     from ..engine.training import Trainer
-    from ..model import load_model, save_weights
+    from ..model import load_model, save_weights, shipped_weights
     from .progress_bar import ProgressBar
 
     different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint))
+    # --resume may be the --checkpoint it goes on saving to, but no other output may replace it
+    different_files(("--resume", args.resume), ("--out", args.out), ("--history", args.history))
     network = load_model(args.model)
     resumed = ckpt.load(args.resume) if args.resume else None
     config = _config(args, resumed)
@@ -116,7 +107,7 @@ def run(args) -> int:
             raise UserError("--weights and --resume do not go together: a checkpoint holds its own weights")
         trainer = Trainer(network, dataset, config, checkpoint=resumed)
     else:
-        trainer = Trainer(network, dataset, config, weights=start_weights(args.model, args.weights))
+        trainer = Trainer(network, dataset, config, weights=shipped_weights(args.model, args.weights))
 
     bar = ProgressBar(sys.stderr, unit="img" if dataset.is_image else "samples")
     finished = None

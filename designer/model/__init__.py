@@ -6,7 +6,7 @@ from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, format_shape, ki
 from .document import Event, Layer, Network
 from .inference import LayerInfo, Report, infer
 from .jsonio import ModelError, dumps, from_json, load, loads, save
-from .templates import TEMPLATES, load_model, load_template, template_weights
+from .templates import TEMPLATES, load_model, load_template, shipped_weights, template_name, template_weights
 
 _WEIGHTS = ("WeightsError", "check_arrays", "expected_arrays", "load_weights", "save_weights")
 
@@ -24,6 +24,6 @@ __all__ = [
     "FAMILIES", "KINDS", "ConfigError", "LayerKind", "format_shape", "kind_of",
     "Event", "Layer", "Network", "LayerInfo", "Report", "infer",
     "ModelError", "dumps", "from_json", "load", "loads", "save",
-    "TEMPLATES", "load_model", "load_template", "template_weights",
+    "TEMPLATES", "load_model", "load_template", "shipped_weights", "template_name", "template_weights",
     "WeightsError", "check_arrays", "expected_arrays", "load_weights", "save_weights",
 ]

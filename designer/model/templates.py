@@ -33,10 +33,24 @@ def load_template(name: str):
     return load(template_path(name))
 
 
+def template_name(spec: str) -> Optional[str]:
+    """The template a MODEL argument names (a template's name that is not also a file), or None."""
+    return spec if spec in TEMPLATES and not Path(spec).exists() else None
+
+
+def shipped_weights(spec: str, given=None):
+    """The weights to start from: ``given`` (a file), else the shipped weights of the template
+    ``spec`` names (mlp-example), else None."""
+    if given:
+        return given
+    name = template_name(spec)
+    return template_weights(name) if name else None
+
+
 def load_model(spec: str, allow_empty: bool = False):
     """A MODEL argument: a path to a model file or the name of a template."""
     path = Path(spec)
-    if spec in TEMPLATES and not path.exists():
+    if template_name(spec):
         return load_template(spec)
     if not path.exists() and path.suffix == "":
         from .catalogue import did_you_mean
