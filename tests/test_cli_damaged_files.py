@@ -73,3 +73,23 @@ def test_damaged_checkpoints_are_one_sentence(capsys, tmp_path, weights):
     np.savez(missing, **{k: v for k, v in saved.items() if not k.startswith("optimizer/")})
     assert "damaged checkpoint" in one_line_error(capsys, "train", "perceptron", "--data", "blobs:20",
                                                   "--resume", missing)
+
+
+def test_outputs_that_would_replace_the_checkpoint_being_resumed_are_refused(capsys, tmp_path):
+    """--resume X with --out X (or --history X) would overwrite the run it continues."""
+    ckpt = tmp_path / "run.ckpt.npz"
+    assert main(["train", "perceptron", "--data", "blobs:40", "--loss", "mse", "--epochs", "1", "--checkpoint", str(ckpt),
+                 "--quiet"]) in (0, 1)
+    before = ckpt.read_bytes()
+    for option in ("--out", "--history"):
+        code = main(["train", "perceptron", "--data", "blobs:40", "--epochs", "2", "--resume", str(ckpt),
+                     option, str(ckpt), "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and f"--resume and {option} name the same file" in err
+        assert ckpt.read_bytes() == before
+
+
+def test_explain_refuses_a_layer_that_only_looks_like_a_number(capsys):
+    code = main(["explain", "lenet5", "²"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no layer is called '²'" in err

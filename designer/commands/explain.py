@@ -14,7 +14,7 @@ def add_arguments(p) -> None:
 
 
 def _index(network, text: str) -> int:
-    if text.isdigit():
+    if text.isdecimal() and text.isascii():
         index = int(text)
         if index >= len(network):
             raise UserError(f"there is no layer {index}: the network has layers 0 to {len(network) - 1}")

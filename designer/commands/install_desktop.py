@@ -126,7 +126,10 @@ def uninstall(home: Path) -> list[Path]:
     removed = []
     for path in targets(home).values():
         if path.exists():
-            path.unlink()
+            try:
+                path.unlink()
+            except OSError as e:
+                raise UserError(f"{path}: cannot be removed ({e.strerror or e})") from None
             removed.append(path)
     _refresh_caches(home)
     return removed
