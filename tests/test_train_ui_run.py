@@ -366,3 +366,53 @@ def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window
     for key, value in whole.net.state_dict().items():
         np.testing.assert_array_equal(trainer.net.state_dict()[key], value, err_msg=key)
     assert [r["val_loss"] for r in whole.history] == [r["val_loss"] for r in trainer.history]
+
+
+def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qtbot, monkeypatch):
+    """A net is not thread-safe: quick layer or sample changes after a run probe one at a time
+    (the latest choice last), and Continue starts training only once no probe uses the net."""
+    import threading
+    import time
+
+    from designer.ui.training import train_mode as tm
+    from designer.ui.training.worker import ProbeWorker, TrainingRun
+
+    mode = train_mode(window, qtbot, data="shapes:120")
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
+    active, most, done, lock = [0], [0], [], threading.Lock()
+    real = ProbeWorker.work
+
+    def slow(self):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.2)
+        try:
+            real(self)
+        finally:
+            with lock:
+                active[0] -= 1
+                done.append((self.spec.layer, self.spec.sample))
+    monkeypatch.setattr(ProbeWorker, "work", slow)
+    maps = mode.views.maps
+    for layer in (4, 9, 4):
+        maps.layer.setCurrentIndex(maps.layer.findData(layer))
+    maps.sample.setValue(3)
+    qtbot.waitUntil(lambda: bool(done) and done[-1] == (4, 3) and not threads.running(), timeout=RUN_MS)
+    assert most[0] == 1 and len(done) == 2          # the first choice, then only the latest
+    qtbot.waitUntil(lambda: maps.count == 16, timeout=RUN_MS)
+
+    started_with = []
+
+    class Run(TrainingRun):
+        def start(self):
+            started_with.append(active[0])
+            super().start()
+    monkeypatch.setattr(tm, "TrainingRun", Run)
+    maps.sample.setValue(5)                        # a slow probe is under way …
+    mode.panel.epochs.setValue(2)
+    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS):
+        assert mode.continue_run()                 # … and training waits for it
+    assert started_with == [0] and most[0] == 1

@@ -48,7 +48,8 @@ class TrainMode(QObject, wa.WeightsActions):
         self.start_weights: Optional[dict] = None   # loaded weights the next run starts from
         self.last_finished = None
         self.spec = ProbeSpec()
-        self._probe_jobs: list = []
+        self._probe_job: Optional[Background] = None   # at most one after a run: a net is not thread-safe
+        self._probe_again = False      # the choice changed while it ran: probe again when it ends
         self._resume_path: Optional[str] = None
         self._run_dataset = None       # the data the last run trains on
         self._progress = None          # the latest BatchProgress not drawn yet
@@ -267,6 +268,7 @@ class TrainMode(QObject, wa.WeightsActions):
         return self._launch(lambda: wa.resumed_trainer(path, network, dataset, epochs))
 
     def _launch(self, make_trainer: Callable) -> bool:
+        self._end_probes()   # the run may train the very net a probe job is reading
         self.last_finished = None
         self.spec.layer = self.views.maps.chosen_layer()
         self.spec.sample = self.views.maps.sample.value()
@@ -314,8 +316,7 @@ class TrainMode(QObject, wa.WeightsActions):
         stops within a layer of its batch; the wait allows for a few batches all the same."""
         if self.run is not None:
             self.run.shutdown(max(SHUTDOWN_MS, int(3000 * self._batch_seconds) + 1000))
-        for job in self._probe_jobs:
-            job.shutdown(SHUTDOWN_MS)
+        self._end_probes()
         self.data.shutdown(SHUTDOWN_MS)
 
     # ------------------------------------------------------------------ worker signals
@@ -428,13 +429,30 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.run is not None:
             self.run.worker.refresh_probes()
         elif self.trainer is not None:
-            job = Background(ProbeWorker(self.trainer, self.spec), "nn-designer views")
-            job.worker.probed.connect(self._on_probed)
-            job.worker.note.connect(self._on_note)
-            job.thread.finished.connect(self._forget_probe_jobs)
-            self._probe_jobs.append(job)
-            job.start()
+            if self._probe_job is not None:
+                self._probe_again = True   # one job at a time on the net; the latest choice follows
+            else:
+                self._start_probe()
+
+    def _start_probe(self) -> None:
+        job = Background(ProbeWorker(self.trainer, self.spec), "nn-designer views")
+        job.worker.probed.connect(self._on_probed)
+        job.worker.note.connect(self._on_note)
+        job.thread.finished.connect(self._probe_done)
+        self._probe_job, self._probe_again = job, False
+        job.start()
 
     @Slot()
-    def _forget_probe_jobs(self) -> None:
-        self._probe_jobs = [job for job in self._probe_jobs if job.thread is not self.sender()]
+    def _probe_done(self) -> None:
+        if self._probe_job is None or self.sender() is not self._probe_job.thread:
+            return
+        self._probe_job = None
+        if self._probe_again and self.run is None and self.trainer is not None:
+            self._start_probe()
+
+    def _end_probes(self) -> None:
+        """Forget a waiting request and wait for the probe job (one forward pass) to end."""
+        self._probe_again = False
+        job, self._probe_job = self._probe_job, None
+        if job is not None:
+            job.shutdown(SHUTDOWN_MS)
