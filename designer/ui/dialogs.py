@@ -40,9 +40,7 @@ def open_file_name(parent: QWidget, directory: str = "") -> str:
 
 def save_file_name(parent: QWidget, suggested: str = "") -> str:
     path, _ = QFileDialog.getSaveFileName(parent, "Save the model as", suggested, MODEL_FILTER)
-    if path and "." not in path.rsplit("/", 1)[-1]:
-        path += ".json"
-    return path
+    return _with_suffix(path, ".json")
 
 
 def about(parent: QWidget, text: str) -> None:
@@ -50,9 +48,17 @@ def about(parent: QWidget, text: str) -> None:
 
 
 def export_file_name(parent: QWidget, title: str, suggested: str, file_filter: str) -> str:
-    """A file to export to; the filter's suffix is added when the name has none."""
+    """A file to export to; the export's suffix (export_actions.FILTERS) is added when the name
+    has none."""
+    from .export_actions import FILTERS
+
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
-    suffix = file_filter.split("(*", 1)[1].split(")", 1)[0] if "(*" in file_filter else ""
+    suffix = next((s for _, f, s in FILTERS.values() if f == file_filter), "")
+    return _with_suffix(path, suffix)
+
+
+def _with_suffix(path: str, suffix: str) -> str:
+    """``path`` with ``suffix`` added when its file name has none (and a name was chosen)."""
     if path and suffix and "." not in path.rsplit("/", 1)[-1]:
         path += suffix
     return path

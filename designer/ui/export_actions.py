@@ -14,6 +14,7 @@ from typing import Optional
 
 from ..errors import UserError
 from . import dialogs
+from .files import safe_stem
 
 FILTERS = {"pytorch": ("Export to PyTorch", "PyTorch module (*.py);;All files (*)", ".py"),
            "onnx": ("Export to ONNX", "ONNX model (*.onnx);;All files (*)", ".onnx")}
@@ -47,8 +48,7 @@ class Exporter:
         files = self.window.files
         stem = files.path.stem if files.path else (files.template or self.window.network.name or "network")
         folder = files.path.parent if files.path else Path(str(files.settings.value("files/last_dir", "")))
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem).strip("_") or "network"
-        return str(folder / f"{safe}{suffix}")
+        return str(folder / f"{safe_stem(stem, 'network')}{suffix}")
 
     def export(self, to: str, path: Optional[str] = None) -> Optional[str]:
         """Ask for a file (unless ``path`` is given) and export to it; returns the sentence shown,

@@ -23,6 +23,12 @@ MAX_RECENT = 10
 AUTOSAVE_MS = 30_000
 
 
+def safe_stem(name: str, fallback: str) -> str:
+    """A file name stem from a document's name: letters, digits, '-' and '_' only (a '/' or ':'
+    would name another folder or be refused), ``fallback`` when nothing is left."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_") or fallback
+
+
 class Files(QObject):
     path_changed = Signal(object)  # Path or None
     document_replaced = Signal()  # a new document was opened, created or recovered
@@ -136,8 +142,9 @@ class Files(QObject):
         return self._write(self.path)
 
     def save_as(self) -> bool:
+        folder = Path(str(self.settings.value("files/last_dir", "")))
         suggested = str(self.path) if self.path else str(
-            Path(str(self.settings.value("files/last_dir", ""))) / f"{self.network.name or 'untitled'}.json")
+            folder / f"{safe_stem(self.network.name or '', 'untitled')}.json")
         path = dialogs.save_file_name(self.window, suggested)
         return self._write(Path(path)) if path else False
 
