@@ -18,10 +18,19 @@ from .probes import Boundary, boundary_extent
 CLASS_COLOURS = np.array([[245, 147, 34], [8, 119, 189], [60, 160, 70], [200, 40, 60], [130, 80, 190],
                           [140, 100, 60], [220, 90, 180], [110, 110, 110]], dtype=float)
 WHITE = np.array([255.0, 255.0, 255.0])
+MAX_POINTS = 5000   # data points drawn over the boundary at most
 
 
 def class_colour(c: int) -> tuple:
     return tuple(int(v) for v in CLASS_COLOURS[c % len(CLASS_COLOURS)])
+
+
+def shown_points(n: int, limit: int = MAX_POINTS) -> np.ndarray:
+    """Indices of the points to draw: all of them, or a fixed random ``limit`` of a larger set
+    (a scatter of 200 000 points froze the window for seconds and shows no more)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size=limit, replace=False))
 
 
 def boundary_rgb(b: Boundary, n_classes: int) -> np.ndarray:
@@ -69,8 +78,11 @@ class BoundaryView(QWidget):
             self.points.clear()
             return
         self.n_classes = dataset.num_classes
-        brushes = [pg.mkBrush(*class_colour(int(c))) for c in dataset.y]
-        self.points.setData(pos=np.asarray(dataset.x, dtype=float), brush=brushes)
+        shown = shown_points(len(dataset))
+        y = np.asarray(dataset.y)[shown].astype(np.int64) % len(CLASS_COLOURS)
+        brushes = np.array([pg.mkBrush(*class_colour(c)) for c in range(len(CLASS_COLOURS))],
+                           dtype=object)   # one brush per class, shared by its points
+        self.points.setData(pos=np.asarray(dataset.x[shown], dtype=float), brush=brushes[y])
         self.fit(boundary_extent(dataset.x))   # Python floats: float32 limits overflow
 
     def fit(self, extent: tuple) -> None:
