@@ -30,7 +30,6 @@ def safe_stem(name: str, fallback: str) -> str:
 
 
 class Files(QObject):
-    path_changed = Signal(object)  # Path or None
     document_replaced = Signal()  # a new document was opened, created or recovered
     recent_changed = Signal()
 
@@ -88,7 +87,6 @@ class Files(QObject):
         self.path = path
         self.template = template
         self.update_title()
-        self.path_changed.emit(path)
         self.document_replaced.emit()
 
     # ------------------------------------------------------------------ asking first
@@ -161,7 +159,6 @@ class Files(QObject):
         self._clear_recovery()
         self.add_recent(path)
         self.update_title()
-        self.path_changed.emit(self.path)
         self.window.statusBar().showMessage(f"Saved {path}", 4000)
         return True
 

@@ -22,7 +22,6 @@ from .canvas.scene import PipelineScene
 from .canvas.view import CanvasView
 from .editor import Editor, new_layer
 from .files import AUTOSAVE_MS, Files
-from .artwork import app_icon
 from .inspector import Inspector
 from .mime import local_files
 from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
@@ -38,7 +37,6 @@ class MainWindow(QMainWindow):
                  autosave_ms: int = AUTOSAVE_MS):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
-        self.setWindowIcon(app_icon())
         self.network = Network([new_layer("input")], "untitled")
         self.undo_stack = QUndoStack(self)
         self.scene = PipelineScene(self.network, self)

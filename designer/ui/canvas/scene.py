@@ -4,7 +4,7 @@ layers that came or went, repaints only the blocks whose text changed, and moves
 whose place changed, so an edit on a 200-layer pipeline stays cheap."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from ...model import Network
@@ -14,8 +14,6 @@ from .layout import Grid, connector
 
 
 class PipelineScene(QGraphicsScene):
-    layout_changed = Signal()
-
     def __init__(self, network: Network, parent=None):
         super().__init__(parent)
         self.network = network
@@ -71,7 +69,6 @@ class PipelineScene(QGraphicsScene):
         rect = QRectF(0, 0, w, h)
         if rect != self.sceneRect():
             self.setSceneRect(rect)
-            self.layout_changed.emit()
 
     def set_columns(self, columns: int) -> None:
         if columns != self.grid.columns:
