@@ -85,9 +85,9 @@ def batch_memory(batch_size: int, network=None):
     sentence that names the way out."""
     if network is not None and not network.report().problems:
         from ..engine.memory import memory_problem
-        problem = memory_problem(network, batch_size)
+        problem = memory_problem(network, batch_size, advice="choose a smaller --batch-size")
         if problem:
-            raise UserError(problem.rstrip(".").replace("choose a smaller batch size", "choose a smaller --batch-size"))
+            raise UserError(problem.rstrip("."))
     try:
         yield
     except MemoryError as e:

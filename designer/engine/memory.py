@@ -32,13 +32,15 @@ def size_text(n: float) -> str:
 
 
 def memory_problem(network, batch_size: int,
-                   available: Callable[[], Optional[int]] = available_memory) -> Optional[str]:
+                   available: Callable[[], Optional[int]] = available_memory,
+                   advice: str = "choose a smaller batch size") -> Optional[str]:
     """One sentence refusing a run whose estimated memory (``Report.total_bytes``: input,
     activations and their gradients, parameters with gradients and momentum) exceeds the
-    available memory; None when it fits or the machine does not say."""
+    available memory, ending with ``advice`` (the command line names --batch-size); None when
+    it fits or the machine does not say."""
     need = network.report().total_bytes(batch_size)
     have = available()
     if have is None or need <= have:
         return None
     return (f"Training {network.name} at batch size {batch_size} needs about {size_text(need)} of "
-            f"memory, but this machine has {size_text(have)} available; choose a smaller batch size.")
+            f"memory, but this machine has {size_text(have)} available; {advice}.")
