@@ -12,7 +12,7 @@ from typing import Callable, IO
 def write_atomic(path, write: Callable[[IO], None], mode: str = "w") -> None:
     """Call ``write(fileobj)`` on a temporary file, then move it to ``path``."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         kwargs = {"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as f:

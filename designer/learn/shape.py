@@ -17,7 +17,7 @@ from ..model import KINDS, format_shape
 from ..model.catalogue import is_volume, size_of
 from ..model.kinds_spatial import exact_fixes, window, window_of
 
-SPATIAL = ("conv", "pool")
+SPATIAL = tuple(t for t, kind in KINDS.items() if kind.spatial)  # conv and pool: sliding windows
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
 
 

@@ -2,7 +2,7 @@
 
 Pure Python (and NumPy for weights files); no Qt is imported here or below.
 """
-from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, format_shape, kind_of
+from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, format_shape
 from .document import Event, Layer, Network
 from .inference import LayerInfo, Report, infer
 from .jsonio import ModelError, dumps, from_json, load, loads, save
@@ -21,7 +21,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "FAMILIES", "KINDS", "ConfigError", "LayerKind", "format_shape", "kind_of",
+    "FAMILIES", "KINDS", "ConfigError", "LayerKind", "format_shape",
     "Event", "Layer", "Network", "LayerInfo", "Report", "infer",
     "ModelError", "dumps", "from_json", "load", "loads", "save",
     "TEMPLATES", "load_model", "load_template", "shipped_weights", "template_name", "template_weights",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from ..errors import UserError
 from .keys import Key, KeyValueError
@@ -109,10 +109,6 @@ def register(kind: LayerKind) -> LayerKind:
     assert kind.family in dict(FAMILIES), kind.family
     KINDS[kind.type] = kind
     return kind
-
-
-def kind_of(type_name: str) -> LayerKind:
-    return KINDS[type_name]
 
 
 def quoted(text, limit: int = 40) -> str:

@@ -44,7 +44,6 @@ class LayerInfo:
 @dataclass
 class Report:
     layers: list
-    batch_size: int = 1
 
     @property
     def total_params(self) -> int:
@@ -97,16 +96,14 @@ class Report:
         running = sum(i.params for i in self.layers if i.type == "batchnorm")  # mean and var
         return (self.total_params + running) * BYTES_PER_VALUE
 
-    def activation_bytes(self, batch_size: Optional[int] = None) -> int:
+    def activation_bytes(self, batch_size: int) -> int:
         """Outputs kept for the backward pass at the batch size (forward values + their gradients)."""
-        b = self.batch_size if batch_size is None else batch_size
-        return 2 * b * sum(i.activations for i in self.layers[1:]) * BYTES_PER_VALUE
+        return 2 * batch_size * sum(i.activations for i in self.layers[1:]) * BYTES_PER_VALUE
 
-    def input_bytes(self, batch_size: Optional[int] = None) -> int:
-        b = self.batch_size if batch_size is None else batch_size
-        return b * (size_of(self.input) if self.input else 0) * BYTES_PER_VALUE
+    def input_bytes(self, batch_size: int) -> int:
+        return batch_size * (size_of(self.input) if self.input else 0) * BYTES_PER_VALUE
 
-    def total_bytes(self, batch_size: Optional[int] = None) -> int:
+    def total_bytes(self, batch_size: int) -> int:
         """Estimated memory to train: input, activations and their gradients, and the
         parameters with their gradients and momentum (3 copies)."""
         return (self.input_bytes(batch_size) + self.activation_bytes(batch_size)
@@ -118,10 +115,8 @@ def inputs_of(index: int) -> list:
     return [index - 1] if index > 0 else []
 
 
-def infer(layers, batch_size: int = 1) -> Report:
+def infer(layers) -> Report:
     infos: list[LayerInfo] = []
-    if not layers:
-        return Report([], batch_size)
     for i, layer in enumerate(layers):
         kind = KINDS[layer.type]
         cfg = kind.resolve(layer.config)
@@ -144,4 +139,4 @@ def infer(layers, batch_size: int = 1) -> Report:
             index=i, type=layer.type, input=shape_in, output=out.shape, params=out.params,
             trainable=out.params if kind.trainable else 0, macs=out.macs,
             warnings=list(out.warnings), errors=list(out.errors), formula=out.formula))
-    return Report(infos, batch_size)
+    return Report(infos)

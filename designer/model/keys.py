@@ -10,7 +10,7 @@ Each key turns a raw value (from JSON or from a widget) into a canonical one, or
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # Far above any sensible network, far below what overflows an int64 array size.
@@ -60,7 +60,6 @@ class Key:
     help: str = ""
     # Exclusive lower bound for floats (e.g. a rate of 0 is fine, eps of 0 is not).
     lo_open: bool = False
-    widget_step: float = field(default=1.0, compare=False)
 
     def check(self, value: Any) -> Any:
         """Return the canonical value or raise KeyValueError."""

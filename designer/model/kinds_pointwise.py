@@ -2,7 +2,7 @@
 batchnorm, softmax."""
 from __future__ import annotations
 
-from .catalogue import LayerKind, Outcome, any_any, format_shape, is_volume, register, size_of
+from .catalogue import LayerKind, Outcome, any_any, is_volume, register, size_of
 from .keys import Key
 
 
@@ -83,4 +83,3 @@ register(LayerKind(
     help="Turns scores into probabilities that sum to 1.",
 ))
 
-__all__ = ["format_shape"]
