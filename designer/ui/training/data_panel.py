@@ -32,6 +32,18 @@ CLASS_COLOURS = [(230, 120, 20), (30, 110, 200), (40, 160, 70), (200, 40, 60), (
                  (140, 100, 60), (220, 90, 180), (110, 110, 110), (170, 170, 30), (20, 170, 190)]
 
 
+def smallest_size(name: str) -> int:
+    """The fewest samples the built-in set ``name`` can be generated with (``shapes`` needs one of
+    each class), as ``parse_builtin`` accepts them."""
+    for n in range(2, MAX_SIZE + 1):
+        try:
+            parse_builtin(f"{name}:{n}")
+            return n
+        except DataError:
+            continue
+    return MAX_SIZE
+
+
 class _Cancelled(Exception):
     pass
 
@@ -207,12 +219,17 @@ class DataPanel(QGroupBox):
 
     def load(self, spec: str) -> None:
         """Read or generate ``spec`` (a built-in name, ``name:N`` or a path) on a worker thread."""
+        try:
+            builtin = parse_builtin(spec) if not spec.startswith(("/", ".")) else None
+        except DataError as e:   # a size the set cannot have: one sentence, the data stays
+            self.message.emit(sentence(str(e)))
+            return
         self.cancel_loading()
-        builtin = parse_builtin(spec) if not spec.startswith(("/", ".")) else None
         if builtin is not None:
             name, n = builtin
             self._select_choice(name, name)
             self.size.blockSignals(True)
+            self.size.setMinimum(smallest_size(name))
             self.size.setValue(n)
             self.size.blockSignals(False)
         else:
