@@ -116,26 +116,21 @@ def _pair(value) -> str:
 def attribute_names(network) -> list:
     """One Python attribute name per layer (the input layer's is unused): the layer's own name
     made an identifier, else the kind's stem and a count ("conv1", "relu2"); all different."""
-    taken, names, counts = set(), [], {}
     own = []
     for layer in network.layers:
         name = re.sub(r"\W+", "_", (layer.name or "").strip()).strip("_").lower()
         if name and (name[0].isdigit() or keyword.iskeyword(name) or name in _RESERVED):
             name = f"{STEMS.get(layer.type, layer.type)}_{name}"
         own.append(name)
-    for name in own:
-        taken.add(name)
-    seen = set()
+    taken, used, names, counts = set(own), set(), [], {}
     for layer, name in zip(network.layers, own):
-        if not name or name in seen:
+        if not name or name in used:  # unnamed, or a second layer of that name: numbered by kind
             stem = STEMS.get(layer.type, layer.type)
-            while True:
+            while name in taken or not name:
                 counts[stem] = counts.get(stem, 0) + 1
                 name = f"{stem}{counts[stem]}"
-                if name not in taken:
-                    break
-        taken.add(name)
-        seen.add(name)
+            taken.add(name)
+        used.add(name)
         names.append(name)
     return names
 
