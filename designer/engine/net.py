@@ -10,7 +10,8 @@ An EngineNet is not thread-safe (layers keep scratch buffers between calls): use
 thread at a time, e.g. show feature maps between training steps, not during one.
 
 ``params`` and ``grads`` map weights-file keys (``"{i}.weight"``, ``"{i}.bias"``) to arrays, in
-``param_keys`` order; ``params`` holds the live arrays an optimizer updates in place. ``rng`` is
+``param_keys`` order; ``params`` holds the live arrays an optimizer updates in place, ``arrays``
+every live array of the weights file (``params`` and the batchnorm statistics). ``rng`` is
 the net's generator (initialisation, then dropout masks); save its ``bit_generator.state`` to
 resume a run exactly.
 """
@@ -85,6 +86,9 @@ class EngineNet:
         self.param_keys = [f"{i}.{name}" for i, layer in enumerate(self.layers) for name in layer.params]
         self.params = {f"{i}.{name}": a for i, layer in enumerate(self.layers)
                        for name, a in layer.params.items()}
+        # Every array of the weights file (parameters, then batchnorm statistics), live.
+        self.arrays = {f"{i}.{name}": a for i, layer in enumerate(self.layers)
+                       for name, a in (*layer.params.items(), *layer.buffers.items())}
         # np.zeros (not zeros_like): untouched pages cost no memory until a backward pass
         self.grads = {key: np.zeros(a.shape, a.dtype) for key, a in self.params.items()}
 
@@ -186,15 +190,10 @@ class EngineNet:
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict:
         """Copies of every array of the weights file, keys as expected_arrays."""
-        out = {}
-        for i, layer in enumerate(self.layers):
-            for name, a in list(layer.params.items()) + list(layer.buffers.items()):
-                out[f"{i}.{name}"] = a.copy()
-        return out
+        return {key: a.copy() for key, a in self.arrays.items()}
 
     def load_state_dict(self, arrays: dict, source: str = "the weights") -> None:
         """Copy checked arrays (any float dtype) into the net; raises WeightsError naming the key."""
         check_arrays(arrays, self.network, source)
-        for i, layer in enumerate(self.layers):
-            for name, a in list(layer.params.items()) + list(layer.buffers.items()):
-                np.copyto(a, np.asarray(arrays[f"{i}.{name}"]), casting="unsafe")
+        for key, a in self.arrays.items():
+            np.copyto(a, np.asarray(arrays[key]), casting="unsafe")

@@ -143,6 +143,7 @@ class Trainer:
         self.augment = _make_augment(config, dataset)
         # The shuffle has its own stream, apart from the net's (initialisation, dropout).
         self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(1,)))
+        self._generators = ckpt.generators(self)  # every generator of the run, in a fixed order
 
         self.history: list = []
         self.epoch = 0        # finished epochs
@@ -276,21 +277,16 @@ class Trainer:
             return None
         return self._sums[1] / self._sums[2]
 
-    def _live_arrays(self) -> dict:
-        """The net's weight arrays themselves (parameters and batchnorm statistics), not copies."""
-        return {f"{i}.{name}": a for i, layer in enumerate(self.net.layers)
-                for name, a in (*layer.params.items(), *layer.buffers.items())}
-
     def _batch_start_state(self) -> tuple:
         """What a training pass changes before the update: the random generators' states and the
         batchnorm statistics (small), so that a pass abandoned by Stop can be undone exactly."""
-        states = [g.bit_generator.state for g in ckpt.generators(self)]
+        states = [g.bit_generator.state for g in self._generators]
         stats = [(a, a.copy()) for layer in self.net.layers for a in layer.buffers.values()]
         return states, stats
 
     def _restore_batch_start(self, before: tuple) -> None:
         states, stats = before
-        for g, state in zip(ckpt.generators(self), states):
+        for g, state in zip(self._generators, states):
             g.bit_generator.state = state
         for live, saved in stats:
             np.copyto(live, saved)
@@ -298,15 +294,16 @@ class Trainer:
     def _keep_good(self) -> None:
         """Copy the weights that just gave a finite loss, into buffers allocated once."""
         if self._good is None:
-            self._good = {k: np.array(v, copy=True) for k, v in self._live_arrays().items()}
+            self._good = self.net.state_dict()
         else:
-            for k, v in self._live_arrays().items():
+            for k, v in self.net.arrays.items():
                 np.copyto(self._good[k], v)
 
     def _diverged(self, loss: float) -> Finished:
         self._stop.clear()
         if self._good is not None:
-            self.net.load_state_dict(self._good)
+            for k, v in self.net.arrays.items():
+                np.copyto(v, self._good[k])
         # The remembered steps led to the blow-up: forget them.
         self.optimizer.load_state_dict({k: np.zeros_like(v) for k, v in self.optimizer.state_dict().items()})
         what = "NaN" if math.isnan(loss) else "infinite"
