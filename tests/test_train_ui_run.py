@@ -416,3 +416,17 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS):
         assert mode.continue_run()                 # … and training waits for it
     assert started_with == [0] and most[0] == 1
+
+
+def test_renaming_a_layer_after_training_keeps_the_feature_maps_and_filters(window, qtbot):
+    mode = train_mode(window, qtbot, data="shapes:120")
+    settings(mode, epochs=1)
+    run_to_end(mode, qtbot)
+    qtbot.waitUntil(lambda: mode.views.maps.count == 6 and mode.views.filters.count == 6, timeout=RUN_MS)
+    caption = mode.views.maps.caption.text()
+    window.editor.rename(window.network[1].uid, "edges")
+    assert mode.views.maps.count == 6 and mode.views.maps.caption.text() == caption
+    assert mode.views.filters.count == 6 and mode.views.filters.title.text().endswith("5×5×1")
+    window.editor.set_keys(window.network[1].uid, {"filters": 4})    # a real change clears them
+    assert mode.views.maps.count == 0 and mode.views.filters.count == 0
+    window.undo_stack.clear()

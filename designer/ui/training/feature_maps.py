@@ -101,8 +101,10 @@ class FeatureMapView(QWidget):
 
     def set_network(self, network, keep_layer: bool = True) -> None:
         """List the network's layers; the chosen one stays chosen when ``keep_layer`` and it
-        still exists, else the first convolution is chosen."""
-        keep = self.layer.currentData() if keep_layer else None
+        still exists, else the first convolution is chosen. The maps shown stay while the same
+        layer is chosen (a rename only relabels; a real change of the network clears the views)."""
+        before = self.layer.currentData()
+        keep = before if keep_layer else None
         self.layer.blockSignals(True)
         self.layer.clear()
         for index, label in layer_labels(network):
@@ -110,7 +112,8 @@ class FeatureMapView(QWidget):
         want = keep if keep is not None and self.layer.findData(keep) >= 0 else default_layer(network)
         self.layer.setCurrentIndex(max(0, self.layer.findData(want)))
         self.layer.blockSignals(False)
-        self.clear()
+        if self.layer.currentData() != before:
+            self.clear()   # the maps shown were another layer's
 
     def clear(self) -> None:
         self.grid.clear()
@@ -179,9 +182,11 @@ class FilterView(QWidget):
         self.title.setText(f"Filters of the first convolution: {f} × {kh}×{kw}×{c}")
 
     def set_network(self, network) -> None:
+        """Only the placeholder follows the network: filters shown stay (a rename keeps the
+        weights; a real change of the network clears the views)."""
         has_conv = any(layer.type == "conv" for layer in network.layers)
-        self.grid.clear(FILTERS_LATER if has_conv else NO_CONV)
-        self.title.setText(FILTERS_TITLE)
+        self.grid.placeholder = FILTERS_LATER if has_conv else NO_CONV
+        self.grid.update()
 
     def clear(self) -> None:
         self.grid.clear()
