@@ -237,9 +237,26 @@ class MainWindow(QMainWindow):
             self.mode_bar.blockSignals(True)
             self.mode_bar.setCurrentIndex(index)
             self.mode_bar.blockSignals(False)
+        if not self.modes[name].docks_sized:
+            self.modes[name].docks_sized = True
+            self._size_docks(panels.dock_sizes)
         if panels.on_enter:
             panels.on_enter()
         self.mode_changed.emit(name)
+
+    def _size_docks(self, sizes: dict) -> None:
+        """Resize docks to ``sizes`` (ModePanels.dock_sizes: pixels, or a share of the window)."""
+        def pixels(place: str) -> int:
+            size = sizes[place]
+            whole = self.height() if place == "bottom" else self.width()
+            return int(whole * size) if isinstance(size, float) and size < 1 else int(size)
+
+        across = [place for place in ("left", "right") if place in sizes]
+        if across:
+            self.resizeDocks([self.docks[p] for p in across], [pixels(p) for p in across],
+                             Qt.Orientation.Horizontal)
+        if "bottom" in sizes:
+            self.resizeDocks([self.docks["bottom"]], [pixels("bottom")], Qt.Orientation.Vertical)
 
     def open_lesson(self, key: str) -> None:
         """Switch to the Learn mode and show lesson ``key`` (designer/ui/learn/lessons.py)."""
@@ -276,8 +293,9 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
-        if getattr(self, "train_mode", None) is not None:  # Train mode (issue 5): stop a running
-            self.train_mode.shutdown()                      # training and join its thread first
+        for mode in self.modes.values():  # e.g. Train stops a running training, joins its threads
+            if mode.panels and mode.panels.on_close:
+                mode.panels.on_close()
         for mode in self.modes.values():
             if mode.panels and mode.panels.on_leave and mode.name == self.current_mode:
                 mode.panels.on_leave()

@@ -27,6 +27,10 @@ class ModePanels:
     menus: list = field(default_factory=list)  # QMenus shown in the menu bar while the mode is active
     on_enter: Optional[Callable[[], None]] = None
     on_leave: Optional[Callable[[], None]] = None
+    on_close: Optional[Callable[[], None]] = None  # the window closes (stop threads, join them)
+    # Dock sizes set the first time the mode is entered: {"left": 360, "bottom": 0.58, ...};
+    # pixels, or a float < 1 for a share of the window's width (left, right) or height (bottom)
+    dock_sizes: dict = field(default_factory=dict)
 
 
 PanelsOrFactory = Union[ModePanels, Callable[[QWidget], ModePanels]]
@@ -38,6 +42,7 @@ class Mode:
     source: PanelsOrFactory
     tooltip: str = ""
     panels: Optional[ModePanels] = None
+    docks_sized: bool = False  # the mode's dock_sizes were applied (once)
 
     def build(self, window) -> ModePanels:
         if self.panels is None:

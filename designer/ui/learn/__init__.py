@@ -22,18 +22,6 @@ def create_mode(window):
 
     mode = LearnMode(window)
     window.learn_mode = mode
-    sized = []
-
-    def enter() -> None:
-        docks = getattr(window, "docks", None)
-        if docks and not sized:
-            sized.append(True)
-            from PySide6.QtCore import Qt
-            window.resizeDocks([docks["left"]], [LEFT_WIDTH], Qt.Orientation.Horizontal)
-            window.resizeDocks([docks["bottom"]], [int(window.height() * BOTTOM_SHARE)],
-                               Qt.Orientation.Vertical)
-        mode.entered()
-
     return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Lessons",
-                      bottom_title="Lesson", on_enter=enter,
-                      on_leave=mode.leaving)
+                      bottom_title="Lesson", on_enter=mode.entered, on_leave=mode.leaving,
+                      dock_sizes={"left": LEFT_WIDTH, "bottom": BOTTOM_SHARE})

@@ -19,17 +19,7 @@ BOTTOM_HEIGHT = 430
 def create_mode(window) -> ModePanels:
     mode = TrainMode(window)
     window.train_mode = mode
-    sized = []
-
-    def enter() -> None:
-        docks = getattr(window, "docks", None)
-        if docks and not sized:
-            sized.append(True)
-            from PySide6.QtCore import Qt
-            window.resizeDocks([docks["left"], docks["right"]], [LEFT_WIDTH, RIGHT_WIDTH],
-                               Qt.Orientation.Horizontal)
-            window.resizeDocks([docks["bottom"]], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
-
     return ModePanels(left=mode.left, bottom=mode.bottom, right=mode.right,
                       left_title="Data and training", bottom_title="Training curves and feature maps",
-                      right_title="Results", menus=[mode.menu], on_enter=enter)
+                      right_title="Results", menus=[mode.menu], on_close=mode.shutdown,
+                      dock_sizes={"left": LEFT_WIDTH, "right": RIGHT_WIDTH, "bottom": BOTTOM_HEIGHT})
