@@ -25,6 +25,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import UserError
+from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from .net import Interrupted
 from .progress import BatchProgress, EpochProgress, Finished
@@ -125,8 +126,10 @@ class Trainer:
 
         self.dtype = np.dtype(config.dtype)
         self.net = EngineNet(network, dtype=self.dtype, seed=config.seed, init=config.init)
-        if weights is not None:
-            self.net.load_state_dict(_weights_arrays(weights, network))
+        if weights is not None:  # checked (once) as the net loads them
+            arrays, source = (weights, "the weights") if isinstance(weights, dict) else \
+                (read_npz(weights, WeightsError), str(weights))
+            self.net.load_state_dict(arrays, source)
 
         train, val = datamod.split(dataset, config.val_split, config.seed)
         self.train_x, self.train_y = self._arrays(train)
@@ -388,15 +391,6 @@ def predicted_classes(out: np.ndarray, last_type: str) -> np.ndarray:
         cut = 0.0 if last_type in ("sign", "tanh") else 0.5
         return (out[:, 0] > cut).astype(np.int64)
     return out.argmax(axis=1)
-
-
-def _weights_arrays(weights, network) -> dict:
-    """A weights path (checked against the network) or a dict of arrays."""
-    if isinstance(weights, dict):
-        from ..model.weights import check_arrays
-        return check_arrays(weights, network)
-    from ..model.weights import load_weights
-    return load_weights(weights, network)
 
 
 def _make_augment(config: TrainConfig, dataset):
