@@ -127,7 +127,8 @@ class TrainMode(QObject, wa.WeightsActions):
             self._refresh()
 
     def _refresh(self) -> None:
-        self.panel.set_state(self.state, self.has_weights(), self.dataset is not None, self.can_continue())
+        self.panel.set_state(self.state, self.has_weights(), self.dataset is not None, self.can_continue(),
+                             has_run=self.trainer is not None)
         self.data.set_editable(not self.busy)
 
     def _lock(self, locked: bool) -> None:

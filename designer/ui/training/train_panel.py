@@ -240,9 +240,11 @@ class TrainPanel(QGroupBox):
         self.augment_row.setToolTip("" if on else "Augmentation works on image data")
 
     # ------------------------------------------------------------------ state
-    def set_state(self, state: str, has_weights: bool, has_data: bool, can_continue: bool = False) -> None:
+    def set_state(self, state: str, has_weights: bool, has_data: bool, can_continue: bool = False,
+                  has_run: bool = False) -> None:
         """``state``: idle, starting, running, paused, stopping. With no run, the pause button
-        continues the last one when ``can_continue``."""
+        continues the last one when ``can_continue``. A checkpoint needs a run (``has_run``): loaded
+        weights alone have no optimizer state or position to save."""
         busy = state in ("starting", "running", "paused", "stopping")
         for w in self.settings:
             w.setEnabled(not busy)
@@ -255,7 +257,7 @@ class TrainPanel(QGroupBox):
                               if resting else "Pause between two batches; press again to resume")
         self.stop.setEnabled(state in ("starting", "running", "paused"))
         self.save_w.setEnabled(has_weights and state in ("idle", "paused"))
-        self.save_c.setEnabled(has_weights and state in ("idle", "paused"))
+        self.save_c.setEnabled(has_run and state in ("idle", "paused"))
         self.load_w.setEnabled(not busy)
         self.resume_c.setEnabled(not busy and has_data)
         self._sync_menu()
