@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayo
 
 from ..model import FAMILIES, KINDS
 from .artwork import drag_pixmap, kind_icon
+from .layer_search import matching_types
 from .mime import LAYER_KIND_MIME, kind_mime
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -91,19 +92,20 @@ class Palette(QWidget):
             group.setToolTip(0, f"{group.text(0)} layers")
             group.setHidden(group.childCount() == 0)
         self.tree.expandAll()
+        self.best: list[str] = list(KINDS)  # the matching types, best first
         self.search.textChanged.connect(self.filter)
         self.search.returnPressed.connect(self._add_first_match)
         self.tree.itemActivated.connect(self._on_activated)
 
     def filter(self, text: str) -> None:
-        words = text.lower().split()
+        """Show the kinds quick-add would offer for ``text`` (the same matcher)."""
+        self.best = matching_types(text)
+        wanted = set(self.best)
         for family, group in self.groups.items():
             shown = 0
             for i in range(group.childCount()):
                 item = group.child(i)
-                type_ = item.data(0, TYPE_ROLE)
-                hay = f"{type_} {KINDS[type_].label} {group.text(0)}".lower()
-                hide = not all(w in hay for w in words)
+                hide = item.data(0, TYPE_ROLE) not in wanted
                 item.setHidden(hide)
                 shown += not hide
             group.setHidden(shown == 0)
@@ -113,9 +115,9 @@ class Palette(QWidget):
         return [t for t, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
 
     def _add_first_match(self) -> None:
-        shown = self.visible_types()
-        if shown:
-            self.activated.emit(shown[0])
+        """Enter in the search box adds the best match (as quick-add would)."""
+        if self.best:
+            self.activated.emit(self.best[0])
 
     def _on_activated(self, item: QTreeWidgetItem, _column: int) -> None:
         type_ = item.data(0, TYPE_ROLE)

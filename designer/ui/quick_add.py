@@ -1,5 +1,6 @@
 """Quick-add (Ctrl+F): type a few letters, Enter adds the best match after the selection, so a
-network can be built from the keyboard alone. Up/Down pick another match, Escape closes."""
+network can be built from the keyboard alone. Up/Down pick another match, Escape closes. The
+matching (shared with the palette's search box) is in layer_search.py."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -7,44 +8,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidge
 
 from ..model import KINDS
 from .artwork import kind_icon
-
-# (what is listed, layer type, starting settings)
-EXTRA = [
-    ("Max pool", "pool", {"mode": "max"}),
-    ("Average pool", "pool", {"mode": "avg"}),
-]
-ALIASES = {"dense": "fc linear fully connected mlp", "batchnorm": "bn", "lrn": "local response",
-           "softmax": "output probabilities", "conv": "convolution filter", "pool": "subsampling",
-           "dropout": "drop"}
-
-
-def entries() -> list[tuple[str, str, dict]]:
-    return [(f"{label} ({t})", t, cfg) for label, t, cfg in EXTRA] + [
-        (f"{k.label} ({t})", t, {}) for t, k in KINDS.items()]
-
-
-def matches(text: str) -> list[tuple[str, str, dict]]:
-    """Entries for typed text, best first: exact type, then prefixes, then anywhere."""
-    words = text.lower().split()
-    if not words:
-        return entries()
-    scored = []
-    for n, (label, type_, cfg) in enumerate(entries()):
-        hay = f"{type_} {label.lower()} {ALIASES.get(type_, '')} {' '.join(map(str, cfg.values()))}"
-        if not all(w in hay for w in words):
-            continue
-        first = words[0]
-        if first == type_:
-            score = 0
-        elif label.lower().startswith(first):
-            score = 1
-        elif any(word.startswith(first) for word in hay.split()):
-            score = 2
-        else:
-            score = 3
-        scored.append((score, n, (label, type_, cfg)))
-    return [entry for _, _, entry in sorted(scored)]
-
+from .layer_search import matches
 
 class QuickAdd(QFrame):
     chosen = Signal(str, dict)  # layer type, starting settings
