@@ -27,11 +27,14 @@ import numpy as np
 from ..errors import UserError
 from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
-from .net import Interrupted
+from . import data as datamod
+from .augment import make_augment
+from .losses import LOSSES, SIGNED_OUTPUTS, cross_entropy, make_targets, mse
+from .net import EngineNet, Interrupted
+from .optim import SGD
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
 
-LOSSES = ("cross_entropy", "mse")
 DTYPES = ("float32", "float64")
 
 
@@ -105,10 +108,6 @@ class Trainer:
 
     def __init__(self, network, dataset, config: Optional[TrainConfig] = None, weights=None,
                  checkpoint=None):
-        from . import data as datamod
-        from .net import EngineNet
-        from .optim import SGD
-
         self.network, self.dataset = network, dataset
         self.config = config = (config or TrainConfig()).check()
         report = network.report()
@@ -261,7 +260,6 @@ class Trainer:
         """(x, training targets) of a split part, in the engine's dtype."""
         x = np.ascontiguousarray(part.x, dtype=self.dtype)
         if self.config.loss == "mse":
-            from .losses import make_targets
             y = np.asarray(make_targets(part.y, self.n_out, self.last_type), dtype=self.dtype)
         else:
             y = part.y
@@ -318,7 +316,6 @@ class Trainer:
         """(mean loss, accuracy or None, confusion or None) of the net in evaluation mode, in
         chunks of the batch size (the memory check counted that many samples at a time).
         Raises Interrupted between two chunks once a stop is requested (it changes nothing)."""
-        from .losses import cross_entropy, mse
         bs = self.config.batch_size
         # cross_entropy takes the input of a final softmax (folded into the loss).
         fold = self.config.loss == "cross_entropy" and self.last_type == "softmax"
@@ -388,7 +385,7 @@ def predicted_classes(out: np.ndarray, last_type: str) -> np.ndarray:
     threshold (0 after sign and tanh, whose targets are ±1; 0.5 otherwise)."""
     out = np.asarray(out).reshape(len(out), -1)
     if out.shape[1] == 1:
-        cut = 0.0 if last_type in ("sign", "tanh") else 0.5
+        cut = 0.0 if last_type in SIGNED_OUTPUTS else 0.5
         return (out[:, 0] > cut).astype(np.int64)
     return out.argmax(axis=1)
 
@@ -399,5 +396,4 @@ def _make_augment(config: TrainConfig, dataset):
         return None
     if not dataset.is_image:
         raise TrainingError(f"augmentation works on images, but the data {dataset.name} holds vectors")
-    from .augment import make_augment
     return make_augment(config.augment, seed=np.random.SeedSequence(config.seed, spawn_key=(2,)))
