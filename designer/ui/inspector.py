@@ -9,9 +9,10 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
                                QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..model import KINDS, ConfigError, Network, format_shape
+from ..model.catalogue import size_of
 from ..model.summary import human_count
 from .artwork import kind_pixmap
-from .editor import Editor
+from .editor import STARTERS, Editor
 from .status import plural
 from .theme import CanvasColours, escape
 
@@ -103,7 +104,7 @@ class LayerPage(QWidget):
         if not self.name_edit.hasFocus():
             self.name_edit.setText(layer.name or "")
         resolved = layer.resolved()
-        shown_defaults = {"width": 28, "height": 28, "depth": 1}
+        shown_defaults = dict(STARTERS["input"])  # what an input's empty box would be set to
         if layer.type == "pool":
             shown_defaults["stride"] = resolved.get("size")
         for name, editor in self.editors.items():
@@ -244,12 +245,10 @@ class Inspector(QScrollArea):
             return
         info = self.network.report().layers[index]
         if choice == 1 and "features" not in layer.config:
-            n = 1
-            for d in info.output or (2,):
-                n *= d
+            n = size_of(info.output or (2,))
             self.editor.set_keys(layer.uid, {"width": None, "height": None, "depth": None, "features": n})
         elif choice == 0 and "features" in layer.config:
-            self.editor.set_keys(layer.uid, {"features": None, "width": 28, "height": 28, "depth": 1})
+            self.editor.set_keys(layer.uid, {"features": None, **STARTERS["input"]})
 
     def focus_first(self) -> bool:
         """Put the keyboard in the first setting (after quick-add); False if there is none."""
