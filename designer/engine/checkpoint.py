@@ -82,7 +82,7 @@ def generators(trainer) -> list:
 # --------------------------------------------------------------------------- capture / restore
 def capture(trainer) -> dict:
     """The trainer's complete state: {"meta": json-able dict, "arrays": {name: array}}."""
-    arrays = {f"weights/{k}": np.array(v, copy=True) for k, v in trainer.net.state_dict().items()}
+    arrays = {f"weights/{k}": v for k, v in trainer.net.state_dict().items()}  # copies already
     optimizer = _flatten(trainer.optimizer.state_dict(), "optimizer", arrays)
     if trainer._perm is not None:
         arrays["perm"] = np.array(trainer._perm, copy=True)
