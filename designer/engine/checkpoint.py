@@ -96,7 +96,7 @@ def capture(trainer) -> dict:
         "optimizer": optimizer,
         "rngs": [g.bit_generator.state for g in generators(trainer)],
         "network": network_fingerprint(trainer.network),
-        "data": data_fingerprint(trainer.dataset),
+        "data": trainer.data_fingerprint,
     }
     return {"meta": json.loads(json.dumps(meta)), "arrays": arrays}
 
@@ -117,7 +117,7 @@ def _restore(trainer, data: dict, source: str) -> None:
     meta, arrays = data["meta"], data["arrays"]
     if meta["network"] != json.loads(json.dumps(network_fingerprint(trainer.network))):
         raise CheckpointError(f"{source} was saved while training a different network")
-    if meta["data"] != data_fingerprint(trainer.dataset):
+    if meta["data"] != trainer.data_fingerprint:
         raise CheckpointError(f"{source} was saved while training on other data than {trainer.dataset.name}")
     saved = dict(meta["config"])
     now = trainer.config.to_dict()

@@ -16,6 +16,7 @@ continue a run exactly where it stopped, even in the middle of an epoch.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 import time
@@ -168,6 +169,12 @@ class Trainer:
         if config is None:
             config = TrainConfig.from_dict(data["meta"]["config"])
         return cls(network, dataset, config, checkpoint=data)
+
+    @functools.cached_property
+    def data_fingerprint(self) -> dict:
+        """The data set's fingerprint that checkpoints carry (a CRC of every sample), computed
+        once: the data set does not change during a run."""
+        return ckpt.data_fingerprint(self.dataset)
 
     def request_stop(self) -> None:
         """Stop as soon as possible: ``run()`` then yields ``Finished("stopped")``. A batch under
