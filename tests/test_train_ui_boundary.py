@@ -25,3 +25,19 @@ def test_a_small_set_shows_every_point():
     circles = load_data("circles:200", seed=0)
     from designer.ui.training.boundary import shown_points
     assert np.array_equal(shown_points(len(circles)), np.arange(200))
+
+
+def test_the_data_panel_and_the_boundary_colour_classes_alike(qtbot):
+    from designer.ui.training.data_panel import DataPanel
+    panel = DataPanel()
+    qtbot.addWidget(panel)
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    blobs = load_data("blobs:300", seed=0)
+    panel._show_samples(blobs)
+    view.set_dataset(blobs)
+    curves = [item for item in panel.scatter.getPlotItem().listDataItems()]
+    scatter_colours = [c.opts["symbolBrush"] for c in curves]
+    boundary_colours = {int(c): b.color().getRgb()[:3] for c, b in zip(blobs.y, view.points.data["brush"])}
+    assert [tuple(c) for c in scatter_colours] == [boundary_colours[c] for c in range(blobs.num_classes)]
+    panel.shutdown()

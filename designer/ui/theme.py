@@ -18,6 +18,10 @@ FAMILY_COLOURS = {
 }
 ERROR_COLOUR = "#d7263d"
 WARNING_COLOUR = "#e69500"
+# Class colours of 2-D data (data panel, decision boundary): TensorFlow Playground's orange and
+# blue first, then more for more classes.
+CLASS_COLOURS = ((245, 147, 34), (8, 119, 189), (60, 160, 70), (200, 40, 60), (130, 80, 190),
+                 (140, 100, 60), (220, 90, 180), (110, 110, 110), (170, 170, 30), (20, 170, 190))
 
 
 def escape(text: str) -> str:
@@ -34,6 +38,20 @@ def mix(a: QColor, b: QColor, t: float) -> QColor:
     return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t,
                            a.greenF() + (b.greenF() - a.greenF()) * t,
                            a.blueF() + (b.blueF() - a.blueF()) * t)
+
+
+def class_colour(c: int) -> tuple:
+    """(r, g, b) of class ``c``."""
+    return CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+
+
+def style_axes(plot, colour: QColor, sides: tuple = ("left", "bottom")) -> None:
+    """Draw the axes (lines and tick labels) of a pyqtgraph PlotWidget or PlotItem in ``colour``."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    for side in sides:
+        axis = item.getAxis(side)
+        axis.setPen(colour)
+        axis.setTextPen(colour)
 
 
 def is_dark(palette: QPalette | None = None) -> bool:

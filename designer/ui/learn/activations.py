@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget,
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from ...learn.activations import ACTIVATIONS, MAXOUT_LINES, maxout
-from ..theme import escape, mix
+from ..theme import escape, mix, style_axes
 
 F_COLOUR = "#1f77b4"
 DF_COLOUR = "#e6550d"
@@ -81,10 +81,7 @@ class ActivationGallery(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMinimumSize(260, 200)
         item = self.plot.getPlotItem()
-        for side in ("left", "bottom"):
-            axis = item.getAxis(side)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
+        style_axes(item, fg)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.addLine(x=0, pen=pg.mkPen(mix(fg, bg, 0.6), width=1))
         item.addLine(y=0, pen=pg.mkPen(mix(fg, bg, 0.6), width=1))

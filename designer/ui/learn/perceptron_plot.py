@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from designer.learn.perceptron import num
+from designer.ui.theme import style_axes
 
 PLUS = (8, 119, 189)     # class +1: the Train mode's blue
 MINUS = (245, 147, 34)   # class −1: its orange
@@ -69,11 +70,9 @@ class PointPlane(QWidget):
         self.plot.setAspectLocked(True)
         item = self.plot.getPlotItem()
         fg = pal.color(QPalette.ColorRole.Text)
+        style_axes(item, fg)
         for side, label in (("left", "x₂"), ("bottom", "x₁")):
-            axis = item.getAxis(side)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
-            axis.setLabel(label)
+            item.getAxis(side).setLabel(label)
         item.showGrid(x=True, y=True, alpha=0.15)
         self.vb = item.getViewBox()
         self.image = pg.ImageItem(axisOrder="row-major")

@@ -12,17 +12,12 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .probes import Boundary, boundary_extent
+from ..theme import CLASS_COLOURS, class_colour, style_axes
+from .probes import Boundary, boundary_extent, is_planar
 
-# Playground's orange and blue first, then more for more classes.
-CLASS_COLOURS = np.array([[245, 147, 34], [8, 119, 189], [60, 160, 70], [200, 40, 60], [130, 80, 190],
-                          [140, 100, 60], [220, 90, 180], [110, 110, 110]], dtype=float)
+CLASS_RGB = np.array(CLASS_COLOURS, dtype=float)
 WHITE = np.array([255.0, 255.0, 255.0])
 MAX_POINTS = 5000   # data points drawn over the boundary at most
-
-
-def class_colour(c: int) -> tuple:
-    return tuple(int(v) for v in CLASS_COLOURS[c % len(CLASS_COLOURS)])
 
 
 def shown_points(n: int, limit: int = MAX_POINTS) -> np.ndarray:
@@ -38,7 +33,7 @@ def boundary_rgb(b: Boundary, n_classes: int) -> np.ndarray:
     network is (chance level is white)."""
     k = max(2, n_classes)
     strength = np.clip((b.confidence - 1.0 / k) / (1.0 - 1.0 / k), 0, 1)[..., None] * 0.75
-    colours = CLASS_COLOURS[b.classes % len(CLASS_COLOURS)]
+    colours = CLASS_RGB[b.classes % len(CLASS_RGB)]
     return (WHITE * (1 - strength) + colours * strength).round().astype(np.uint8)
 
 
@@ -55,11 +50,7 @@ class BoundaryView(QWidget):
         self.plot.hideButtons()
         self.plot.setToolTip("The network's class for every point of the plane (stronger colour: "
                              "more confident), with the data on top")
-        fg = pal.color(QPalette.ColorRole.Text)
-        for side in ("left", "bottom"):
-            axis = self.plot.getPlotItem().getAxis(side)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
+        style_axes(self.plot, pal.color(QPalette.ColorRole.Text))
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(255, 255, 255, 220, width=1))
@@ -74,7 +65,7 @@ class BoundaryView(QWidget):
     def set_dataset(self, dataset) -> None:
         self.image.clear()
         self.updates = 0
-        if dataset is None or dataset.x.ndim != 2 or dataset.x.shape[1] != 2 or dataset.has_targets:
+        if dataset is None or not is_planar(dataset):
             self.points.clear()
             return
         self.n_classes = dataset.num_classes

@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
 from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
 from ...model import format_shape
+from ..theme import class_colour, style_axes
 from .images import ImageGrid, tiles_rgb
 from .threads import Background, ThreadWorker
 from .widgets import grid_of, tipped
 from .worker import failure_sentence, sentence
 
 THUMBNAILS = 24
-CLASS_COLOURS = [(230, 120, 20), (30, 110, 200), (40, 160, 70), (200, 40, 60), (130, 80, 190),
-                 (140, 100, 60), (220, 90, 180), (110, 110, 110), (170, 170, 30), (20, 170, 190)]
 
 
 def smallest_size(name: str) -> int:
@@ -167,11 +166,7 @@ class DataPanel(QGroupBox):
         self.scatter.setAspectLocked(True)
         self.scatter.setMouseEnabled(False, False)
         self.scatter.setToolTip("The points of the data, coloured by class")
-        fg = self.palette().color(QPalette.ColorRole.Text)
-        for side in ("left", "bottom"):
-            axis = self.scatter.getPlotItem().getAxis(side)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
+        style_axes(self.scatter, self.palette().color(QPalette.ColorRole.Text))
         self.pictures = QStackedWidget()
         self.pictures.addWidget(self.thumbs)
         self.pictures.addWidget(self.scatter)
@@ -361,9 +356,8 @@ class DataPanel(QGroupBox):
             y = dataset.y if not dataset.has_targets else dataset.y.argmax(axis=1)
             for c in np.unique(y):
                 pts = np.asarray(dataset.x[y == c], dtype=np.float64)
-                colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
                 self.scatter.plot(pts[:, 0], pts[:, 1], pen=None, symbol="o", symbolSize=4,
-                                  symbolPen=None, symbolBrush=colour)
+                                  symbolPen=None, symbolBrush=class_colour(c))
             self.pictures.setCurrentWidget(self.scatter)
         else:
             self.thumbs.clear(f"vectors of {dataset.x.shape[1]} features: no pictures to show")

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from ...engine.progress import EpochProgress
+from ..theme import style_axes
 from .worker import BatchUpdate, finite
 
 SMOOTHING = 0.9   # weight of the past in the smoothed batch curves (as TensorBoard's slider)
@@ -58,10 +59,7 @@ def _plot(title: str, y_label: str, background: QColor, foreground: QColor) -> p
     w = pg.PlotWidget(background=background)
     w.setTitle(title, color=foreground.name(), size="10pt")
     item = w.getPlotItem()
-    for side in ("left", "bottom"):
-        axis = item.getAxis(side)
-        axis.setPen(foreground)
-        axis.setTextPen(foreground)
+    style_axes(item, foreground)
     item.setLabel("bottom", "epoch", color=foreground.name())
     item.setLabel("left", y_label, color=foreground.name())
     # Plain numbers: a loss below 1 read "loss (x0.001)" with ticks up to 800, and the first

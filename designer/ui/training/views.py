@@ -10,6 +10,7 @@ from .boundary import BoundaryView
 from .confusion import ConfusionView
 from .feature_maps import FeatureMapView, FilterView
 from .plots import Curves
+from .probes import is_planar
 
 
 class TrainViews:
@@ -48,8 +49,7 @@ class TrainViews:
         self.right = self.results
 
     def set_dataset(self, dataset) -> None:
-        planar = dataset is not None and dataset.x.ndim == 2 and dataset.x.shape[1] == 2 \
-            and not dataset.has_targets
+        planar = dataset is not None and is_planar(dataset)
         self.boundary.setVisible(planar)
         self.boundary.set_dataset(dataset if planar else None)
         if dataset is not None:
