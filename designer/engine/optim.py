@@ -40,6 +40,11 @@ class SGD:
                 np.multiply(g, t(-self.lr), out=v)
             w += v
 
+    def reset(self) -> None:
+        """Forget the remembered steps: every velocity becomes 0 (in place)."""
+        for v in self.velocity.values():
+            v.fill(0)
+
     def state_dict(self) -> dict:
         """The velocities (Δw of the last step), key -> array copy."""
         return {k: v.copy() for k, v in self.velocity.items()}

@@ -313,7 +313,7 @@ class Trainer:
             for k, v in self.net.arrays.items():
                 np.copyto(v, self._good[k])
         # The remembered steps led to the blow-up: forget them.
-        self.optimizer.load_state_dict({k: np.zeros_like(v) for k, v in self.optimizer.state_dict().items()})
+        self.optimizer.reset()
         what = "NaN" if math.isnan(loss) else "infinite"
         msg = (f"the loss became {what} at epoch {self.epoch + 1}, batch {self.batch + 1}; the weights of the "
                f"last good step are kept — try a lower learning rate")
