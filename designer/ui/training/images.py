@@ -79,15 +79,12 @@ def grid_shape(n: int, aspect: float = 1.0) -> tuple:
     return int(math.ceil(n / cols)), cols
 
 
-def mosaic(tiles: np.ndarray, cols: Optional[int] = None, gap: int = 1,
-           background=(40, 40, 40), aspect: float = 1.0) -> np.ndarray:
-    """(n, h, w, 3) uint8 tiles -> one (H, W, 3) uint8 picture with ``gap`` pixels between them."""
+def mosaic(tiles: np.ndarray, cols: int, gap: int = 1, background=(40, 40, 40)) -> np.ndarray:
+    """(n, h, w, 3) uint8 tiles -> one (H, W, 3) uint8 picture of ``cols`` columns with ``gap``
+    pixels between them."""
     n, h, w = tiles.shape[:3]
-    if cols is None:
-        rows, cols = grid_shape(n, aspect * h / max(1, w))
-    else:
-        cols = max(1, min(cols, n))
-        rows = int(math.ceil(n / cols))
+    cols = max(1, min(cols, n))
+    rows = int(math.ceil(n / cols))
     out = np.empty((rows * h + (rows + 1) * gap, cols * w + (cols + 1) * gap, 3), dtype=np.uint8)
     out[:] = background
     for k in range(n):
@@ -120,14 +117,13 @@ class ImageGrid(PaintedWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(48, 48)
 
-    def set_tiles(self, tiles: np.ndarray, cols: Optional[int] = None) -> None:
-        """Show (n, h, w, 3) uint8 tiles; ``cols`` fixes the columns, else they follow the widget."""
+    def set_tiles(self, tiles: np.ndarray) -> None:
+        """Show (n, h, w, 3) uint8 tiles; the columns follow the widget's shape."""
         self.count = int(len(tiles))
         if self.count == 0:
             self.clear()
             return
         self.tiles = tiles
-        self._fixed_cols = cols
         self._relayout(force=True)
 
     def best_cols(self) -> int:
@@ -144,7 +140,7 @@ class ImageGrid(PaintedWidget):
     def _relayout(self, force: bool = False) -> None:
         if self.tiles is None:
             return
-        cols = self._fixed_cols or self.best_cols()
+        cols = self.best_cols()
         if cols == self._cols and not force:
             return
         self._cols = cols

@@ -46,11 +46,6 @@ def save_weights_file(arrays: dict, path: str) -> str:
     return f"Saved the weights to {target}."
 
 
-def load_weights_file(path: str, network) -> dict:
-    """Read and check weights for ``network``; raises WeightsError with one sentence."""
-    return load_weights(path, network)
-
-
 def save_checkpoint_file(trainer, path: str) -> str:
     target = with_suffix(path)
     try:
@@ -101,7 +96,7 @@ class WeightsActions:
             return
 
         def load():
-            self.start_weights = load_weights_file(path, self.network)
+            self.start_weights = load_weights(path, self.network)   # WeightsError: one sentence
             self.trainer = None
             self.say(f"Loaded the weights in {path}; the next run starts from them.", "good")
             self._refresh()

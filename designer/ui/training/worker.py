@@ -45,11 +45,9 @@ class BatchUpdate:
     acc: list = field(default_factory=list)
 
 
-def position(event) -> float:
-    """Where a progress event lies on the plots' x axis, in epochs."""
-    if isinstance(event, BatchProgress):
-        return event.epoch - 1 + event.batch / max(1, event.batches)
-    return float(event.epoch)
+def position(event: BatchProgress) -> float:
+    """Where a batch lies on the plots' x axis, in epochs."""
+    return event.epoch - 1 + event.batch / max(1, event.batches)
 
 
 def failure_sentence(exc: BaseException, doing: str) -> str:
