@@ -25,7 +25,6 @@ class ScheduleError(UserError):
 
 class Schedule:
     name = ""
-    options: dict = {}
 
     def __init__(self, lr: float):
         self.base_lr = float(lr)

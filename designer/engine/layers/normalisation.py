@@ -59,10 +59,6 @@ class BatchNorm(Layer):
         self.buffers["running_mean"] = np.zeros(d, self.dtype)
         self.buffers["running_var"] = np.ones(d, self.dtype)
 
-    def fans(self) -> tuple:
-        d = self.in_shape[0]
-        return d, d
-
     def forward(self, x, train=False):
         eps, mom = self.cfg["eps"], self.cfg["momentum"]
         m = batch_last(x)
