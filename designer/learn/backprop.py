@@ -19,16 +19,15 @@ from typing import Optional
 
 import numpy as np
 
+from .perceptron import num
+
 __all__ = ["DenseStack", "LayerValues", "WeightRow", "Step", "Stage", "BackpropStepper",
            "backprop_step", "stages", "neuron_names", "fmt", "fmt_given"]
 
 
 def fmt(value: float) -> str:
     """Four decimals with a Unicode minus, as the course prints them (never “−0.0000”)."""
-    text = f"{float(value):.4f}"
-    if text.startswith("-"):
-        text = "0.0000" if float(text) == 0 else "−" + text[1:]
-    return text
+    return num(value, 4)
 
 
 def fmt_given(value: float) -> str:

@@ -16,7 +16,8 @@ from typing import Optional
 import numpy as np
 
 from .perceptron_separable import Separability, is_linearly_separable, linear_separability
-from .perceptron_two_layer import TwoLayerNet, solve_two_layers, train_two_layer, xor_by_hand
+from .perceptron_two_layer import (TRUTH_TABLE, XOR_TARGETS, TwoLayerNet, solve_two_layers, train_two_layer,
+                                   xor_by_hand)
 
 __all__ = ["PERCEPTRON", "DELTA", "RULES", "SETS", "START_W", "START_B", "Step", "PerceptronRun",
            "builtin_points", "perceptron_step", "delta_step", "predict", "misclassified",
@@ -45,15 +46,14 @@ NOT_SEPARABLE_DELTA = ("These points are not linearly separable: no line puts ev
                        "and every − on the other; the delta rule still settles on the line of "
                        "least squared error, with some points on the wrong side")
 
-_TRUTH = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-_LOGIC = {"AND": (-1, -1, -1, 1), "OR": (-1, 1, 1, 1), "XOR": (-1, 1, 1, -1)}
+_LOGIC = {"AND": (-1, -1, -1, 1), "OR": (-1, 1, 1, 1), "XOR": tuple(XOR_TARGETS)}   # on TRUTH_TABLE
 
 
 def builtin_points(name: str) -> tuple:
     """(x (n, 2), t (n,) of ±1) of a built-in set: two Gaussian blobs (the engine's ``blobs``,
     separable by construction) or the truth table of AND, OR or XOR on inputs 0 and 1."""
     if name in _LOGIC:
-        return _TRUTH.copy(), np.array(_LOGIC[name], dtype=np.float64)
+        return TRUTH_TABLE.copy(), np.array(_LOGIC[name], dtype=np.float64)
     if name != SEPARABLE_SET:
         raise KeyError(f"no built-in point set named {name!r}")
     from designer.engine.data.builtin import make_builtin

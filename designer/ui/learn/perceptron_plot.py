@@ -13,7 +13,6 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from designer.learn.perceptron import num
 from designer.ui.theme import style_axes
 
 PLUS = (8, 119, 189)     # class +1: the Train mode's blue
