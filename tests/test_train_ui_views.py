@@ -15,7 +15,8 @@ from designer.ui.training.confusion import ConfusionView, trimmed
 from designer.ui.training.feature_maps import filter_tiles, layer_labels, map_tiles
 from designer.ui.training.images import DIVERGING, grid_shape, mosaic, normalise, tiles_rgb
 from designer.ui.training.plots import Series
-from designer.ui.training.settings import memory_problem, size_text, suggest
+from designer.model.summary import human_bytes
+from designer.ui.training.settings import memory_problem, suggest
 from designer.ui.training.worker import eta_text, failure_sentence, position
 
 MLP = loads('{"format": "nn-designer", "version": 1, "name": "mlp", "layers": ['
@@ -127,7 +128,7 @@ def test_smoothing_is_bias_corrected_and_kept_point_by_point():
 
 def test_small_texts():
     assert eta_text(42) == "0:42" and eta_text(3725) == "1:02:05" and eta_text(float("inf")) == "—"
-    assert size_text(2_427_635_424) == "2.4 GB" and size_text(1536) == "1.5 KB" and size_text(12) == "12 bytes"
+    assert human_bytes(2_427_635_424) == "2.3 GB" and human_bytes(1536) == "1.5 KB" and human_bytes(12) == "12 B"
     assert failure_sentence(MemoryError(), "training") == "training ran out of memory; try a smaller batch size"
     assert failure_sentence(ValueError("bad"), "reading x") == "reading x failed: bad (ValueError)"
     assert position(BatchProgress(3, 4, 5, 10, 0.1, None, 100.0, 1.0, 0.01)) == 2.5
@@ -137,7 +138,7 @@ def test_memory_check_and_suggestions_without_qt():
     alexnet = load_model("alexnet")
     assert memory_problem(alexnet, 128, lambda: 64 * 10 ** 9) is None
     assert memory_problem(alexnet, 128, lambda: None) is None
-    assert "2.4 GB" in memory_problem(alexnet, 128, lambda: 10 ** 9)
+    assert "2.3 GB" in memory_problem(alexnet, 128, lambda: 10 ** 9)  # as the summary says
     assert memory_problem(load_model("lenet5"), 64, lambda: 10 ** 9) is None
     assert suggest(load_model("mlp-example"))["loss"] == "mse"       # sigmoid outputs, target vectors
 

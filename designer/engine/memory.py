@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from typing import Callable, Optional
 
+from ..model.summary import human_bytes
+
 
 def available_memory() -> Optional[int]:
     """Bytes of memory available to a new run (MemAvailable), or None when it cannot be told."""
@@ -23,24 +25,16 @@ def available_memory() -> Optional[int]:
         return None
 
 
-def size_text(n: float) -> str:
-    """1536 -> '1.5 KB', 2.4e9 -> '2.4 GB' (decimal units, as the summary uses)."""
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{int(n)} bytes"
-
-
 def memory_problem(network, batch_size: int,
                    available: Callable[[], Optional[int]] = available_memory,
                    advice: str = "choose a smaller batch size") -> Optional[str]:
     """One sentence refusing a run whose estimated memory (``Report.total_bytes``: input,
     activations and their gradients, parameters with gradients and momentum) exceeds the
     available memory, ending with ``advice`` (the command line names --batch-size); None when
-    it fits or the machine does not say."""
+    it fits or the machine does not say. Sizes read as in the summary (``human_bytes``)."""
     need = network.report().total_bytes(batch_size)
     have = available()
     if have is None or need <= have:
         return None
-    return (f"Training {network.name} at batch size {batch_size} needs about {size_text(need)} of "
-            f"memory, but this machine has {size_text(have)} available; {advice}.")
+    return (f"Training {network.name} at batch size {batch_size} needs about {human_bytes(need)} of "
+            f"memory, but this machine has {human_bytes(have)} available; {advice}.")

@@ -6,7 +6,7 @@ memory of a run exceeds what the machine has available.
 """
 from __future__ import annotations
 
-from ...engine.memory import available_memory, memory_problem, size_text  # noqa: F401 (the Train mode's)
+from ...engine.memory import available_memory, memory_problem  # noqa: F401 (the Train mode's)
 from ...engine.training import TrainConfig
 
 # The course's AlexNet recipe: batch 128, momentum 0.9, lr 0.01, weight decay 5e-4, ÷10 on plateau.
