@@ -14,7 +14,7 @@ nn = torch.nn
 from designer.model import KINDS, Layer, Network  # noqa: E402
 from designer.model.keys import as_pair  # noqa: E402
 from designer.engine import SGD, EngineNet, make_targets  # noqa: E402
-from designer.engine.layers.base import padding_of  # noqa: E402
+from designer.model.kinds_spatial import padding_of  # noqa: E402
 
 
 # --------------------------------------------------------------------------- torch equivalents

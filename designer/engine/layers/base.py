@@ -23,15 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.kinds_spatial import padding_of  # noqa: F401  (the layers' padding, as the model resolves it)
-
-
-def engine_shape(shape: tuple) -> tuple:
-    """Model shape (W, H, D) or (n,) -> engine per-sample shape (D, H, W) or (n,)."""
-    if len(shape) == 3:
-        w, h, d = shape
-        return (d, h, w)
-    return tuple(shape)
+from ...model.catalogue import channels_first as engine_shape  # noqa: F401  (model (W, H, D) -> (D, H, W))
 
 
 # Axis permutations by number of dimensions (np.moveaxis costs microseconds per call).
