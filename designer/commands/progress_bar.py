@@ -10,19 +10,14 @@ from __future__ import annotations
 import sys
 import time
 
-from ..engine.progress import BatchProgress, EpochProgress, Finished
+from ..engine.progress import BatchProgress, EpochProgress, Finished, clock_text
 
 
 def duration(seconds: float) -> str:
-    """12 s, 3:05, 1:02:03."""
-    if seconds != seconds or seconds == float("inf"):
-        return "?"
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s} s"
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    """12 s, 3:05, 1:02:03; ? when unknown."""
+    if seconds == seconds and 0 <= seconds < 59.5:
+        return f"{int(round(seconds))} s"
+    return clock_text(seconds, "?")
 
 
 def _pct(acc) -> str:

@@ -7,6 +7,7 @@ there are no class labels (target vectors); validation values are ``None`` witho
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -83,3 +84,13 @@ def history_csv(history: list) -> str:
 def write_history(path, history: list) -> None:
     from ..atomic import write_text_atomic
     write_text_atomic(path, history_csv(history))
+
+
+def clock_text(seconds, unknown: str = "—") -> str:
+    """A duration as a clock: 0:42, 3:05, 1:02:03; ``unknown`` when it is not a finite, non-negative
+    number (an ETA before the first batch)."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return unknown
+    h, rest = divmod(int(round(seconds)), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -25,7 +25,7 @@ from typing import Callable, Optional
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ...engine.progress import BatchProgress, EpochProgress, Finished
+from ...engine.progress import BatchProgress, EpochProgress, Finished, clock_text
 from ...errors import UserError
 from . import probes
 from .blas import set_blas_threads, threads_for_training
@@ -227,12 +227,7 @@ class TrainingRun(Background):
 
 def eta_text(seconds: float) -> str:
     """0:42, 1:05:09, or — when unknown."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return "—"
-    s = int(round(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return clock_text(seconds)
 
 
 def finite(value) -> bool:
