@@ -250,7 +250,11 @@ class TrainMode(QObject, wa.WeightsActions):
             return False
         trainer = self.trainer
         trainer.config.epochs = max(trainer.config.epochs, self.panel.epochs.value())
-        where = f"epoch {trainer.epoch + 1}" + (f", batch {trainer.batch + 1}" if trainer.batch else "")
+        where = f"epoch {trainer.epoch + 1}"
+        if trainer.batch >= trainer.batches:  # stopped while validating: that comes first
+            where += "'s validation"
+        elif trainer.batch:
+            where += f", batch {trainer.batch + 1}"
         self.say(f"Continuing the run from {where} of {trainer.config.epochs}…")
         return self._launch(lambda: trainer)
 
