@@ -41,3 +41,15 @@ def test_the_data_panel_and_the_boundary_colour_classes_alike(qtbot):
     boundary_colours = {int(c): b.color().getRgb()[:3] for c, b in zip(blobs.y, view.points.data["brush"])}
     assert [tuple(c) for c in scatter_colours] == [boundary_colours[c] for c in range(blobs.num_classes)]
     panel.shutdown()
+
+
+def test_the_data_panels_scatter_draws_the_same_bounded_sample(qtbot):
+    """The Data panel's picture of 2-D data draws at most MAX_POINTS points too."""
+    from designer.engine.data import load_data
+    from designer.ui.training.boundary import MAX_POINTS
+    from designer.ui.training.data_panel import DataPanel
+    panel = DataPanel()
+    qtbot.addWidget(panel)
+    panel._show_samples(load_data("blobs:20000"))
+    drawn = sum(len(item.xData) for item in panel.scatter.getPlotItem().listDataItems())
+    assert drawn == MAX_POINTS

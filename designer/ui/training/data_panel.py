@@ -23,6 +23,7 @@ from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, l
 from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
 from ...model import format_shape
 from ..theme import class_colour, style_axes
+from .boundary import shown_points
 from .images import ImageGrid, tiles_rgb
 from .threads import Background, ThreadWorker
 from .widgets import grid_of, tipped
@@ -353,9 +354,11 @@ class DataPanel(QGroupBox):
             self.pictures.setCurrentWidget(self.thumbs)
         elif dataset.x.shape[1] == 2:
             self.scatter.clear()
-            y = dataset.y if not dataset.has_targets else dataset.y.argmax(axis=1)
+            shown = shown_points(len(dataset.x))  # a fixed sample of a large set, as the boundary draws
+            x, y = dataset.x[shown], dataset.y[shown]
+            y = y if not dataset.has_targets else y.argmax(axis=1)
             for c in np.unique(y):
-                pts = np.asarray(dataset.x[y == c], dtype=np.float64)
+                pts = np.asarray(x[y == c], dtype=np.float64)
                 self.scatter.plot(pts[:, 0], pts[:, 1], pen=None, symbol="o", symbolSize=4,
                                   symbolPen=None, symbolBrush=class_colour(c))
             self.pictures.setCurrentWidget(self.scatter)
