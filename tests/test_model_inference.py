@@ -215,3 +215,14 @@ def test_set_keys_is_one_event_and_all_or_nothing():
     with pytest.raises(ValueError, match="kernel must be at least 1"):
         network.set_keys(1, {"filters": 8, "kernel": 0})
     assert network[1].config["filters"] == 6 and seen == ["config"]  # nothing was set
+
+
+def test_a_pool_stride_defaults_to_its_window_through_the_catalogue():
+    """The default lives in the key's data (default_from), which the inspector and every user of
+    resolved settings read, instead of special cases for pools."""
+    from designer.model import KINDS
+    pool = KINDS["pool"]
+    assert pool.key("stride").default_from == "size"
+    assert pool.resolve({"size": 3})["stride"] == 3
+    assert pool.resolve({"size": 3, "stride": 1})["stride"] == 1
+    assert "stride" not in pool.defaults()  # a saved file keeps the stride unset

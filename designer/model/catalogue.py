@@ -73,6 +73,9 @@ class LayerKind:
         """Settings with defaults filled in. ``config`` must already be checked."""
         out = self.defaults()
         out.update(config)
+        for k in self.keys:
+            if k.default_from and out.get(k.name) is None:
+                out[k.name] = out[k.default_from]
         return out
 
     def check(self, config: dict) -> dict:

@@ -60,6 +60,8 @@ class Key:
     help: str = ""
     # Exclusive lower bound for floats (e.g. a rate of 0 is fine, eps of 0 is not).
     lo_open: bool = False
+    # When not set, the value of this other key of the layer (a pool's stride: its window size).
+    default_from: str = ""
 
     def check(self, value: Any) -> Any:
         """Return the canonical value or raise KeyValueError."""

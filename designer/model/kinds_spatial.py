@@ -69,8 +69,7 @@ def window_of(type_: str, cfg: dict) -> tuple:
     if type_ == "conv":
         k = as_pair(cfg["kernel"])
         return k, as_pair(cfg["stride"]), padding_of(cfg, k)
-    k = as_pair(cfg["size"])
-    return k, as_pair(cfg["stride"]) if cfg.get("stride") is not None else k, as_pair(cfg.get("padding", 0))
+    return as_pair(cfg["size"]), as_pair(cfg["stride"]), as_pair(cfg["padding"])
 
 
 def padding_of(cfg: dict, k: tuple) -> tuple:
@@ -198,7 +197,7 @@ POOL = register(LayerKind(
     keys=(
         Key("mode", "choice", "max", choices=("max", "avg", "l2"), help="max, average or L2 pooling"),
         Key("size", "pair", 2, lo=1, help="window size F"),
-        Key("stride", "pair", None, lo=1, help="step S (default: the window size)"),
+        Key("stride", "pair", None, lo=1, default_from="size", help="step S (default: the window size)"),
         Key("padding", "pair", 0, lo=0, help="zeros added around the input"),
     ),
     rule=_pool_rule, torch="torch.nn.MaxPool2d / AvgPool2d / LPPool2d(2)", spatial=True,

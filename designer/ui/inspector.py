@@ -76,7 +76,7 @@ class LayerPage(QWidget):
             wanted = ("features",) if mode == INPUT_VECTOR else ("width", "height", "depth")
             keys = [k for k in keys if k.name in wanted]
         for key in keys:
-            optional = "= size" if (type_, key.name) == ("pool", "stride") else ""
+            optional = f"= {key.default_from}" if key.default_from else ""
             widget = make_editor(key, optional)
             widget.committed.connect(lambda value, name=key.name: inspector._commit(name, value))
             label = QLabel(key.name)
@@ -104,9 +104,7 @@ class LayerPage(QWidget):
         if not self.name_edit.hasFocus():
             self.name_edit.setText(layer.name or "")
         resolved = layer.resolved()
-        shown_defaults = dict(STARTERS["input"])  # what an input's empty box would be set to
-        if layer.type == "pool":
-            shown_defaults["stride"] = resolved.get("size")
+        shown_defaults = STARTERS["input"]  # what an input's empty box would be set to
         for name, editor in self.editors.items():
             editor.set_value(layer.config.get(name), resolved.get(name, shown_defaults.get(name)))
         shape_in = format_shape(info.input) if info.input is not None else None
