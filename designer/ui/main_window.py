@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabBar
 
 from .. import APP_NAME, __version__
-from ..model import TEMPLATES, Network
+from ..model import Network, template_name
 from . import dialogs
 from .actions import build_menus
 from .canvas.scene import PipelineScene
@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
 
     def open_model(self, spec: str) -> bool:
         """Open a model file, or a template by name (``nn-designer alexnet``)."""
-        if spec in TEMPLATES and not Path(spec).exists():
+        if template_name(spec):
             return self.files.new_from_template(spec)
         return self.files.open_path(spec)
 
