@@ -44,7 +44,7 @@ def test_rule_equals_forward(type_, cfg, in_shape, train):
     resolved = kind.resolve(kind.check(cfg))
     outcome = kind.rule(resolved, in_shape)
     assert not outcome.errors, outcome.errors
-    layer = make_layer(type_, resolved, in_shape, outcome.shape, np.float32)
+    layer = make_layer(type_, resolved, [in_shape], outcome.shape, np.float32)
     batch = 2
     x_shape = engine_shape(outcome.shape if type_ == "input" else in_shape)
     x = np.random.default_rng(0).normal(size=(batch,) + x_shape).astype(np.float32)
