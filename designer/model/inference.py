@@ -163,12 +163,14 @@ def infer(layers) -> Report:
     duplicates = dict(graph.duplicate_ids(layers))
     infos: list[LayerInfo] = []
     all_sources = []
+    references_broken = bool(duplicates)
     for i, layer in enumerate(layers):
         kind = KINDS[layer.type]
         cfg = kind.resolve(layer.config)
         srcs, bad_refs = graph.resolve(layers, i, ids)
         all_sources.append(srcs)
         errors = [f"{where}: {sentence}" for where, sentence in bad_refs]
+        references_broken = references_broken or bool(bad_refs)
         if i in duplicates:
             errors.insert(0, f"id: {duplicates[i]}")
         shapes: list = []
@@ -209,7 +211,9 @@ def infer(layers) -> Report:
             params=params, trainable=params if kind.trainable else 0, macs=out.macs,
             warnings=list(out.warnings), errors=errors + list(out.errors), formula=out.formula,
             sources=srcs, inputs=shapes, buffers=buffers, params_known=params_known))
-    for i in graph.hanging(layers, all_sources):
+    # A layer no later one reads hangs, unless a broken reference may have been meant for it:
+    # that reference is the error to fix first.
+    for i in ([] if references_broken else graph.hanging(layers, all_sources)):
         if layers[i + 1].type == "input" and getattr(layers[i + 1], "inputs", None) is None:
             continue  # the misplaced input layer after it is the error to report
         infos[i].errors.append("not connected to the output: no later layer reads it")
