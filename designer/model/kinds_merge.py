@@ -74,9 +74,11 @@ DEFINED.append(LayerKind(
     "add", "Add", "merge", keys=(), rule=_add_rule, torch="(a + b: elementwise sum)",
     min_inputs=2, max_inputs=None,
     help="Sums its inputs value by value (a residual shortcut); all must have the same shape.",
+    aliases="residual shortcut skip sum plus",
 ))
 DEFINED.append(LayerKind(
     "concat", "Concatenate", "merge", keys=(), rule=_concat_rule, torch="torch.cat(dim=1)",
     min_inputs=2, max_inputs=None,
     help="Joins its inputs along the depth (volumes of equal W×H) or end to end (vectors).",
+    aliases="cat join inception stack",
 ))

@@ -55,7 +55,7 @@ register(LayerKind(
     "dropout", "Dropout", "regularisation",
     keys=(Key("rate", "float", 0.5, lo=0, hi=0.999, help="fraction of values zeroed in training"),),
     rule=any_any, torch="torch.nn.Dropout", brief=lambda cfg: f"rate {cfg['rate']:g}",
-    help="Zeroes a random fraction of values while training (inverted: scales the rest).",
+    help="Zeroes a random fraction of values while training (inverted: scales the rest).", aliases="drop",
 ))
 
 register(LayerKind(
@@ -67,7 +67,7 @@ register(LayerKind(
         Key("k", "float", 2.0, lo=0, hi=1e6),
     ),
     rule=any_any, torch="torch.nn.LocalResponseNorm", brief=lambda cfg: f"size {cfg['size']}",
-    help="Normalises each value by its neighbours across channels, as in AlexNet.",
+    help="Normalises each value by its neighbours across channels, as in AlexNet.", aliases="local response",
 ))
 
 
@@ -93,11 +93,12 @@ register(LayerKind(
         Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),
     ),
     params=_batchnorm_params, buffers=_batchnorm_buffers, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
-    help="Normalises each channel over the batch, then scales and shifts it.",
+    help="Normalises each channel over the batch, then scales and shifts it.", aliases="bn",
 ))
 
 register(LayerKind(
     "softmax", "Softmax", "output", keys=(), rule=any_any, torch="torch.nn.Softmax(dim=1)",
+    aliases="output probabilities",
     help="Turns scores into probabilities that sum to 1.",
 ))
 
