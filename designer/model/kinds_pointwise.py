@@ -13,12 +13,13 @@ def register(kind: LayerKind) -> LayerKind:
     return kind
 
 
-def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: ""):
+def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: "", torch_module="", onnx=""):
     return register(LayerKind(type_, label, "activation", keys=keys, rule=any_any, torch=torch,
-                              help=help_, brief=brief))
+                              help=help_, brief=brief, torch_module=torch_module, onnx=onnx))
 
 
-_activation("relu", "ReLU", "torch.nn.ReLU", "max(0, x): the default activation of deep nets.")
+_activation("relu", "ReLU", "torch.nn.ReLU", "max(0, x): the default activation of deep nets.",
+            torch_module="nn.ReLU()", onnx="Relu")
 _activation("leaky_relu", "Leaky ReLU", "torch.nn.LeakyReLU",
             "x for x > 0, αx otherwise: never quite dead.",
             keys=(Key("alpha", "float", 0.01, lo=0, hi=1e6, help="slope for x < 0"),),
@@ -26,8 +27,10 @@ _activation("leaky_relu", "Leaky ReLU", "torch.nn.LeakyReLU",
 _activation("elu", "ELU", "torch.nn.ELU", "x for x > 0, α(eˣ − 1) otherwise.",
             keys=(Key("alpha", "float", 1.0, lo=0, hi=1e6, help="saturation value for x < 0"),),
             brief=lambda cfg: f"α {cfg['alpha']:g}")
-_activation("sigmoid", "Sigmoid", "torch.nn.Sigmoid", "1 / (1 + e⁻ˣ): squashes to (0, 1).")
-_activation("tanh", "Tanh", "torch.nn.Tanh", "tanh(x): squashes to (−1, 1).")
+_activation("sigmoid", "Sigmoid", "torch.nn.Sigmoid", "1 / (1 + e⁻ˣ): squashes to (0, 1).",
+            torch_module="nn.Sigmoid()", onnx="Sigmoid")
+_activation("tanh", "Tanh", "torch.nn.Tanh", "tanh(x): squashes to (−1, 1).",
+            torch_module="nn.Tanh()", onnx="Tanh")
 _activation("sign", "Sign", "torch.sign (straight-through gradient)",
             "The perceptron's output: +1 if x > 0, else −1.")
 
@@ -98,6 +101,7 @@ register(LayerKind(
 
 register(LayerKind(
     "softmax", "Softmax", "output", keys=(), rule=any_any, torch="torch.nn.Softmax(dim=1)",
+    torch_module="nn.Softmax(dim=1)",
     aliases="output probabilities",
     help="Turns scores into probabilities that sum to 1.",
 ))
