@@ -141,9 +141,12 @@ def test_pointwise_layers_keep_the_shape():
 
 
 def test_every_kind_is_defined_once_with_a_torch_module_and_help():
-    assert set(KINDS) == {"input", "conv", "pool", "dense", "flatten", "relu", "leaky_relu", "elu",
-                          "sigmoid", "tanh", "sign", "maxout", "dropout", "lrn", "batchnorm", "softmax",
-                          "add", "concat", "global_pool"}
+    from designer.model import kinds_merge, kinds_pointwise, kinds_spatial
+    defined = [k.type for m in (kinds_spatial, kinds_pointwise, kinds_merge) for k in m.DEFINED]
+    assert sorted(defined) == sorted(KINDS)  # each once, all registered
+    assert {"input", "conv", "pool", "dense", "flatten", "relu", "leaky_relu", "elu", "sigmoid", "tanh",
+            "sign", "maxout", "dropout", "lrn", "batchnorm", "softmax", "add", "concat",
+            "global_pool"} <= set(KINDS)
     for kind in KINDS.values():
         assert kind.torch and kind.help and kind.label
 
