@@ -30,7 +30,7 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
-from .losses import LOSSES, SIGNED_OUTPUTS, cross_entropy, make_targets, mse
+from .losses import SIGNED_OUTPUTS, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
 from .progress import BatchProgress, EpochProgress, Finished
