@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .keys import show_number
 from .kind import quoted
 
 
@@ -51,7 +52,7 @@ def resolve(layers, index: int, ids: Optional[dict] = None) -> tuple:
             target, named = ids[ref], f"the id {quoted(ref)}"
         else:
             if not 0 <= ref < len(layers):
-                problems.append((where, f"there is no layer {ref}"))
+                problems.append((where, f"there is no layer {show_number(ref)}"))
                 continue
             target, named = ref, f"layer {ref}"
         if target == index:

@@ -147,13 +147,13 @@ class Report:
 def _count_problem(kind, srcs: list) -> str:
     """Why a layer reads the wrong number of layers, or ''."""
     listed = ", ".join(graph.label(s) for s in srcs)
+    article = "an" if kind.type[0] in "aeiou" else "a"
     if len(srcs) < kind.min_inputs:
         what = f"only {listed}" if srcs else "nothing"
-        return f"inputs: a{'n' if kind.type[0] in 'aeiou' else ''} {kind.type} needs " \
-               f"{kind.min_inputs} or more inputs, but it reads {what}"
+        return f"inputs: {article} {kind.type} needs {kind.min_inputs} or more inputs, but it reads {what}"
     if kind.max_inputs is not None and len(srcs) > kind.max_inputs:
-        return (f"inputs: a{'n' if kind.type[0] in 'aeiou' else ''} {kind.type} reads one layer, "
-                f"but its inputs are {listed}; join them first with an add or a concat")
+        return (f"inputs: {article} {kind.type} reads one layer, but its inputs are {listed}; "
+                "join them first with an add or a concat")
     return ""
 
 

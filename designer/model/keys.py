@@ -21,8 +21,10 @@ def show_number(value) -> str:
     """A number from a file for a message: whole, with thousands separators, unless it is too long
     to read (Python even refuses to print an integer of more than 4,300 digits)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        digits = int(abs(value).bit_length() * 0.30103) + 1  # about; str() may be refused
-        return f"a {'negative ' if value < 0 else ''}number of about {digits:,} digits"
+        digits = int(abs(value).bit_length() * 0.30102999566)  # str() may be refused: count by powers
+        while abs(value) >= 10**digits:
+            digits += 1
+        return f"a {'negative ' if value < 0 else ''}number of {digits:,} digits"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
 
 
