@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import UserError
 from ..model import check_arrays, format_shape
 from .init import initialise
-from .layers import MergeLayer, engine_shape, make_layer
+from .layers import engine_shape, make_layer
 from .losses import LOSSES, LossError, cross_entropy, make_targets, mse
 from .plan import INPUT, make_plan
 
@@ -142,7 +142,7 @@ class EngineNet:
             if interrupt is not None and interrupt():
                 raise Interrupted
             layer = layers[step.layer]
-            if isinstance(layer, MergeLayer):
+            if step.merge:
                 out, cache = layer.forward([values[s] for s in step.ins], train)
             elif step.inplace:
                 layer.inplace = True
@@ -153,8 +153,9 @@ class EngineNet:
             values[step.out] = out
             if caches is not None:
                 caches[k] = cache
-            for s in step.free:
-                del values[s]
+            if step.free:
+                for s in step.free:
+                    del values[s]
         return values[plan.output]
 
     def forward(self, x, train: bool = False, upto=None) -> np.ndarray:
@@ -203,22 +204,23 @@ class EngineNet:
         ``grads``. Where an output feeds several layers their gradients are summed; a gradient a
         layer returned (possibly a view of its own dout) is never written into, only a sum the
         net allocated itself."""
-        layers, needs_grad, interrupt = self.layers, self.needs_grad, self.interrupt
+        layers, needs_grad, interrupt, net_grads = self.layers, self.needs_grad, self.interrupt, self.grads
         pending = {plan.output: dout}
         owned = set()  # slots whose gradient is an array this pass allocated
-        for k in range(len(plan.steps) - 1, -1, -1):
-            step = plan.steps[k]
+        steps = plan.steps
+        for k in range(len(steps) - 1, -1, -1):
+            step = steps[k]
             if not step.backward:
                 continue
             if interrupt is not None and interrupt():
                 raise Interrupted
-            for name in layers[step.layer].params:  # the last step's gradients go first, not beside the new ones
-                self.grads[f"{step.layer}.{name}"] = None
+            for _, key in step.keys:  # the last step's gradients go first, not beside the new ones
+                net_grads[key] = None
             dx, grads = layers[step.layer].backward(pending.pop(step.out), caches[k])
             caches[k] = None
-            for name, g in grads.items():
-                self.grads[f"{step.layer}.{name}"] = g
-            if len(step.ins) == 1 and not isinstance(layers[step.layer], MergeLayer):
+            for name, key in step.keys:
+                net_grads[key] = grads[name]
+            if not step.merge:
                 dx = (dx,)
             for s, d in zip(step.ins, dx):
                 if d is None or s == INPUT or not needs_grad[s]:

@@ -34,6 +34,8 @@ class Step:
     inplace: bool = False  # a relu that may overwrite its input
     backward: bool = True  # some input needs a gradient, or the layer has parameters
     free: list = field(default_factory=list)
+    merge: bool = False    # the layer takes the list of its inputs (and returns a list of dx)
+    keys: tuple = ()       # (parameter name, weights-file key) of the layer's parameters
 
 
 @dataclass
@@ -78,6 +80,10 @@ def make_plan(target: int, sources: list, layers: list, needs_grad: list) -> Pla
             steps.append(Step(r, [r], i, backward=needs_grad[i]))
         else:
             steps.append(Step(i, ins, i, backward=needs_grad[i]))
+    for step in steps:
+        layer = layers[step.layer]
+        step.merge = bool(getattr(layer, "merge", False))
+        step.keys = tuple((name, f"{step.layer}.{name}") for name in layer.params)
     _decide_inplace(steps, layers)
     _free_after_last_read(steps, target)
     return Plan(steps, target)
