@@ -88,3 +88,42 @@ def test_onnx_ops_of_branched_networks():
     assert all(a["axis"] == 1 for a in found["Concat"])
     assert {a["group"] for a in found["Conv"]} == {1, 2, 3}
     assert any(a.get("ceil_mode") == 1 for a in found["AveragePool"])
+
+
+THREE_WAY = {"format": "nn-designer", "version": 2, "name": "three-way add", "layers": [
+    {"type": "input", "width": 4, "height": 4, "depth": 2},
+    {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "id": "a"},
+    {"type": "conv", "inputs": [0], "filters": 3, "kernel": 1, "id": "b"},
+    {"type": "conv", "inputs": [0], "filters": 3, "kernel": 3, "padding": 1, "groups": 1},
+    {"type": "add", "inputs": ["a", "b", 3]},
+    {"type": "dense", "units": 3}]}
+
+
+def test_an_add_of_three_equals_the_engine_in_torch_and_onnxruntime(tmp_path):
+    import numpy as np
+
+    from designer.engine import EngineNet
+    from test_export import load_module
+    net = network(THREE_WAY)
+    engine = EngineNet(net, seed=4)
+    x = np.random.default_rng(0).random((5, 2, 4, 4), dtype=np.float32)
+    want = engine.forward(x)
+    source = pytorch_source(net)
+    assert "x = a + b + x3" in forward_lines(source)
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "three.py"
+    path.write_text(source)
+    module = load_module(path)["Net"]().eval()
+    arrays = engine.state_dict()
+    names = attribute_names(net)
+    module.load_state_dict({f"{names[int(k.split('.')[0])]}.{k.split('.')[1]}": torch.from_numpy(v)
+                            for k, v in arrays.items()})
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.from_numpy(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from designer.export.onnx import onnx_model
+    model = onnx_model(net, arrays)
+    assert [n.op_type for n in model.graph.node].count("Add") == 2
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], want, rtol=1e-5, atol=1e-5)
