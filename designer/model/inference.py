@@ -119,7 +119,7 @@ class Report:
             total += v
             prefix.append(total)
         born: dict = {}
-        for k, read in enumerate(graph.readers(None, [info.sources for info in self.layers])):
+        for k, read in enumerate(graph.readers_of([info.sources for info in self.layers])):
             if read:
                 born.setdefault(read[-1], []).append(k)
         peak = prefix[-1]  # the end of the forward pass
