@@ -61,8 +61,14 @@ def test_connecting_a_later_layer_reorders_the_list_to_keep_it_topological():
 
 def test_disconnect_leaves_the_reader_red_and_insert_on_an_edge():
     n = net("conv", "relu")
-    apply(n, wiring.disconnect(n.layers, n[1].uid, n[2].uid))
-    assert sources(n.layers)[2] == [] and infer(n.layers).layers[2].errors
+    with pytest.raises(wiring.WiringError) as e:  # a file cannot say "reads nothing"
+        wiring.disconnect(n.layers, n[1].uid, n[2].uid)
+    assert "would read nothing" in str(e.value)
+    n = net("conv", "relu", "add")
+    apply(n, wiring.connect(n.layers, n[0].uid, n[3].uid, slot=0))
+    assert sources(n.layers)[3] == [0, 2]
+    apply(n, wiring.disconnect(n.layers, n[0].uid, n[3].uid))
+    assert sources(n.layers)[3] == [2] and infer(n.layers).layers[3].errors  # an add of one: red
     n = net("conv", "relu")
     bn = Layer.make("batchnorm")
     srcs = apply(n, wiring.insert_on_edge(n.layers, n[1].uid, n[2].uid, [bn]))
@@ -108,4 +114,14 @@ def test_pasted_copies_keep_their_inner_edges_and_read_the_layer_before():
     add = at + 5
     assert srcs[add] == [at + 4, at - 1]  # its own bn, and the layer before the copy (the shortcut)
     assert len({l.id for l in n.layers if l.id}) == len([l for l in n.layers if l.id])  # ids unique
+    assert not infer(n.layers).error_count
+
+
+def test_a_residual_connection_with_a_projection_where_the_shapes_differ():
+    n = net("conv", "pool", "relu")
+    proj = Layer.make("conv", filters=4, kernel=1, stride=2)
+    add = Layer.make("add")
+    n.set_wiring(wiring.residual(n.layers, n[1].uid, n[2].uid, add, proj))
+    assert [l.type for l in n.layers] == ["input", "conv", "pool", "conv", "add", "relu"]
+    assert sources(n.layers) == [[], [0], [1], [0], [2, 3], [4]]
     assert not infer(n.layers).error_count

@@ -170,7 +170,7 @@ def _label(pinned: _Pinned, layer) -> str:
     return f"{layer.type} #{_index(pinned.order, layer)}"
 
 
-def connect(layers, src_uid: int, dst_uid: int) -> list:
+def connect(layers, src_uid: int, dst_uid: int, slot: Optional[int] = None) -> list:
     """The wiring after making the layer ``dst_uid`` read ``src_uid``: a merge gains an input, any
     other layer reads ``src_uid`` instead of what it read. Refused (WiringError) when it would
     make a loop or when the shapes cannot take it."""
@@ -187,7 +187,11 @@ def connect(layers, src_uid: int, dst_uid: int) -> list:
     if _has(reads, src):
         raise WiringError(f"{_label(pinned, dst).capitalize()} already reads {_label(pinned, src)}.")
     before = _errors_of(layers, dst)
-    pinned.reads[dst.uid] = reads + [src] if KINDS[dst.type].is_merge else [src]
+    if KINDS[dst.type].is_merge:  # a merge gains an input, at ``slot`` (default: last)
+        slot = len(reads) if slot is None else max(0, min(slot, len(reads)))
+        pinned.reads[dst.uid] = reads[:slot] + [src] + reads[slot:]
+    else:
+        pinned.reads[dst.uid] = [src]
     pinned.implicit_input.discard(dst.uid)
     pinned.sort()
     wiring = pinned.written()
@@ -205,9 +209,18 @@ def disconnect(layers, src_uid: int, dst_uid: int) -> list:
     src, dst = _find(pinned, src_uid), _find(pinned, dst_uid)
     if not _has(pinned.reads[dst.uid], src):
         raise WiringError(f"{_label(pinned, dst).capitalize()} does not read {_label(pinned, src)}.")
-    pinned.reads[dst.uid] = [r for r in pinned.reads[dst.uid] if r is not src]
+    left = [r for r in pinned.reads[dst.uid] if r is not src]
+    if not left:
+        raise WiringError(_nothing_left(pinned, dst))
+    pinned.reads[dst.uid] = left
     pinned.implicit_input.discard(dst.uid)
     return pinned.written()
+
+
+def _nothing_left(pinned: _Pinned, dst) -> str:
+    # a model file cannot say "reads nothing" (inputs is never empty), so this is refused
+    return (f"{_label(pinned, dst).capitalize()} would read nothing: connect another input to it first, "
+            f"or delete it.")
 
 
 def set_inputs(layers, dst_uid: int, src_uids: list) -> list:
@@ -220,6 +233,8 @@ def set_inputs(layers, dst_uid: int, src_uids: list) -> list:
         if src is dst or dst.uid in pinned.ancestors(src):
             raise WiringError(f"{_label(pinned, dst).capitalize()} cannot read {_label(pinned, src)}: "
                               f"that would make a loop.")
+    if not srcs:
+        raise WiringError(_nothing_left(pinned, dst))
     pinned.reads[dst.uid] = srcs
     pinned.implicit_input.discard(dst.uid)
     pinned.sort()
@@ -349,3 +364,28 @@ def _errors_of(layers, layer) -> list:
         if other.uid == layer.uid:
             return infer(layers).layers[i].errors
     return []
+
+
+def residual(layers, first_uid: int, last_uid: int, add, projection=None) -> list:
+    """The wiring with a residual connection around the path from ``first_uid`` to ``last_uid``:
+    the layer ``add`` (an add) reads the last one and the shortcut (``projection``, a layer that
+    reads the path's input, or the input itself); what read the last one reads the add."""
+    pinned = _Pinned(layers)
+    first, last = _find(pinned, first_uid), _find(pinned, last_uid)
+    srcs = pinned.sources(first)
+    if len(srcs) != 1:
+        raise WiringError("A residual connection goes around layers whose first reads exactly one layer.")
+    src = srcs[0]
+    if first is not last and first.uid not in pinned.ancestors(last):
+        raise WiringError("A residual connection goes around a path: the last selected layer must read the first.")
+    readers = [layer for layer in pinned.order if _has(pinned.reads[layer.uid], last)]
+    at = _index(pinned.order, last) + 1
+    new = ([projection] if projection is not None else []) + [add]
+    pinned.order[at:at] = new
+    if projection is not None:
+        pinned.reads[projection.uid] = [src]
+    pinned.reads[add.uid] = [last, projection if projection is not None else src]
+    for layer in readers:
+        pinned.reads[layer.uid] = [add if r is last else r for r in pinned.reads[layer.uid]]
+    pinned.sort()
+    return pinned.written()
