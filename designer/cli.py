@@ -19,6 +19,7 @@ COMMANDS = {
     "bench": "time training steps and print samples per second",
     "export": "write a PyTorch module or an ONNX model",
     "explain": "write out a layer's output size and parameter count with its numbers",
+    "render": "draw the design as the canvas does, to an SVG or PNG file",
     "install-desktop": "add NN Designer to the desktop's application menu",
 }
 

@@ -115,6 +115,9 @@ class Editor(QObject, GraphEdits):
         selected = self.selected_indices()
         if len(selected) != 1:
             return False
+        if self.scene.is_graph:  # Alt+Left/Right move the block itself
+            from .canvas.view import NUDGE
+            return self.nudge(self.network[selected[0]].uid, delta * NUDGE, 0)
         src = selected[0]
         dst = src + delta
         if not 0 <= dst < len(self.network):

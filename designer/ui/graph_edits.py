@@ -32,9 +32,11 @@ class GraphEdits:
         return f"{self.network[index].type} #{index}"
 
     # ------------------------------------------------------------------ edges
-    def connect(self, src_uid: int, dst_uid: int) -> bool:
-        """Make ``dst_uid`` read ``src_uid`` (a merge gains an input; another layer reads it instead)."""
-        return self._rewire(lambda: wiring.connect(self.network.layers, src_uid, dst_uid),
+    def connect(self, src_uid: int, dst_uid: int, slot: int = -1) -> bool:
+        """Make ``dst_uid`` read ``src_uid`` (a merge gains an input, at ``slot`` among them, -1
+        last; another layer reads it instead of what it read)."""
+        at = None if slot < 0 else slot
+        return self._rewire(lambda: wiring.connect(self.network.layers, src_uid, dst_uid, at),
                             f"Connect {self._uid_label(src_uid)} to {self._uid_label(dst_uid)}", [dst_uid])
 
     def disconnect(self, edges: list) -> bool:
@@ -134,6 +136,42 @@ class GraphEdits:
         copies = wiring.copies(block, range(1, len(block)))
         return self.add_with_edges(self.insertion_point(), copies, "Insert Inception block")
 
+    def collapse_selection(self) -> bool:
+        """Draw the selected layers as one block (view only: the file keeps every layer)."""
+        from .canvas.collapse import group_problem
+        from ..model.graph import readers_of
+        indices = self.selected_indices()
+        problem = group_problem(indices, readers_of(self.scene.sources))
+        if problem:
+            self.message.emit(problem)
+            return False
+        if not self.scene.is_graph:
+            self.message.emit("Collapsing is for branched networks; a chain already reads at a glance.")
+            return False
+        uids = [self.network[i].uid for i in indices]
+        self.scene.collapse(uids)
+        self.select([uids[-1]])
+        return True
+
+    def expand_selection(self) -> bool:
+        uids = [self.network[i].uid for i in self.selected_indices()]
+        if not self.scene.expand(uids):
+            self.message.emit("Select a collapsed block to expand it.")
+            return False
+        self.select(uids)
+        return True
+
+    def collapse_blocks(self) -> int:
+        """Collapse every residual or inception block (from the layer after a block's input to
+        its merge, and what follows the merge up to the next fork), e.g. ResNet-18 into 8 blocks."""
+        from ..model.graph import readers_of
+        from .canvas.collapse import merge_blocks
+        families = [layer.kind.family for layer in self.network.layers]
+        groups = merge_blocks(self.scene.sources, readers_of(self.scene.sources), families)
+        for group in groups:
+            self.scene.collapse([self.network[i].uid for i in group])
+        return len(groups)
+
     # ------------------------------------------------------------------ positions
     def place(self, uid: int, x: float, y: float) -> bool:
         """Keep a block where the user dragged it (its layer's ``ui``; saved with the file)."""
@@ -151,6 +189,10 @@ class GraphEdits:
             self.message.emit("The layout is already tidy.")
             return False
         return self._push(SetUis(self.network, uis, "Tidy layout", self.select))
+
+    def nudge(self, uid: int, dx: float, dy: float) -> bool:
+        block = self.scene.block(uid)
+        return self.place(uid, max(block.pos().x() + dx, 0.0), max(block.pos().y() + dy, 0.0))
 
     def is_branched(self) -> bool:
         return not is_chain(self.network.layers)

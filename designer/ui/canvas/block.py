@@ -142,8 +142,7 @@ class BlockItem(QGraphicsItem):
         title = layer.type + (f" · {layer.name}" if layer.name else "")
         params_shown = info.params
         if self.group:
-            title = f"{self.group[0]} layers → {title}"
-            brief = "collapsed: double-click to expand"
+            title, brief = f"{self.group[0]} layers, collapsed", f"block ending in {title}"
             params_shown = self.group[1]
         raw = (index, kind.family, title, brief, info.output, params_shown, tuple(info.errors),
                tuple(info.warnings))

@@ -44,3 +44,39 @@ def contract(sources: list, groups: list) -> tuple:
                 node_sources[b].append(a)
             edges.setdefault((a, b), []).append((s, d))
     return nodes, node_sources, edges
+
+
+def merge_blocks(sources: list, readers: list, families: list) -> list:
+    """Groups of layer indices to collapse so that a residual or inception network reads at a
+    glance: for each merge, every layer between the fork its branches leave from and the merge,
+    plus the activations right after the merge (the relu of a residual block); ``families`` are
+    the layers' kind families. Groups never
+    overlap and each has one output (``group_problem`` accepts them)."""
+    groups: list = []
+    used: set = set()
+    for m, srcs in enumerate(sources):
+        if len(srcs) < 2:
+            continue
+        members = {m}
+        todo = list(srcs)
+        fork = None
+        while todo:  # walk up every branch until the layer they all start from
+            s = todo.pop()
+            if s in members:
+                continue
+            if len(readers[s]) > 1 or not sources[s]:
+                fork = s if fork is None else min(fork, s)
+                continue
+            members.add(s)
+            todo.extend(sources[s])
+        end = m
+        while len(readers[end]) == 1 and families[readers[end][0]] == "activation" \
+                and len(sources[readers[end][0]]) == 1:
+            end = readers[end][0]
+            members.add(end)
+        group = sorted(members)
+        if fork is None or used & members or group_problem(group, readers):
+            continue
+        used |= members
+        groups.append(group)
+    return groups

@@ -88,7 +88,9 @@ def layered(sources: list, fixed: Optional[dict] = None) -> GraphLayout:
             if s in fixed or d in fixed:
                 routes[(s, d)] = _elbow(start, end)
                 continue
-            routes[(s, d)] = _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes)
+            # the runs into one merge each at their own height, so that each can be followed
+            stagger = (len(srcs) - 1 - k) * LANE_STEP
+            routes[(s, d)] = _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes, stagger)
     cols = max(column, default=0) + 1
     width = left + cols * pitch_x - GAP_X + MARGIN + GAP_X / 2
     height = MARGIN + (max(rank, default=0) + 1) * pitch_y - GAP_Y + MARGIN
@@ -104,9 +106,9 @@ def _elbow(start: tuple, end: tuple) -> list:
     return [start, (start[0], mid), (end[0], mid), end]
 
 
-def _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes) -> list:
-    below = MARGIN + rank[s] * pitch_y + BLOCK_H + GAP_Y / 2   # the gap under the source's row
-    above = MARGIN + rank[d] * pitch_y - GAP_Y / 2             # the gap over the target's row
+def _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes, stagger=0.0) -> list:
+    below = MARGIN + rank[s] * pitch_y + BLOCK_H + GAP_Y / 2 - stagger / 2  # the gap under the source's row
+    above = MARGIN + rank[d] * pitch_y - GAP_Y / 2 + stagger / 2            # the gap over the target's row
     if rank[d] == rank[s] + 1:
         if abs(start[0] - end[0]) < 0.5:
             return [start, end]
