@@ -99,7 +99,7 @@ class Editor(QObject, GraphEdits):
         """Delete the selected layers, or else the selected edges."""
         indices = self.selected_indices()
         if not indices:
-            return self.disconnect([(edge.src, edge.dst) for edge in self.scene.selected_edges()])
+            return self.disconnect_edges([(edge.src, edge.dst) for edge in self.scene.selected_edges()])
         if self.is_branched():
             return self.remove_from_graph(indices)
         return self._push(RemoveLayers(self.network, indices, self.select))

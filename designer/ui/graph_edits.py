@@ -32,14 +32,14 @@ class GraphEdits:
         return f"{self.network[index].type} #{index}"
 
     # ------------------------------------------------------------------ edges
-    def connect(self, src_uid: int, dst_uid: int, slot: int = -1) -> bool:
+    def connect_layers(self, src_uid: int, dst_uid: int, slot: int = -1) -> bool:
         """Make ``dst_uid`` read ``src_uid`` (a merge gains an input, at ``slot`` among them, -1
         last; another layer reads it instead of what it read)."""
         at = None if slot < 0 else slot
         return self._rewire(lambda: wiring.connect(self.network.layers, src_uid, dst_uid, at),
                             f"Connect {self._uid_label(src_uid)} to {self._uid_label(dst_uid)}", [dst_uid])
 
-    def disconnect(self, edges: list) -> bool:
+    def disconnect_edges(self, edges: list) -> bool:
         """Remove the edges ``[(src uid, dst uid)]``, as one step."""
         if not edges:
             return False
@@ -49,7 +49,7 @@ class GraphEdits:
                                 f"Disconnect {self._uid_label(src)} from {self._uid_label(dst)}", [dst])
         self.stack.beginMacro(f"Disconnect {len(edges)} edges")
         try:
-            done = [self.disconnect([edge]) for edge in edges]
+            done = [self.disconnect_edges([edge]) for edge in edges]
         finally:
             self.stack.endMacro()
         return any(done)
