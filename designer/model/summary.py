@@ -15,9 +15,9 @@ def human_count(n: float) -> str:
 
 
 def human_bytes(n: float) -> str:
-    for unit, div in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+    for unit, div in (("EB", 2**60), ("PB", 2**50), ("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
         if n >= div:
-            return f"{n / div:.1f} {unit}"
+            return f"{n / div:,.1f} {unit}"
     return f"{int(n)} B"
 
 

@@ -79,7 +79,8 @@ class Dataset:
         if self.has_targets:
             tail = f"targets of length {self.y.shape[1]}"
         else:
-            tail = f"{self.num_classes} classes"
+            k = self.num_classes
+            tail = f"{k} class{'es' if k != 1 else ''}"
         return f"{len(self)} samples of {what}, {tail}"
 
 
@@ -119,7 +120,9 @@ def check_fits(dataset: Dataset, input_shape) -> None:
         fix = f"a vector input of {want['features']} features"
     else:
         fix = f"{want['width']}×{want['height']}×{want['depth']}"
-    raise DataError(f"{dataset.name} holds {_data_text(dataset)}, but the network's input is "
+    layout = dataset.source.partition("images read as ")[2]
+    read = f" (its images read as {layout})" if layout else ""
+    raise DataError(f"{dataset.name} holds {_data_text(dataset)}{read}, but the network's input is "
                     f"{_input_text(shape)}; set the input layer to {fix}")
 
 
