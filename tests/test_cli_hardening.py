@@ -129,7 +129,7 @@ def test_fuzz_an_output_that_is_an_input_is_refused(capsys, files, tmp_path, cas
 def test_two_outputs_that_are_one_file_are_refused(capsys, files, tmp_path):
     model, weights, data = files
     (tmp_path / "out.npz").write_bytes(b"")
-    os.symlink(tmp_path / "out.npz", tmp_path / "same.npz")
+    os.link(tmp_path / "out.npz", tmp_path / "same.npz")  # a hard link: one file, two names
     line = one_line_error(capsys, "train", model, "--data", data, "--out", "out.npz", "--checkpoint", "same.npz")
     assert "--out and --checkpoint name the same file" in line
     # An ensemble of one weights file twice is fine: inputs may repeat.
