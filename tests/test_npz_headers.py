@@ -1,4 +1,4 @@
-"""An .npz is judged by its headers before any array is read (designer/npzfile_check.py): a member
+"""An .npz is judged by its headers before any array is read (designer/model/npz_headers.py): a member
 that claims a (10⁶, 10⁶) array is refused in one sentence saying how much and why, by every
 reader (weights, checkpoints, data) and every command that reads one (predict, train --weights,
 train --resume, export --weights). Fuzzed over array headers of any declared shape."""
@@ -17,8 +17,8 @@ from cli_support import one_line_error, run
 from designer.engine import checkpoint as ckpt
 from designer.engine.data import DataError, load_data
 from designer.errors import UserError
+from designer.model.npz_headers import check_npz, declared_arrays
 from designer.model.weights import WeightsError, read_npz
-from designer.npzfile_check import check_npz, declared_arrays
 
 GB = 2 ** 30
 

@@ -146,8 +146,8 @@ def batch_advice(batch_size: int) -> str:
 def network_memory(network) -> None:
     """Refuse a network whose weights alone do not fit in the memory available, before anything
     allocates them (export and train do, as bench's batch check does)."""
+    from ..model.npz_headers import available_memory
     from ..model.summary import human_bytes
-    from ..npzfile_check import available_memory
     report = network.report()
     if report.problems:
         return

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from ..model.npz_headers import available_memory  # noqa: F401 (the engine's and the Train mode's)
 from ..model.summary import human_bytes
-from ..npzfile_check import available_memory  # noqa: F401 (the engine's and the Train mode's)
 
 
 def memory_problem(network, batch_size: int,

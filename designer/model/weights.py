@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_bytes_atomic
-from ..errors import UserError
-from ..npzfile_check import check_npz
+from ..errors import UserError, file_errors
 from .catalogue import is_volume, quoted, size_of
 from .keys import as_pair
+from .npz_headers import check_npz
 
 
 class WeightsError(UserError):
@@ -71,16 +71,10 @@ def read_npz(path, error=UserError, what: str = ".npz weights file") -> dict:
     unreadable = f"{path}: is not a readable {what}"
     check_npz(path, error, what)  # its headers: what it would allocate, before anything is
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with file_errors(path, error), np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except UserError:
         raise
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
-    except PermissionError:
-        raise error(f"{path}: cannot be read (permission denied)") from None
     except MemoryError:
         raise error(f"{path}: its arrays do not fit in the memory this machine has available") from None
     except ValueError as e:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...npzfile_check import check_npz
+from ...model.npz_headers import check_npz
 from .checks import check_finite, labels_from_numbers
 from .dataset import DataError, Dataset
 from .reading import PARSE_ERRORS, Progress, brief

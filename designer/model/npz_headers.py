@@ -15,7 +15,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError, file_errors
+from .summary import human_bytes
 
 
 def available_memory() -> Optional[int]:
@@ -31,12 +32,6 @@ def available_memory() -> Optional[int]:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
-
-
-def size_text(n: int) -> str:
-    """Bytes for a sentence, in binary units up to exabytes (the summary's ``human_bytes``)."""
-    from .model.summary import human_bytes
-    return human_bytes(n)
 
 
 def _header(f) -> tuple:
@@ -72,14 +67,8 @@ def check_npz(path, error: Callable[[str], Exception] = UserError, what: str = "
     path = Path(path)
     unreadable = f"{path}: is not a readable {what}"
     try:
-        with open(path, "rb") as f:
+        with file_errors(path, error), open(path, "rb") as f:
             magic = f.read(6)
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
-    except PermissionError:
-        raise error(f"{path}: cannot be read (permission denied)") from None
     except OSError as e:
         raise error(f"{path}: cannot be read ({e.strerror or e})") from None
     if magic == b"\x93NUMPY":
@@ -97,14 +86,14 @@ def check_npz(path, error: Callable[[str], Exception] = UserError, what: str = "
             raise error(f"{unreadable} (its array '{name}' holds Python objects, which are never unpickled)")
         if declared > held:
             raise error(f"{unreadable} (damaged or truncated: its array '{name}' of shape {shape} declares "
-                        f"{size_text(declared)} but holds {size_text(max(0, held))})")
+                        f"{human_bytes(declared)} but holds {human_bytes(max(0, held))})")
         total += declared
     have = available()
     if have is not None and total > have:
         name, (shape, dtype, declared, _) = max(arrays.items(), key=lambda item: item[1][2])
-        raise error(f"{path}: its arrays would need {size_text(total)} of memory (the array '{name}' alone "
-                    f"declares shape {shape} of {dtype}, {size_text(declared)}), but this machine has "
-                    f"{size_text(have)} available; it is not read")
+        raise error(f"{path}: its arrays would need {human_bytes(total)} of memory (the array '{name}' alone "
+                    f"declares shape {shape} of {dtype}, {human_bytes(declared)}), but this machine has "
+                    f"{human_bytes(have)} available; it is not read")
     return arrays
 
 
