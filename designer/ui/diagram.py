@@ -3,6 +3,7 @@ File ▸ Export diagram… and ``nn-designer render``. Branched networks are dra
 layout, collapsed groups as the canvas shows them when a scene is given."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -89,4 +90,7 @@ def _svg(scene, source: QRectF, size: QSize, title: str) -> bytes:
         _paint(scene, painter, source, size)
     finally:
         painter.end()
-    return bytes(buffer.data())
+    text = bytes(buffer.data()).decode("utf-8")
+    # Qt writes the size in millimetres (at 72 dpi); a browser should show it at its pixel size
+    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', f'<svg width="{size.width()}" height="{size.height()}"', text, count=1)
+    return text.encode("utf-8")
