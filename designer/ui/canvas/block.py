@@ -142,7 +142,9 @@ class BlockItem(QGraphicsItem):
         title = layer.type + (f" · {layer.name}" if layer.name else "")
         params_shown = info.params
         if self.group:
-            title, brief = f"{self.group[0]} layers, collapsed", f"block ending in {title}"
+            label = layer.id or layer.name
+            title = f"{label} · {self.group[0]} layers" if label else f"{self.group[0]} layers"
+            brief = f"collapsed, ends in {layer.type}"
             params_shown = self.group[1]
         raw = (index, kind.family, title, brief, info.output, params_shown, tuple(info.errors),
                tuple(info.warnings))

@@ -52,9 +52,34 @@ def spine_of(sources: list, rank: list) -> list:
     return path[::-1]
 
 
-def layered(sources: list, fixed: Optional[dict] = None) -> GraphLayout:
+def bands_of(sources: list, rank: list, max_rows: Optional[int]) -> list:
+    """The first rank of each band. A long network is cut into bands set side by side (as a
+    chain wraps into rows), each at most ``max_rows`` rows deep where it can be: a cut goes only
+    where a single edge crosses it (between a residual block's add and its relu, say)."""
+    top = max(rank, default=0)
+    if not max_rows or top + 1 <= max_rows:
+        return [0]
+    crossing = [0] * (top + 1)  # edges crossing the cut below rank r
+    for d, srcs in enumerate(sources):
+        for s in srcs:
+            for r in range(rank[s], rank[d]):
+                crossing[r] += 1
+    cuts = [r for r in range(top) if crossing[r] == 1]
+    starts = [0]
+    while True:
+        begin = starts[-1]
+        fits = [r for r in cuts if begin <= r < begin + max_rows - 1 + 1 and r < top]
+        later = [r for r in cuts if r >= begin]
+        if top - begin + 1 <= max_rows or not later:
+            return starts
+        cut = fits[-1] if fits else later[0]
+        starts.append(cut + 1)
+
+
+def layered(sources: list, fixed: Optional[dict] = None, max_rows: Optional[int] = None) -> GraphLayout:
     """The layout of nodes ``0..n-1`` (topological order) where node i reads ``sources[i]``;
-    ``fixed`` maps a node to the (x, y) the user put it at."""
+    ``fixed`` maps a node to the (x, y) the user put it at; ``max_rows``: wrap into bands about
+    that deep (None: one band)."""
     n = len(sources)
     fixed = fixed or {}
     rank = ranks_of(sources)
@@ -75,8 +100,20 @@ def layered(sources: list, fixed: Optional[dict] = None) -> GraphLayout:
         column[i] = c
         taken.add((rank[i], c))
     pitch_x, pitch_y = BLOCK_W + GAP_X, BLOCK_H + GAP_Y
-    left = MARGIN + GAP_X / 2  # room for the spine's shortcut lane
-    grid = [(left + column[i] * pitch_x, MARGIN + rank[i] * pitch_y) for i in range(n)]
+    starts = bands_of(sources, rank, max_rows)
+    band_of = [0] * (max(rank, default=0) + 1)
+    for b, first in enumerate(starts):
+        for r in range(first, len(band_of)):
+            band_of[r] = b
+    band_cols = [1] * len(starts)
+    for i in range(n):
+        b = band_of[rank[i]]
+        band_cols[b] = max(band_cols[b], column[i] + 1)
+    left = [MARGIN + GAP_X / 2]  # each band has room on its left for the spine's shortcut lane
+    for b in range(1, len(starts)):
+        left.append(left[-1] + band_cols[b - 1] * pitch_x + GAP_X / 2)
+    band = _Bands(starts, band_of, left, pitch_x, pitch_y)
+    grid = [(left[band_of[rank[i]]] + column[i] * pitch_x, band.row_y(rank[i])) for i in range(n)]
     positions = [tuple(fixed.get(i, grid[i])) for i in range(n)]
     routes = {}
     lanes: dict = {}  # lane x -> list of (y0, y1) taken, so parallel runs do not overlap
@@ -90,13 +127,27 @@ def layered(sources: list, fixed: Optional[dict] = None) -> GraphLayout:
                 continue
             # the runs into one merge each at their own height, so that each can be followed
             stagger = (len(srcs) - 1 - k) * LANE_STEP
-            routes[(s, d)] = _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes, stagger)
-    cols = max(column, default=0) + 1
-    width = left + cols * pitch_x - GAP_X + MARGIN + GAP_X / 2
-    height = MARGIN + (max(rank, default=0) + 1) * pitch_y - GAP_Y + MARGIN
+            routes[(s, d)] = _route(s, d, start, end, rank, column, taken, band, lanes, stagger)
+    width = left[-1] + band_cols[-1] * pitch_x - GAP_X + MARGIN + GAP_X / 2
+    rows = max(min(starts[b + 1] if b + 1 < len(starts) else len(band_of), len(band_of)) - starts[b]
+               for b in range(len(starts)))
+    height = MARGIN + rows * pitch_y - GAP_Y + MARGIN
     for x, y in positions:
         width, height = max(width, x + BLOCK_W + MARGIN), max(height, y + BLOCK_H + MARGIN)
     return GraphLayout(positions, routes, (width, height), column, rank)
+
+
+class _Bands:
+    def __init__(self, starts, band_of, left, pitch_x, pitch_y):
+        self.starts, self.band_of, self.left = starts, band_of, left
+        self.pitch_x, self.pitch_y = pitch_x, pitch_y
+
+    def row_y(self, r: int) -> float:
+        return MARGIN + (r - self.starts[self.band_of[r]]) * self.pitch_y
+
+    def lane_right(self, r: int, col: int) -> float:
+        """The middle of the gap right of column ``col`` in rank ``r``'s band."""
+        return self.left[self.band_of[r]] + col * self.pitch_x + BLOCK_W + GAP_X / 2
 
 
 def _elbow(start: tuple, end: tuple) -> list:
@@ -106,9 +157,15 @@ def _elbow(start: tuple, end: tuple) -> list:
     return [start, (start[0], mid), (end[0], mid), end]
 
 
-def _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes, stagger=0.0) -> list:
-    below = MARGIN + rank[s] * pitch_y + BLOCK_H + GAP_Y / 2 - stagger / 2  # the gap under the source's row
-    above = MARGIN + rank[d] * pitch_y - GAP_Y / 2 + stagger / 2            # the gap over the target's row
+def _route(s, d, start, end, rank, column, taken, band: _Bands, lanes, stagger=0.0) -> list:
+    below = band.row_y(rank[s]) + BLOCK_H + GAP_Y / 2 - stagger / 2  # the gap under the source's row
+    above = band.row_y(rank[d]) - GAP_Y / 2 + stagger / 2            # the gap over the target's row
+    if band.band_of[rank[s]] != band.band_of[rank[d]]:
+        # to the next band: along the gap under the source, up between the bands, along the
+        # top margin, down into the target (the only edge that crosses this cut)
+        between = band.left[band.band_of[rank[d]]] - GAP_X * 0.75
+        top = MARGIN / 2
+        return [start, (start[0], below), (between, below), (between, top), (end[0], top), end]
     if rank[d] == rank[s] + 1:
         if abs(start[0] - end[0]) < 0.5:
             return [start, end]
@@ -118,9 +175,9 @@ def _route(s, d, start, end, rank, column, taken, pitch_x, pitch_y, left, lanes,
             and abs(start[0] - end[0]) < 0.5:
         return [start, end]  # nothing in between: straight down
     if same and column[s] == 0:
-        base = left - GAP_X / 4          # left of the spine
+        base = band.left[band.band_of[rank[s]]] - GAP_X / 4          # left of the spine
     else:
-        base = left + max(column[s], column[d]) * pitch_x + BLOCK_W + GAP_X / 2
+        base = band.lane_right(rank[s], max(column[s], column[d]))
     lane = _free_lane(lanes, base, below, above)
     return [start, (start[0], below), (lane, below), (lane, above), (end[0], above), end]
 

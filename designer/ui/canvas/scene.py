@@ -9,7 +9,7 @@ that branches gets the layered layout of graph_layout.py, where positions the us
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from ...model import KINDS, Network, format_shape
@@ -25,6 +25,8 @@ def chain_sources(sources: list) -> bool:
 
 
 class PipelineScene(QGraphicsScene):
+    relaid = Signal()  # the drawing changed shape (chain ⇄ graph, collapse, expand): the view re-fits
+
     def __init__(self, network: Network, parent=None):
         super().__init__(parent)
         self.network = network
@@ -37,6 +39,8 @@ class PipelineScene(QGraphicsScene):
         self.edges: dict = {}  # (src uid, dst uid) -> EdgeItem
         self.collapsed: list = []  # groups of layer uids drawn as one block
         self.layout = None  # the GraphLayout drawn (a branched network)
+        self.max_rows = None  # a branched network wraps into bands about this deep (the view chooses)
+        self._node_sources: list = []  # the graph laid out (collapsed groups contracted)
         self.marker = InsertionMarker(self.style.colours)
         self.addItem(self.marker)
         self.setBackgroundBrush(self.style.colours.background)
@@ -67,10 +71,13 @@ class PipelineScene(QGraphicsScene):
             self.removeItem(self.blocks.pop(uid))  # may emit selectionChanged: order is up to date
         self.collapsed = [g for g in ([u for u in group if u in alive] for group in self.collapsed) if len(g) > 1]
         self.sources = [info.sources for info in report.layers]
+        was = self.is_graph
         self.is_graph = not chain_sources(self.sources)
         for i, (layer, info) in enumerate(zip(layers, report.layers)):
             self.blocks[layer.uid].set_state(i, layer, info)
         self._place()
+        if was != self.is_graph:
+            self.relaid.emit()
 
     def _place(self) -> None:
         if self.is_graph:
@@ -99,7 +106,8 @@ class PipelineScene(QGraphicsScene):
             ui = self.network.layers[i].ui
             if isinstance(ui.get("x"), (int, float)) and isinstance(ui.get("y"), (int, float)):
                 fixed[k] = (float(ui["x"]), float(ui["y"]))
-        layout = layered(node_sources, fixed)
+        self._node_sources = node_sources
+        layout = layered(node_sources, fixed, self.max_rows)
         self.layout = layout
         shown = set(nodes)
         report = self.network.report()
@@ -154,11 +162,26 @@ class PipelineScene(QGraphicsScene):
             if not self.is_graph:
                 self._place()
 
+    def graph_size(self, max_rows) -> tuple:
+        """The size the branched network would take wrapped into bands ``max_rows`` deep."""
+        return layered(self._node_sources, None, max_rows).size
+
+    def graph_rows(self) -> int:
+        """How many rows deep the branched network is, in one band."""
+        return max(layered(self._node_sources).ranks, default=0) + 1
+
+    def set_max_rows(self, rows) -> None:
+        if rows != self.max_rows:
+            self.max_rows = rows
+            if self.is_graph:
+                self._place()
+
     def collapse(self, uids: list) -> None:
         """Draw the layers ``uids`` as one block (view only)."""
         wanted = set(uids)
         self.collapsed = [g for g in self.collapsed if not wanted & set(g)] + [list(uids)]
         self._place()
+        self.relaid.emit()
 
     def expand(self, uids: list) -> bool:
         """Draw every layer of the groups that hold any of ``uids`` again; False if none did."""
@@ -168,6 +191,7 @@ class PipelineScene(QGraphicsScene):
         self.collapsed = kept
         if changed:
             self._place()
+            self.relaid.emit()
         return changed
 
     def group_of(self, uid: int) -> list:

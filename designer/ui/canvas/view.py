@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QGraphicsView
 from ..mime import kind_from_mime, local_files
 from ...model import KINDS
 from .items import EdgeItem
-from .layout import BLOCK_H, BLOCK_W, Grid, columns_for_width
+from .graph_layout import GAP_Y
+from .layout import BLOCK_H, BLOCK_W, MARGIN, Grid, columns_for_width
 from .scene import PipelineScene
 
 NUDGE = 20.0  # how far Alt+arrow moves a block of a branched network
@@ -61,6 +62,7 @@ class CanvasView(QGraphicsView):
         self.gap_rule: Callable[[int, str], int] = lambda gap, _type: gap
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
         self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
+        scene.relaid.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
 
     # ------------------------------------------------------------------ zoom and layout
     @property
@@ -97,13 +99,8 @@ class CanvasView(QGraphicsView):
         """Choose how many blocks go in a row for this window and, if ``fit``, a zoom that shows
         them all while staying readable; a long pipeline gets full-size rows and scrolls."""
         vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
-        if self.pipeline.is_graph:  # the layered layout has its own shape: only the zoom to choose
-            if fit:
-                rect = self.pipeline.sceneRect()
-                zoom = min(vw / max(rect.width(), 1), vh / max(rect.height(), 1), 1.0)
-                self.set_zoom(zoom if force or zoom >= READABLE_ZOOM else min(1.0, max(READABLE_ZOOM, zoom)))
-                self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
-                self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+        if self.pipeline.is_graph:
+            self._arrange_graph(vw, vh, fit, force)
             return
         n = len(self.pipeline.order)
         best_cols, best_zoom = columns_for_width(vw), 0.0
@@ -121,6 +118,26 @@ class CanvasView(QGraphicsView):
         self.pipeline.set_columns(max(best_cols, 1))
         if fit:
             self.set_zoom(best_zoom)
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+
+    def _arrange_graph(self, vw: float, vh: float, fit: bool, force: bool) -> None:
+        """A branched network wraps into bands set side by side: the depth of band that shows it
+        biggest; if even that is too small to read, bands as deep as the window at full size."""
+        scene = self.pipeline
+        deepest = scene.graph_rows()
+        best_rows, best_zoom = None, 0.0
+        for rows in range(2, deepest + 1):
+            w, h = scene.graph_size(rows if rows < deepest else None)
+            zoom = min(vw / w, vh / h, 1.0)
+            if zoom > best_zoom + 1e-6:
+                best_rows, best_zoom = (rows if rows < deepest else None), zoom
+        if best_zoom < READABLE_ZOOM and not force:
+            best_rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // (BLOCK_H + GAP_Y)))
+            best_zoom = 1.0
+        scene.set_max_rows(best_rows)
+        if fit:
+            self.set_zoom(max(best_zoom, MIN_ZOOM))
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
             self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
 
