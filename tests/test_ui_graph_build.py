@@ -141,3 +141,17 @@ def test_a_paste_keeps_the_edges_among_the_pasted_layers(window):
     assert json.dumps(window.network.to_json())  # still a model file
     window.undo_stack.undo()
     assert len(window.network) == n
+
+
+def test_duplicate_keeps_the_edges_of_a_residual_block(window):
+    window.files.new_from_template("resnet20")
+    block = list(range(4, 11))  # conv bn relu conv bn add relu: the add also reads the stem (#3)
+    window.editor.select([window.network[i].uid for i in block])
+    assert window.editor.duplicate() and window.undo_stack.count() == 1
+    report = window.network.report()
+    assert not report.error_count
+    add = 11 + 5
+    assert window.network[add].type == "add" and report.layers[add].sources == [15, 10]  # its bn, the block before
+    assert report.layers[18].sources == [17]  # what followed reads the copy
+    window.undo_stack.undo()
+    assert len(window.network) == len(load_template("resnet20").layers)
