@@ -36,7 +36,7 @@ def run(args) -> int:
     from ..model import load_model, shipped_weights
 
     if args.to != "torchrun" and Path(args.output).is_dir():
-        raise UserError(f"{args.output} is a folder; give the name of a file to write")
+        raise UserError(f"argument -o/--output: {args.output} is a folder; give the name of a file to write")
     network = load_model(args.model)
     weights = shipped_weights(args.model, args.weights)
     different_files(("--weights", weights), ("-o", args.output))
