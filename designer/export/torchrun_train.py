@@ -487,6 +487,10 @@ def train(args, rank, world, device):
     loss = Loss(net, args.loss, model.INPUT_SHAPE)
     data, targets = samples(args, model)
     labels = targets if targets.ndim == 1 else None
+    if args.loss == "cross_entropy" and loss.n_out < 2:
+        raise Bad("the cross_entropy loss needs at least two outputs; train a single output with --loss mse")
+    if labels is not None and labels.max() >= max(loss.n_out, 2):
+        raise Bad(f"{args.data} has labels up to {labels.max()}, but the network has {loss.n_out} outputs")
     train_idx, val_idx = split(labels, len(targets), args.val_split, args.seed)
     batches = Batches(data, targets, parse_augment(args.augment), args.seed)
     workers = args.workers if isinstance(data, ImageFolder) else 0
