@@ -163,22 +163,26 @@ def load_module_source(network) -> dict:
     return namespace
 
 
-def test_sgd_keeps_the_step_taken_when_the_rate_changes():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_is_the_engines_to_the_last_bit_and_refuses_a_step_to_infinity(dtype):
     rng = np.random.default_rng(2)
-    w0 = {"a": rng.normal(size=(3, 4)), "b": rng.normal(size=5)}
+    w0 = {"a": rng.normal(size=(3, 4)).astype(dtype), "b": rng.normal(size=5).astype(dtype)}
     engine = {k: v.copy() for k, v in w0.items()}
     opt = SGD(engine, lr=0.1, momentum=0.9, weight_decay=0.01)
     params = [torch.tensor(v, requires_grad=True) for v in w0.values()]
     velocity = [torch.zeros_like(p) for p in params]
-    for step, lr in enumerate([0.1, 0.1, 0.01, 0.01, 0.5]):
-        grads = {k: rng.normal(size=v.shape) for k, v in w0.items()}
+    for step, lr in enumerate([0.1, 0.1, 0.01, 0.01, 0.5, 0.5]):  # the rate changes: the course's form
+        grads = {k: rng.normal(size=v.shape).astype(dtype) for k, v in w0.items()}
+        if step == 5:
+            grads["b"][2] = np.inf
         opt.lr = lr
-        opt.step(grads)
         for p, g in zip(params, grads.values()):
             p.grad = torch.from_numpy(g)
-        T.sgd_step(params, velocity, lr, 0.9, 0.01)
+        before = [p.detach().clone() for p in params]
+        assert T.sgd_step(params, velocity, lr, 0.9, 0.01) is opt.step(grads) is (step < 5)
         for p, key in zip(params, w0):
-            np.testing.assert_allclose(p.detach().numpy(), engine[key], rtol=1e-12, atol=1e-14, err_msg=str(step))
+            assert np.array_equal(p.detach().numpy(), engine[key]), (step, key)
+    assert all(torch.equal(p, q) for p, q in zip(params, before))  # the refused step changed nothing
 
 
 @pytest.mark.parametrize("spec", ["constant", "step:step_size=2,gamma=0.5", "plateau",

@@ -387,11 +387,16 @@ def initialise(net, layers, how, seed):
 @torch.no_grad()
 def sgd_step(params, velocity, lr, momentum, weight_decay):
     """The course's SGD: Δw(n) = −η(∂E/∂w + λw) + αΔw(n−1); w ← w + Δw(n). (PyTorch's SGD
-    rescales the remembered step when η changes; this keeps the step that was taken.)"""
+    rescales the remembered step when η changes; this keeps the step that was taken.) Returns
+    False, changing no weight, when the step would make a weight NaN or infinite."""
     for w, v in zip(params, velocity):
         g = w.grad + weight_decay * w if weight_decay else w.grad
         v.mul_(momentum).sub_(lr * g)
+    if not all(bool(torch.isfinite(w + v).all()) for w, v in zip(params, velocity)):
+        return False
+    for w, v in zip(params, velocity):
         w.add_(v)
+    return True
 
 
 class Schedule:
@@ -506,8 +511,8 @@ def train(args, rank, world, device):
             dist.all_reduce(t)
         return t.tolist()
 
-    params, state = list(net.parameters()), list(net.state_dict().values())
-    velocity, good = [torch.zeros_like(w) for w in params], [t.clone() for t in state]
+    params = list(net.parameters())
+    velocity = [torch.zeros_like(w) for w in params]
     schedule = Schedule(args.schedule, args.lr)
     shuffler = np.random.default_rng(np.random.SeedSequence(args.seed, spawn_key=(1,)))  # the engine's
     history, n, reason = [], len(train_idx), "completed"
@@ -528,14 +533,10 @@ def train(args, rank, world, device):
             value, correct = loss(ddp, x.to(device, dtype), y.to(device))
             (value * (world / len(step))).backward()  # DDP averages over the processes: Σ / global batch
             batch = total(value.item(), correct, len(x))
-            if not math.isfinite(batch[0]):  # keep the weights that gave the last finite loss
-                for t, g in zip(state, good):
-                    t.copy_(g)
-                reason = "diverged"
+            if not (math.isfinite(batch[0]) and sgd_step(params, velocity, schedule.lr, args.momentum,
+                                                         args.weight_decay)):
+                reason = "diverged"  # the weights stay those of the last step taken
                 break
-            for g, t in zip(good, state):
-                g.copy_(t)
-            sgd_step(params, velocity, schedule.lr, args.momentum, args.weight_decay)
             ddp.zero_grad(set_to_none=True)
             sums = [a + b for a, b in zip(sums, batch)]
         if reason == "diverged":
@@ -650,8 +651,8 @@ def finish(args, model, net, history, reason):
         rows = [",".join(HISTORY_COLUMNS)] + [",".join(cell(r[c]) for c in HISTORY_COLUMNS) for r in history]
         write_atomic(args.history, lambda f: f.write(("\n".join(rows) + "\n").encode()))
     if reason == "diverged":
-        print(f"The loss became NaN or infinite in epoch {len(history) + 1}; the weights of the last good "
-              "step are kept — try a lower learning rate.")
+        print(f"The loss or a weight became NaN or infinite in epoch {len(history) + 1}; the weights of the "
+              "last step taken are kept — try a lower learning rate.")
         return
     said = f"Trained {len(history)} epoch{'s' if len(history) != 1 else ''}"
     if history:
