@@ -93,11 +93,12 @@ sample forward.
 NN Designer's own engine trains on this computer's processor. Measure it first:
 `nn-designer bench MODEL --batch-size 128` prints images (samples) per second, and the number of
 training samples divided by it is the time of one epoch. AlexNet on ImageNet's 1.28 million
-images runs at about 4 images per second on a laptop: some 89 hours per epoch, and the course
-trains 90 epochs. Leave the laptop when an epoch takes more than an hour or so, or when the data
-set does not fit in memory (ImageNet is about 150 GB): a single GPU is typically 50 to 100 times
-faster, and N GPUs nearly N times faster again. Before paying for GPU time, check the folder on
-one CPU with a few epochs of a small data set (below).
+images runs at about 4 images per second on a laptop: some 89 hours per epoch, and AlexNet was
+trained for about 90 epochs. Leave the laptop when an epoch takes more than an hour or so, or
+when the data set does not fit in memory (ImageNet is about 150 GB): a GPU computes such a
+network many times faster than a laptop's processor, and N GPUs nearly N times faster again
+(`train.py` prints each epoch's seconds, so the first epoch tells). Before paying for GPU time,
+check the folder on one CPU with a few epochs of a small data set (below).
 
 On the other machine: Python 3.10 or later, then `pip install torch numpy pillow` (PyTorch's own
 instructions at https://pytorch.org give the `pip` line for its CUDA version). Copy this folder
