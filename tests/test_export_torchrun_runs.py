@@ -132,6 +132,10 @@ def test_a_run_stopped_after_epoch_1_and_resumed_ends_as_the_uninterrupted_one(r
     assert strip(history(resumed / "history.csv")) == strip(history(whole / "history.csv"))
     saved = torch.load(resumed / "run.ckpt")
     assert len(saved["history"]) == 2 and saved["settings"]["schedule"] == "plateau:patience=0,threshold=1"
+    # The plateau read the validation accuracy of all the samples (both processes'): epoch 1 set the
+    # best, epoch 2 could not beat it by the threshold of 1, so the rate was divided by 10 after it.
+    assert saved["schedule"]["best"] == float(history(whole / "history.csv")[0]["val_acc"])
+    assert saved["schedule"]["lr"] == pytest.approx(0.001) and saved["schedule"]["bad_epochs"] == 0
 
 
 def test_the_trained_weights_load_in_nn_designer(runs, mnist2k, capsys):
