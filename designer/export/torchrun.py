@@ -154,7 +154,9 @@ again after its time limit, it continues from the checkpoint:
         --out trained.npz --history history.csv --checkpoint run.ckpt $resume
 
 `--checkpoint CK` is saved after every epoch; `--resume CK` continues that run with its settings
-(`--epochs` may raise the total) and ends exactly where the uninterrupted run would.
+(`--epochs` may raise the total) and ends exactly where the uninterrupted run would. On several
+machines, every process reads DATA and the checkpoint it resumes: put them where every machine
+sees them (a shared file system), or copy them to the same path on each.
 
 ## Images
 
