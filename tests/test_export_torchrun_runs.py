@@ -220,7 +220,8 @@ def test_a_diverging_run_stops_where_the_engines_does(tmp_path):
                "mse", "--dtype", "float64", "--val-split", "0"]
     for name in ("engine", "ours"):
         (tmp_path / name).mkdir()
-    files = lambda name: ["--out", tmp_path / name / "out.npz", "--history", tmp_path / name / "history.csv"]  # noqa: E731
+    def files(name):
+        return ["--out", tmp_path / name / "out.npz", "--history", tmp_path / name / "history.csv"]
     assert main(["train", str(design), *map(str, options), "--quiet", *map(str, files("engine"))]) == 1
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)

@@ -50,27 +50,27 @@ class Bad(Exception):
 
 def options(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", help="a data file or folder (required unless --resume gives it)")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the data (10)")
-    p.add_argument("--batch-size", type=int, default=64, help="samples per step, all processes together (64)")
-    p.add_argument("--lr", type=float, default=0.01, help="learning rate η (0.01)")
-    p.add_argument("--momentum", type=float, default=0.9, help="momentum α (0.9)")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay λ (0)")
+    p.add_argument("--data", metavar="DATA", help="a data file or folder (required unless --resume gives it)")
+    p.add_argument("--epochs", metavar="N", type=int, default=None, help="passes over the data (10)")
+    p.add_argument("--batch-size", metavar="N", type=int, default=64, help="samples per step, all processes (64)")
+    p.add_argument("--lr", metavar="X", type=float, default=0.01, help="learning rate η (0.01)")
+    p.add_argument("--momentum", metavar="X", type=float, default=0.9, help="momentum α (0.9)")
+    p.add_argument("--weight-decay", metavar="X", type=float, default=0.0, help="L2 weight decay λ (0)")
     p.add_argument("--loss", choices=("cross_entropy", "mse"), default="cross_entropy")
-    p.add_argument("--val-split", type=float, default=0.2, help="fraction held out for validation (0.2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of initialisation, split and shuffling (0)")
-    p.add_argument("--schedule", default="constant", help="constant, step[:step_size=N,gamma=X] or "
+    p.add_argument("--val-split", metavar="X", type=float, default=0.2, help="fraction held out for validation (0.2)")
+    p.add_argument("--seed", metavar="N", type=int, default=0, help="seed of initialisation, split and shuffling (0)")
+    p.add_argument("--schedule", metavar="SPEC", default="constant", help="constant, step[:step_size=N,gamma=X] or "
                    "plateau[:patience=N,factor=X,min_lr=X,threshold=X]")
     p.add_argument("--init", choices=("default", "he", "xavier"), default="default")
-    p.add_argument("--augment", help="image augmentation, e.g. crop=4,flip,shift=2")
+    p.add_argument("--augment", metavar="SPEC", help="image augmentation, e.g. crop=4,flip,shift=2")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--weights", help="start from this NN Designer weights file (.npz)")
-    p.add_argument("--out", help="write the trained weights here (an NN Designer weights file)")
-    p.add_argument("--history", help="write one CSV row per epoch here")
-    p.add_argument("--checkpoint", help="save a checkpoint here after every epoch")
-    p.add_argument("--resume", help="continue the run saved in this checkpoint (--epochs may raise the total)")
+    p.add_argument("--weights", metavar="W.npz", help="start from this NN Designer weights file (.npz)")
+    p.add_argument("--out", metavar="OUT.npz", help="write the trained weights here (an NN Designer weights file)")
+    p.add_argument("--history", metavar="H.csv", help="write one CSV row per epoch here")
+    p.add_argument("--checkpoint", metavar="CK", help="save a checkpoint here after every epoch")
+    p.add_argument("--resume", metavar="CK", help="continue the run saved in this checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
-    p.add_argument("--workers", type=int, default=4, help="DataLoader processes reading image folders (4)")
+    p.add_argument("--workers", metavar="K", type=int, default=4, help="DataLoader processes per process (4)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args(argv)
     checks = [(args.batch_size >= 1, "--batch-size must be at least 1"),
@@ -656,9 +656,10 @@ def finish(args, model, net, history, reason):
         return
     said = f"Trained {len(history)} epoch{'s' if len(history) != 1 else ''}"
     if history:
-        last, which = history[-1], ("val", "validation") if history[-1]["val_loss"] is not None else ("train", "training")
-        acc, value = last[f"{which[0]}_acc"], last[f"{which[0]}_loss"]
-        said += f": {which[1]} accuracy {100 * acc:.2f} %" if acc is not None else f": {which[1]} loss {value:.4g}"
+        last = history[-1]
+        key, which = ("val", "validation") if last["val_loss"] is not None else ("train", "training")
+        acc, value = last[f"{key}_acc"], last[f"{key}_loss"]
+        said += f": {which} accuracy {100 * acc:.2f} %" if acc is not None else f": {which} loss {value:.4g}"
     print(said + ".")
 
 
