@@ -392,7 +392,7 @@ def sgd_step(params, velocity, lr, momentum, weight_decay):
     for w, v in zip(params, velocity):
         g = w.grad + weight_decay * w if weight_decay else w.grad
         v.mul_(momentum).sub_(lr * g)
-    if not all(bool(torch.isfinite(w + v).all()) for w, v in zip(params, velocity)):
+    if not bool(torch.stack([torch.isfinite(w + v).all() for w, v in zip(params, velocity)]).all()):
         return False
     for w, v in zip(params, velocity):
         w.add_(v)
@@ -471,12 +471,12 @@ class Loss:
 def main(argv=None):
     args = options(argv)
     distributed = "WORLD_SIZE" in os.environ  # started by torchrun
-    if distributed:
-        dist.init_process_group("nccl" if args.device == "cuda" else "gloo")
-    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if args.device == "cuda" else "cpu")
     if device.type == "cuda":
-        torch.cuda.set_device(device)
+        torch.cuda.set_device(device)  # one GPU per process
+    if distributed:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     try:
         return train(args, rank, world, device)
     finally:
