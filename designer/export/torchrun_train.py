@@ -497,7 +497,10 @@ def train(args, rank, world, device):
     if labels is not None and labels.max() >= max(loss.n_out, 2):
         raise Bad(f"{args.data} has labels up to {labels.max()}, but the network has {loss.n_out} outputs")
     train_idx, val_idx = split(labels, len(targets), args.val_split, args.seed)
-    batches = Batches(data, targets, parse_augment(args.augment), args.seed)
+    augment = parse_augment(args.augment)
+    if augment and not isinstance(data, ImageFolder) and data.ndim != 4:
+        raise Bad(f"augmentation works on images, but {args.data} holds vectors")
+    batches = Batches(data, targets, augment, args.seed)
     workers = args.workers if isinstance(data, ImageFolder) else 0
 
     def loader(index_lists, epoch, train):  # the batches, read by `workers` processes
