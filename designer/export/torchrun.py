@@ -3,7 +3,9 @@
 * ``model.py``: the module the PyTorch export writes (pytorch.py), loading ``weights.npz`` from
   its own folder when there are weights to start from;
 * ``train.py``: ``torchrun_train.py`` of this package, copied as it is (it needs only torch, numpy
-  and Pillow, and reproduces ``nn-designer train``);
+  and Pillow, and reproduces ``nn-designer train``; being one file that cannot import this
+  program, it carries its own readers of the five data formats, which is why it is longer than
+  this project's modules);
 * ``README.md``: when to leave the laptop and the exact commands for one CPU, one GPU, N GPUs,
   several nodes and Slurm.
 
