@@ -28,7 +28,7 @@ def run(args) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless: no window is shown anyway
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from ..ui.diagram import diagram_scene, render
+    from ..ui.diagram import diagram_scene, fit_bands, render
     scene = diagram_scene(network)
     if args.collapse:
         from ..model.graph import readers_of
@@ -36,6 +36,7 @@ def run(args) -> int:
         families = [layer.kind.family for layer in network.layers]
         for group in merge_blocks(scene.sources, readers_of(scene.sources), families):
             scene.collapse([network[i].uid for i in group])
+        fit_bands(scene)
     width, height = render(network, args.output, scene, args.scale)
     print(f"wrote {args.output} ({width}×{height})")
     del app

@@ -170,6 +170,18 @@ class PipelineScene(QGraphicsScene):
         """How many rows deep the branched network is, in one band."""
         return max(layered(self._node_sources).ranks, default=0) + 1
 
+    def best_rows(self, width: float, height: float) -> tuple:
+        """(max_rows, zoom): the band depth that shows the branched network biggest in a
+        ``width`` × ``height`` window (None: one band), and that zoom (at most 1)."""
+        deepest = self.graph_rows()
+        best_rows, best_zoom = None, 0.0
+        for rows in range(2, deepest + 1):
+            w, h = self.graph_size(rows if rows < deepest else None)
+            zoom = min(width / w, height / h, 1.0)
+            if zoom > best_zoom + 1e-6:
+                best_rows, best_zoom = (rows if rows < deepest else None), zoom
+        return best_rows, best_zoom
+
     def set_max_rows(self, rows) -> None:
         if rows != self.max_rows:
             self.max_rows = rows

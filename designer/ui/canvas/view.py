@@ -125,13 +125,7 @@ class CanvasView(QGraphicsView):
         """A branched network wraps into bands set side by side: the depth of band that shows it
         biggest; if even that is too small to read, bands as deep as the window at full size."""
         scene = self.pipeline
-        deepest = scene.graph_rows()
-        best_rows, best_zoom = None, 0.0
-        for rows in range(2, deepest + 1):
-            w, h = scene.graph_size(rows if rows < deepest else None)
-            zoom = min(vw / w, vh / h, 1.0)
-            if zoom > best_zoom + 1e-6:
-                best_rows, best_zoom = (rows if rows < deepest else None), zoom
+        best_rows, best_zoom = scene.best_rows(vw, vh)
         if best_zoom < READABLE_ZOOM and not force:
             best_rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // (BLOCK_H + GAP_Y)))
             best_zoom = 1.0
