@@ -196,3 +196,14 @@ def test_export_diagram_writes_an_svg_a_browser_opens_and_a_png_of_the_right_siz
     bottom = max(b.pos().y() + BLOCK_H for b in window.scene.blocks.values())
     assert right <= image.width() <= right + 80 and bottom <= image.height() <= bottom + 80
     assert (twice.width(), twice.height()) == size == (2 * image.width(), 2 * image.height())
+
+
+def test_explain_shape_works_out_a_merge_selected_on_the_canvas(window):
+    window.files.new_from_template("inception")
+    window.open_lesson("shape")
+    if window.current_mode != "Learn":
+        pytest.skip("the Learn mode is not part of this build")
+    click_block(window, 14)
+    view = window.learn_mode.show_lesson("shape")
+    text = view.text()
+    assert "D₂ = 64 + 128 + 32 + 32 = 256" in text and "#2" in text and "28×28×128" in text
