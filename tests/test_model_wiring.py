@@ -125,3 +125,59 @@ def test_a_residual_connection_with_a_projection_where_the_shapes_differ():
     assert [l.type for l in n.layers] == ["input", "conv", "pool", "conv", "add", "relu"]
     assert sources(n.layers) == [[], [0], [1], [0], [2, 3], [4]]
     assert not infer(n.layers).error_count
+
+
+def _edges(layers) -> set:
+    """The graph as (reader uid, source uid) pairs: what must not change unless an edit says so."""
+    return {(layers[d].uid, layers[s].uid) for d, ss in enumerate(sources(layers)) for s in ss}
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["connect", "disconnect", "insert", "remove"]),
+                          st.integers(0, 10 ** 6), st.integers(0, 10 ** 6)), min_size=1, max_size=12))
+def test_random_edits_change_exactly_the_edges_they_name_and_always_save(edits):
+    from designer.model import dumps, loads
+    n = load_template("resnet20")
+    for op, a, b in edits:
+        layers = n.layers
+        before = _edges(layers)
+        src, dst = layers[a % len(layers)], layers[b % len(layers)]
+        try:
+            if op == "connect":
+                new = wiring.connect(layers, src.uid, dst.uid)
+            elif op == "disconnect":
+                new = wiring.disconnect(layers, src.uid, dst.uid)
+            elif op == "insert":
+                new = wiring.insert_on_edge(layers, src.uid, dst.uid, [Layer.make("relu")])
+            else:
+                if dst.type == "input":
+                    continue
+                new = wiring.remove(layers, [dst.uid])
+        except wiring.WiringError:
+            continue
+        n.set_wiring(new)
+        after = _edges(n.layers)
+        if op == "connect":
+            from designer.model.catalogue import KINDS
+            expected = {e for e in before if not (e[0] == dst.uid and not KINDS[dst.type].is_merge)}
+            assert after == expected | {(dst.uid, src.uid)}
+        elif op == "disconnect":
+            assert after == before - {(dst.uid, src.uid)}
+        elif op == "insert":
+            new_uid = next(layer.uid for layer in n.layers if layer.uid not in {x.uid for x in layers})
+            assert after == (before - {(dst.uid, src.uid)}) | {(new_uid, src.uid), (dst.uid, new_uid)}
+        else:  # the removed layer's edges go; its one-input readers read what it read
+            kept = {e for e in before if dst.uid not in e}
+            assert kept <= after
+        # the list stays in topological order and the file reads back as the same graph
+        assert all(s < d for d, ss in enumerate(sources(n.layers)) for s in ss)
+        again = loads(dumps(n)) if not any(
+            "no layer has the id" in e for info in infer(n.layers).layers for e in info.errors) else n
+        assert _shape_of(again) == _shape_of(n)
+
+
+def _shape_of(network) -> list:
+    return [(layer.type, sorted(srcs)) for layer, srcs in zip(network.layers, sources(network.layers))]

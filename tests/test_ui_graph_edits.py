@@ -163,16 +163,25 @@ def test_arrow_keys_walk_along_the_edges_and_alt_arrows_move_a_block(window, qtb
     assert window.scene.block_at_index(5).pos().y() > y
 
 
-def test_deleting_a_layer_a_merge_reads_leaves_the_merge_red_and_says_why(window):
+def test_deleting_a_layer_a_merge_reads_leaves_the_merge_red_and_says_why(window, tmp_path, dialog_log):
     window.files.new_from_template("inception")
+    path = tmp_path / "block.json"
+    dialog_log.save_name = str(path)
+    assert window.files.save_as()
+    saved = path.read_text()
     click_block(window, 6)  # b2, the last relu of the 3×3 branch
     window.editor.delete_selection()
     concat = window.network.report().layers[-1]
     assert any('"b2"' in e for e in concat.errors)
     assert window.network.layers[-1].inputs == ["b1", "b2", "b3", "b4"]  # not rewired
     assert window.scene.blocks[window.network.layers[-1].uid].status == "error"
+    # such a file would not open again: saving says so in one sentence and keeps the file on disk
+    assert not window.files.save()
+    assert dialog_log.warnings[-1].startswith("Not saved: concat #13 reads a layer that is not there")
+    assert dialog_log.warnings[-1].count(". ") == 0 and path.read_text() == saved
     window.undo_stack.undo()
     assert not window.network.report().error_count
+    assert window.files.save()
 
 
 def test_export_diagram_writes_an_svg_a_browser_opens_and_a_png_of_the_right_size(window, tmp_path):

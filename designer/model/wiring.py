@@ -353,6 +353,19 @@ def copies(layers, indices) -> list:
     return out
 
 
+def broken_reference(layers) -> str:
+    """A sentence for the first reference that names no earlier layer (a merge whose input was
+    deleted), or "": such a network cannot be saved, since reading the file would refuse it."""
+    ids = graph.ids_of(layers)
+    for i in range(len(layers)):
+        _srcs, problems = graph.resolve(layers, i, ids)
+        if problems:
+            where, sentence = problems[0]
+            return (f"{layers[i].type} #{i} reads a layer that is not there ({where}: {sentence}); "
+                    f"connect another layer to it, or undo the deletion, before saving.")
+    return ""
+
+
 def trial(wiring: list) -> list:
     """Copies of the layers as ``wiring`` would leave them (to infer before committing)."""
     return [replace(layer, id=lid, inputs=inputs, uid=layer.uid) for layer, lid, inputs in wiring]
