@@ -134,6 +134,14 @@ def test_collapse_and_expand_are_view_only(window):
     assert window.scene.selected_uids() == sorted(group, key=window.scene.order.index)
     assert window.editor.expand_selection()
     assert all(window.scene.blocks[u].isVisible() for u in group)
+    window.editor.collapse_selection()  # the group is still selected: one block again
+    assert not window.scene.blocks[group[0]].isVisible()
+    from ui_support import _mouse, viewport_point
+    from PySide6.QtCore import QEvent, QPointF
+    centre = viewport_point(window, block.mapToScene(QPointF(BLOCK_W / 2, BLOCK_H / 2)))
+    _mouse(window.canvas.viewport(), QEvent.Type.MouseButtonDblClick, centre, Qt.MouseButton.LeftButton,
+           Qt.MouseButton.LeftButton)
+    assert all(window.scene.blocks[u].isVisible() for u in group)
     window.editor.select([window.network[4].uid, window.network[5].uid])
     assert window.editor.collapse_selection() is False  # the add of the block reads #4 too
     assert "reads" in window.statusBar().currentMessage()
@@ -216,3 +224,19 @@ def test_explain_shape_works_out_a_merge_selected_on_the_canvas(window):
     view = window.learn_mode.show_lesson("shape")
     text = view.text()
     assert "D₂ = 64 + 128 + 32 + 32 = 256" in text and "#2" in text and "28×28×128" in text
+
+
+def test_the_blocks_menu_branches_from_the_selection_through_quick_add(window):
+    window.files.new_from_template("lenet5")
+    window.editor.select([window.network[2].uid])
+    window.actions_by_name["branch"].trigger()
+    assert window.quick_add.isVisible()
+    window.quick_add.chosen.emit("conv", {"padding": 1})
+    report = window.network.report()
+    assert window.network[3].type == "conv" and report.layers[3].sources == [2]
+    assert report.layers[4].sources == [2]  # what read the relu still reads it: a new branch
+    assert window.undo_stack.count() == 1 and window.scene.is_graph
+    window.actions_by_name["add_residual"].trigger()  # around the new conv (selected): 6 → 16 deep
+    types = [layer.type for layer in window.network.layers]
+    assert types[3:6] == ["conv", "conv", "add"] and window.network[4].config["kernel"] == 1
+    assert window.network.report().layers[5].sources == [3, 4]

@@ -144,7 +144,7 @@ class BlockItem(QGraphicsItem):
         if self.group:
             label = layer.id or layer.name
             title = f"{label} · {self.group[0]} layers" if label else f"{self.group[0]} layers"
-            brief = "collapsed block"
+            brief = "collapsed block"  # double-click to expand (canvas/view.py)
             params_shown = self.group[1]
         raw = (index, kind.family, title, brief, info.output, params_shown, tuple(info.errors),
                tuple(info.warnings))

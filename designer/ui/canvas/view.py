@@ -277,6 +277,14 @@ class CanvasView(QGraphicsView):
         self._press = None
         super().mouseReleaseEvent(event)
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        """A double-click on a collapsed block draws its layers again (view only)."""
+        block = self.pipeline.block_at(self.mapToScene(event.position().toPoint()))
+        if block is not None and block.group and self.pipeline.expand([block.uid]):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     # ------------------------------------------------------------------ connections
     def _start_connection(self, uid: int, scene_pos: QPointF) -> None:
         self._connecting = uid
