@@ -240,3 +240,16 @@ def test_the_blocks_menu_branches_from_the_selection_through_quick_add(window):
     types = [layer.type for layer in window.network.layers]
     assert types[3:6] == ["conv", "conv", "add"] and window.network[4].config["kernel"] == 1
     assert window.network.report().layers[5].sources == [3, 4]
+
+
+def test_a_layer_dropped_on_a_block_of_a_branched_network_branches_from_it(window):
+    from PySide6.QtCore import QPointF
+    from ui_support import drop_kind
+    window.files.new_from_template("inception")
+    block = window.scene.block_at_index(0)
+    drop_kind(window, "conv", block.mapToScene(QPointF(BLOCK_W / 2, BLOCK_H / 2)))
+    report = window.network.report()
+    assert window.network[1].type == "conv" and report.layers[1].sources == [0]
+    assert sorted(i for i, info in enumerate(report.layers) if info.sources == [0]) == [1, 2, 4, 8, 12]
+    assert any("not connected to the output" in e for e in report.layers[1].errors)  # red until joined
+    assert window.undo_stack.count() == 1

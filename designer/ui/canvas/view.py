@@ -34,6 +34,7 @@ class CanvasView(QGraphicsView):
     zoom_changed = Signal(float)
     activated = Signal()  # Enter on a block: edit it in the inspector
     kind_dropped_on_edge = Signal(int, int, str, dict)  # src uid, dst uid, layer type, config
+    kind_dropped_on_block = Signal(int, str, dict)  # a branched network: a new branch from that layer
     connect_requested = Signal(int, int, int)  # src uid, dst uid, slot among a merge's inputs (-1: last)
     block_placed = Signal(int, float, float)  # layer uid, new top-left (a branched network)
     refused = Signal(str)  # a sentence for the status bar
@@ -183,10 +184,15 @@ class CanvasView(QGraphicsView):
         self.pipeline.hide_marker()
         kind = kind_from_mime(event.mimeData())
         files = local_files(event.mimeData())
-        edge = self.pipeline.edge_at(self.mapToScene(event.position().toPoint())) if self.pipeline.is_graph else None
+        scene_pos = self.mapToScene(event.position().toPoint())
+        edge = self.pipeline.edge_at(scene_pos) if self.pipeline.is_graph else None
+        block = self.pipeline.block_at(scene_pos) if self.pipeline.is_graph else None
         if kind and edge is not None:
             event.acceptProposedAction()
             self.kind_dropped_on_edge.emit(edge.src, edge.dst, kind[0], kind[1])
+        elif kind and block is not None:
+            event.acceptProposedAction()
+            self.kind_dropped_on_block.emit(block.uid, kind[0], kind[1])
         elif kind:
             event.acceptProposedAction()
             self.kind_dropped.emit(self._gap(event.position(), kind[0]), kind[0], kind[1])
