@@ -10,9 +10,9 @@ from designer.ui.canvas.layout import BLOCK_W
 from ui_support import _mouse, drop_at_end, drop_kind, viewport_point
 
 
-def drag_connection(window, src: int, dst: int, x: float = BLOCK_W / 2) -> None:
+def drag_connection(window, src: int, dst: int, x: float = BLOCK_W / 2) -> bool:
     """Press on block ``src``'s output port, move in steps onto block ``dst`` (``x`` units from
-    its left edge, 40 down), release."""
+    its left edge, 40 down), release; returns whether the live preview showed it refused."""
     scene, viewport = window.scene, window.canvas.viewport()
     block = scene.block_at_index(src)
     left = Qt.MouseButton.LeftButton
@@ -23,11 +23,13 @@ def drag_connection(window, src: int, dst: int, x: float = BLOCK_W / 2) -> None:
     for k in range(1, 6):
         _mouse(viewport, QEvent.Type.MouseMove, start + (end - start) * (k / 5), Qt.MouseButton.NoButton, left)
     seen = window.canvas._preview is not None and window.canvas._preview.isVisible()
+    refused = bool(window.canvas._preview and window.canvas._preview.refused)
     end = viewport_point(window, end_scene)
     _mouse(viewport, QEvent.Type.MouseMove, end, Qt.MouseButton.NoButton, left)
     _mouse(viewport, QEvent.Type.MouseButtonRelease, end, left, Qt.MouseButton.NoButton)
     assert seen, "no live preview while dragging the connection"
     assert window.canvas._preview is None
+    return refused
 
 
 def drop_anywhere(window, type_: str) -> None:

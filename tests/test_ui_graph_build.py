@@ -46,7 +46,7 @@ def test_a_resnet_basic_block_with_a_projection_shortcut_by_drags_and_connection
     assert window.scene.is_graph
     drop_anywhere(window, "batchnorm")  # reads the shortcut conv
     configure(window, 8, want[7])
-    drag_connection(window, 8, 6, x=BLOCK_W - 10)  # into the add, right of its first input
+    assert not drag_connection(window, 8, 6, x=BLOCK_W - 10)  # into the add, right of its first input
     assert [layer.type for layer in window.network.layers] == [layer.type for layer in want[:9]]
     configure(window, 8, want[8])
     drop_anywhere(window, "relu")
@@ -62,7 +62,7 @@ def test_a_resnet_basic_block_with_a_projection_shortcut_by_drags_and_connection
     assert labels == ["28×28×128", "28×28×128"]
     # a loop is refused with one sentence, and nothing changes
     before, steps = window.network.to_json(), window.undo_stack.count()
-    drag_connection(window, 9, 1)
+    assert drag_connection(window, 9, 1)  # the preview turned red before the release
     assert window.network.to_json() == before and window.undo_stack.count() == steps
     assert "loop" in window.statusBar().currentMessage()
     # a shortcut whose stride no longer fits turns the add red, both shapes in its tooltip

@@ -39,6 +39,14 @@ class GraphEdits:
         return self._rewire(lambda: wiring.connect(self.network.layers, src_uid, dst_uid, at),
                             f"Connect {self._uid_label(src_uid)} to {self._uid_label(dst_uid)}", [dst_uid])
 
+    def connection_problem(self, src_uid: int, dst_uid: int) -> str:
+        """Why connecting ``src_uid`` to ``dst_uid`` would be refused, or "" (the live preview)."""
+        try:
+            wiring.connect(self.network.layers, src_uid, dst_uid)
+        except wiring.WiringError as e:
+            return str(e)
+        return ""
+
     def disconnect_edges(self, edges: list) -> bool:
         """Remove the edges ``[(src uid, dst uid)]``, as one step."""
         if not edges:

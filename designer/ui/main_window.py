@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c, e = self.canvas, self.editor
         c.gap_rule = e.allowed_gap
+        c.connection_rule = e.connection_problem
         c.kind_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
         c.block_moved.connect(e.move)
         c.kind_dropped_on_edge.connect(lambda src, dst, type_, cfg: e.insert_on_edge(src, dst, type_, cfg))

@@ -68,6 +68,7 @@ class EdgeItem(ArrowItem):
         self.src, self.dst = src, dst  # layer uids
         self.label = ""
         self.hot = False
+        self.refused = False  # a connection being dragged that would be refused: drawn red
         self.dashed = False
         self._hit = QPainterPath()
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
@@ -94,6 +95,11 @@ class EdgeItem(ArrowItem):
             self.hot = hot
             self.update()
 
+    def set_refused(self, refused: bool) -> None:
+        if refused != self.refused:
+            self.refused = refused
+            self.update()
+
     def _label_rect(self) -> QRectF:
         if not self.label or not self.points:
             return QRectF()
@@ -106,6 +112,8 @@ class EdgeItem(ArrowItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         colour = self.colours.highlight if (self.hot or self.isSelected()) else self.colours.arrow
+        if self.refused:
+            colour = self.colours.error
         pen = QPen(colour, 3.2 if (self.hot or self.isSelected()) else 1.6)
         if self.dashed:
             pen.setStyle(Qt.PenStyle.DashLine)

@@ -56,6 +56,10 @@ class CanvasView(QGraphicsView):
         self._connecting: int | None = None  # the uid a connection is dragged from
         self._preview: EdgeItem | None = None
         self._grab = QPointF()  # where in the block a branched network's block was taken
+        self._target: int | None = None  # the block a dragged connection is over
+        # (src uid, dst uid) -> "" or why that connection would be refused; the window sets the
+        # Editor's check, so the preview turns red (and says why) before the button is released
+        self.connection_rule: Callable[[int, int], str] = lambda _src, _dst: ""
         self._pan_from: QPoint | None = None
         self._space_held = False  # Space + left drag pans, as in drawing programs
         # (gap, layer type) -> the gap a layer of that type may land in; the window sets the
@@ -308,10 +312,17 @@ class CanvasView(QGraphicsView):
         if (scene_pos - start).manhattanLength() > 2:
             self._preview.set_points([start.toTuple(), scene_pos.toTuple()])
         target = self.pipeline.block_at(scene_pos)
-        self._preview.set_hot(target is not None and target.uid != self._connecting)
+        uid = target.uid if target is not None and target.uid != self._connecting else None
+        if uid != self._target:
+            self._target = uid
+            problem = self.connection_rule(self._connecting, uid) if uid is not None else ""
+            self._preview.set_refused(bool(problem))
+            if problem:
+                self.refused.emit(problem)
+        self._preview.set_hot(uid is not None)
 
     def _finish_connection(self, scene_pos: QPointF) -> None:
-        src, self._connecting = self._connecting, None
+        src, self._connecting, self._target = self._connecting, None, None
         if self._preview is not None:
             self.pipeline.removeItem(self._preview)
             self._preview = None
