@@ -83,6 +83,11 @@ def test_removing_a_layer_that_feeds_a_merge_leaves_the_merge_red_and_says_why()
     report = infer(n.layers)
     assert n.layers[-1] is concat and concat.inputs == ["b1", "b2", "b3", "b4"]
     assert any('"b2"' in e for e in report.layers[-1].errors)
+    # connecting another layer to the concat fills the hole where b2 was
+    relu5 = n.layers[5]
+    n.set_wiring(wiring.connect(n.layers, relu5.uid, concat.uid))
+    assert sources(n.layers)[-1] == [2, 5, 9, 12] and not infer(n.layers).error_count
+    assert wiring.broken_reference(n.layers) == ""
     # the one-input layer after a removed one reads what it read: conv 5x5 reduce's relu still
     # reads its own branch, not another one
     n = load_template("inception")

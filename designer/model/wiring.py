@@ -171,8 +171,8 @@ def _label(pinned: _Pinned, layer) -> str:
 
 
 def connect(layers, src_uid: int, dst_uid: int, slot: Optional[int] = None) -> list:
-    """The wiring after making the layer ``dst_uid`` read ``src_uid``: a merge gains an input, any
-    other layer reads ``src_uid`` instead of what it read. Refused (WiringError) when it would
+    """The wiring after making the layer ``dst_uid`` read ``src_uid``: a merge gains an input (in
+    place of one that was deleted, if any), any other layer reads ``src_uid`` instead of what it read. Refused (WiringError) when it would
     make a loop or when the shapes cannot take it."""
     pinned = _Pinned(layers)
     src, dst = _find(pinned, src_uid), _find(pinned, dst_uid)
@@ -187,7 +187,10 @@ def connect(layers, src_uid: int, dst_uid: int, slot: Optional[int] = None) -> l
     if _has(reads, src):
         raise WiringError(f"{_label(pinned, dst).capitalize()} already reads {_label(pinned, src)}.")
     before = _errors_of(layers, dst)
-    if KINDS[dst.type].is_merge:  # a merge gains an input, at ``slot`` (default: last)
+    hole = next((k for k, r in enumerate(reads) if isinstance(r, (str, int))), None)
+    if KINDS[dst.type].is_merge and hole is not None:  # an input that was deleted: filled
+        pinned.reads[dst.uid] = reads[:hole] + [src] + reads[hole + 1:]
+    elif KINDS[dst.type].is_merge:  # a merge gains an input, at ``slot`` (default: last)
         slot = len(reads) if slot is None else max(0, min(slot, len(reads)))
         pinned.reads[dst.uid] = reads[:slot] + [src] + reads[slot:]
     else:
