@@ -1,129 +1,77 @@
-"""Branched test networks (version 2 files) and a naive reference executor for them.
-
-``reference_pass`` runs an EngineNet's layers one by one in list order, each on fresh copies of
-its inputs, and back again, adding up gradients in new arrays: no plan, no fused order, no
-in-place relu, nothing freed early. The engine's executor must give exactly its values."""
+"""Helpers for the branched-canvas tests: connections dragged from a block's output port with
+real mouse events, drops on empty canvas or on an edge, clicks on an edge, and the model file
+compared with ids renamed."""
 from __future__ import annotations
 
-import json
+from PySide6.QtCore import QEvent, QPointF, Qt
 
-import numpy as np
-
-from designer.engine import cross_entropy
-from designer.engine.layers import MergeLayer
-from designer.model import loads
+from designer.model.graph import ids_of
+from designer.ui.canvas.layout import BLOCK_W
+from ui_support import _mouse, drop_at_end, drop_kind, viewport_point
 
 
-def design(name: str, layers: list) -> dict:
-    return {"format": "nn-designer", "version": 2, "name": name, "layers": layers}
+def drag_connection(window, src: int, dst: int, x: float = BLOCK_W / 2) -> bool:
+    """Press on block ``src``'s output port, move in steps onto block ``dst`` (``x`` units from
+    its left edge, 40 down), release; returns whether the live preview showed it refused."""
+    scene, viewport = window.scene, window.canvas.viewport()
+    block = scene.block_at_index(src)
+    left = Qt.MouseButton.LeftButton
+    start = viewport_point(window, block.mapToScene(block.port))
+    _mouse(viewport, QEvent.Type.MouseButtonPress, start, left, left)
+    end_scene = scene.block_at_index(dst).mapToScene(QPointF(x, 40))
+    end = window.canvas.mapFromScene(end_scene)
+    for k in range(1, 6):
+        _mouse(viewport, QEvent.Type.MouseMove, start + (end - start) * (k / 5), Qt.MouseButton.NoButton, left)
+    seen = window.canvas._preview is not None and window.canvas._preview.isVisible()
+    refused = bool(window.canvas._preview and window.canvas._preview.refused)
+    end = viewport_point(window, end_scene)
+    _mouse(viewport, QEvent.Type.MouseMove, end, Qt.MouseButton.NoButton, left)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, end, left, Qt.MouseButton.NoButton)
+    assert seen, "no live preview while dragging the connection"
+    assert window.canvas._preview is None
+    return refused
 
 
-# Identity and projection shortcuts, batchnorm, global average pooling.
-RESIDUAL = design("small residual net", [
-    {"type": "input", "width": 8, "height": 8, "depth": 3},
-    {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm"},
-    {"type": "relu", "id": "a"},
-    {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm"},
-    {"type": "relu"},
-    {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm", "id": "main"},
-    {"type": "add", "inputs": ["main", "a"]},
-    {"type": "relu", "id": "b"},
-    {"type": "conv", "filters": 6, "kernel": 3, "stride": 2, "padding": 1, "bias": False},
-    {"type": "batchnorm"},
-    {"type": "relu"},
-    {"type": "conv", "filters": 6, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm", "id": "main2"},
-    {"type": "conv", "inputs": ["b"], "filters": 6, "kernel": 1, "stride": 2, "bias": False},
-    {"type": "batchnorm", "id": "shortcut"},
-    {"type": "add", "inputs": ["main2", "shortcut"]},
-    {"type": "relu"},
-    {"type": "global_pool", "mode": "avg"},
-    {"type": "dense", "units": 4},
-    {"type": "softmax"}])
-
-# An inception-style block: one output ("s") feeds three branches joined by a concat; a grouped
-# conv, a ceil-mode pool and global max pooling.
-INCEPTION = design("small inception net", [
-    {"type": "input", "width": 9, "height": 9, "depth": 4},
-    {"type": "conv", "filters": 6, "kernel": 3, "padding": 1},
-    {"type": "relu", "id": "s"},
-    {"type": "conv", "filters": 4, "kernel": 1, "id": "b1"},
-    {"type": "conv", "inputs": ["s"], "filters": 4, "kernel": 1},
-    {"type": "relu"},
-    {"type": "conv", "filters": 6, "kernel": 3, "padding": 1, "groups": 2, "id": "b2"},
-    {"type": "pool", "inputs": ["s"], "mode": "max", "size": 3, "stride": 1, "padding": 1},
-    {"type": "conv", "filters": 2, "kernel": 1, "id": "b3"},
-    {"type": "concat", "inputs": ["b1", "b2", "b3"]},
-    {"type": "pool", "mode": "avg", "size": 2, "ceil": True},
-    {"type": "tanh"},
-    {"type": "conv", "filters": 6, "kernel": 3, "groups": 3},
-    {"type": "global_pool", "mode": "max"},
-    {"type": "dense", "units": 3}])
-
-# A relu whose input another branch also reads (so it must not overwrite it), a relu before a
-# max pool (run after it) whose input another branch reads too, and vectors joined by a concat.
-SHARED_RELU_INPUT = design("relu inputs read twice", [
-    {"type": "input", "width": 6, "height": 6, "depth": 2},
-    {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "id": "c"},
-    {"type": "relu"},
-    {"type": "add", "inputs": ["c", 2], "id": "sum"},
-    {"type": "relu"},
-    {"type": "pool", "mode": "max", "size": 2, "id": "p"},
-    {"type": "pool", "inputs": ["sum"], "mode": "avg", "size": 2},
-    {"type": "add", "inputs": ["p", 6]},
-    {"type": "flatten", "id": "v"},
-    {"type": "dense", "units": 5},
-    {"type": "relu", "id": "h"},
-    {"type": "dense", "inputs": ["v"], "units": 3},
-    {"type": "concat", "inputs": ["h", 11]},
-    {"type": "dense", "units": 3}])
+def drop_anywhere(window, type_: str) -> None:
+    """Drop a palette layer where there is no edge: at the end of a chain, else in the empty
+    bottom-right corner of a branched network (it goes at the end, reading the last layer)."""
+    if not window.scene.is_graph:
+        drop_at_end(window, type_)
+        return
+    rect = window.scene.sceneRect()
+    drop_kind(window, type_, QPointF(rect.right() - 8, rect.bottom() - 8))
 
 
-def network(spec: dict):
-    return loads(json.dumps(spec))
+def click_edge(window, src: int, dst: int) -> None:
+    """Click on the middle of the last run of the edge from layer ``src`` to ``dst``."""
+    scene = window.scene
+    edge = scene.edges[(scene.order[src], scene.order[dst])]
+    (ax, ay), (bx, by) = edge.points[-2], edge.points[-1]
+    pos = viewport_point(window, QPointF((ax + bx) / 2, (ay + by) / 2))
+    left = Qt.MouseButton.LeftButton
+    _mouse(window.canvas.viewport(), QEvent.Type.MouseButtonPress, pos, left, left)
+    _mouse(window.canvas.viewport(), QEvent.Type.MouseButtonRelease, pos, left, Qt.MouseButton.NoButton)
 
 
-def reference_pass(net, x, y, train=True):
-    """(loss, output, grads by weights-file key) of one cross-entropy training pass, computed the
-    plain way: no softmax folding is needed for these nets (only RESIDUAL ends in one, folded
-    here by hand as the engine does)."""
-    layers, sources = net.layers, net.sources
-    last = len(layers) - 1
-    fold = net.types[-1] == "softmax"
-    stop = last - 1 if fold else last
-    outs, caches = [], []
-    for i in range(stop + 1):
-        layer = layers[i]
-        ins = [outs[s].copy() for s in sources[i]] or [np.array(x, copy=True)]
-        saved_need = layer.need_dx
-        layer.need_dx = True
-        if isinstance(layer, MergeLayer):
-            out, cache = layer.forward(ins, train)
-        else:
-            out, cache = layer.forward(ins[0], train)
-        layer.need_dx = saved_need
-        outs.append(np.array(out, copy=True))
-        caches.append(cache)
-    h = outs[stop]
-    loss, dh, probs = cross_entropy(h.reshape(len(h), -1), y)
-    pending = {stop: dh.reshape(h.shape)}
-    grads = {}
-    for i in range(stop, 0, -1):
-        layer = layers[i]
-        need = layer.need_dx
-        layer.need_dx = True
-        dx, g = layer.backward(pending.pop(i), caches[i])
-        layer.need_dx = need
-        grads.update({f"{i}.{k}": np.array(v, copy=True) for k, v in g.items()})
-        dxs = dx if isinstance(layer, MergeLayer) else [dx]
-        for s, d in zip(sources[i], dxs):
-            pending[s] = pending[s] + d if s in pending else np.array(d, copy=True)
-    return loss, (probs if fold else h), grads
+def renamed(model: dict) -> list:
+    """The layers of a model file with every id renamed by the index of its layer ("L3"), and
+    ids that nothing reads left out: two designs are the same when these are equal."""
+    layers = model["layers"]
 
+    class _L:
+        def __init__(self, raw):
+            self.id, self.inputs, self.type = raw.get("id"), raw.get("inputs"), raw["type"]
 
-def images(net, n=4, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n,) + net.input_shape), rng.integers(0, net.n_outputs, size=n)
+    ids = ids_of([_L(raw) for raw in layers])
+    read = {ref for raw in layers for ref in raw.get("inputs") or []}
+    out = []
+    for raw in layers:
+        raw = dict(raw)
+        raw.pop("ui", None)
+        lid = raw.pop("id", None)
+        if lid is not None and lid in read:
+            raw["id"] = f"L{ids[lid]}"
+        if raw.get("inputs") is not None:
+            raw["inputs"] = [f"L{ids[r]}" if isinstance(r, str) else f"L{r}" for r in raw["inputs"]]
+        out.append(raw)
+    return out

@@ -42,7 +42,7 @@ def test_bad_layers_are_one_sentence(capsys, tmp_path):
     path = tmp_path / "plain.json"
     path.write_text(json.dumps({"format": "nn-designer", "version": 1, "layers": [
         {"type": "input", "features": 3}, {"type": "relu"}]}))
-    assert "has no conv, pool or dense layer; name a layer" in one_line_error(capsys, "explain", path)
+    assert "has no conv, pool, dense or merge layer; name a layer" in one_line_error(capsys, "explain", path)
 
 
 def test_merges_global_pool_grouped_conv_and_ceil_pool(capsys, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from designer.engine import EngineNet
 from designer.engine.layers import make_layer
 from designer.model import KINDS
-from graph_support import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network
+from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network
 from test_engine_gradcheck import TOL, numeric, rel_error, spaced
 
 

@@ -14,7 +14,7 @@ from designer.engine.plan import INPUT
 from designer.engine.progress import BatchProgress
 from designer.engine.training import TrainConfig, Trainer
 from designer.model import load_model
-from graph_support import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network, reference_pass
+from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network, reference_pass
 
 SPECS = [RESIDUAL, INCEPTION, SHARED_RELU_INPUT]
 ids = lambda spec: spec["name"]  # noqa: E731

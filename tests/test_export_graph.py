@@ -11,7 +11,7 @@ import importlib
 import pytest
 
 from designer.export.pytorch import attribute_names, pytorch_source, tensor_names
-from graph_support import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, network
+from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, network
 
 
 def forward_lines(source: str) -> list:

@@ -11,7 +11,7 @@ import pytest
 
 from designer.cli import main
 from designer.model import KINDS
-from graph_support import INCEPTION, RESIDUAL, SHARED_RELU_INPUT
+from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT
 from test_export import EVERY_KIND, load_module
 
 SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "layers": [

@@ -1,21 +1,20 @@
-"""Until the canvas draws branches (issue 14), the window opens a branched (version 2) file
-without crashing, draws its layers as a chain in file order, and says so in one sentence."""
+"""The window opens a branched (version 2) file and draws it with its branches (a layered layout,
+no longer the file order as a chain); the summary says what each layer reads."""
 from __future__ import annotations
 
 from designer.model import load_template, save
-from designer.ui.status import BRANCHES_NOT_DRAWN
 from ui_support import click_block, dialog_log, scene_types, types, window  # noqa: F401
 
 
-def test_a_branched_file_opens_as_a_chain_with_one_sentence(window, tmp_path):
+def test_a_branched_file_opens_drawn_with_its_branches(window, tmp_path):
     path = tmp_path / "block.json"
     save(load_template("resnet20"), path)
     assert window.files.open_path(path, ask=False)
     expected = [layer.type for layer in load_template("resnet20").layers]
     assert types(window) == expected and scene_types(window) == expected
-    label = window.status.branches
-    assert not label.isHidden() and label.text() == BRANCHES_NOT_DRAWN
-    assert BRANCHES_NOT_DRAWN.count(".") == 1 and BRANCHES_NOT_DRAWN.endswith(".")
+    assert window.scene.is_graph and len(window.scene.edges) == sum(
+        len(info.sources) for info in window.network.report().layers)
+    assert "not drawn" not in " ".join(w.text() for w in window.statusBar().findChildren(type(window.status.counts)))
     # The summary dock says what each layer reads.
     from designer.ui.summary_panel import INPUTS
     add = types(window).index("add")
@@ -34,11 +33,11 @@ def test_a_branched_file_opens_as_a_chain_with_one_sentence(window, tmp_path):
     assert types(window) == expected and not window.network.report().error_count
 
 
-def test_a_pipeline_shows_no_such_sentence(window):
+def test_a_pipeline_keeps_its_rows_and_a_graph_gets_the_layered_layout(window):
     window.files.new_from_template("lenet5")
-    assert window.status.branches.isHidden()
+    assert not window.scene.is_graph
     from designer.ui.summary_panel import INPUTS
     assert window.summary.table.isColumnHidden(INPUTS)
     window.files.new_from_template("inception")
-    assert not window.status.branches.isHidden()
+    assert window.scene.is_graph
     assert scene_types(window) == [layer.type for layer in load_template("inception").layers]

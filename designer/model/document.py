@@ -188,6 +188,27 @@ class Network:
         layer.config.update({k: v for k, v in checked.items() if v is not None})
         self._emit("config")
 
+    def set_wiring(self, wiring: list) -> None:
+        """Put the layers in the order of ``wiring`` ([(layer, id, inputs)], see wiring.py) and
+        set each one's id and inputs, with one event: every edge edit, and its undo, is one call."""
+        for layer, lid, inputs in wiring:
+            layer.id = lid
+            layer.inputs = None if inputs is None else list(inputs)
+        self.layers = [layer for layer, _lid, _inputs in wiring]
+        self._emit("wiring")
+
+    def set_ui(self, index: int, ui: dict) -> None:
+        """Replace a layer's ``ui`` object (where the canvas draws it), with one event."""
+        self.layers[index].ui = copy.deepcopy(ui)
+        self._emit("ui")
+
+    def set_uis(self, uis: dict) -> None:
+        """Replace the ``ui`` objects of several layers (uid -> dict) with one event (Tidy layout)."""
+        for layer in self.layers:
+            if layer.uid in uis:
+                layer.ui = copy.deepcopy(uis[layer.uid])
+        self._emit("ui")
+
     def set_layer_name(self, index: int, name: Optional[str]) -> None:
         self.layers[index].name = name or None
         self._emit("name")

@@ -141,6 +141,14 @@ def _layer(raw: Any, i: int) -> Layer:
     return Layer(type_, config, name, ui, lid, list(inputs) if inputs is not None else None)
 
 
+def layers_from_json(raw: Any) -> list:
+    """Layers from a JSON list in the file's layer form, each checked, but not their references
+    to each other (copied layers may name layers they were copied away from: the paste decides)."""
+    if not isinstance(raw, list):
+        raise ModelError(f"layers is a list, not {_kind_name(raw)}", "layers")
+    return [_layer(item, i) for i, item in enumerate(raw)]
+
+
 def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") -> Network:
     try:
         data = json.loads(text)

@@ -145,7 +145,10 @@ class ConfigError(UserError):
 
 def count_of(arrays: Optional[dict]) -> int:
     """Values in a name -> shape table of arrays."""
-    return sum(size_of(shape) for shape in (arrays or {}).values())
+    total = 0
+    for shape in (arrays or {}).values():
+        total += size_of(shape)
+    return total
 
 
 def quoted(text, limit: int = 40) -> str:
