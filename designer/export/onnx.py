@@ -136,7 +136,7 @@ def onnx_model(network, arrays: dict, dtype=np.float32):
     outs = []  # the tensor holding each layer's output
     for layer, info, name in zip(network.layers, report.layers, names):
         outs.append(_layer(g, layer, info, [outs[s] for s in info.sources], arrays, name))
-    x = g.node("Identity", [outs[-1]], "output")
+    g.node("Identity", [outs[-1]], "output")
     elem = TensorProto.DOUBLE if np.dtype(dtype) == np.float64 else TensorProto.FLOAT
     graph = helper.make_graph(
         g.nodes, network.name or "network",
