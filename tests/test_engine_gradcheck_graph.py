@@ -1,7 +1,8 @@
 """Float64 central-difference gradient checks of the layers that join or end branches (add,
 concat, global_pool) and of whole branched networks: one output feeding three layers, grouped
-convolutions, a ceil-mode pool, residual shortcuts; relative error below 1e-6. (Grouped conv and
-ceil-mode pool layers alone: tests/test_engine_groups_ceil.py.)"""
+convolutions, a ceil-mode pool, residual shortcuts; relative error below 1e-6. Grouped convs and
+ceil-mode pools are built here through the catalogue's rules (tests/test_engine_groups_ceil.py
+checks them against PyTorch too)."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,7 @@ from designer.engine import EngineNet
 from designer.engine.layers import make_layer
 from designer.model import KINDS
 from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network
-from test_engine_gradcheck import TOL, numeric, rel_error, spaced
+from test_engine_gradcheck import TOL, build, check_layer, numeric, randomised, rel_error, spaced
 
 
 def build_merge(type_, shapes, **cfg):
@@ -91,6 +92,28 @@ def test_global_max_pool_gives_a_tie_to_the_first_maximum_like_torch():
     out, cache = layer.forward(np.array([[[[1.0, 3.0], [3.0, 0.0]]]]))
     dx, _ = layer.backward(np.array([[[[2.0]]]]), cache)
     np.testing.assert_array_equal(dx, [[[[0.0, 2.0], [0.0, 0.0]]]])
+
+
+@pytest.mark.parametrize("cfg", [dict(filters=4, kernel=3, padding=1, groups=2),
+                                 dict(filters=6, kernel=[3, 1], stride=2, groups=3),
+                                 dict(filters=6, kernel=1, groups=6, bias=False)], ids=str)
+def test_grouped_conv(cfg):
+    rng = np.random.default_rng(5)
+    layer = randomised(build("conv", (6, 5, 6), **cfg), rng)
+    assert layer.params["weight"].shape[1] == 6 // cfg["groups"]
+    check_layer(layer, rng.normal(size=(2, 6, 5, 6)))
+
+
+@pytest.mark.parametrize("mode,cfg", [(m, c) for m in ("max", "avg", "l2") for c in (
+    dict(size=3, stride=2), dict(size=2), dict(size=3, stride=2, padding=1))
+    if not (m == "l2" and "padding" in c)], ids=str)
+def test_ceil_pool(mode, cfg):
+    """On 7×6 maps every case has a last window that hangs past the (padded) input."""
+    rng = np.random.default_rng(6)
+    layer = build("pool", (7, 6, 2), mode=mode, ceil=True, **cfg)
+    floor = build("pool", (7, 6, 2), mode=mode, **cfg)
+    assert layer.out_shape != floor.out_shape
+    check_layer(layer, spaced(rng, (2, 2, 6, 7)))
 
 
 # --------------------------------------------------------------------------- whole nets
