@@ -1,10 +1,13 @@
 """``EngineNet``: a designed network (``designer.model.Network``) made runnable in NumPy.
 
     net = EngineNet(network, dtype=np.float32, seed=0, init="default")
-    out = net.forward(x, train=False, upto=None)     # upto=i stops after layer i
+    out = net.forward(x, train=False, upto=None)     # upto=i: layer i's output (a feature map)
     loss, out = net.loss_and_backward(x, y, "cross_entropy")   # fills net.grads
     probs = net.predict(x)                           # evaluation mode, in chunks
     arrays = net.state_dict(); net.load_state_dict(arrays)
+
+The layers run as the network's graph (``designer.engine.plan``): in list order, each output kept
+while a later layer reads it, the gradients of an output read by several layers summed.
 
 An EngineNet is not thread-safe (layers keep scratch buffers between calls): use it from one
 thread at a time, e.g. show feature maps between training steps, not during one.
