@@ -177,3 +177,20 @@ def test_predict_in_chunks_and_bench(spec):
     np.testing.assert_allclose(net.predict(x, batch_size=8), net.forward(x), rtol=1e-5, atol=1e-6)
     result = bench(network(spec), batch_size=4, steps=2, warmup=1)
     assert result["steps"] == 2 and result["samples_per_second"] > 0
+
+
+@pytest.mark.parametrize("spec", [RESIDUAL, INCEPTION], ids=ids)
+def test_shared_convolution_columns_give_the_same_pass_on_branches(spec, monkeypatch):
+    """A large network's convolutions share one columns buffer and recompute their columns in
+    backward from the input they cached: on a graph those inputs are still intact then."""
+    from designer.engine import net as netmod
+    x, y = images(EngineNet(network(spec)), n=4, seed=9)
+    plain = EngineNet(network(spec), np.float64, seed=2)
+    want = plain.loss_and_backward(x, y)[0], {k: g.copy() for k, g in plain.grads.items()}
+    monkeypatch.setattr(netmod, "SHARED_COLUMNS_ABOVE", 0)
+    shared = EngineNet(network(spec), np.float64, seed=2)
+    assert any(getattr(layer, "shared_cols", None) is not None for layer in shared.layers)
+    loss = shared.loss_and_backward(x, y)[0]
+    assert loss == pytest.approx(want[0], rel=1e-12)
+    for key, g in want[1].items():
+        np.testing.assert_allclose(shared.grads[key], g, rtol=1e-10, atol=1e-13, err_msg=key)
