@@ -19,6 +19,7 @@ COMMANDS = {
     "bench": "time training steps and print samples per second",
     "export": "write a PyTorch module or an ONNX model",
     "explain": "write out a layer's output size and parameter count with its numbers",
+    "import": "read an ONNX model into a design and a weights file",
     "install-desktop": "add NN Designer to the desktop's application menu",
 }
 
@@ -43,8 +44,12 @@ def build_parser(command: str = "") -> argparse.ArgumentParser:
     return parser
 
 
+# commands whose module is not named after them ("import" is a Python keyword)
+MODULES = {"import": "import_onnx"}
+
+
 def _command_module(name: str):
-    return importlib.import_module(f"designer.commands.{name.replace('-', '_')}")
+    return importlib.import_module(f"designer.commands.{MODULES.get(name, name.replace('-', '_'))}")
 
 
 def main(argv=None) -> int:

@@ -2,7 +2,8 @@
 
 The ``onnx`` package is an optional dependency (the ``export`` extra); without it, exporting
 raises an ExportError that says so. The graph computes what the network computes in evaluation
-mode: dropout is left out, batchnorm uses its running statistics, a final softmax is kept. Nodes and
+mode: dropout is a Dropout node (the identity at inference; kept so that an import gives the
+design back), batchnorm uses its running statistics, a final softmax is kept. Nodes and
 initializers are named after the layers (``conv1``, ``conv1.weight``, as in the PyTorch
 export), so Netron shows the design's names. The
 input is named ``input`` with a free batch dimension (channels first), the output ``output``.
@@ -55,8 +56,10 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict, name: str) -> str:
     cfg = layer.resolved()
     t, i = layer.type, info.index
     vol = info.input is not None and len(info.input) == 3
-    if t in ("input", "dropout"):
+    if t == "input":
         return x
+    if t == "dropout":
+        return g.node("Dropout", [x, g.const(f"{name}_ratio", np.array(cfg["rate"], g.dtype))], name)
     if t == "conv":
         k, s, p = window_of(t, cfg)
         ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]

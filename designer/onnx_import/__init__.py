@@ -27,8 +27,9 @@ def require_onnx():
 
 
 def import_onnx(path):
-    """``(document, arrays)``: the design as a model-file dict (version 2) and its weights
-    (weights-file keys -> float32 arrays; empty when the model carries none)."""
+    """The model at ``path`` as an ``Imported(document, network, arrays)``: the design as a
+    model-file dict, the same design loaded, and its weights (weights-file keys -> float32
+    arrays; empty when the model carries none)."""
     from .mapping import map_graph
     from .reading import read_graph
     return map_graph(read_graph(path))

@@ -4,12 +4,19 @@ the weights must be the ones the network expects."""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from ..model.catalogue import channels_first, format_shape
 from . import OnnxImportError
 
 # Features that make a file version 2 (docs/model-format.md).
 V2_TYPES = ("add", "concat", "global_pool")
+
+
+class Imported(NamedTuple):
+    document: dict  # the model file's content (version 2 when it uses branches, else 1)
+    network: object  # the same design loaded, a designer.model.Network
+    arrays: dict  # weights-file key -> float32 array (empty when the model carries no weights)
 
 
 def _display_name(node) -> str:
@@ -20,6 +27,8 @@ def _display_name(node) -> str:
     name = node.name.strip().strip("/")
     if name.endswith("/" + node.op):
         name = name[: -len(node.op) - 1]
+    if name in ("input_layer", "output_layer"):  # our export's names for "input" and "output"
+        name = name[: -len("_layer")]
     return name[:80]
 
 
@@ -86,4 +95,4 @@ def build(graph, m, layers: list):
         check_arrays(m.arrays, network, f"{graph.source}")
     except Exception as e:
         raise OnnxImportError(str(e)) from None
-    return doc, m.arrays
+    return Imported(doc, network, m.arrays)

@@ -84,11 +84,39 @@ def _parse(path: Path):
     try:
         if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
             onnx.load_external_data_for_model(model, str(path.parent))
+    except Exception as e:  # missing or unsafe external files: the loader's types vary
+        _fail(path, f"keeps weights in external files that cannot be read ({_first_line(e)})")
+    return onnx, model
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return (text.splitlines()[0] if text else type(e).__name__)[:160]
+
+
+def _check(onnx, model, path) -> None:
+    """onnx's checker, on the model without its large weights (they are checked when read, and
+    the checker and shape inference would copy every byte of them)."""
+    try:
         onnx.checker.check_model(model)
     except Exception as e:  # the checker's own exception types vary between onnx versions
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        _fail(path, f"is not a valid ONNX model ({first[:160]})")
-    return onnx, model
+        _fail(path, f"is not a valid ONNX model ({_first_line(e)})")
+
+
+def _strip_weights(onnx, model, consts: dict) -> None:
+    """Replace the large initializers by graph inputs of the same type and shape: what the
+    checker and shape inference need of them."""
+    g = model.graph
+    light = [t for t in g.initializer if consts[t.name].size <= 4096]
+    heavy = [t for t in g.initializer if consts[t.name].size > 4096]
+    if not heavy:
+        return
+    declared = {v.name for v in g.input}
+    for t in heavy:
+        if t.name not in declared:
+            g.input.append(onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
+    del g.initializer[:]
+    g.initializer.extend(light)
 
 
 def _dims(t) -> list:
@@ -222,16 +250,13 @@ def _infer_shapes(onnx, model, real_input: str, path) -> dict:
     try:
         inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception as e:  # inference errors have several types
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        _fail(path, f"the shapes of its tensors do not work out ({first[:160]})")
+        _fail(path, f"the shapes of its tensors do not work out ({_first_line(e)})")
     shapes = {}
     g = inferred.graph
     for value in list(g.input) + list(g.value_info) + list(g.output):
         s = _value_shape(value)
         if s is not None:
             shapes[value.name] = s
-    for t in g.initializer:
-        shapes[t.name] = tuple(_dims(t))
     return shapes
 
 
@@ -250,6 +275,8 @@ def read_graph(path) -> Graph:
         total += consts[t.name].size
         if total > MAX_TOTAL:
             _fail(path, "holds more weights than fit in memory")
+    _strip_weights(onnx, model, consts)
+    _check(onnx, model, path)
     real = [v for v in g.input if v.name not in consts]  # old models list initializers as inputs
     if len(real) != 1:
         names = ", ".join(quoted(v.name) for v in real[:4])
@@ -269,6 +296,7 @@ def read_graph(path) -> Graph:
     nodes = _topological(nodes, set(consts) | {input_name}, path)
     nodes = _needed(nodes, output_name)
     shapes = _infer_shapes(onnx, model, input_name, path)
+    shapes.update((name, array.shape) for name, array in consts.items())
     shapes[input_name] = (1, *in_shape[1:])
     for name, s in shapes.items():
         if any(d is not None and (d < 0 or d > MAX_ELEMENTS) for d in s):
