@@ -35,7 +35,7 @@ def test_summary_json(capsys):
     data = json.loads(out)
     assert status == 0
     assert data["total_params"] == 61_706
-    assert data["layers"][1] == {"index": 1, "type": "conv", "output": [28, 28, 6], "params": 156,
+    assert data["layers"][1] == {"index": 1, "type": "conv", "inputs": [0], "output": [28, 28, 6], "params": 156,
                                  "mult_adds": 117_600, "warnings": [], "errors": []}
     assert data["layers"][7]["output"] == [120]
     assert data["batch_size"] == 64 and data["activation_bytes"] > 0 and data["trainable"] is True

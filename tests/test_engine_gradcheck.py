@@ -18,7 +18,7 @@ def build(type_, in_shape, **cfg):
     """An engine layer (float64) for a model input shape (W, H, D) or (n,)."""
     kind = KINDS[type_]
     resolved = kind.resolve(kind.check(cfg))
-    outcome = kind.rule(resolved, in_shape)
+    outcome = kind.rule(resolved, [in_shape])
     assert not outcome.errors, outcome.errors
     return make_layer(type_, resolved, in_shape, outcome.shape, np.float64)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from .catalogue import KINDS, ConfigError
+from .graph import format_version
 from .inference import Report, infer
 from .keys import KeyValueError
 
@@ -41,6 +42,10 @@ class Layer:
     config: dict = field(default_factory=dict)  # checked values, only the keys given
     name: Optional[str] = None
     ui: dict = field(default_factory=dict)
+    # Version 2 (branches): the id later layers read this one by, and what this one reads (ids
+    # or list indices, as written in the file); None reads the layer just before.
+    id: Optional[str] = None
+    inputs: Optional[list] = None
     uid: int = field(default_factory=lambda: next(_uids), compare=False)
 
     @classmethod
@@ -57,10 +62,15 @@ class Layer:
 
     def clone(self) -> "Layer":
         """A deep copy with a new uid (for paste and duplicate)."""
-        return Layer(self.type, copy.deepcopy(self.config), self.name, copy.deepcopy(self.ui))
+        return Layer(self.type, copy.deepcopy(self.config), self.name, copy.deepcopy(self.ui),
+                     self.id, copy.deepcopy(self.inputs))
 
     def to_json(self) -> dict:
         out = {"type": self.type}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.inputs is not None:
+            out["inputs"] = list(self.inputs)
         out.update(copy.deepcopy(self.config))
         if self.name is not None:
             out["name"] = self.name
@@ -194,5 +204,5 @@ class Network:
         self._emit("reset")
 
     def to_json(self) -> dict:
-        return {"format": "nn-designer", "version": 1, "name": self.name,
+        return {"format": "nn-designer", "version": format_version(self.layers), "name": self.name,
                 "layers": [layer.to_json() for layer in self.layers]}

@@ -2,8 +2,15 @@
 batchnorm, softmax."""
 from __future__ import annotations
 
-from .catalogue import LayerKind, Outcome, any_any, is_volume, register, size_of
 from .keys import Key
+from .kind import LayerKind, Outcome, any_any, depth_of, is_volume, size_of
+
+DEFINED: list = []  # the kinds of this module, in palette order (collected by the catalogue)
+
+
+def register(kind: LayerKind) -> LayerKind:
+    DEFINED.append(kind)
+    return kind
 
 
 def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: ""):
@@ -25,14 +32,15 @@ _activation("sign", "Sign", "torch.sign (straight-through gradient)",
             "The perceptron's output: +1 if x > 0, else −1.")
 
 
-def _maxout_rule(cfg: dict, shape) -> Outcome:
+def _maxout_rule(cfg: dict, shapes: list) -> Outcome:
+    shape = shapes[0]
     k = cfg["pieces"]
     depth = shape[2] if is_volume(shape) else shape[0]
     what = "depth" if is_volume(shape) else "features"
     if depth % k:
         return Outcome(None, errors=[f"maxout pieces {k} do not divide the input {what} {depth}"])
     out = (shape[0], shape[1], depth // k) if is_volume(shape) else (depth // k,)
-    return Outcome(out, 0, 0, formula=f"{what} {depth} / {k} = {depth // k}")
+    return Outcome(out, 0, formula=f"{what} {depth} / {k} = {depth // k}")
 
 
 register(LayerKind(
@@ -63,9 +71,19 @@ register(LayerKind(
 ))
 
 
-def _batchnorm_rule(_cfg: dict, shape) -> Outcome:
-    d = shape[2] if is_volume(shape) else shape[0]
-    return Outcome(shape, 2 * d, 2 * size_of(shape), formula=f"params = 2·{d} = {2 * d}")
+def _batchnorm_rule(_cfg: dict, shapes: list) -> Outcome:
+    d = depth_of(shapes[0])
+    return Outcome(shapes[0], 2 * size_of(shapes[0]), formula=f"params = 2·{d} = {2 * d}")
+
+
+def _batchnorm_params(_cfg: dict, shapes: list) -> dict:
+    d = depth_of(shapes[0])
+    return {"weight": (d,), "bias": (d,)}  # scale and shift, learnt
+
+
+def _batchnorm_buffers(_cfg: dict, shapes: list) -> dict:
+    d = depth_of(shapes[0])
+    return {"running_mean": (d,), "running_var": (d,)}  # stored, not counted as parameters
 
 
 register(LayerKind(
@@ -74,7 +92,7 @@ register(LayerKind(
         Key("momentum", "float", 0.1, lo=0, hi=1, help="weight of the newest batch in the running statistics"),
         Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),
     ),
-    has_params=True, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
+    params=_batchnorm_params, buffers=_batchnorm_buffers, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
     help="Normalises each channel over the batch, then scales and shifts it.",
 ))
 

@@ -1,16 +1,22 @@
 """The status bar's permanent fields: "61,706 parameters · 0 errors · 1 warning", the memory
-estimate (the summary's numbers), and the zoom."""
+estimate (the summary's numbers), the zoom, and for a branched network (file version 2) the
+sentence that the canvas does not draw branches yet."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..model import Network
+from ..model.graph import is_chain
 from ..model.summary import human_bytes, totals
 from .theme import CanvasColours
 
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+# Until the canvas draws graphs (issue 14) it shows a branched network's layers in file order.
+BRANCHES_NOT_DRAWN = "Branches are not drawn yet: the canvas shows this network's layers in file order."
 
 
 def counts_text(report) -> str:
@@ -27,8 +33,11 @@ class StatusFields:
         self.memory = QLabel()
         self.memory.setToolTip("Weights in float32, and the estimated memory to train at the summary's "
                                "batch size (activations and their gradients, weights, gradients and momentum)")
+        self.branches = QLabel(BRANCHES_NOT_DRAWN)
+        self.branches.setToolTip("The summary's inputs column shows which layers each layer reads")
         self.zoom = QLabel("100%")
         self.zoom.setToolTip("Canvas zoom: Ctrl+wheel, Ctrl+0 to fit")
+        bar.addPermanentWidget(self.branches)
         bar.addPermanentWidget(self.counts)
         bar.addPermanentWidget(self.memory)
         bar.addPermanentWidget(self.zoom)
@@ -39,6 +48,7 @@ class StatusFields:
         report = self.network.report()
         colours = CanvasColours(self.counts.palette())
         self.counts.setText(counts_text(report))
+        self.branches.setVisible(not is_chain(self.network.layers))
         colour = colours.error if report.error_count else colours.warning if report.warning_count else None
         self.counts.setStyleSheet(f"color: {colour.name()}; font-weight: bold;" if colour else "")
         t = totals(report, self.batch_size())
