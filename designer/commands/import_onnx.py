@@ -6,8 +6,6 @@ both files are written atomically, after the whole model has been imported.
 """
 from __future__ import annotations
 
-import json
-
 from .args import different_files, output_file, writing
 
 
@@ -19,7 +17,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..atomic import write_text_atomic
+    from ..model import save
     from ..model.weights import save_weights
     from ..onnx_import import import_onnx
 
@@ -31,7 +29,7 @@ def run(args) -> int:
         if args.weights and imported.arrays:
             save_weights(args.weights, imported.arrays)
     with writing(args.output):
-        write_text_atomic(args.output, json.dumps(imported.document, indent=2, ensure_ascii=False) + "\n")
+        save(imported.network, args.output)
     print(f"wrote {args.output}: {len(layers)} layers, {params:,} parameters")
     if args.weights and imported.arrays:
         print(f"wrote {args.weights}: {len(imported.arrays)} arrays")

@@ -9,9 +9,6 @@ from typing import NamedTuple
 from ..model.catalogue import channels_first, format_shape
 from . import OnnxImportError
 
-# Features that make a file version 2 (docs/model-format.md).
-V2_TYPES = ("add", "concat", "global_pool")
-
 
 class Imported(NamedTuple):
     document: dict  # the model file's content (version 2 when it uses branches, else 1)
@@ -73,10 +70,8 @@ def build(graph, m, layers: list):
         if name and name != defaults[i]:
             entry["name"] = name
         out.append(entry)
-    v2 = any("inputs" in e or e["type"] in V2_TYPES or "groups" in e or e.get("ceil") for e in out)
-    doc = {"format": "nn-designer", "version": 2 if v2 else 1, "name": graph.name, "layers": out}
     try:
-        network = from_json(doc)
+        network = from_json({"format": "nn-designer", "version": 2, "name": graph.name, "layers": out})
     except OnnxImportError:
         raise
     except Exception as e:  # the model's own sentence, with the file named
@@ -95,4 +90,4 @@ def build(graph, m, layers: list):
         check_arrays(m.arrays, network, f"{graph.source}")
     except Exception as e:
         raise OnnxImportError(str(e)) from None
-    return Imported(doc, network, m.arrays)
+    return Imported(network.to_json(), network, m.arrays)  # version 1 when it has no branches
