@@ -147,6 +147,10 @@ class Mapper:
         cfg = {"filters": int(w.shape[0]), "kernel": pair(kernel), "stride": pair(strides),
                "padding": pair(pads[:2]), "bias": b is not None}
         groups = int(n.attrs.get("group", 1))
+        depth = self.shape(n, n.inputs[0])[0]
+        if groups < 1 or w.shape[1] * groups != depth or w.shape[0] % groups:
+            self.fail(n, f"has weights of shape {list(w.shape)} in {groups} group(s) for an input of {depth} "
+                      "channels, which do not fit")
         if groups != 1:
             cfg["groups"] = groups
         arrays = {"weight": w} if b is None else {"weight": w, "bias": b}
@@ -236,6 +240,9 @@ class Mapper:
         if n.attrs.get("alpha", 1.0) != 1.0:
             w = w * np.float32(n.attrs["alpha"])
         units = w.shape[0]
+        n_in = int(np.prod(self.shape(n, n.inputs[0])))
+        if w.shape[1] != n_in:
+            self.fail(n, f"multiplies {n_in} inputs by weights made for {w.shape[1]}, which do not fit")
         cfg, arrays = {"units": int(units), "bias": c is not None}, {"weight": w}
         if c is not None:
             if n.attrs.get("beta", 1.0) != 1.0:

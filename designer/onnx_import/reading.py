@@ -81,12 +81,29 @@ def _parse(path: Path):
         _fail(path, f"is not an ONNX model: it is damaged, truncated or not a protobuf ({str(e)[:80]})")
     if model.ir_version <= 0 or not model.graph.node or not model.graph.output:
         _fail(path, "is not an ONNX model (it holds no graph with nodes and an output)")
+    if not _all_text(model.graph):
+        _fail(path, "is damaged: a name in it is not text (not UTF-8)")
     try:
         if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
             onnx.load_external_data_for_model(model, str(path.parent))
     except Exception as e:  # missing or unsafe external files: the loader's types vary
         _fail(path, f"keeps weights in external files that cannot be read ({_first_line(e)})")
     return onnx, model
+
+
+def _all_text(graph) -> bool:
+    """Whether every name in the graph decoded as text (protobuf hands invalid UTF-8 over as bytes)."""
+    names = [graph.name]
+    for v in list(graph.input) + list(graph.output) + list(graph.value_info) + list(graph.initializer):
+        names.append(v.name)
+    for n in graph.node:
+        names += [n.name, n.op_type, n.domain, *n.input, *n.output, *(a.name for a in n.attribute)]
+        for a in n.attribute:
+            if a.HasField("g") and not _all_text(a.g):
+                return False
+            if any(not _all_text(g) for g in a.graphs):
+                return False
+    return all(isinstance(name, str) for name in names)
 
 
 def _first_line(e: Exception) -> str:
@@ -299,6 +316,8 @@ def read_graph(path) -> Graph:
     shapes.update((name, array.shape) for name, array in consts.items())
     shapes[input_name] = (1, *in_shape[1:])
     for name, s in shapes.items():
-        if any(d is not None and (d < 0 or d > MAX_ELEMENTS) for d in s):
+        if any(d is not None and d < 0 for d in s):
+            _fail(path, f"the tensor {quoted(name)} would have the impossible shape {list(s)}")
+        if any(d is not None and d > MAX_ELEMENTS for d in s):
             _fail(path, f"the tensor {quoted(name)} would have the shape {list(s)}, too large to be real")
     return Graph(g.name or path.stem, nodes, consts, input_name, output_name, shapes, opset, str(path))
