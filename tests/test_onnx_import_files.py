@@ -7,14 +7,14 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from cli_support import one_line_error, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 onnx = pytest.importorskip("onnx")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper
 
-from designer.errors import UserError  # noqa: E402
+from designer.errors import UserError
 
 
 def small_model(input_dims=(1, 3, 8, 8), extra_nodes=(), extra_inits=(), opset=13):

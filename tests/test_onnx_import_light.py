@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from onnx_support import (
+    light,
+    onnx_shapes,
+    onnxruntime_outputs,
+    randomised,
+    weight_count,
+)
 
 from designer.model.catalogue import channels_first
-from onnx_support import light, onnx_shapes, onnxruntime_outputs, randomised, weight_count
 
 MODELS = ["bvlc_alexnet", "zfnet512", "vgg19", "inception_v1", "resnet50", "squeezenet"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from ui_support import dialog_log, window  # noqa: F401  (fixtures)
 
 pytest.importorskip("onnx")

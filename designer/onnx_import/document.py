@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..errors import UserError
 from ..model.catalogue import channels_first, format_shape
 from . import OnnxImportError
 
@@ -72,9 +73,7 @@ def build(graph, m, layers: list):
         out.append(entry)
     try:
         network = from_json({"format": "nn-designer", "version": 2, "name": graph.name, "layers": out})
-    except OnnxImportError:
-        raise
-    except Exception as e:  # the model's own sentence, with the file named
+    except UserError as e:  # the model's own sentence, with the file named
         raise OnnxImportError(f"{graph.source}: the imported design is not valid: {e}") from None
     report = network.report()
     if report.problems:
@@ -88,6 +87,6 @@ def build(graph, m, layers: list):
                 f"{format_shape(info.output)} ({list(got)}), so it cannot be imported faithfully")
     try:
         check_arrays(m.arrays, network, f"{graph.source}")
-    except Exception as e:
+    except UserError as e:
         raise OnnxImportError(str(e)) from None
     return Imported(network.to_json(), network, m.arrays)  # version 1 when it has no branches

@@ -63,7 +63,7 @@ def fold_constants(graph: Graph) -> None:
             value = _fold_one(graph, node, consts)
         except OnnxImportError:
             raise
-        except Exception as e:  # the evaluator's own failures: a constant that cannot be computed
+        except Exception as e:  # noqa: BLE001 — the evaluator's failures: a constant that cannot be computed
             _fail(graph, f"{node.label()} cannot be computed from its constant inputs ({str(e)[:100]})")
         if value is None:
             kept.append(node)

@@ -46,13 +46,14 @@ def pool_layer(mode: str, kernel, strides, pads, ceil: bool, count_pad: bool, in
     if mode == "l2" and (any(pads) or ceil):
         return "pads or rounds up an L2 pool, which the designer's L2 pool (PyTorch's LPPool2d) does not"
     overhang = not _fits(in_hw, out_hw, kernel, strides, begin, False)
-    if begin == end and half and _fits(in_hw, out_hw, kernel, strides, begin, ceil):
-        if mode != "avg" or (not any(begin) or count_pad) and not (overhang and count_pad):
-            return layer(ceil and overhang)
-    if all(e >= b for b, e in zip(begin, end)) and half and _fits(in_hw, out_hw, kernel, strides, begin, True):
-        # extra padding at the end only: Caffe's rounding up; an average must not count any padding
-        if mode == "max" or (not any(begin) and not count_pad):
-            return layer(True)
+    # an average counts the padding (as ours) or has none, and rounds up only without counting it
+    avg_ok = (count_pad or not any(begin)) and not (overhang and count_pad)
+    if begin == end and half and _fits(in_hw, out_hw, kernel, strides, begin, ceil) and (mode != "avg" or avg_ok):
+        return layer(ceil and overhang)
+    # extra padding at the end only: Caffe's rounding up; an average must not count any padding
+    caffe = all(e >= b for b, e in zip(begin, end)) and half and _fits(in_hw, out_hw, kernel, strides, begin, True)
+    if caffe and (mode == "max" or (not any(begin) and not count_pad)):
+        return layer(True)
     covers = all(b >= 0 and k - b >= n for b, k, n in zip(begin, kernel, in_hw))
     if tuple(out_hw) == (1, 1) and covers and (mode == "max" or not count_pad or not any(pads)):
         return "global_pool", {"mode": mode}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class Graph:
     opset: int
     source: str = ""  # the file, for sentences
 
-    def shape(self, name: str) -> Optional[tuple]:
+    def shape(self, name: str) -> tuple | None:
         s = self.shapes.get(name)
         return None if s is None or any(d is None for d in s) else s
 
@@ -196,7 +196,7 @@ def _node(onnx, proto, path) -> Node:
                 _attrs(onnx, proto, path), proto.domain if proto.domain != "ai.onnx" else "", refs, proto)
 
 
-def _value_shape(value) -> Optional[tuple]:
+def _value_shape(value) -> tuple | None:
     t = value.type.tensor_type
     if not value.type.HasField("tensor_type") or not t.HasField("shape"):
         return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -36,18 +35,18 @@ class Files(QObject):
     recent_changed = Signal()
 
     def __init__(self, window, network: Network, stack: QUndoStack, settings: QSettings,
-                 recovery_dir: Optional[Path] = None, autosave_ms: int = AUTOSAVE_MS):
+                 recovery_dir: Path | None = None, autosave_ms: int = AUTOSAVE_MS):
         super().__init__(window)
         self.window = window
         self.network = network
         self.stack = stack
         self.settings = settings
-        self.path: Optional[Path] = None
-        self.template: Optional[str] = None
-        self.imported: Optional[str] = None  # the ONNX file an unsaved design was imported from
+        self.path: Path | None = None
+        self.template: str | None = None
+        self.imported: str | None = None  # the ONNX file an unsaved design was imported from
         self.recovery = Recovery(recovery_dir)
         self.edits = 0  # network changes so far; autosave writes only when this moved on
-        self._autosaved_edits: Optional[int] = None  # self.edits at the last recovery write
+        self._autosaved_edits: int | None = None  # self.edits at the last recovery write
         self.timer = QTimer(self, interval=autosave_ms)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
@@ -83,7 +82,7 @@ class Files(QObject):
         if reason == "title":
             self.update_title()
 
-    def _adopt(self, network: Network, path: Optional[Path], template: Optional[str] = None,
+    def _adopt(self, network: Network, path: Path | None, template: str | None = None,
                modified: bool = False) -> None:
         self.network.replace(network.layers, network.name)
         self.stack.clear()
