@@ -267,7 +267,18 @@ class Mapper:
         self.flatten(n)
 
     def op_Reshape(self, n):
-        x, out = self.shape(n, n.inputs[0]), self.shape(n, n.outputs[0])
+        x = self.shape(n, n.inputs[0])
+        if self.g.shape(n.outputs[0]) is None and n.inputs[1] in self.g.consts:
+            # a target computed from Shape (folded since), which shape inference could not follow
+            full = (1, *x)
+            target = [full[k] if v == 0 and not n.attrs.get("allowzero") else int(v)
+                      for k, v in enumerate(np.ravel(self.g.consts[n.inputs[1]]))]
+            if target.count(-1) == 1:
+                known = int(np.prod([v for v in target if v != -1]))
+                target[target.index(-1)] = int(np.prod(full)) // max(known, 1)
+            if int(np.prod(target)) == int(np.prod(full)) and all(v > 0 for v in target):
+                self.g.shapes[n.outputs[0]] = tuple(target)
+        out = self.shape(n, n.outputs[0])
         if len(out) != 1 or out[0] != int(np.prod(x)):
             self.fail(n, f"reshapes {list(x)} into {list(out)} per sample; the designer reshapes only to "
                       "(N, -1), a flatten")
