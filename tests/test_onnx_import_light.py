@@ -67,6 +67,19 @@ def test_predict_equals_onnxruntime(imported):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-3 * spread)
 
 
+def test_inception_v2_is_refused_at_an_average_that_leaves_its_padding_out():
+    from designer.onnx_import import OnnxImportError, import_onnx
+    with pytest.raises(OnnxImportError, match=r"\(AveragePool\) averages with the padding .* left out"):
+        import_onnx(light("inception_v2"))
+
+
+def test_densenet_imports_with_its_scale_layers_folded_into_batchnorm():
+    from designer.onnx_import import import_onnx
+    result = import_onnx(light("densenet121"))
+    types = [layer.type for layer in result.network.layers]
+    assert types.count("batchnorm") == 121 and types.count("concat") == 58 and types.count("conv") == 121
+
+
 def test_shufflenet_is_refused_at_its_transpose(tmp_path, capsys):
     from cli_support import one_line_error
     out, weights = tmp_path / "s.json", tmp_path / "s.npz"

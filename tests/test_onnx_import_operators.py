@@ -67,6 +67,11 @@ def _cases():
     c["BatchNormalization"] = ([N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
                                [F("s", [1, 2, 0.5, 1.5]), F("b", [0, .1, -.1, .2]), F("m", [.1, .2, .3, 0]),
                                 F("v", [1, .5, 2, 1.5])])
+    c["BatchNormalization with Caffe's Scale (Mul, Add)"] = (
+        [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["n"]), N("Mul", ["n", "k"], ["t"]),
+         N("Add", ["t", "h"], ["y"])],
+        [F("s", [1, 2, 0.5, 1.5]), F("b", [0, .1, -.1, .2]), F("m", [.1, .2, .3, 0]), F("v", [1, .5, 2, 1.5]),
+         F("k", np.array([2, -1, 0.5, 3]).reshape(4, 1, 1)), F("h", np.array([0.3, 0, -0.2, 1]).reshape(1, 4, 1, 1))])
     activations = [N("LeakyRelu", ["x"], ["a"], alpha=0.2), N("Elu", ["a"], ["b"], alpha=0.7),
                    N("Identity", ["b"], ["c"]), N("Dropout", ["c", "ratio"], ["d"]), N("Sigmoid", ["d"], ["e"]),
                    N("Tanh", ["e"], ["y"])]

@@ -4,8 +4,9 @@ First the constant parts are evaluated (``Constant``, ``ConstantOfShape``, shape
 ``Shape`` of a tensor whose shape inference knows it), so weights written as ConstantOfShape or
 reshaped constants become arrays. Then the patterns exporters split layers into are folded back
 into one node each: PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div), a
-Pad before a Conv or pool, MatMul followed by Add (a Gemm), and the perceptron's sign as our ONNX
-export writes it (Greater, Where).
+Pad before a Conv or pool, MatMul followed by Add (a Gemm), Caffe's Scale after a BatchNorm (Mul
+and Add by per-channel constants), and the perceptron's sign as our ONNX export writes it
+(Greater, Where).
 """
 from __future__ import annotations
 
@@ -289,7 +290,44 @@ def _fold_pad(index: _Index, pad: Node):
     return node, {id(pad): pad, id(target): target}
 
 
-_PATTERNS = (("Div", _fold_lrn), ("Where", _fold_sign), ("MatMul", _fold_matmul), ("Pad", _fold_pad))
+def _per_channel(index: _Index, tensor: str, channels: int):
+    """A constant that scales or shifts each channel (shape (C,), (C, 1, 1) or (1, C, 1, 1)) as a
+    vector of C values, else None."""
+    c = index.graph.consts.get(tensor)
+    axis = {1: 0, 3: 0, 4: 1}.get(c.ndim) if c is not None else None
+    if axis is None or c.size != channels or c.shape[axis] != channels:
+        return None
+    return c.reshape(-1).astype(np.float32)
+
+
+def _fold_scale(index: _Index, bn: Node):
+    """Caffe's Scale after a BatchNorm (Mul and Add by per-channel constants): the batchnorm's own
+    scale and shift."""
+    consts = index.graph.consts
+    if len(bn.inputs) != 5 or any(i not in consts for i in bn.inputs[1:]):
+        return None
+    channels = consts[bn.inputs[1]].size
+    mul = index.only_reader(bn.outputs[0])
+    if mul is None or mul.op != "Mul" or mul.domain or len(mul.inputs) != 2:
+        return None
+    s = _per_channel(index, next(i for i in mul.inputs if i != bn.outputs[0]), channels)
+    if s is None:
+        return None
+    found, out, shift = {id(bn): bn, id(mul): mul}, mul.outputs[0], np.zeros(channels, np.float32)
+    add = index.only_reader(mul.outputs[0])
+    if add is not None and add.op == "Add" and not add.domain and len(add.inputs) == 2:
+        b = _per_channel(index, next(i for i in add.inputs if i != mul.outputs[0]), channels)
+        if b is not None:
+            found[id(add)], out, shift = add, add.outputs[0], b
+    scale, bias = f"{out}\0scale", f"{out}\0shift"
+    consts[scale] = consts[bn.inputs[1]].astype(np.float32) * s
+    consts[bias] = consts[bn.inputs[2]].astype(np.float32) * s + shift
+    node = Node(bn.name, "BatchNormalization", [bn.inputs[0], scale, bias, *bn.inputs[3:]], [out], dict(bn.attrs))
+    return node, found
+
+
+_PATTERNS = (("Div", _fold_lrn), ("Where", _fold_sign), ("MatMul", _fold_matmul), ("Pad", _fold_pad),
+             ("BatchNormalization", _fold_scale))
 
 
 def fold_patterns(graph: Graph) -> None:
