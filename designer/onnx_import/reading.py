@@ -22,6 +22,8 @@ MAX_DIM = 100_000
 MAX_ELEMENTS = 1 << 28
 MAX_TOTAL = 1 << 31
 MAX_NODES = 200_000
+# Graph names exporters give every model; the design is named after the file instead.
+GENERIC_NAMES = ("", "main_graph", "torch_jit", "torch-jit-export", "tf2onnx", "graph")
 
 
 @dataclass
@@ -320,4 +322,5 @@ def read_graph(path) -> Graph:
             _fail(path, f"the tensor {quoted(name)} would have the impossible shape {list(s)}")
         if any(d is not None and d > MAX_ELEMENTS for d in s):
             _fail(path, f"the tensor {quoted(name)} would have the shape {list(s)}, too large to be real")
-    return Graph(g.name or path.stem, nodes, consts, input_name, output_name, shapes, opset, str(path))
+    name = path.stem if g.name in GENERIC_NAMES else g.name
+    return Graph(name, nodes, consts, input_name, output_name, shapes, opset, str(path))
