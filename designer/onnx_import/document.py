@@ -27,6 +27,8 @@ def _display_name(node) -> str:
         name = name[: -len(node.op) - 1]
     if name in ("input_layer", "output_layer"):  # our export's names for "input" and "output"
         name = name[: -len("_layer")]
+    if node.op == "Flatten" and name.endswith("_flatten"):  # our export's Flatten of a layer
+        name = name[: -len("_flatten")]
     return name[:80]
 
 

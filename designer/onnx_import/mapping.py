@@ -87,10 +87,12 @@ class Mapper:
         self.made[out] = i
         return i
 
-    def only_dense_reads(self, tensor: str) -> bool:
-        readers = self.readers.get(tensor, [])
-        return bool(readers) and tensor != self.g.output and all(
-            r.op in ("Gemm",) and r.inputs[0] == tensor for r in readers)
+    def dense_flattens(self, n: Node) -> bool:
+        """Whether a Flatten is the one our ONNX export writes for a dense layer that reads a volume
+        (named after that layer), which the dense layer does itself; any other stays a layer."""
+        readers = self.readers.get(n.outputs[0], [])
+        return (len(readers) == 1 and n.outputs[0] != self.g.output and readers[0].op == "Gemm"
+                and bool(n.name) and n.name == f"{readers[0].name}_flatten")
 
     # ------------------------------------------------------------------ operators
     def input(self) -> None:
@@ -256,8 +258,8 @@ class Mapper:
         x = self.shape(n, n.inputs[0])
         if len(x) == 1:
             self.alias(n)
-        elif self.only_dense_reads(n.outputs[0]):
-            self.alias(n)  # a dense layer flattens a volume itself, depth-major as ONNX does
+        elif self.dense_flattens(n):
+            self.alias(n)  # the dense layer flattens the volume itself, depth-major as ONNX does
         else:
             self.emit(n, "flatten", {}, [self.source(n)])
 
