@@ -57,7 +57,7 @@ def test_import_writes_a_design_and_weights_the_designer_runs(tmp_path, capsys, 
     from designer.engine.net import EngineNet
     from designer.model import load, load_weights
     network = load(out)
-    assert [layer.type for layer in network.layers] == ["input", "conv", "relu", "pool", "dense", "softmax"]
+    assert [layer.type for layer in network.layers] == ["input", "conv", "relu", "pool", "flatten", "dense", "softmax"]
     net = EngineNet(network)
     net.load_state_dict(load_weights(weights, network))
     x = np.random.default_rng(3).random((4, 3, 8, 8), dtype=np.float32)
