@@ -109,8 +109,9 @@ def _all_text(graph) -> bool:
 
 
 def _first_line(e: Exception) -> str:
-    text = str(e).strip()
-    return (text.splitlines()[0] if text else type(e).__name__)[:160]
+    """An exception's text on one line, cut short."""
+    text = " ".join(str(e).split())
+    return (text or type(e).__name__)[:160]
 
 
 def _check(onnx, model, path) -> None:
@@ -294,8 +295,6 @@ def read_graph(path) -> Graph:
         total += consts[t.name].size
         if total > MAX_TOTAL:
             _fail(path, "holds more weights than fit in memory")
-    _strip_weights(onnx, model, consts)
-    _check(onnx, model, path)
     real = [v for v in g.input if v.name not in consts]  # old models list initializers as inputs
     if len(real) != 1:
         names = ", ".join(quoted(v.name) for v in real[:4])
@@ -312,7 +311,9 @@ def read_graph(path) -> Graph:
         _fail(path, f"its input {quoted(input_name)} declares the shape {list(in_shape)}, too large for a "
               f"network (each size at most {MAX_DIM:,})")
     nodes = [_node(onnx, n, path) for n in g.node]
-    nodes = _topological(nodes, set(consts) | {input_name}, path)
+    nodes = _topological(nodes, set(consts) | {input_name}, path)  # before the checker: plainer sentences
+    _strip_weights(onnx, model, consts)
+    _check(onnx, model, path)
     nodes = _needed(nodes, output_name)
     shapes = _infer_shapes(onnx, model, input_name, path)
     shapes.update((name, array.shape) for name, array in consts.items())
