@@ -52,6 +52,10 @@ def _cases():
     c["grouped conv"] = (n, i)
     n, i = conv("p", "y")
     c["Pad before Conv"] = ([N("Pad", ["x", "pads"], ["p"])] + n, i + [I64("pads", [0, 0, 1, 2, 0, 0, 1, 2])])
+    c["weights from Constant nodes"] = (
+        [helper.make_node("Constant", [], ["cw"], value=W("cw", 3, 4, 3, 3)),
+         helper.make_node("Constant", [], ["cb"], value_floats=[0.1, -0.2, 0.3]),
+         N("Conv", ["x", "cw", "cb"], ["y"], kernel_shape=[3, 3])], [])
     c["Pad before MaxPool after Relu"] = (
         [N("Relu", ["x"], ["r"]), N("Pad", ["r", "pads"], ["p"]), N("MaxPool", ["p"], ["y"], kernel_shape=[3, 3], strides=[2, 2])],
         [I64("pads", [0, 0, 1, 1, 0, 0, 1, 1])])
@@ -93,6 +97,25 @@ def _cases():
 
 
 CASES = _cases()
+
+
+def _branched():
+    c = {}
+    n1, i1 = conv("x", "a", filters=4, pads=[1, 1, 1, 1])
+    n2, i2 = conv("x", "b", filters=4, k=1)
+    c["Add of two branches"] = (n1 + n2 + [N("Add", ["a", "b"], ["y"])], i1 + i2)
+    c["Sum of three"] = (n1 + n2 + [N("Relu", ["x"], ["r"]), N("Sum", ["a", "b", "r"], ["y"])], i1 + i2)
+    c["Concat on channels"] = (n1 + n2 + [N("Concat", ["a", "b", "x"], ["y"], axis=1)], i1 + i2)
+    c["GlobalAveragePool"] = ([N("GlobalAveragePool", ["x"], ["y"])], [])
+    c["GlobalMaxPool"] = ([N("GlobalMaxPool", ["x"], ["y"])], [])
+    c["ReduceMean over the spatial axes"] = ([N("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)], [])
+    c["ReduceMean without keepdims, then Gemm"] = (
+        [N("ReduceMean", ["x"], ["m"], axes=[-1, -2], keepdims=0), N("Gemm", ["m", "gw"], ["y"], transB=1)],
+        [W("gw", 3, 4)])
+    return c
+
+
+CASES.update(_branched())
 
 
 @pytest.mark.parametrize("case", list(CASES))
