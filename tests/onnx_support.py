@@ -36,8 +36,10 @@ def _random(rng, shape, role):
     shape = tuple(int(d) for d in shape)
     if role == "var" or role == "scale":
         return rng.uniform(0.5, 1.5, shape).astype(np.float32)
-    if role in ("bias", "mean") or len(shape) < 2:
+    if role in ("bias", "mean"):
         return rng.uniform(-0.1, 0.1, shape).astype(np.float32)
+    if len(shape) < 2:  # a per-channel scale (Caffe's Scale after a BatchNorm)
+        return rng.uniform(0.5, 1.5, shape).astype(np.float32)
     core = [d for d in shape if d != 1] or [1]
     fan_in = int(np.prod(core)) // core[0] or 1
     array = rng.standard_normal(shape, dtype=np.float32)
@@ -104,3 +106,9 @@ def onnxruntime_outputs(path: Path, x: np.ndarray) -> np.ndarray:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return np.concatenate([session.run(None, {name: x[i:i + 1]})[0].reshape(1, -1) for i in range(len(x))])
+
+
+def model_output_op(path: Path) -> str:
+    """The operator of the node that makes the model's output."""
+    graph = _graph(path).graph
+    return next(n.op_type for n in graph.node if graph.output[0].name in n.output)

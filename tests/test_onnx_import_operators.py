@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 onnx = pytest.importorskip("onnx")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper
 
-from designer.onnx_import import OnnxImportError, import_onnx  # noqa: E402
-from designer.onnx_import.pooling import pool_layer  # noqa: E402
+from designer.onnx_import import OnnxImportError, import_onnx
+from designer.onnx_import.pooling import pool_layer
 
 RNG = np.random.default_rng(0)
 

@@ -88,7 +88,7 @@ def _parse(path: Path):
     try:
         if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
             onnx.load_external_data_for_model(model, str(path.parent))
-    except Exception as e:  # missing or unsafe external files: the loader's types vary
+    except Exception as e:  # noqa: BLE001 — missing or unsafe external files: the loader's types vary
         _fail(path, f"keeps weights in external files that cannot be read ({_first_line(e)})")
     return onnx, model
 
@@ -119,7 +119,7 @@ def _check(onnx, model, path) -> None:
     the checker and shape inference would copy every byte of them)."""
     try:
         onnx.checker.check_model(model)
-    except Exception as e:  # the checker's own exception types vary between onnx versions
+    except Exception as e:  # noqa: BLE001 — the checker's own exception types vary between onnx versions
         _fail(path, f"is not a valid ONNX model ({_first_line(e)})")
 
 
@@ -157,7 +157,7 @@ def tensor_array(onnx, t, where: str, path) -> np.ndarray:
         _fail(path, f"{where} declares the shape {dims}, too large to be a real tensor")
     try:
         array = onnx.numpy_helper.to_array(t)
-    except Exception as e:  # mismatched data and shape, unknown types: all one sentence
+    except Exception as e:  # noqa: BLE001 — mismatched data and shape, unknown types: all one sentence
         _fail(path, f"{where} holds data that does not match its declared shape {dims} ({str(e)[:80]})")
     if array.shape != tuple(dims):
         _fail(path, f"{where} holds {array.size} values, not the {_count(dims)} its shape {dims} declares")
@@ -269,7 +269,7 @@ def _infer_shapes(onnx, model, real_input: str, path) -> dict:
                 dims[0].dim_value = 1
     try:
         inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as e:  # inference errors have several types
+    except Exception as e:  # noqa: BLE001 — inference errors have several types
         _fail(path, f"the shapes of its tensors do not work out ({_first_line(e)})")
     shapes = {}
     g = inferred.graph
