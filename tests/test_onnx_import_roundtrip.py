@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_export import load_module
 
 from designer.export import export_network
 from designer.export.pytorch import attribute_names
@@ -63,12 +64,6 @@ NETWORK = {"format": "nn-designer", "version": 1, "name": "mixed", "layers": [
     {"type": "softmax"}]}
 
 
-def _load_module(path):
-    namespace = {"__name__": "exported"}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace
-
-
 @pytest.mark.parametrize("spec", ["mixed", "lenet5"])
 def test_a_torch_onnx_export_of_our_pytorch_module_imports(tmp_path, spec):
     torch = pytest.importorskip("torch")
@@ -78,8 +73,8 @@ def test_a_torch_onnx_export_of_our_pytorch_module_imports(tmp_path, spec):
     arrays = random_arrays(network, seed=4)
     module_path = tmp_path / "net.py"
     export_network(network, "pytorch", module_path, arrays=arrays)
-    model = _load_module(module_path)["build"]()
-    shape = _load_module(module_path)["INPUT_SHAPE"]
+    model = load_module(module_path)["build"]()
+    shape = load_module(module_path)["INPUT_SHAPE"]
     x = torch.rand(1, *shape, generator=torch.Generator().manual_seed(0))
     onnx_path = tmp_path / "net.onnx"
     torch.onnx.export(model, (x,), str(onnx_path), dynamo=False)
