@@ -171,3 +171,14 @@ def test_a_mutated_model_imports_or_gives_one_sentence(small_bytes, data, tmp_pa
         assert "\n" not in message and message.startswith(str(path))
     else:
         assert result.network.report().problems == []
+
+
+def test_a_constant_that_would_grow_without_bound_is_not_computed(tmp_path, capsys):
+    big = [numpy_helper.from_array(np.ones(1, np.float32), "one"),
+           numpy_helper.from_array(np.array([10 ** 6, 10 ** 6], np.int64), "reps")]
+    nodes = [helper.make_node("Tile", ["one", "reps"], ["big"], name="tile"),
+             helper.make_node("Add", ["y", "big"], ["z"], name="use")]
+    model = small_model(extra_nodes=nodes, extra_inits=big)
+    model.graph.output[0].name = "z"
+    line = _refused(capsys, tmp_path, model.SerializeToString())
+    assert "too large" in line or "(Tile)" in line

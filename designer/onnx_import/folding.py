@@ -20,6 +20,8 @@ from .reading import MAX_ELEMENTS, Graph, Node
 FOLDABLE = {"Identity", "Reshape", "Cast", "Unsqueeze", "Squeeze", "Concat", "Slice", "Transpose",
             "Gather", "Mul", "Add", "Sub", "Div", "Neg", "Sqrt", "Pow", "Equal", "Flatten", "Range",
             "Expand", "Min", "Max", "Abs", "Floor", "Ceil", "ReduceProd", "Tile"}
+# Of those, the ones whose output can be far larger than their inputs.
+GROWING = {"Expand", "Tile", "Range"}
 
 
 def _fail(graph: Graph, message: str):
@@ -98,6 +100,8 @@ def _fold_one(graph: Graph, node: Node, consts: dict):
     if node.op not in FOLDABLE or not all(i in consts for i in node.inputs if i):
         return None
     out = graph.shape(node.outputs[0]) if node.outputs else None
+    if out is None and node.op in GROWING:
+        return None  # how much it would make is not known beforehand: left to be refused
     if out is not None and _size(out) > MAX_ELEMENTS:
         _fail(graph, f"{node.label()} makes a constant of shape {list(out)}, too large to be real")
     if sum(consts[i].size for i in node.inputs if i) > MAX_ELEMENTS:
