@@ -56,6 +56,9 @@ def _cases():
         [helper.make_node("Constant", [], ["cw"], value=W("cw", 3, 4, 3, 3)),
          helper.make_node("Constant", [], ["cb"], value_floats=[0.1, -0.2, 0.3]),
          N("Conv", ["x", "cw", "cb"], ["y"], kernel_shape=[3, 3])], [])
+    n, i = conv("p", "y")
+    c["Pad with its pads as attributes (before opset 11) before Conv"] = (
+        [N("Pad", ["x"], ["p"], pads=[0, 0, 2, 1, 0, 0, 2, 1])] + n, i, 10)
     c["Pad before MaxPool after Relu"] = (
         [N("Relu", ["x"], ["r"]), N("Pad", ["r", "pads"], ["p"]), N("MaxPool", ["p"], ["y"], kernel_shape=[3, 3], strides=[2, 2])],
         [I64("pads", [0, 0, 1, 1, 0, 0, 1, 1])])
@@ -122,8 +125,8 @@ CASES.update(_branched())
 def test_an_operator_computes_what_onnxruntime_computes(tmp_path, case):
     ort = pytest.importorskip("onnxruntime")
     from designer.engine.net import EngineNet
-    nodes, inits = CASES[case]
-    m = model(nodes, inits)
+    nodes, inits, *opset = CASES[case]
+    m = model(nodes, inits, opset=opset[0] if opset else 13)
     path = tmp_path / "m.onnx"
     onnx.save(m, str(path))
     result = import_onnx(path)

@@ -64,7 +64,7 @@ NETWORK = {"format": "nn-designer", "version": 1, "name": "mixed", "layers": [
     {"type": "softmax"}]}
 
 
-@pytest.mark.parametrize("spec", ["mixed", "lenet5"])
+@pytest.mark.parametrize("spec", ["mixed", "lenet5", "resnet20", "inception"])
 def test_a_torch_onnx_export_of_our_pytorch_module_imports(tmp_path, spec):
     torch = pytest.importorskip("torch")
     from designer.engine.net import EngineNet
