@@ -19,8 +19,11 @@ pytest.importorskip("onnx")
 def random_arrays(network, seed=0) -> dict:
     """Weights of the right shapes with values that tell them apart (variances positive)."""
     rng = np.random.default_rng(seed)
-    return {key: (rng.uniform(0.5, 1.5, shape) if key.endswith("running_var") else rng.normal(0, 0.2, shape))
-            .astype(np.float32) for key, shape in expected_arrays(network).items()}
+    arrays = {}
+    for key, shape in expected_arrays(network).items():
+        array = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.2)
+        arrays[key] = np.abs(array) + np.float32(0.5) if key.endswith("running_var") else array
+    return arrays
 
 
 @pytest.mark.parametrize("name", list(TEMPLATES))
