@@ -7,7 +7,7 @@ import numpy as np
 from ..model.catalogue import KINDS, quoted
 from . import OnnxImportError
 from .folding import fold
-from .pooling import pool_layer
+from .pooling import pair, pool_layer
 from .reading import Graph, Node
 
 SUPPORTED = ("Conv, Relu, LeakyRelu, Elu, Sigmoid, Tanh, MaxPool, AveragePool, LpPool, GlobalAveragePool, "
@@ -19,12 +19,6 @@ SIMPLE = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Sign": "sign"}
 def _f(value) -> float:
     """A float attribute (stored as float32 in the file) as the decimal it was written as."""
     return float(f"{float(value):.7g}")
-
-
-def pair(values):
-    """A kernel, stride or padding pair as the model file writes it: an int when both are equal."""
-    h, w = (int(v) for v in values)
-    return h if h == w else [h, w]
 
 
 class Mapper:

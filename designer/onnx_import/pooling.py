@@ -26,7 +26,8 @@ def _fits(in_hw, out_hw, k, s, p, ceil) -> bool:
     return tuple(out_hw) == tuple(pool_size(n, kk, ss, pp, ceil) for n, kk, ss, pp in zip(in_hw, k, s, p))
 
 
-def _pair(values):
+def pair(values):
+    """A kernel, stride or padding pair as the model file writes it: an int when both are equal."""
     h, w = (int(v) for v in values)
     return h if h == w else [h, w]
 
@@ -38,7 +39,7 @@ def pool_layer(mode: str, kernel, strides, pads, ceil: bool, count_pad: bool, in
     half = all(2 * p <= k for p, k in zip(begin, kernel))
 
     def layer(ceil_: bool):
-        cfg = {"mode": mode, "size": _pair(kernel), "stride": _pair(strides), "padding": _pair(begin)}
+        cfg = {"mode": mode, "size": pair(kernel), "stride": pair(strides), "padding": pair(begin)}
         if ceil_:
             cfg["ceil"] = True
         return "pool", cfg

@@ -147,6 +147,8 @@ class Files(QObject):
             self.update_title()
             if imported.arrays:
                 self._hold_weights(imported.arrays, f"Holding the weights imported from {path.name}")
+            self.window.statusBar().showMessage(
+                f"Imported {path.name}: {len(network.layers)} layers, not saved yet", 6000)
         self.add_recent(path)
         return True
 
