@@ -53,6 +53,8 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
     volume = in_shape is not None and len(in_shape) == 3
     if t == "input":
         return nn.Identity()
+    if layer.kind.torch_module:  # the exporter's own expression, e.g. "nn.ReLU()"
+        return eval(layer.kind.torch_module, {"nn": nn})
     if t == "conv":
         k = as_pair(cfg["kernel"])
         return nn.Conv2d(in_shape[2], cfg["filters"], k, as_pair(cfg["stride"]),

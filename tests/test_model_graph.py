@@ -264,3 +264,16 @@ def test_a_branch_keeps_its_gradient_alive_until_its_fork():
     chain = loads(doc({"type": "input", "features": 4}, {"type": "dense", "units": 10},
                       {"type": "dense", "units": 10}, {"type": "relu"}, {"type": "dense", "units": 2}))
     assert chain.report().activation_values() == 50  # #1's gradient is born only at #2
+
+
+def test_the_shipped_branched_templates_are_what_the_generator_writes():
+    import importlib.util
+    from pathlib import Path
+
+    from designer.model.templates import template_path
+    script = Path(__file__).resolve().parent.parent / "tools" / "make_templates.py"
+    spec = importlib.util.spec_from_file_location("make_templates", script)
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    for name in ("resnet18", "resnet20", "inception"):
+        assert template_path(name).read_text(encoding="utf-8") == make.dumps(getattr(make, name)()), name

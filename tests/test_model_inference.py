@@ -141,9 +141,12 @@ def test_pointwise_layers_keep_the_shape():
 
 
 def test_every_kind_is_defined_once_with_a_torch_module_and_help():
-    assert set(KINDS) == {"input", "conv", "pool", "dense", "flatten", "relu", "leaky_relu", "elu",
-                          "sigmoid", "tanh", "sign", "maxout", "dropout", "lrn", "batchnorm", "softmax",
-                          "add", "concat", "global_pool"}
+    from designer.model import kinds_merge, kinds_pointwise, kinds_spatial
+    defined = [k.type for m in (kinds_spatial, kinds_pointwise, kinds_merge) for k in m.DEFINED]
+    assert sorted(defined) == sorted(KINDS)  # each once, all registered
+    assert {"input", "conv", "pool", "dense", "flatten", "relu", "leaky_relu", "elu", "sigmoid", "tanh",
+            "sign", "maxout", "dropout", "lrn", "batchnorm", "softmax", "add", "concat",
+            "global_pool"} <= set(KINDS)
     for kind in KINDS.values():
         assert kind.torch and kind.help and kind.label
 
@@ -231,3 +234,15 @@ def test_a_pool_stride_defaults_to_its_window_through_the_catalogue():
     assert pool.resolve({"size": 3})["stride"] == 3
     assert pool.resolve({"size": 3, "stride": 1})["stride"] == 1
     assert "stride" not in pool.defaults()  # a saved file keeps the stride unset
+
+
+def test_the_model_modules_import_each_other_one_way():
+    """The kinds import the shared types (``kind``), the registry (``catalogue``) imports the
+    kinds: no module of designer.model reaches itself through its imports."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("designer")
+    modules = sorted(m for m in graph.modules if m.startswith("designer.model."))
+    assert "designer.model.kind" in modules and "designer.model.catalogue" in modules
+    cycles = [(a, b) for a in modules for b in modules
+              if a < b and graph.chain_exists(a, b) and graph.chain_exists(b, a)]
+    assert cycles == []

@@ -56,7 +56,7 @@ class Draw:
                  ceil=bool(self.rng.random() < 0.5))
 
     def residual(self):
-        start, (w, h, d) = self.last(), self.shape
+        start, d = self.last(), self.shape[2]
         stride = self.pick([1, 2])
         filters = self.pick([d, d, 2 * d])
         self.add("conv", filters=filters, kernel=3, stride=stride, padding=1, bias=False)

@@ -16,6 +16,11 @@ def test_a_branched_file_opens_as_a_chain_with_one_sentence(window, tmp_path):
     label = window.status.branches
     assert not label.isHidden() and label.text() == BRANCHES_NOT_DRAWN
     assert BRANCHES_NOT_DRAWN.count(".") == 1 and BRANCHES_NOT_DRAWN.endswith(".")
+    # The summary dock says what each layer reads.
+    from designer.ui.summary_panel import INPUTS
+    add = types(window).index("add")
+    assert not window.summary.table.isColumnHidden(INPUTS)
+    assert window.summary.model.cells[add][INPUTS] == ", ".join(f"#{s}" for s in window.network.report().layers[add].sources)
     # Selecting a merge, a projection and the global pool shows them in the inspector.
     for index in (types(window).index("add"), types(window).index("global_pool")):
         click_block(window, index)
@@ -32,6 +37,8 @@ def test_a_branched_file_opens_as_a_chain_with_one_sentence(window, tmp_path):
 def test_a_pipeline_shows_no_such_sentence(window):
     window.files.new_from_template("lenet5")
     assert window.status.branches.isHidden()
+    from designer.ui.summary_panel import INPUTS
+    assert window.summary.table.isColumnHidden(INPUTS)
     window.files.new_from_template("inception")
     assert not window.status.branches.isHidden()
     assert scene_types(window) == [layer.type for layer in load_template("inception").layers]

@@ -52,6 +52,6 @@ def run(args) -> int:
         dense = [i for i, layer in enumerate(network.layers) if layer.type in others]
         indices = sorted(set(spatial_indices(network)) | set(dense))
         if not indices:
-            raise UserError(f"{args.model} has no conv, pool or dense layer; name a layer to explain")
+            raise UserError(f"{args.model} has no conv, pool, dense or merge layer; name a layer to explain")
     print("\n\n".join(render(explain(network, i)) for i in indices))
     return 0

@@ -159,10 +159,10 @@ def _module(layer, info) -> tuple:
                 "{m}(x.flatten(1))" if vol else call, ())
     if t == "flatten":
         return "nn.Flatten()", call, ()
-    simple = {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
-              "softmax": "nn.Softmax(dim=1)", "sign": "Sign()"}
-    if t in simple:
-        return simple[t], call, ("Sign",) if t == "sign" else ()
+    if layer.kind.torch_module:  # a kind without settings that is one module (nn.ReLU())
+        return layer.kind.torch_module, call, ()
+    if t == "sign":
+        return "Sign()", call, ("Sign",)
     if t == "leaky_relu":
         return f"nn.LeakyReLU({cfg['alpha']!r})", call, ()
     if t == "elu":

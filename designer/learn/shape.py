@@ -139,10 +139,10 @@ def _ceil_rows(axis: Axis, out: int, same: bool) -> list:
                         "ceil_mode does"))
     end = (out - 1) * axis.s + axis.k
     if end > padded:
-        which = "each side" if same else f"the {axis.unit}s"
+        where = "right and bottom" if same else ("right" if axis.name == "W" else "bottom")
         rows.append(Row("Rounded up", f"({out} − 1)·{axis.s} + {axis.k} = {end} > {padded}",
-                        f"the last window hangs {end - padded} past the padded input on {which}; "
-                        "it pools what it covers (an average divides by the padded window part)"))
+                        f"the last window hangs {end - padded} past the padded input at the {where}; "
+                        "it pools what it covers (an average divides by the part inside the padded input)"))
     return rows
 
 

@@ -74,9 +74,13 @@ def sources(layers) -> list:
     return [resolve(layers, i, ids)[0] for i in range(len(layers))]
 
 
-def readers(layers, srcs: Optional[list] = None) -> list:
+def readers(layers) -> list:
     """For each layer, the indices of the layers that read it, in list order."""
-    srcs = sources(layers) if srcs is None else srcs
+    return readers_of(sources(layers))
+
+
+def readers_of(srcs: list) -> list:
+    """``readers`` from already resolved sources (one list of indices per layer)."""
     out: list = [[] for _ in srcs]
     for i, reads in enumerate(srcs):
         for s in reads:
@@ -106,7 +110,7 @@ def duplicate_ids(layers) -> list:
 
 def hanging(layers, srcs: Optional[list] = None) -> list:
     """Indices of the layers, other than the last, that no later layer reads."""
-    read = readers(layers, srcs)
+    read = readers_of(sources(layers) if srcs is None else srcs)
     return [i for i in range(len(layers) - 1) if not read[i]]
 
 

@@ -119,7 +119,7 @@ class Report:
             total += v
             prefix.append(total)
         born: dict = {}
-        for k, read in enumerate(graph.readers(None, [info.sources for info in self.layers])):
+        for k, read in enumerate(graph.readers_of([info.sources for info in self.layers])):
             if read:
                 born.setdefault(read[-1], []).append(k)
         peak = prefix[-1]  # the end of the forward pass
@@ -146,15 +146,15 @@ class Report:
 
 def _count_problem(kind, srcs: list) -> str:
     """Why a layer reads the wrong number of layers, or ''."""
+    if kind.min_inputs <= len(srcs) and (kind.max_inputs is None or len(srcs) <= kind.max_inputs):
+        return ""
     listed = ", ".join(graph.label(s) for s in srcs)
+    article = "an" if kind.type[0] in "aeiou" else "a"
     if len(srcs) < kind.min_inputs:
         what = f"only {listed}" if srcs else "nothing"
-        return f"inputs: a{'n' if kind.type[0] in 'aeiou' else ''} {kind.type} needs " \
-               f"{kind.min_inputs} or more inputs, but it reads {what}"
-    if kind.max_inputs is not None and len(srcs) > kind.max_inputs:
-        return (f"inputs: a{'n' if kind.type[0] in 'aeiou' else ''} {kind.type} reads one layer, "
-                f"but its inputs are {listed}; join them first with an add or a concat")
-    return ""
+        return f"inputs: {article} {kind.type} needs {kind.min_inputs} or more inputs, but it reads {what}"
+    return (f"inputs: {article} {kind.type} reads one layer, but its inputs are {listed}; "
+            "join them first with an add or a concat")
 
 
 def infer(layers) -> Report:
@@ -169,14 +169,16 @@ def infer(layers) -> Report:
         cfg = kind.resolve(layer.config)
         srcs, bad_refs = graph.resolve(layers, i, ids)
         all_sources.append(srcs)
-        errors = [f"{where}: {sentence}" for where, sentence in bad_refs]
-        references_broken = references_broken or bool(bad_refs)
+        errors = []
+        if bad_refs:
+            errors = [f"{where}: {sentence}" for where, sentence in bad_refs]
+            references_broken = True
         if i in duplicates:
             errors.insert(0, f"id: {duplicates[i]}")
         shapes: list = []
         known = False  # every input shape is known and the count is right
         if layer.type == "input":
-            out = kind.rule(cfg, [])
+            out = kind.rule(cfg, shapes)
             if i != 0:
                 errors.insert(0, "the input layer must be the first layer, and the only input")
             if getattr(layer, "inputs", None):
@@ -191,7 +193,7 @@ def infer(layers) -> Report:
             problem = _count_problem(kind, srcs)
             if problem:
                 out = Outcome(None, errors=[problem])
-            elif any(shape is None for shape in shapes):
+            elif None in shapes:
                 out = Outcome(None)  # an earlier error: nothing to say here
             else:
                 known = True
@@ -200,17 +202,19 @@ def infer(layers) -> Report:
                 else:
                     out = kind.rule(cfg, shapes)
         params = buffers = 0
-        params_known = not kind.has_params
-        if known and kind.has_params:
-            arrays = kind.param_shapes(cfg, shapes)
-            params_known = arrays is not None
-            params = count_of(arrays)
-            buffers = count_of(kind.buffer_shapes(cfg, shapes)) if params_known else 0
+        params_known = True
+        if kind.has_params:
+            params_known = False
+            if known:
+                arrays = kind.params(cfg, shapes)
+                if arrays is not None:
+                    params_known = True
+                    params = count_of(arrays)
+                    buffers = count_of(kind.buffers(cfg, shapes))
         infos.append(LayerInfo(
-            index=i, type=layer.type, input=shapes[0] if shapes else None, output=out.shape,
-            params=params, trainable=params if kind.trainable else 0, macs=out.macs,
-            warnings=list(out.warnings), errors=errors + list(out.errors), formula=out.formula,
-            sources=srcs, inputs=shapes, buffers=buffers, params_known=params_known))
+            i, layer.type, shapes[0] if shapes else None, out.shape, params,
+            params if kind.trainable else 0, out.macs, out.warnings, errors + out.errors, out.formula,
+            srcs, shapes, buffers, params_known))
     # A layer no later one reads hangs, unless a broken reference may have been meant for it:
     # that reference is the error to fix first.
     for i in ([] if references_broken else graph.hanging(layers, all_sources)):

@@ -70,6 +70,11 @@ class LayerKind:
     spatial: bool = False  # needs a W×H×D volume as input
     brief: Callable[[dict], str] = lambda cfg: ""  # key settings shown on a canvas block
     trainable: bool = True  # parameters (if any) are learnt
+    aliases: str = ""  # other words a user may search the kind by ("fc" for dense)
+    # For a kind without settings that is one module / one node: how the exporters write it
+    # (the PyTorch constructor, e.g. "nn.ReLU()", and the ONNX operator, e.g. "Relu").
+    torch_module: str = ""
+    onnx: str = ""
     params: Arrays = no_arrays  # learnt arrays: "weight", "bias"
     buffers: Arrays = no_arrays  # stored, not learnt: batchnorm's "running_mean", "running_var"
     # How many inputs the layer reads: an input layer none, most layers one, a merge 2 or more.
@@ -140,7 +145,10 @@ class ConfigError(UserError):
 
 def count_of(arrays: Optional[dict]) -> int:
     """Values in a name -> shape table of arrays."""
-    return sum(size_of(shape) for shape in (arrays or {}).values())
+    total = 0
+    for shape in (arrays or {}).values():
+        total += size_of(shape)
+    return total
 
 
 def quoted(text, limit: int = 40) -> str:

@@ -27,13 +27,13 @@ def shortcut_fix(main: tuple, shortcut: tuple) -> Optional[tuple]:
     return None
 
 
-def mismatch(shapes: list, labels: list, verb: str) -> str:
+def mismatch(shapes: list, labels: list) -> str:
     """The sentence for two inputs of an add that differ: names both, and suggests the 1×1
     convolution (on the shortcut, the input with the larger maps) that makes them match."""
     first = shapes[0]
     j = next(j for j, shape in enumerate(shapes) if shape != first)
     a, b = (0, j)
-    text = (f"an {verb} needs inputs of exactly the same shape, but {labels[a]} is "
+    text = (f"an add needs inputs of exactly the same shape, but {labels[a]} is "
             f"{format_shape(shapes[a])} and {labels[b]} is {format_shape(shapes[b])}")
     for main, short in ((a, b), (b, a)):
         fix = shortcut_fix(shapes[main], shapes[short])
@@ -48,7 +48,7 @@ def mismatch(shapes: list, labels: list, verb: str) -> str:
 def _add_rule(_cfg: dict, shapes: list, labels: Optional[list] = None) -> Outcome:
     labels = _labels(shapes, labels)
     if any(shape != shapes[0] for shape in shapes):
-        return Outcome(None, errors=[mismatch(shapes, labels, "add")])
+        return Outcome(None, errors=[mismatch(shapes, labels)])
     names = " + ".join(labels)
     return Outcome(shapes[0], formula=f"{names}: {len(shapes)} × {format_shape(shapes[0])} summed "
                                       f"value by value = {format_shape(shapes[0])}")
@@ -74,9 +74,11 @@ DEFINED.append(LayerKind(
     "add", "Add", "merge", keys=(), rule=_add_rule, torch="(a + b: elementwise sum)",
     min_inputs=2, max_inputs=None,
     help="Sums its inputs value by value (a residual shortcut); all must have the same shape.",
+    aliases="residual shortcut skip sum plus",
 ))
 DEFINED.append(LayerKind(
     "concat", "Concatenate", "merge", keys=(), rule=_concat_rule, torch="torch.cat(dim=1)",
     min_inputs=2, max_inputs=None,
     help="Joins its inputs along the depth (volumes of equal W×H) or end to end (vectors).",
+    aliases="cat join inception stack",
 ))

@@ -218,6 +218,7 @@ CONV = register(LayerKind(
     ),
     params=_conv_params, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
     help="Slides filters over the input volume; each filter makes one feature map.",
+    aliases="convolution filter",
 ))
 
 
@@ -262,6 +263,7 @@ POOL = register(LayerKind(
     ),
     rule=_pool_rule, torch="torch.nn.MaxPool2d / AvgPool2d / LPPool2d(2)", spatial=True,
     brief=_pool_brief, help="Downsamples each feature map by taking the max (or mean) of each window.",
+    aliases="subsampling",
 ))
 
 
@@ -280,6 +282,7 @@ GLOBAL_POOL = register(LayerKind(
     rule=_global_pool_rule, torch="torch.nn.AdaptiveAvgPool2d(1) / AdaptiveMaxPool2d(1)", spatial=True,
     brief=lambda cfg: f"{cfg['mode']} 1×1",
     help="Reduces each feature map to one value (its mean or max): W×H×D becomes 1×1×D.",
+    aliases="gap adaptive average",
 ))
 
 
@@ -320,4 +323,5 @@ DENSE = register(LayerKind(
     torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
     brief=lambda cfg: f"{cfg['units']} units",
     help="Every output neuron is connected to every input value.",
+    aliases="fc linear fully connected mlp",
 ))
