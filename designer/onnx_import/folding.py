@@ -356,6 +356,7 @@ def fold_patterns(graph: Graph) -> None:
 
 def fold(graph: Graph) -> Graph:
     fold_constants(graph)
+    graph.infer_again()
     fold_patterns(graph)
     return graph
 

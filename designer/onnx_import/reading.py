@@ -54,6 +54,26 @@ class Graph:
     shapes: dict  # tensor name -> tuple of dims (int, or None when unknown), batch included
     opset: int
     source: str = ""  # the file, for sentences
+    skeleton: Any = None  # the ModelProto without its large weights, for shape inference again
+
+    def infer_again(self) -> None:
+        """Shape inference once more, with the constants folding computed as initializers: the
+        shapes that depend on computed values (a Reshape's target, a Pad's amounts) become known
+        without ONNX's data propagation, which can allocate without bound on a hostile file."""
+        if self.skeleton is None or all(self.shape(o) is not None for n in self.nodes for o in n.outputs if o):
+            return
+        onnx = require_onnx()
+        g = self.skeleton.graph
+        known = {t.name for t in g.initializer} | {v.name for v in g.input}
+        for name, array in self.consts.items():
+            if name not in known:
+                _add_constant(onnx, g, name, array)
+        del g.node[:]
+        g.node.extend(n.proto for n in self.nodes if n.proto is not None)
+        for name, shape in _infer_shapes(onnx, self.skeleton, self.input, self.source).items():
+            if self.shape(name) is None:
+                self.shapes[name] = shape
+        _check_shapes(self.shapes, self.source)
 
     def shape(self, name: str) -> tuple | None:
         s = self.shapes.get(name)
@@ -123,12 +143,15 @@ def _check(onnx, model, path) -> None:
         _fail(path, f"is not a valid ONNX model ({_first_line(e)})")
 
 
+SMALL = 4096  # constants up to this size stay values for shape inference; larger ones, shapes
+
+
 def _strip_weights(onnx, model, consts: dict) -> None:
     """Replace the large initializers by graph inputs of the same type and shape: what the
     checker and shape inference need of them."""
     g = model.graph
-    light = [t for t in g.initializer if consts[t.name].size <= 4096]
-    heavy = [t for t in g.initializer if consts[t.name].size > 4096]
+    light = [t for t in g.initializer if consts[t.name].size <= SMALL]
+    heavy = [t for t in g.initializer if consts[t.name].size > SMALL]
     if not heavy:
         return
     declared = {v.name for v in g.input}
@@ -137,6 +160,15 @@ def _strip_weights(onnx, model, consts: dict) -> None:
             g.input.append(onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
     del g.initializer[:]
     g.initializer.extend(light)
+
+
+def _add_constant(onnx, g, name: str, array: np.ndarray) -> None:
+    """A computed constant in the skeleton: its value when small, else its type and shape."""
+    if array.size <= SMALL:
+        g.initializer.append(onnx.numpy_helper.from_array(array, name))
+    else:
+        elem = onnx.helper.np_dtype_to_tensor_dtype(array.dtype)
+        g.input.append(onnx.helper.make_tensor_value_info(name, elem, list(array.shape)))
 
 
 def _dims(t) -> list:
@@ -268,7 +300,7 @@ def _infer_shapes(onnx, model, real_input: str, path) -> dict:
             if dims and not dims[0].HasField("dim_value"):
                 dims[0].dim_value = 1
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(model)  # data_prop can allocate without bound
     except Exception as e:  # noqa: BLE001 — inference errors have several types
         _fail(path, f"the shapes of its tensors do not work out ({_first_line(e)})")
     shapes = {}
@@ -318,10 +350,14 @@ def read_graph(path) -> Graph:
     shapes = _infer_shapes(onnx, model, input_name, path)
     shapes.update((name, array.shape) for name, array in consts.items())
     shapes[input_name] = (1, *in_shape[1:])
+    _check_shapes(shapes, path)
+    name = path.stem if g.name in GENERIC_NAMES else g.name
+    return Graph(name, nodes, consts, input_name, output_name, shapes, opset, str(path), model)
+
+
+def _check_shapes(shapes: dict, path) -> None:
     for name, s in shapes.items():
         if any(d is not None and d < 0 for d in s):
             _fail(path, f"the tensor {quoted(name)} would have the impossible shape {list(s)}")
         if any(d is not None and d > MAX_ELEMENTS for d in s):
             _fail(path, f"the tensor {quoted(name)} would have the shape {list(s)}, too large to be real")
-    name = path.stem if g.name in GENERIC_NAMES else g.name
-    return Graph(name, nodes, consts, input_name, output_name, shapes, opset, str(path))
