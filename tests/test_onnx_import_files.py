@@ -182,3 +182,16 @@ def test_a_constant_that_would_grow_without_bound_is_not_computed(tmp_path, caps
     model.graph.output[0].name = "z"
     line = _refused(capsys, tmp_path, model.SerializeToString())
     assert "too large" in line or "(Tile)" in line
+
+
+def test_a_constant_broadcast_to_a_huge_size_is_refused_before_it_is_computed(tmp_path, capsys):
+    shapes = [numpy_helper.from_array(np.array([1 << 20, 1], np.int64), "s1"),
+              numpy_helper.from_array(np.array([1, 1 << 20], np.int64), "s2")]
+    nodes = [helper.make_node("ConstantOfShape", ["s1"], ["column"], name="column"),
+             helper.make_node("ConstantOfShape", ["s2"], ["row"], name="row"),
+             helper.make_node("Mul", ["column", "row"], ["big"], name="outer"),
+             helper.make_node("Add", ["y", "big"], ["z"], name="use")]
+    model = small_model(extra_nodes=nodes, extra_inits=shapes)
+    model.graph.output[0].name = "z"
+    line = _refused(capsys, tmp_path, model.SerializeToString())
+    assert "too large" in line

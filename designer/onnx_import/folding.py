@@ -20,8 +20,10 @@ from .reading import MAX_ELEMENTS, Graph, Node
 FOLDABLE = {"Identity", "Reshape", "Cast", "Unsqueeze", "Squeeze", "Concat", "Slice", "Transpose",
             "Gather", "Mul", "Add", "Sub", "Div", "Neg", "Sqrt", "Pow", "Equal", "Flatten", "Range",
             "Expand", "Min", "Max", "Abs", "Floor", "Ceil", "ReduceProd", "Tile"}
-# Of those, the ones whose output can be far larger than their inputs.
-GROWING = {"Expand", "Tile", "Range"}
+# Of those, the ones whose output can be far larger than their inputs: not computed unless shape
+# inference knows the output's size; and those that broadcast, whose size is worked out first.
+GROWING = {"Expand", "Tile", "Range", "Gather"}
+BROADCASTING = {"Mul", "Add", "Sub", "Div", "Pow", "Equal", "Min", "Max"}
 
 
 def _fail(graph: Graph, message: str):
@@ -102,6 +104,11 @@ def _fold_one(graph: Graph, node: Node, consts: dict):
     out = graph.shape(node.outputs[0]) if node.outputs else None
     if out is None and node.op in GROWING:
         return None  # how much it would make is not known beforehand: left to be refused
+    if out is None and node.op in BROADCASTING:
+        try:
+            out = np.broadcast_shapes(*(consts[i].shape for i in node.inputs if i))
+        except ValueError:
+            return None  # shapes that do not broadcast: the node stays, and is refused
     if out is not None and _size(out) > MAX_ELEMENTS:
         _fail(graph, f"{node.label()} makes a constant of shape {list(out)}, too large to be real")
     if sum(consts[i].size for i in node.inputs if i) > MAX_ELEMENTS:
