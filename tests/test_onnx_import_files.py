@@ -152,10 +152,24 @@ def test_missing_external_weights_are_one_sentence(tmp_path, capsys, small_bytes
     assert "external" in line and not (tmp_path / "o.json").exists()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.fixture(scope="module")
+def torch_lrn_bytes(tmp_path_factory) -> bytes:
+    """A model torch.onnx.export wrote, with PyTorch's LRN pattern (Shape, If, Pad...) to fold."""
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.LocalResponseNorm(3),
+                                torch.nn.MaxPool2d(2, ceil_mode=True), torch.nn.Flatten(), torch.nn.Linear(36, 5))
+    path = tmp_path_factory.mktemp("torch") / "lrn.onnx"
+    torch.onnx.export(model.eval(), (torch.rand(1, 3, 8, 8),), str(path), dynamo=False)
+    from designer.onnx_import import import_onnx
+    assert "lrn" in [layer.type for layer in import_onnx(path).network.layers]  # unmutated, it imports
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("source", ["small_bytes", "torch_lrn_bytes"])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_a_mutated_model_imports_or_gives_one_sentence(small_bytes, data, tmp_path_factory):
-    blob = bytearray(small_bytes)
+def test_a_mutated_model_imports_or_gives_one_sentence(source, request, data, tmp_path_factory):
+    blob = bytearray(request.getfixturevalue(source))
     for _ in range(data.draw(st.integers(1, 6))):
         at = data.draw(st.integers(0, len(blob) - 1))
         blob[at] = data.draw(st.integers(0, 255))
