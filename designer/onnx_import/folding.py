@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.catalogue import quoted
 from . import OnnxImportError
 from .reading import MAX_ELEMENTS, Graph, Node
 
@@ -366,6 +365,3 @@ def fold(graph: Graph) -> Graph:
     graph.infer_again()
     fold_patterns(graph)
     return graph
-
-
-__all__ = ["fold", "quoted"]
