@@ -11,6 +11,7 @@ from designer.export import export_network
 from designer.export.pytorch import attribute_names
 from designer.model import TEMPLATES, from_json, load_template
 from designer.model.graph import sources
+from designer.model.kinds_spatial import window_of
 from designer.model.weights import expected_arrays
 
 pytest.importorskip("onnx")
@@ -43,6 +44,30 @@ def test_a_template_exported_to_onnx_imports_back(tmp_path, name):
     assert sorted(back.arrays) == sorted(arrays)
     for key, array in arrays.items():
         np.testing.assert_array_equal(back.arrays[key], array, err_msg=key)
+
+
+def _settings(layer) -> tuple:
+    """A layer's type and settings, "same" padding as the number it stands for (ONNX has only those)."""
+    cfg = layer.resolved()
+    if layer.type == "conv":
+        cfg["padding"] = list(window_of("conv", cfg)[2])
+    return layer.type, cfg
+
+
+def test_a_design_of_every_kind_exported_to_onnx_imports_back(tmp_path):
+    """Our export's multi-node layers (maxout, the LRN of a vector, sign) fold back too."""
+    from designer.onnx_import import import_onnx
+    from test_export import EVERY_KIND
+    from test_export_trained import SIGN_NET
+    for design in (EVERY_KIND, SIGN_NET):
+        network = from_json(design)
+        arrays = random_arrays(network)
+        export_network(network, "onnx", tmp_path / "every.onnx", arrays=arrays)
+        back = import_onnx(tmp_path / "every.onnx")
+        assert [_settings(layer) for layer in back.network.layers] == [_settings(layer) for layer in network.layers]
+        assert sources(back.network.layers) == sources(network.layers)
+        assert sorted(back.arrays) == sorted(arrays)
+        assert all(np.array_equal(back.arrays[k], arrays[k]) for k in arrays)
 
 
 NETWORK = {"format": "nn-designer", "version": 1, "name": "mixed", "layers": [

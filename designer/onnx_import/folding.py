@@ -5,8 +5,8 @@ First the constant parts are evaluated (``Constant``, ``ConstantOfShape``, shape
 reshaped constants become arrays. Then the patterns exporters split layers into are folded back
 into one node each: PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div), a
 Pad before a Conv or pool, MatMul followed by Add (a Gemm), Caffe's Scale after a BatchNorm (Mul
-and Add by per-channel constants), and the perceptron's sign as our ONNX export writes it
-(Greater, Where).
+and Add by per-channel constants), and what our ONNX export writes for the perceptron's sign
+(Greater, Where), maxout (Reshape, ReduceMax) and the LRN of a vector (Unsqueeze, LRN, Squeeze).
 """
 from __future__ import annotations
 
@@ -336,8 +336,46 @@ def _fold_scale(index: _Index, bn: Node):
     return node, found
 
 
+def _axes(index: _Index, node: Node):
+    """A reduction's or (un)squeeze's axes: the attribute, or (newer opsets) the constant input."""
+    if "axes" in node.attrs:
+        return [int(a) for a in node.attrs["axes"]]
+    if len(node.inputs) > 1 and node.inputs[1] in index.graph.consts:
+        return [int(a) for a in np.ravel(index.graph.consts[node.inputs[1]])]
+    return None
+
+
+def _fold_maxout(index: _Index, reduce: Node):
+    """Our export's maxout: Reshape (N, C, H, W) to (N, C/k, k, H, W), ReduceMax over axis 2."""
+    reshape = index.made_by(reduce.inputs[0], "Reshape")
+    if reshape is None or reduce.attrs.get("keepdims", 1) or _axes(index, reduce) != [2]:
+        return None
+    x = reshape.inputs[0]
+    grouped, source = index.graph.shape(reshape.outputs[0]), index.graph.shape(x)
+    if (grouped is None or source is None or index.only_reader(reshape.outputs[0]) is not reduce
+            or len(grouped) != len(source) + 1 or grouped[3:] != source[2:]
+            or grouped[1] * grouped[2] != source[1]):
+        return None
+    node = Node(reduce.name, "Maxout", [x], [reduce.outputs[0]], {"pieces": int(grouped[2])})
+    return node, {id(reshape): reshape, id(reduce): reduce}
+
+
+def _fold_vector_lrn(index: _Index, squeeze: Node):
+    """Our export's LRN of a vector: Unsqueeze to (N, C, 1, 1), LRN, Squeeze back."""
+    lrn = index.made_by(squeeze.inputs[0], "LRN")
+    unsqueeze = index.made_by(lrn.inputs[0], "Unsqueeze") if lrn is not None else None
+    if unsqueeze is None or index.only_reader(lrn.outputs[0]) is not squeeze \
+            or index.only_reader(unsqueeze.outputs[0]) is not lrn:
+        return None
+    x = unsqueeze.inputs[0]
+    if len(index.graph.shape(x) or ()) != 2 or _axes(index, unsqueeze) != [2, 3] or _axes(index, squeeze) != [2, 3]:
+        return None
+    node = Node(lrn.name, "LRN", [x], [squeeze.outputs[0]], dict(lrn.attrs))
+    return node, {id(unsqueeze): unsqueeze, id(lrn): lrn, id(squeeze): squeeze}
+
+
 _PATTERNS = (("Div", _fold_lrn), ("Where", _fold_sign), ("MatMul", _fold_matmul), ("Pad", _fold_pad),
-             ("BatchNormalization", _fold_scale))
+             ("BatchNormalization", _fold_scale), ("ReduceMax", _fold_maxout), ("Squeeze", _fold_vector_lrn))
 
 
 def fold_patterns(graph: Graph) -> None:

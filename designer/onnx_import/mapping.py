@@ -302,6 +302,9 @@ class Mapper:
             self.fail(n, f"joins along axis {n.attrs.get('axis')}; the designer joins channels (axis 1)")
         self.merge(n, "concat")
 
+    def op_Maxout(self, n):
+        self.emit(n, "maxout", {"pieces": n.attrs["pieces"]}, [self.source(n)])
+
     def op_LRN(self, n):
         size = int(n.attrs["size"])
         if size % 2 == 0 and not n.attrs.get("torch_window"):
