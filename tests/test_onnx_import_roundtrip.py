@@ -56,9 +56,10 @@ def _settings(layer) -> tuple:
 
 def test_a_design_of_every_kind_exported_to_onnx_imports_back(tmp_path):
     """Our export's multi-node layers (maxout, the LRN of a vector, sign) fold back too."""
-    from designer.onnx_import import import_onnx
     from test_export import EVERY_KIND
     from test_export_trained import SIGN_NET
+
+    from designer.onnx_import import import_onnx
     for design in (EVERY_KIND, SIGN_NET):
         network = from_json(design)
         arrays = random_arrays(network)
