@@ -174,3 +174,15 @@ def test_pool_settings_become_the_pool_that_computes_them():
     assert pool_layer("max", [2, 2], [2, 2], [0, 0, 0, 0], True, False, (8, 8), (4, 4))[1].get("ceil") is None
     # an average that leaves its padding out has no equal
     assert isinstance(pool_layer("avg", [3, 3], [1, 1], [1, 1, 1, 1], False, False, (5, 5), (5, 5)), str)
+
+
+def test_our_exports_chain_of_adds_is_one_add_layer_again(tmp_path):
+    # what designer/export/onnx.py writes for an add layer "join" of three inputs
+    nodes = [N("Relu", ["x"], ["a"]), N("Sigmoid", ["x"], ["b"]), N("Tanh", ["x"], ["c"]),
+             helper.make_node("Add", ["a", "b"], ["s1"], name="join_sum1"),
+             helper.make_node("Add", ["s1", "c"], ["y"], name="join")]
+    path = tmp_path / "m.onnx"
+    onnx.save(model(nodes, []), str(path))
+    layers = import_onnx(path).network.layers
+    assert [layer.type for layer in layers] == ["input", "relu", "sigmoid", "tanh", "add"]
+    assert len(layers[-1].inputs) == 3

@@ -6,7 +6,8 @@ reshaped constants become arrays. Then the patterns exporters split layers into 
 into one node each: PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div), a
 Pad before a Conv or pool, MatMul followed by Add (a Gemm), Caffe's Scale after a BatchNorm (Mul
 and Add by per-channel constants), and what our ONNX export writes for the perceptron's sign
-(Greater, Where), maxout (Reshape, ReduceMax) and the LRN of a vector (Unsqueeze, LRN, Squeeze).
+(Greater, Where), maxout (Reshape, ReduceMax), the LRN of a vector (Unsqueeze, LRN, Squeeze) and
+an add of three or more inputs (a chain of Adds).
 """
 from __future__ import annotations
 
@@ -374,8 +375,28 @@ def _fold_vector_lrn(index: _Index, squeeze: Node):
     return node, {id(unsqueeze): unsqueeze, id(lrn): lrn, id(squeeze): squeeze}
 
 
+def _fold_add_chain(index: _Index, add: Node):
+    """Our export's add of three or more inputs: a chain of two-input Adds named "<layer>_sum1",
+    "<layer>_sum2"... ending in "<layer>"; one add layer again."""
+    inputs, found, changed = list(add.inputs), {id(add): add}, True
+    while changed:
+        changed = False
+        for k, tensor in enumerate(inputs):
+            inner = index.made_by(tensor, "Add")
+            if (inner is not None and add.name and inner.name.startswith(f"{add.name}_sum")
+                    and id(index.only_reader(tensor)) in found):
+                inputs[k:k + 1] = inner.inputs
+                found[id(inner)] = inner
+                changed = True
+                break
+    if len(found) == 1:
+        return None
+    return Node(add.name, "Sum", inputs, list(add.outputs), {}), found
+
+
 _PATTERNS = (("Div", _fold_lrn), ("Where", _fold_sign), ("MatMul", _fold_matmul), ("Pad", _fold_pad),
-             ("BatchNormalization", _fold_scale), ("ReduceMax", _fold_maxout), ("Squeeze", _fold_vector_lrn))
+             ("BatchNormalization", _fold_scale), ("ReduceMax", _fold_maxout), ("Squeeze", _fold_vector_lrn),
+             ("Add", _fold_add_chain))
 
 
 def fold_patterns(graph: Graph) -> None:
