@@ -21,7 +21,7 @@ def run(args) -> int:
     from ..model.weights import save_weights
     from ..onnx_import import import_onnx
 
-    different_files(("MODEL.onnx", args.model), ("-o", args.output), ("--weights", args.weights))
+    different_files(("-o", args.output), ("--weights", args.weights), inputs=[("MODEL.onnx", args.model)])
     imported = import_onnx(args.model)
     layers = imported.document["layers"]
     params = imported.network.report().total_params

@@ -92,13 +92,14 @@ class Axis:
         return f"({self.n} − {self.k} + 2·{self.p})"
 
     def maths(self, out: int) -> str:
-        """'W₂ = ⌊(227 − 11 + 2·0)/4⌋ + 1 = ⌊54⌋ + 1 = 55' (⌈ ⌉ in ceil mode)."""
+        """'W₂ = ⌊(227 − 11 + 2·0)/4⌋ + 1 = ⌊54⌋ + 1 = 55' (⌈ ⌉ in ceil mode); a window larger than its
+        input shows the arithmetic as it comes out (⌊−18⌋ + 1 = −17), then that it does not fit."""
         lo, hi = ("⌈", "⌉") if self.ceil else ("⌊", "⌋")
         head = f"{self.name}₂ = {lo}{self.inside()}/{self.s}{hi} + 1"
+        rounded = -(-self.span // self.s) + 1 if self.ceil else self.span // self.s + 1
+        text = f"{head} = {lo}{_number(self.span / self.s)}{hi} + 1 = {rounded}".replace("-", "−")
         if self.span < 0:
-            return f"{head}: {self.inside()} = −{-self.span} < 0, the window does not fit"
-        rounded = -(-self.span // self.s) + 1 if self.ceil else out
-        text = f"{head} = {lo}{_number(self.span / self.s)}{hi} + 1 = {rounded}"
+            return f"{text} < 1: the window does not fit"
         if rounded != out:
             text += f" − 1 = {out}"
         return text
@@ -341,8 +342,14 @@ def layer_title(network, index: int) -> str:
     return f"#{index} {layer.type}{name}: {shapes}"
 
 
-def explain(network, index: Optional[int]) -> Explanation:
-    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected)."""
+# Where an earlier error is shown: in red on the window's canvas; on the terminal, in the summary.
+ERROR_WHERE = {"canvas": "shown in red on the canvas", "terminal": "nn-designer summary shows it"}
+
+
+def explain(network, index: Optional[int], where: str = "canvas") -> Explanation:
+    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected);
+    ``where`` is "canvas" (the window) or "terminal" (nn-designer explain), for the one sentence
+    that points at an earlier error."""
     if index is None or not 0 <= index < len(network):
         return Explanation(NOTHING_SELECTED)
     layer = network[index]
@@ -356,8 +363,11 @@ def explain(network, index: Optional[int]) -> Explanation:
         return out
     if info.input is None and layer.type != "input":
         if not info.errors:
-            out.rows.append(Row("", "", "Its input shape is unknown: an earlier layer has an "
-                                        "error (shown in red on the canvas).", level="error"))
+            report = network.report()
+            first = next((j for j in range(index) if report.layers[j].errors), None)
+            which = "an earlier layer" if first is None else f"layer #{first} ({network[first].type})"
+            out.rows.append(Row("", "", f"Its input shape is unknown: {which} has an error "
+                                        f"({ERROR_WHERE[where]}).", level="error"))
         return out
     if layer.type in SPATIAL and is_volume(info.input):
         rows, out.axes = _spatial(layer, info, cfg)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .keys import Key, as_pair, show_pair
 from .kind import LayerKind, Outcome, format_shape, is_volume, size_of
+from .words import plural
 
 DEFINED: list = []  # the kinds of this module, in palette order (collected by the catalogue)
 
@@ -60,8 +61,11 @@ def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str, ceil: 
     for axis, n, kk, ss, pp in (("h", in_h, k[0], s[0], p[0]), ("w", in_w, k[1], s[1], p[1])):
         out = out_size(n, kk, ss, pp, ceil)
         outs.append(out)
-        part = f"{brackets[0]}({n}−{kk}+2·{pp})/{ss}{brackets[1]}+1 = {out}"
-        if ceil and out < -(-(n - kk + 2 * pp) // ss) + 1:
+        span = n - kk + 2 * pp
+        # A window larger than its input: the arithmetic as it comes out (−17), then the error.
+        shown = out if span >= 0 else (-(-span // ss) if ceil else span // ss) + 1
+        part = f"{brackets[0]}({n}−{kk}+2·{pp})/{ss}{brackets[1]}+1 = {shown}".replace("= -", "= −")
+        if ceil and span >= 0 and out < -(-span // ss) + 1:
             part += " (the last window would start past the input, so it is dropped)"
         parts.append(part)
     formula = "out H = " + parts[0] + (f"\nout W = {parts[1]}" if parts[0] != parts[1] else "")
@@ -108,8 +112,9 @@ def padding_of(cfg: dict, k: tuple) -> tuple:
 def _need_volume(kind: str, shape) -> list:
     if is_volume(shape):
         return []
-    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector "
-            f"{format_shape(shape)} (it comes after a flatten or dense layer)"]
+    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
+            f"(a {kind} layer takes images: an input of width, height and depth, before any flatten or "
+            "dense layer)"]
 
 
 # --------------------------------------------------------------------------- input
@@ -117,14 +122,14 @@ def _input_rule(cfg: dict, _shapes: list) -> Outcome:
     if "features" in cfg:
         if any(k in cfg for k in ("width", "height", "depth")):
             return Outcome(None, errors=["an input has either features or width/height/depth, not both"])
-        return Outcome((cfg["features"],), formula=f"{cfg['features']} features")
+        return Outcome((cfg["features"],), formula=plural(cfg["features"], "feature"))
     shape = (cfg.get("width", 28), cfg.get("height", 28), cfg.get("depth", 1))
     return Outcome(shape, formula=f"{format_shape(shape)} volume")
 
 
 def _input_brief(cfg: dict) -> str:
     if "features" in cfg:
-        return f"{cfg['features']} features"
+        return plural(cfg['features'], "feature")
     return ""
 
 
@@ -289,7 +294,7 @@ GLOBAL_POOL = register(LayerKind(
 # --------------------------------------------------------------------------- flatten, dense
 def _flatten_rule(_cfg: dict, shapes: list) -> Outcome:
     n = size_of(shapes[0])
-    return Outcome((n,), formula=f"{format_shape(shapes[0])} = {n:,} features")
+    return Outcome((n,), formula=f"{format_shape(shapes[0])} = {plural(n, 'feature', grouped=True)}")
 
 
 FLATTEN = register(LayerKind(
@@ -321,7 +326,7 @@ DENSE = register(LayerKind(
     ),
     params=_dense_params, rule=_dense_rule,
     torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
-    brief=lambda cfg: f"{cfg['units']} units",
+    brief=lambda cfg: plural(cfg['units'], "unit"),
     help="Every output neuron is connected to every input value.",
     aliases="fc linear fully connected mlp",
 ))

@@ -57,7 +57,10 @@ def build_menus(window) -> dict:
                                   "Ctrl+E", "Write a standalone PyTorch module (.py) of this network")
     a["export_onnx"] = _action(window, "Export to O&NNX…", lambda: window.exporter.export("onnx"),
                                "Ctrl+Shift+E", "Write an ONNX model (.onnx) of this network, with its weights")
-    m.addActions([a["export_pytorch"], a["export_onnx"]])
+    a["export_torchrun"] = _action(window, "Export &training folder…", lambda: window.exporter.export("torchrun"),
+                                   tip="Write a folder that trains this network with PyTorch's torchrun "
+                                       "(GPUs, several machines, Slurm)")
+    m.addActions([a["export_pytorch"], a["export_onnx"], a["export_torchrun"]])
     m.addSeparator()
     a["quit"] = _action(window, "&Quit", window.close, SK.Quit, "Close NN Designer")
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
