@@ -20,7 +20,7 @@ def build(type_, in_shape, **cfg):
     resolved = kind.resolve(kind.check(cfg))
     outcome = kind.rule(resolved, [in_shape])
     assert not outcome.errors, outcome.errors
-    return make_layer(type_, resolved, in_shape, outcome.shape, np.float64)
+    return make_layer(type_, resolved, [in_shape], outcome.shape, np.float64)
 
 
 def rel_error(a, b) -> float:

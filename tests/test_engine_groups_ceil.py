@@ -24,7 +24,7 @@ def conv_layer(in_shape, dtype=np.float64, **cfg):
     (kh, kw), (sh, sw), (ph, pw) = pair(cfg["kernel"]), pair(cfg["stride"]), pair(cfg["padding"])
     w, h, _ = in_shape
     out = ((w + 2 * pw - kw) // sw + 1, (h + 2 * ph - kh) // sh + 1, cfg["filters"])
-    return make_layer("conv", cfg, in_shape, out, dtype)
+    return make_layer("conv", cfg, [in_shape], out, dtype)
 
 
 def pool_layer(in_shape, dtype=np.float64, **cfg):
@@ -33,7 +33,7 @@ def pool_layer(in_shape, dtype=np.float64, **cfg):
     (kh, kw), (sh, sw), (ph, pw) = pair(cfg["size"]), pair(cfg["stride"]), pair(cfg["padding"])
     w, h, d = in_shape
     out = (ceil_size(w, kw, sw, pw, cfg["ceil"]), ceil_size(h, kh, sh, ph, cfg["ceil"]), d)
-    return make_layer("pool", cfg, in_shape, out, dtype)
+    return make_layer("pool", cfg, [in_shape], out, dtype)
 
 
 GROUP_CASES = [

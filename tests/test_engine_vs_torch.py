@@ -35,6 +35,16 @@ class Maxout(nn.Module):
         return x.unflatten(1, (-1, self.pieces)).max(dim=2).values
 
 
+class Add(nn.Module):
+    def forward(self, *xs):
+        return sum(xs[1:], xs[0])
+
+
+class Concat(nn.Module):
+    def forward(self, *xs):
+        return torch.cat(xs, dim=1)
+
+
 class OnVectors(nn.Module):
     """Runs a channel module (LocalResponseNorm) on (N, n) by adding a length-1 axis."""
 
@@ -71,6 +81,10 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
         return nn.LPPool2d(2, k, s, ceil_mode=ceil)
     if t == "global_pool":
         return nn.AdaptiveAvgPool2d(1) if cfg["mode"] == "avg" else nn.AdaptiveMaxPool2d(1)
+    if t == "add":
+        return Add()
+    if t == "concat":
+        return Concat()
     if t == "dense":
         n_in = int(np.prod(in_shape))
         linear = nn.Linear(n_in, cfg["units"], bias=cfg["bias"])
@@ -119,14 +133,34 @@ def main_linear(module):
     return module
 
 
-def torch_tensor(model: nn.Sequential, key: str):
+class TorchGraph(nn.Module):
+    """The torch modules of a network's layers run as its graph: layer i reads the outputs of
+    ``sources[i]`` (the batch for the input layer); ``upto=i`` returns layer i's output."""
+
+    def __init__(self, modules: list, sources: list):
+        super().__init__()
+        self.layers = nn.ModuleList(modules)
+        self.sources = sources
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def forward(self, x, upto=None):
+        upto = len(self.layers) - 1 if upto is None else upto
+        outs = []
+        for i in range(upto + 1):
+            outs.append(self.layers[i](*[outs[s] for s in self.sources[i]] or [x]))
+        return outs[upto]
+
+
+def torch_tensor(model: TorchGraph, key: str):
     """The torch tensor behind a weights-file key "{i}.{name}"."""
     i, name = key.split(".")
     return getattr(main_linear(model[int(i)]), name)
 
 
-def torch_twin(net: EngineNet) -> nn.Sequential:
-    """A torch Sequential with the engine net's weights (and running statistics)."""
+def torch_twin(net: EngineNet) -> TorchGraph:
+    """The network in torch (a TorchGraph) with the engine net's weights (and running statistics)."""
     report = net.network.report()
     mods = [torch_module(layer, info.input).double()
             for layer, info in zip(net.network.layers, report.layers)]
@@ -137,7 +171,7 @@ def torch_twin(net: EngineNet) -> nn.Sequential:
             key = f"{i}.{name}"
             if key in state:
                 getattr(target, name).data = torch.from_numpy(state[key].astype(np.float64))
-    return nn.Sequential(*mods)
+    return TorchGraph(mods, [info.sources for info in report.layers])
 
 
 # --------------------------------------------------------------------------- random pipelines
@@ -241,8 +275,7 @@ def test_random_pipeline_evaluation_matches_torch(seed):
 
 def _torch_loss(model, x, y, loss, network, n_out):
     fold = loss == "cross_entropy" and network.layers[-1].type == "softmax"
-    body = model[:-1] if fold else model
-    out = body(torch.from_numpy(x))
+    out = model(torch.from_numpy(x), upto=len(network.layers) - 2 if fold else None)
     if loss == "cross_entropy":
         return nn.functional.cross_entropy(out.flatten(1), torch.from_numpy(y))
     t = torch.from_numpy(make_targets(y, n_out, network.layers[-1].type, np.float64))
@@ -302,7 +335,7 @@ def test_lenet5_float32_matches_torch():
     y = rng.integers(0, 10, 16)
     value, out = net.loss_and_backward(x, y, "cross_entropy")
     assert out.dtype == np.float32
-    loss = nn.functional.cross_entropy(model[:-1](torch.from_numpy(x)), torch.from_numpy(y))
+    loss = nn.functional.cross_entropy(model(torch.from_numpy(x), upto=len(net.layers) - 2), torch.from_numpy(y))
     loss.backward()
     assert value == pytest.approx(loss.item(), rel=1e-5)
     for key in net.param_keys:

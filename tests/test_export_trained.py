@@ -11,6 +11,7 @@ import pytest
 
 from designer.cli import main
 from designer.model import KINDS
+from graph_support import INCEPTION, RESIDUAL, SHARED_RELU_INPUT
 from test_export import EVERY_KIND, load_module
 
 SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "layers": [
@@ -29,13 +30,19 @@ def _data(rng, shape, n=96, classes=4):
     return x, y
 
 
+NETWORKS = [("every", EVERY_KIND, (3, 8, 9), 4), ("sign", SIGN_NET, (4,), 3),
+            ("residual", RESIDUAL, (3, 8, 8), 4), ("inception", INCEPTION, (4, 9, 9), 3),
+            ("shared", SHARED_RELU_INPUT, (2, 6, 6), 3)]
+NAMES = [name for name, *_ in NETWORKS]
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """For each network: its model file, trained weights, data and `nn-designer predict` output."""
     folder = tmp_path_factory.mktemp("trained")
     rng = np.random.default_rng(0)
     out = {}
-    for name, design, shape, classes in (("every", EVERY_KIND, (3, 8, 9), 4), ("sign", SIGN_NET, (4,), 3)):
+    for name, design, shape, classes in NETWORKS:
         model, data = folder / f"{name}.json", folder / f"{name}.npz"
         model.write_text(json.dumps(design))
         x, y = _data(rng, shape, classes=classes)
@@ -50,9 +57,8 @@ def trained(tmp_path_factory):
 
 
 def test_the_networks_hold_every_layer_kind():
-    from test_kind_tables import PENDING  # kinds the exporters do not write yet (landing)
-    used = {layer["type"] for design in (EVERY_KIND, SIGN_NET) for layer in design["layers"]}
-    assert used == {t for t in KINDS if ("pytorch", t) not in PENDING}
+    used = {layer["type"] for _, design, *_ in NETWORKS for layer in design["layers"]}
+    assert used == set(KINDS)
     pools = {layer.get("mode", "max") for layer in EVERY_KIND["layers"] if layer["type"] == "pool"}
     assert pools == {"max", "avg", "l2"}
 
@@ -63,7 +69,7 @@ def test_training_changed_the_weights_and_the_batchnorm_statistics(trained):
         assert not np.allclose(w["2.running_mean"], 0) and not np.allclose(w["2.running_var"], 1)
 
 
-@pytest.mark.parametrize("name", ["every", "sign"])
+@pytest.mark.parametrize("name", NAMES)
 def test_pytorch_export_equals_predict(trained, tmp_path, name, capsys):
     torch = pytest.importorskip("torch")
     model, weights, x, predicted = trained[name]
@@ -80,7 +86,7 @@ def test_pytorch_export_equals_predict(trained, tmp_path, name, capsys):
         assert set(signs.unique().tolist()) == {-1.0, 1.0}
 
 
-@pytest.mark.parametrize("name", ["every", "sign"])
+@pytest.mark.parametrize("name", NAMES)
 def test_onnx_export_equals_predict_in_onnxruntime(trained, tmp_path, name):
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")

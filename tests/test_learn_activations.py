@@ -40,7 +40,7 @@ def test_derivative_matches_a_central_difference(key):
 
 def engine(type_, x, dtype=np.float64, **cfg):
     """Forward and backward (upstream 1) of an engine layer on the column of samples x."""
-    layer = make_layer(type_, KINDS[type_].resolve(cfg), (1,), (1,), dtype)
+    layer = make_layer(type_, KINDS[type_].resolve(cfg), [(1,)], (1,), dtype)
     out, cache = layer.forward(x.reshape(-1, 1).astype(dtype))
     dx, _ = layer.backward(np.ones_like(out), cache)
     return np.asarray(out).ravel(), np.asarray(dx).ravel()
@@ -95,7 +95,7 @@ def test_sign_is_the_engines_with_its_true_derivative():
 def test_maxout_is_the_engines_max_of_two_lines():
     a = BY_KEY["maxout"]
     pieces = np.stack([SAMPLES, -0.5 * SAMPLES + 1], axis=1)
-    layer = make_layer("maxout", {"pieces": 2}, (2,), (1,), np.float64)
+    layer = make_layer("maxout", {"pieces": 2}, [(2,)], (1,), np.float64)
     out, cache = layer.forward(pieces)
     dz, _ = layer.backward(np.ones_like(out), cache)
     np.testing.assert_array_equal(a.f(SAMPLES), np.asarray(out).ravel())

@@ -104,7 +104,7 @@ def test_course_values_to_four_decimals():
 
 def test_which_networks_qualify():
     def net(*layers):
-        return loads(json.dumps({"format": "nn-designer", "version": 1, "layers": list(layers)}))
+        return loads(json.dumps({"format": "nn-designer", "version": 2, "layers": list(layers)}))
 
     inp = {"type": "input", "features": 3}
     assert why_not(load_model("mlp-example")) == ""
@@ -112,6 +112,12 @@ def test_which_networks_qualify():
     assert "at most 8" in why_not(net(inp, {"type": "dense", "units": 9}, {"type": "sigmoid"}))
     assert "not followed by a sigmoid" in why_not(net(inp, {"type": "dense", "units": 2}))
     assert "input of features" in why_not(load_model("lenet5"))
+    branched = net(inp, {"type": "dense", "units": 2, "id": "h"}, {"type": "sigmoid", "id": "a"},
+                   {"type": "dense", "units": 2, "inputs": ["h"]}, {"type": "sigmoid"},
+                   {"type": "add", "inputs": ["a", 4]})
+    assert not branched.report().problems
+    assert why_not(branched) == ("The window's network has branches; the stepper takes only a chain "
+                                 "of dense layers each followed by a sigmoid.")
 
 
 # ---------------------------------------------------------------------- the view

@@ -16,11 +16,18 @@ CASES = {
              ({"filters": 5, "kernel": 3, "padding": "same"}, VOLUME),
              ({"filters": 2, "kernel": 4, "padding": "same", "stride": 2}, VOLUME),
              ({"filters": 1, "kernel": [3, 1], "padding": [1, 2], "stride": 3}, VOLUME),
-             ({"filters": 6, "kernel": 5, "padding": 2}, (28, 28, 1))],
+             ({"filters": 6, "kernel": 5, "padding": 2}, (28, 28, 1)),
+             ({"filters": 6, "kernel": 3, "groups": 2}, VOLUME), ({"filters": 4, "groups": 4}, VOLUME)],
     "pool": [({"mode": m, **cfg}, VOLUME) for m in ("max", "avg", "l2")
              for cfg in ({}, {"size": 3, "stride": 2}, {"size": [2, 3], "stride": [1, 2]})]
             + [({"mode": m, "size": 3, "stride": 2, "padding": 1}, VOLUME) for m in ("max", "avg")]
-            + [({"mode": "max", "size": 3, "stride": 2}, (55, 55, 2))],
+            + [({"mode": "max", "size": 3, "stride": 2}, (55, 55, 2))]
+            + [({"mode": m, "size": 3, "stride": 2, "ceil": True, **p}, VOLUME) for m in ("max", "avg")
+               for p in ({}, {"padding": 1})] + [({"mode": "max", "size": 2, "ceil": True}, (55, 55, 2))],
+    "global_pool": [({"mode": "avg"}, VOLUME), ({"mode": "max"}, (5, 3, 2))],
+    # merges read a list of shapes
+    "add": [({}, [VOLUME, VOLUME]), ({}, [VECTOR] * 3)],
+    "concat": [({}, [VOLUME, (9, 7, 2), (9, 7, 1)]), ({}, [VECTOR, (3,)])],
     "dense": [({"units": 5}, VOLUME), ({"units": 3, "bias": False}, VECTOR)],
     "flatten": [({}, VOLUME), ({}, VECTOR)],
     "maxout": [({"pieces": 2}, VOLUME), ({"pieces": 3}, VECTOR), ({"pieces": 4}, VOLUME)],
@@ -33,9 +40,7 @@ for _t in ["leaky_relu", "elu", "softmax"] + [t for t, k in KINDS.items() if k.f
 
 
 def test_every_kind_is_covered():
-    # Every kind the engine runs (the merges join here once the engine has them).
-    from designer.engine.layers import LAYER_CLASSES
-    assert set(CASES) == set(KINDS) & (set(LAYER_CLASSES) | {"input"})
+    assert set(CASES) == set(KINDS)
 
 
 @pytest.mark.parametrize("type_,cfg,in_shape",
@@ -44,12 +49,13 @@ def test_every_kind_is_covered():
 def test_rule_equals_forward(type_, cfg, in_shape, train):
     kind = KINDS[type_]
     resolved = kind.resolve(kind.check(cfg))
-    outcome = kind.rule(resolved, [in_shape])
+    shapes = in_shape if isinstance(in_shape, list) else [] if in_shape is None else [in_shape]
+    outcome = kind.rule(resolved, shapes)
     assert not outcome.errors, outcome.errors
-    layer = make_layer(type_, resolved, in_shape, outcome.shape, np.float32)
+    layer = make_layer(type_, resolved, shapes, outcome.shape, np.float32)
     batch = 2
-    x_shape = engine_shape(outcome.shape if type_ == "input" else in_shape)
-    x = np.random.default_rng(0).normal(size=(batch,) + x_shape).astype(np.float32)
-    out, _ = layer.forward(x, train)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(batch,) + engine_shape(s)).astype(np.float32) for s in shapes or [outcome.shape]]
+    out, _ = layer.forward(xs if kind.is_merge else xs[0], train)
     assert out.shape == (batch,) + engine_shape(outcome.shape)
     assert out.dtype == np.float32

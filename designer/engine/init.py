@@ -5,8 +5,11 @@
 * ``he``: N(0, 2/fan_in) weights (kaiming_normal, ReLU gain), zero bias.
 * ``xavier``: U(−a, a), a = √(6/(fan_in + fan_out)) (xavier_uniform), zero bias.
 
-Batchnorm always starts at scale 1, shift 0, running mean 0, running variance 1. Numbers are drawn
-in float64 and cast, so a float32 and a float64 net from one seed hold the same values.
+Only a weight with fans (a matrix or a filter bank) is drawn, with its bias. Every other array the
+kind declares starts at a constant, whatever ``how`` says: a scale (a weight of one value per
+channel, batchnorm's γ) and a running variance at 1, anything else (shifts, running means) at 0.
+Numbers are drawn in float64 and cast, so a float32 and a float64 net from one seed hold the same
+values.
 """
 from __future__ import annotations
 
@@ -32,13 +35,19 @@ def fill(a: np.ndarray, draw) -> None:
         block[...] = draw(block.shape)
 
 
+def start_value(name: str, shape: tuple) -> float:
+    """The constant an array of the kind's declaration starts at, before any drawing."""
+    return 1.0 if name == "running_var" or (name == "weight" and len(shape) == 1) else 0.0
+
+
 def initialise(layer, how: str, rng: np.random.Generator) -> None:
-    """Fill ``layer.params`` in place (a no-op for layers without parameters)."""
+    """Draw a weight with fans and its bias in place (``make_layer`` started every array at its
+    ``start_value``)."""
     if how not in INITS:
         raise UserError(f'unknown initialisation "{how}"; choose one of {", ".join(INITS)}')
-    if not layer.params or layer.type == "batchnorm":
+    w = layer.params.get("weight")
+    if w is None or w.ndim < 2:
         return
-    w = layer.params["weight"]
     fan_in, fan_out = layer.fans()
     if how == "default":
         bound = 1 / math.sqrt(fan_in)

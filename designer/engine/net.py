@@ -24,22 +24,7 @@ from ..model import check_arrays, format_shape
 from .init import initialise
 from .layers import engine_shape, make_layer
 from .losses import LOSSES, LossError, cross_entropy, make_targets, mse
-
-
-def fused_order(types: list, layers: list) -> list:
-    """The order in which to run the layers: as designed, except that a relu followed by a max
-    pool runs after it. max(relu(x)) = relu(max(x)) exactly, and the gradients are the same (a
-    window whose maximum is not positive passes no gradient either way), but the relu then
-    touches a quarter of the values (for 2×2 pooling) and can work in place."""
-    order = list(range(len(types)))
-    i = 1
-    while i < len(types) - 1:
-        if types[i] == "relu" and types[i + 1] == "pool" and layers[i + 1].mode == "max":
-            order[i], order[i + 1] = order[i + 1], order[i]
-            i += 2
-        else:
-            i += 1
-    return order
+from .plan import INPUT, make_plan
 
 
 class EngineError(UserError):
@@ -83,23 +68,25 @@ class EngineNet:
         self.rng = np.random.default_rng(seed)
         self.layers = []
         for info, layer in zip(report.layers, network.layers):
-            engine_layer = make_layer(layer.type, layer.resolved(), info.input, info.output, self.dtype)
+            engine_layer = make_layer(layer.type, layer.resolved(), info.inputs, info.output, self.dtype)
             initialise(engine_layer, init, self.rng)
             engine_layer.rng = self.rng
+            engine_layer.reuse_buffers = True
             self.layers.append(engine_layer)
         self.types = [layer.type for layer in network.layers]
-        for layer in self.layers:
-            layer.reuse_buffers = True
         share_convolution_columns(self.layers)
-        self.order = fused_order(self.types, self.layers)
+        self.sources = [list(info.sources) for info in report.layers]
+        # A gradient must reach a layer's output when it, or a layer it reads, has parameters;
+        # a layer none of whose inputs needs one skips its input gradient (need_dx).
+        self.needs_grad = []
+        for layer, srcs in zip(self.layers, self.sources):
+            upstream = any(self.needs_grad[s] for s in srcs)
+            layer.need_dx = upstream
+            self.needs_grad.append(bool(layer.params) or upstream)
+        self._plans = {}
         self.input_shape = engine_shape(report.input)
         self.output_shape = engine_shape(report.output)
         self.model_input = report.input
-        # Layers before the first one with parameters need no backward pass at all.
-        trainable = [i for i, layer in enumerate(self.layers) if layer.params]
-        self.first_trainable = trainable[0] if trainable else len(self.layers)
-        if trainable:
-            self.layers[self.first_trainable].need_dx = False
         self.param_keys = [f"{i}.{name}" for i, layer in enumerate(self.layers) for name in layer.params]
         self.params = {f"{i}.{name}": a for i, layer in enumerate(self.layers)
                        for name, a in layer.params.items()}
@@ -113,6 +100,21 @@ class EngineNet:
     @property
     def n_outputs(self) -> int:
         return int(np.prod(self.output_shape))
+
+    def plan(self, target=None):
+        """The steps (``designer.engine.plan``) that compute layer ``target`` (the output by default)."""
+        target = len(self.layers) - 1 if target is None else int(target)
+        plan = self._plans.get(target)
+        if plan is None:
+            if not 0 <= target < len(self.layers):
+                raise EngineError(f"the network has no layer {target} (it has {len(self.layers)})")
+            plan = self._plans[target] = make_plan(target, self.sources, self.layers, self.needs_grad)
+        return plan
+
+    @property
+    def order(self) -> list:
+        """The layers in the order a full pass runs them (a relu after its max pool)."""
+        return self.plan().order
 
     def check_input(self, x) -> np.ndarray:
         """``x`` as a batch of the net's dtype and input shape (a (N, H, W) batch is taken for
@@ -130,33 +132,36 @@ class EngineNet:
                               f"{format_shape(self.model_input)}")
         return x.astype(self.dtype, copy=False)
 
-    def run(self, h, train: bool, order: list, caches=None):
-        """Run the layers of ``order`` on the batch ``h``; collect caches by layer index."""
+    def run(self, x, train: bool, plan, caches=None):
+        """Run the steps of ``plan`` on the batch ``x``; with ``caches`` (a list as long as the
+        plan) keep each step's cache for the backward pass, and honour ``interrupt``."""
         layers = self.layers
         interrupt = self.interrupt if caches is not None else None
-        prev = 0
-        for i in order:
+        values = {INPUT: x}
+        for k, step in enumerate(plan.steps):
             if interrupt is not None and interrupt():
                 raise Interrupted
-            layer = layers[i]
-            if layer.type == "relu":
-                layer.inplace = prev > 0 and not layers[prev].keeps_output
-                h, cache = layer.forward(h, train)
+            layer = layers[step.layer]
+            if step.merge:
+                out, cache = layer.forward([values[s] for s in step.ins], train)
+            elif step.inplace:
+                layer.inplace = True
+                out, cache = layer.forward(values[step.ins[0]], train)
                 layer.inplace = False  # only within this run: a direct call never overwrites
             else:
-                h, cache = layer.forward(h, train)
+                out, cache = layer.forward(values[step.ins[0]], train)
+            values[step.out] = out
             if caches is not None:
-                caches[i] = cache
-            prev = i
-        return h
+                caches[k] = cache
+            if step.free:
+                for s in step.free:
+                    del values[s]
+        return values[plan.output]
 
     def forward(self, x, train: bool = False, upto=None) -> np.ndarray:
-        """The output of the network (or of layer ``upto``), logical channels-first."""
-        h = self.check_input(x)
-        # The fused order stopped after layer ``upto``: a relu swapped behind its pool runs
-        # when the pool is included (max commutes with relu), directly after its input otherwise.
-        order = self.order if upto is None else [i for i in self.order if i <= int(upto)]
-        return np.ascontiguousarray(self.run(h, train, order))
+        """The output of the network (or of layer ``upto``: only the layers it depends on run),
+        logical channels-first."""
+        return np.ascontiguousarray(self.run(self.check_input(x), train, self.plan(upto)))
 
     def predict(self, x, batch_size: int = 256) -> np.ndarray:
         """Evaluation-mode outputs (after a final softmax), computed ``batch_size`` at a time."""
@@ -172,39 +177,61 @@ class EngineNet:
         cross_entropy the softmax probabilities)."""
         if loss not in LOSSES:
             raise LossError(f'unknown loss "{loss}"; choose {" or ".join(LOSSES)}')
-        layers = self.layers
         out_shape = self.output_shape
         if loss == "cross_entropy" and len(out_shape) == 3 and out_shape[1:] != (1, 1):
             d, h, w = out_shape
             raise LossError(f"cross_entropy needs one score per class, but the network outputs a "
                             f"{w}×{h}×{d} volume; end it with a dense layer (or a 1×1×classes volume)")
+        last = len(self.layers) - 1
         fold = loss == "cross_entropy" and self.types[-1] == "softmax"
-        stop = len(layers) - 1 if fold else len(layers)
         h = self.check_input(x)
         if len(y) != len(h):
             raise EngineError(f"the batch has {len(h)} samples but {len(y)} targets")
-        order = [i for i in self.order if i < stop]
-        caches = [None] * stop
-        h = self.run(h, True, order, caches)
+        plan = self.plan(self.sources[last][0] if fold else last)
+        caches = [None] * len(plan.steps)
+        h = self.run(h, True, plan, caches)
         if loss == "cross_entropy":
             value, dh, probs = cross_entropy(h.reshape(h.shape[0], -1), y)
             out = probs if fold else h
         else:
             targets = make_targets(y, self.n_outputs, self.types[-1], self.dtype)
             value, dh, out = mse(h, targets)
-        dh = dh.reshape(h.shape)
-        interrupt = self.interrupt
-        for i in reversed(order):
-            if i < self.first_trainable:
-                break
+        self.backward(plan, caches, dh.reshape(h.shape))
+        return value, out
+
+    def backward(self, plan, caches: list, dout) -> None:
+        """The backward pass of a ``run`` with caches, from the gradient of its output; fills
+        ``grads``. Where an output feeds several layers their gradients are summed; a gradient a
+        layer returned (possibly a view of its own dout) is never written into, only a sum the
+        net allocated itself."""
+        layers, needs_grad, interrupt, net_grads = self.layers, self.needs_grad, self.interrupt, self.grads
+        pending = {plan.output: dout}
+        owned = set()  # slots whose gradient is an array this pass allocated
+        steps = plan.steps
+        for k in range(len(steps) - 1, -1, -1):
+            step = steps[k]
+            if not step.backward:
+                continue
             if interrupt is not None and interrupt():
                 raise Interrupted
-            for name in layers[i].params:  # the last step's gradients go first, not beside the new ones
-                self.grads[f"{i}.{name}"] = None
-            dh, grads = layers[i].backward(dh, caches[i])
-            for name, g in grads.items():
-                self.grads[f"{i}.{name}"] = g
-        return value, out
+            for _, key in step.keys:  # the last step's gradients go first, not beside the new ones
+                net_grads[key] = None
+            dx, grads = layers[step.layer].backward(pending.pop(step.out), caches[k])
+            caches[k] = None
+            for name, key in step.keys:
+                net_grads[key] = grads[name]
+            if not step.merge:
+                dx = (dx,)
+            for s, d in zip(step.ins, dx):
+                if d is None or s == INPUT or not needs_grad[s]:
+                    continue
+                if s not in pending:
+                    pending[s] = d
+                elif s in owned:
+                    pending[s] += d
+                else:
+                    pending[s] = pending[s] + d
+                    owned.add(s)
 
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict:

@@ -2,22 +2,9 @@
 (``onnx.py``, needs the optional ``onnx`` package)."""
 from __future__ import annotations
 
-from ..errors import UserError
-from ..model.catalogue import channels_first  # noqa: F401  (the exporters' tensor layout)
+from .common import ExportError, channels_first, checked_report
 
-
-class ExportError(UserError):
-    """A network or setting that cannot be exported; one sentence."""
-
-
-def checked_report(network):
-    """The network's inference report; raises ExportError when the network has errors."""
-    report = network.report()
-    if report.problems:
-        raise ExportError(f"the network cannot be exported while it has errors: {report.problems[0]}")
-    if report.input is None:
-        raise ExportError("the network cannot be exported: its first layer is not an input layer")
-    return report
+__all__ = ["ExportError", "FORMATS", "channels_first", "checked_report", "export_network"]
 
 
 FORMATS = ("pytorch", "onnx", "torchrun")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.kinds_spatial import window_of
-from . import ExportError, channels_first, checked_report
+from .common import ExportError, channels_first, checked_report
 from .pytorch import attribute_names
 
 OPSET = 17
@@ -50,30 +50,42 @@ def _pads(p: tuple) -> list:
     return [p[0], p[1], p[0], p[1]]  # top, left, bottom, right
 
 
-def _layer(g: _Graph, layer, info, x: str, arrays: dict, name: str) -> str:
-    """Add the nodes of one layer (named after it, as in the PyTorch export) reading ``x``;
-    returns the name of the layer's output."""
+def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
+    """Add the nodes of one layer (named after it, as in the PyTorch export) reading the tensors
+    ``xs``; returns the name of the layer's output."""
     cfg = layer.resolved()
     t, i = layer.type, info.index
     vol = info.input is not None and len(info.input) == 3
+    x = xs[0] if xs else "input"
     if t == "input":
         return x
-    if t == "dropout":
+    if t == "dropout":  # identity at inference; kept so that an import gives the layer back
         return g.node("Dropout", [x, g.const(f"{name}_ratio", np.array(cfg["rate"], g.dtype))], name)
+    if t == "add":  # ONNX's Add takes two inputs: a chain of them for more
+        total = xs[0]
+        for j, other in enumerate(xs[1:], 1):
+            total = g.node("Add", [total, other], name if j == len(xs) - 1 else f"{name}_sum{j}")
+        return total
+    if t == "concat":
+        return g.node("Concat", list(xs), name, axis=1)
+    if t == "global_pool":
+        return g.node("GlobalMaxPool" if cfg["mode"] == "max" else "GlobalAveragePool", [x], name)
     if t == "conv":
         k, s, p = window_of(t, cfg)
         ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]
         if cfg["bias"]:
             ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
         return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(p))
+                      pads=_pads(p), group=int(cfg.get("groups", 1)))
     if t == "pool":
         k, s, p = window_of(t, cfg)
+        ceil = int(bool(cfg.get("ceil")))
         if cfg["mode"] == "max":
-            return g.node("MaxPool", [x], name, kernel_shape=list(k), strides=list(s), pads=_pads(p))
+            return g.node("MaxPool", [x], name, kernel_shape=list(k), strides=list(s), pads=_pads(p),
+                          ceil_mode=ceil)
         if cfg["mode"] == "avg":
             return g.node("AveragePool", [x], name, kernel_shape=list(k), strides=list(s),
-                          pads=_pads(p), count_include_pad=1)
+                          pads=_pads(p), count_include_pad=1, ceil_mode=ceil)
         return g.node("LpPool", [x], name, kernel_shape=list(k), strides=list(s), p=2)
     if t in ("dense", "flatten"):
         if vol:
@@ -123,11 +135,11 @@ def onnx_model(network, arrays: dict, dtype=np.float32):
     onnx, helper, numpy_helper, TensorProto = _require_onnx()
     report = checked_report(network)
     g = _Graph(helper, numpy_helper, np.dtype(dtype))
-    x = "input"
     names = [f"{n}_layer" if n in ("input", "output") else n for n in attribute_names(network)]
+    outs = []  # the tensor holding each layer's output
     for layer, info, name in zip(network.layers, report.layers, names):
-        x = _layer(g, layer, info, x, arrays, name)
-    x = g.node("Identity", [x], "output")
+        outs.append(_layer(g, layer, info, [outs[s] for s in info.sources], arrays, name))
+    x = g.node("Identity", [outs[-1]], "output")
     elem = TensorProto.DOUBLE if np.dtype(dtype) == np.float64 else TensorProto.FLOAT
     graph = helper.make_graph(
         g.nodes, network.name or "network",

@@ -18,7 +18,7 @@ from typing import Optional
 from ..model.catalogue import format_shape, size_of
 from ..model.keys import as_pair
 from ..model.kinds_spatial import window_of
-from . import ExportError, channels_first, checked_report
+from .common import ExportError, channels_first, checked_report
 
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
 STEMS = {"conv": "conv", "pool": "pool", "dense": "fc", "batchnorm": "bn", "leaky_relu": "lrelu",
@@ -136,27 +136,37 @@ def attribute_names(network) -> list:
 
 
 def _module(layer, info) -> tuple:
-    """(constructor expression, forward expression with {m} for the module, helpers needed)."""
+    """(constructor expression or None, forward expression with {m} for the module and {x} for
+    its input, helpers needed)."""
     cfg, t = layer.resolved(), layer.type
     vol = info.input is not None and len(info.input) == 3
-    call = "{m}(x)"
+    call = "{m}({x})"
     if t == "conv":
         k, s, p = window_of(t, cfg)
+        groups = cfg.get("groups", 1)
         extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
                          f", padding={_pair(p)}" if p != (0, 0) else "",
+                         f", groups={groups}" if groups != 1 else "",
                          "" if cfg["bias"] else ", bias=False"])
         return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", call, ()
     if t == "pool":
         k, s, p = window_of(t, cfg)
         extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
+        extra += ", ceil_mode=True" if cfg.get("ceil") else ""
         cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
         if cls is None:  # l2: the square root of the sum of squares (no padding)
             return f"nn.LPPool2d(2, kernel_size={_pair(k)}{extra})", call, ()
         return f"{cls}(kernel_size={_pair(k)}{extra})", call, ()
+    if t == "global_pool":
+        return ("nn.AdaptiveMaxPool2d(1)" if cfg["mode"] == "max" else "nn.AdaptiveAvgPool2d(1)"), call, ()
+    if t == "add":
+        return None, " + ".join(f"{{x{j}}}" for j in range(len(info.inputs))), ()
+    if t == "concat":
+        return None, "torch.cat([" + ", ".join(f"{{x{j}}}" for j in range(len(info.inputs))) + "], dim=1)", ()
     if t == "dense":
         bias = "" if cfg["bias"] else ", bias=False"
         return (f"nn.Linear({size_of(info.input)}, {cfg['units']}{bias})",
-                "{m}(x.flatten(1))" if vol else call, ())
+                "{m}({x}.flatten(1))" if vol else call, ())
     if t == "flatten":
         return "nn.Flatten()", call, ()
     if layer.kind.torch_module:  # a kind without settings that is one module (nn.ReLU())
@@ -174,11 +184,47 @@ def _module(layer, info) -> tuple:
     if t == "lrn":
         expr = (f"nn.LocalResponseNorm({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
                 f"k={cfg['k']!r})")
-        return expr, call if vol else "{m}(x.unsqueeze(-1)).squeeze(-1)", ()
+        return expr, call if vol else "{m}({x}.unsqueeze(-1)).squeeze(-1)", ()
     if t == "batchnorm":
         cls, d = ("nn.BatchNorm2d", info.input[2]) if vol else ("nn.BatchNorm1d", info.input[0])
         return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", call, ()
     raise ExportError(f"layer {info.index} ({t}) has no PyTorch equivalent in the exporter")
+
+
+# Names a tensor of forward() must not take: the running tensor, forward's own names, the modules.
+_TAKEN = {"x", "self", "scores", "torch", "nn", "np", "sys"}
+
+
+def tensor_names(network, report) -> list:
+    """The variable of forward() that holds each layer's output. A link of a chain (read only by
+    the next layer, which reads only it) writes ``x``, consumed by the very next line; an output
+    the graph branches from or merges later gets its own name, the layer's id when that is a
+    free identifier (``main``, ``shortcut``), else ``x{i}``. The last layer writes ``x``."""
+    sources = [info.sources for info in report.layers]
+    readers = [[] for _ in sources]
+    for i, srcs in enumerate(sources):
+        for s in srcs:
+            readers[s].append(i)
+    last = len(sources) - 1
+    names, used = [], set()
+    for i, layer in enumerate(network.layers):
+        if i == last or (readers[i] == [i + 1] and sources[i + 1] == [i]):
+            names.append("x")
+            continue
+        name = re.sub(r"\W+", "_", str(getattr(layer, "id", None) or "")).strip("_")
+        if (not name.isidentifier() or keyword.iskeyword(name) or name in _TAKEN or name in used
+                or name in _builtins()):
+            name = f"x{i}"
+            while name in used:
+                name += "_"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def _builtins() -> set:
+    import builtins
+    return set(dir(builtins))
 
 
 def weights_line(weights_path, beside: bool = False) -> str:
@@ -201,9 +247,10 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     see weights_line."""
     report = checked_report(network)
     names = attribute_names(network)
+    tensors = tensor_names(network, report)
     inits, calls, helpers, holders = [], [], [], {}
     last = len(network.layers) - 1
-    for layer, info, name in zip(network.layers, report.layers, names):
+    for layer, info, name, out in zip(network.layers, report.layers, names, tensors):
         if layer.type == "input":
             continue
         expr, call, need = _module(layer, info)
@@ -211,16 +258,21 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         if info.params:
             holders[info.index] = name
         shape = format_shape(info.output)
-        note = f"{shape}, {info.params:,} parameters" if info.params else shape
-        inits.append((f"self.{name} = {expr}", note))
+        if expr is not None:
+            note = f"{shape}, {info.params:,} parameters" if info.params else shape
+            inits.append((f"self.{name} = {expr}", note))
+        ins = [tensors[s] for s in info.sources]
         why = ""
-        if call.startswith("{m}(x.flatten"):
+        if call.startswith("{m}({x}.flatten"):
             why = f"flattens {format_shape(info.input)} (depth, row, column) into {size_of(info.input)}"
         elif layer.type == "dropout":
             why = "active in model.train() only"
+        elif expr is None:
+            why = shape
         if layer.type == "softmax" and info.index == last:
-            calls += [("if scores:", ""), ("    return x", "the scores nn.CrossEntropyLoss wants")]
-        calls.append((f"x = {call.format(m='self.' + name)}", why))
+            calls += [("if scores:", ""), (f"    return {ins[0]}", "the scores nn.CrossEntropyLoss wants")]
+        text = call.format(m="self." + name, x=ins[0], **{f"x{j}": v for j, v in enumerate(ins)})
+        calls.append((f"{out} = {text}", why))
     title = network.name or "network"
     origin = f" from {source}" if source else ""
     shape = channels_first(report.input)
@@ -257,9 +309,9 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         "        super().__init__()",
         *_aligned(inits, "        "),
         "",
-        (f"    def forward(self, x, scores=False):  # x: (N, {', '.join(map(str, shape))}); "
+        (f"    def forward(self, {tensors[0]}, scores=False):  # {tensors[0]}: (N, {', '.join(map(str, shape))}); "
          "scores=True: before the softmax" if ends_in_softmax else
-         f"    def forward(self, x):  # x: (N, {', '.join(map(str, shape))})"),
+         f"    def forward(self, {tensors[0]}):  # {tensors[0]}: (N, {', '.join(map(str, shape))})"),
         *_aligned(calls, "        "),
         "        return x",
     ]

@@ -42,7 +42,7 @@ class Activation:
 def _layer(type_: str, n: int = 1, **cfg):
     resolved = KINDS[type_].resolve(cfg)
     out = (n // resolved["pieces"],) if type_ == "maxout" else (n,)
-    return make_layer(type_, resolved, (n,), out, np.float64)
+    return make_layer(type_, resolved, [(n,)], out, np.float64)
 
 
 def engine_functions(type_: str, **cfg) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model.graph import is_chain
 from .backprop import DenseStack
 
 __all__ = ["COURSE_X", "COURSE_T", "COURSE_LR", "COURSE_MOMENTUM", "MAX_NEURONS", "course_stack",
@@ -37,6 +38,9 @@ def why_not(network) -> str:
     layers = list(network.layers)
     if not layers:
         return "The window's network is empty."
+    if not is_chain(layers):
+        return ("The window's network has branches; the stepper takes only a chain of dense layers "
+                "each followed by a sigmoid.")
     first = layers[0]
     if first.type != "input" or "features" not in first.config:
         return "The window's network does not start with an input of features (a vector)."

@@ -68,10 +68,6 @@ class Conv(Layer):
         super().__init__(cfg, in_shape, out_shape, dtype)
         self.kernel, self.stride, self.pad = window_of("conv", cfg)
         self.groups = int(cfg.get("groups", 1))
-        c, f = self.in_shape[0], cfg["filters"]
-        self.params["weight"] = np.zeros((f, c // self.groups) + self.kernel, self.dtype)
-        if cfg["bias"]:
-            self.params["bias"] = np.zeros(f, self.dtype)
 
     def im2col(self, x: np.ndarray) -> np.ndarray:
         """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch

@@ -27,13 +27,6 @@ class Dense(Layer):
     type = "dense"
     keeps_output = False
 
-    def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
-        super().__init__(cfg, in_shape, out_shape, dtype)
-        n_in = int(np.prod(self.in_shape))
-        self.params["weight"] = np.zeros((cfg["units"], n_in), self.dtype)
-        if cfg["bias"]:
-            self.params["bias"] = np.zeros(cfg["units"], self.dtype)
-
     def forward(self, x, train=False):
         xm = feature_matrix(x)
         out = self.params["weight"] @ xm

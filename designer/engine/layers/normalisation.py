@@ -46,18 +46,11 @@ class LRN(Layer):
 class BatchNorm(Layer):
     """Training: batch mean and biased variance normalise; the running variance takes the
     unbiased one (n/(n−1), skipped when a channel has a single value), weighted by momentum as
-    PyTorch. Evaluation: the running statistics."""
+    PyTorch. Evaluation: the running statistics. Its arrays (``weight``, ``bias``, ``running_mean``,
+``running_var``) come from the kind's declaration (``make_layer``)."""
 
     type = "batchnorm"
     keeps_output = False
-
-    def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
-        super().__init__(cfg, in_shape, out_shape, dtype)
-        d = self.in_shape[0]
-        self.params["weight"] = np.ones(d, self.dtype)
-        self.params["bias"] = np.zeros(d, self.dtype)
-        self.buffers["running_mean"] = np.zeros(d, self.dtype)
-        self.buffers["running_var"] = np.ones(d, self.dtype)
 
     def forward(self, x, train=False):
         eps, mom = self.cfg["eps"], self.cfg["momentum"]

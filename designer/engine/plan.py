@@ -1,0 +1,121 @@
+"""The order in which ``EngineNet`` runs a network's layers, worked out once per target layer.
+
+The layers are a list in topological order (every layer after the layers it reads), so running
+them in list order is a valid schedule. A ``Plan`` is that schedule for one target layer (the
+output, the input of a folded final softmax, or a feature map's layer): only the layers the
+target depends on, as ``Step``s that name the *slots* they read and write. Slot ``k`` holds the
+output of layer ``k``; slot ``INPUT`` the caller's batch.
+
+Two fast paths are decided here, each only where it is provably safe:
+
+* A relu whose only reader is a max pool that reads only it runs *after* the pool: max(relu(x)) =
+  relu(max(x)) exactly, and the gradients are the same (a window whose maximum is not positive
+  passes no gradient either way), but the relu touches a quarter of the values (2×2 pooling).
+  The pool then writes the relu's slot (nobody else reads it) and the relu writes the pool's.
+* A relu overwrites its input in place when that array is referenced nowhere else: it is read by
+  this one step, and its writer neither keeps it in its cache nor returns a view of its input
+  (``keeps_output`` is False) — so never the caller's batch, and never a branch point.
+
+``Step.free`` lists the slots no later step reads: the forward pass drops them after the step, so
+an output lives only while a later layer needs it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INPUT = -1  # the slot of the caller's batch, read by the input layer
+
+
+@dataclass
+class Step:
+    layer: int            # index of the layer run
+    ins: list             # slots read (one, or a merge's several)
+    out: int              # slot written
+    inplace: bool = False  # a relu that may overwrite its input
+    backward: bool = True  # some input needs a gradient, or the layer has parameters
+    free: list = field(default_factory=list)
+    merge: bool = False    # the layer takes the list of its inputs (and returns a list of dx)
+    keys: tuple = ()       # (parameter name, weights-file key) of the layer's parameters
+
+
+@dataclass
+class Plan:
+    steps: list
+    output: int           # the slot holding the target's output
+
+    @property
+    def order(self) -> list:
+        """The layer indices in the order they run."""
+        return [step.layer for step in self.steps]
+
+
+def ancestors(target: int, sources: list) -> set:
+    """``target`` and every layer it depends on."""
+    seen, todo = {target}, [target]
+    while todo:
+        for s in sources[todo.pop()]:
+            if s not in seen:
+                seen.add(s)
+                todo.append(s)
+    return seen
+
+
+def make_plan(target: int, sources: list, layers: list, needs_grad: list) -> Plan:
+    """The steps that compute layer ``target``.
+
+    ``sources[i]`` are the layers layer ``i`` reads; ``layers`` the engine layers (their
+    ``type``, ``mode``, ``keeps_output``); ``needs_grad[i]`` whether a gradient must reach layer
+    ``i``'s output (it or a layer it depends on has parameters)."""
+    wanted = ancestors(target, sources)
+    readers = {i: [j for j in wanted if i in sources[j]] for i in wanted}
+    steps = []
+    for i in sorted(wanted):
+        if _fused_relu(i, sources, layers, readers):
+            continue  # runs after its pool, below
+        ins = list(sources[i]) if i else [INPUT]
+        relu = _fused_relu(ins[0], sources, layers, readers) if len(ins) == 1 and ins[0] >= 0 else False
+        if relu:
+            r = ins[0]
+            steps.append(Step(i, list(sources[r]) or [INPUT], r, backward=needs_grad[i]))
+            steps.append(Step(r, [r], i, backward=needs_grad[i]))
+        else:
+            steps.append(Step(i, ins, i, backward=needs_grad[i]))
+    for step in steps:
+        layer = layers[step.layer]
+        step.merge = bool(getattr(layer, "merge", False))
+        step.keys = tuple((name, f"{step.layer}.{name}") for name in layer.params)
+    _decide_inplace(steps, layers)
+    _free_after_last_read(steps, target)
+    return Plan(steps, target)
+
+
+def _fused_relu(i: int, sources: list, layers: list, readers: dict) -> bool:
+    """Whether layer ``i`` is a relu that runs after the max pool reading it (see the module)."""
+    if layers[i].type != "relu" or len(readers[i]) != 1:
+        return False
+    j = readers[i][0]
+    return layers[j].type == "pool" and getattr(layers[j], "mode", "") == "max" and sources[j] == [i]
+
+
+def _decide_inplace(steps: list, layers: list) -> None:
+    reads: dict = {}
+    for step in steps:
+        for s in step.ins:
+            reads[s] = reads.get(s, 0) + 1
+    writer = {step.out: step.layer for step in steps}
+    for step in steps:
+        if layers[step.layer].type != "relu":
+            continue
+        s = step.ins[0]
+        step.inplace = (s != INPUT and reads[s] == 1 and layers[writer[s]].type != "input"
+                        and not layers[writer[s]].keeps_output)
+
+
+def _free_after_last_read(steps: list, keep: int) -> None:
+    last = {}
+    for k, step in enumerate(steps):
+        for s in step.ins:
+            last[s] = k
+    for s, k in last.items():
+        if s != keep:
+            steps[k].free.append(s)

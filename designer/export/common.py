@@ -1,0 +1,20 @@
+"""What both exporters share: their error, the checked report, the tensor layout. A module of
+its own so that ``pytorch`` and ``onnx`` do not import the package that imports them."""
+from __future__ import annotations
+
+from ..errors import UserError
+from ..model.catalogue import channels_first  # noqa: F401  (the exporters' tensor layout)
+
+
+class ExportError(UserError):
+    """A network or setting that cannot be exported; one sentence."""
+
+
+def checked_report(network):
+    """The network's inference report; raises ExportError when the network has errors."""
+    report = network.report()
+    if report.problems:
+        raise ExportError(f"the network cannot be exported while it has errors: {report.problems[0]}")
+    if report.input is None:
+        raise ExportError("the network cannot be exported: its first layer is not an input layer")
+    return report
