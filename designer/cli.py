@@ -21,6 +21,7 @@ COMMANDS = {
     "export": "write a PyTorch module, an ONNX model or a torchrun training folder",
     "explain": "write out a layer's output size and parameter count with its numbers",
     "render": "draw the design as the canvas does, to an SVG or PNG file",
+    "import": "read an ONNX model into a design and a weights file",
     "install-desktop": "add NN Designer to the desktop's application menu",
 }
 
@@ -45,8 +46,12 @@ def build_parser(command: str = "") -> argparse.ArgumentParser:
     return parser
 
 
+# commands whose module is not named after them ("import" is a Python keyword)
+MODULES = {"import": "import_onnx"}
+
+
 def _command_module(name: str):
-    return importlib.import_module(f"designer.commands.{name.replace('-', '_')}")
+    return importlib.import_module(f"designer.commands.{MODULES.get(name, name.replace('-', '_'))}")
 
 
 def check_model_argument(word: str) -> None:

@@ -2,7 +2,8 @@
 
 The ``onnx`` package is an optional dependency (the ``export`` extra); without it, exporting
 raises an ExportError that says so. The graph computes what the network computes in evaluation
-mode: dropout is left out, batchnorm uses its running statistics, a final softmax is kept. Nodes and
+mode: dropout is a Dropout node (the identity at inference; kept so that an import gives the
+design back), batchnorm uses its running statistics, a final softmax is kept. Nodes and
 initializers are named after the layers (``conv1``, ``conv1.weight``, as in the PyTorch
 export), so Netron shows the design's names. The
 input is named ``input`` with a free batch dimension (channels first), the output ``output``.
@@ -56,8 +57,10 @@ def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
     t, i = layer.type, info.index
     vol = info.input is not None and len(info.input) == 3
     x = xs[0] if xs else "input"
-    if t in ("input", "dropout"):
+    if t == "input":
         return x
+    if t == "dropout":  # identity at inference; kept so that an import gives the layer back
+        return g.node("Dropout", [x, g.const(f"{name}_ratio", np.array(cfg["rate"], g.dtype))], name)
     if t == "add":  # ONNX's Add takes two inputs: a chain of them for more
         total = xs[0]
         for j, other in enumerate(xs[1:], 1):

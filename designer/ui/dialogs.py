@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 MODEL_FILTER = "NN Designer models (*.json);;All files (*)"
+# Open also imports ONNX models (designer/onnx_import)
+OPEN_FILTER = "Models (*.json *.onnx);;NN Designer models (*.json);;ONNX models (*.onnx);;All files (*)"
 
 
 def warn(parent: QWidget, title: str, text: str) -> None:
@@ -34,7 +36,7 @@ def ask_recover(parent: QWidget, name: str, when: str) -> bool:
 
 
 def open_file_name(parent: QWidget, directory: str = "") -> str:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open a model", directory, MODEL_FILTER)
+    path, _ = QFileDialog.getOpenFileName(parent, "Open a model", directory, OPEN_FILTER)
     return path
 
 

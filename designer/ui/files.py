@@ -3,13 +3,14 @@ with its modified mark, the unsaved-changes question, autosave and crash recover
 
 The window keeps one Network for its whole life; opening a file swaps its layers in
 (``Network.replace``) and clears the undo stack, so every view stays subscribed. A file that
-cannot be read gives a dialog with the sentence and leaves the open document as it was."""
+cannot be read gives a dialog with the sentence and leaves the open document as it was. Open also
+imports an ONNX model (designer/onnx_import): an unsaved design whose weights the Train mode
+holds, as if loaded there, so that Train, Learn and the exports use them."""
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
-from typing import Optional
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
@@ -35,17 +36,18 @@ class Files(QObject):
     recent_changed = Signal()
 
     def __init__(self, window, network: Network, stack: QUndoStack, settings: QSettings,
-                 recovery_dir: Optional[Path] = None, autosave_ms: int = AUTOSAVE_MS):
+                 recovery_dir: Path | None = None, autosave_ms: int = AUTOSAVE_MS):
         super().__init__(window)
         self.window = window
         self.network = network
         self.stack = stack
         self.settings = settings
-        self.path: Optional[Path] = None
-        self.template: Optional[str] = None
+        self.path: Path | None = None
+        self.template: str | None = None
+        self.imported: str | None = None  # the ONNX file an unsaved design was imported from
         self.recovery = Recovery(recovery_dir)
         self.edits = 0  # network changes so far; autosave writes only when this moved on
-        self._autosaved_edits: Optional[int] = None  # self.edits at the last recovery write
+        self._autosaved_edits: int | None = None  # self.edits at the last recovery write
         self.timer = QTimer(self, interval=autosave_ms)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
@@ -62,6 +64,8 @@ class Files(QObject):
             return self.path.name
         if self.template:
             return f"{TEMPLATES[self.template][0]} (template)"
+        if self.imported:
+            return f"{self.imported} (imported)"
         return "untitled"
 
     def _clean_changed(self, _clean: bool) -> None:
@@ -79,7 +83,7 @@ class Files(QObject):
         if reason == "title":
             self.update_title()
 
-    def _adopt(self, network: Network, path: Optional[Path], template: Optional[str] = None,
+    def _adopt(self, network: Network, path: Path | None, template: str | None = None,
                modified: bool = False) -> None:
         self.network.replace(network.layers, network.name)
         self.stack.clear()
@@ -87,6 +91,7 @@ class Files(QObject):
             self.stack.resetClean()
         self.path = path
         self.template = template
+        self.imported = None
         self.update_title()
         self.document_replaced.emit()
 
@@ -123,16 +128,51 @@ class Files(QObject):
     def open_path(self, path, ask: bool = True) -> bool:
         """Open a model file; on failure say why and leave the current document untouched."""
         path = Path(path)
+        imported = None
         try:
-            network = load(path)
+            if path.suffix.lower() == ".onnx":
+                imported = self._import(path)
+                network = imported.network
+            else:
+                network = load(path)
         except (ValueError, OSError) as e:  # ModelError is a UserError (a ValueError)
             dialogs.warn(self.window, "Cannot open the model", str(e))
             return False
         if ask and not self.maybe_save():
             return False
-        self._adopt(network, path.resolve())
+        if imported is None:
+            self._adopt(network, path.resolve())
+        else:  # a design not saved anywhere yet; the weights go to the Train mode
+            self._adopt(network, None, modified=True)
+            self.imported = path.name
+            self.update_title()
+            if imported.arrays:
+                self._hold_weights(imported.arrays, f"Holding the weights imported from {path.name}")
+            self.window.statusBar().showMessage(
+                f"Imported {path.name}: {len(network.layers)} layers, not saved yet", 6000)
         self.add_recent(path)
         return True
+
+    def _import(self, path: Path):
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        from ..onnx_import import import_onnx
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a large model takes seconds
+        try:
+            return import_onnx(path)
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def _hold_weights(self, arrays: dict, what: str) -> None:
+        """Give ``arrays`` to the Train mode (built now if it was not shown yet), which holds the
+        window's weights."""
+        mode = getattr(self.window, "modes", {}).get("Train")
+        if mode is not None:
+            mode.build(self.window)
+        train = getattr(self.window, "train_mode", None)
+        if train is not None:
+            train.hold_weights(arrays, what)
 
     # ------------------------------------------------------------------ save
     def save(self) -> bool:

@@ -95,12 +95,16 @@ class WeightsActions:
         if not path:
             return
 
-        def load():
-            self.start_weights = load_weights(path, self.network)   # WeightsError: one sentence
-            self.trainer = None
-            self.say(f"Loaded the weights in {path}; the next run starts from them.", "good")
-            self._refresh()
-        self._try(load)
+        # WeightsError: one sentence
+        self._try(lambda: self.hold_weights(load_weights(path, self.network), f"Loaded the weights in {path}"))
+
+    def hold_weights(self, arrays: dict, what: str) -> None:
+        """Hold ``arrays`` (checked against the network) as the weights the next run starts from,
+        and that Learn and the exports use; ``what`` says where they came from."""
+        self.start_weights = arrays
+        self.trainer = None
+        self.say(f"{what}; the next run starts from them.", "good")
+        self._refresh()
 
     def save_checkpoint(self, path: Optional[str] = None) -> None:
         if self.trainer is None or self.state not in ("idle", "paused"):

@@ -1,0 +1,40 @@
+"""``nn-designer import MODEL.onnx -o OUT.json [--weights OUT.npz]``.
+
+Reads an ONNX model into a design and, with ``--weights``, its weights file. An operator or
+setting the designer cannot represent is one sentence naming the node, and nothing is written;
+both files are written atomically, after the whole model has been imported.
+"""
+from __future__ import annotations
+
+from .args import different_files, output_file, writing
+
+
+def add_arguments(p) -> None:
+    p.add_argument("model", metavar="MODEL.onnx", help="the ONNX model to import")
+    p.add_argument("-o", "--output", type=output_file, required=True, metavar="OUT.json",
+                   help="the model file to write")
+    p.add_argument("--weights", type=output_file, metavar="OUT.npz", help="the weights file to write")
+
+
+def run(args) -> int:
+    from ..model import save
+    from ..model.weights import save_weights
+    from ..onnx_import import import_onnx
+
+    different_files(("-o", args.output), ("--weights", args.weights), inputs=[("MODEL.onnx", args.model)])
+    imported = import_onnx(args.model)
+    layers = imported.document["layers"]
+    params = imported.network.report().total_params
+    with writing(args.weights or args.output):
+        if args.weights and imported.arrays:
+            save_weights(args.weights, imported.arrays)
+    with writing(args.output):
+        save(imported.network, args.output)
+    print(f"wrote {args.output}: {len(layers)} layers, {params:,} parameters")
+    if args.weights and imported.arrays:
+        print(f"wrote {args.weights}: {len(imported.arrays)} arrays")
+    elif args.weights:
+        print(f"no weights: the model has no layer with weights, so {args.weights} was not written")
+    elif imported.arrays:
+        print("its weights were not written; give --weights OUT.npz to keep them")
+    return 0

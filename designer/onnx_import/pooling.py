@@ -1,0 +1,66 @@
+"""An ONNX pool as the designer's ``pool`` or ``global_pool`` layer.
+
+ONNX pads a pool on each side separately and lets an average leave the padding out
+(``count_include_pad`` 0, its default); the designer's pool pads both sides alike, counts the
+padding in an average (PyTorch's AvgPool2d default) and, with ``ceil``, rounds the output size up
+leaving a hanging last window out of the average. Converters from Caffe write Caffe's rounding up
+as extra padding at the end, so that is read back as ``ceil``. A pool whose single window covers
+the whole input is a global pool. Anything else is one sentence.
+"""
+from __future__ import annotations
+
+
+def pool_size(n: int, k: int, s: int, p: int, ceil: bool):
+    """PyTorch's output size of a pool (None when the window does not fit): rounded up with
+    ``ceil``, without a last window that would start in the right padding."""
+    span = n + 2 * p - k
+    if span < 0:
+        return None
+    out = (-(-span // s) if ceil else span // s) + 1
+    if ceil and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _fits(in_hw, out_hw, k, s, p, ceil) -> bool:
+    return tuple(out_hw) == tuple(pool_size(n, kk, ss, pp, ceil) for n, kk, ss, pp in zip(in_hw, k, s, p))
+
+
+def pair(values):
+    """A kernel, stride or padding pair as the model file writes it: an int when both are equal."""
+    h, w = (int(v) for v in values)
+    return h if h == w else [h, w]
+
+
+def pool_layer(mode: str, kernel, strides, pads, ceil: bool, count_pad: bool, in_hw, out_hw):
+    """``(type, config)`` of the layer that computes this pool, or a sentence (after the node's
+    name) saying why none does."""
+    begin, end = list(pads[:2]), list(pads[2:])
+    half = all(2 * p <= k for p, k in zip(begin, kernel))
+
+    def layer(ceil_: bool):
+        cfg = {"mode": mode, "size": pair(kernel), "stride": pair(strides), "padding": pair(begin)}
+        if ceil_:
+            cfg["ceil"] = True
+        return "pool", cfg
+
+    if mode == "l2" and (any(pads) or ceil):
+        return "pads or rounds up an L2 pool, which the designer's L2 pool (PyTorch's LPPool2d) does not"
+    overhang = not _fits(in_hw, out_hw, kernel, strides, begin, False)
+    # an average counts the padding (as ours) or has none, and rounds up only without counting it
+    avg_ok = (count_pad or not any(begin)) and not (overhang and count_pad)
+    if begin == end and half and _fits(in_hw, out_hw, kernel, strides, begin, ceil) and (mode != "avg" or avg_ok):
+        return layer(ceil and overhang)
+    # extra padding at the end only: Caffe's rounding up; an average must not count any padding
+    caffe = all(e >= b for b, e in zip(begin, end)) and half and _fits(in_hw, out_hw, kernel, strides, begin, True)
+    if caffe and (mode == "max" or (not any(begin) and not count_pad)):
+        return layer(True)
+    covers = all(b >= 0 and k - b >= n for b, k, n in zip(begin, kernel, in_hw))
+    if tuple(out_hw) == (1, 1) and covers and (mode == "max" or not count_pad or not any(pads)):
+        return "global_pool", {"mode": mode}
+    if mode == "avg":
+        return (f"averages with the padding {list(pads)} (top, left, bottom, right) "
+                f"{'counted' if count_pad else 'left out'}, which the designer's average pool cannot "
+                "represent (it pads both sides alike and counts the padding, as PyTorch's AvgPool2d)")
+    return (f"pads unevenly ({list(pads)}: top, left, bottom, right) in a way the designer's pool cannot "
+            "represent (it pads both sides alike, optionally rounding the output size up)")
