@@ -46,10 +46,10 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     from designer.ui.main_window import MainWindow
-    from designer.ui.training import blas, worker
+    from designer.engine import blas
 
     if args.blas_threads is not None:
-        worker.threads_for_training = lambda: args.blas_threads
+        blas.training_threads = lambda: args.blas_threads
 
     settings = QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, recovery_dir=Path(tempfile.mkdtemp()))
@@ -127,7 +127,7 @@ def main() -> int:
     stalls = sorted(max(0.0, g - PROBE_MS) for g in gaps)
     result = {
         "data": args.data, "batch_size": args.batch_size, "epochs": args.epochs,
-        "switch_interval": sys.getswitchinterval(), "blas_threads": blas.blas_threads(),
+        "switch_interval": sys.getswitchinterval(), "blas_threads": blas.training_threads(),
         "outcome": finished.reason if finished else "failed",
         "seconds": round(seconds, 2),
         "samples_per_second": round(samples / seconds, 1) if seconds else 0.0,

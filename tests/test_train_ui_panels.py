@@ -11,6 +11,7 @@ from designer.engine.data import Dataset
 from designer.model import load_model
 from designer.ui.training import data_panel
 from designer.ui.training.train_mode import TrainMode
+from ui_support import deliver_posted_events
 
 MS = 30000
 
@@ -139,7 +140,7 @@ def test_reading_runs_off_the_gui_thread_with_progress_and_cancel(make_mode, qtb
     job = panel._job
     panel.cancel.click()
     qtbot.waitUntil(lambda: not job.is_running(), timeout=MS)
-    qtbot.wait(50)
+    deliver_posted_events()                          # whatever the cancelled job sent has arrived
     assert changed == [] and panel.dataset.name == "slow"
 
 
@@ -156,11 +157,11 @@ def test_a_long_message_does_not_move_the_buttons(qtbot):
     side.resize(340, 900)
     side.show()
     panel.say("Saved.")
-    qtbot.wait(20)
+    deliver_posted_events()
     before = [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)]
     panel.say("Stopped by request at epoch 6, batch 43 after 5 complete epochs. Save a checkpoint "
               "to continue it later, or save the weights to keep them.")
-    qtbot.wait(20)
+    deliver_posted_events()
     assert [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)] == before
 
 

@@ -138,8 +138,9 @@ def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
         qtbot.waitUntil(lambda: mode.state == "paused", timeout=RUN_MS)
         assert mode.panel.pause.text() == "Resume"
         held = (mode.trainer.epoch, mode.trainer.batch)
-        qtbot.wait(150)
-        assert (mode.trainer.epoch, mode.trainer.batch) == held   # nothing moves while paused
+        with qtbot.waitSignal(mode.run.worker.probed, timeout=RUN_MS):  # the paused worker answers …
+            mode.run.worker.refresh_probes()
+        assert (mode.trainer.epoch, mode.trainer.batch) == held   # … and trains no further
         assert mode.panel.save_w.isEnabled()                       # weights can be saved while paused
         mode.panel.pause.click()
         qtbot.waitUntil(lambda: mode.state == "running", timeout=RUN_MS)
@@ -372,7 +373,6 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     """A net is not thread-safe: quick layer or sample changes after a run probe one at a time
     (the latest choice last), and Continue starts training only once no probe uses the net."""
     import threading
-    import time
 
     from designer.ui.training import train_mode as tm
     from designer.ui.training.worker import ProbeWorker, TrainingRun
@@ -382,13 +382,14 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     run_to_end(mode, qtbot)
     qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
     active, most, done, lock = [0], [0], [], threading.Lock()
+    gate = threading.Event()          # a probe holds the net until the test opens the gate
     real = ProbeWorker.work
 
     def slow(self):
         with lock:
             active[0] += 1
             most[0] = max(most[0], active[0])
-        time.sleep(0.2)
+        gate.wait(RUN_MS / 1000)
         try:
             real(self)
         finally:
@@ -400,6 +401,8 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     for layer in (4, 9, 4):
         maps.layer.setCurrentIndex(maps.layer.findData(layer))
     maps.sample.setValue(3)
+    qtbot.waitUntil(lambda: active[0] == 1, timeout=RUN_MS)   # the first choice's probe is under way
+    gate.set()
     qtbot.waitUntil(lambda: bool(done) and done[-1] == (4, 3) and not threads.running(), timeout=RUN_MS)
     assert most[0] == 1 and len(done) == 2          # the first choice, then only the latest
     qtbot.waitUntil(lambda: maps.count == 16, timeout=RUN_MS)
@@ -411,7 +414,10 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
             started_with.append(active[0])
             super().start()
     monkeypatch.setattr(tm, "TrainingRun", Run)
-    maps.sample.setValue(5)                        # a slow probe is under way …
+    gate.clear()
+    maps.sample.setValue(5)
+    qtbot.waitUntil(lambda: active[0] == 1, timeout=RUN_MS)   # a probe is under way …
+    monkeypatch.setattr(ProbeWorker, "request_stop", lambda self: gate.set())  # it ends when asked
     mode.panel.epochs.setValue(2)
     with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS):
         assert mode.continue_run()                 # … and training waits for it

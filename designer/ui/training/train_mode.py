@@ -10,7 +10,6 @@ The window is used through a few duck-typed hooks, all optional: ``network``,
 """
 from __future__ import annotations
 
-import gc
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -423,7 +422,6 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.run is None or self.sender() is not self.run.thread:
             return
         self.run = None
-        gc.collect()  # reap the finished run's Qt wrappers now, while no worker thread runs
         self._lock(False)
         self._set_state("idle")
         self.run_finished.emit(self.last_finished)
