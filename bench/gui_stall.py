@@ -47,6 +47,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     from designer.ui.main_window import MainWindow
     from designer.engine import blas
+    from designer.ui.training.state import TrainState
 
     if args.blas_threads is not None:
         blas.training_threads = lambda: args.blas_threads
@@ -86,7 +87,7 @@ def main() -> int:
     done = {"finished": None}
 
     def started(state):
-        if state == "starting" and mode.run is not None:
+        if state is TrainState.STARTING and mode.run is not None:
             mode.run.worker.batch.connect(lambda _u: updates.__setitem__("batch", updates["batch"] + 1))
             mode.run.worker.probed.connect(lambda _d: updates.__setitem__("probed", updates["probed"] + 1))
 

@@ -10,6 +10,7 @@ import pytest
 from designer.engine.data import Dataset
 from designer.model import load_model
 from designer.ui.training import data_panel
+from designer.ui.training.state import TrainState
 from designer.ui.training.train_mode import TrainMode
 from ui_support import deliver_posted_events
 
@@ -49,7 +50,7 @@ def test_an_impossible_run_is_refused_with_the_figure(make_mode):
     text = mode.panel.message.text()
     assert text == ("Training AlexNet at batch size 128 needs about 2.3 GB of memory, but this machine "
                     "has 953.7 MB available; choose a smaller batch size.")
-    assert mode.state == "idle" and mode.run is None
+    assert mode.state is TrainState.IDLE and mode.run is None
 
 
 def test_a_setting_that_is_not_a_number_is_a_sentence(make_mode):

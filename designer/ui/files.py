@@ -14,7 +14,7 @@ from typing import Optional
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..model import TEMPLATES, Network, load, load_template, save
+from ..model import TEMPLATES, Change, ChangeKind, Network, load, load_template, save
 from . import dialogs
 from .autosave import Orphan, Recovery
 from .editor import new_layer
@@ -73,10 +73,18 @@ class Files(QObject):
         self.window.setWindowTitle(f"{self.display_name()}[*]")
         self.window.setWindowModified(self.modified)
 
-    def _network_changed(self, reason: str) -> None:
+    def _network_changed(self, change: Change) -> None:
         self.edits += 1
-        if reason == "title":
+        if change.kind is ChangeKind.TITLE:
             self.update_title()
+
+    def shipped_weights(self) -> Optional[dict]:
+        """A template's own weights while the document is that template, unmodified; else None."""
+        if not self.template or self.modified:
+            return None
+        from ..model import load_weights, template_weights
+        path = template_weights(self.template)
+        return load_weights(path, self.network) if path is not None else None
 
     def _adopt(self, network: Network, path: Optional[Path], template: Optional[str] = None,
                modified: bool = False) -> None:

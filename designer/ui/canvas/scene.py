@@ -29,7 +29,7 @@ class PipelineScene(QGraphicsScene):
         self.sync()
 
     # ------------------------------------------------------------------ keeping in step
-    def _on_changed(self, _reason: str = "") -> None:
+    def _on_changed(self, _change=None) -> None:
         self.sync()
 
     def sync(self) -> None:

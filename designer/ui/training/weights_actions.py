@@ -72,17 +72,14 @@ def resumed_trainer(path: str, network, dataset, epochs: Optional[int] = None):
 
 class WeightsActions:
     """The Train mode's weights and checkpoint actions (a mixin of ``TrainMode``, which provides
-    ``trainer``, ``start_weights``, ``state``, ``busy``, ``network``, ``left``, ``say``,
-    ``_refresh`` and ``resume_from``)."""
-
-    def current_weights(self) -> Optional[dict]:
-        if self.trainer is not None:
-            return self.trainer.net.state_dict()
-        return self.start_weights
+    ``weights`` (the window's WeightsHolder), ``trainer``, ``state``, ``busy``, ``network``, ``left``,
+    ``say``, ``_refresh`` and ``resume_from``)."""
 
     def save_weights(self, path: Optional[str] = None) -> None:
-        weights = self.current_weights()
-        if weights is None or self.state not in ("idle", "paused"):
+        if not self.state.weights_still:
+            return
+        weights = self.weights.current(shipped=False)   # trained or loaded
+        if weights is None:
             return
         path = path or ask_save(self.left, "Save weights", file_stem(self.network.name) + ".npz")
         if path:
@@ -96,14 +93,15 @@ class WeightsActions:
             return
 
         def load():
-            self.start_weights = load_weights(path, self.network)   # WeightsError: one sentence
+            arrays = load_weights(path, self.network)   # WeightsError: one sentence
             self.trainer = None
+            self.weights.set_loaded(arrays)
             self.say(f"Loaded the weights in {path}; the next run starts from them.", "good")
             self._refresh()
         self._try(load)
 
     def save_checkpoint(self, path: Optional[str] = None) -> None:
-        if self.trainer is None or self.state not in ("idle", "paused"):
+        if self.trainer is None or not self.state.weights_still:
             return
         path = path or ask_save(self.left, "Save checkpoint", file_stem(self.network.name) + "-checkpoint.npz")
         if path:
