@@ -150,3 +150,12 @@ def test_a_drop_with_an_impossible_setting_says_so_in_the_status_bar(window):
     assert said == "Cannot add the conv layer: filters must be at least 1, not 0."
     assert window.editor.insert_kind(1, "wormhole") is None
     assert window.statusBar().currentMessage() == "There is no 'wormhole' layer type."
+
+
+def test_paste_from_an_empty_clipboard_is_a_note_not_a_crash(window):
+    """Found by tests/test_ui_undo_fuzz.py: a cleared clipboard has no data at all (None)."""
+    QGuiApplication.clipboard().clear()
+    notes = []
+    window.editor.message.connect(notes.append)
+    assert not window.editor.paste()
+    assert notes == ["The clipboard holds no layers"] and len(window.network) == 1

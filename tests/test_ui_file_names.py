@@ -48,7 +48,6 @@ def test_the_dialogs_module_imports_nothing_of_the_app():
     """dialogs sits below every module that asks something (files, export_actions): importing one
     of them back made the cycle dialogs → export_actions → files → dialogs."""
     import ast
-    from pathlib import Path
 
     tree = ast.parse(Path(dialogs.__file__).read_text(encoding="utf-8"))
     imported = [node.module or "." for node in ast.walk(tree)
