@@ -32,7 +32,8 @@ def test_garbage_made_during_a_run_is_collected_in_the_gui_thread(window, qtbot)
     gc.set_threshold(50)                     # collect often (conftest restores the thresholds)
     Cycle.collected_in = []
     enabled_while_running = []
-    mode.state_changed.connect(lambda s: enabled_while_running.append(gc.isenabled()) if s is TrainState.RUNNING else None)
+    mode.state_changed.connect(
+        lambda s: enabled_while_running.append(gc.isenabled()) if s is TrainState.RUNNING else None)
     litter = QTimer()
     litter.setInterval(2)
     litter.timeout.connect(Cycle)            # a new cycle, dropped at once, every 2 ms

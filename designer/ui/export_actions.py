@@ -1,9 +1,9 @@
 """File ▸ Export to PyTorch… / Export to ONNX…: the same exports as ``nn-designer export``
 (designer/export), with the weights the window holds.
 
-Which weights: those the window holds (``window.weights``, a WeightsHolder): trained (or loaded) in
-Train mode; else a template's shipped weights while the document is that template; else none (PyTorch's own initialisation in the ``.py``, a fresh
-one in the ONNX model). With a ``.py``, the weights are saved beside it as ``<name>.npz``, which
+Which weights: those the window holds (``window.weights``, a WeightsHolder): trained (or loaded)
+in Train mode; else a template's shipped weights while the document is that template; else none
+(PyTorch's own initialisation in the ``.py``, a fresh one in the ONNX model). With a ``.py``, the weights are saved beside it as ``<name>.npz``, which
 the module loads, so that the two files stand alone. The outcome is one sentence in the status bar, a failure one sentence in
 a dialog; nothing is half-written (the exports write atomically).
 """
