@@ -15,6 +15,14 @@ from designer.model import load_model
 pytestmark = pytest.mark.skipif(blas.blas_threads() is None, reason="no OpenBLAS to ask")
 
 
+@pytest.fixture(autouse=True)
+def threads_put_back():
+    """These tests set the number of threads themselves: put back the number they found."""
+    found = blas.blas_threads()
+    yield
+    blas.set_blas_threads(found)
+
+
 def trainer() -> Trainer:
     return Trainer(load_model("perceptron"), load_data("blobs:60"), TrainConfig(epochs=2, batch_size=16, loss="mse"))
 
