@@ -34,7 +34,9 @@ class ChangeKind(enum.Enum):
     CONFIG = "config"   # settings of one layer (``uids``: it)
     NAME = "name"       # a layer's name (``uids``: it)
     TITLE = "title"     # the network's name (no uids)
-    RESET = "reset"     # a whole new pipeline (``uids``: all its layers)
+    RESET = "reset"     # a whole new network (``uids``: all its layers)
+    WIRING = "wiring"   # ids, inputs and order of the layers (``uids``: all of them)
+    UI = "ui"           # where the canvas draws layers (``uids``: those)
 
 
 @dataclass(frozen=True)
@@ -44,5 +46,5 @@ class Change:
 
     @property
     def keeps_architecture(self) -> bool:
-        """Names only: every shape, parameter and weight stays what it was."""
-        return self.kind in (ChangeKind.NAME, ChangeKind.TITLE)
+        """Names or canvas positions only: every shape, parameter and weight stays what it was."""
+        return self.kind in (ChangeKind.NAME, ChangeKind.TITLE, ChangeKind.UI)

@@ -40,13 +40,14 @@ def _action(window, text: str, slot, shortcut=None, tip: str = "", context=None)
 
 @dataclass
 class Menus:
-    """The actions by name, and the menus the window fills later (recent files, panels) or puts
-    a mode's menus before (Learn, else Help)."""
+    """The actions by name, and the menus the window fills later (recent files, panels), puts a
+    mode's menus before (Learn, else Help) or turns off while training (templates)."""
     actions: dict
     templates: QMenu
     recent: QMenu
     panels: QMenu
     help: QMenu
+    blocks: QMenu
     learn: Optional[QMenu] = None
 
 
@@ -72,7 +73,13 @@ def build_menus(window) -> Menus:
                                   "Ctrl+E", "Write a standalone PyTorch module (.py) of this network")
     a["export_onnx"] = _action(window, "Export to O&NNX…", lambda: exporter.export("onnx"),
                                "Ctrl+Shift+E", "Write an ONNX model (.onnx) of this network, with its weights")
-    m.addActions([a["export_pytorch"], a["export_onnx"]])
+    a["export_torchrun"] = _action(window, "Export &training folder…", lambda: exporter.export("torchrun"),
+                                   tip="Write a folder that trains this network with PyTorch's torchrun "
+                                       "(GPUs, several machines, Slurm)")
+    m.addActions([a["export_pytorch"], a["export_onnx"], a["export_torchrun"]])
+    from .graph_actions import build_blocks_menu, export_diagram_action
+    a["export_diagram"] = export_diagram_action(window, _action)
+    m.addAction(a["export_diagram"])
     m.addSeparator()
     a["quit"] = _action(window, "&Quit", window.close, SK.Quit, "Close NN Designer")
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
@@ -121,6 +128,8 @@ def build_menus(window) -> Menus:
     m.addSeparator()
     panels = m
 
+    blocks = build_blocks_menu(window, bar, a, _action)
+
     m = bar.addMenu("&Templates")
     for name, (title, text) in TEMPLATES.items():
         action = _action(window, title, lambda n=name: files.new_from_template(n), None, text)
@@ -135,7 +144,7 @@ def build_menus(window) -> Menus:
     a["about"].setMenuRole(QAction.MenuRole.AboutRole)
     m.addAction(a["about"])
     _drop_clashes(a.values())
-    return Menus(a, templates, recent, panels, m, learn)
+    return Menus(a, templates, recent, panels, m, blocks, learn)
 
 
 def _learn_menu(window, bar, a: dict) -> Optional[QMenu]:
