@@ -205,6 +205,8 @@ def test_document_events_and_cached_report():
     assert seen[4:] == [Change(ChangeKind.NAME, (network[1].uid,)), Change(ChangeKind.TITLE),
                         Change(ChangeKind.RESET, (network[0].uid, network[1].uid))]
     assert [c.keeps_architecture for c in seen] == [False] * 4 + [True, True, False]
+    network.set_ui(1, {"x": 5, "y": 6})                   # where the canvas draws it: architecture kept
+    assert seen[-1] == Change(ChangeKind.UI, (network[1].uid,)) and seen[-1].keeps_architecture
 
 
 def test_weights_behind_an_error_are_unknown_not_zero():

@@ -57,6 +57,9 @@ def test_the_train_mode_keeps_the_windows_weights_and_the_export_reads_them(wind
     arrays, _ = window.exporter.weights()
     trained = mode.trainer.net.state_dict()
     assert arrays.keys() == trained.keys() and all(np.array_equal(arrays[k], trained[k]) for k in arrays)
+    window.editor.rename(window.network[1].uid, "edges")              # names and places on the canvas
+    window.editor.place(window.network[1].uid, 40.0, 300.0)            # leave the weights as they were
+    assert holder.source is WeightsSource.TRAINED
     window.editor.set_keys(window.network[1].uid, {"filters": 4})   # another architecture
     assert holder.source is WeightsSource.NONE and window.exporter.weights() == (None, None)
 
