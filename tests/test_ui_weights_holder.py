@@ -30,6 +30,9 @@ def test_trained_weights_win_over_loaded_ones_which_win_over_shipped_ones():
     assert seen == [holder] * 3 and holder.version == 3
     holder.clear()                                   # nothing held: no event
     assert holder.version == 3
+    holder.set_loaded(loaded)
+    holder.clear_trained()                           # no run to forget: the loaded weights stay
+    assert holder.source is WeightsSource.LOADED and holder.version == 4
 
 
 def test_while_a_run_changes_them_reading_the_weights_is_one_sentence():

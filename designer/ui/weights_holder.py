@@ -59,6 +59,10 @@ class WeightsHolder:
         """The loaded weights the next run starts from, if any."""
         return self._loaded
 
+    @property
+    def trained(self) -> bool:
+        return self._trained is not None
+
     def has_own(self) -> bool:
         """Trained or loaded weights (not a template's shipped ones)."""
         return self._trained is not None or self._loaded is not None
@@ -86,9 +90,15 @@ class WeightsHolder:
         self._changed()
 
     def clear(self) -> None:
-        """No trained or loaded weights (the architecture or the data changed)."""
+        """No trained or loaded weights (the architecture changed)."""
         if self.has_own():
             self._trained = self._loaded = None
+            self._changed()
+
+    def clear_trained(self) -> None:
+        """No trained weights (the run they came from is forgotten); loaded ones stay."""
+        if self._trained is not None:
+            self._trained = None
             self._changed()
 
     def set_busy(self, busy: bool) -> None:

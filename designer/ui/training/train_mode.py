@@ -116,7 +116,8 @@ class TrainMode(QObject, wa.WeightsActions):
 
     @property
     def trainer(self):
-        """The trainer of the last run; setting it puts its weights in the holder (None: drops them)."""
+        """The trainer of the last run; setting it puts its weights in the holder (None: drops the
+        trained weights, not loaded ones)."""
         return self._trainer
 
     @trainer.setter
@@ -125,7 +126,7 @@ class TrainMode(QObject, wa.WeightsActions):
         if trainer is not None:
             self.weights.set_trained(trainer.net.state_dict)
         else:
-            self.weights.clear()
+            self.weights.clear_trained()
 
     @property
     def start_weights(self) -> Optional[dict]:
@@ -178,7 +179,8 @@ class TrainMode(QObject, wa.WeightsActions):
             self.stop()
             return
         had_weights = self.has_weights()
-        self.trainer = None       # drops trained and loaded weights alike
+        self.trainer = None
+        self.weights.clear()      # loaded weights no longer fit either
         self.views.clear()
         self.panel.reset_progress()
         if reset:   # another network: the settings that suit it
