@@ -63,7 +63,7 @@ RECOVERING_APP = textwrap.dedent("""
 """)
 
 SAVING = textwrap.dedent("""
-    import os, sys, time
+    import os, signal, sys
     from pathlib import Path
     how, target = sys.argv[1], Path(sys.argv[2])
     if how == "writing":                      # killed halfway through the bytes
@@ -72,13 +72,13 @@ SAVING = textwrap.dedent("""
             f.write(b"x" * 2_000_000)
             f.flush()
             print("WRITING", flush=True)
-            time.sleep(600)
+            signal.pause()                    # until the test kills it
         write_atomic(target, write, mode="wb")
     else:                                     # the model's own save, killed before the rename
         from designer.model import load, save
         def paused_replace(src, dst):
             print("WRITING", flush=True)
-            time.sleep(600)
+            signal.pause()                    # until the test kills it
         os.replace = paused_replace
         network = load(target)
         network.set_name("changed")
