@@ -46,10 +46,11 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     from designer.ui.main_window import MainWindow
-    from designer.ui.training import blas, worker
+    from designer.engine import blas
+    from designer.ui.training.state import TrainState
 
     if args.blas_threads is not None:
-        worker.threads_for_training = lambda: args.blas_threads
+        blas.training_threads = lambda: args.blas_threads
 
     settings = QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, recovery_dir=Path(tempfile.mkdtemp()))
@@ -86,7 +87,7 @@ def main() -> int:
     done = {"finished": None}
 
     def started(state):
-        if state == "starting" and mode.run is not None:
+        if state is TrainState.STARTING and mode.run is not None:
             mode.run.worker.batch.connect(lambda _u: updates.__setitem__("batch", updates["batch"] + 1))
             mode.run.worker.probed.connect(lambda _d: updates.__setitem__("probed", updates["probed"] + 1))
 
@@ -127,7 +128,7 @@ def main() -> int:
     stalls = sorted(max(0.0, g - PROBE_MS) for g in gaps)
     result = {
         "data": args.data, "batch_size": args.batch_size, "epochs": args.epochs,
-        "switch_interval": sys.getswitchinterval(), "blas_threads": blas.blas_threads(),
+        "switch_interval": sys.getswitchinterval(), "blas_threads": blas.training_threads(),
         "outcome": finished.reason if finished else "failed",
         "seconds": round(seconds, 2),
         "samples_per_second": round(samples / seconds, 1) if seconds else 0.0,

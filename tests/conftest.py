@@ -1,9 +1,13 @@
 """Shared fixtures. Qt runs headless; real data sets are found beside the checkout."""
 from __future__ import annotations
 
+import gc
 import os
+import signal
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,17 +34,43 @@ def digits_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def no_thread_left_running(request):
-    """Fail a test that leaves a Train-mode QThread running (issue 5); stop it for the next test."""
+def process_settings_restored():
+    """Each test starts from the same process-wide settings, whatever the previous one did: the
+    environment, the working directory, NumPy's error handling and global random state, Python's
+    thread switch interval, garbage collector and Ctrl-C handler, and the BLAS threads. The app
+    must restore the last two itself (the BLAS policy, the GUI-thread collector): a test that
+    leaves them changed fails."""
+    from designer.engine import blas
+
+    environ, cwd = dict(os.environ), os.getcwd()
+    errors, random_state = np.geterr(), np.random.get_state()
+    switch, gc_enabled, gc_thresholds = sys.getswitchinterval(), gc.isenabled(), gc.get_threshold()
+    sigint = signal.getsignal(signal.SIGINT)
+    threads = blas.blas_threads()
     yield
-    import sys
+    left = {"BLAS threads": (threads, blas.blas_threads()), "garbage collection": (gc_enabled, gc.isenabled())}
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
+    np.seterr(**errors)
+    np.random.set_state(random_state)
+    sys.setswitchinterval(switch)
+    gc.set_threshold(*gc_thresholds)
+    (gc.enable if gc_enabled else gc.disable)()
+    signal.signal(signal.SIGINT, sigint)
+    if threads is not None:
+        blas.set_blas_threads(threads)
+    changed = {what: values for what, values in left.items() if values[0] != values[1]}
+    assert not changed, f"the test left process-wide settings changed (before, after): {changed}"
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running(process_settings_restored):
+    """Fail a test that leaves a Train-mode QThread running (issue 5); stop it for the next test
+    (before the settings are compared and restored)."""
+    yield
     threads = sys.modules.get("designer.ui.training.threads")
     alive = threads.running() if threads is not None else []
-    if alive:
-        threads.stop_all(10000)
-    if threads is not None and "qtbot" in request.fixturenames:
-        # Reap the test's Qt wrappers now, while no worker thread runs, rather than in a garbage
-        # collection that happens to fall inside the next test's training run.
-        import gc
-        gc.collect()
+    if threads is not None:
+        threads.stop_all(10000)   # also gives garbage collection back to Python (see threads.py)
     assert not alive, f"the test left {len(alive)} QThread(s) running: {[t.objectName() for t in alive]}"

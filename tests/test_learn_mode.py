@@ -26,7 +26,7 @@ def test_learn_menu_opens_a_lesson_from_any_mode(window, qtbot):
     menus = [action.text() for action in window.menuBar().actions() if action.isVisible()]
     assert menus[-2:] == ["&Learn", "&Help"]  # there from the start, before the mode was built
     assert not hasattr(window, "learn_mode")
-    action = next(a for a in window.learn_menu.actions() if a.text() == LESSONS[-1].title)
+    action = next(a for a in window.menus.learn.actions() if a.text() == LESSONS[-1].title)
     assert action.shortcut().toString() == f"Alt+{len(LESSONS)}"
     action.trigger()
     assert window.current_mode == "Learn" and window.learn_mode.current == LESSONS[-1].key

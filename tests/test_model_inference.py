@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from designer.model import KINDS, Layer, Network, infer, load_model
+from designer.model import KINDS, Change, ChangeKind, Layer, Network, infer, load_model
 
 
 def net(*layers) -> Network:
@@ -189,13 +189,24 @@ def test_document_events_and_cached_report():
     first = network.report()
     assert network.report() is first  # cached until an edit
     network.set_key(1, "filters", 8)
-    assert seen == ["config"] and network.report() is not first
+    assert seen == [Change(ChangeKind.CONFIG, (network[1].uid,))] and network.report() is not first
     assert network.report().layers[1].params == (25 + 1) * 8
+    moved = network[2]
     network.move(2, 3)
-    network.insert(0, Layer.make("relu"))
+    relu = Layer.make("relu")
+    network.insert(0, relu)
     removed = network.remove(0)
-    assert removed.type == "relu"
-    assert seen == ["config", "move", "insert", "remove"]
+    assert removed is relu
+    assert seen[1:] == [Change(ChangeKind.MOVE, (moved.uid,)), Change(ChangeKind.INSERT, (relu.uid,)),
+                        Change(ChangeKind.REMOVE, (relu.uid,))]
+    network.set_layer_name(1, "edges")
+    network.set_name("mine")
+    network.replace(network.layers[:2])
+    assert seen[4:] == [Change(ChangeKind.NAME, (network[1].uid,)), Change(ChangeKind.TITLE),
+                        Change(ChangeKind.RESET, (network[0].uid, network[1].uid))]
+    assert [c.keeps_architecture for c in seen] == [False] * 4 + [True, True, False]
+    network.set_ui(1, {"x": 5, "y": 6})                   # where the canvas draws it: architecture kept
+    assert seen[-1] == Change(ChangeKind.UI, (network[1].uid,)) and seen[-1].keeps_architecture
 
 
 def test_weights_behind_an_error_are_unknown_not_zero():
@@ -219,10 +230,10 @@ def test_set_keys_is_one_event_and_all_or_nothing():
     seen = []
     network.changed.connect(seen.append)
     network.set_keys(0, {"width": None, "height": None, "depth": None, "features": 784})
-    assert seen == ["config"] and network.report().layers[0].output == (784,)
+    assert [c.kind for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
     with pytest.raises(ValueError, match="kernel must be at least 1"):
         network.set_keys(1, {"filters": 8, "kernel": 0})
-    assert network[1].config["filters"] == 6 and seen == ["config"]  # nothing was set
+    assert network[1].config["filters"] == 6 and len(seen) == 1  # nothing was set
 
 
 def test_a_pool_stride_defaults_to_its_window_through_the_catalogue():

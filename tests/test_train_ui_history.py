@@ -11,6 +11,7 @@ from designer.engine.data import load_data
 from designer.engine.progress import HISTORY_COLUMNS
 from designer.engine.training import TrainConfig, Trainer
 from designer.model import load_model, load_weights
+from designer.ui.training.state import TrainState
 from test_train_ui_run import RUN_MS, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
@@ -99,7 +100,7 @@ def test_a_checkpoint_saved_mid_epoch_resumes_to_the_same_history(window, qtbot,
     def stop_at_the_first_batch(state):
         # Connected from the "starting" state: runs in the worker thread at its first batch
         # signal (sent after every batch), so the stop lands in the first epoch.
-        if state == "starting":
+        if state is TrainState.STARTING:
             mode.run.worker.update_interval = 0.0
             mode.run.worker.batch.connect(lambda _update: mode.run.stop())
     mode.state_changed.connect(stop_at_the_first_batch)
@@ -127,4 +128,4 @@ def test_a_checkpoint_of_other_data_is_refused_with_a_sentence(window, qtbot, tm
         mode.resume_checkpoint(str(tmp_path / "ck.npz"))
     assert blocker.args[0] is None
     text = mode.panel.message.text()
-    assert "ck.npz" in text and "\n" not in text and mode.state == "idle"
+    assert "ck.npz" in text and "\n" not in text and mode.state is TrainState.IDLE

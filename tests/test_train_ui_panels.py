@@ -10,7 +10,9 @@ import pytest
 from designer.engine.data import Dataset
 from designer.model import load_model
 from designer.ui.training import data_panel
+from designer.ui.training.state import TrainState
 from designer.ui.training.train_mode import TrainMode
+from ui_support import deliver_posted_events
 
 MS = 30000
 
@@ -48,7 +50,7 @@ def test_an_impossible_run_is_refused_with_the_figure(make_mode):
     text = mode.panel.message.text()
     assert text == ("Training AlexNet at batch size 128 needs about 1.5 GB of memory, but this machine "
                     "has 953.7 MB available; choose a smaller batch size.")
-    assert mode.state == "idle" and mode.run is None
+    assert mode.state is TrainState.IDLE and mode.run is None
 
 
 def test_a_setting_that_is_not_a_number_is_a_sentence(make_mode):
@@ -139,7 +141,7 @@ def test_reading_runs_off_the_gui_thread_with_progress_and_cancel(make_mode, qtb
     job = panel._job
     panel.cancel.click()
     qtbot.waitUntil(lambda: not job.is_running(), timeout=MS)
-    qtbot.wait(50)
+    deliver_posted_events()                          # whatever the cancelled job sent has arrived
     assert changed == [] and panel.dataset.name == "slow"
 
 
@@ -156,11 +158,11 @@ def test_a_long_message_does_not_move_the_buttons(qtbot):
     side.resize(340, 900)
     side.show()
     panel.say("Saved.")
-    qtbot.wait(20)
+    deliver_posted_events()
     before = [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)]
     panel.say("Stopped by request at epoch 6, batch 43 after 5 complete epochs. Save a checkpoint "
               "to continue it later, or save the weights to keep them.")
-    qtbot.wait(20)
+    deliver_posted_events()
     assert [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)] == before
 
 

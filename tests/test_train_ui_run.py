@@ -8,6 +8,7 @@ import pytest
 
 from designer.engine.training import Trainer
 from designer.ui.training import threads
+from designer.ui.training.state import TrainState
 from designer.ui.training.worker import BatchUpdate
 from ui_support import dialog_log, window  # noqa: F401
 
@@ -35,7 +36,7 @@ def record(mode):
     got = {"batch": [], "epoch": [], "probed": []}
 
     def hook(state):
-        if state == "starting" and mode.run is not None:
+        if state is TrainState.STARTING and mode.run is not None:
             w = mode.run.worker
             w.batch.connect(got["batch"].append)
             w.epoch.connect(got["epoch"].append)
@@ -64,7 +65,7 @@ def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     finished = run_to_end(mode, qtbot)
 
     assert finished.reason == "completed" and len(finished.history) == 2
-    assert ("running", False) in locked            # read-only while training
+    assert (TrainState.RUNNING, False) in locked            # read-only while training
     assert window.editor.enabled                   # editable again afterwards
     # progress signals arrived, throttled but complete: every batch of both epochs is on the curve
     assert got["batch"] and all(isinstance(u, BatchUpdate) for u in got["batch"])
@@ -116,13 +117,13 @@ def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
         mode.start()
         qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
         mode.panel.stop.click()
-        assert mode.state == "stopping"
+        assert mode.state is TrainState.STOPPING
     finished = blocker.args[0]
     assert finished.reason == "stopped"
     trainer = mode.trainer
     assert trainer.epoch == 0 and 0 < trainer.batch < trainer.batches   # mid-epoch
     assert finished.history == []
-    assert mode.state == "idle" and window.editor.enabled
+    assert mode.state is TrainState.IDLE and window.editor.enabled
     assert mode.panel.message.text().startswith("Stopped")
     assert mode.panel.save_w.isEnabled() and mode.panel.save_c.isEnabled()
 
@@ -135,14 +136,15 @@ def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
         mode.start()
         qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
         mode.panel.pause.click()
-        qtbot.waitUntil(lambda: mode.state == "paused", timeout=RUN_MS)
+        qtbot.waitUntil(lambda: mode.state is TrainState.PAUSED, timeout=RUN_MS)
         assert mode.panel.pause.text() == "Resume"
         held = (mode.trainer.epoch, mode.trainer.batch)
-        qtbot.wait(150)
-        assert (mode.trainer.epoch, mode.trainer.batch) == held   # nothing moves while paused
+        with qtbot.waitSignal(mode.run.worker.probed, timeout=RUN_MS):  # the paused worker answers …
+            mode.run.worker.refresh_probes()
+        assert (mode.trainer.epoch, mode.trainer.batch) == held   # … and trains no further
         assert mode.panel.save_w.isEnabled()                       # weights can be saved while paused
         mode.panel.pause.click()
-        qtbot.waitUntil(lambda: mode.state == "running", timeout=RUN_MS)
+        qtbot.waitUntil(lambda: mode.state is TrainState.RUNNING, timeout=RUN_MS)
         assert mode.panel.pause.text() == "Pause"
         qtbot.waitUntil(lambda: (mode.trainer.epoch, mode.trainer.batch) != held, timeout=RUN_MS)
         mode.panel.stop.click()
@@ -170,7 +172,7 @@ def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
     assert finished.reason == "diverged"
     text = mode.panel.message.text()
     assert "the loss became" in text.lower() and "learning rate" in text
-    assert "Traceback" not in text and mode.state == "idle" and window.editor.enabled
+    assert "Traceback" not in text and mode.state is TrainState.IDLE and window.editor.enabled
 
 
 def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
@@ -184,7 +186,7 @@ def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
     assert run_to_end(mode, qtbot) is None
     text = mode.panel.message.text()
     assert text == "Training failed: the disk caught fire (RuntimeError)."
-    assert mode.state == "idle" and window.editor.enabled
+    assert mode.state is TrainState.IDLE and window.editor.enabled
 
 
 def test_changing_the_architecture_after_training_resets_the_weights(window, qtbot):
@@ -294,7 +296,7 @@ def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta
         mode.start()
         qtbot.waitUntil(lambda: mode.trainer is not None and mode.trainer.batch > 2, timeout=RUN_MS)
         mode.stop()
-    assert seen[0] == ("starting", "preparing…", "")
+    assert seen[0] == (TrainState.STARTING, "preparing…", "")
     assert mode.panel.rate.text().endswith("ETA —")
 
 
@@ -339,7 +341,7 @@ def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window
         qtbot.waitUntil(lambda: bool(got["batch"]), timeout=RUN_MS)
         mode.panel.stop.click()
     assert blocker.args[0].reason == "stopped"
-    qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
+    qtbot.waitUntil(lambda: mode.state is TrainState.IDLE, timeout=RUN_MS)
     trainer = mode.trainer
     stopped_at = (trainer.epoch, trainer.batch)
     assert stopped_at < (2, 0)
@@ -347,7 +349,7 @@ def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window
     with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
         mode.panel.pause.click()
     assert blocker.args[0].reason == "completed" and mode.trainer is trainer
-    qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
+    qtbot.waitUntil(lambda: mode.state is TrainState.IDLE, timeout=RUN_MS)
     assert not mode.panel.pause.isEnabled()          # completed: nothing more to do …
     mode.panel.epochs.setValue(3)
     assert mode.panel.pause.text() == "Continue"     # … until more epochs are asked for
@@ -372,7 +374,6 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     """A net is not thread-safe: quick layer or sample changes after a run probe one at a time
     (the latest choice last), and Continue starts training only once no probe uses the net."""
     import threading
-    import time
 
     from designer.ui.training import train_mode as tm
     from designer.ui.training.worker import ProbeWorker, TrainingRun
@@ -380,15 +381,16 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1)
     run_to_end(mode, qtbot)
-    qtbot.waitUntil(lambda: mode.state == "idle", timeout=RUN_MS)
+    qtbot.waitUntil(lambda: mode.state is TrainState.IDLE, timeout=RUN_MS)
     active, most, done, lock = [0], [0], [], threading.Lock()
+    gate = threading.Event()          # a probe holds the net until the test opens the gate
     real = ProbeWorker.work
 
     def slow(self):
         with lock:
             active[0] += 1
             most[0] = max(most[0], active[0])
-        time.sleep(0.2)
+        gate.wait(RUN_MS / 1000)
         try:
             real(self)
         finally:
@@ -400,6 +402,8 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     for layer in (4, 9, 4):
         maps.layer.setCurrentIndex(maps.layer.findData(layer))
     maps.sample.setValue(3)
+    qtbot.waitUntil(lambda: active[0] == 1, timeout=RUN_MS)   # the first choice's probe is under way
+    gate.set()
     qtbot.waitUntil(lambda: bool(done) and done[-1] == (4, 3) and not threads.running(), timeout=RUN_MS)
     assert most[0] == 1 and len(done) == 2          # the first choice, then only the latest
     qtbot.waitUntil(lambda: maps.count == 16, timeout=RUN_MS)
@@ -411,7 +415,10 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
             started_with.append(active[0])
             super().start()
     monkeypatch.setattr(tm, "TrainingRun", Run)
-    maps.sample.setValue(5)                        # a slow probe is under way …
+    gate.clear()
+    maps.sample.setValue(5)
+    qtbot.waitUntil(lambda: active[0] == 1, timeout=RUN_MS)   # a probe is under way …
+    monkeypatch.setattr(ProbeWorker, "request_stop", lambda self: gate.set())  # it ends when asked
     mode.panel.epochs.setValue(2)
     with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS):
         assert mode.continue_run()                 # … and training waits for it

@@ -154,9 +154,11 @@ def test_the_boundary_view_shows_the_boundary_image_and_nothing_beyond(qtbot):
     extent = probes.boundary_extent(data.x)
     view.show_boundary(probes.decision_boundary(EngineNet(MLP, seed=0), extent, "softmax", size=20))
     view.resize(180, 640)
-    qtbot.wait(10)
-    (x0, x1), (y0, y1) = view.plot.getPlotItem().getViewBox().viewRange()
-    assert (x0, x1) == pytest.approx(extent[:2]) and (y0, y1) == pytest.approx(extent[2:])
+
+    def shows_the_extent():
+        (x0, x1), (y0, y1) = view.plot.getPlotItem().getViewBox().viewRange()
+        return (x0, x1) == pytest.approx(extent[:2]) and (y0, y1) == pytest.approx(extent[2:])
+    qtbot.waitUntil(shows_the_extent)
 
 
 def test_confusion_column_names_turn_upright_when_they_do_not_fit_and_nothing_is_cut(qtbot):
@@ -190,7 +192,8 @@ def test_the_loss_axis_shows_plain_numbers(qtbot):
     curves.add_batches(BatchUpdate(latest, x=[0.25, 0.5, 0.75, 1.0], loss=[0.8, 0.4, 0.02, 0.01],
                                    acc=[0.5, 0.6, 0.7, 0.8]))
     curves.redraw()
-    qtbot.wait(20)
+    loss_box = curves.loss_plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: loss_box.viewRange()[1][0] <= 0.01 and loss_box.viewRange()[1][1] >= 0.8)  # scaled to the data
     for plot in (curves.loss_plot, curves.acc_plot, curves.lr_plot):
         axis = plot.getPlotItem().getAxis("left")
         assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()

@@ -316,7 +316,9 @@ def test_fit_to_window_shows_a_long_pipeline_whole_and_stays_fitted(window, qtbo
     window.files._adopt(Network(layers, "long"), None)
     window.actions_by_name["fit"].trigger()
     zoom = window.canvas.zoom
-    qtbot.wait(300)  # the scroll bars went away: the view was resized and re-arranged
+    canvas = window.canvas  # the scroll bars go away: the view is resized and re-arranged
+    qtbot.waitUntil(lambda: not (canvas.horizontalScrollBar().isVisible() or canvas.verticalScrollBar().isVisible()
+                                 or canvas.arrange_pending))
     assert window.canvas.zoom == zoom < 0.6
     shown = window.canvas.mapFromScene(window.scene.sceneRect()).boundingRect()
     assert window.canvas.viewport().rect().adjusted(-2, -2, 2, 2).contains(shown)

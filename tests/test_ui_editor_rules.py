@@ -11,8 +11,9 @@ from ui_support import dialog_log, types, window  # noqa: F401
 
 
 def _events(network) -> list:
+    """The kinds' names of the network's change events from now on, as a list that fills."""
     seen = []
-    network.changed.connect(seen.append)
+    network.changed.connect(lambda change: seen.append(change.kind.value))
     return seen
 
 
@@ -20,8 +21,11 @@ def test_network_insert_many_and_remove_many_emit_one_event_each():
     net = Network([Layer.make("input", width=4, height=4, depth=1)])
     seen = _events(net)
     relus = [Layer.make("relu") for _ in range(5)]
+    uids = []
+    net.changed.connect(lambda change: uids.append(change.uids))
     net.insert_many(1, relus)
     assert net.layers[1:] == relus and seen == ["insert"]
+    assert uids == [tuple(layer.uid for layer in relus)]
     gone = net.remove_many([5, 1, 3])
     assert gone == [relus[0], relus[2], relus[4]] and seen == ["insert", "remove"]
     net.insert_many([1, 3, 5], gone)  # back where they were
@@ -146,3 +150,12 @@ def test_a_drop_with_an_impossible_setting_says_so_in_the_status_bar(window):
     assert said == "Cannot add the conv layer: filters must be at least 1, not 0."
     assert window.editor.insert_kind(1, "wormhole") is None
     assert window.statusBar().currentMessage() == "There is no 'wormhole' layer type."
+
+
+def test_paste_from_an_empty_clipboard_is_a_note_not_a_crash(window):
+    """Found by tests/test_ui_undo_fuzz.py: a cleared clipboard has no data at all (None)."""
+    QGuiApplication.clipboard().clear()
+    notes = []
+    window.editor.message.connect(notes.append)
+    assert not window.editor.paste()
+    assert notes == ["The clipboard holds no layers"] and len(window.network) == 1

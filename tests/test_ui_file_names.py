@@ -42,3 +42,14 @@ def test_the_export_dialog_takes_the_suffix_from_the_exports(monkeypatch):
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: ("/tmp/net", ""))
     assert dialogs.export_file_name(None, "Export", "", FILTERS["onnx"][1]) == "/tmp/net.onnx"
+
+
+def test_the_dialogs_module_imports_nothing_of_the_app():
+    """dialogs sits below every module that asks something (files, export_actions): importing one
+    of them back made the cycle dialogs → export_actions → files → dialogs."""
+    import ast
+
+    tree = ast.parse(Path(dialogs.__file__).read_text(encoding="utf-8"))
+    imported = [node.module or "." for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("designer"))]
+    assert imported == []

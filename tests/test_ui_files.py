@@ -38,7 +38,7 @@ def test_save_as_then_open_round_trip_with_title_and_recent(window, dialog_log, 
     assert window.windowTitle() == "mine.json[*]" and not window.isWindowModified()
     assert load(target).to_json() == window.network.to_json()
     assert window.files.recent() == [str(target.resolve())]
-    assert [a.text() for a in window.recent_menu.actions()][0] == "mine.json"
+    assert [a.text() for a in window.menus.recent.actions()][0] == "mine.json"
     window.undo_stack.undo()
     assert window.isWindowModified()
     window.undo_stack.redo()
@@ -46,7 +46,7 @@ def test_save_as_then_open_round_trip_with_title_and_recent(window, dialog_log, 
 
     window.files.new_blank()
     assert types(window) == ["input"] and window.windowTitle() == "untitled[*]"
-    window.recent_menu.actions()[0].trigger()
+    window.menus.recent.actions()[0].trigger()
     assert types(window)[-1] == "dropout" and window.files.path == target.resolve()
     assert window.undo_stack.count() == 0
 

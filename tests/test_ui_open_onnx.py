@@ -31,11 +31,13 @@ def test_open_imports_an_onnx_model_with_its_weights(window, dialog_log, lenet_o
     assert [layer.type for layer in window.network.layers][:3] == ["input", "conv", "relu"]
     assert window.files.path is None and window.files.modified  # unsaved: Save asks for a name
     assert "lenet.onnx (imported)" in window.windowTitle()
-    held = window.train_mode.current_weights()
+    held = window.weights.loaded  # the window's weights: Train starts from them
     assert sorted(held) == sorted(arrays)
     assert all(np.array_equal(held[k], arrays[k]) for k in arrays)
     from designer.ui.export_actions import Exporter
     assert Exporter(window).weights()[0] is held  # the exports use them
+    window.set_mode("Train")  # built after the import: it starts from the imported weights
+    assert window.train_mode.start_weights is held
 
 
 def test_an_onnx_model_that_cannot_be_imported_leaves_the_document(window, dialog_log, tmp_path):  # noqa: F811

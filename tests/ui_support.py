@@ -14,6 +14,15 @@ from designer.ui import dialogs
 from designer.ui.canvas.layout import BLOCK_H, BLOCK_W, GAP_X
 
 
+def deliver_posted_events() -> None:
+    """Deliver every event already posted to the GUI thread: the queued signals of a worker whose
+    thread has ended, layout requests after a change of text. No fixed wait: what comes later is
+    not waited for. A delivery may post the next one (a layout request of the parent), hence the
+    passes, one per level of nesting in the panels tested."""
+    for _ in range(4):
+        QApplication.sendPostedEvents()
+
+
 @pytest.fixture
 def dialog_log(monkeypatch):
     """Every dialog answers without blocking; what was shown is recorded."""

@@ -31,6 +31,7 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
+from .blas import under_training_policy
 from .losses import SIGNED_OUTPUTS, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
@@ -175,6 +176,7 @@ class Trainer:
     def save_checkpoint(self, path) -> None:
         ckpt.save(path, self.checkpoint())
 
+    @under_training_policy  # the app's and the command line's runs use one BLAS-thread policy
     def run(self):
         """The generator of progress events; see the module docstring."""
         cfg, n = self.config, len(self.train_x)

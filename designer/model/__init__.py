@@ -3,7 +3,8 @@
 Pure Python (and NumPy for weights files); no Qt is imported here or below.
 """
 from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, format_shape
-from .document import Event, Layer, Network
+from .changes import Change, ChangeKind, Event
+from .document import Layer, Network
 from .inference import LayerInfo, Report, infer
 from .jsonio import ModelError, dumps, from_json, load, loads, save
 from .templates import TEMPLATES, load_model, load_template, shipped_weights, template_name, template_weights
@@ -22,7 +23,7 @@ def __getattr__(name):
 
 __all__ = [
     "FAMILIES", "KINDS", "ConfigError", "LayerKind", "format_shape",
-    "Event", "Layer", "Network", "LayerInfo", "Report", "infer",
+    "Change", "ChangeKind", "Event", "Layer", "Network", "LayerInfo", "Report", "infer",
     "ModelError", "dumps", "from_json", "load", "loads", "save",
     "TEMPLATES", "load_model", "load_template", "shipped_weights", "template_name", "template_weights",
     "WeightsError", "check_arrays", "expected_arrays", "load_weights", "save_weights",

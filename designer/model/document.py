@@ -1,6 +1,7 @@
 """The network document: an ordered list of layers, a name, and change events.
 
-Views subscribe to ``network.changed`` (a plain callback list, no Qt) and redraw from the
+Views subscribe to ``network.changed`` (a plain callback list, no Qt; each event is a typed
+``Change``: its kind and the uids of the layers it touches, see changes.py) and redraw from the
 document; editors (the canvas, undo commands, the command line) change it only through the
 methods here, each of which emits one event.
 """
@@ -9,31 +10,15 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from .catalogue import KINDS, ConfigError
+from .changes import Change, ChangeKind, Event
 from .graph import format_version
 from .inference import Report, infer
 from .keys import KeyValueError
 
 _uids = itertools.count(1)
-
-
-class Event:
-    """A minimal signal: ``connect(callback)``, ``emit(*args)``."""
-
-    def __init__(self):
-        self._callbacks: list[Callable] = []
-
-    def connect(self, callback: Callable) -> None:
-        self._callbacks.append(callback)
-
-    def disconnect(self, callback: Callable) -> None:
-        self._callbacks.remove(callback)
-
-    def emit(self, *args: Any) -> None:
-        for cb in list(self._callbacks):
-            cb(*args)
 
 
 @dataclass
@@ -99,7 +84,7 @@ def check_values(type_: str, values: dict) -> dict:
 
 
 class Network:
-    """A network document. ``changed`` is emitted after every edit with a short reason."""
+    """A network document. ``changed`` is emitted after every edit with a ``Change``."""
 
     def __init__(self, layers: Optional[list] = None, name: str = "untitled"):
         self.name = name
@@ -127,13 +112,13 @@ class Network:
         return self._report
 
     # ------------------------------------------------------------------ editing
-    def _emit(self, reason: str) -> None:
+    def _emit(self, kind: ChangeKind, layers=()) -> None:
         self._report = None
-        self.changed.emit(reason)
+        self.changed.emit(Change(kind, tuple(layer.uid for layer in layers)))
 
     def insert(self, index: int, layer: Layer) -> None:
         self.layers.insert(index, layer)
-        self._emit("insert")
+        self._emit(ChangeKind.INSERT, [layer])
 
     def insert_many(self, index, layers: list) -> None:
         """Insert ``layers`` with one event: at ``index`` and after, in order; or, when ``index``
@@ -148,11 +133,11 @@ class Network:
                 raise ValueError("insert_many needs one ascending index per layer")
             for i, layer in zip(indices, layers):
                 self.layers.insert(i, layer)
-        self._emit("insert")
+        self._emit(ChangeKind.INSERT, layers)
 
     def remove(self, index: int) -> Layer:
         layer = self.layers.pop(index)
-        self._emit("remove")
+        self._emit(ChangeKind.REMOVE, [layer])
         return layer
 
     def remove_many(self, indices) -> list:
@@ -164,14 +149,14 @@ class Network:
         gone = set(wanted)
         removed = [self.layers[i] for i in wanted]
         self.layers[:] = [layer for i, layer in enumerate(self.layers) if i not in gone]
-        self._emit("remove")
+        self._emit(ChangeKind.REMOVE, removed)
         return removed
 
     def move(self, src: int, dst: int) -> None:
         """Move the layer at ``src`` so that it ends up at index ``dst``."""
         layer = self.layers.pop(src)
         self.layers.insert(dst, layer)
-        self._emit("move")
+        self._emit(ChangeKind.MOVE, [layer])
 
     def set_key(self, index: int, key: str, value: Any) -> None:
         """Set one setting (``None`` restores the default). Raises ConfigError if impossible."""
@@ -186,7 +171,7 @@ class Network:
             if value is None:
                 layer.config.pop(key, None)
         layer.config.update({k: v for k, v in checked.items() if v is not None})
-        self._emit("config")
+        self._emit(ChangeKind.CONFIG, [layer])
 
     def set_wiring(self, wiring: list) -> None:
         """Put the layers in the order of ``wiring`` ([(layer, id, inputs)], see wiring.py) and
@@ -195,34 +180,34 @@ class Network:
             layer.id = lid
             layer.inputs = None if inputs is None else list(inputs)
         self.layers = [layer for layer, _lid, _inputs in wiring]
-        self._emit("wiring")
+        self._emit(ChangeKind.WIRING, self.layers)
 
     def set_ui(self, index: int, ui: dict) -> None:
         """Replace a layer's ``ui`` object (where the canvas draws it), with one event."""
         self.layers[index].ui = copy.deepcopy(ui)
-        self._emit("ui")
+        self._emit(ChangeKind.UI, [self.layers[index]])
 
     def set_uis(self, uis: dict) -> None:
         """Replace the ``ui`` objects of several layers (uid -> dict) with one event (Tidy layout)."""
         for layer in self.layers:
             if layer.uid in uis:
                 layer.ui = copy.deepcopy(uis[layer.uid])
-        self._emit("ui")
+        self._emit(ChangeKind.UI, [layer for layer in self.layers if layer.uid in uis])
 
     def set_layer_name(self, index: int, name: Optional[str]) -> None:
         self.layers[index].name = name or None
-        self._emit("name")
+        self._emit(ChangeKind.NAME, [self.layers[index]])
 
     def set_name(self, name: str) -> None:
         self.name = name
-        self._emit("title")
+        self._emit(ChangeKind.TITLE)
 
     def replace(self, layers: list, name: Optional[str] = None) -> None:
         """Swap in a whole new pipeline (open, new from template)."""
         self.layers = list(layers)
         if name is not None:
             self.name = name
-        self._emit("reset")
+        self._emit(ChangeKind.RESET, self.layers)
 
     def to_json(self) -> dict:
         return {"format": "nn-designer", "version": format_version(self.layers), "name": self.name,

@@ -1,9 +1,14 @@
 """The menus and their actions, with the platform's standard shortcuts (QKeySequence.StandardKey)
-and a tooltip on each."""
+and a tooltip on each. ``build_menus(window)`` returns what it made as a ``Menus``, which the
+window keeps (``window.menus``); it adds nothing to the window itself."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from ..model import TEMPLATES
 
@@ -33,9 +38,23 @@ def _action(window, text: str, slot, shortcut=None, tip: str = "", context=None)
     return action
 
 
-def build_menus(window) -> dict:
-    """Create the menu bar; returns the actions by name."""
-    files, editor, canvas = window.files, window.editor, window.canvas
+@dataclass
+class Menus:
+    """The actions by name, and the menus the window fills later (recent files, panels), puts a
+    mode's menus before (Learn, else Help) or turns off while training (templates)."""
+    actions: dict
+    templates: QMenu
+    recent: QMenu
+    panels: QMenu
+    help: QMenu
+    blocks: QMenu
+    learn: Optional[QMenu] = None
+
+
+def build_menus(window) -> Menus:
+    """Create the menu bar of ``window`` (which provides ``files``, ``editor``, ``canvas``,
+    ``exporter``, ``undo_stack``, ``scene``, ``open_quick_add``, ``open_lesson``, ``show_about``)."""
+    files, editor, canvas, exporter = window.files, window.editor, window.canvas, window.exporter
     a = {}
     bar = window.menuBar()
 
@@ -43,21 +62,18 @@ def build_menus(window) -> dict:
     a["new"] = _action(window, "&New", files.new_blank, SK.New, "A blank network: just an input layer")
     m.addAction(a["new"])
     templates = m.addMenu("New from &template")
-    window.template_menu = templates
     a["open"] = _action(window, "&Open…", files.open_dialog, SK.Open, "Open a model file (.json)")
     m.addAction(a["open"])
-    window.recent_menu = m.addMenu("Open &recent")
+    recent = m.addMenu("Open &recent")
     a["save"] = _action(window, "&Save", files.save, SK.Save, "Save the model")
     a["save_as"] = _action(window, "Save &as…", files.save_as, SK.SaveAs, "Save the model under a new name")
     m.addActions([a["save"], a["save_as"]])
     m.addSeparator()
-    from .export_actions import Exporter
-    window.exporter = Exporter(window)
-    a["export_pytorch"] = _action(window, "Export to &PyTorch…", lambda: window.exporter.export("pytorch"),
+    a["export_pytorch"] = _action(window, "Export to &PyTorch…", lambda: exporter.export("pytorch"),
                                   "Ctrl+E", "Write a standalone PyTorch module (.py) of this network")
-    a["export_onnx"] = _action(window, "Export to O&NNX…", lambda: window.exporter.export("onnx"),
+    a["export_onnx"] = _action(window, "Export to O&NNX…", lambda: exporter.export("onnx"),
                                "Ctrl+Shift+E", "Write an ONNX model (.onnx) of this network, with its weights")
-    a["export_torchrun"] = _action(window, "Export &training folder…", lambda: window.exporter.export("torchrun"),
+    a["export_torchrun"] = _action(window, "Export &training folder…", lambda: exporter.export("torchrun"),
                                    tip="Write a folder that trains this network with PyTorch's torchrun "
                                        "(GPUs, several machines, Slurm)")
     m.addActions([a["export_pytorch"], a["export_onnx"], a["export_torchrun"]])
@@ -110,9 +126,9 @@ def build_menus(window) -> dict:
     a["actual"] = _action(window, "&Actual size", canvas.actual_size, "Ctrl+1", "Zoom to 100%")
     m.addActions([a["zoom_in"], a["zoom_out"], a["fit"], a["actual"]])
     m.addSeparator()
-    window.panels_menu = m
+    panels = m
 
-    build_blocks_menu(window, bar, a, _action)
+    blocks = build_blocks_menu(window, bar, a, _action)
 
     m = bar.addMenu("&Templates")
     for name, (title, text) in TEMPLATES.items():
@@ -121,30 +137,29 @@ def build_menus(window) -> dict:
         templates.addAction(action)
         a[f"template_{name}"] = action
 
-    _learn_menu(window, bar, a)
+    learn = _learn_menu(window, bar, a)
 
     m = bar.addMenu("&Help")
     a["about"] = _action(window, "&About NN Designer", window.show_about, None, "Version and credits")
     a["about"].setMenuRole(QAction.MenuRole.AboutRole)
     m.addAction(a["about"])
-    window.help_menu = m
     _drop_clashes(a.values())
-    return a
+    return Menus(a, templates, recent, panels, m, blocks, learn)
 
 
-def _learn_menu(window, bar, a: dict) -> None:
+def _learn_menu(window, bar, a: dict) -> Optional[QMenu]:
     """Learn ▸ one entry per lesson (Alt+1…), in every mode: each opens the Learn mode on it.
     Absent when the Learn package is not part of the build."""
     try:
         from .learn.lessons import LESSONS
     except ImportError:
-        return
+        return None
     m = bar.addMenu("&Learn")
     for n, lesson in enumerate(LESSONS, start=1):
         a[f"lesson_{lesson.key}"] = _action(window, lesson.title, lambda k=lesson.key: window.open_lesson(k),
                                             f"Alt+{n}", lesson.blurb)
         m.addAction(a[f"lesson_{lesson.key}"])
-    window.learn_menu = m
+    return m
 
 
 def _drop_clashes(actions) -> None:

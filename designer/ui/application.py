@@ -23,8 +23,10 @@ def create_app(argv: list):
 def start(argv: list, **window_options):
     """Show the main window, open the model named on the command line (a file or a template
     name), then offer to recover work a crash left behind."""
+    from .files import autosave_interval
     from .main_window import MainWindow
 
+    window_options.setdefault("autosave_ms", autosave_interval())
     window = MainWindow(**window_options)
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]

@@ -2,6 +2,8 @@
 functions with monkeypatch so that nothing blocks)."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 MODEL_FILTER = "NN Designer models (*.json);;All files (*)"
@@ -50,13 +52,16 @@ def about(parent: QWidget, text: str) -> None:
 
 
 def export_file_name(parent: QWidget, title: str, suggested: str, file_filter: str) -> str:
-    """A file to export to; the export's suffix (export_actions.FILTERS) is added when the name
-    has none."""
-    from .export_actions import FILTERS
-
+    """A file to export to; the suffix of the filter's first pattern (``… (*.py);;…``) is added
+    when the name has none."""
     path, _ = QFileDialog.getSaveFileName(parent, title, suggested, file_filter)
-    suffix = next((s for _, f, s in FILTERS.values() if f == file_filter), "")
-    return _with_suffix(path, suffix)
+    return _with_suffix(path, filter_suffix(file_filter))
+
+
+def filter_suffix(file_filter: str) -> str:
+    """``.py`` for ``"PyTorch module (*.py);;All files (*)"``; "" when the first pattern has none."""
+    match = re.search(r"\(\*(\.[^ ;)]+)", file_filter)
+    return match.group(1) if match else ""
 
 
 def _with_suffix(path: str, suffix: str) -> str:

@@ -2,9 +2,9 @@
 ``nn-designer export`` (designer/export), with the weights the window holds. The training folder
 (``--to torchrun``) is asked for by name, as a file is; it is made if it does not exist.
 
-Which weights: those trained (or loaded) in Train mode; else a template's shipped weights while
-the document is that template; else none (PyTorch's own initialisation in the ``.py``, a fresh
-one in the ONNX model). With a ``.py``, the weights are saved beside it as ``<name>.npz``, which
+Which weights: those the window holds (``window.weights``, a WeightsHolder): trained (or loaded)
+in Train mode; else a template's shipped weights while the document is that template; else none
+(PyTorch's own initialisation in the ``.py``, a fresh one in the ONNX model). With a ``.py``, the weights are saved beside it as ``<name>.npz``, which
 the module loads, so that the two files stand alone. The outcome is one sentence in the status bar, a failure one sentence in
 a dialog; nothing is half-written (the exports write atomically).
 """
@@ -28,24 +28,10 @@ class Exporter:
         self.window = window
 
     def weights(self) -> tuple:
-        """(arrays or None, weights file or None) to export with; raises UserError while a run
-        is changing the weights."""
-        window = self.window
-        train = getattr(window, "train_mode", None)
-        if train is not None:
-            if train.state not in ("idle", "paused"):
-                raise UserError("the network is training; pause or stop the run first, so that the "
-                                "exported weights are one consistent set")
-            arrays = train.current_weights()
-            if arrays is not None:
-                return arrays, None
-        template = getattr(window.files, "template", None)
-        if template and not window.files.modified:
-            from ..model import load_weights, template_weights
-            path = template_weights(template)
-            if path is not None:  # copied beside a .py, so that the module stands alone
-                return load_weights(path, window.network), None
-        return None, None
+        """(arrays or None, weights file or None) to export with; raises UserError (WeightsBusy)
+        while a run is changing the weights. Shipped weights are exported as arrays too: copied
+        beside a .py, so that the module stands alone."""
+        return self.window.weights.current(), None
 
     def suggested(self, suffix: str) -> str:
         files = self.window.files

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..model import TEMPLATES, Network, load, load_template, save
+from ..model import TEMPLATES, Change, ChangeKind, Network, load, load_template, save
 from ..model.wiring import broken_reference
 from . import dialogs
 from .autosave import Orphan, Recovery
@@ -23,6 +23,13 @@ from .editor import new_layer
 
 MAX_RECENT = 10
 AUTOSAVE_MS = 30_000
+
+
+def autosave_interval() -> int:
+    """Milliseconds between two autosaves: ``NN_DESIGNER_AUTOSAVE_MS`` if set (a crash test waits
+    for an autosave in a fraction of a second), else every 30 s."""
+    value = os.environ.get("NN_DESIGNER_AUTOSAVE_MS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else AUTOSAVE_MS
 
 
 def safe_stem(name: str, fallback: str) -> str:
@@ -78,12 +85,20 @@ class Files(QObject):
         self.window.setWindowTitle(f"{self.display_name()}[*]")
         self.window.setWindowModified(self.modified)
 
-    def _network_changed(self, reason: str) -> None:
+    def _network_changed(self, change: Change) -> None:
         self.edits += 1
-        if reason == "title":
+        if change.kind is ChangeKind.TITLE:
             self.update_title()
 
-    def _adopt(self, network: Network, path: Path | None, template: str | None = None,
+    def shipped_weights(self) -> Optional[dict]:
+        """A template's own weights while the document is that template, unmodified; else None."""
+        if not self.template or self.modified:
+            return None
+        from ..model import load_weights, template_weights
+        path = template_weights(self.template)
+        return load_weights(path, self.network) if path is not None else None
+
+    def _adopt(self, network: Network, path: Optional[Path], template: Optional[str] = None,
                modified: bool = False) -> None:
         self.network.replace(network.layers, network.name)
         self.stack.clear()
@@ -146,10 +161,12 @@ class Files(QObject):
             self._adopt(network, None, modified=True)
             self.imported = path.name
             self.update_title()
-            if imported.arrays:
-                self._hold_weights(imported.arrays, f"Holding the weights imported from {path.name}")
+            held = ""
+            if imported.arrays:  # the window's weights: Train starts from them, Learn and exports use them
+                self.window.weights.set_loaded(imported.arrays)
+                held = " and its weights"
             self.window.statusBar().showMessage(
-                f"Imported {path.name}: {len(network.layers)} layers, not saved yet", 6000)
+                f"Imported {path.name}: {len(network.layers)} layers{held}, not saved yet", 6000)
         self.add_recent(path)
         return True
 
@@ -163,16 +180,6 @@ class Files(QObject):
             return import_onnx(path)
         finally:
             QApplication.restoreOverrideCursor()
-
-    def _hold_weights(self, arrays: dict, what: str) -> None:
-        """Give ``arrays`` to the Train mode (built now if it was not shown yet), which holds the
-        window's weights."""
-        mode = getattr(self.window, "modes", {}).get("Train")
-        if mode is not None:
-            mode.build(self.window)
-        train = getattr(self.window, "train_mode", None)
-        if train is not None:
-            train.hold_weights(arrays, what)
 
     # ------------------------------------------------------------------ save
     def save(self) -> bool:

@@ -12,7 +12,8 @@ from ..errors import UserError
 from . import dialogs
 
 
-def build_blocks_menu(window, bar, a: dict, make_action) -> None:
+def build_blocks_menu(window, bar, a: dict, make_action):
+    """The Blocks menu (returned), its actions put in ``a``."""
     editor, canvas = window.editor, window.canvas
     local = Qt.ShortcutContext.WidgetWithChildrenShortcut
     m = bar.addMenu("&Blocks")
@@ -38,7 +39,7 @@ def build_blocks_menu(window, bar, a: dict, make_action) -> None:
         m.addAction(a[name])
     for name in ("add_residual", "branch", "collapse", "expand", "tidy"):
         canvas.addAction(a[name])
-    window.blocks_menu = m
+    return m
 
 
 def export_diagram_action(window, make_action):

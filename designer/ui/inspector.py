@@ -156,7 +156,7 @@ class Inspector(QScrollArea):
         self.setWidget(self.stack)
         self.colours = CanvasColours(self.palette())
         editor.scene.selectionChanged.connect(self._selection_changed)
-        network.changed.connect(lambda _reason: self.refresh())
+        network.changed.connect(lambda _change: self.refresh())
         self.refresh()
 
     # the shown page's widgets (empty / None on the overview)

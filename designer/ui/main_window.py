@@ -21,6 +21,7 @@ from .actions import build_menus
 from .canvas.scene import PipelineScene
 from .canvas.view import CanvasView
 from .editor import Editor, new_layer
+from .export_actions import Exporter
 from .files import AUTOSAVE_MS, Files
 from .inspector import Inspector
 from .mime import local_files
@@ -28,6 +29,7 @@ from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
 from .palette import Palette
 from .status import StatusFields
 from .summary_panel import SummaryPanel
+from .weights_holder import WeightsHolder
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +52,10 @@ class MainWindow(QMainWindow):
         self.status = StatusFields(self.statusBar(), self.network, lambda: self.summary.batch_size)
         self._quick_add = None  # built on first use (Ctrl+F)
         self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
+        # The weights the window holds for its network: trained or loaded in Train mode, else a
+        # template's own; the Train mode writes them, the export and the lessons read them.
+        self.weights = WeightsHolder(shipped=self.files.shipped_weights)
+        self.exporter = Exporter(self)
 
         self.docks = {}
         self.stacks = {}
@@ -68,11 +74,12 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.actions_by_name = build_menus(self)
+        self.menus = build_menus(self)
+        self.actions_by_name = self.menus.actions
         for dock in self.docks.values():
             action = dock.toggleViewAction()
             action.setToolTip(f"Show or hide the {dock.windowTitle().lower()} panel")
-            self.panels_menu.addAction(action)
+            self.menus.panels.addAction(action)
 
         self.modes: dict[str, Mode] = {}
         self.current_mode = ""
@@ -177,7 +184,7 @@ class MainWindow(QMainWindow):
         self._branching = True
 
     def _update_recent_menu(self) -> None:
-        menu = self.recent_menu
+        menu = self.menus.recent
         menu.clear()
         recent = self.files.recent()
         for path in recent:
@@ -250,7 +257,7 @@ class MainWindow(QMainWindow):
             self.docks[place].setWindowTitle(title)
         for menu in panels.menus:
             if menu.menuAction() not in self.menuBar().actions():
-                anchor = getattr(self, "learn_menu", None) or self.help_menu  # File … Train Learn Help
+                anchor = self.menus.learn or self.menus.help  # File … Train Learn Help
                 self.menuBar().insertMenu(anchor.menuAction(), menu)
             menu.menuAction().setVisible(True)
         self.current_mode = name
@@ -293,8 +300,8 @@ class MainWindow(QMainWindow):
         self.inspector.setEnabled(enabled)
         for name in ("new", "open", "paste", "quick_add", "undo", "redo"):
             self.actions_by_name[name].setEnabled(enabled)
-        self.recent_menu.setEnabled(enabled and bool(self.files.recent()))
-        self.template_menu.setEnabled(enabled)
+        self.menus.recent.setEnabled(enabled and bool(self.files.recent()))
+        self.menus.templates.setEnabled(enabled)
         if enabled:
             self.actions_by_name["undo"].setEnabled(self.undo_stack.canUndo())
             self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())

@@ -41,9 +41,10 @@ def layers_text(layers: list) -> str:
     return json.dumps([layer.to_json() for layer in layers], indent=2, ensure_ascii=False)
 
 
-def layers_from_mime(data: QMimeData) -> list[Layer]:
-    """Layers from the clipboard: JSON text of a layer list (or one layer, or a model)."""
-    if data.hasText():
+def layers_from_mime(data: QMimeData | None) -> list[Layer]:
+    """Layers from the clipboard: JSON text of a layer list (or one layer, or a model). An empty
+    clipboard may have no data at all (None)."""
+    if data is not None and data.hasText():
         text = data.text()
     else:
         return []

@@ -33,7 +33,7 @@ class StatusFields:
         bar.addPermanentWidget(self.counts)
         bar.addPermanentWidget(self.memory)
         bar.addPermanentWidget(self.zoom)
-        network.changed.connect(lambda _reason: self.refresh())
+        network.changed.connect(lambda _change: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:

@@ -109,7 +109,7 @@ class SummaryPanel(QWidget):
         box.setContentsMargins(4, 2, 4, 4)
         box.addWidget(self.table)
         box.addLayout(bottom)
-        network.changed.connect(lambda _reason: self.refresh())
+        network.changed.connect(lambda _change: self.refresh())
         self.refresh()
 
     @property

@@ -52,7 +52,7 @@ class PipelineScene(QGraphicsScene):
         return list(self.edges.values())
 
     # ------------------------------------------------------------------ keeping in step
-    def _on_changed(self, *_change) -> None:
+    def _on_changed(self, _change=None) -> None:
         self.sync()
 
     def sync(self) -> None:

@@ -144,6 +144,11 @@ class CanvasView(QGraphicsView):
         super().resizeEvent(event)
         self._arrange_timer.start()
 
+    @property
+    def arrange_pending(self) -> bool:
+        """True while the re-arrangement after a resize is still to come (it waits for resizing to settle)."""
+        return self._arrange_timer.isActive()
+
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = event.angleDelta().y() / 120.0

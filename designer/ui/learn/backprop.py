@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from functools import partial
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
@@ -203,23 +202,18 @@ class BackpropView(QWidget):
             self._use_window_network()
 
     def _use_window_network(self) -> None:
-        self._window_weights = self._trained_weights()
-        self._use(network_stack(self.window.network, self._window_weights))
+        self._weights_version = self.window.weights.version
+        self._use(network_stack(self.window.network, self._trained_weights()))
 
     def _weights_changed(self) -> bool:
-        """Whether Train mode now holds other weights than the window network's stack began with."""
-        new, old = self._trained_weights(), getattr(self, "_window_weights", None)
-        if new is None or old is None:
-            return (new is None) != (old is None)
-        return new.keys() != old.keys() or any(not np.array_equal(new[k], old[k]) for k in new)
+        """Whether the window holds other weights than the window network's stack began with."""
+        return self.window.weights.version != getattr(self, "_weights_version", None)
 
     def _trained_weights(self):
-        """The weights Train mode holds for the window's network (trained or loaded), while no run
-        is changing them; None otherwise."""
-        train = getattr(self.window, "train_mode", None)
-        if train is None or train.state not in ("idle", "paused"):
-            return None
-        return train.current_weights()
+        """The weights the window holds for its network, trained or loaded in Train mode, while no
+        run is changing them; None otherwise (the stepper then initialises its own, seed 0)."""
+        holder = self.window.weights
+        return None if holder.busy else holder.current(shipped=False)
 
     @staticmethod
     def _forget(network, callback, *_args) -> None:

@@ -149,7 +149,7 @@ class ShapeView(QWidget):
         if self.live:
             self.refresh()
 
-    def _network_changed(self, _reason: str = "") -> None:
+    def _network_changed(self, _change=None) -> None:
         self.refresh()
 
     # ------------------------------------------------------------------ drawing

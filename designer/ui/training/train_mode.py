@@ -1,16 +1,18 @@
 """The Train mode: the Data and Training panels on the left, the live views at the bottom, and the
 logic between them and the training worker.
 
-States: ``idle`` (no run), ``starting`` (the worker builds the trainer), ``running``, ``paused``,
-``stopping``. While a run exists the architecture is read-only (the window's editing is turned
-off); when the network changes afterwards the trained weights are dropped, with a note.
+States: a ``TrainState`` (state.py): idle (no run), starting (the worker builds the trainer),
+running, paused, stopping. While a run exists the architecture is read-only (the window's editing
+is turned off); when the network changes afterwards the trained weights are dropped, with a note.
 
-The window is used through a few duck-typed hooks, all optional: ``network``,
+The weights (trained or loaded) live in the window's ``WeightsHolder`` (``window.weights``; the
+mode's own one without a window): the mode puts them there and says when a run changes them.
+
+The window is used through a few duck-typed hooks, all optional: ``network``, ``weights``,
 ``set_editing_enabled(bool)``, ``editor.set_keys(uid, values)`` (undoable edits).
 """
 from __future__ import annotations
 
-import gc
 from typing import Callable, Optional
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -18,10 +20,13 @@ from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ...engine.training import Trainer
 from ...errors import UserError
+from ...model import ChangeKind
+from ..weights_holder import WeightsHolder
 from . import weights_actions as wa
 from .data_panel import DataPanel
 from .probes import ProbeSpec
 from .settings import available_memory, memory_problem, suggest, suggest_data, suggestion_source
+from .state import TrainState
 from .threads import Background
 from .train_panel import TrainPanel
 from .views import TrainViews
@@ -29,11 +34,10 @@ from .worker import ProbeWorker, TrainingRun, sentence
 
 SHUTDOWN_MS = 5000
 REDRAW_MS = 100
-NAMES_ONLY = ("name", "title")   # Network.changed reasons that leave the architecture as it was
 
 
 class TrainMode(QObject, wa.WeightsActions):
-    state_changed = Signal(str)
+    state_changed = Signal(object)  # the new TrainState
     run_finished = Signal(object)   # the Finished event, or None when the run failed
 
     def __init__(self, window=None, network=None, available: Callable = available_memory,
@@ -42,10 +46,10 @@ class TrainMode(QObject, wa.WeightsActions):
         self.window = window
         self.network = network if network is not None else getattr(window, "network", None)
         self.available = available
-        self.state = "idle"
+        self.state = TrainState.IDLE
+        self.weights: WeightsHolder = getattr(window, "weights", None) or WeightsHolder()
         self.run: Optional[TrainingRun] = None
-        self.trainer = None            # the trainer of the last run (its weights, its checkpoint)
-        self.start_weights: Optional[dict] = None   # loaded weights the next run starts from
+        self._trainer = None           # the trainer of the last run (its weights, its checkpoint)
         self.last_finished = None
         self.spec = ProbeSpec()
         self._probe_job: Optional[Background] = None   # at most one after a run: a net is not thread-safe
@@ -108,16 +112,36 @@ class TrainMode(QObject, wa.WeightsActions):
 
     @property
     def busy(self) -> bool:
-        return self.state in ("starting", "running", "paused", "stopping")
+        return self.state.busy
+
+    @property
+    def trainer(self):
+        """The trainer of the last run; setting it puts its weights in the holder (None: drops the
+        trained weights, not loaded ones)."""
+        return self._trainer
+
+    @trainer.setter
+    def trainer(self, trainer) -> None:
+        self._trainer = trainer
+        if trainer is not None:
+            self.weights.set_trained(trainer.net.state_dict)
+        else:
+            self.weights.clear_trained()
+
+    @property
+    def start_weights(self) -> Optional[dict]:
+        """Loaded weights the next run starts from (held by the window's WeightsHolder)."""
+        return self.weights.loaded
 
     def has_weights(self) -> bool:
-        return self.trainer is not None or self.start_weights is not None
+        return self.weights.has_own()
 
     def say(self, text: str, tone: str = "info") -> None:
         self.panel.say(text, tone)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: TrainState) -> None:
         self.state = state
+        self.weights.set_busy(not state.weights_still)
         self._refresh()
         self.state_changed.emit(state)
 
@@ -143,9 +167,10 @@ class TrainMode(QObject, wa.WeightsActions):
         self.data.set_network(self.network)
 
     # ------------------------------------------------------------------ document and data
-    def _network_changed(self, reason: str = "") -> None:
-        self._network_shown(fresh=reason == "reset")
-        if reason in NAMES_ONLY:
+    def _network_changed(self, change=None) -> None:
+        reset = change is not None and change.kind is ChangeKind.RESET
+        self._network_shown(fresh=reset)
+        if change is not None and change.keeps_architecture:
             return  # the weights (keyed by layer index) still fit
         if self.busy:
             # The window keeps the network read-only while training; anything that still
@@ -155,10 +180,10 @@ class TrainMode(QObject, wa.WeightsActions):
             return
         had_weights = self.has_weights()
         self.trainer = None
-        self.start_weights = None
+        self.weights.clear()      # loaded weights no longer fit either
         self.views.clear()
         self.panel.reset_progress()
-        if reason == "reset":   # another network: the settings that suit it
+        if reset:   # another network: the settings that suit it
             self.panel.set_config(suggest(self.network), source=suggestion_source(self.network))
         if had_weights:
             self.say("The architecture changed, so the trained weights were reset; the next run "
@@ -295,7 +320,7 @@ class TrainMode(QObject, wa.WeightsActions):
         self._progress = None
         self.panel.reset_progress("preparing…")
         self._lock(True)
-        self._set_state("starting")
+        self._set_state(TrainState.STARTING)
         run.start()
         return True
 
@@ -305,14 +330,14 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.run is None:
             self.continue_run()
             return
-        if self.state in ("starting", "running"):
+        if self.state in (TrainState.STARTING, TrainState.RUNNING):
             self.run.pause()
-        elif self.state == "paused":
+        elif self.state is TrainState.PAUSED:
             self.run.resume()
 
     def stop(self) -> None:
-        if self.run is not None and self.state in ("starting", "running", "paused"):
-            self._set_state("stopping")
+        if self.run is not None and self.state.stoppable:
+            self._set_state(TrainState.STOPPING)
             self.say("Stopping…")
             self.run.stop()
 
@@ -327,14 +352,13 @@ class TrainMode(QObject, wa.WeightsActions):
     # ------------------------------------------------------------------ worker signals
     @Slot(object)
     def _on_ready(self, trainer) -> None:
-        self.trainer = trainer
-        self.start_weights = None
+        self.trainer = trainer    # its weights replace the loaded ones it starts from
         if self._resume_path is not None:
             self.panel.set_config(trainer.config.to_dict())
             self.views.curves.add_history(trainer.history)
             self._resume_path = None
-        if self.state == "starting":
-            self._set_state("running")
+        if self.state is TrainState.STARTING:
+            self._set_state(TrainState.RUNNING)
 
     @Slot(object)
     def _on_batch(self, update) -> None:
@@ -406,13 +430,13 @@ class TrainMode(QObject, wa.WeightsActions):
 
     @Slot()
     def _on_paused(self) -> None:
-        if self.state != "stopping":
-            self._set_state("paused")
+        if self.state is not TrainState.STOPPING:
+            self._set_state(TrainState.PAUSED)
 
     @Slot()
     def _on_resumed(self) -> None:
-        if self.state != "stopping":
-            self._set_state("running")
+        if self.state is not TrainState.STOPPING:
+            self._set_state(TrainState.RUNNING)
 
     @Slot(str)
     def _on_note(self, text: str) -> None:
@@ -423,9 +447,8 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.run is None or self.sender() is not self.run.thread:
             return
         self.run = None
-        gc.collect()  # reap the finished run's Qt wrappers now, while no worker thread runs
         self._lock(False)
-        self._set_state("idle")
+        self._set_state(TrainState.IDLE)
         self.run_finished.emit(self.last_finished)
 
     # ------------------------------------------------------------------ views after a run

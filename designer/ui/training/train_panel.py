@@ -20,6 +20,7 @@ from ...engine.settings import SETTING, defaults, panel_settings
 from ...engine.training import TrainConfig
 from .setting_widgets import make_widget
 from .settings import SCHEDULES
+from .state import TrainState
 from .widgets import grid_of, tipped
 from .worker import eta_text
 
@@ -148,7 +149,7 @@ class TrainPanel(QGroupBox):
         self.resume_c.clicked.connect(self.resume_checkpoint)
         self.settings = [*self.widgets.values(), self.augment_row]
         self.set_config(defaults())
-        self.set_state("idle", has_weights=False, has_data=False)
+        self.set_state(TrainState.IDLE, has_weights=False, has_data=False)
         self.speed = ""
         self.tone = "info"
 
@@ -186,24 +187,24 @@ class TrainPanel(QGroupBox):
         self.augment_row.setToolTip("" if on else "Augmentation works on image data")
 
     # ------------------------------------------------------------------ state
-    def set_state(self, state: str, has_weights: bool, has_data: bool, can_continue: bool = False,
+    def set_state(self, state: TrainState, has_weights: bool, has_data: bool, can_continue: bool = False,
                   has_run: bool = False) -> None:
-        """``state``: idle, starting, running, paused, stopping. With no run, the pause button
-        continues the last one when ``can_continue``. A checkpoint needs a run (``has_run``): loaded
-        weights alone have no optimizer state or position to save."""
-        busy = state in ("starting", "running", "paused", "stopping")
+        """With no run, the pause button continues the last one when ``can_continue``. A checkpoint
+        needs a run (``has_run``): loaded weights alone have no optimizer state or position to save."""
+        busy = state.busy
         for w in self.settings:
             w.setEnabled(not busy)
         self.start.setEnabled(not busy and has_data)
-        resting = state == "idle" and can_continue
-        self.pause.setEnabled(state in ("starting", "running", "paused") or resting)
-        self.pause.setText("Resume" if state == "paused" else "Continue" if resting else "Pause")
-        self.pause.setIcon(self.icons["start" if state == "paused" or resting else "pause"])
+        resting = state is TrainState.IDLE and can_continue
+        paused = state is TrainState.PAUSED
+        self.pause.setEnabled(state.stoppable or resting)
+        self.pause.setText("Resume" if paused else "Continue" if resting else "Pause")
+        self.pause.setIcon(self.icons["start" if paused or resting else "pause"])
         self.pause.setToolTip("Go on with the last run where it ended (the epochs field may make it longer)"
                               if resting else "Pause between two batches; press again to resume")
-        self.stop.setEnabled(state in ("starting", "running", "paused"))
-        self.save_w.setEnabled(has_weights and state in ("idle", "paused"))
-        self.save_c.setEnabled(has_run and state in ("idle", "paused"))
+        self.stop.setEnabled(state.stoppable)
+        self.save_w.setEnabled(has_weights and state.weights_still)
+        self.save_c.setEnabled(has_run and state.weights_still)
         self.load_w.setEnabled(not busy)
         self.resume_c.setEnabled(not busy and has_data)
         self._sync_menu()

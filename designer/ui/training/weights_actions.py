@@ -72,17 +72,14 @@ def resumed_trainer(path: str, network, dataset, epochs: Optional[int] = None):
 
 class WeightsActions:
     """The Train mode's weights and checkpoint actions (a mixin of ``TrainMode``, which provides
-    ``trainer``, ``start_weights``, ``state``, ``busy``, ``network``, ``left``, ``say``,
-    ``_refresh`` and ``resume_from``)."""
-
-    def current_weights(self) -> Optional[dict]:
-        if self.trainer is not None:
-            return self.trainer.net.state_dict()
-        return self.start_weights
+    ``weights`` (the window's WeightsHolder), ``trainer``, ``state``, ``busy``, ``network``, ``left``,
+    ``say``, ``_refresh`` and ``resume_from``)."""
 
     def save_weights(self, path: Optional[str] = None) -> None:
-        weights = self.current_weights()
-        if weights is None or self.state not in ("idle", "paused"):
+        if not self.state.weights_still:
+            return
+        weights = self.weights.current(shipped=False)   # trained or loaded
+        if weights is None:
             return
         path = path or ask_save(self.left, "Save weights", file_stem(self.network.name) + ".npz")
         if path:
@@ -100,14 +97,15 @@ class WeightsActions:
 
     def hold_weights(self, arrays: dict, what: str) -> None:
         """Hold ``arrays`` (checked against the network) as the weights the next run starts from,
-        and that Learn and the exports use; ``what`` says where they came from."""
-        self.start_weights = arrays
+        and that Learn and the exports use (through the window's WeightsHolder); ``what`` says
+        where they came from."""
         self.trainer = None
+        self.weights.set_loaded(arrays)
         self.say(f"{what}; the next run starts from them.", "good")
         self._refresh()
 
     def save_checkpoint(self, path: Optional[str] = None) -> None:
-        if self.trainer is None or self.state not in ("idle", "paused"):
+        if self.trainer is None or not self.state.weights_still:
             return
         path = path or ask_save(self.left, "Save checkpoint", file_stem(self.network.name) + "-checkpoint.npz")
         if path:

@@ -28,7 +28,6 @@ from PySide6.QtCore import QObject, Signal
 from ...engine.progress import BatchProgress, EpochProgress, Finished, clock_text
 from ...errors import UserError
 from . import probes
-from .blas import set_blas_threads, threads_for_training
 from .threads import Background, ThreadWorker
 
 UPDATE_INTERVAL = 0.1   # seconds between two batch signals (≈10 a second)
@@ -119,7 +118,6 @@ class TrainWorker(ThreadWorker):
 
     # ------------------------------------------------------------------ the run, in the worker thread
     def work(self) -> None:
-        set_blas_threads(threads_for_training())
         try:
             trainer = self._make_trainer()
         except Exception as e:  # noqa: BLE001 — shown as a sentence
