@@ -12,7 +12,7 @@ from typing import Optional
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 
 from .. import APP_NAME, __version__
 from ..model import Network, template_name
@@ -24,7 +24,7 @@ from .editor import Editor, new_layer
 from .files import AUTOSAVE_MS, Files
 from .inspector import Inspector
 from .mime import local_files
-from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
+from .modes import OPTIONAL_MODES, Mode, ModePanels, PageStack, PanelsOrFactory
 from .palette import Palette
 from .status import StatusFields
 from .summary_panel import SummaryPanel
@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            stack = QStackedWidget()
+            stack = PageStack()
             dock.setWidget(stack)
             self.addDockWidget(area, dock)
             self.docks[place], self.stacks[place] = dock, stack
