@@ -85,24 +85,38 @@ class DataLoadWorker(ThreadWorker):
 
 
 def balanced_sample(y: np.ndarray, n: int) -> np.ndarray:
-    """Up to ``n`` indices taking the classes in turn, so that every class shows."""
+    """Up to ``n`` indices taking the classes in turn, so that every class shows. Costs one sort
+    of the labels, whatever the number of classes (a pass per class was N × classes)."""
     if y.ndim != 1 or len(y) == 0:
         return np.arange(min(n, len(y)))
-    by_class = [np.flatnonzero(y == c) for c in np.unique(y)]
-    out, k = [], 0
-    while len(out) < n and any(k < len(ix) for ix in by_class):
-        out += [int(ix[k]) for ix in by_class if k < len(ix)]
-        k += 1
-    return np.array(out[:n], dtype=np.int64)
+    order = np.argsort(y, kind="stable")
+    _, first = np.unique(y[order], return_index=True)
+    # Rank of each sample within its class; taking ranks 0, 1, … in turn visits every class.
+    sizes = np.diff(np.append(first, len(y)))
+    rank = np.arange(len(y)) - np.repeat(first, sizes)
+    turn = np.lexsort((y[order], rank))[:n]
+    return order[turn].astype(np.int64)
+
+
+def label_counts(y: np.ndarray) -> tuple:
+    """(labels present, how many samples each has): as large as the labels at most, whatever
+    their values (a bincount of a label 10⁹ is 7.45 GiB)."""
+    return np.unique(np.asarray(y).reshape(-1), return_counts=True)
 
 
 def class_summary(dataset, limit: int = 10) -> str:
     if dataset.has_targets:
         return f"targets: vectors of {dataset.y.shape[1]} values"
-    counts = dataset.class_counts()
-    names = dataset.classes or [str(i) for i in range(len(counts))]
-    parts = [f"{names[i] if i < len(names) else i} {int(c)}" for i, c in enumerate(counts[:limit])]
-    more = f" · … {len(counts) - limit} more" if len(counts) > limit else ""
+    labels, counts = label_counts(dataset.y)
+    names = dataset.classes or []
+    # Named classes without samples show as 0; other labels only when they occur.
+    keys = np.union1d(np.arange(len(names)), labels)
+    shown = keys[:limit]
+    at = np.minimum(np.searchsorted(labels, shown), max(len(labels) - 1, 0))
+    found = (labels[at] == shown) if len(labels) else np.zeros(len(shown), bool)
+    parts = [f"{names[c] if c < len(names) else c} {int(counts[i]) if hit else 0}"
+             for c, i, hit in zip(shown.tolist(), at.tolist(), found.tolist())]
+    more = f" · … {len(keys) - limit} more" if len(keys) > limit else ""
     return "classes: " + " · ".join(parts) + more
 
 

@@ -1,0 +1,67 @@
+"""The Train mode against hostile data and files (issue 12): a summary never costs more than the
+data it summarises, large reads stay off the GUI thread, and no message is lost."""
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+
+from designer.engine import training
+from designer.engine.data import Dataset
+from designer.ui.training.data_panel import balanced_sample, class_summary
+from test_train_ui_panels import MS, loaded, make_mode  # noqa: F401
+
+
+def peak_bytes_while(action) -> int:
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_huge_label_costs_no_more_than_the_data_and_is_refused_as_the_command_line_does(
+        make_mode, qtbot, tmp_path):
+    mode = make_mode("perceptron")
+    # Start small enough that a summary sized by the label's value (a bincount, a name per
+    # class) shows in the peak without taking the machine's memory; then the issue's 10⁹.
+    for label in (3_000_000, 1_000_000_000):
+        path = tmp_path / f"labels{label}.csv"
+        path.write_text(f"1,2,0\n3,4,1\n5,6,{label}\n")
+        peak = peak_bytes_while(lambda: loaded(qtbot, mode.data, str(path)))
+        assert peak < 4 * 2 ** 20, f"showing 3 samples took {peak / 2 ** 20:.0f} MiB"
+        assert mode.data.classes.text() == f"classes: 0 1 · 1 1 · {label} 1"
+        # The same sentence as `nn-designer train` (check_outputs), before any run.
+        problem = mode.data.fit_problem()
+        assert f"has labels up to {label} but the network has 1 output" in problem
+        assert not mode.start() and mode.state == "idle"
+        assert problem in mode.panel.message.text()
+
+
+def test_summaries_of_many_classes_are_bounded():
+    y = np.arange(200_000, dtype=np.int64) * 50    # 200,000 classes of one sample, labels up to 10⁷
+    ds = Dataset("many", np.zeros((len(y), 2), np.float32), y, None, "test")
+    assert class_summary(ds).endswith("· … 199990 more")
+    # a few working copies of the labels (a sort), not a count or a name per possible class
+    assert peak_bytes_while(lambda: class_summary(ds)) < 6 * y.nbytes
+    picked = balanced_sample(y, 24)
+    assert list(picked) == list(range(24))
+    named = Dataset("named", np.zeros((4, 2), np.float32), np.array([0, 0, 2, 2]), ["a", "b", "c"], "t")
+    assert class_summary(named) == "classes: a 2 · b 0 · c 2"   # a named class without samples
+
+
+def test_no_confusion_matrix_larger_than_the_data(monkeypatch):
+    monkeypatch.setattr(training, "CONFUSION_MAX_CLASSES", 3)
+    from designer.model import Layer, Network
+
+    def net(units):
+        return Network([Layer.make("input", features=2), Layer.make("dense", units=units)], "n")
+
+    rng = np.random.default_rng(0)
+    ds = Dataset("d", rng.random((40, 2)).astype(np.float32), np.arange(40) % 3, None, "t")
+    cfg = training.TrainConfig(epochs=1, batch_size=8, lr=0.01, val_split=0.25)
+    small = [e for e in training.Trainer(net(3), ds, cfg).run() if hasattr(e, "confusion")]
+    assert small[-1].confusion.shape == (3, 3)
+    big = [e for e in training.Trainer(net(4), ds, cfg).run() if hasattr(e, "confusion")]
+    assert big[-1].confusion is None and 0.0 <= big[-1].val_acc <= 1.0
