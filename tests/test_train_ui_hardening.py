@@ -65,3 +65,64 @@ def test_no_confusion_matrix_larger_than_the_data(monkeypatch):
     assert small[-1].confusion.shape == (3, 3)
     big = [e for e in training.Trainer(net(4), ds, cfg).run() if hasattr(e, "confusion")]
     assert big[-1].confusion is None and 0.0 <= big[-1].val_acc <= 1.0
+
+
+def test_large_weights_are_read_off_the_gui_thread(make_mode, qtbot, tmp_path, monkeypatch):
+    """The read runs on a worker thread: the GUI thread goes on while it lasts (held here by an
+    event the test sets; a real 1 MB file holding 800 MB of zeros took 2.6 s)."""
+    import threading
+
+    from designer.engine.net import EngineNet
+    from designer.model import save_weights
+    from designer.ui.training import weights_actions
+
+    mode = make_mode("lenet5")
+    save_weights(tmp_path / "w.npz", EngineNet(mode.network).state_dict())
+    release, readers = threading.Event(), []
+    real = weights_actions.load_weights
+
+    def slow(path, network):
+        readers.append(threading.current_thread())
+        assert release.wait(30)
+        return real(path, network)
+
+    monkeypatch.setattr(weights_actions, "load_weights", slow)
+    mode.load_weights(str(tmp_path / "w.npz"))      # returns at once
+    qtbot.waitUntil(lambda: bool(readers), timeout=MS)
+    assert readers[0] is not threading.main_thread()
+    assert mode.loading_weights and "Reading the weights" in mode.panel.message.text()
+    assert mode.start_weights is None
+    with qtbot.waitSignal(mode.weights_loaded, timeout=MS):
+        release.set()
+    assert mode.start_weights is not None and "next run starts from them" in mode.panel.message.text()
+
+
+def test_a_weights_error_is_not_wiped_when_data_finishes_loading(make_mode, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from designer.ui.training import data_panel
+
+    mode = make_mode("lenet5")
+    (tmp_path / "junk.npz").write_text("not a zip")
+    release, real = threading.Event(), data_panel.load_data
+
+    def held(spec, seed=0, progress=None):
+        assert release.wait(30)
+        return real(spec, seed=seed, progress=progress)
+
+    monkeypatch.setattr(data_panel, "load_data", held)
+    mode.data.load("shapes:200")                    # still reading while the weights fail
+    with qtbot.waitSignal(mode.weights_loaded, timeout=MS):
+        mode.load_weights(str(tmp_path / "junk.npz"))
+    error = mode.panel.message.text()
+    assert "junk.npz" in error and mode.panel.tone == "error"
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=MS):
+        release.set()
+    assert mode.panel.message.text() == error
+    # A complaint about the data itself still goes when good data arrives.
+    (tmp_path / "bad.csv").write_text("a,b\n")
+    with qtbot.waitSignal(mode.data.message, timeout=MS):
+        mode.data.load(str(tmp_path / "bad.csv"))
+    assert "bad.csv" in mode.panel.message.text()
+    loaded(qtbot, mode.data, "shapes:100")
+    assert mode.panel.message.text() == ""

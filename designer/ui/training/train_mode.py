@@ -35,6 +35,7 @@ NAMES_ONLY = ("name", "title")   # Network.changed reasons that leave the archit
 class TrainMode(QObject, wa.WeightsActions):
     state_changed = Signal(str)
     run_finished = Signal(object)   # the Finished event, or None when the run failed
+    weights_loaded = Signal()       # a weights read has ended (loaded, or said why not)
 
     def __init__(self, window=None, network=None, available: Callable = available_memory,
                  load_default_data: bool = True):
@@ -166,7 +167,7 @@ class TrainMode(QObject, wa.WeightsActions):
         self._refresh()
 
     def _on_data_message(self, text: str) -> None:
-        self.say(text, "error")
+        self.panel.say(text, "error", about="data")
 
     def _dataset_changed(self, dataset) -> None:
         self.views.set_dataset(dataset)
@@ -178,8 +179,8 @@ class TrainMode(QObject, wa.WeightsActions):
             self.panel.reset_progress()
             self.say("New data: the last run's results were cleared (save its weights before changing "
                      "the data to keep them); the next run starts from new random weights.", "warn")
-        elif self.panel.tone == "error":
-            self.say("")   # a complaint about the old data
+        else:
+            self.panel.withdraw("data")   # a complaint about the old data, not any other message
         self._refresh()
 
     def set_input(self, values: dict) -> None:
@@ -322,6 +323,7 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.run is not None:
             self.run.shutdown(max(SHUTDOWN_MS, int(3000 * self._batch_seconds) + 1000))
         self._end_probes()
+        self.end_weights_job(SHUTDOWN_MS)
         self.data.shutdown(SHUTDOWN_MS)
 
     # ------------------------------------------------------------------ worker signals

@@ -193,7 +193,7 @@ class TrainPanel(QGroupBox):
         self.set_config(TrainConfig().to_dict())
         self.set_state("idle", has_weights=False, has_data=False)
         self.speed = ""
-        self.tone = "info"
+        self.tone, self.about = "info", ""
 
     # ------------------------------------------------------------------ settings
     def set_config(self, values: dict) -> None:
@@ -305,7 +305,15 @@ class TrainPanel(QGroupBox):
         self.rate.setText("")
         self.speed = ""
 
-    def say(self, text: str, tone: str = "info") -> None:
-        self.tone = tone
+    def say(self, text: str, tone: str = "info", about: str = "") -> None:
+        """Show one sentence; ``about`` names what it is about, so that only news about that
+        thing takes it back (``withdraw``)."""
+        self.tone, self.about = tone, about
         self.message.setText(text)
         self.message.setStyleSheet(TONES.get(tone, ""))
+
+    def withdraw(self, about: str) -> None:
+        """Clear the message if it is still the one about ``about`` (a data complaint goes when
+        new data has loaded; a weights error said since then stays)."""
+        if about and self.about == about:
+            self.say("")
