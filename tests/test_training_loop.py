@@ -278,7 +278,7 @@ def test_damaged_checkpoint_files_are_one_sentence(tmp_path):
 # --------------------------------------------------------------------------- settings and history
 @pytest.mark.parametrize("change, words", [
     ({"epochs": -1}, "epochs"), ({"batch_size": 0}, "batch size"), ({"lr": 0}, "learning rate"),
-    ({"momentum": 1.0}, "momentum"), ({"weight_decay": -1}, "weight decay"), ({"loss": "hinge"}, "unknown loss"),
+    ({"momentum": 1.0}, "momentum"), ({"weight_decay": -1}, "weight decay"), ({"loss": "hinge"}, "loss must be one of"),
     ({"val_split": 1.0}, "validation split"), ({"dtype": "float16"}, "dtype"), ({"schedule": "cosine"}, "schedule"),
     ({"lr": float("nan")}, "learning rate"),
 ])

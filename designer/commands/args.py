@@ -40,6 +40,24 @@ non_negative_float = _ranged(float, lambda v: v >= 0, "0 or more")
 fraction = _ranged(float, lambda v: 0 <= v < 1, "at least 0 and below 1")  # a value in [0, 1)
 
 
+def setting_type(setting):
+    """The argparse type of a training setting (engine/settings.py): its parse, with the message
+    argparse shows after the option's name ("argument --lr: must be greater than 0, not -1")."""
+    def parse(text: str):
+        try:
+            return setting.parse(text)
+        except UserError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = setting.name
+    return parse
+
+
+def default_text(setting) -> str:
+    """A setting's default as ``--help`` shows it."""
+    value = setting.default
+    return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def output_file(text: str) -> str:
     """A file the command will write: its folder must exist and be writable, and it must not
     itself be a folder. Checked before any work, so a long training run is not lost to a typo."""

@@ -30,13 +30,13 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
-from .losses import LOSSES, SIGNED_OUTPUTS, cross_entropy, make_targets, mse
+from .losses import SIGNED_OUTPUTS, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
+from .settings import SETTING, check_settings
 
-DTYPES = ("float32", "float64")
 # A k×k confusion matrix is k² counts: past this many classes it would cost more than the data it
 # summarises (10⁴ outputs: 800 MB an epoch), and the window draws at most 30.
 CONFUSION_MAX_CLASSES = 100
@@ -48,46 +48,34 @@ class TrainingError(UserError):
 
 @dataclass
 class TrainConfig:
-    """Settings of a run; the defaults are the command line's (docs/cli.md).
+    """Settings of a run: one field per setting of ``settings.SETTINGS``, with its default (the
+    command line's, docs/cli.md) and its check.
 
     ``schedule`` is a spec such as ``"constant"``, ``"step:step_size=5,gamma=0.5"`` or
     ``"plateau:patience=2"`` (see schedules.py); ``augment`` an augmentation spec for image data
     (see augment.py) or None; ``shuffle`` False keeps the file order in every epoch.
     """
 
-    epochs: int = 10
-    batch_size: int = 64
-    lr: float = 0.01
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    loss: str = "cross_entropy"
-    val_split: float = 0.2
-    seed: int = 0
-    schedule: str = "constant"
-    init: str = "default"
-    augment: Optional[str] = None
-    dtype: str = "float32"
-    shuffle: bool = True
+    epochs: int = SETTING["epochs"].default
+    batch_size: int = SETTING["batch_size"].default
+    lr: float = SETTING["lr"].default
+    momentum: float = SETTING["momentum"].default
+    weight_decay: float = SETTING["weight_decay"].default
+    loss: str = SETTING["loss"].default
+    val_split: float = SETTING["val_split"].default
+    seed: int = SETTING["seed"].default
+    schedule: str = SETTING["schedule"].default
+    init: str = SETTING["init"].default
+    augment: Optional[str] = SETTING["augment"].default
+    dtype: str = SETTING["dtype"].default
+    shuffle: bool = SETTING["shuffle"].default
 
     def check(self) -> "TrainConfig":
-        """Raise TrainingError (one sentence) for a setting that cannot be used."""
-        def need(ok: bool, text: str) -> None:
-            if not ok:
-                raise TrainingError(text)
-        need(_whole(self.epochs) and self.epochs >= 0, f"epochs must be a whole number of 0 or more, not {self.epochs}")
-        need(_whole(self.batch_size) and self.batch_size >= 1, f"the batch size must be at least 1, not {self.batch_size}")
-        need(_finite(self.lr) and self.lr > 0, f"the learning rate must be greater than 0, not {self.lr}")
-        need(_finite(self.momentum) and 0 <= self.momentum < 1, f"the momentum must be at least 0 and below 1, not {self.momentum}")
-        need(_finite(self.weight_decay) and self.weight_decay >= 0, f"the weight decay must be 0 or more, not {self.weight_decay}")
-        need(self.loss in LOSSES, f'unknown loss "{self.loss}"; the losses are {", ".join(LOSSES)}')
-        need(_finite(self.val_split) and 0 <= self.val_split < 1, f"the validation split must be at least 0 and below 1, not {self.val_split}")
-        need(_whole(self.seed) and self.seed >= 0, f"the seed must be a whole number of 0 or more, not {self.seed}")
-        need(self.dtype in DTYPES, f'unknown dtype "{self.dtype}"; use float32 or float64')
-        schedule_from_spec(self.schedule, self.lr)
-        for name in ("epochs", "batch_size", "seed"):  # plain Python values (JSON in checkpoints)
-            setattr(self, name, int(getattr(self, name)))
-        for name in ("lr", "momentum", "weight_decay", "val_split"):
-            setattr(self, name, float(getattr(self, name)))
+        """Raise SettingError (one sentence) for a setting that cannot be used; the values become
+        plain Python values (JSON in checkpoints)."""
+        for name, value in check_settings(self.to_dict()).items():
+            setattr(self, name, value)
+        schedule_from_spec(self.schedule, self.lr)  # a schedule's options against this rate
         return self
 
     def to_dict(self) -> dict:
@@ -99,20 +87,13 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def _whole(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _finite(value) -> bool:
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 class Trainer:
     """Trains one network on one data set. ``net`` is the EngineNet being trained."""
 
     def __init__(self, network, dataset, config: Optional[TrainConfig] = None, weights=None,
-                 checkpoint=None):
+                 checkpoint=None, data_spec: Optional[str] = None):
         self.network, self.dataset = network, dataset
+        self.data_spec = data_spec  # recorded in checkpoints, so a resume can read the data again
         self.config = config = (config or TrainConfig()).check()
         report = network.report()
         if report.problems:
