@@ -126,3 +126,30 @@ def test_a_weights_error_is_not_wiped_when_data_finishes_loading(make_mode, qtbo
     assert "bad.csv" in mode.panel.message.text()
     loaded(qtbot, mode.data, "shapes:100")
     assert mode.panel.message.text() == ""
+
+
+def test_a_rate_that_never_changes_takes_no_plot(qtbot):
+    from designer.engine.progress import BatchProgress
+    from designer.ui.training.plots import Curves
+    from designer.ui.training.worker import BatchUpdate
+
+    curves = Curves()
+    qtbot.addWidget(curves)
+    curves.resize(700, 300)
+    curves.show()
+
+    def batches(lr, x0):
+        latest = BatchProgress(1, 1, 2, 2, 0.4, 0.6, 100.0, 1.0, lr=lr)
+        curves.add_batches(BatchUpdate(latest, x=[x0, x0 + 0.5], loss=[0.8, 0.4], acc=[0.5, 0.6]))
+        curves.redraw()
+
+    batches(0.05, 0.0)
+    batches(0.05, 1.0)
+    assert curves.lr_plot.isHidden()
+    assert "η 0.05 throughout" in curves.loss_plot.getPlotItem().titleLabel.text
+    assert curves.loss_plot.width() > 700 * 0.4           # the two plots share the room
+    batches(0.005, 2.0)                                    # a schedule cut the rate
+    qtbot.waitUntil(lambda: curves.lr_plot.isVisible())
+    assert "throughout" not in curves.loss_plot.getPlotItem().titleLabel.text
+    curves.clear()
+    assert curves.lr_plot.isHidden()

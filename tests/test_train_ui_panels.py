@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QScrollArea
 
 from designer.engine.data import Dataset
 from designer.model import load_model
@@ -143,25 +144,33 @@ def test_reading_runs_off_the_gui_thread_with_progress_and_cancel(make_mode, qtb
     assert changed == [] and panel.dataset.name == "slow"
 
 
-def test_a_long_message_does_not_move_the_buttons(qtbot):
-    from PySide6.QtWidgets import QVBoxLayout, QWidget
-
-    from designer.ui.training.train_panel import TrainPanel
-    side = QWidget()                                 # as in the dock: the panel, then a stretch
-    lay = QVBoxLayout(side)
-    panel = TrainPanel()
-    lay.addWidget(panel)
-    lay.addStretch(1)
-    qtbot.addWidget(side)
-    side.resize(340, 900)
+def test_a_long_message_does_not_move_the_buttons(make_mode, qtbot):
+    mode = make_mode()
+    side, panel = mode.left, mode.panel       # as in the dock: the settings scroll, the run box is pinned
+    side.resize(340, 700)
     side.show()
     panel.say("Saved.")
     qtbot.wait(20)
-    before = [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)]
+    buttons = (panel.start, panel.stop, panel.save_w, panel.save_c)
+    before = [b.mapTo(side, b.rect().topLeft()) for b in buttons]
     panel.say("Stopped by request at epoch 6, batch 43 after 5 complete epochs. Save a checkpoint "
               "to continue it later, or save the weights to keep them.")
     qtbot.wait(20)
-    assert [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)] == before
+    assert [b.mapTo(side, b.rect().topLeft()) for b in buttons] == before
+
+
+def test_start_and_the_progress_stay_in_view_on_a_small_screen(make_mode, qtbot):
+    mode = make_mode()
+    side = mode.left
+    side.resize(340, 560)                     # the left dock of a 1280×720 window
+    side.show()
+    qtbot.wait(20)
+    for w in (mode.panel.start, mode.panel.bar, mode.panel.message):
+        top = w.mapTo(side, w.rect().topLeft())
+        assert 0 <= top.y() and top.y() + w.height() <= side.height() and w.isVisibleTo(side)
+    # Nothing is cut on the right: the settings fit the dock's width.
+    scroll = side.findChild(QScrollArea)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
 
 
 def test_the_sample_count_applies_to_built_in_sets_only(make_mode, qtbot, tmp_path):

@@ -186,7 +186,7 @@ class DataPanel(QGroupBox):
         self.pictures.addWidget(self.thumbs)
         self.pictures.addWidget(self.scatter)
         self.pictures.setMinimumHeight(110)
-        self.pictures.setMaximumHeight(170)
+        self.pictures.setMaximumHeight(130)   # the Training panel below must fit a 720-px screen
 
         self.fit_text = QLabel("")
         self.fit_text.setWordWrap(True)

@@ -70,11 +70,19 @@ class TrainMode(QObject, wa.WeightsActions):
         lay.addWidget(self.data)
         lay.addWidget(self.panel)
         lay.addStretch(1)
-        self.left = QScrollArea()
-        self.left.setWidgetResizable(True)
-        self.left.setWidget(side)
-        self.left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.left.setMinimumWidth(350)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(side)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The settings scroll; Start, Pause, Stop, the progress and the message stay in view.
+        self.left = QWidget()
+        column = QVBoxLayout(self.left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(scroll, 1)
+        column.addWidget(self.panel.run_box)
+        self.left.setMinimumWidth(340)
         self.bottom = self.views.bottom
         self.right = self.views.right
 

@@ -73,6 +73,9 @@ class TrainPanel(QGroupBox):
         pairs = [(w.setting.label, w) for w in self.widgets.values() if not isinstance(w, QComboBox)]
         for k, (label, w) in enumerate(pairs):
             r, c = divmod(k, 2)
+            # A spin box asks for the width of its largest value (a seed of 2³¹): these fields
+            # shrink to what their usual values need, so that the panel fits a small screen.
+            w.setMinimumWidth(60)
             w.setMaximumWidth(96)
             form.addWidget(QLabel(label), r, 2 * c)
             form.addWidget(w, r, 2 * c + 1)
@@ -131,12 +134,17 @@ class TrainPanel(QGroupBox):
         lay.addWidget(self.source)
         lay.addLayout(form)
         lay.addLayout(more)
-        lay.addLayout(buttons)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.rate)
         lay.addLayout(wrow)
-        # Last: a message of one line or three never moves a button the user is aiming at.
-        lay.addWidget(self.message)
+
+        # What a run needs in view at any window height: the owner pins ``run_box`` below the
+        # settings (which may scroll), at the bottom of the dock. The message comes first, so that
+        # one of one line or five grows upward and never moves a button the user is aiming at.
+        self.run_box = QWidget()
+        run = QVBoxLayout(self.run_box)
+        run.addWidget(self.message)
+        run.addLayout(buttons)
+        run.addWidget(self.bar)
+        run.addWidget(self.rate)
 
         self.start.clicked.connect(self.start_clicked)
         self.pause.clicked.connect(self.pause_clicked)
@@ -157,7 +165,10 @@ class TrainPanel(QGroupBox):
         """Show TrainConfig fields (missing ones keep their current value); ``source`` says where
         they come from (a suggestion for the network) when they are not the defaults."""
         if source is not None:
-            self.source.setText(source)
+            # Its first clause says where the values come from; the rest (the command line's
+            # defaults and options) is the tooltip, so that the settings stay in view.
+            self.source.setText(source.split(";")[0].rstrip(".") + (" (hover for details)." if ";" in source else "."))
+            self.source.setToolTip(source)
             self.source.setVisible(bool(source))
         for key, value in values.items():
             if key in self.widgets:
