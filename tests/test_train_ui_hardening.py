@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
+import pytest
 
 from designer.engine import training
 from designer.engine.data import Dataset
@@ -153,3 +154,56 @@ def test_a_rate_that_never_changes_takes_no_plot(qtbot):
     assert "throughout" not in curves.loss_plot.getPlotItem().titleLabel.text
     curves.clear()
     assert curves.lr_plot.isHidden()
+
+
+def test_confusion_names_are_whole_when_they_fit(qtbot):
+    from designer.ui.training.confusion import ConfusionView
+
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.resize(340, 320)                      # the Results dock of a 1280×720 window
+    view.show()
+    names = ["square", "circle", "triangle", "cross", "horizontal bar", "vertical bar"]
+    view.show_matrix(np.diag([60, 60, 60, 60, 60, 60]), names, 3)
+    qtbot.waitUntil(lambda: bool(view.row_names))
+    assert view.row_names == names
+    view.show_matrix(np.diag([5, 5]), ["a name far too long to sit beside a small matrix", "b"], 1)
+    view.resize(200, 200)
+    qtbot.waitUntil(lambda: view.row_names[0] != names[0] and view.row_names[0].endswith("…"))
+
+
+def test_the_feature_map_layer_box_shows_its_whole_label(qtbot):
+    from designer.model import load_model
+    from designer.ui.training.feature_maps import FeatureMapView
+
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    view.set_network(load_model("alexnet"))
+    view.resize(300, 200)                      # its share of the bottom dock at 1280×720
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.minimumSizeHint().width() <= 300
+    text = view.layer.currentText()
+    assert text == "#1 conv · conv1 → 55×55×96"
+    assert view.layer.width() >= view.layer.fontMetrics().horizontalAdvance(text) + 20
+    assert view.layer.geometry().right() < view.width()   # inside the view, not cut at its edge
+
+
+def test_the_decision_boundary_keeps_the_shape_of_the_plane(qtbot):
+    from designer.engine.data import load_data
+    from designer.ui.training.boundary import BoundaryView
+    from designer.ui.training.probes import boundary_extent
+
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    data = load_data("spirals:300")
+    view.set_dataset(data)
+    x0, x1, y0, y1 = boundary_extent(data.x)
+    want = (x1 - x0) / (y1 - y0)
+    for size in ((300, 600), (600, 300)):      # a tall dock, a wide one
+        view.resize(*size)
+        view.show()
+        qtbot.waitUntil(lambda: abs(view.frame.data_ratio_shown() / want - 1) < 0.05)
+        vb = view.plot.getPlotItem().vb
+        (vx0, vx1), (vy0, vy1) = vb.viewRange()
+        assert (vx0, vx1, vy0, vy1) == pytest.approx((x0, x1, y0, y1), rel=1e-3, abs=1e-3)  # no bands

@@ -31,6 +31,7 @@ class ConfusionView(PaintedWidget):
         super().__init__(parent)
         self.matrix: Optional[np.ndarray] = None
         self.names: list = []
+        self.row_names: list = []             # the row names as drawn (elided only when too wide)
         self.headers_turned = False           # column names drawn upright (they did not fit across)
         self.mistake_rect = QRectF()          # where the most common mistake was written
         self.title = "Confusion matrix (validation) appears after the first epoch."
@@ -75,7 +76,11 @@ class ConfusionView(PaintedWidget):
         k = len(m)
         mistake = self.mistake_text()
         mistake_h = fm.boundingRect(0, 0, width, 1000, wrap, mistake).height()
-        names = [n if len(n) <= 10 else n[:9] + "…" for n in self.names]
+        # Row names whole when they fit two fifths of the width ("horizontal bar"), else elided
+        # by what they measure, not cut at a count of characters.
+        room = max(40, int(self.width() * 0.4) - fm.height() - 12)
+        names = [fm.elidedText(n, Qt.TextElideMode.ElideRight, room) for n in self.names]
+        self.row_names = names
         label_w = max(fm.horizontalAdvance(n) for n in names) + 8
         left = label_w + fm.height() + 4
         below = mistake_h + 10
