@@ -147,13 +147,20 @@ def test_a_rate_that_never_changes_takes_no_plot(qtbot):
     batches(0.05, 0.0)
     batches(0.05, 1.0)
     assert curves.lr_plot.isHidden()
-    assert "η 0.05 throughout" in curves.loss_plot.getPlotItem().titleLabel.text
     assert curves.loss_plot.width() > 700 * 0.4           # the two plots share the room
     batches(0.005, 2.0)                                    # a schedule cut the rate
     qtbot.waitUntil(lambda: curves.lr_plot.isVisible())
-    assert "throughout" not in curves.loss_plot.getPlotItem().titleLabel.text
     curves.clear()
     assert curves.lr_plot.isHidden()
+
+
+def test_the_progress_line_says_the_rate_in_use():
+    from designer.engine.progress import BatchProgress
+    from designer.ui.training.train_panel import TrainPanel
+
+    panel = TrainPanel()
+    panel.show_progress(BatchProgress(2, 5, 10, 50, 0.4, 0.6, 1200.0, 30.0, lr=0.005), "img")
+    assert panel.rate.text().endswith("· η 0.005")
 
 
 def test_confusion_names_are_whole_when_they_fit(qtbot):
@@ -167,6 +174,7 @@ def test_confusion_names_are_whole_when_they_fit(qtbot):
     view.show_matrix(np.diag([60, 60, 60, 60, 60, 60]), names, 3)
     qtbot.waitUntil(lambda: bool(view.row_names))
     assert view.row_names == names
+    assert view.column_names == names           # turned upright, and whole
     view.show_matrix(np.diag([5, 5]), ["a name far too long to sit beside a small matrix", "b"], 1)
     view.resize(200, 200)
     qtbot.waitUntil(lambda: view.row_names[0] != names[0] and view.row_names[0].endswith("…"))

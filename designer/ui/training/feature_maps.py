@@ -69,6 +69,7 @@ class FeatureMapView(QWidget):
         self.sample.setRange(0, 0)
         self.sample.setToolTip("Which sample of the data goes through the network")
         self.caption = QLabel("")
+        self.caption.setWordWrap(True)   # beside the sample chooser it may need two lines
         self.input = ImageGrid("")
         self.input.setFixedWidth(64)
         self.input.setToolTip("The sample")

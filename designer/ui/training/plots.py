@@ -116,7 +116,6 @@ class Curves(QWidget):
         self.c_acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                             symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
         self.c_lr = self.lr_plot.plot(pen=pg.mkPen(LR_COLOUR, width=2))
-        self.fg = fg
         self.clear()
 
     def clear(self) -> None:
@@ -208,11 +207,9 @@ class Curves(QWidget):
             self._show_rate(float(y[0]) if len(y) and np.all(y == y[0]) else None)
 
     def _show_rate(self, constant: Optional[float]) -> None:
-        """A rate that never changed is a number in the loss plot's title, not a third of the
-        plots for a flat line; the rate's plot shows once it changes (a schedule)."""
+        """A rate that never changed is not a third of the plots for a flat line (the progress
+        line under the Start button says η); the rate's plot shows once it changes (a schedule)."""
         self.lr_plot.setVisible(constant is None and len(self.lr) > 0)
-        title = "Loss" if constant is None else f"Loss · η {constant:g} throughout"
-        self.loss_plot.setTitle(title, color=self.fg.name(), size="10pt")
 
     @staticmethod
     def _epoch_curves(train, val, many: bool) -> None:

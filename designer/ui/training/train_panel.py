@@ -109,7 +109,7 @@ class TrainPanel(QGroupBox):
         self.bar.setTextVisible(True)
         self.bar.setToolTip("Progress of the whole run")
         self.rate = QLabel("")
-        self.rate.setToolTip("Training speed and the time left")
+        self.rate.setToolTip("Training speed, the time left and the learning rate in use")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -249,7 +249,8 @@ class TrainPanel(QGroupBox):
         self.bar.setValue(int(done * 1000))
         self.bar.setFormat(f"epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
         self.speed = f"{p.samples_per_second:,.0f} {unit}/s"
-        self.rate.setText(f"{self.speed} · ETA {eta_text(p.eta_seconds)}")
+        # The rate in use: the curves plot it only when a schedule changes it.
+        self.rate.setText(f"{self.speed} · ETA {eta_text(p.eta_seconds)} · η {p.lr:g}")
 
     def end_progress(self) -> None:
         """A run ended before its last batch: there is no time left to estimate."""
