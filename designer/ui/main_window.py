@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
         self.palette_panel = Palette()
         self.inspector = Inspector(self.network, self.editor)
         self.summary = SummaryPanel(self.network)
-        self.status = StatusFields(self.statusBar(), self.network, lambda: self.summary.batch_size)
+        self.status = StatusFields(self.statusBar(), self.network, self._status_batch_size)
         self._quick_add = None  # built on first use (Ctrl+F)
         self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
 
@@ -116,6 +116,13 @@ class MainWindow(QMainWindow):
         self.files.document_replaced.connect(self.canvas.fit_readable)
         self.scene.selectionChanged.connect(self._selection_changed)
         self._selection_changed()
+
+    def _status_batch_size(self) -> int:
+        """The batch the memory estimate is for: the current mode's (Train: the run's), else the
+        summary's."""
+        mode = self.modes.get(self.current_mode) if hasattr(self, "modes") else None
+        own = mode.panels.batch_size if mode is not None and mode.panels is not None else None
+        return own() if own is not None else self.summary.batch_size
 
     def _selection_changed(self) -> None:
         selected = self.scene.selected_indices()
@@ -242,6 +249,7 @@ class MainWindow(QMainWindow):
             self._size_docks(panels.dock_sizes)
         if panels.on_enter:
             panels.on_enter()
+        self.status.refresh()   # the memory estimate's batch may be the mode's
         self.mode_changed.emit(name)
 
     def _size_docks(self, sizes: dict) -> None:

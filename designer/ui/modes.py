@@ -32,6 +32,9 @@ class ModePanels:
     # Dock sizes set the first time the mode is entered: {"left": 360, "bottom": 0.58, ...};
     # pixels, or a float < 1 for a share of the window's width (left, right) or height (bottom)
     dock_sizes: dict = field(default_factory=dict)
+    # The batch size of the status bar's memory estimate while the mode is shown (Train: the
+    # run's); None keeps the summary's
+    batch_size: Optional[Callable[[], int]] = None
 
 
 class PageStack(QStackedWidget):

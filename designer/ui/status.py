@@ -26,7 +26,8 @@ class StatusFields:
         self.counts.setToolTip("Total parameters, and layers with errors (red) or warnings (amber)")
         self.memory = QLabel()
         self.memory.setToolTip("Weights in float32, and the estimated memory to train at the summary's "
-                               "batch size (activations and their gradients, weights, gradients and momentum)")
+                               "batch size, or in Train mode at the run's (activations and their "
+                               "gradients, weights, gradients and momentum)")
         self.zoom = QLabel("100%")
         self.zoom.setToolTip("Canvas zoom: Ctrl+wheel, Ctrl+0 to fit")
         bar.addPermanentWidget(self.counts)
