@@ -16,6 +16,7 @@ from typing import Optional
 from ..model import KINDS, format_shape
 from ..model.catalogue import is_volume, size_of
 from ..model.kinds_spatial import exact_fixes, window, window_of
+from ..model.words import plural
 
 SPATIAL = tuple(t for t, kind in KINDS.items() if kind.spatial)  # conv and pool: sliding windows
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
@@ -57,10 +58,6 @@ def _number(q: float) -> str:
         return str(int(q))
     short = f"{q:.2f}".rstrip("0").rstrip(".")
     return short if abs(float(short) - q) < 1e-12 else short + "…"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +135,7 @@ def _window_rows(layer_type: str, axes: list, outs: dict) -> tuple:
         out = outs[axis.name]
         covered = (out - 1) * axis.s + axis.k
         padded = axis.n + 2 * axis.p
-        lost = _plural(r, axis.unit) if not same else f"{_plural(r, 'column')} and {_plural(r, 'row')}"
+        lost = plural(r, axis.unit) if not same else f"{plural(r, 'column')} and {plural(r, 'row')}"
         verb = "is" if r == 1 and not same else "are"
         dropped.append(Row(
             "Remainder dropped",

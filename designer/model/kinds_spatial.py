@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from .catalogue import LayerKind, Outcome, format_shape, is_volume, register, size_of
 from .keys import Key, as_pair, show_pair
+from .words import plural
 
 
 # --------------------------------------------------------------------------- sliding windows
 def _dim_words(n: int, axis: str) -> str:
-    word = "row" if axis == "h" else "column"
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    return plural(n, "row" if axis == "h" else "column")
 
 
 def exact_fixes(n: int, k: int, s: int, p: int) -> list:
@@ -232,6 +232,6 @@ DENSE = register(LayerKind(
         Key("bias", "bool", True, help="add a learnt bias per neuron"),
     ),
     has_params=True, rule=_dense_rule, torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
-    brief=lambda cfg: f"{cfg['units']} units",
+    brief=lambda cfg: plural(cfg['units'], "unit"),
     help="Every output neuron is connected to every input value.",
 ))

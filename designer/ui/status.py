@@ -5,17 +5,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..model import Network
-from ..model.summary import human_bytes, totals
+from ..model.summary import human_bytes, partial_note, totals
+from ..model.words import plural
 from .theme import CanvasColours
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def counts_text(report) -> str:
-    return (f"{plural(report.total_params, 'parameter')} · {plural(report.error_count, 'error')} · "
-            f"{plural(report.warning_count, 'warning')}")
+    return (f"{plural(report.total_params, 'parameter', grouped=True)}{partial_note(report)} · "
+            f"{plural(report.error_count, 'error', grouped=True)} · {plural(report.warning_count, 'warning', grouped=True)}")
 
 
 class StatusFields:

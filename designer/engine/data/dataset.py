@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 
 from designer.errors import UserError
+from designer.model.words import plural
 
 
 class DataError(UserError):
@@ -79,7 +80,7 @@ class Dataset:
         if self.has_targets:
             tail = f"targets of length {self.y.shape[1]}"
         else:
-            tail = f"{self.num_classes} classes"
+            tail = plural(self.num_classes, "class", "classes")
         return f"{len(self)} samples of {what}, {tail}"
 
 
@@ -136,11 +137,11 @@ def check_outputs(dataset: Dataset, output_shape) -> None:
         k = dataset.y.shape[1]
         if k != n:
             raise DataError(f"the data {dataset.name} has target vectors of length {k} but the "
-                            f"network has {n} outputs; make its last dense layer {k} units")
+                            f"network has {plural(n, 'output')}; make its last dense layer {plural(k, 'unit')}")
         return
     top = int(dataset.y.max()) + 1 if len(dataset) else 0
     if n == 1 and top <= 2:
         return
     if top > n:
         raise DataError(f"the data {dataset.name} has labels up to {top - 1} but the network has "
-                        f"{n} output{'s' if n != 1 else ''}; make its last dense layer {max(top, dataset.num_classes)} units")
+                        f"{plural(n, 'output')}; make its last dense layer {plural(max(top, dataset.num_classes), 'unit')}")
