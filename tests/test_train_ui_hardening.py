@@ -215,3 +215,31 @@ def test_the_decision_boundary_keeps_the_shape_of_the_plane(qtbot):
         vb = view.plot.getPlotItem().vb
         (vx0, vx1), (vy0, vy1) = vb.viewRange()
         assert (vx0, vx1, vy0, vy1) == pytest.approx((x0, x1, y0, y1), rel=1e-3, abs=1e-3)  # no bands
+
+
+def test_alexnet_on_mnist_sized_images_is_not_offered_a_fix_that_cannot_train(make_mode, qtbot, tmp_path):
+    mode = make_mode("alexnet")
+    x = np.random.default_rng(0).random((20, 1, 28, 28)).astype(np.float32)
+    np.savez(tmp_path / "digits.npz", x=x, y=np.arange(20) % 10)
+    loaded(qtbot, mode.data, str(tmp_path / "digits.npz"))
+    text = mode.data.fit_text.text()
+    assert mode.data.fit_button.isHidden()
+    assert "an input of 28×28×1 would not be enough" in text and "larger than the padded input 2×2" in text
+    # Where the fix works, it is offered and gives a network that trains on the data.
+    x = np.random.default_rng(0).random((20, 3, 200, 200)).astype(np.float32)
+    np.savez(tmp_path / "big.npz", x=x, y=np.arange(20) % 10)
+    loaded(qtbot, mode.data, str(tmp_path / "big.npz"))
+    assert mode.data.fit_button.text() == "Set the input layer to 200×200×3"
+    mode.set_input(dict(mode.data._fix))
+    assert mode.data.fit_problem() is None
+
+
+def test_the_panel_says_where_its_suggested_settings_come_from(make_mode):
+    from designer.engine.settings import defaults
+
+    panel = make_mode("lenet5").panel
+    assert panel.config().epochs != defaults()["epochs"]           # a suggestion, not the defaults
+    assert panel.source.isVisibleTo(panel) and panel.source.text().startswith("Suggested for a small network")
+    assert "--epochs 15" in panel.source.toolTip() and "nn-designer train" in panel.source.toolTip()
+    alexnet = make_mode("alexnet").panel
+    assert alexnet.source.text().startswith("AlexNet's recipe")

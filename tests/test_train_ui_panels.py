@@ -67,19 +67,20 @@ def loaded(qtbot, panel, spec):
 
 def test_data_files_of_every_kind_load_and_show_what_they_hold(make_mode, qtbot, tmp_path):
     panel = make_mode().data
-    x = np.random.default_rng(0).random((30, 3, 8, 8)).astype(np.float32)
+    x = np.random.default_rng(0).random((30, 3, 28, 28)).astype(np.float32)
     np.savez(tmp_path / "rgb.npz", x=x, y=np.arange(30) % 3)
     ds = loaded(qtbot, panel, str(tmp_path / "rgb.npz"))
-    assert ds.volume == (8, 8, 3)
-    assert "30 samples of 8×8×3 images, 3 classes" in panel.describe.text()
+    assert ds.volume == (28, 28, 3)
+    assert "30 samples of 28×28×3 images, 3 classes" in panel.describe.text()
     assert panel.classes.text() == "classes: 0 10 · 1 10 · 2 10"
     assert panel.thumbs.count == 24
-    assert panel.fit_button.text() == "Set the input layer to 8×8×3"
+    assert panel.fit_button.text() == "Set the input layer to 28×28×3"
 
     (tmp_path / "points.csv").write_text("".join(f"{i / 10},{-i / 10},{i % 2}\n" for i in range(20)))
     ds = loaded(qtbot, panel, str(tmp_path / "points.csv"))
     assert ds.x.shape == (20, 2) and panel.pictures.currentWidget() is panel.scatter
-    assert panel.fit_button.text() == "Set the input layer to 2 features"
+    assert panel.fit_button.isHidden()          # LeNet-5's convolutions cannot take 2 features
+    assert "an input of 2 features would not be enough" in panel.fit_text.text()
 
     img_dir = tmp_path / "images"
     from PIL import Image

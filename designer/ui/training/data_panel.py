@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 
 from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
 from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
-from ...model import format_shape
+from ...model import Layer, format_shape, infer
+from ...model.words import plural
 from ..theme import class_colour, style_axes
 from .boundary import shown_points
 from .images import ImageGrid, tiles_rgb
@@ -118,6 +119,13 @@ def class_summary(dataset, limit: int = 10) -> str:
              for c, i, hit in zip(shown.tolist(), at.tolist(), found.tolist())]
     more = f" · … {len(keys) - limit} more" if len(keys) > limit else ""
     return "classes: " + " · ".join(parts) + more
+
+
+def fix_text(fix: dict) -> str:
+    """An input layer's settings in words: '28×28×1', '2 features'."""
+    if "width" in fix:
+        return format_shape((fix["width"], fix["height"], fix["depth"]))
+    return plural(fix["features"], "feature")
 
 
 class DataPanel(QGroupBox):
@@ -394,12 +402,30 @@ class DataPanel(QGroupBox):
         try:
             check_fits(self.dataset, report.input)
         except DataError as e:
-            self._fix = suggest_input(self.dataset)
-            return sentence(str(e))
+            fix = suggest_input(self.dataset)
+            blocker = self._fix_blocker(fix)
+            if blocker is None:
+                self._fix = fix
+                return sentence(str(e))
+            # A fix is offered only when the network it makes can train on the data.
+            base = str(e).split("; set the input layer to")[0]
+            return sentence(f"{base}, and an input of {fix_text(fix)} would not be enough: {blocker}")
         try:
             check_outputs(self.dataset, report.output)
         except DataError as e:
             return sentence(str(e))
+        return None
+
+    def _fix_blocker(self, fix: dict) -> Optional[str]:
+        """Why the network with its input set to ``fix`` still could not train on the data
+        (its first error, or outputs that do not fit the labels), or None."""
+        trial = infer([Layer.make("input", **fix)] + list(self.network.layers[1:]))
+        if trial.problems:
+            return trial.problems[0]
+        try:
+            check_outputs(self.dataset, trial.output)
+        except DataError as e:
+            return str(e)
         return None
 
     def refresh_fit(self) -> None:
@@ -408,10 +434,7 @@ class DataPanel(QGroupBox):
         self.fit_text.setVisible(bool(problem))
         self.fit_text.setStyleSheet("color: #c0392b;" if problem else "")
         if self._fix is not None:
-            fix = self._fix
-            shape = format_shape((fix["width"], fix["height"], fix["depth"])) if "width" in fix \
-                else f"{fix['features']} features"
-            self.fit_button.setText(f"Set the input layer to {shape}")
+            self.fit_button.setText(f"Set the input layer to {fix_text(self._fix)}")
         self.fit_button.setVisible(self._fix is not None)
 
     def _apply_fix(self) -> None:

@@ -188,7 +188,8 @@ class TrainMode(QObject, wa.WeightsActions):
             self.say("New data: the last run's results were cleared (save its weights before changing "
                      "the data to keep them); the next run starts from new random weights.", "warn")
         else:
-            self.panel.withdraw("data")   # a complaint about the old data, not any other message
+            # A complaint about the old data, or a refusal to start with it; not any other message.
+            self.panel.withdraw("data", "start")
         self._refresh()
 
     def set_input(self, values: dict) -> None:
@@ -233,7 +234,7 @@ class TrainMode(QObject, wa.WeightsActions):
         try:
             config = self._check_before_start()
         except UserError as e:
-            self.say(sentence(str(e)), "error")
+            self.panel.say(sentence(str(e)), "error", about="start")
             return False
         network, dataset, weights = self.network, self.dataset, self.start_weights
         self._run_dataset = dataset

@@ -270,8 +270,8 @@ class TrainPanel(QGroupBox):
         self.message.setText(text)
         self.message.setStyleSheet(TONES.get(tone, ""))
 
-    def withdraw(self, about: str) -> None:
-        """Clear the message if it is still the one about ``about`` (a data complaint goes when
+    def withdraw(self, *about: str) -> None:
+        """Clear the message if it is still one about ``about`` (a data complaint goes when
         new data has loaded; a weights error said since then stays)."""
-        if about and self.about == about:
+        if self.about and self.about in about:
             self.say("")
