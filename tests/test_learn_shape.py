@@ -89,7 +89,7 @@ def test_layers_after_an_error_and_nothing_selected():
     net = load_template("lenet5")
     net.set_keys(1, {"kernel": 40})
     assert "kernel 40×40 is larger than the padded input 32×32" in explain(net, 1).text
-    assert "an earlier layer has an error" in explain(net, 2).text
+    assert "layer #1 (conv) has an error (shown in red on the canvas)" in explain(net, 2).text
     assert explain(net, None).title == NOTHING_SELECTED
 
 

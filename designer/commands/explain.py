@@ -52,5 +52,5 @@ def run(args) -> int:
         indices = sorted(set(spatial_indices(network)) | set(dense))
         if not indices:
             raise UserError(f"{args.model} has no conv, pool or dense layer; name a layer to explain")
-    print("\n\n".join(render(explain(network, i)) for i in indices))
+    print("\n\n".join(render(explain(network, i, where="terminal")) for i in indices))
     return 0

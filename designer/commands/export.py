@@ -9,7 +9,7 @@ with them unless ``--weights`` is given (beside a ``.py`` as ``<name>.npz``).
 """
 from __future__ import annotations
 
-from .args import different_files, output_file, writing
+from .args import different_files, model_file, network_memory, output_file, writing
 
 
 def add_arguments(p) -> None:
@@ -24,8 +24,9 @@ def run(args) -> int:
     from ..model import load_model, shipped_weights
 
     network = load_model(args.model)
+    network_memory(network)
     weights = shipped_weights(args.model, args.weights)
-    different_files(("--weights", weights), ("-o", args.output))
+    different_files(("-o", args.output), inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
     arrays = None
     if weights is not None and not args.weights and args.to == "pytorch":
         from ..model import load_weights  # a template's: copied beside the .py, not referenced

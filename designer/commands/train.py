@@ -13,7 +13,8 @@ import threading
 
 from ..errors import UserError
 from ..engine.settings import SETTING, cli_settings
-from .args import batch_memory, default_text, different_files, output_file, setting_type, writing
+from .args import (batch_memory, data_file, default_text, different_files, model_file, network_memory, output_file,
+                   setting_type, writing)
 
 
 def add_arguments(p) -> None:
@@ -74,22 +75,31 @@ def _data_spec(args, resumed) -> str:
     return spec
 
 
+# Signals that end a run like Ctrl-C: a closed terminal (SIGHUP) and a job scheduler or kill (SIGTERM).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 @contextlib.contextmanager
 def _stop_on_interrupt(trainer):
-    """The first Ctrl-C asks the trainer to stop (within the batch under way); the second aborts."""
+    """The first Ctrl-C (or SIGTERM, SIGHUP) asks the trainer to stop within the batch under way, so
+    --out, --history and --checkpoint are still written; a second one ends the process as usual."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = {}
 
     def handler(signum, frame):
-        signal.signal(signal.SIGINT, previous)
+        for number, old in previous.items():
+            signal.signal(number, old)
         trainer.request_stop()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    for number in STOP_SIGNALS:
+        previous[number] = signal.signal(number, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
 def run(args) -> int:
@@ -102,26 +112,33 @@ def run(args) -> int:
     from ..model import load_model, save_weights, shipped_weights
     from .progress_bar import ProgressBar
 
-    different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint))
+    inputs = [("MODEL", model_file(args.model)), ("--data", data_file(args.data)), ("--weights", args.weights)]
+    different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint),
+                    inputs=inputs)
     # --resume may be the --checkpoint it goes on saving to, but no other output may replace it
-    different_files(("--resume", args.resume), ("--out", args.out), ("--history", args.history))
+    different_files(("--out", args.out), ("--history", args.history), inputs=[("--resume", args.resume)])
     network = load_model(args.model)
+    network_memory(network)
     resumed = ckpt.load(args.resume) if args.resume else None
     if resumed is not None and args.weights:
         raise UserError("--weights and --resume do not go together: a checkpoint holds its own weights")
     config = _config(args, resumed)
     config.check()
     spec = _data_spec(args, resumed)
-    dataset = load_data(spec, seed=config.seed)
     if resumed is not None:
-        trainer = Trainer(network, dataset, config, checkpoint=resumed, data_spec=ckpt.data_spec(spec))
-    else:
-        trainer = Trainer(network, dataset, config, weights=shipped_weights(args.model, args.weights),
-                          data_spec=ckpt.data_spec(spec))
-
-    bar = ProgressBar(sys.stderr, unit="img" if dataset.is_image else "samples")
+        different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint),
+                        inputs=[("the data the checkpoint records", data_file(spec))])
+    dataset = load_data(spec, seed=config.seed)
     finished = None
-    with _stop_on_interrupt(trainer), batch_memory(min(config.batch_size, len(trainer.train_x)), network):
+    # The memory check comes before the trainer allocates the weights and the batches.
+    with batch_memory(min(config.batch_size, len(dataset)), network):
+        if resumed is not None:
+            trainer = Trainer(network, dataset, config, checkpoint=resumed, data_spec=ckpt.data_spec(spec))
+        else:
+            trainer = Trainer(network, dataset, config, weights=shipped_weights(args.model, args.weights),
+                              data_spec=ckpt.data_spec(spec))
+    bar = ProgressBar(sys.stderr, unit="img" if dataset.is_image else "samples")
+    with _stop_on_interrupt(trainer), batch_memory(min(config.batch_size, len(trainer.train_x))):
         for event in trainer.run():
             if not args.quiet:
                 bar.update(event)

@@ -15,6 +15,8 @@ import numpy as np
 
 from ..errors import UserError
 
+CHUNK = 1 << 16  # values per chunk of the update: the largest temporary is this, not a weight
+
 
 class SGD:
     def __init__(self, params: dict, lr: float = 0.01, momentum: float = 0.0,
@@ -25,20 +27,39 @@ class SGD:
         self.weight_decay = float(weight_decay)
         self.velocity = {k: np.zeros(w.shape, w.dtype) for k, w in params.items()}
 
-    def step(self, grads: dict) -> None:
-        """Apply one update from ``grads`` (key -> ∂E/∂w)."""
+    def step(self, grads: dict) -> bool:
+        """Apply one update from ``grads`` (key -> ∂E/∂w), unless it would make a weight NaN or
+        infinite (a non-finite gradient, or an overflow): then no weight changes and False is
+        returned (the velocities hold the refused step: ``reset()`` them). The weights are never
+        copied: the velocities are computed first, then every w + Δw is checked in chunks, then
+        applied, so a diverging run keeps its last good weights without a copy of them."""
+        scratch = None
         for key, w in self.params.items():
-            g = grads[key]
-            v = self.velocity[key]
+            g, v = grads[key].reshape(-1), self.velocity[key].reshape(-1)
             t = w.dtype.type
-            if self.weight_decay:
-                g = g + t(self.weight_decay) * w
-            if self.momentum:
-                v *= t(self.momentum)
-                v -= t(self.lr) * g
-            else:
-                np.multiply(g, t(-self.lr), out=v)
-            w += v
+            flat = w.reshape(-1)
+            if scratch is None or scratch.dtype != w.dtype:
+                scratch = np.empty(min(CHUNK, max(v.size for v in self.velocity.values())), w.dtype)
+            for lo in range(0, v.size, CHUNK):
+                hi = min(v.size, lo + CHUNK)
+                s = scratch[:hi - lo]
+                if self.weight_decay:  # the same rounding as (g + λw)·η, without a weight-sized temporary
+                    np.multiply(flat[lo:hi], t(self.weight_decay), out=s)
+                    s += g[lo:hi]
+                else:
+                    s[...] = g[lo:hi]
+                if self.momentum:
+                    v[lo:hi] *= t(self.momentum)
+                    s *= t(self.lr)
+                    v[lo:hi] -= s
+                else:
+                    np.multiply(s, t(-self.lr), out=v[lo:hi])
+                np.add(flat[lo:hi], v[lo:hi], out=s)
+                if not np.isfinite(s).all():
+                    return False
+        for key, w in self.params.items():
+            w += self.velocity[key]
+        return True
 
     def reset(self) -> None:
         """Forget the remembered steps: every velocity becomes 0 (in place)."""

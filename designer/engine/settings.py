@@ -166,8 +166,8 @@ def _check_augment(spec: str) -> None:
 SETTINGS: tuple = (
     Setting("epochs", int, 10, "passes over the training data", "epochs", "epochs",
             low=1, high=1_000_000, metavar="N"),
-    Setting("batch_size", int, 64, "samples per step of gradient descent", "batch", "the batch size",
-            low=1, high=1_000_000, metavar="N"),
+    Setting("batch_size", int, 64, "samples per step of gradient descent (at most the training samples: "
+            "a larger batch is one full batch)", "batch", "the batch size", low=1, high=INT_LIMIT, metavar="N"),
     Setting("lr", float, 0.01, "learning rate η: the size of each step", "lr η", "the learning rate",
             low=0.0, low_open=True),
     Setting("momentum", float, 0.9, "momentum α: Δw(n) = −η(∂E/∂w + λw) + αΔw(n−1)", "momentum α",

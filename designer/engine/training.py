@@ -9,8 +9,9 @@ schedule, a seeded shuffle each epoch, a validation split) as a generator.
 the validation loss, accuracy and confusion matrix) and finally one ``Finished``. ``request_stop()``
 (from any thread) stops it with ``Finished("stopped")``, abandoning a batch under way between two
 of its layers (as if the stop had come just before that batch); a consumer may also just stop
-iterating. A NaN or infinite loss ends the run with ``Finished("diverged")`` and the weights
-of the last step whose loss was finite. ``save_checkpoint(path)`` / ``Trainer.resume(path, ...)``
+iterating. A NaN or infinite loss, or a step that would make a weight non-finite, ends the run
+with ``Finished("diverged")`` and the weights of the last step taken (its loss and its update were
+finite): a step is checked before it is applied, so no copy of the weights is needed. ``save_checkpoint(path)`` / ``Trainer.resume(path, ...)``
 continue a run exactly where it stopped, even in the middle of an epoch.
 """
 from __future__ import annotations
@@ -139,7 +140,6 @@ class Trainer:
         self._sums = [0.0, 0, 0]  # loss × samples, correct, samples of the current epoch so far
         self._stop = threading.Event()
         self.net.interrupt = self._stop.is_set  # a long batch is abandoned between two layers
-        self._good = None     # copy of the weights whose loss was last finite
         self._epoch_start = None
         if checkpoint is not None:
             ckpt.restore(self, ckpt.as_checkpoint(checkpoint))
@@ -215,11 +215,12 @@ class Trainer:
                     yield self._finish("stopped")
                     return
                 with np.errstate(all="ignore"):
-                    if math.isfinite(loss):
-                        self._keep_good()
-                        self.optimizer.step(self.net.grads)
-                        correct = self._correct(out, labels)
-                if not math.isfinite(loss):
+                    # The step is taken only when the loss and every updated weight are finite, so a
+                    # diverging run stops with the weights it had, and no copy of them is kept.
+                    stepped = math.isfinite(loss) and self.optimizer.step(self.net.grads)
+                    correct = self._correct(out, labels) if stepped else 0
+                if not stepped:
+                    self._restore_batch_start(before)  # batchnorm statistics the pass changed
                     yield self._diverged(loss)
                     return
                 m = hi - lo
@@ -283,24 +284,16 @@ class Trainer:
         for live, saved in stats:
             np.copyto(live, saved)
 
-    def _keep_good(self) -> None:
-        """Copy the weights that just gave a finite loss, into buffers allocated once."""
-        if self._good is None:
-            self._good = self.net.state_dict()
-        else:
-            for k, v in self.net.arrays.items():
-                np.copyto(self._good[k], v)
-
     def _diverged(self, loss: float) -> Finished:
         self._stop.clear()
-        if self._good is not None:
-            for k, v in self.net.arrays.items():
-                np.copyto(v, self._good[k])
-        # The remembered steps led to the blow-up: forget them.
+        # The remembered steps led to the blow-up (and hold the refused one): forget them.
         self.optimizer.reset()
-        what = "NaN" if math.isnan(loss) else "infinite"
-        msg = (f"the loss became {what} at epoch {self.epoch + 1}, batch {self.batch + 1}; the weights of the "
-               f"last good step are kept — try a lower learning rate")
+        where = f"epoch {self.epoch + 1}, batch {self.batch + 1}"
+        if math.isfinite(loss):
+            what = f"the step at {where} would have made a weight NaN or infinite; it was not taken"
+        else:
+            what = f"the loss became {'NaN' if math.isnan(loss) else 'infinite'} at {where}"
+        msg = f"{what}; the weights of the last good step are kept — try a lower learning rate"
         return Finished("diverged", msg, list(self.history))
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, labels=None):

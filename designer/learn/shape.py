@@ -16,7 +16,7 @@ from typing import Optional
 from ..model import KINDS, format_shape
 from ..model.catalogue import is_volume, size_of
 from ..model.kinds_spatial import exact_fixes, window, window_of
-from ..model.words import plural
+from ..text import plural
 
 SPATIAL = tuple(t for t, kind in KINDS.items() if kind.spatial)  # conv and pool: sliding windows
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
@@ -88,9 +88,11 @@ class Axis:
     def maths(self, out: int) -> str:
         """'W₂ = ⌊(227 − 11 + 2·0)/4⌋ + 1 = ⌊54⌋ + 1 = 55'."""
         head = f"{self.name}₂ = ⌊{self.inside()}/{self.s}⌋ + 1"
-        if self.span < 0:
-            return f"{head}: {self.inside()} = −{-self.span} < 0, the window does not fit"
-        return f"{head} = ⌊{_number(self.span / self.s)}⌋ + 1 = {out}"
+        real = self.span // self.s + 1  # the arithmetic as it comes out, before the error
+        shown = f"{head} = ⌊{_number(self.span / self.s)}⌋ + 1 = {real}".replace("-", "−")
+        if real < 1:
+            return f"{shown} < 1: the window does not fit"
+        return shown
 
     def fixes(self) -> list:
         """The model's suggestions, each with the output it would give: 'stride 3 → … = 72'."""
@@ -263,8 +265,14 @@ def layer_title(network, index: int) -> str:
     return f"#{index} {layer.type}{name}: {shapes}"
 
 
-def explain(network, index: Optional[int]) -> Explanation:
-    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected)."""
+# Where an earlier error is shown: in red on the window's canvas; on the terminal, in the summary.
+ERROR_WHERE = {"canvas": "shown in red on the canvas", "terminal": "nn-designer summary shows it"}
+
+
+def explain(network, index: Optional[int], where: str = "canvas") -> Explanation:
+    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected);
+    ``where`` is "canvas" (the window) or "terminal" (nn-designer explain), for the one sentence
+    that points at an earlier error."""
     if index is None or not 0 <= index < len(network):
         return Explanation(NOTHING_SELECTED)
     layer = network[index]
@@ -275,8 +283,11 @@ def explain(network, index: Optional[int]) -> Explanation:
         out.rows += [Row("Error", "", e, level="error") for e in info.errors]
     if info.input is None and layer.type != "input":
         if not info.errors:
-            out.rows.append(Row("", "", "Its input shape is unknown: an earlier layer has an "
-                                        "error (shown in red on the canvas).", level="error"))
+            report = network.report()
+            first = next((j for j in range(index) if report.layers[j].errors), None)
+            which = "an earlier layer" if first is None else f"layer #{first} ({network[first].type})"
+            out.rows.append(Row("", "", f"Its input shape is unknown: {which} has an error "
+                                        f"({ERROR_WHERE[where]}).", level="error"))
         return out
     if layer.type in SPATIAL and is_volume(info.input):
         rows, out.axes = _spatial(layer, info, cfg)

@@ -1,9 +1,9 @@
 """Layer kinds that change the shape: input, conv, pool, flatten, dense."""
 from __future__ import annotations
 
+from ..text import plural
 from .catalogue import LayerKind, Outcome, format_shape, is_volume, register, size_of
 from .keys import Key, as_pair, show_pair
-from .words import plural
 
 
 # --------------------------------------------------------------------------- sliding windows
@@ -36,9 +36,10 @@ def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str):
     outs = []
     for axis, n, kk, ss, pp in (("h", in_h, k[0], s[0], p[0]), ("w", in_w, k[1], s[1], p[1])):
         span = n - kk + 2 * pp
-        out = span // ss + 1 if span >= 0 else 0
+        real = span // ss + 1  # shown as it comes out (−17), the error follows
+        out = real if span >= 0 else 0
         outs.append(out)
-        parts.append(f"⌊({n}−{kk}+2·{pp})/{ss}⌋+1 = {out}")
+        parts.append(f"⌊({n}−{kk}+2·{pp})/{ss}⌋+1 = {real}".replace("+1 = -", "+1 = −"))
     formula = "out H = " + parts[0] + (f"\nout W = {parts[1]}" if parts[0] != parts[1] else "")
     if in_h + 2 * p[0] < k[0] or in_w + 2 * p[1] < k[1]:
         errors.append(f"{what} {show_pair(k)} is larger than the padded input "
@@ -83,8 +84,9 @@ def padding_of(cfg: dict, k: tuple) -> tuple:
 def _need_volume(kind: str, shape) -> list:
     if is_volume(shape):
         return []
-    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector "
-            f"{format_shape(shape)} (it comes after a flatten or dense layer)"]
+    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
+            f"(a {kind} layer takes images: an input of width, height and depth, before any flatten or "
+            "dense layer)"]
 
 
 # --------------------------------------------------------------------------- input
@@ -92,14 +94,14 @@ def _input_rule(cfg: dict, _shape) -> Outcome:
     if "features" in cfg:
         if any(k in cfg for k in ("width", "height", "depth")):
             return Outcome(None, errors=["an input has either features or width/height/depth, not both"])
-        return Outcome((cfg["features"],), formula=f"{cfg['features']} features")
+        return Outcome((cfg["features"],), formula=plural(cfg["features"], "feature"))
     shape = (cfg.get("width", 28), cfg.get("height", 28), cfg.get("depth", 1))
     return Outcome(shape, formula=f"{format_shape(shape)} volume")
 
 
 def _input_brief(cfg: dict) -> str:
     if "features" in cfg:
-        return f"{cfg['features']} features"
+        return plural(cfg['features'], "feature")
     return ""
 
 
@@ -208,7 +210,7 @@ POOL = register(LayerKind(
 # --------------------------------------------------------------------------- flatten, dense
 def _flatten_rule(_cfg: dict, shape) -> Outcome:
     n = size_of(shape)
-    return Outcome((n,), formula=f"{format_shape(shape)} = {n:,} features")
+    return Outcome((n,), formula=f"{format_shape(shape)} = {plural(n, 'feature')}")
 
 
 FLATTEN = register(LayerKind(

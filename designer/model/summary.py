@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .catalogue import format_shape
 from .inference import Report
-from .words import human_bytes  # noqa: F401 (the summary's, imported from here by others)
 
 
 def human_count(n: float) -> str:
@@ -24,6 +23,11 @@ def partial_note(report: Report) -> str:
     return "" if report.params_complete else PARTIAL
 
 
+def human_bytes(n: float) -> str:
+    for unit, div in (("EB", 2**60), ("PB", 2**50), ("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= div:
+            return f"{n / div:,.1f} {unit}"
+    return f"{int(n)} B"
 
 
 def layer_label(info, layer=None) -> str:

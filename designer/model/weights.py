@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_bytes_atomic
-from ..errors import UserError
+from ..errors import UserError, file_errors
 from .catalogue import is_volume, quoted, size_of
 from .keys import as_pair
+from .npz_headers import check_npz
 
 
 class WeightsError(UserError):
@@ -68,21 +69,14 @@ def read_npz(path, error=UserError, what: str = ".npz weights file") -> dict:
     file, a folder or a single ``.npy`` array raises ``error``: one sentence naming the file."""
     path = Path(path)
     unreadable = f"{path}: is not a readable {what}"
+    check_npz(path, error, what)  # its headers: what it would allocate, before anything is
     try:
-        with open(path, "rb") as f:
-            magic = f.read(6)
-        if magic == b"\x93NUMPY":
-            raise error(f"{unreadable} (it holds a single .npy array, not an .npz archive of arrays)")
-        if not magic.startswith(b"PK"):
-            raise error(f"{unreadable} (it is not a zip archive of .npy arrays)")
-        with np.load(path, allow_pickle=False) as archive:
+        with file_errors(path, error), np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except UserError:
         raise
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
+    except MemoryError:
+        raise error(f"{path}: its arrays do not fit in the memory this machine has available") from None
     except ValueError as e:
         if "allow_pickle" in str(e):
             raise error(f"{unreadable} (it holds Python objects, which are never unpickled)") from None

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.catalogue import size_of
 from ..model.summary import human_count
-from ..model.words import unbroken
+from ..text import unbroken
 from .artwork import kind_pixmap
 from .editor import STARTERS, Editor
 from .status import plural

