@@ -6,11 +6,11 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from test_train_ui_panels import MS, loaded, make_mode  # noqa: F401
 
 from designer.engine import training
 from designer.engine.data import Dataset
 from designer.ui.training.data_panel import balanced_sample, class_summary
-from test_train_ui_panels import MS, loaded, make_mode  # noqa: F401
 
 
 def peak_bytes_while(action) -> int:

@@ -3,8 +3,9 @@ in each mode and each lesson, and after leaving them (a plain stack of pages kep
 page's minimum forever: 1,477 px after Learn)."""
 from __future__ import annotations
 
-from designer.ui.learn.lessons import LESSONS
 from ui_support import dialog_log, window  # noqa: F401
+
+from designer.ui.learn.lessons import LESSONS
 
 SCREEN = (1280, 720)
 

@@ -32,11 +32,12 @@ def test_a_total_that_leaves_out_layers_after_an_error_says_so(window):
 
 
 def test_numbers_and_words_agree():
+    import numpy as np
+
     from designer.engine.data import Dataset
     from designer.model import Layer
     from designer.model.summary import human_bytes
     from designer.text import plural
-    import numpy as np
 
     assert Layer.make("dense", units=1).kind.brief({"units": 1}) == "1 unit"
     assert Layer.make("dense", units=1).kind.brief({"units": 4096}) == "4,096 units"
