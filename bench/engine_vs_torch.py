@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from designer.commands.bench import peak_memory_mb  # noqa: E402
 
 
-def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
+def step_ours(model: str, batch: int):
+    """One training step of our engine on a random batch (the step function to time)."""
     import numpy as np
     from designer.engine import SGD, EngineNet
     from designer.model import load_model
@@ -50,7 +51,11 @@ def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
     def step():
         net.loss_and_backward(x, y, "cross_entropy")
         opt.step(net.grads)
-    return _time(step, batch, steps, warmup)
+    return step
+
+
+def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
+    return _time(step_ours(model, batch), batch, steps, warmup)
 
 
 def torch_model(network):
@@ -61,7 +66,8 @@ def torch_model(network):
     return namespace["Net"]()
 
 
-def run_torch(model: str, batch: int, steps: int, warmup: int) -> dict:
+def step_torch(model: str, batch: int):
+    """One training step of the exported PyTorch module on a random batch, as ``step_ours``."""
     import torch
     from designer.model import load_model
     torch.set_num_threads(os.cpu_count() or 1)
@@ -80,7 +86,12 @@ def run_torch(model: str, batch: int, steps: int, warmup: int) -> dict:
         opt.zero_grad()
         loss_fn(net(x, scores=True) if scores else net(x), y).backward()
         opt.step()
-    result = _time(step, batch, steps, warmup)
+    return step
+
+
+def run_torch(model: str, batch: int, steps: int, warmup: int) -> dict:
+    import torch
+    result = _time(step_torch(model, batch), batch, steps, warmup)
     result["threads"] = torch.get_num_threads()
     return result
 

@@ -18,8 +18,9 @@ COMMANDS = {
     "train": "train a model with the NumPy engine",
     "predict": "run a trained model forward and save its outputs",
     "bench": "time training steps and print samples per second",
-    "export": "write a PyTorch module or an ONNX model",
+    "export": "write a PyTorch module, an ONNX model or a torchrun training folder",
     "explain": "write out a layer's output size and parameter count with its numbers",
+    "render": "draw the design as the canvas does, to an SVG or PNG file",
     "install-desktop": "add NN Designer to the desktop's application menu",
 }
 

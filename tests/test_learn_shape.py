@@ -166,3 +166,13 @@ def test_a_network_without_conv_offers_alexnet_and_explains_dense_layers(window,
     assert window.network.name == "AlexNet"
     assert window.scene.selected_uids() == [window.network[1].uid]
     assert ALEXNET_PARAMS in view.text() and not view.template_button.isVisible()
+
+
+def test_a_ceil_pool_says_where_its_last_window_hangs():
+    from designer.model import loads
+    network = loads('{"version": 2, "layers": [{"type": "input", "width": 14, "height": 14},'
+                    ' {"type": "pool", "size": 3, "stride": 2, "ceil": true}]}')
+    text = explain(network, 1).text
+    assert "⌈(14 − 3 + 2·0)/2⌉ + 1 = ⌈5.5⌉ + 1 = 7" in text
+    assert "(7 − 1)·2 + 3 = 15 > 14" in text and "hangs 1 past the padded input at the right and bottom" in text
+    assert "Remainder dropped" not in text  # rounding up drops nothing

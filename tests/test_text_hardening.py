@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from cli_support import run
+
 from designer.engine.data import Dataset
 from designer.learn.shape import explain
 from designer.model import KINDS, loads
-from designer.model.summary import human_bytes
-from designer.text import plural
-
-import numpy as np
+from designer.model.words import human_bytes, plural
 
 
 def net(*layers):
@@ -20,7 +19,7 @@ def net(*layers):
 
 def test_counts_of_one_are_singular():
     assert plural(1, "unit") == "1 unit" and plural(2, "unit") == "2 units"
-    assert plural(1, "class") == "1 class" and plural(1000, "class") == "1,000 classes"
+    assert plural(1, "class", "classes") == "1 class" and plural(1000, "class", "classes", grouped=True) == "1,000 classes"
     assert KINDS["dense"].brief({"units": 1, "bias": True}) == "1 unit"
     one = Dataset("one", np.zeros((3, 2), np.float32), np.zeros(3, np.int64), None, "t")
     assert one.describe() == "3 samples of vectors of 2 features, 1 class"
@@ -29,6 +28,8 @@ def test_counts_of_one_are_singular():
 def test_sizes_beyond_gigabytes_have_their_unit():
     assert human_bytes(106544 * 2 ** 30) == "104.0 TB"
     assert human_bytes(2 ** 30 * 1.5) == "1.5 GB" and human_bytes(3 * 2 ** 60) == "3.0 EB"
+    from designer.model.npz_headers import human_bytes as in_refusals
+    assert in_refusals is human_bytes  # the npz refusals say sizes the same way
 
 
 def test_a_kernel_larger_than_its_input_shows_the_real_arithmetic_then_the_error():

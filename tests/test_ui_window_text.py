@@ -37,13 +37,14 @@ def test_numbers_and_words_agree():
     from designer.engine.data import Dataset
     from designer.model import Layer
     from designer.model.summary import human_bytes
-    from designer.text import plural
+    from designer.model.words import plural
 
     assert Layer.make("dense", units=1).kind.brief({"units": 1}) == "1 unit"
-    assert Layer.make("dense", units=1).kind.brief({"units": 4096}) == "4,096 units"
+    assert Layer.make("dense", units=1).kind.brief({"units": 4096}) == "4096 units"
     one = Dataset("one", np.zeros((3, 2), np.float32), np.zeros(3, np.int64), None, "t")
     assert one.describe().endswith(", 1 class")
-    assert plural(2, "class") == "2 classes" and plural(1_000, "parameter") == "1,000 parameters"
+    assert plural(2, "class", "classes") == "2 classes"
+    assert plural(1_000, "parameter", grouped=True) == "1,000 parameters"
     assert human_bytes(106544.0 * 2 ** 30) == "104.0 TB"
     assert human_bytes(2_427_635_424) == "2.3 GB" and human_bytes(12) == "12 B"
 

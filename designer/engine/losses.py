@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
-from ..text import plural
+from ..model.words import plural
 from .layers.softmax import softmax
 
 LOSSES = ("cross_entropy", "mse")

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..errors import UserError, file_errors
-from .summary import human_bytes
+from .words import human_bytes
 
 
 def available_memory() -> Optional[int]:

@@ -11,8 +11,7 @@ import numpy as np
 
 from ..atomic import write_bytes_atomic
 from ..errors import UserError, file_errors
-from .catalogue import is_volume, quoted, size_of
-from .keys import as_pair
+from .catalogue import quoted
 from .npz_headers import check_npz
 
 
@@ -21,27 +20,17 @@ class WeightsError(UserError):
 
 
 def expected_arrays(network) -> dict:
-    """Key -> shape of every array the network's weights file holds, in layer order."""
+    """Key -> shape of every array the network's weights file holds, in layer order: each kind's
+    parameters then its buffers, as the kind declares them (``param_shapes``, ``buffer_shapes``)."""
     report = network.report()
     if report.problems:
         raise WeightsError(f"the network has errors, so its weights are undefined: {report.problems[0]}")
     shapes = {}
     for info, layer in zip(report.layers, network.layers):
-        cfg = layer.resolved()
-        i = info.index
-        if layer.type == "conv":
-            kh, kw = as_pair(cfg["kernel"])
-            shapes[f"{i}.weight"] = (cfg["filters"], info.input[2], kh, kw)
-            if cfg["bias"]:
-                shapes[f"{i}.bias"] = (cfg["filters"],)
-        elif layer.type == "dense":
-            shapes[f"{i}.weight"] = (cfg["units"], size_of(info.input))
-            if cfg["bias"]:
-                shapes[f"{i}.bias"] = (cfg["units"],)
-        elif layer.type == "batchnorm":
-            d = info.input[2] if is_volume(info.input) else info.input[0]
-            for name in ("weight", "bias", "running_mean", "running_var"):
-                shapes[f"{i}.{name}"] = (d,)
+        kind, cfg = layer.kind, layer.resolved()
+        for arrays in (kind.param_shapes(cfg, info.inputs), kind.buffer_shapes(cfg, info.inputs)):
+            for name, shape in (arrays or {}).items():
+                shapes[f"{info.index}.{name}"] = tuple(shape)
     return shapes
 
 

@@ -1,18 +1,20 @@
 """The status bar's permanent fields: "61,706 parameters · 0 errors · 1 warning", the memory
-estimate (the summary's numbers), and the zoom."""
+estimate (the summary's numbers) and the zoom."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..model import Network
 from ..model.summary import human_bytes, partial_note, totals
-from ..text import plural
+from ..model.words import plural
 from .theme import CanvasColours
 
 
 def counts_text(report) -> str:
-    return (f"{plural(report.total_params, 'parameter')}{partial_note(report)} · "
-            f"{plural(report.error_count, 'error')} · {plural(report.warning_count, 'warning')}")
+    def count(n: int, word: str) -> str:
+        return plural(n, word, grouped=True)   # 61,706 parameters
+    return (f"{count(report.total_params, 'parameter')}{partial_note(report)} · "
+            f"{count(report.error_count, 'error')} · {count(report.warning_count, 'warning')}")
 
 
 class StatusFields:

@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from designer.errors import UserError
-from designer.text import plural
+from designer.model.words import plural
 
 
 class DataError(UserError):
@@ -80,8 +80,8 @@ class Dataset:
         if self.has_targets:
             tail = f"targets of length {self.y.shape[1]}"
         else:
-            tail = plural(self.num_classes, "class")
-        return f"{plural(len(self), 'sample')} of {what}, {tail}"
+            tail = plural(self.num_classes, "class", "classes")
+        return f"{plural(len(self), 'sample', grouped=True)} of {what}, {tail}"
 
 
 def _shape_text(shape) -> str:
@@ -91,12 +91,12 @@ def _shape_text(shape) -> str:
 def _data_text(dataset: Dataset) -> str:
     if dataset.is_image:
         return f"{_shape_text(dataset.volume)} images"
-    return f"vectors of {plural(dataset.volume[0], 'feature')}"
+    return f"vectors of {plural(dataset.volume[0], 'feature', grouped=True)}"
 
 
 def _input_text(shape) -> str:
     if len(shape) == 1:
-        return f"a vector of {plural(shape[0], 'feature')}"
+        return f"a vector of {plural(shape[0], 'feature', grouped=True)}"
     return _shape_text(shape)
 
 
@@ -117,7 +117,7 @@ def check_fits(dataset: Dataset, input_shape) -> None:
         return
     want = suggest_input(dataset)
     if "features" in want:
-        fix = f"a vector input of {plural(want['features'], 'feature')}"
+        fix = f"a vector input of {plural(want['features'], 'feature', grouped=True)}"
     else:
         fix = f"{want['width']}×{want['height']}×{want['depth']}"
     layout = dataset.source.partition("images read as ")[2]

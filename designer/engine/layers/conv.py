@@ -16,14 +16,15 @@ from ...model.kinds_spatial import window_of
 from .base import Layer, batch_last, batch_view, logical
 
 
-def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0) -> np.ndarray:
+def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0, extra=(0, 0)) -> np.ndarray:
     """The batch-last volume ``m`` (C, H, W, N) with ``fill`` around it (a reused buffer whose
-    border is written once)."""
-    ph, pw = pad
-    if not ph and not pw:
+    border is written once); ``extra`` more rows and columns of ``fill`` below and to the right
+    (a ceil-mode pool's last windows hang past the padded input)."""
+    (ph, pw), (eh, ew) = pad, extra
+    if not ph and not pw and not eh and not ew:
         return m
     c, h, w, n = m.shape
-    xp = layer.scratch("padded", (c, h + 2 * ph, w + 2 * pw, n), fill)
+    xp = layer.scratch("padded", (c, h + 2 * ph + eh, w + 2 * pw + ew, n), fill)
     xp[:, ph:ph + h, pw:pw + w] = m
     return xp
 
@@ -35,15 +36,15 @@ def windows(xp: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
 
 
 def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tuple,
-                 dtype) -> np.ndarray:
+                 dtype, extra=(0, 0)) -> np.ndarray:
     """col2im: put the gradient of every kernel tap back onto the input.
 
     ``tap(i, j, target)`` adds (or, when windows do not overlap, writes) the gradient of tap
     (i, j) — a batch-last (C, OH, OW, N) array — into ``target``. Returns the logical
-    (N, C, H, W) gradient of the unpadded input."""
+    (N, C, H, W) gradient of the unpadded input (``extra`` as in ``padded``)."""
     n, c, h, w = in_shape
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pad, out_hw
-    hp, wp = h + 2 * ph, w + 2 * pw
+    hp, wp = h + 2 * ph + extra[0], w + 2 * pw + extra[1]
     overlap = kh > sh or kw > sw
     covers = not overlap and kh == sh and kw == sw and oh * sh == hp and ow * sw == wp
     dxp = np.empty((c, hp, wp, n), dtype) if covers else np.zeros((c, hp, wp, n), dtype)
@@ -55,6 +56,10 @@ def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tup
 
 
 class Conv(Layer):
+    """A 2-D convolution; with ``groups`` g the C inputs and F filters split into g groups,
+    group t's filters seeing only group t's inputs (PyTorch's Conv2d(groups=g): weight
+    (F, C/g, KH, KW)). The columns of group t are a contiguous block of rows of ``cols``."""
+
     type = "conv"
     keeps_output = False
     shared_cols = None  # set by the net for a large network: see _cols_buffer
@@ -62,22 +67,24 @@ class Conv(Layer):
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
         self.kernel, self.stride, self.pad = window_of("conv", cfg)
+        self.groups = int(cfg.get("groups", 1))
         c, f = self.in_shape[0], cfg["filters"]
-        self.params["weight"] = np.zeros((f, c) + self.kernel, self.dtype)
+        self.params["weight"] = np.zeros((f, c // self.groups) + self.kernel, self.dtype)
         if cfg["bias"]:
             self.params["bias"] = np.zeros(f, self.dtype)
 
     def im2col(self, x: np.ndarray) -> np.ndarray:
-        """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch."""
+        """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch
+        (the ones row carries the bias through the product when there is one group)."""
         n, c = x.shape[:2]
         kh, kw = self.kernel
         win = windows(padded(self, batch_view(x), self.pad), self.kernel, self.stride)
         oh, ow = win.shape[1], win.shape[2]
         k = c * kh * kw
-        bias = "bias" in self.params
-        cols = self._cols_buffer((k + bias, oh * ow * n))
+        ones = "bias" in self.params and self.groups == 1
+        cols = self._cols_buffer((k + ones, oh * ow * n))
         np.copyto(cols[:k].reshape(c, kh, kw, oh, ow, n), win.transpose(0, 4, 5, 1, 2, 3))
-        if bias:
+        if ones:
             cols[k] = 1
         return cols
 
@@ -101,11 +108,26 @@ class Conv(Layer):
             return np.concatenate([w2, self.params["bias"][:, None]], axis=1)
         return w2
 
+    def blocks(self, cols: np.ndarray) -> list:
+        """(weight rows, column rows) slices of each group (row blocks of W and of cols)."""
+        f, kg = self.params["weight"].shape[0], int(np.prod(self.params["weight"].shape[1:]))
+        fg = f // self.groups
+        return [(slice(t * fg, (t + 1) * fg), slice(t * kg, (t + 1) * kg)) for t in range(self.groups)]
+
     def forward(self, x, train=False):
         n = x.shape[0]
         cols = self.im2col(x)
         f, oh, ow = self.out_shape
-        out = (self.matrix() @ cols).reshape(f, oh, ow, n)
+        if self.groups == 1:
+            out = self.matrix() @ cols
+        else:
+            w2 = self.params["weight"].reshape(f, -1)
+            out = np.empty((f, cols.shape[1]), self.dtype)
+            for fs, ks in self.blocks(cols):
+                np.matmul(w2[fs], cols[ks], out=out[fs])
+            if "bias" in self.params:
+                out += self.params["bias"][:, None]
+        out = out.reshape(f, oh, ow, n)
         if self.shared_cols is not None:  # another convolution will overwrite them: keep the input
             return logical(out), (None, x, x.shape)
         return logical(out), (cols, None, x.shape)
@@ -115,20 +137,35 @@ class Conv(Layer):
         if cols is None:
             cols = self.im2col(x)
         w = self.params["weight"]
-        f, c, kh, kw = w.shape
-        k = c * kh * kw
+        f, cg, kh, kw = w.shape
         d2 = batch_last(dout).reshape(f, -1)
-        dwb = (cols @ d2.T).T  # twice as fast in OpenBLAS as d2 @ cols.T (long inner dimension)
-        grads = {"weight": dwb[:, :k].reshape(w.shape)}
-        if "bias" in self.params:
-            grads["bias"] = dwb[:, k]
+        if self.groups == 1:
+            k = cg * kh * kw
+            dwb = (cols @ d2.T).T  # twice as fast in OpenBLAS as d2 @ cols.T (long inner dimension)
+            grads = {"weight": dwb[:, :k].reshape(w.shape)}
+            if "bias" in self.params:
+                grads["bias"] = dwb[:, k]
+        else:
+            dw = np.empty((f, cg * kh * kw), self.dtype)
+            for fs, ks in self.blocks(cols):
+                dw[fs] = (cols[ks] @ d2[fs].T).T
+            grads = {"weight": dw.reshape(w.shape)}
+            if "bias" in self.params:
+                grads["bias"] = d2.sum(axis=1)
         if not self.need_dx:
             return None, grads
-        n = in_shape[0]
+        n, c = in_shape[:2]
         oh, ow = self.out_shape[1:]
+        w2 = w.reshape(f, -1)
         # With shared columns, the input's gradient columns take the columns' place (read above).
-        into = cols[:k] if self.shared_cols is not None else None
-        dcols = np.matmul(w.reshape(f, k).T, d2, out=into).reshape(c, kh, kw, oh, ow, n)
+        into = cols[:c * kh * kw] if self.shared_cols is not None else None
+        if self.groups == 1:
+            dcols = np.matmul(w2.T, d2, out=into)
+        else:
+            dcols = into if into is not None else np.empty((c * kh * kw, d2.shape[1]), self.dtype)
+            for fs, ks in self.blocks(cols):
+                np.matmul(w2[fs].T, d2[fs], out=dcols[ks])
+        dcols = dcols.reshape(c, kh, kw, oh, ow, n)
 
         def tap(i, j, target, overlap):
             if overlap:

@@ -5,6 +5,13 @@ Batch-last, one pass per kernel tap over (C, OH, OW, N) slices whose rows are co
 of N values. Windows may overlap (AlexNet's 3×3 stride 2). Max pooling keeps the index of the
 window's first largest value (row-major, as PyTorch) in one byte per output, and routes the
 gradient there.
+
+With ``ceil`` (PyTorch's ceil_mode) the output has ⌈(W − K + 2P)/S⌉ + 1 positions (one fewer
+when the last window would start past the input and its left padding), and the last windows
+may hang past the padded input: the volume gets that many extra cells of fill on the bottom
+and right. An average then divides by the cells of its window inside the padded input (padding
+counts, overhang does not) and an L2 pool scales its sum of squares by K²/that count, both as
+PyTorch (LPPool2d is an AvgPool2d of the squares times K²).
 """
 from __future__ import annotations
 
@@ -13,6 +20,16 @@ import numpy as np
 from ...model.kinds_spatial import window_of
 from .base import Layer, batch_last, batch_view, logical
 from .conv import padded, scatter_taps, windows
+
+
+def ceil_size(size: int, k: int, s: int, p: int, ceil: bool) -> int:
+    """Output positions along one axis, as PyTorch's pooling_output_shape."""
+    if not ceil:
+        return (size + 2 * p - k) // s + 1
+    out = -(-(size + 2 * p - k) // s) + 1
+    if (out - 1) * s >= size + p:  # the last window would start in the right padding
+        out -= 1
+    return out
 
 
 def running_max(pieces: list) -> tuple:
@@ -41,10 +58,30 @@ class Pool(Layer):
         self.mode = cfg["mode"]
         self.kernel, self.stride, self.pad = window_of("pool", cfg)
         self.keeps_output = self.mode == "l2"
+        h, w = self.in_shape[1:]
+        out_hw = [ceil_size(n, k, s, p, bool(cfg.get("ceil", False)))
+                  for n, k, s, p in zip((h, w), self.kernel, self.stride, self.pad)]
+        # Cells of fill past the padded input that the last windows reach (ceil mode).
+        self.extra = tuple(max(0, (o - 1) * s + k - (n + 2 * p))
+                           for o, n, k, s, p in zip(out_hw, (h, w), self.kernel, self.stride, self.pad))
+        self.scale = self.window_scale(out_hw)
+
+    def window_scale(self, out_hw: list):
+        """Per output position, K² / cells of the window inside the padded input, shaped to
+        broadcast over (C, OH, OW, N); the plain 1.0 when no window hangs over."""
+        if not any(self.extra):
+            return 1.0
+        counts = []
+        for o, n, k, s, p in zip(out_hw, self.in_shape[1:], self.kernel, self.stride, self.pad):
+            start = np.arange(o) * s
+            counts.append(np.minimum(start + k, n + 2 * p) - start)
+        inside = counts[0][:, None] * counts[1][None, :]
+        kk = self.kernel[0] * self.kernel[1]
+        return (kk / inside).astype(self.dtype)[None, :, :, None]
 
     def taps(self, x):
         fill = -np.inf if self.mode == "max" else 0.0
-        win = windows(padded(self, batch_view(x), self.pad, fill), self.kernel, self.stride)
+        win = windows(padded(self, batch_view(x), self.pad, fill, self.extra), self.kernel, self.stride)
         kh, kw = self.kernel
         return [win[..., i, j] for i in range(kh) for j in range(kw)]
 
@@ -57,11 +94,15 @@ class Pool(Layer):
             for tap in taps[1:]:
                 out += tap
             out *= self.dtype.type(1.0 / len(taps))
+            if self.extra != (0, 0):
+                out *= self.scale
             cache = None
         else:  # l2
             out = np.square(taps[0])
             for tap in taps[1:]:
                 out += np.square(tap)
+            if self.extra != (0, 0):
+                out *= self.scale
             np.sqrt(out, out=out)
             cache = (x, out)
         return logical(out), (cache, x.shape)
@@ -86,13 +127,16 @@ class Pool(Layer):
                 out = cache[1]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     g = np.where(out > 0, d / out, 0).astype(self.dtype, copy=False)
+            if self.extra != (0, 0):
+                g = g * self.scale
 
             def tap(i, j, target, overlap):
                 if overlap:
                     target += g
                 else:
                     target[...] = g
-        dx = scatter_taps(tap, in_shape, d.shape[1:3], self.kernel, self.stride, self.pad, self.dtype)
+        dx = scatter_taps(tap, in_shape, d.shape[1:3], self.kernel, self.stride, self.pad, self.dtype,
+                          self.extra)
         if self.mode == "l2":
             dx = logical(batch_last(dx) * batch_last(cache[0]))
         return dx, {}

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTextBrowser, Q
                                QWidget)
 
 from ...learn.shape import NOTHING_SELECTED, explain, first_conv, spatial_indices
-from ...text import unbroken
+from ...model.words import unbroken
 from ..theme import ERROR_COLOUR, WARNING_COLOUR, escape, is_dark, mix
 from .shape_strip import WindowStrip
 

@@ -1,0 +1,187 @@
+"""Training throughput of our engine against PyTorch CPU across a suite of designs (issue 15).
+
+    python bench/suite.py [--quick] [--rounds N] [--only NAME,...] [--markdown]
+
+The designs and batch sizes are listed in ``bench/designs/suite.json`` (a template name or a
+file beside it). For each design, each engine runs in its own fresh process (so neither's peak
+memory includes the other, and each gets a fresh allocator), and the rounds alternate between
+the two: ours, PyTorch, ours, PyTorch... A worker warms up, picks the number of steps that
+fills about ``--seconds`` per block, and reports the fastest of its blocks (other work on a
+shared machine only ever slows a block down). A design's speed is its best round.
+
+A step is one training step on a random batch: forward, backward, cross-entropy with the final
+softmax folded in, SGD with momentum 0.9 (``engine_vs_torch.step_ours`` / ``step_torch``; the
+PyTorch side is the module ``nn-designer export --to pytorch`` writes). Peak memory is each
+worker process's maximum resident set (ru_maxrss), imports included.
+
+A design that fails to load (e.g. a template this version does not have) is skipped with a note.
+``--quick`` is a check (1 round, short blocks, a few minutes); the default is the measurement
+for the README (3 rounds). If OPENBLAS_CORETYPE is set, the workers run without it (it can pin
+OpenBLAS to slower kernels), as engine_vs_torch does; tests never touch it.
+
+Targets (issue 15): every design ≥ 0.8× PyTorch, the geometric mean ≥ 1.0×, and our peak memory
+no more than PyTorch's for each design.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+DESIGNS = HERE / "designs"
+
+
+def designs() -> list:
+    """The suite: dicts of name, model (a template name or a path) and batch."""
+    listed = json.loads((DESIGNS / "suite.json").read_text(encoding="utf-8"))["designs"]
+    for d in listed:
+        if (DESIGNS / d["model"]).exists():
+            d["model"] = str(DESIGNS / d["model"])
+    return listed
+
+
+def load_problem(model: str):
+    """None when the design loads and can run in both engines, else one sentence why not."""
+    from designer.errors import UserError
+    from designer.model import load_model
+    try:
+        network = load_model(model)
+        problems = network.report().problems
+    except UserError as e:
+        return str(e)
+    return problems[0] if problems else None
+
+
+def timed_blocks(step, batch: int, seconds: float, blocks: int) -> dict:
+    """Images per second of the fastest of ``blocks`` blocks of steps, each about ``seconds``."""
+    from designer.commands.bench import peak_memory_mb
+    step()
+    step()
+    t0 = time.perf_counter()
+    step()
+    steps = max(1, round(seconds / max(time.perf_counter() - t0, 1e-6)))
+    times = []
+    for _ in range(blocks):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        times.append(time.perf_counter() - t0)
+    return {"images_per_second": batch * steps / min(times), "steps": steps,
+            "peak_memory_mb": peak_memory_mb()}
+
+
+def run_worker(args) -> None:
+    from engine_vs_torch import step_ours, step_torch
+    make = step_ours if args.worker == "ours" else step_torch
+    print(json.dumps(timed_blocks(make(args.model, args.batch), args.batch, args.seconds, args.blocks)))
+
+
+def worker(which: str, design: dict, args) -> dict:
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    cmd = [sys.executable, __file__, "--worker", which, "--model", design["model"],
+           "--batch", str(design["batch"]), "--seconds", str(args.seconds), "--blocks", str(args.blocks)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"the {which} worker failed on {design['name']}:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(design: dict, args) -> dict:
+    ours, theirs = [], []
+    for _ in range(args.rounds):
+        ours.append(worker("ours", design, args))
+        theirs.append(worker("torch", design, args))
+    o = max(r["images_per_second"] for r in ours)
+    t = max(r["images_per_second"] for r in theirs)
+    return {"name": design["name"], "batch": design["batch"], "ours": o, "torch": t, "ratio": o / t,
+            "ours_mb": max(r["peak_memory_mb"] for r in ours),
+            "torch_mb": max(r["peak_memory_mb"] for r in theirs)}
+
+
+def table(rows: list, markdown: bool) -> str:
+    head = ["design", "batch", "ours img/s", "PyTorch img/s", "ratio", "ours MB", "PyTorch MB"]
+    lines = []
+    cells = [[r["name"], str(r["batch"]), f"{r['ours']:,.0f}", f"{r['torch']:,.0f}", f"{r['ratio']:.2f}",
+              f"{r['ours_mb']:.0f}", f"{r['torch_mb']:.0f}"] for r in rows]
+    if rows:
+        gmean = math.exp(sum(math.log(r["ratio"]) for r in rows) / len(rows))
+        cells.append(["geometric mean", "", "", "", f"{gmean:.2f}", "", ""])
+    if markdown:
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
+        lines += ["| " + " | ".join(c) + " |" for c in cells]
+    else:
+        widths = [max(len(x) for x in col) for col in zip(head, *cells)]
+        fmt = lambda c: "  ".join(x.ljust(w) if i == 0 else x.rjust(w)  # noqa: E731
+                                  for i, (x, w) in enumerate(zip(c, widths)))
+        lines += [fmt(head)] + [fmt(c) for c in cells]
+    return "\n".join(lines)
+
+
+def verdict(rows: list) -> list:
+    """One line per target not met, or a single line saying all are."""
+    if not rows:
+        return ["no design ran"]
+    gmean = math.exp(sum(math.log(r["ratio"]) for r in rows) / len(rows))
+    missed = [f"{r['name']}: ratio {r['ratio']:.2f} < 0.80" for r in rows if r["ratio"] < 0.8]
+    missed += [f"{r['name']}: peak memory {r['ours_mb']:.0f} MB > PyTorch's {r['torch_mb']:.0f} MB"
+               for r in rows if r["ours_mb"] > r["torch_mb"]]
+    if gmean < 1.0:
+        missed.append(f"geometric mean {gmean:.2f} < 1.00")
+    return [f"target NOT met: {m}" for m in missed] or ["targets met: every design >= 0.80, "
+                                                        "geometric mean >= 1.00, memory <= PyTorch's"]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="a check: 1 round of 3 short blocks")
+    p.add_argument("--rounds", type=int, default=None, help="alternating rounds per design (3)")
+    p.add_argument("--blocks", type=int, default=None, help="timed blocks per worker (5)")
+    p.add_argument("--seconds", type=float, default=None, help="seconds per block (0.6)")
+    p.add_argument("--only", default="", help="comma-separated design names")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.add_argument("--worker", choices=("ours", "torch"), help=argparse.SUPPRESS)
+    p.add_argument("--model", help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        run_worker(args)
+        return
+    quick = (1, 3, 0.3) if args.quick else (3, 5, 0.6)
+    args.rounds = args.rounds or quick[0]
+    args.blocks = args.blocks or quick[1]
+    args.seconds = args.seconds or quick[2]
+    only = {n for n in args.only.split(",") if n}
+    rows, notes = [], []
+    for design in designs():
+        if only and design["name"] not in only:
+            continue
+        problem = load_problem(design["model"])
+        if problem:
+            notes.append(f"skipped {design['name']}: {problem}")
+            continue
+        rows.append(measure(design, args))
+        print(f"# {design['name']}: ratio {rows[-1]['ratio']:.2f}", file=sys.stderr, flush=True)
+    import numpy as np
+    print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+          f"Python {platform.python_version()}, NumPy {np.__version__}; {args.rounds} round(s) of "
+          f"{args.blocks} blocks of ~{args.seconds} s per engine and design")
+    print(table(rows, args.markdown))
+    for line in notes + verdict(rows):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
