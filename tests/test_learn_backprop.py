@@ -260,7 +260,8 @@ def test_the_window_network_steps_with_the_weights_train_mode_holds(window, qtbo
     mine = EngineNet(window.network, dtype=np.float64, seed=5).state_dict()
     save_weights(tmp_path / "mine.npz", mine)
     window.set_mode("Train")
-    window.train_mode.load_weights(str(tmp_path / "mine.npz"))
+    with qtbot.waitSignal(window.train_mode.weights_loaded, timeout=30000):
+        window.train_mode.load_weights(str(tmp_path / "mine.npz"))
     window.open_lesson("backprop")
     view = window.learn_mode.views["backprop"]
     view.choice.setCurrentIndex(1)
@@ -272,6 +273,7 @@ def test_the_window_network_steps_with_the_weights_train_mode_holds(window, qtbo
     other = EngineNet(window.network, dtype=np.float64, seed=6).state_dict()
     save_weights(tmp_path / "other.npz", other)
     window.set_mode("Train")
-    window.train_mode.load_weights(str(tmp_path / "other.npz"))
+    with qtbot.waitSignal(window.train_mode.weights_loaded, timeout=30000):
+        window.train_mode.load_weights(str(tmp_path / "other.npz"))
     window.open_lesson("backprop")
     np.testing.assert_array_equal(view.stack.weights[0], other["1.weight"])

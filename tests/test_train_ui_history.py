@@ -71,7 +71,8 @@ def test_weights_saved_and_loaded_in_the_app_start_the_next_run(window, qtbot, t
     assert all(np.array_equal(saved[k], trained[k]) for k in saved)
     assert "trained.npz" in mode.panel.message.text()
 
-    mode.load_weights(str(tmp_path / "trained.npz"))
+    with qtbot.waitSignal(mode.weights_loaded, timeout=30000):
+        mode.load_weights(str(tmp_path / "trained.npz"))
     assert "next run starts from them" in mode.panel.message.text()
     finished = run_to_end(mode, qtbot)
     expected = trainer_history(load_model("lenet5"), load_data("shapes:120"), mode.panel.config(),
@@ -83,12 +84,14 @@ def test_weights_of_another_network_are_refused_with_a_sentence(window, qtbot, t
     mode = train_mode(window, qtbot, data="shapes:60")
     other = tmp_path / "other.npz"
     np.savez(other, **{"1.weight": np.zeros((3, 1, 5, 5), np.float32)})
-    mode.load_weights(str(other))
+    with qtbot.waitSignal(mode.weights_loaded, timeout=30000):
+        mode.load_weights(str(other))
     text = mode.panel.message.text()
     assert "other.npz" in text and '"1.weight"' in text and "\n" not in text
     assert mode.start_weights is None
     (tmp_path / "junk.npz").write_text("not a zip")
-    mode.load_weights(str(tmp_path / "junk.npz"))
+    with qtbot.waitSignal(mode.weights_loaded, timeout=30000):
+        mode.load_weights(str(tmp_path / "junk.npz"))
     assert "junk.npz" in mode.panel.message.text()
 
 

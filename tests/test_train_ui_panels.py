@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QScrollArea
 
 from designer.engine.data import Dataset
 from designer.model import load_model
@@ -68,19 +69,20 @@ def loaded(qtbot, panel, spec):
 
 def test_data_files_of_every_kind_load_and_show_what_they_hold(make_mode, qtbot, tmp_path):
     panel = make_mode().data
-    x = np.random.default_rng(0).random((30, 3, 8, 8)).astype(np.float32)
+    x = np.random.default_rng(0).random((30, 3, 28, 28)).astype(np.float32)
     np.savez(tmp_path / "rgb.npz", x=x, y=np.arange(30) % 3)
     ds = loaded(qtbot, panel, str(tmp_path / "rgb.npz"))
-    assert ds.volume == (8, 8, 3)
-    assert "30 samples of 8×8×3 images, 3 classes" in panel.describe.text()
+    assert ds.volume == (28, 28, 3)
+    assert "30 samples of 28×28×3 images, 3 classes" in panel.describe.text()
     assert panel.classes.text() == "classes: 0 10 · 1 10 · 2 10"
     assert panel.thumbs.count == 24
-    assert panel.fit_button.text() == "Set the input layer to 8×8×3"
+    assert panel.fit_button.text() == "Set the input layer to 28×28×3"
 
     (tmp_path / "points.csv").write_text("".join(f"{i / 10},{-i / 10},{i % 2}\n" for i in range(20)))
     ds = loaded(qtbot, panel, str(tmp_path / "points.csv"))
     assert ds.x.shape == (20, 2) and panel.pictures.currentWidget() is panel.scatter
-    assert panel.fit_button.text() == "Set the input layer to 2 features"
+    assert panel.fit_button.isHidden()          # LeNet-5's convolutions cannot take 2 features
+    assert "an input of 2 features would not be enough" in panel.fit_text.text()
 
     img_dir = tmp_path / "images"
     from PIL import Image
@@ -145,25 +147,33 @@ def test_reading_runs_off_the_gui_thread_with_progress_and_cancel(make_mode, qtb
     assert changed == [] and panel.dataset.name == "slow"
 
 
-def test_a_long_message_does_not_move_the_buttons(qtbot):
-    from PySide6.QtWidgets import QVBoxLayout, QWidget
-
-    from designer.ui.training.train_panel import TrainPanel
-    side = QWidget()                                 # as in the dock: the panel, then a stretch
-    lay = QVBoxLayout(side)
-    panel = TrainPanel()
-    lay.addWidget(panel)
-    lay.addStretch(1)
-    qtbot.addWidget(side)
-    side.resize(340, 900)
+def test_a_long_message_does_not_move_the_buttons(make_mode, qtbot):
+    mode = make_mode()
+    side, panel = mode.left, mode.panel       # as in the dock: the settings scroll, the run box is pinned
+    side.resize(340, 700)
     side.show()
     panel.say("Saved.")
     deliver_posted_events()
-    before = [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)]
+    buttons = (panel.start, panel.stop, panel.save_w, panel.save_c)
+    before = [b.mapTo(side, b.rect().topLeft()) for b in buttons]
     panel.say("Stopped by request at epoch 6, batch 43 after 5 complete epochs. Save a checkpoint "
               "to continue it later, or save the weights to keep them.")
     deliver_posted_events()
-    assert [b.mapTo(panel, b.rect().topLeft()) for b in (panel.start, panel.save_w, panel.save_c)] == before
+    assert [b.mapTo(side, b.rect().topLeft()) for b in buttons] == before
+
+
+def test_start_and_the_progress_stay_in_view_on_a_small_screen(make_mode, qtbot):
+    mode = make_mode()
+    side = mode.left
+    side.resize(340, 560)                     # the left dock of a 1280×720 window
+    side.show()
+    deliver_posted_events()
+    for w in (mode.panel.start, mode.panel.bar, mode.panel.message):
+        top = w.mapTo(side, w.rect().topLeft())
+        assert 0 <= top.y() and top.y() + w.height() <= side.height() and w.isVisibleTo(side)
+    # Nothing is cut on the right: the settings fit the dock's width.
+    scroll = side.findChild(QScrollArea)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
 
 
 def test_the_sample_count_applies_to_built_in_sets_only(make_mode, qtbot, tmp_path):

@@ -13,7 +13,8 @@ def test_save_checkpoint_is_enabled_only_once_a_trainer_exists(qtbot, tmp_path):
     mode = TrainMode(network=network, load_default_data=False)
     qtbot.addWidget(mode.left)
     qtbot.addWidget(mode.bottom)
-    mode.load_weights(str(tmp_path / "w.npz"))
+    with qtbot.waitSignal(mode.weights_loaded, timeout=30000):
+        mode.load_weights(str(tmp_path / "w.npz"))
     assert mode.has_weights() and mode.trainer is None
     assert mode.panel.save_w.isEnabled()
     assert not mode.panel.save_c.isEnabled()

@@ -43,7 +43,7 @@ def test_file_menu_exports_a_template_with_its_shipped_weights(window, export_to
     np.testing.assert_allclose(got[0], [0.7502, 0.9571], atol=5e-5)
 
 
-def test_weights_loaded_in_train_mode_go_into_both_exports(window, export_to, tmp_path):
+def test_weights_loaded_in_train_mode_go_into_both_exports(window, export_to, tmp_path, qtbot):
     torch = pytest.importorskip("torch")
     pytest.importorskip("onnx")
     from onnx import load as onnx_load
@@ -53,7 +53,8 @@ def test_weights_loaded_in_train_mode_go_into_both_exports(window, export_to, tm
     net = EngineNet(network, seed=7)
     save_weights(tmp_path / "mine.npz", net.state_dict())
     window.set_mode("Train")
-    window.train_mode.load_weights(str(tmp_path / "mine.npz"))
+    with qtbot.waitSignal(window.train_mode.weights_loaded, timeout=30000):
+        window.train_mode.load_weights(str(tmp_path / "mine.npz"))
     x = np.random.default_rng(0).random((3, 1, 28, 28), dtype=np.float32)
 
     assert window.exporter.export("pytorch", str(tmp_path / "lenet.py")).startswith("Wrote")

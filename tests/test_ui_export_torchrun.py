@@ -26,12 +26,13 @@ def folder_to(monkeypatch):
     return answer
 
 
-def test_the_file_menu_writes_a_training_folder_with_the_trained_weights(window, folder_to, tmp_path):
+def test_the_file_menu_writes_a_training_folder_with_the_trained_weights(window, folder_to, tmp_path, qtbot):
     window.files.new_from_template("lenet5")
     net = EngineNet(window.network, seed=5)
     save_weights(tmp_path / "mine.npz", net.state_dict())
     window.set_mode("Train")
-    window.train_mode.load_weights(str(tmp_path / "mine.npz"))
+    with qtbot.waitSignal(window.train_mode.weights_loaded, timeout=30000):   # read off the GUI thread
+        window.train_mode.load_weights(str(tmp_path / "mine.npz"))
     folder_to["path"] = str(tmp_path / "lenet-cluster")
     window.actions_by_name["export_torchrun"].trigger()
 

@@ -37,7 +37,8 @@ class BatchProgress:
 @dataclass(frozen=True)
 class EpochProgress:
     """After one epoch and its validation. ``lr`` is the rate used during the epoch; ``confusion``
-    is the k×k count matrix on the validation set (rows: true class, columns: predicted), or None."""
+    is the k×k count matrix on the validation set (rows: true class, columns: predicted), or None
+    (no validation, target vectors, or more than ``training.CONFUSION_MAX_CLASSES`` classes)."""
 
     epoch: int
     epochs: int

@@ -39,6 +39,9 @@ from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
 from .settings import SETTING, check_settings
 
+# A k×k confusion matrix is k² counts: past this many classes it would cost more than the data it
+# summarises (10⁴ outputs: 800 MB an epoch), and the window draws at most 30.
+CONFUSION_MAX_CLASSES = 100
 
 
 class TrainingError(UserError):
@@ -321,8 +324,11 @@ class Trainer:
             return loss, None, None
         pred = np.concatenate(preds)
         k = self.classes
+        accuracy = float(np.count_nonzero(pred == labels)) / len(labels)
+        if k > CONFUSION_MAX_CLASSES:
+            return loss, accuracy, None
         confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)
-        return loss, float(np.trace(confusion)) / len(labels), confusion
+        return loss, accuracy, confusion
 
     def _end_epoch(self) -> EpochProgress:
         """Validate, then close the epoch. Nothing changes before the validation ends, so a

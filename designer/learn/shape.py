@@ -17,6 +17,7 @@ from ..model import KINDS, format_shape
 from ..model.catalogue import depth_of, is_volume, size_of
 from ..model.graph import label as layer_label
 from ..model.kinds_spatial import exact_fixes, window, window_of
+from ..model.words import plural
 
 SPATIAL = ("conv", "pool")  # the sliding windows
 MERGES = tuple(t for t, kind in KINDS.items() if kind.is_merge)
@@ -59,10 +60,6 @@ def _number(q: float) -> str:
         return str(int(q))
     short = f"{q:.2f}".rstrip("0").rstrip(".")
     return short if abs(float(short) - q) < 1e-12 else short + "…"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -169,7 +166,7 @@ def _window_rows(layer_type: str, axes: list, outs: dict) -> tuple:
         out = outs[axis.name]
         covered = (out - 1) * axis.s + axis.k
         padded = axis.n + 2 * axis.p
-        lost = _plural(r, axis.unit) if not same else f"{_plural(r, 'column')} and {_plural(r, 'row')}"
+        lost = plural(r, axis.unit) if not same else f"{plural(r, 'column')} and {plural(r, 'row')}"
         verb = "is" if r == 1 and not same else "are"
         dropped.append(Row(
             "Remainder dropped",

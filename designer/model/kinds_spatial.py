@@ -15,8 +15,7 @@ def register(kind: LayerKind) -> LayerKind:
 
 # --------------------------------------------------------------------------- sliding windows
 def _dim_words(n: int, axis: str) -> str:
-    word = "row" if axis == "h" else "column"
-    return f"{n} {word}{'s' if n != 1 else ''}"
+    return plural(n, "row" if axis == "h" else "column")
 
 
 def exact_fixes(n: int, k: int, s: int, p: int) -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import graph
 from .catalogue import format_shape
 from .inference import Report
+from .words import human_bytes  # noqa: F401 (the summary's sizes; others import it from here)
 
 
 def human_count(n: float) -> str:
@@ -15,11 +16,15 @@ def human_count(n: float) -> str:
     return f"{n:g}"
 
 
-def human_bytes(n: float) -> str:
-    for unit, div in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if n >= div:
-            return f"{n / div:.1f} {unit}"
-    return f"{int(n)} B"
+# After a total of parameters whose layers after an error are unknown (the command line and the
+# window say it alike).
+PARTIAL = " (without the layers after an error)"
+
+
+def partial_note(report: Report) -> str:
+    return "" if report.params_complete else PARTIAL
+
+
 
 
 def layer_label(info, layer=None) -> str:
@@ -70,7 +75,7 @@ def totals(report: Report, batch_size: int) -> dict:
 
 def totals_line(report: Report, batch_size: int) -> str:
     t = totals(report, batch_size)
-    return (f"total {t['total_params']:,} params · {human_count(t['mult_adds'])} mult-adds · "
+    return (f"total {t['total_params']:,} params{partial_note(report)} · {human_count(t['mult_adds'])} mult-adds · "
             f"params {human_bytes(t['param_bytes'])} · activations (batch {batch_size}) "
             f"{human_bytes(t['activation_bytes'])}")
 
@@ -116,7 +121,7 @@ def to_text(network, batch_size: int = 1) -> str:
     t = totals(report, batch_size)
     out += [rule,
             f"Total parameters:     {t['total_params']:,}"
-            + ("" if report.params_complete else " (without the layers after an error)"),
+            + partial_note(report),
             f"Trainable parameters: {t['trainable_params']:,}",
             f"Non-trainable:        {t['non_trainable_params']:,}",
             f"Multiply-adds:        {human_count(t['mult_adds'])} ({t['mult_adds']:,}) per sample",

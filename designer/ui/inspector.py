@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.catalogue import size_of
 from ..model.summary import human_count
+from ..model.words import plural, unbroken
 from .artwork import kind_pixmap
 from .editor import STARTERS, Editor
-from .status import plural
 from .theme import CanvasColours, escape
 
 INPUT_IMAGE, INPUT_VECTOR = "image", "vector"
@@ -124,7 +124,7 @@ class LayerPage(QWidget):
         lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
                  f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
         self.shapes.setText("<br>".join(lines))
-        self.formula.setText(info.formula)
+        self.formula.setText(unbroken(info.formula))   # wraps after an "=", never inside a term
         self.formula.setVisible(bool(info.formula))
         problems = [f"<p style='color:{colours.error.name()}'>✖ {escape(e)}</p>" for e in info.errors]
         problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]

@@ -12,7 +12,7 @@ from typing import Optional
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QTabBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 
 from .. import APP_NAME, __version__
 from ..model import Network, template_name
@@ -25,7 +25,7 @@ from .export_actions import Exporter
 from .files import AUTOSAVE_MS, Files
 from .inspector import Inspector
 from .mime import local_files
-from .modes import OPTIONAL_MODES, Mode, ModePanels, PanelsOrFactory
+from .modes import OPTIONAL_MODES, Mode, ModePanels, PageStack, PanelsOrFactory
 from .palette import Palette
 from .status import StatusFields
 from .summary_panel import SummaryPanel
@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.palette_panel = Palette()
         self.inspector = Inspector(self.network, self.editor)
         self.summary = SummaryPanel(self.network)
-        self.status = StatusFields(self.statusBar(), self.network, lambda: self.summary.batch_size)
+        self.status = StatusFields(self.statusBar(), self.network, self._status_batch_size)
         self._quick_add = None  # built on first use (Ctrl+F)
         self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
         # The weights the window holds for its network: trained or loaded in Train mode, else a
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            stack = QStackedWidget()
+            stack = PageStack()
             dock.setWidget(stack)
             self.addDockWidget(area, dock)
             self.docks[place], self.stacks[place] = dock, stack
@@ -129,6 +129,13 @@ class MainWindow(QMainWindow):
         self.files.document_replaced.connect(self.canvas.fit_readable)
         self.scene.selectionChanged.connect(self._selection_changed)
         self._selection_changed()
+
+    def _status_batch_size(self) -> int:
+        """The batch the memory estimate is for: the current mode's (Train: the run's), else the
+        summary's."""
+        mode = self.modes.get(self.current_mode) if hasattr(self, "modes") else None
+        own = mode.panels.batch_size if mode is not None and mode.panels is not None else None
+        return own() if own is not None else self.summary.batch_size
 
     def _selection_changed(self) -> None:
         selected = self.scene.selected_indices()
@@ -271,6 +278,7 @@ class MainWindow(QMainWindow):
             self._size_docks(panels.dock_sizes)
         if panels.on_enter:
             panels.on_enter()
+        self.status.refresh()   # the memory estimate's batch may be the mode's
         self.mode_changed.emit(name)
 
     def _size_docks(self, sizes: dict) -> None:

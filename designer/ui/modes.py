@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
 # Modes the switch lists, and the package each comes from (absent packages show disabled).
 OPTIONAL_MODES = (("Train", "designer.ui.training"), ("Learn", "designer.ui.learn"))
@@ -31,6 +32,31 @@ class ModePanels:
     # Dock sizes set the first time the mode is entered: {"left": 360, "bottom": 0.58, ...};
     # pixels, or a float < 1 for a share of the window's width (left, right) or height (bottom)
     dock_sizes: dict = field(default_factory=dict)
+    # The batch size of the status bar's memory estimate while the mode is shown (Train: the
+    # run's); None keeps the summary's
+    batch_size: Optional[Callable[[], int]] = None
+
+
+class PageStack(QStackedWidget):
+    """A stack of pages (one per mode, one per lesson) sized by the page shown: a plain
+    QStackedWidget asks for the largest minimum of all its pages, so a wide page of one mode kept
+    the window that wide in every mode after it had once been shown."""
+
+    def __init__(self, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        if page is None:
+            return super().minimumSizeHint()
+        # A page's explicit minimum size wins over its hint, as the layouts treat it.
+        hint, least = page.minimumSizeHint(), page.minimumSize()
+        return QSize(max(hint.width(), least.width()), max(hint.height(), least.height()))
 
 
 PanelsOrFactory = Union[ModePanels, Callable[[QWidget], ModePanels]]

@@ -5,18 +5,16 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..model import Network
-from ..model.summary import human_bytes, totals
+from ..model.summary import human_bytes, partial_note, totals
+from ..model.words import plural
 from .theme import CanvasColours
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-
 def counts_text(report) -> str:
-    return (f"{plural(report.total_params, 'parameter')} · {plural(report.error_count, 'error')} · "
-            f"{plural(report.warning_count, 'warning')}")
+    def count(n: int, word: str) -> str:
+        return plural(n, word, grouped=True)   # 61,706 parameters
+    return (f"{count(report.total_params, 'parameter')}{partial_note(report)} · "
+            f"{count(report.error_count, 'error')} · {count(report.warning_count, 'warning')}")
 
 
 class StatusFields:
@@ -27,7 +25,8 @@ class StatusFields:
         self.counts.setToolTip("Total parameters, and layers with errors (red) or warnings (amber)")
         self.memory = QLabel()
         self.memory.setToolTip("Weights in float32, and the estimated memory to train at the summary's "
-                               "batch size (activations and their gradients, weights, gradients and momentum)")
+                               "batch size, or in Train mode at the run's (activations and their "
+                               "gradients, weights, gradients and momentum)")
         self.zoom = QLabel("100%")
         self.zoom.setToolTip("Canvas zoom: Ctrl+wheel, Ctrl+0 to fit")
         bar.addPermanentWidget(self.counts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["create_mode"]
 
-LEFT_WIDTH = 250
+LEFT_WIDTH = 220   # the lesson list; the lesson beside it needs up to ~750 px of a 1280-px window
 BOTTOM_SHARE = 0.58   # of the window's height: the lessons need room, the canvas less
 
 

@@ -24,7 +24,7 @@ from .backprop_drawing import BackpropDrawing
 from .backprop_tables import BackpropTables
 
 COURSE, WINDOW = 0, 1
-MIN_DRAWING = 400
+MIN_DRAWING = 300   # the drawing scales; the tables' numbers do not (a 1280-px window)
 CHOICES = ("course example (mlp-example)", "this window's network")
 
 
@@ -65,7 +65,11 @@ class BackpropView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 4, 6, 4)
         box.setSpacing(4)
-        box.addLayout(self._sample_row())
+        # Two rows of settings and one of buttons: in one row they asked for 955 px, more than a
+        # 1280-px window leaves the lesson beside the lesson list and the inspector.
+        sample, rates = self._sample_row()
+        box.addLayout(sample)
+        box.addLayout(rates)
         box.addLayout(self._button_row())
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -106,7 +110,8 @@ class BackpropView(QWidget):
         return self.stepper.stack
 
     # ------------------------------------------------------------------ widgets
-    def _sample_row(self) -> QHBoxLayout:
+    def _sample_row(self) -> tuple:
+        """The network and the sample (x, t); the rates (η, α) and the error E below them."""
         row = QHBoxLayout()
         row.setSpacing(6)
         row.addWidget(QLabel("Network:"))
@@ -126,6 +131,9 @@ class BackpropView(QWidget):
             row.addWidget(edit)
             edit.editingFinished.connect(self._sample_edited)
             row.addSpacing(6)
+        row.addStretch(1)
+        first, row = row, QHBoxLayout()
+        row.setSpacing(6)
         self.lr_spin = spin_box(4, 0.0001, 10.0, 0.05, COURSE_LR)
         self.lr_spin.setToolTip("η, the learning rate")
         self.momentum_spin = spin_box(2, 0.0, 0.99, 0.1, COURSE_MOMENTUM)
@@ -138,7 +146,7 @@ class BackpropView(QWidget):
         self.loss_label = QLabel()
         self.loss_label.setObjectName("backprop_loss")
         row.addWidget(self.loss_label)
-        return row
+        return first, row
 
     def _button_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -158,6 +166,7 @@ class BackpropView(QWidget):
         row.addSpacing(12)
         self.stage_label = QLabel()
         self.stage_label.setObjectName("backprop_stage")
+        self.stage_label.setWordWrap(True)
         row.addWidget(self.stage_label, 1)
         return row
 
@@ -308,6 +317,10 @@ class BackpropView(QWidget):
                                 else "E = ½Σ(t − o)² = ?")
         self.buttons["Next"].setEnabled(self.stage < len(self.stage_list) - 1)
         self._fit_tables()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_tables()   # the room changed: the tables first, down to MIN_DRAWING for the drawing
 
     def _fit_tables(self) -> None:
         """Widen the tables' side (down to a drawing of ``MIN_DRAWING`` pixels) when a table has

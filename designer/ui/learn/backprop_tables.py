@@ -191,5 +191,8 @@ class BackpropTables(QScrollArea):
         if stage.kind == "update" and stage.layer < len(self.updates):
             self.ensureWidgetVisible(self.updates[stage.layer], 0, 4)
             self.ensureWidgetVisible(self.captions[stage.layer], 0, 2)
+            # Down to the table, not across: a table wider than the room starts at its left
+            # column ("from", "to"), not at its last.
+            self.horizontalScrollBar().setValue(0)
         else:
             self.verticalScrollBar().setValue(0)

@@ -56,6 +56,10 @@ class GraphLesson(QWidget):
         for example in EXAMPLES:
             self.example.addItem(example.title, example.key)
         self.example.setToolTip("The expression to step through")
+        # As wide as a short title, not the longest (the lesson must fit beside the lesson list
+        # and the inspector of a 1280-px window); the open list shows the titles whole.
+        self.example.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.example.setMinimumContentsLength(18)
         self.example.currentIndexChanged.connect(self._example_changed)
         self.inputs_row = QHBoxLayout()
         self.inputs_row.setSpacing(6)

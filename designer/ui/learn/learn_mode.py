@@ -8,9 +8,9 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ..modes import PageStack
 from .lessons import BY_KEY, LESSONS
 
 
@@ -56,7 +56,7 @@ class LearnMode(QObject):
         self.list.currentItemChanged.connect(self._item_changed)
         box.addWidget(self.list)
 
-        self.bottom = QStackedWidget()
+        self.bottom = PageStack()
         self.bottom.setObjectName("learn_view")
 
     # ------------------------------------------------------------------ lessons

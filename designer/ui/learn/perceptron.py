@@ -25,6 +25,8 @@ LOGIC_EXTENT = (-0.5, 1.5, -0.5, 1.5)
 BLOB_EXTENT = (-1.5, 1.5, -1.5, 1.5)
 MAX_RUN_EPOCHS = 100   # Run stops here when the perceptron cannot converge
 EPOCH_MS = 1200        # Run shows about one epoch in this time…
+READOUT_MIN = 190      # pixels: the readout's sentences beside the controls
+PLANE_MIN = 260        # pixels: the smallest plane (a 1280×720 window)
 MIN_TICK_MS, MAX_TICK_MS = 30, 250   # …one or more samples per tick
 
 
@@ -108,7 +110,7 @@ class PerceptronView(QWidget):
         controls.addWidget(neuron)
         controls.addWidget(self.solve_button)
         controls.addStretch(1)
-        side = QWidget()
+        self.side = side = QWidget()
         side.setLayout(controls)
         side.setFixedWidth(262)
 
@@ -126,6 +128,7 @@ class PerceptronView(QWidget):
             box.addWidget(lab)
         self.two_label = self._label()
         self.readout = QStackedWidget()
+        self.readout.setMinimumWidth(READOUT_MIN)
         self.readout.addWidget(one)
         self.readout.addWidget(self.two_label)
         self.status = self._label()
@@ -144,9 +147,11 @@ class PerceptronView(QWidget):
         lay.addLayout(right, 6)
 
     def resizeEvent(self, event) -> None:
-        """Keep the plane about square (its axes take some 40 pixels of its width)."""
+        """Keep the plane about square (its axes take some 40 pixels of its width), leaving the
+        readout beside the controls READOUT_MIN pixels (a 1280-px window cut its sentences)."""
         super().resizeEvent(event)
-        self.plane.setFixedWidth(max(320, min(470, self.height() - 10)))
+        room = self.width() - self.side.width() - READOUT_MIN - 30
+        self.plane.setFixedWidth(max(PLANE_MIN, min(470, self.height() - 10, room)))
 
     @staticmethod
     def _label() -> QLabel:

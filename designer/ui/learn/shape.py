@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTextBrowser, Q
                                QWidget)
 
 from ...learn.shape import NOTHING_SELECTED, explain, first_conv, spatial_indices
+from ...model.words import unbroken
 from ..theme import ERROR_COLOUR, WARNING_COLOUR, escape, is_dark, mix
 from .shape_strip import WindowStrip
 
@@ -197,7 +198,8 @@ class ShapeView(QWidget):
         out = ["<table cellspacing='0' cellpadding='3'>"]
         for row in ex.rows:
             colour = {"warning": warn, "error": err}.get(row.level, fg.name())
-            maths = "<br>".join(escape(m) for m in row.maths.split("\n")) if row.maths else ""
+            # A formula wraps after an "=", never inside a term.
+            maths = "<br>".join(escape(unbroken(m)) for m in row.maths.split("\n")) if row.maths else ""
             if maths:
                 weight = "600" if row.level == "result" else "normal"
                 maths = (f"<span style='font-size:{MATHS_PT}pt; font-weight:{weight}; "

@@ -19,7 +19,11 @@ BOTTOM_HEIGHT = 430
 def create_mode(window) -> ModePanels:
     mode = TrainMode(window)
     window.train_mode = mode
+    status = getattr(window, "status", None)
+    if status is not None:   # the memory estimate follows the batch this mode trains with
+        mode.panel.batch.valueChanged.connect(lambda _b: status.refresh())
     return ModePanels(left=mode.left, bottom=mode.bottom, right=mode.right,
                       left_title="Data and training", bottom_title="Training curves and feature maps",
                       right_title="Results", menus=[mode.menu], on_close=mode.shutdown,
-                      dock_sizes={"left": LEFT_WIDTH, "right": RIGHT_WIDTH, "bottom": BOTTOM_HEIGHT})
+                      dock_sizes={"left": LEFT_WIDTH, "right": RIGHT_WIDTH, "bottom": BOTTOM_HEIGHT},
+                      batch_size=mode.panel.batch.value)

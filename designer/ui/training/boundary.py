@@ -8,9 +8,9 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRect, QRectF
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..theme import CLASS_COLOURS, class_colour, style_axes
 from .probes import Boundary, boundary_extent, is_planar
@@ -37,6 +37,55 @@ def boundary_rgb(b: Boundary, n_classes: int) -> np.ndarray:
     return (WHITE * (1 - strength) + colours * strength).round().astype(np.uint8)
 
 
+class AspectFrame(QWidget):
+    """Holds a plot and gives its data area the width:height of ``ratio`` (the plane's x range
+    over its y range), centred in whatever room the dock has: spirals keep the shape they have
+    in the data preview, and the view still shows exactly the boundary's extent (no bands)."""
+
+    def __init__(self, plot: pg.PlotWidget, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.plot = plot
+        plot.setParent(self)
+        self.ratio = 1.0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # The axes' margin is known once the plot has laid itself out: place it again then.
+        plot.getPlotItem().vb.sigResized.connect(self._place)
+        self.setMinimumSize(120, 120)
+
+    def set_ratio(self, ratio: float) -> None:
+        self.ratio = min(max(float(ratio), 0.1), 10.0) if np.isfinite(ratio) and ratio > 0 else 1.0
+        self._place()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place()
+
+    def _margins(self) -> tuple:
+        """Pixels the axes and the title take around the data area, measured when the plot's
+        layout matches its widget (until then, the last measure)."""
+        item = self.plot.getPlotItem()
+        whole, vb, port = item.geometry(), item.vb.geometry(), self.plot.viewport()
+        if vb.width() > 0 and round(whole.width()) == port.width() and round(whole.height()) == port.height():
+            self._extra = (self.plot.width() - port.width() + round(whole.width() - vb.width()),
+                           self.plot.height() - port.height() + round(whole.height() - vb.height()))
+        return getattr(self, "_extra", (50, 40))
+
+    def _place(self) -> None:
+        extra_w, extra_h = self._margins()
+        room_w, room_h = max(1, self.width() - extra_w), max(1, self.height() - extra_h)
+        w = min(room_w, room_h * self.ratio)
+        h = w / self.ratio
+        size_w, size_h = int(round(w)) + extra_w, int(round(h)) + extra_h
+        place = QRect((self.width() - size_w) // 2, (self.height() - size_h) // 2, size_w, size_h)
+        if place != self.plot.geometry():
+            self.plot.setGeometry(place)
+
+    def data_ratio_shown(self) -> float:
+        """Width over height of the data area as drawn, in pixels (for tests)."""
+        vb = self.plot.getPlotItem().vb.geometry()
+        return vb.width() / max(vb.height(), 1e-9)
+
+
 class BoundaryView(QWidget):
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -44,8 +93,9 @@ class BoundaryView(QWidget):
         self.title = QLabel("Decision boundary")
         self.plot = pg.PlotWidget(background=pal.color(QPalette.ColorRole.Base))
         self.plot.setMenuEnabled(False)
-        # The view is exactly the boundary's extent: a locked aspect ratio in a dock that is
-        # taller than wide padded it with white bands far beyond the data.
+        # The view is exactly the boundary's extent, and its shape that of the extent (the
+        # AspectFrame): a locked aspect ratio in a dock taller than wide padded it with white
+        # bands far beyond the data; no aspect at all stretched the spirals to twice their height.
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.setToolTip("The network's class for every point of the plane (stronger colour: "
@@ -58,7 +108,8 @@ class BoundaryView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
-        lay.addWidget(self.plot, 1)
+        self.frame = AspectFrame(self.plot)
+        lay.addWidget(self.frame, 1)
         self.n_classes = 2
         self.updates = 0
 
@@ -80,6 +131,7 @@ class BoundaryView(QWidget):
         """Show exactly ``extent`` (x0, x1, y0, y1), whatever the widget's shape."""
         x0, x1, y0, y1 = extent
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self.frame.set_ratio((x1 - x0) / (y1 - y0) if y1 > y0 else 1.0)
 
     def show_boundary(self, b: Boundary) -> None:
         self.image.setImage(boundary_rgb(b, self.n_classes), autoLevels=False)

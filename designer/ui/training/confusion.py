@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from .widgets import PaintedWidget
 
 MAX_CLASSES = 30  # more than this are not drawn as a matrix
-HEADER_MAX = 100  # pixels: the tallest band of turned column names
+HEADER_MAX = 130  # pixels: the tallest band of turned column names ("horizontal bar" whole)
 
 
 def trimmed(confusion: np.ndarray, n_classes: int) -> np.ndarray:
@@ -31,6 +31,8 @@ class ConfusionView(PaintedWidget):
         super().__init__(parent)
         self.matrix: Optional[np.ndarray] = None
         self.names: list = []
+        self.row_names: list = []             # the row names as drawn (elided only when too wide)
+        self.column_names: list = []          # the column names as drawn
         self.headers_turned = False           # column names drawn upright (they did not fit across)
         self.mistake_rect = QRectF()          # where the most common mistake was written
         self.title = "Confusion matrix (validation) appears after the first epoch."
@@ -75,7 +77,11 @@ class ConfusionView(PaintedWidget):
         k = len(m)
         mistake = self.mistake_text()
         mistake_h = fm.boundingRect(0, 0, width, 1000, wrap, mistake).height()
-        names = [n if len(n) <= 10 else n[:9] + "…" for n in self.names]
+        # Row names whole when they fit two fifths of the width ("horizontal bar"), else elided
+        # by what they measure, not cut at a count of characters.
+        room = max(40, int(self.width() * 0.4) - fm.height() - 12)
+        names = [fm.elidedText(n, Qt.TextElideMode.ElideRight, room) for n in self.names]
+        self.row_names = names
         label_w = max(fm.horizontalAdvance(n) for n in names) + 8
         left = label_w + fm.height() + 4
         below = mistake_h + 10
@@ -91,20 +97,23 @@ class ConfusionView(PaintedWidget):
         sfm = p.fontMetrics()
         widest = max(sfm.horizontalAdvance(n) for n in self.names)
         self.headers_turned = widest > cell_for(title_h + fm.height() + sfm.height() + 8) - 4
-        head = min(widest, HEADER_MAX) + 4 if self.headers_turned else sfm.height() + 2
+        head = min(widest, HEADER_MAX) + 6 if self.headers_turned else sfm.height() + 2  # 2 px: elidedText rounds
         top = title_h + fm.height() + 6 + head
         cell = cell_for(top)
+        self.column_names = []
         for j in range(k):
             if self.headers_turned:
                 p.save()
                 p.translate(left + j * cell + cell / 2, top - 3)
                 p.rotate(-90)
                 name = sfm.elidedText(self.names[j], Qt.TextElideMode.ElideRight, int(head - 4))
+                self.column_names.append(name)
                 p.drawText(QRectF(0, -sfm.height() / 2, head - 4, sfm.height()),
                            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
                 p.restore()
             else:
                 name = sfm.elidedText(self.names[j], Qt.TextElideMode.ElideRight, int(cell) - 2)
+                self.column_names.append(name)
                 p.drawText(QRectF(left + j * cell, top - sfm.height() - 2, cell, sfm.height()),
                            Qt.AlignmentFlag.AlignCenter, name)
         small.setPointSizeF(max(6.0, min(font.pointSizeF(), cell * 0.32)))

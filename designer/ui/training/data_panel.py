@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 
 from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
 from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
-from ...model import format_shape
+from ...model import Layer, format_shape, infer
+from ...model.words import plural
 from ..theme import class_colour, style_axes
 from .boundary import shown_points
 from .images import ImageGrid, tiles_rgb
@@ -85,25 +86,46 @@ class DataLoadWorker(ThreadWorker):
 
 
 def balanced_sample(y: np.ndarray, n: int) -> np.ndarray:
-    """Up to ``n`` indices taking the classes in turn, so that every class shows."""
+    """Up to ``n`` indices taking the classes in turn, so that every class shows. Costs one sort
+    of the labels, whatever the number of classes (a pass per class was N × classes)."""
     if y.ndim != 1 or len(y) == 0:
         return np.arange(min(n, len(y)))
-    by_class = [np.flatnonzero(y == c) for c in np.unique(y)]
-    out, k = [], 0
-    while len(out) < n and any(k < len(ix) for ix in by_class):
-        out += [int(ix[k]) for ix in by_class if k < len(ix)]
-        k += 1
-    return np.array(out[:n], dtype=np.int64)
+    order = np.argsort(y, kind="stable")
+    _, first = np.unique(y[order], return_index=True)
+    # Rank of each sample within its class; taking ranks 0, 1, … in turn visits every class.
+    sizes = np.diff(np.append(first, len(y)))
+    rank = np.arange(len(y)) - np.repeat(first, sizes)
+    turn = np.lexsort((y[order], rank))[:n]
+    return order[turn].astype(np.int64)
+
+
+def label_counts(y: np.ndarray) -> tuple:
+    """(labels present, how many samples each has): as large as the labels at most, whatever
+    their values (a bincount of a label 10⁹ is 7.45 GiB)."""
+    return np.unique(np.asarray(y).reshape(-1), return_counts=True)
 
 
 def class_summary(dataset, limit: int = 10) -> str:
     if dataset.has_targets:
         return f"targets: vectors of {dataset.y.shape[1]} values"
-    counts = dataset.class_counts()
-    names = dataset.classes or [str(i) for i in range(len(counts))]
-    parts = [f"{names[i] if i < len(names) else i} {int(c)}" for i, c in enumerate(counts[:limit])]
-    more = f" · … {len(counts) - limit} more" if len(counts) > limit else ""
+    labels, counts = label_counts(dataset.y)
+    names = dataset.classes or []
+    # Named classes without samples show as 0; other labels only when they occur.
+    keys = np.union1d(np.arange(len(names)), labels)
+    shown = keys[:limit]
+    at = np.minimum(np.searchsorted(labels, shown), max(len(labels) - 1, 0))
+    found = (labels[at] == shown) if len(labels) else np.zeros(len(shown), bool)
+    parts = [f"{names[c] if c < len(names) else c} {int(counts[i]) if hit else 0}"
+             for c, i, hit in zip(shown.tolist(), at.tolist(), found.tolist())]
+    more = f" · … {len(keys) - limit} more" if len(keys) > limit else ""
     return "classes: " + " · ".join(parts) + more
+
+
+def fix_text(fix: dict) -> str:
+    """An input layer's settings in words: '28×28×1', '2 features'."""
+    if "width" in fix:
+        return format_shape((fix["width"], fix["height"], fix["depth"]))
+    return plural(fix["features"], "feature")
 
 
 class DataPanel(QGroupBox):
@@ -172,7 +194,7 @@ class DataPanel(QGroupBox):
         self.pictures.addWidget(self.thumbs)
         self.pictures.addWidget(self.scatter)
         self.pictures.setMinimumHeight(110)
-        self.pictures.setMaximumHeight(170)
+        self.pictures.setMaximumHeight(130)   # the Training panel below must fit a 720-px screen
 
         self.fit_text = QLabel("")
         self.fit_text.setWordWrap(True)
@@ -380,12 +402,30 @@ class DataPanel(QGroupBox):
         try:
             check_fits(self.dataset, report.input)
         except DataError as e:
-            self._fix = suggest_input(self.dataset)
-            return sentence(str(e))
+            fix = suggest_input(self.dataset)
+            blocker = self._fix_blocker(fix)
+            if blocker is None:
+                self._fix = fix
+                return sentence(str(e))
+            # A fix is offered only when the network it makes can train on the data.
+            base = str(e).split("; set the input layer to")[0]
+            return sentence(f"{base}, and an input of {fix_text(fix)} would not be enough: {blocker}")
         try:
             check_outputs(self.dataset, report.output)
         except DataError as e:
             return sentence(str(e))
+        return None
+
+    def _fix_blocker(self, fix: dict) -> Optional[str]:
+        """Why the network with its input set to ``fix`` still could not train on the data
+        (its first error, or outputs that do not fit the labels), or None."""
+        trial = infer([Layer.make("input", **fix)] + list(self.network.layers[1:]))
+        if trial.problems:
+            return trial.problems[0]
+        try:
+            check_outputs(self.dataset, trial.output)
+        except DataError as e:
+            return str(e)
         return None
 
     def refresh_fit(self) -> None:
@@ -394,10 +434,7 @@ class DataPanel(QGroupBox):
         self.fit_text.setVisible(bool(problem))
         self.fit_text.setStyleSheet("color: #c0392b;" if problem else "")
         if self._fix is not None:
-            fix = self._fix
-            shape = format_shape((fix["width"], fix["height"], fix["depth"])) if "width" in fix \
-                else f"{fix['features']} features"
-            self.fit_button.setText(f"Set the input layer to {shape}")
+            self.fit_button.setText(f"Set the input layer to {fix_text(self._fix)}")
         self.fit_button.setVisible(self._fix is not None)
 
     def _apply_fix(self) -> None:

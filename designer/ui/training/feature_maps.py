@@ -69,25 +69,33 @@ class FeatureMapView(QWidget):
         self.sample.setRange(0, 0)
         self.sample.setToolTip("Which sample of the data goes through the network")
         self.caption = QLabel("")
+        self.caption.setWordWrap(True)   # beside the sample chooser it may need two lines
         self.input = ImageGrid("")
         self.input.setFixedWidth(64)
         self.input.setToolTip("The sample")
         self.grid = ImageGrid("Feature maps appear when training starts.")
         self.grid.setToolTip("The chosen layer's output for the sample, one tile per channel "
                              "(each scaled to its own range)")
+        # The layer's whole label ('#1 conv · conv1 → 55×55×96') fits a small screen: the
+        # chooser has the top row to itself (the sample's goes beside the caption), asks for
+        # little, and takes the room there is; its list is as wide as its longest label.
+        self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layer.setMinimumContentsLength(12)
+        self.sample.setPrefix("sample ")
         top = QHBoxLayout()
-        top.addWidget(QLabel("Feature maps of"))
+        top.addWidget(QLabel("Maps of"))
         top.addWidget(self.layer, 1)
-        top.addWidget(QLabel("sample"))
-        top.addWidget(self.sample)
         body = QHBoxLayout()
         body.addWidget(self.input)
         body.addWidget(self.grid, 1)
+        foot = QHBoxLayout()
+        foot.addWidget(self.caption, 1)
+        foot.addWidget(self.sample)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
         lay.addLayout(body, 1)
-        lay.addWidget(self.caption)
+        lay.addLayout(foot)
         self.layer.currentIndexChanged.connect(self._changed)
         self.sample.valueChanged.connect(self._changed)
 
@@ -112,6 +120,9 @@ class FeatureMapView(QWidget):
         want = keep if keep is not None and self.layer.findData(keep) >= 0 else default_layer(network)
         self.layer.setCurrentIndex(max(0, self.layer.findData(want)))
         self.layer.blockSignals(False)
+        fm = self.layer.fontMetrics()
+        longest = max((fm.horizontalAdvance(self.layer.itemText(i)) for i in range(self.layer.count())), default=0)
+        self.layer.view().setMinimumWidth(longest + 40)
         if self.layer.currentData() != before:
             self.clear()   # the maps shown were another layer's
 

@@ -98,19 +98,21 @@ class Curves(QWidget):
 
         faint = QColor(TRAIN_COLOUR)
         faint.setAlpha(70)
-        # Loss falls and accuracy rises: their legends go where the curves are not.
-        for p, offset in ((self.loss_plot, (-8, 8)), (self.acc_plot, (-8, -8))):
+        # Loss falls and accuracy rises: their legends go where the curves are not. Short names
+        # (training is the blue, validation the orange): a legend wider than a plot of a small
+        # screen was cut off.
+        for p, offset in ((self.loss_plot, (-4, 4)), (self.acc_plot, (-4, -4))):
             p.addLegend(offset=offset, labelTextColor=fg, labelTextSize="8pt", verSpacing=-6,
                         brush=pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
         self.c_loss_raw = self.loss_plot.plot(pen=pg.mkPen(faint, width=1))
-        self.c_loss_smooth = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train · batch")
+        self.c_loss_smooth = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="batches")
         self.c_loss_epoch = self.loss_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
-                                                symbolPen=fg, name="train · epoch")
+                                                symbolPen=fg, name="epochs")
         self.c_loss_val = self.loss_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                               symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
-        self.c_acc_smooth = self.acc_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train · batch")
+        self.c_acc_smooth = self.acc_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="batches")
         self.c_acc_epoch = self.acc_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
-                                              symbolPen=fg, name="train · epoch")
+                                              symbolPen=fg, name="epochs")
         self.c_acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                             symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
         self.c_lr = self.lr_plot.plot(pen=pg.mkPen(LR_COLOUR, width=2))
@@ -125,6 +127,7 @@ class Curves(QWidget):
         for c in (self.c_loss_raw, self.c_loss_smooth, self.c_loss_epoch, self.c_loss_val,
                   self.c_acc_smooth, self.c_acc_epoch, self.c_acc_val, self.c_lr):
             c.setData([], [])
+        self._show_rate(None)
 
     @property
     def points(self) -> int:
@@ -201,6 +204,12 @@ class Curves(QWidget):
             if len(y):
                 self.c_lr.setData(x, y)
                 self.lr_plot.setYRange(0, float(y.max()) * 1.15, padding=0)
+            self._show_rate(float(y[0]) if len(y) and np.all(y == y[0]) else None)
+
+    def _show_rate(self, constant: Optional[float]) -> None:
+        """A rate that never changed is not a third of the plots for a flat line (the progress
+        line under the Start button says η); the rate's plot shows once it changes (a schedule)."""
+        self.lr_plot.setVisible(constant is None and len(self.lr) > 0)
 
     @staticmethod
     def _epoch_curves(train, val, many: bool) -> None:

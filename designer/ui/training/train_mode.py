@@ -39,6 +39,7 @@ REDRAW_MS = 100
 class TrainMode(QObject, wa.WeightsActions):
     state_changed = Signal(object)  # the new TrainState
     run_finished = Signal(object)   # the Finished event, or None when the run failed
+    weights_loaded = Signal()       # a weights read has ended (loaded, or said why not)
 
     def __init__(self, window=None, network=None, available: Callable = available_memory,
                  load_default_data: bool = True):
@@ -73,11 +74,19 @@ class TrainMode(QObject, wa.WeightsActions):
         lay.addWidget(self.data)
         lay.addWidget(self.panel)
         lay.addStretch(1)
-        self.left = QScrollArea()
-        self.left.setWidgetResizable(True)
-        self.left.setWidget(side)
-        self.left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.left.setMinimumWidth(350)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(side)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The settings scroll; Start, Pause, Stop, the progress and the message stay in view.
+        self.left = QWidget()
+        column = QVBoxLayout(self.left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(scroll, 1)
+        column.addWidget(self.panel.run_box)
+        self.left.setMinimumWidth(340)
         self.bottom = self.views.bottom
         self.right = self.views.right
 
@@ -191,7 +200,7 @@ class TrainMode(QObject, wa.WeightsActions):
         self._refresh()
 
     def _on_data_message(self, text: str) -> None:
-        self.say(text, "error")
+        self.panel.say(text, "error", about="data")
 
     def _dataset_changed(self, dataset) -> None:
         self.views.set_dataset(dataset)
@@ -203,8 +212,9 @@ class TrainMode(QObject, wa.WeightsActions):
             self.panel.reset_progress()
             self.say("New data: the last run's results were cleared (save its weights before changing "
                      "the data to keep them); the next run starts from new random weights.", "warn")
-        elif self.panel.tone == "error":
-            self.say("")   # a complaint about the old data
+        else:
+            # A complaint about the old data, or a refusal to start with it; not any other message.
+            self.panel.withdraw("data", "start")
         self._refresh()
 
     def set_input(self, values: dict) -> None:
@@ -249,7 +259,7 @@ class TrainMode(QObject, wa.WeightsActions):
         try:
             config = self._check_before_start()
         except UserError as e:
-            self.say(sentence(str(e)), "error")
+            self.panel.say(sentence(str(e)), "error", about="start")
             return False
         network, dataset, weights = self.network, self.dataset, self.start_weights
         self._run_dataset = dataset
@@ -347,6 +357,7 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.run is not None:
             self.run.shutdown(max(SHUTDOWN_MS, int(3000 * self._batch_seconds) + 1000))
         self._end_probes()
+        self.end_weights_job(SHUTDOWN_MS)
         self.data.shutdown(SHUTDOWN_MS)
 
     # ------------------------------------------------------------------ worker signals

@@ -74,6 +74,9 @@ class TrainPanel(QGroupBox):
         pairs = [(w.setting.label, w) for w in self.widgets.values() if not isinstance(w, QComboBox)]
         for k, (label, w) in enumerate(pairs):
             r, c = divmod(k, 2)
+            # A spin box asks for the width of its largest value (a seed of 2³¹): these fields
+            # shrink to what their usual values need, so that the panel fits a small screen.
+            w.setMinimumWidth(60)
             w.setMaximumWidth(96)
             form.addWidget(QLabel(label), r, 2 * c)
             form.addWidget(w, r, 2 * c + 1)
@@ -107,7 +110,7 @@ class TrainPanel(QGroupBox):
         self.bar.setTextVisible(True)
         self.bar.setToolTip("Progress of the whole run")
         self.rate = QLabel("")
-        self.rate.setToolTip("Training speed and the time left")
+        self.rate.setToolTip("Training speed, the time left and the learning rate in use")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -132,12 +135,17 @@ class TrainPanel(QGroupBox):
         lay.addWidget(self.source)
         lay.addLayout(form)
         lay.addLayout(more)
-        lay.addLayout(buttons)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.rate)
         lay.addLayout(wrow)
-        # Last: a message of one line or three never moves a button the user is aiming at.
-        lay.addWidget(self.message)
+
+        # What a run needs in view at any window height: the owner pins ``run_box`` below the
+        # settings (which may scroll), at the bottom of the dock. The message comes first, so that
+        # one of one line or five grows upward and never moves a button the user is aiming at.
+        self.run_box = QWidget()
+        run = QVBoxLayout(self.run_box)
+        run.addWidget(self.message)
+        run.addLayout(buttons)
+        run.addWidget(self.bar)
+        run.addWidget(self.rate)
 
         self.start.clicked.connect(self.start_clicked)
         self.pause.clicked.connect(self.pause_clicked)
@@ -151,14 +159,17 @@ class TrainPanel(QGroupBox):
         self.set_config(defaults())
         self.set_state(TrainState.IDLE, has_weights=False, has_data=False)
         self.speed = ""
-        self.tone = "info"
+        self.tone, self.about = "info", ""
 
     # ------------------------------------------------------------------ settings
     def set_config(self, values: dict, source: Optional[str] = None) -> None:
         """Show TrainConfig fields (missing ones keep their current value); ``source`` says where
         they come from (a suggestion for the network) when they are not the defaults."""
         if source is not None:
-            self.source.setText(source)
+            # Its first clause says where the values come from; the rest (the command line's
+            # defaults and options) is the tooltip, so that the settings stay in view.
+            self.source.setText(source.split(";")[0].rstrip(".") + (" (hover for details)." if ";" in source else "."))
+            self.source.setToolTip(source)
             self.source.setVisible(bool(source))
         for key, value in values.items():
             if key in self.widgets:
@@ -239,7 +250,8 @@ class TrainPanel(QGroupBox):
         self.bar.setValue(int(done * 1000))
         self.bar.setFormat(f"epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
         self.speed = f"{p.samples_per_second:,.0f} {unit}/s"
-        self.rate.setText(f"{self.speed} · ETA {eta_text(p.eta_seconds)}")
+        # The rate in use: the curves plot it only when a schedule changes it.
+        self.rate.setText(f"{self.speed} · ETA {eta_text(p.eta_seconds)} · η {p.lr:g}")
 
     def end_progress(self) -> None:
         """A run ended before its last batch: there is no time left to estimate."""
@@ -252,7 +264,15 @@ class TrainPanel(QGroupBox):
         self.rate.setText("")
         self.speed = ""
 
-    def say(self, text: str, tone: str = "info") -> None:
-        self.tone = tone
+    def say(self, text: str, tone: str = "info", about: str = "") -> None:
+        """Show one sentence; ``about`` names what it is about, so that only news about that
+        thing takes it back (``withdraw``)."""
+        self.tone, self.about = tone, about
         self.message.setText(text)
         self.message.setStyleSheet(TONES.get(tone, ""))
+
+    def withdraw(self, *about: str) -> None:
+        """Clear the message if it is still one about ``about`` (a data complaint goes when
+        new data has loaded; a weights error said since then stays)."""
+        if self.about and self.about in about:
+            self.say("")

@@ -2,16 +2,21 @@
 
 The file dialogs are module functions so that tests can replace them. Every failure is one
 sentence for the message line, never a dialog, so nothing modal appears while a run is paused.
+Weights are read on a worker thread (``WeightsReader``): a 1 MB file may hold 800 MB of arrays,
+which took the window 3 s to read.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable, Optional
 
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ...errors import UserError
-from ...model import load_weights, save_weights
+from ...model import Network, load_weights, save_weights
+from ...model.weights import check_arrays
+from .threads import Background, ThreadWorker
 from .worker import failure_sentence, sentence
 
 NPZ_FILTER = "NumPy archives (*.npz);;All files (*)"
@@ -70,6 +75,28 @@ def resumed_trainer(path: str, network, dataset, epochs: Optional[int] = None):
     return Trainer(network, dataset, config, checkpoint=data)
 
 
+class WeightsReader(ThreadWorker):
+    """Reads and checks a weights file on a worker thread, against a copy of the network made
+    on the GUI thread (the document itself is only touched there)."""
+
+    loaded = Signal(object)   # (path, arrays)
+    failed = Signal(str)
+
+    def __init__(self, path: str, network):
+        super().__init__()
+        self.path = path
+        self.network = Network([layer.clone() for layer in network.layers], network.name)
+
+    def request_stop(self) -> None:
+        pass   # one read, not interruptible; its answer is dropped when nobody waits for it
+
+    def work(self) -> None:
+        try:
+            self.loaded.emit((self.path, load_weights(self.path, self.network)))
+        except Exception as e:  # noqa: BLE001 — one sentence, never a crash
+            self.failed.emit(sentence(failure_sentence(e, "the file operation")))
+
+
 class WeightsActions:
     """The Train mode's weights and checkpoint actions (a mixin of ``TrainMode``, which provides
     ``weights`` (the window's WeightsHolder), ``trainer``, ``state``, ``busy``, ``network``, ``left``,
@@ -86,14 +113,53 @@ class WeightsActions:
             self._try(lambda: self.say(save_weights_file(weights, path), "good"))
 
     def load_weights(self, path: Optional[str] = None) -> None:
-        if self.busy:
+        """Read weights on a worker thread; the next run starts from them (``weights_loaded``
+        tells when they have arrived, ``loading_weights`` while they are read)."""
+        if self.busy or self.loading_weights:
             return
         path = path or ask_open(self.left, "Load weights")
         if not path:
             return
+        job = Background(WeightsReader(path, self.network), "nn-designer weights")
+        job.worker.loaded.connect(self._weights_read)
+        job.worker.failed.connect(self._weights_failed)
+        job.thread.finished.connect(self._weights_job_ended)
+        self._weights_job, self._weights_report = job, self.network.report()
+        self.say(f"Reading the weights in {path}…")
+        job.start()
 
-        # WeightsError: one sentence
-        self._try(lambda: self.hold_weights(load_weights(path, self.network), f"Loaded the weights in {path}"))
+    @property
+    def loading_weights(self) -> bool:
+        return getattr(self, "_weights_job", None) is not None
+
+    @Slot(object)
+    def _weights_read(self, result) -> None:
+        path, arrays = result
+        if self.busy:
+            self.say(f"The weights in {path} arrived after the run had started; they were not used.", "warn")
+            return
+        if self.network.report() is not self._weights_report:   # edited while they were read
+            try:
+                check_arrays(arrays, self.network, path)
+            except UserError as e:
+                self.say(sentence(str(e)), "error")
+                return
+        self.hold_weights(arrays, f"Loaded the weights in {path}")
+
+    @Slot(str)
+    def _weights_failed(self, text: str) -> None:
+        self.say(text, "error")
+
+    @Slot()
+    def _weights_job_ended(self) -> None:
+        self._weights_job = None
+        self.weights_loaded.emit()
+
+    def end_weights_job(self, timeout_ms: int) -> None:
+        """Wait (bounded) for a weights read under way; for shutdown."""
+        job = getattr(self, "_weights_job", None)
+        if job is not None:
+            job.shutdown(timeout_ms)
 
     def hold_weights(self, arrays: dict, what: str) -> None:
         """Hold ``arrays`` (checked against the network) as the weights the next run starts from,
