@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
+from .blocks import blockwise
 
 
 class SGD:
@@ -26,19 +27,34 @@ class SGD:
         self.velocity = {k: np.zeros(w.shape, w.dtype) for k, w in params.items()}
 
     def step(self, grads: dict) -> None:
-        """Apply one update from ``grads`` (key -> ∂E/∂w)."""
+        """Apply one update from ``grads`` (key -> ∂E/∂w).
+
+        Block by block (``blockwise``): the arithmetic of each element is the same as in whole
+        passes, but the temporary stays in the cache and the blocks are shared among the cores,
+        which matters for large layers (AlexNet's fc6 holds 38 M weights)."""
         for key, w in self.params.items():
-            g = grads[key]
-            v = self.velocity[key]
             t = w.dtype.type
-            if self.weight_decay:
-                g = g + t(self.weight_decay) * w
-            if self.momentum:
-                v *= t(self.momentum)
-                v -= t(self.lr) * g
+            lr, mom, wd = t(self.lr), t(self.momentum), t(self.weight_decay)
+            v = self.velocity[key]
+            g = grads[key]
+            if w.flags.c_contiguous and v.flags.c_contiguous:
+                # flat views (a non-contiguous gradient is copied: conv weights, small)
+                w, v, g = w.reshape(-1), v.reshape(-1), np.ascontiguousarray(g).reshape(-1)
+
+            def run(a, z, w=w, v=v, g=g, lr=lr, mom=mom, wd=wd):
+                w, v, g = w[a:z], v[a:z], g[a:z]
+                if wd:
+                    g = g + wd * w
+                if mom:
+                    v *= mom
+                    v -= lr * g
+                else:
+                    np.multiply(g, -lr, out=v)
+                w += v
+            if w.ndim == 1:
+                blockwise(run, w.size)
             else:
-                np.multiply(g, t(-self.lr), out=v)
-            w += v
+                run(0, len(w))
 
     def reset(self) -> None:
         """Forget the remembered steps: every velocity becomes 0 (in place)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer, batch_last, logical
-from .blocks import blockwise
+from ..blocks import blockwise
 
 
 def flat(x: np.ndarray) -> np.ndarray:

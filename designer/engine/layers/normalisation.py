@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer, batch_last, logical
+from ..blocks import blockwise
 
 
 def channel_window_sum(a: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -46,7 +47,12 @@ class LRN(Layer):
 class BatchNorm(Layer):
     """Training: batch mean and biased variance normalise; the running variance takes the
     unbiased one (n/(n−1), skipped when a channel has a single value), weighted by momentum as
-    PyTorch. Evaluation: the running statistics."""
+    PyTorch. Evaluation: the running statistics.
+
+    Both passes go through the (channels, values) matrix a block of channels at a time
+    (``blockwise``): a channel's statistics, its centred values and its output are computed
+    while its row is in the cache. The cache of a pass is the centred input x − mean (from which
+    x̂ = (x − mean)·inv) and inv = 1/√(var + eps)."""
 
     type = "batchnorm"
     keeps_output = False
@@ -63,36 +69,53 @@ class BatchNorm(Layer):
         eps, mom = self.cfg["eps"], self.cfg["momentum"]
         m = batch_last(x)
         flat = m.reshape(m.shape[0], -1)
+        rows, count = flat.shape
         t = self.dtype.type
+        w, b = self.params["weight"], self.params["bias"]
+        xc = np.empty_like(flat)
+        out = np.empty_like(flat)
+        inv = np.empty(rows, self.dtype)
+        mean = np.empty(rows, self.dtype) if train else self.buffers["running_mean"]
+        var = np.empty(rows, self.dtype) if train else self.buffers["running_var"]
+
+        def run(a, z):
+            if train:
+                np.mean(flat[a:z], axis=1, out=mean[a:z])
+            np.subtract(flat[a:z], mean[a:z, None], out=xc[a:z])
+            if train:
+                var[a:z] = np.einsum("ij,ij->i", xc[a:z], xc[a:z]) / t(count)
+            inv[a:z] = 1 / np.sqrt(var[a:z] + t(eps))
+            np.multiply(xc[a:z], (w[a:z] * inv[a:z])[:, None], out=out[a:z])
+            out[a:z] += b[a:z, None]
+        blockwise(run, rows, count)
         if train:
-            count = flat.shape[1]
-            mean = flat.mean(axis=1)
-            xc = flat - mean[:, None]
-            var = np.einsum("ij,ij->i", xc, xc) / t(count)
             unbiased = var * t(count / (count - 1)) if count > 1 else var
             rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
             rm *= t(1 - mom)
             rm += t(mom) * mean
             rv *= t(1 - mom)
             rv += t(mom) * unbiased
-        else:
-            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
-            xc = flat - mean[:, None]
-        inv = (1 / np.sqrt(var + t(eps))).astype(self.dtype)
-        xhat = xc * inv[:, None]
-        out = xhat * self.params["weight"][:, None] + self.params["bias"][:, None]
-        return logical(out.reshape(m.shape)), (xhat, inv, train)
+        return logical(out.reshape(m.shape)), (xc, inv, train)
 
     def backward(self, dout, cache):
-        xhat, inv, train = cache
+        xc, inv, train = cache
         d = batch_last(dout)
         shape = d.shape
         d = d.reshape(shape[0], -1)
-        grads = {"weight": np.einsum("ij,ij->i", d, xhat), "bias": d.sum(axis=1)}
-        g = (self.params["weight"] * inv)[:, None]
-        if not train:
-            return logical((d * g).reshape(shape)), grads
-        count = d.shape[1]
+        rows, count = d.shape
         t = self.dtype.type
-        dx = (d - (grads["bias"] / t(count))[:, None] - xhat * (grads["weight"] / t(count))[:, None]) * g
-        return logical(dx.reshape(shape)), grads
+        w = self.params["weight"]
+        dw, db = np.empty(rows, self.dtype), np.empty(rows, self.dtype)
+        dx = np.empty_like(d)
+
+        def run(a, z):
+            # dx = g·(d − mean(d) − x̂·mean(d·x̂)) with g = weight·inv, x̂ = xc·inv
+            db[a:z] = d[a:z].sum(axis=1)
+            dw[a:z] = np.einsum("ij,ij->i", d[a:z], xc[a:z]) * inv[a:z]
+            g = w[a:z] * inv[a:z]
+            np.multiply(d[a:z], g[:, None], out=dx[a:z])
+            if train:
+                dx[a:z] -= (g * db[a:z] / t(count))[:, None]
+                dx[a:z] -= xc[a:z] * (g * inv[a:z] * dw[a:z] / t(count))[:, None]
+        blockwise(run, rows, count)
+        return logical(dx.reshape(shape)), {"weight": dw, "bias": db}

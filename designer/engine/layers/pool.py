@@ -19,7 +19,7 @@ import numpy as np
 
 from ...model.kinds_spatial import window_of
 from .base import Layer, batch_last, batch_view, logical
-from .conv import padded, scatter_taps, windows
+from .windows import padded, scatter_taps, windows
 
 
 def ceil_size(size: int, k: int, s: int, p: int, ceil: bool) -> int:
