@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..blocks import blockwise
 from .base import Layer, logical
 
 
@@ -31,17 +32,26 @@ def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tup
                  dtype, extra=(0, 0)) -> np.ndarray:
     """col2im: put the gradient of every kernel tap back onto the input.
 
-    ``tap(i, j, target)`` adds (or, when windows do not overlap, writes) the gradient of tap
-    (i, j) — a batch-last (C, OH, OW, N) array — into ``target``. Returns the logical
-    (N, C, H, W) gradient of the unpadded input (``extra`` as in ``padded``)."""
+    ``tap(i, j, target, overlap, a, z)`` adds (or, when windows do not overlap, writes) the
+    gradient of tap (i, j) for channels a…z−1 — a batch-last (z−a, OH, OW, N) array — into
+    ``target``. A block of channels at a time (``blockwise``: the block's padded gradient stays
+    in the cache while its taps accumulate; blocks run on all cores). Returns the logical
+    (N, C, H, W) gradient of the unpadded input, contiguous batch-last (``extra`` as in
+    ``padded``)."""
     n, c, h, w = in_shape
     (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pad, out_hw
     hp, wp = h + 2 * ph + extra[0], w + 2 * pw + extra[1]
     overlap = kh > sh or kw > sw
     covers = not overlap and kh == sh and kw == sw and oh * sh == hp and ow * sw == wp
-    dxp = np.empty((c, hp, wp, n), dtype) if covers else np.zeros((c, hp, wp, n), dtype)
-    for i in range(kh):
-        for j in range(kw):
-            target = dxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-            tap(i, j, target, overlap)
-    return logical(dxp[:, ph:ph + h, pw:pw + w])
+    dx = np.empty((c, h, w, n), dtype)
+
+    def run(a, z):
+        shape = (z - a, hp, wp, n)
+        dxp = np.empty(shape, dtype) if covers else np.zeros(shape, dtype)
+        for i in range(kh):
+            for j in range(kw):
+                target = dxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+                tap(i, j, target, overlap, a, z)
+        dx[a:z] = dxp[:, ph:ph + h, pw:pw + w]
+    blockwise(run, c, hp * wp * n)
+    return logical(dx)
