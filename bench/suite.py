@@ -19,6 +19,11 @@ A design that fails to load (e.g. a template this version does not have) is skip
 for the README (3 rounds). If OPENBLAS_CORETYPE is set, the workers run without it (it can pin
 OpenBLAS to slower kernels), as engine_vs_torch does; tests never touch it.
 
+On a shared machine whose other jobs keep both cores busy, wall-clock rounds say little.
+``--single`` then compares the engines on one core each (the worker pinned to one CPU, one BLAS
+and one PyTorch thread) by the process's CPU time per step, which other processes do not
+inflate: the ratio of the work each engine does, without the gain of the second core.
+
 Targets (issue 15): every design ≥ 0.8× PyTorch, the geometric mean ≥ 1.0×, and our peak memory
 no more than PyTorch's for each design.
 """
@@ -62,28 +67,31 @@ def load_problem(model: str):
     return problems[0] if problems else None
 
 
-def timed_blocks(step, batch: int, seconds: float, blocks: int) -> dict:
+def timed_blocks(step, batch: int, seconds: float, blocks: int, clock=time.perf_counter) -> dict:
     """Images per second of the fastest of ``blocks`` blocks of steps, each about ``seconds``."""
     from designer.commands.bench import peak_memory_mb
     step()
     step()
-    t0 = time.perf_counter()
+    t0 = clock()
     step()
-    steps = max(1, round(seconds / max(time.perf_counter() - t0, 1e-6)))
+    steps = max(1, round(seconds / max(clock() - t0, 1e-6)))
     times = []
     for _ in range(blocks):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(steps):
             step()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return {"images_per_second": batch * steps / min(times), "steps": steps,
             "peak_memory_mb": peak_memory_mb()}
 
 
 def run_worker(args) -> None:
+    if args.single:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from engine_vs_torch import step_ours, step_torch
     make = step_ours if args.worker == "ours" else step_torch
-    print(json.dumps(timed_blocks(make(args.model, args.batch), args.batch, args.seconds, args.blocks)))
+    clock = time.process_time if args.single else time.perf_counter
+    print(json.dumps(timed_blocks(make(args.model, args.batch), args.batch, args.seconds, args.blocks, clock)))
 
 
 def worker(which: str, design: dict, args) -> dict:
@@ -92,6 +100,9 @@ def worker(which: str, design: dict, args) -> dict:
     env.pop("OPENBLAS_L2_SIZE", None)
     cmd = [sys.executable, __file__, "--worker", which, "--model", design["model"],
            "--batch", str(design["batch"]), "--seconds", str(args.seconds), "--blocks", str(args.blocks)]
+    if args.single:
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        cmd.append("--single")
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"the {which} worker failed on {design['name']}:\n{done.stderr}")
@@ -152,6 +163,8 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=None, help="seconds per block (0.6)")
     p.add_argument("--only", default="", help="comma-separated design names")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.add_argument("--single", action="store_true",
+                   help="one core per engine, timed by CPU time (for a machine busy with other work)")
     p.add_argument("--worker", choices=("ours", "torch"), help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
@@ -177,7 +190,8 @@ def main() -> None:
     import numpy as np
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
           f"Python {platform.python_version()}, NumPy {np.__version__}; {args.rounds} round(s) of "
-          f"{args.blocks} blocks of ~{args.seconds} s per engine and design")
+          f"{args.blocks} blocks of ~{args.seconds} s per engine and design"
+          + ("; one core each, CPU time" if args.single else "; all cores, wall-clock time"))
     print(table(rows, args.markdown))
     for line in notes + verdict(rows):
         print(line)
