@@ -3,9 +3,7 @@
 The columns of a (C, H, W, N) batch are ``cols[c, i, j, oy, ox, n] = x[c, oy·sy + i − py,
 ox·sx + j − px, n]``, zero where that falls in the padding. Each kernel tap (i, j) reads one
 rectangle of the input (``tap_span``) and writes it to one rectangle of its row of ``cols``;
-the rest of the row (the padding border) stays zero: the caller hands in a buffer that is zero
-there (a reused scratch buffer keeps its zero border between calls of the same shape). No
-padded copy of the input is made.
+the rest of the row (the padding border) is zeroed. No padded copy of the input is made.
 
 col2im is the reverse: every tap adds its rectangle of ``dcols`` back onto the input gradient.
 It runs a block of channels at a time (``blockwise``), so the taps of a channel accumulate
@@ -35,8 +33,7 @@ def spans(shape_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tup
 
 
 def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: tuple) -> None:
-    """Fill ``cols`` (C, KH, KW, OH, OW, N), zero outside the taps' rectangles already, from the
-    batch-last volume ``m`` (C, H, W, N)."""
+    """Fill ``cols`` (C, KH, KW, OH, OW, N) from the batch-last volume ``m`` (C, H, W, N)."""
     c, kh, kw = cols.shape[:3]
     sy, sx = stride
     rows, cols_x = spans(m.shape[1:3], cols.shape[3:5], kernel, stride, pad)
@@ -45,13 +42,16 @@ def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: t
         for t in range(a, z):
             ch, i = divmod(t, kh)
             y0, y1, iy = rows[i]
-            if y1 == y0:
-                continue
             src_rows = m[ch, iy:iy + sy * (y1 - y0 - 1) + 1:sy]
             for j in range(kw):
                 x0, x1, ix = cols_x[j]
-                if x1 > x0:
-                    cols[ch, i, j, y0:y1, x0:x1] = src_rows[:, ix:ix + sx * (x1 - x0 - 1) + 1:sx]
+                row = cols[ch, i, j]
+                row[:y0] = 0  # the padding border
+                row[y1:] = 0
+                row[y0:y1, :x0] = 0
+                row[y0:y1, x1:] = 0
+                if x1 > x0 and y1 > y0:
+                    row[y0:y1, x0:x1] = src_rows[:, ix:ix + sx * (x1 - x0 - 1) + 1:sx]
     blockwise(run, c * kh, kw * cols[0, 0].size)
 
 

@@ -7,10 +7,14 @@ through the same product), one column per output position and sample. ``W @ cols
 gradient (and the bias, from the ones row) and scatters ``Wᵀ @ dout`` back onto the input
 (col2im). ``columns`` does both copies with the padding implied (no padded copy of the input).
 
-Memory: ``cols`` is a scratch buffer of the layer (it is the cache of the pass); the weight
-gradient is written into a scratch buffer too, so a training step does not hold last step's
-gradient and this step's at once; ``Wᵀ @ dout`` is transient and lives in one buffer per thread
-shared by every convolution (``shared_buffer``).
+Memory: ``cols`` is a scratch buffer of the layer (it is the cache of the pass), except when the
+columns are both large and many times the input (a 5×5 or larger kernel at stride 1 on a big
+batch: AlexNet's conv2 has 112 MB of columns for a 4.5 MB input): then the cache is the input,
+and the backward pass rebuilds the columns in the transient buffer (one more im2col, a few
+percent of the layer's time). The weight gradient is written into a scratch buffer, so a
+training step does not hold last step's gradient and this step's at once. ``Wᵀ @ dout`` is
+transient and lives in one buffer per thread shared by every convolution (``shared_buffer``),
+the same that rebuilt columns use (they are done with when ``Wᵀ @ dout`` is computed).
 """
 from __future__ import annotations
 
@@ -45,6 +49,10 @@ class Conv(Layer):
 
     type = "conv"
     keeps_output = False
+    # Columns larger than this many times the input and than this many bytes are rebuilt in the
+    # backward pass rather than kept (see the module's docstring).
+    REBUILD_RATIO = 9
+    REBUILD_BYTES = 32 << 20
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
@@ -55,16 +63,24 @@ class Conv(Layer):
         if cfg["bias"]:
             self.params["bias"] = np.zeros(f, self.dtype)
 
-    def im2col(self, x: np.ndarray) -> np.ndarray:
+    def rebuilds(self, x: np.ndarray) -> bool:
+        """True when the columns of ``x`` are not kept for the backward pass but rebuilt."""
+        kh, kw = self.kernel
+        _, oh, ow = self.out_shape
+        cols = x.shape[1] * kh * kw * oh * ow * x.shape[0]
+        return cols > self.REBUILD_RATIO * x.size and cols * self.dtype.itemsize > self.REBUILD_BYTES
+
+    def im2col(self, x: np.ndarray, transient: bool = False) -> np.ndarray:
         """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch
-        (the ones row carries the bias through the product when there is one group)."""
+        (the ones row carries the bias through the product when there is one group), in the
+        layer's scratch buffer or the ``transient`` one shared by all layers."""
         n, c = x.shape[:2]
         kh, kw = self.kernel
         _, oh, ow = self.out_shape
         k = c * kh * kw
         ones = "bias" in self.params and self.groups == 1
-        # Zero once per shape: the padding border of each row is never written (columns).
-        cols = self.scratch("cols", (k + ones, oh * ow * n), 0.0)
+        shape = (k + ones, oh * ow * n)
+        cols = shared_buffer(shape, self.dtype) if transient else self.scratch("cols", shape)
         im2col(batch_view(x), cols[:k].reshape(c, kh, kw, oh, ow, n), self.kernel, self.stride, self.pad)
         if ones:
             cols[k] = 1
@@ -86,7 +102,8 @@ class Conv(Layer):
 
     def forward(self, x, train=False):
         n = x.shape[0]
-        cols = self.im2col(x)
+        rebuild = self.rebuilds(x)
+        cols = self.im2col(x, transient=rebuild)
         f, oh, ow = self.out_shape
         if self.groups == 1:
             out = self.matrix() @ cols
@@ -97,10 +114,12 @@ class Conv(Layer):
                 np.matmul(w2[fs], cols[ks], out=out[fs])
             if "bias" in self.params:
                 out += self.params["bias"][:, None]
-        return logical(out.reshape(f, oh, ow, n)), (cols, x.shape)
+        return logical(out.reshape(f, oh, ow, n)), (x if rebuild else cols, x.shape, rebuild)
 
     def backward(self, dout, cache):
-        cols, in_shape = cache
+        cols, in_shape, rebuild = cache
+        if rebuild:
+            cols = self.im2col(cols, transient=True)
         w = self.params["weight"]
         f, cg, kh, kw = w.shape
         kg = cg * kh * kw
