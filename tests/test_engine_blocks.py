@@ -60,6 +60,10 @@ def test_conv_gradients_in_blocks(tiny_blocks, cfg):
 @pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
 def test_grouped_conv_in_blocks(tiny_blocks, cfg):
     groups_ceil.test_grouped_conv_gradients(cfg)
+
+
+@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+def test_grouped_conv_in_blocks_matches_torch(tiny_blocks, cfg):
     groups_ceil.test_grouped_conv_matches_torch(cfg)
 
 
@@ -72,6 +76,10 @@ def test_pool_gradients_in_blocks(tiny_blocks, mode, cfg):
 @pytest.mark.parametrize("mode,cfg", groups_ceil.MODES, ids=str)
 def test_ceil_pool_in_blocks(tiny_blocks, mode, cfg):
     groups_ceil.test_ceil_pool_gradients(mode, cfg)
+
+
+@pytest.mark.parametrize("mode,cfg", groups_ceil.MODES, ids=str)
+def test_ceil_pool_in_blocks_matches_torch(tiny_blocks, mode, cfg):
     groups_ceil.test_ceil_pool_matches_torch(mode, cfg)
 
 
