@@ -12,7 +12,8 @@ shared machine only ever slows a block down). A design's speed is its best round
 A step is one training step on a random batch: forward, backward, cross-entropy with the final
 softmax folded in, SGD with momentum 0.9 (``engine_vs_torch.step_ours`` / ``step_torch``; the
 PyTorch side is the module ``nn-designer export --to pytorch`` writes). Peak memory is each
-worker process's maximum resident set (ru_maxrss), imports included.
+worker process's maximum resident set (ru_maxrss), imports included. The load column is the
+highest 1-minute load average seen between the design's workers.
 
 A design that fails to load (e.g. a template this version does not have) is skipped with a note.
 ``--quick`` is a check (1 round, short blocks, a few minutes); the default is the measurement
@@ -110,25 +111,27 @@ def worker(which: str, design: dict, args) -> dict:
 
 
 def measure(design: dict, args) -> dict:
-    ours, theirs = [], []
+    ours, theirs, load = [], [], 0.0
     for _ in range(args.rounds):
         ours.append(worker("ours", design, args))
+        load = max(load, os.getloadavg()[0])
         theirs.append(worker("torch", design, args))
+        load = max(load, os.getloadavg()[0])
     o = max(r["images_per_second"] for r in ours)
     t = max(r["images_per_second"] for r in theirs)
     return {"name": design["name"], "batch": design["batch"], "ours": o, "torch": t, "ratio": o / t,
             "ours_mb": max(r["peak_memory_mb"] for r in ours),
-            "torch_mb": max(r["peak_memory_mb"] for r in theirs)}
+            "torch_mb": max(r["peak_memory_mb"] for r in theirs), "load": load}
 
 
 def table(rows: list, markdown: bool) -> str:
-    head = ["design", "batch", "ours img/s", "PyTorch img/s", "ratio", "ours MB", "PyTorch MB"]
+    head = ["design", "batch", "ours img/s", "PyTorch img/s", "ratio", "ours MB", "PyTorch MB", "load"]
     lines = []
     cells = [[r["name"], str(r["batch"]), f"{r['ours']:,.0f}", f"{r['torch']:,.0f}", f"{r['ratio']:.2f}",
-              f"{r['ours_mb']:.0f}", f"{r['torch_mb']:.0f}"] for r in rows]
+              f"{r['ours_mb']:.0f}", f"{r['torch_mb']:.0f}", f"{r['load']:.1f}"] for r in rows]
     if rows:
         gmean = math.exp(sum(math.log(r["ratio"]) for r in rows) / len(rows))
-        cells.append(["geometric mean", "", "", "", f"{gmean:.2f}", "", ""])
+        cells.append(["geometric mean", "", "", "", f"{gmean:.2f}", "", "", ""])
     if markdown:
         lines.append("| " + " | ".join(head) + " |")
         lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
@@ -141,18 +144,24 @@ def table(rows: list, markdown: bool) -> str:
     return "\n".join(lines)
 
 
-def verdict(rows: list) -> list:
-    """One line per target not met, or a single line saying all are."""
+def verdict(rows: list, single: bool) -> list:
+    """One line per target not met, or a single line saying all are; a warning first when the
+    machine was busy during wall-clock rounds (other jobs slow the two engines unequally:
+    PyTorch's threads wait for each other)."""
     if not rows:
         return ["no design ran"]
+    busy = [r["name"] for r in rows if r["load"] > (os.cpu_count() or 1)]
+    warn = [] if single or not busy else [
+        f"warning: the machine was busy (load average above {os.cpu_count()}) while measuring "
+        f"{', '.join(busy)}: these wall-clock ratios are not reliable; run again, or use --single"]
     gmean = math.exp(sum(math.log(r["ratio"]) for r in rows) / len(rows))
     missed = [f"{r['name']}: ratio {r['ratio']:.2f} < 0.80" for r in rows if r["ratio"] < 0.8]
     missed += [f"{r['name']}: peak memory {r['ours_mb']:.0f} MB > PyTorch's {r['torch_mb']:.0f} MB"
                for r in rows if r["ours_mb"] > r["torch_mb"]]
     if gmean < 1.0:
         missed.append(f"geometric mean {gmean:.2f} < 1.00")
-    return [f"target NOT met: {m}" for m in missed] or ["targets met: every design >= 0.80, "
-                                                        "geometric mean >= 1.00, memory <= PyTorch's"]
+    return warn + ([f"target NOT met: {m}" for m in missed] or [
+        "targets met: every design >= 0.80, geometric mean >= 1.00, memory <= PyTorch's"])
 
 
 def main() -> None:
@@ -193,7 +202,7 @@ def main() -> None:
           f"{args.blocks} blocks of ~{args.seconds} s per engine and design"
           + ("; one core each, CPU time" if args.single else "; all cores, wall-clock time"))
     print(table(rows, args.markdown))
-    for line in notes + verdict(rows):
+    for line in notes + verdict(rows, args.single):
         print(line)
 
 
