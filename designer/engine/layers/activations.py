@@ -88,7 +88,10 @@ class ELU(Layer):
             np.minimum(m, 0, out=o)
             np.expm1(o, out=o)
             o *= a
-            o += np.maximum(m, 0)  # α(e^min(x,0) − 1) + max(x, 0)
+            if a <= 1:  # then α(eˣ − 1) ≥ x for x ≤ 0, and 0 < x for x > 0
+                np.maximum(o, m, out=o)
+            else:
+                o += np.maximum(m, 0)  # α(e^min(x,0) − 1) + max(x, 0)
         out = elementwise(run, x)
         return out, batch_last(out)
 

@@ -50,9 +50,9 @@ class BatchNorm(Layer):
     PyTorch. Evaluation: the running statistics.
 
     Both passes go through the (channels, values) matrix a block of channels at a time
-    (``blockwise``): a channel's statistics, its centred values and its output are computed
-    while its row is in the cache. The cache of a pass is the centred input x − mean (from which
-    x̂ = (x − mean)·inv) and inv = 1/√(var + eps)."""
+    (``blockwise``): a channel's statistics and its output are computed while its row is in the
+    cache, the centred values only as a temporary of the block. The cache of a pass is the
+    input, the mean used and inv = 1/√(var + eps)."""
 
     type = "batchnorm"
     keeps_output = False
@@ -72,7 +72,6 @@ class BatchNorm(Layer):
         rows, count = flat.shape
         t = self.dtype.type
         w, b = self.params["weight"], self.params["bias"]
-        xc = np.empty_like(flat)
         out = np.empty_like(flat)
         inv = np.empty(rows, self.dtype)
         mean = np.empty(rows, self.dtype) if train else self.buffers["running_mean"]
@@ -81,12 +80,13 @@ class BatchNorm(Layer):
         def run(a, z):
             if train:
                 np.mean(flat[a:z], axis=1, out=mean[a:z])
-            np.subtract(flat[a:z], mean[a:z, None], out=xc[a:z])
-            if train:
-                var[a:z] = np.einsum("ij,ij->i", xc[a:z], xc[a:z]) / t(count)
+                xc = flat[a:z] - mean[a:z, None]
+                var[a:z] = np.einsum("ij,ij->i", xc, xc) / t(count)
             inv[a:z] = 1 / np.sqrt(var[a:z] + t(eps))
-            np.multiply(xc[a:z], (w[a:z] * inv[a:z])[:, None], out=out[a:z])
-            out[a:z] += b[a:z, None]
+            # y = x·α + β with α = weight·inv, β = bias − mean·α, as PyTorch's CPU kernel
+            alpha = w[a:z] * inv[a:z]
+            np.multiply(flat[a:z], alpha[:, None], out=out[a:z])
+            out[a:z] += (b[a:z] - mean[a:z] * alpha)[:, None]
         blockwise(run, rows, count)
         if train:
             unbiased = var * t(count / (count - 1)) if count > 1 else var
@@ -95,10 +95,10 @@ class BatchNorm(Layer):
             rm += t(mom) * mean
             rv *= t(1 - mom)
             rv += t(mom) * unbiased
-        return logical(out.reshape(m.shape)), (xc, inv, train)
+        return logical(out.reshape(m.shape)), (flat, mean.copy(), inv, train)
 
     def backward(self, dout, cache):
-        xc, inv, train = cache
+        flat, mean, inv, train = cache
         d = batch_last(dout)
         shape = d.shape
         d = d.reshape(shape[0], -1)
@@ -109,13 +109,15 @@ class BatchNorm(Layer):
         dx = np.empty_like(d)
 
         def run(a, z):
-            # dx = g·(d − mean(d) − x̂·mean(d·x̂)) with g = weight·inv, x̂ = xc·inv
+            # dx = g·(d − mean(d) − x̂·mean(d·x̂)) with g = weight·inv, x̂ = (x − mean)·inv
+            xc = flat[a:z] - mean[a:z, None]
             db[a:z] = d[a:z].sum(axis=1)
-            dw[a:z] = np.einsum("ij,ij->i", d[a:z], xc[a:z]) * inv[a:z]
+            dw[a:z] = np.einsum("ij,ij->i", d[a:z], xc) * inv[a:z]
             g = w[a:z] * inv[a:z]
             np.multiply(d[a:z], g[:, None], out=dx[a:z])
             if train:
                 dx[a:z] -= (g * db[a:z] / t(count))[:, None]
-                dx[a:z] -= xc[a:z] * (g * inv[a:z] * dw[a:z] / t(count))[:, None]
+                xc *= (g * inv[a:z] * dw[a:z] / t(count))[:, None]
+                dx[a:z] -= xc
         blockwise(run, rows, count)
         return logical(dx.reshape(shape)), {"weight": dw, "bias": db}
