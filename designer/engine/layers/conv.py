@@ -81,7 +81,9 @@ class Conv(Layer):
         ones = "bias" in self.params and self.groups == 1
         shape = (k + ones, oh * ow * n)
         cols = shared_buffer(shape, self.dtype) if transient else self.scratch("cols", shape)
-        im2col(batch_view(x), cols[:k].reshape(c, kh, kw, oh, ow, n), self.kernel, self.stride, self.pad)
+        # batch_last: a C-ordered batch (the data itself, for a first layer) is transposed once
+        # rather than gathered with a stride of a whole sample for every value of every tap.
+        im2col(batch_last(x), cols[:k].reshape(c, kh, kw, oh, ow, n), self.kernel, self.stride, self.pad)
         if ones:
             cols[k] = 1
         return cols
