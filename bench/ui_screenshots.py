@@ -1,11 +1,12 @@
 """Take the README's screenshots of the real window on an X server (Xvfb):
 
     Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/ui_screenshots.py [design|learn]
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/ui_screenshots.py [design|learn|branches]
 
 Design shots: opens each model, selects a layer so that the inspector shows its formula.
 Learn shots: opens the Learn mode on a model, shows each lesson and puts it in its example state
-(``show_example()``). Each is saved with ``import -window root`` (ImageMagick) as
+(``show_example()``). Branches shots: ResNet-18 with its residual blocks collapsed, and expanded
+at its first projection shortcut, and the inception block. Each is saved with ``import -window root`` (ImageMagick) as
 docs/screenshots/<name>.png.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 OUT = ROOT / "docs" / "screenshots"
 # (model, file, layer to select, Learn lesson or None)
 SHOTS = {
@@ -31,11 +33,37 @@ SHOTS = {
 SIZE = (1600, 1000)
 
 
+def _collapsed(window) -> None:
+    window.editor.collapse_blocks()
+    window.canvas.fit()
+
+
+def _projection(window) -> None:
+    """ResNet-18 expanded, at 100 %, scrolled to layer2.0 (the first block with a projection)."""
+    from PySide6.QtWidgets import QApplication
+    index = next(i for i, layer in enumerate(window.network.layers) if layer.name == "layer2.0.conv1")
+    window.canvas.actual_size()
+    QApplication.processEvents()
+    window.editor.select([window.network[index + 5].uid])  # the 1×1 conv on the shortcut
+    window.canvas.centerOn(window.scene.block_at_index(index + 5))
+
+
+def _inception(window) -> None:
+    window.canvas.fit()
+    window.editor.select([window.network[len(window.network) - 1].uid])  # the concat
+
+
+# the branches group: (model, file, setup)
+BRANCH_SHOTS = (("resnet18", "resnet18-collapsed.png", _collapsed),
+                ("resnet18", "resnet18-expanded.png", _projection),
+                ("inception", "inception.png", _inception))
+
+
 def main(argv) -> int:
     if not os.environ.get("DISPLAY"):
         print("set DISPLAY to an X server (e.g. Xvfb :99)", file=sys.stderr)
         return 2
-    groups = argv or list(SHOTS)
+    groups = argv or [*SHOTS, "branches"]
     os.environ["NN_DESIGNER_NO_AUTOSAVE_PROMPT"] = "1"
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -50,7 +78,9 @@ def main(argv) -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for model, name, selected, lesson in (shot for group in groups for shot in SHOTS[group]):
+        shots = [shot for group in groups if group != "branches" for shot in SHOTS[group]]
+        shots += [(model, name, setup, None) for model, name, setup in BRANCH_SHOTS] if "branches" in groups else []
+        for model, name, selected, lesson in shots:
             settings = QSettings(f"{tmp}/{name}.ini", QSettings.Format.IniFormat)
             window = start([model], settings=settings, recovery_dir=Path(tmp) / "recovery")
             window.move(0, 0)
@@ -60,7 +90,9 @@ def main(argv) -> int:
                 window.set_mode("Learn")
                 settle()
             window.canvas.fit()
-            if selected is not None:
+            if callable(selected):
+                selected(window)
+            elif selected is not None:
                 window.editor.select([window.network[selected].uid])
             if lesson:
                 window.learn_mode.show_lesson(lesson).show_example()

@@ -1,5 +1,6 @@
 """Atomic file writes: a temporary file in the same folder, flushed, then renamed over the
-target, so that a crash never leaves half a file and an old file is never damaged."""
+target, so that a crash never leaves half a file and an old file is never damaged. A symbolic
+link is written through, never replaced by a plain file."""
 from __future__ import annotations
 
 import contextlib
@@ -10,8 +11,12 @@ from typing import Callable, IO
 
 
 def write_atomic(path, write: Callable[[IO], None], mode: str = "w") -> None:
-    """Call ``write(fileobj)`` on a temporary file, then move it to ``path``."""
+    """Call ``write(fileobj)`` on a temporary file, then move it to ``path``. A ``path`` that is a
+    symbolic link is written through to its target (in the target's folder), as editors do: the
+    link stays a link."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         kwargs = {"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {}

@@ -6,6 +6,7 @@ Exit status: 0 on success; 2 for bad input, with one sentence on stderr and no t
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 
@@ -17,8 +18,9 @@ COMMANDS = {
     "train": "train a model with the NumPy engine",
     "predict": "run a trained model forward and save its outputs",
     "bench": "time training steps and print samples per second",
-    "export": "write a PyTorch module or an ONNX model",
+    "export": "write a PyTorch module, an ONNX model or a torchrun training folder",
     "explain": "write out a layer's output size and parameter count with its numbers",
+    "render": "draw the design as the canvas does, to an SVG or PNG file",
     "install-desktop": "add NN Designer to the desktop's application menu",
 }
 
@@ -47,12 +49,35 @@ def _command_module(name: str):
     return importlib.import_module(f"designer.commands.{name.replace('-', '_')}")
 
 
+def check_model_argument(word: str) -> None:
+    """The window opens a model file or a template; any other first word is a mistake, said in one
+    sentence (UserError): a mistyped command ("did you mean `summary`?") or a missing file."""
+    from pathlib import Path
+
+    from .model.templates import TEMPLATES
+    if Path(word).exists() or word in TEMPLATES:
+        return
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
+    if close:
+        raise UserError(f"unknown command '{word}'; did you mean `{close[0]}`? "
+                        f"(the commands are {', '.join(COMMANDS)})")
+    looks_like_file = "/" in word or "\\" in word or Path(word).suffix != ""
+    if looks_like_file:
+        raise UserError(f"{word}: no such file")
+    templates = difflib.get_close_matches(word, list(TEMPLATES), n=1)
+    hint = f"did you mean the template `{templates[0]}`? " if templates else ""
+    raise UserError(f"'{word}' is neither a command, a file nor a template; {hint}"
+                    f"the commands are {', '.join(COMMANDS)} (nn-designer --help)")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-        from .app import run_app
-        return run_app(argv)
     try:
+        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+            if argv:
+                check_model_argument(argv[0])
+            from .app import run_app
+            return run_app(argv)
         args = build_parser(argv[0]).parse_args(argv)
         if args.command is None:
             from .app import run_app

@@ -15,7 +15,7 @@ MNIST_DIR = SHARED / "data" / "mnist"
 DIGITS_DIR = SHARED / "data" / "digits"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # session-wide, so that module-scoped fixtures may use it too
 def mnist_dir() -> Path:
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip("../shared/data/mnist is not present")

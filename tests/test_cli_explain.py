@@ -42,4 +42,57 @@ def test_bad_layers_are_one_sentence(capsys, tmp_path):
     path = tmp_path / "plain.json"
     path.write_text(json.dumps({"format": "nn-designer", "version": 1, "layers": [
         {"type": "input", "features": 3}, {"type": "relu"}]}))
-    assert "has no conv, pool or dense layer; name a layer" in one_line_error(capsys, "explain", path)
+    assert "has no conv, pool, dense or merge layer; name a layer" in one_line_error(capsys, "explain", path)
+
+
+def test_merges_global_pool_grouped_conv_and_ceil_pool(capsys, tmp_path):
+    design = {"format": "nn-designer", "version": 2, "layers": [
+        {"type": "input", "id": "x", "width": 13, "height": 13, "depth": 8},
+        {"type": "conv", "filters": 12, "kernel": 3, "padding": 1, "groups": 4, "id": "a"},
+        {"type": "conv", "inputs": ["x"], "filters": 4, "kernel": 1, "id": "b"},
+        {"type": "concat", "inputs": ["a", "b"]},
+        {"type": "pool", "size": 3, "stride": 2, "ceil": True},
+        {"type": "conv", "filters": 16, "kernel": 1, "id": "c"},
+        {"type": "add", "inputs": ["c", 4]},
+        {"type": "global_pool", "mode": "avg"}]}
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(design))
+    code, out, _ = run(capsys, "explain", path)
+    assert code == 0
+    titles = [line.split(":")[0] for line in out.splitlines() if line.startswith("#")]
+    assert titles == ["#1 conv", "#2 conv", "#3 concat", "#4 pool", "#5 conv", "#6 add", "#7 global_pool"]
+    # grouped conv: each filter sees D₁/G channels
+    assert "D₁/G = 8/4 = 2, F/G = 12/4 = 3" in out
+    assert "(K·K·D₁/G + 1)·F = (3·3·2 + 1)·12 = 228" in out
+    # concat: depths added; its inputs by layer
+    assert "#3 concat: 13×13×12 + 13×13×4 → 13×13×16" in out and "D₂ = 12 + 4 = 16" in out
+    # ceil mode: ⌈(13 − 3)/2⌉ + 1 = 6, no remainder dropped
+    assert "W₂ = ⌈(13 − 3 + 2·0)/2⌉ + 1 = ⌈5⌉ + 1 = 6" in out and "never covered" not in out
+    assert "#6 add: 6×6×16 + 6×6×16 → 6×6×16" in out and "summed value by value" in out
+    assert "W₂ = H₂ = 1, D₂ = D₁ = 16" in out and "each 6×6 feature map becomes one value, its mean" in out
+
+
+def test_a_ceil_pool_whose_last_window_is_dropped(capsys, tmp_path):
+    design = {"format": "nn-designer", "version": 2, "layers": [
+        {"type": "input", "width": 5, "height": 5, "depth": 1},
+        {"type": "pool", "size": 2, "stride": 2, "padding": 1, "ceil": True}]}
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(design))
+    code, out, _ = run(capsys, "explain", path, "1")
+    # ⌈(5 − 2 + 2)/2⌉ + 1 = 4, but the 4th window would start at 6 ≥ 5 + 1: PyTorch gives 3
+    assert code == 0 and "⌈2.5⌉ + 1 = 4 − 1 = 3" in out and "it would start at 6 ≥ 5 + 1" in out
+
+
+def test_a_mismatched_add_is_explained_with_the_fix(capsys, tmp_path):
+    design = {"format": "nn-designer", "version": 2, "layers": [
+        {"type": "input", "id": "x", "width": 8, "height": 8, "depth": 4},
+        {"type": "conv", "filters": 8, "kernel": 3, "stride": 2, "padding": 1},
+        {"type": "add", "inputs": [1, "x"]}]}
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(design))
+    code, out, _ = run(capsys, "explain", path, "2")
+    assert code == 0
+    assert "#2 add: 4×4×8 + 8×8×4 → ?" in out
+    assert "an add needs inputs of exactly the same shape, but #1 is 4×4×8 and #0 is 8×8×4" in out
+    assert "a 1×1 conv with 8 filters and stride 2 on the shortcut from #0 would make it 4×4×8" in out
+    assert "#1: 4×4×8" in out and "#0: 8×8×4" in out

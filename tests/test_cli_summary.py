@@ -35,7 +35,7 @@ def test_summary_json(capsys):
     data = json.loads(out)
     assert status == 0
     assert data["total_params"] == 61_706
-    assert data["layers"][1] == {"index": 1, "type": "conv", "output": [28, 28, 6], "params": 156,
+    assert data["layers"][1] == {"index": 1, "type": "conv", "inputs": [0], "output": [28, 28, 6], "params": 156,
                                  "mult_adds": 117_600, "warnings": [], "errors": []}
     assert data["layers"][7]["output"] == [120]
     assert data["batch_size"] == 64 and data["activation_bytes"] > 0 and data["trainable"] is True
@@ -79,3 +79,24 @@ def test_broken_file_through_the_real_command(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith('layers[0].type: unknown layer type "convv"; did you mean "conv"?')
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_the_inputs_column_shows_where_the_graph_branches(capsys):
+    status, out, _ = run(capsys, "summary", "inception")
+    assert status == 0
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("#"))
+    assert header.split() == ["#", "layer", "inputs", "output", "params", "%", "mult-adds"]
+    concat = next(line for line in out.splitlines() if "concat (output)" in line)
+    assert "#2, #6, #10, #13" in concat and "28×28×256" in concat
+    assert "Total parameters:     163,696" in out
+    status, out, _ = run(capsys, "summary", "lenet5")  # a pipeline keeps its table
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("#"))
+    assert header.split() == ["#", "layer", "output", "params", "%", "mult-adds"]
+
+
+def test_summary_json_lists_each_layers_inputs(capsys):
+    status, out, _ = run(capsys, "summary", "resnet20", "--json")
+    data = json.loads(out)
+    adds = [layer for layer in data["layers"] if layer["type"] == "add"]
+    assert len(adds) == 9 and all(len(layer["inputs"]) == 2 for layer in adds)
+    assert data["layers"][0]["inputs"] == [] and data["total_params"] == 272_474

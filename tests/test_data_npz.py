@@ -69,7 +69,7 @@ def test_bad_contents(tmp_path, arrays, words):
 
 def test_object_arrays_are_not_unpickled(tmp_path):
     spec = _npz(tmp_path, "obj.npz", x=np.array([[1, None]], dtype=object), y=np.zeros(1, int))
-    with pytest.raises(DataError, match="obj.npz: the array 'x' holds Python objects"):
+    with pytest.raises(DataError, match="obj.npz: is not a readable .npz data file \\(its array 'x' holds Python objects"):
         load_data(spec)
 
 
@@ -89,5 +89,5 @@ def test_single_npy_saved_as_npz(tmp_path):
     path = tmp_path / "one.npz"
     with open(path, "wb") as f:
         np.save(f, np.zeros(3))
-    with pytest.raises(DataError, match="one.npz holds a single array"):
+    with pytest.raises(DataError, match=r"one.npz: is not a readable .npz data file \(it holds a single .npy array"):
         load_data(str(path))

@@ -18,7 +18,7 @@ def build(type_, in_shape, **cfg):
     """An engine layer (float64) for a model input shape (W, H, D) or (n,)."""
     kind = KINDS[type_]
     resolved = kind.resolve(kind.check(cfg))
-    outcome = kind.rule(resolved, in_shape)
+    outcome = kind.rule(resolved, [in_shape])
     assert not outcome.errors, outcome.errors
     return make_layer(type_, resolved, in_shape, outcome.shape, np.float64)
 
@@ -136,8 +136,10 @@ def test_dense(shape, units, bias):
 
 
 @pytest.mark.parametrize("type_,cfg", [
-    ("relu", {}), ("leaky_relu", {"alpha": 0.2}), ("elu", {"alpha": 0.7}), ("sigmoid", {}),
-    ("tanh", {}), ("softmax", {}), ("flatten", {}), ("dropout", {"rate": 0.4}),
+    (t, {}) for t, kind in KINDS.items() if kind.family == "activation" and not kind.keys and t != "sign"
+] + [
+    ("leaky_relu", {"alpha": 0.2}), ("elu", {"alpha": 0.7}),
+    ("softmax", {}), ("flatten", {}), ("dropout", {"rate": 0.4}),
     ("lrn", {"size": 3, "alpha": 0.5, "beta": 0.75, "k": 2.0}),
     ("lrn", {"size": 4, "alpha": 1.0, "beta": 0.6, "k": 1.0}),
     ("maxout", {"pieces": 2}), ("maxout", {"pieces": 3}),

@@ -48,7 +48,7 @@ def _layer(type_, in_shape, **cfg):
     from designer.model import KINDS
     kind = KINDS[type_]
     resolved = kind.resolve(kind.check(cfg))
-    return make_layer(type_, resolved, in_shape, kind.rule(resolved, in_shape).shape, np.float64)
+    return make_layer(type_, resolved, in_shape, kind.rule(resolved, [in_shape]).shape, np.float64)
 
 
 def test_conv_by_hand():

@@ -53,19 +53,24 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
     volume = in_shape is not None and len(in_shape) == 3
     if t == "input":
         return nn.Identity()
+    if layer.kind.torch_module:  # the exporter's own expression, e.g. "nn.ReLU()"
+        return eval(layer.kind.torch_module, {"nn": nn})
     if t == "conv":
         k = as_pair(cfg["kernel"])
         return nn.Conv2d(in_shape[2], cfg["filters"], k, as_pair(cfg["stride"]),
-                         padding_of(cfg, k), bias=cfg["bias"])
+                         padding_of(cfg, k), bias=cfg["bias"], groups=cfg.get("groups", 1))
     if t == "pool":
         k = as_pair(cfg["size"])
         s = as_pair(cfg["stride"]) if "stride" in cfg else k
         p = as_pair(cfg.get("padding", 0))
+        ceil = cfg.get("ceil", False)
         if cfg["mode"] == "max":
-            return nn.MaxPool2d(k, s, p)
+            return nn.MaxPool2d(k, s, p, ceil_mode=ceil)
         if cfg["mode"] == "avg":
-            return nn.AvgPool2d(k, s, p)
-        return nn.LPPool2d(2, k, s)
+            return nn.AvgPool2d(k, s, p, ceil_mode=ceil)
+        return nn.LPPool2d(2, k, s, ceil_mode=ceil)
+    if t == "global_pool":
+        return nn.AdaptiveAvgPool2d(1) if cfg["mode"] == "avg" else nn.AdaptiveMaxPool2d(1)
     if t == "dense":
         n_in = int(np.prod(in_shape))
         linear = nn.Linear(n_in, cfg["units"], bias=cfg["bias"])
@@ -101,7 +106,7 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
 
 def test_every_kind_has_a_torch_module():
     samples = {"conv": {"filters": 2}, "dense": {"units": 3}}
-    for t in KINDS:
+    for t in (t for t in KINDS if not KINDS[t].is_merge):  # merges are not modules
         shape = (6, 6, 4) if KINDS[t].spatial or t in ("conv", "pool", "batchnorm") else (4,)
         assert isinstance(torch_module(Layer.make(t, **samples.get(t, {})), shape), nn.Module)
 

@@ -50,8 +50,9 @@ def trained(tmp_path_factory):
 
 
 def test_the_networks_hold_every_layer_kind():
+    from test_kind_tables import PENDING  # kinds the exporters do not write yet (landing)
     used = {layer["type"] for design in (EVERY_KIND, SIGN_NET) for layer in design["layers"]}
-    assert used == set(KINDS)
+    assert used == {t for t in KINDS if ("pytorch", t) not in PENDING}
     pools = {layer.get("mode", "max") for layer in EVERY_KIND["layers"] if layer["type"] == "pool"}
     assert pools == {"max", "avg", "l2"}
 

@@ -89,7 +89,7 @@ def test_layers_after_an_error_and_nothing_selected():
     net = load_template("lenet5")
     net.set_keys(1, {"kernel": 40})
     assert "kernel 40×40 is larger than the padded input 32×32" in explain(net, 1).text
-    assert "an earlier layer has an error" in explain(net, 2).text
+    assert "layer #1 (conv) has an error (shown in red on the canvas)" in explain(net, 2).text
     assert explain(net, None).title == NOTHING_SELECTED
 
 
@@ -166,3 +166,13 @@ def test_a_network_without_conv_offers_alexnet_and_explains_dense_layers(window,
     assert window.network.name == "AlexNet"
     assert window.scene.selected_uids() == [window.network[1].uid]
     assert ALEXNET_PARAMS in view.text() and not view.template_button.isVisible()
+
+
+def test_a_ceil_pool_says_where_its_last_window_hangs():
+    from designer.model import loads
+    network = loads('{"version": 2, "layers": [{"type": "input", "width": 14, "height": 14},'
+                    ' {"type": "pool", "size": 3, "stride": 2, "ceil": true}]}')
+    text = explain(network, 1).text
+    assert "⌈(14 − 3 + 2·0)/2⌉ + 1 = ⌈5.5⌉ + 1 = 7" in text
+    assert "(7 − 1)·2 + 3 = 15 > 14" in text and "hangs 1 past the padded input at the right and bottom" in text
+    assert "Remainder dropped" not in text  # rounding up drops nothing

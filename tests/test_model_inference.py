@@ -141,8 +141,12 @@ def test_pointwise_layers_keep_the_shape():
 
 
 def test_every_kind_is_defined_once_with_a_torch_module_and_help():
-    assert set(KINDS) == {"input", "conv", "pool", "dense", "flatten", "relu", "leaky_relu", "elu",
-                          "sigmoid", "tanh", "sign", "maxout", "dropout", "lrn", "batchnorm", "softmax"}
+    from designer.model import kinds_merge, kinds_pointwise, kinds_spatial
+    defined = [k.type for m in (kinds_spatial, kinds_pointwise, kinds_merge) for k in m.DEFINED]
+    assert sorted(defined) == sorted(KINDS)  # each once, all registered
+    assert {"input", "conv", "pool", "dense", "flatten", "relu", "leaky_relu", "elu", "sigmoid", "tanh",
+            "sign", "maxout", "dropout", "lrn", "batchnorm", "softmax", "add", "concat",
+            "global_pool"} <= set(KINDS)
     for kind in KINDS.values():
         assert kind.torch and kind.help and kind.label
 
@@ -150,8 +154,12 @@ def test_every_kind_is_defined_once_with_a_torch_module_and_help():
 def test_memory_estimates():
     report = load_model("lenet5").report()
     assert report.param_bytes == 61_706 * 4
-    acts = sum(i.activations for i in report.layers[1:])
-    assert report.activation_bytes(64) == 2 * 64 * acts * 4
+    acts = [0] + [i.activations for i in report.layers[1:]]
+    # A pipeline: every output is kept from its forward step to its backward step; at the
+    # backward step of layer j, the outputs 0..j, the gradient of j and the one it makes for j − 1.
+    peak = max(sum(acts[:j + 1]) + acts[j] + acts[j - 1] for j in range(1, len(acts)))
+    assert report.activation_bytes(64) == 64 * peak * 4
+    assert report.activation_bytes(64) < 2 * 64 * sum(acts) * 4  # less than every output twice
     assert report.total_bytes(64) > report.activation_bytes(64)
 
 
@@ -226,3 +234,15 @@ def test_a_pool_stride_defaults_to_its_window_through_the_catalogue():
     assert pool.resolve({"size": 3})["stride"] == 3
     assert pool.resolve({"size": 3, "stride": 1})["stride"] == 1
     assert "stride" not in pool.defaults()  # a saved file keeps the stride unset
+
+
+def test_the_model_modules_import_each_other_one_way():
+    """The kinds import the shared types (``kind``), the registry (``catalogue``) imports the
+    kinds: no module of designer.model reaches itself through its imports."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("designer")
+    modules = sorted(m for m in graph.modules if m.startswith("designer.model."))
+    assert "designer.model.kind" in modules and "designer.model.catalogue" in modules
+    cycles = [(a, b) for a in modules for b in modules
+              if a < b and graph.chain_exists(a, b) and graph.chain_exists(b, a)]
+    assert cycles == []

@@ -63,7 +63,7 @@ def test_misspelt_type_gets_a_path_and_did_you_mean():
     (doc(**{"odd\nkey": 1}), '["odd\\nkey"]: unknown top-level key "odd\\nkey"'),
     (doc({"type": "input", "features": 2}, {"type": "relu", "x y": 1}), 'layers[1]["x y"]: unknown key "x y"'),
     (json.dumps({"layers": [{"type": "input"}]}), "version: the file does not say its version"),
-    (doc(version=2), "version: the file is version 2, newer than this NN Designer reads"),
+    (doc(version=3), "version: the file is version 3, newer than this NN Designer reads"),
     (doc(version="1"), "version: the version must be a whole number"),
     (doc(format="keras"), "format: this is not an NN Designer model"),
     (doc(name=5), "name: the name must be a string"),

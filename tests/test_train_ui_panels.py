@@ -46,7 +46,7 @@ def test_an_impossible_run_is_refused_with_the_figure(make_mode):
     mode = make_mode("alexnet", available=lambda: 1_000_000_000)
     assert not mode.start()
     text = mode.panel.message.text()
-    assert text == ("Training AlexNet at batch size 128 needs about 2.3 GB of memory, but this machine "
+    assert text == ("Training AlexNet at batch size 128 needs about 1.5 GB of memory, but this machine "
                     "has 953.7 MB available; choose a smaller batch size.")
     assert mode.state == "idle" and mode.run is None
 

@@ -138,7 +138,7 @@ def test_memory_check_and_suggestions_without_qt():
     alexnet = load_model("alexnet")
     assert memory_problem(alexnet, 128, lambda: 64 * 10 ** 9) is None
     assert memory_problem(alexnet, 128, lambda: None) is None
-    assert "2.3 GB" in memory_problem(alexnet, 128, lambda: 10 ** 9)  # as the summary says
+    assert "1.5 GB" in memory_problem(alexnet, 128, lambda: 10 ** 9)  # as the summary says
     assert memory_problem(load_model("lenet5"), 64, lambda: 10 ** 9) is None
     assert suggest(load_model("mlp-example"))["loss"] == "mse"       # sigmoid outputs, target vectors
 

@@ -181,10 +181,10 @@ def test_nan_loss_stops_with_the_last_good_weights():
     assert last.message == ("the loss became NaN at epoch 1, batch 8; the weights of the last good step "
                             "are kept — try a lower learning rate")
     assert len(after) == 7
-    # Kept: the weights that gave the last finite loss (batch 7's), i.e. those after step 6; the
-    # step taken from batch 7 might already have made them unusable.
+    # Kept: the weights after step 7 (its loss and update were finite, checked before it was
+    # applied); batch 8's step was never taken.
     for key, value in trainer.net.state_dict().items():
-        np.testing.assert_array_equal(value, after[5][key])
+        np.testing.assert_array_equal(value, after[6][key])
         assert np.all(np.isfinite(value))
     assert not any(v.any() for v in trainer.optimizer.state_dict().values())  # momentum forgotten
 
@@ -200,7 +200,9 @@ def test_a_huge_learning_rate_diverges_and_keeps_finite_weights():
     trainer = Trainer(net, data, config)
     events = run_all(trainer)
     assert events[-1].reason == "diverged"
-    assert "the loss became" in events[-1].message and "lower learning rate" in events[-1].message
+    # the loss became NaN, or (here) a step would have overflowed a weight and was refused
+    assert "would have made a weight NaN or infinite" in events[-1].message
+    assert "lower learning rate" in events[-1].message
     assert all(np.all(np.isfinite(v)) for v in trainer.net.state_dict().values())
     with np.errstate(all="ignore"):
         loss = trainer.net.loss_and_backward(data.x[:4], trainer.train_y[:4], "mse")[0]
@@ -278,7 +280,7 @@ def test_damaged_checkpoint_files_are_one_sentence(tmp_path):
 # --------------------------------------------------------------------------- settings and history
 @pytest.mark.parametrize("change, words", [
     ({"epochs": -1}, "epochs"), ({"batch_size": 0}, "batch size"), ({"lr": 0}, "learning rate"),
-    ({"momentum": 1.0}, "momentum"), ({"weight_decay": -1}, "weight decay"), ({"loss": "hinge"}, "unknown loss"),
+    ({"momentum": 1.0}, "momentum"), ({"weight_decay": -1}, "weight decay"), ({"loss": "hinge"}, "loss must be one of"),
     ({"val_split": 1.0}, "validation split"), ({"dtype": "float16"}, "dtype"), ({"schedule": "cosine"}, "schedule"),
     ({"lr": float("nan")}, "learning rate"),
 ])

@@ -204,7 +204,7 @@ def test_quick_add_builds_a_network_from_the_keyboard(window, qtbot):
 def test_palette_search_filters_and_double_click_adds(window, qtbot):
     palette = window.palette_panel
     qtbot.keyClicks(palette.search, "pool")
-    assert palette.visible_types() == ["pool"]
+    assert palette.visible_types() == ["pool", "global_pool"]
     palette.search.clear()
     assert palette.visible_types() == list(KINDS)
     palette.tree.itemActivated.emit(palette.items["flatten"], 0)

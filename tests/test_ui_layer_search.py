@@ -35,7 +35,8 @@ def test_enter_in_the_palette_search_adds_the_best_match(window, qtbot):
 
 def test_a_family_name_finds_its_kinds():
     assert {"relu", "sigmoid", "tanh"} <= set(matching_types("activation"))
-    assert matching_types("pool") == ["pool"]
+    assert matching_types("pool") == ["pool", "global_pool"]
+    assert matching_types("gap") == ["global_pool"] and matching_types("residual") == ["add"]
 
 
 def test_the_matcher_needs_no_qt():

@@ -40,6 +40,24 @@ non_negative_float = _ranged(float, lambda v: v >= 0, "0 or more")
 fraction = _ranged(float, lambda v: 0 <= v < 1, "at least 0 and below 1")  # a value in [0, 1)
 
 
+def setting_type(setting):
+    """The argparse type of a training setting (engine/settings.py): its parse, with the message
+    argparse shows after the option's name ("argument --lr: must be greater than 0, not -1")."""
+    def parse(text: str):
+        try:
+            return setting.parse(text)
+        except UserError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = setting.name
+    return parse
+
+
+def default_text(setting) -> str:
+    """A setting's default as ``--help`` shows it."""
+    value = setting.default
+    return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def output_file(text: str) -> str:
     """A file the command will write: its folder must exist and be writable, and it must not
     itself be a folder. Checked before any work, so a long training run is not lost to a typo."""
@@ -66,16 +84,39 @@ def writing(path):
         raise UserError(f"{path} cannot be written ({e.strerror or e})") from None
 
 
-def different_files(*options) -> None:
-    """Refuse two of the (option, path) pairs naming the same file (an output would overwrite an
-    input, or one output another); None paths are skipped."""
-    seen = {}
-    for option, path in options:
-        if path:
-            key = Path(path).resolve()
-            if key in seen:
-                raise UserError(f"{seen[key]} and {option} name the same file {path}; give each its own")
-            seen[key] = option
+def _same(a: str, b: str) -> bool:
+    """Whether two paths name the same file: the files themselves when both exist (hard and
+    symbolic links), else their resolved real paths (./, .., relative, a link to a file not yet written)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def model_file(spec):
+    """A MODEL argument's file, or None for a template's name."""
+    from ..model.templates import template_name
+    return None if template_name(str(spec)) else spec
+
+
+def data_file(spec):
+    """A --data argument's file or folder, or None for a built-in set's name."""
+    from ..engine.data.builtin import parse_builtin
+    return None if spec is None or parse_builtin(str(spec)) is not None else spec
+
+
+def different_files(*outputs, inputs=()) -> None:
+    """Refuse an output (option, path) naming the same file as an input or another output (it
+    would overwrite it), whatever the spelling: links, ./, relative paths. Inputs may name one
+    file twice (an ensemble of one weights file); None paths are skipped."""
+    outs = [(option, str(path)) for option, path in outputs if path]
+    ins = [(option, str(path)) for option, path in inputs if path]
+    for i, (option, path) in enumerate(outs):
+        for other_option, other in ins + outs[:i]:
+            if _same(path, other):
+                shown = path if path == other else f"{other} and {path}"
+                raise UserError(f"{other_option} and {option} name the same file ({shown}); give each its "
+                                "own, so that no output overwrites an input or another output")
 
 
 @contextlib.contextmanager
@@ -85,11 +126,32 @@ def batch_memory(batch_size: int, network=None):
     sentence that names the way out."""
     if network is not None and not network.report().problems:
         from ..engine.memory import memory_problem
-        problem = memory_problem(network, batch_size, advice="choose a smaller --batch-size")
+        problem = memory_problem(network, batch_size, advice=batch_advice(batch_size))
         if problem:
             raise UserError(problem.rstrip("."))
     try:
         yield
     except MemoryError as e:
-        raise UserError(f"a batch of {batch_size:,} samples does not fit in memory ({e}); "
-                        "choose a smaller --batch-size") from None
+        what = "one sample" if batch_size == 1 else f"a batch of {batch_size:,} samples"
+        raise UserError(f"{what} does not fit in memory ({e}); {batch_advice(batch_size)}") from None
+
+
+def batch_advice(batch_size: int) -> str:
+    """The way out of a batch that does not fit: a smaller batch, unless it is one sample already."""
+    if batch_size > 1:
+        return "choose a smaller --batch-size"
+    return "the network is too large for this machine's memory even one sample at a time; make it smaller"
+
+
+def network_memory(network) -> None:
+    """Refuse a network whose weights alone do not fit in the memory available, before anything
+    allocates them (export and train do, as bench's batch check does)."""
+    from ..model.npz_headers import available_memory
+    from ..model.summary import human_bytes
+    report = network.report()
+    if report.problems:
+        return
+    need, have = report.param_bytes, available_memory()
+    if have is not None and need > have:
+        raise UserError(f"the weights of {network.name or 'the network'} need {human_bytes(need)} of memory, "
+                        f"but this machine has {human_bytes(have)} available; make the network smaller")

@@ -2,7 +2,7 @@
 each layer's output size ⌊(W − K + 2P)/S⌋ + 1, depth, same padding, parameters (K·K·D + 1)·F and
 multiply-adds written out with its numbers, and for a floored division the rows or columns left
 uncovered and the settings that make it exact. LAYER is an index or a layer's name; without one,
-every conv, pool and dense layer is explained."""
+every conv, pool, global pool, dense, add and concat layer is explained."""
 from __future__ import annotations
 
 from ..errors import UserError
@@ -10,7 +10,7 @@ from ..errors import UserError
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
-    p.add_argument("layers", nargs="*", metavar="LAYER", help="a layer's index or name (default: conv, pool and dense layers)")
+    p.add_argument("layers", nargs="*", metavar="LAYER", help="a layer's index or name (default: conv, pool, dense and merge layers)")
 
 
 def _index(network, text: str) -> int:
@@ -48,9 +48,10 @@ def run(args) -> int:
     if args.layers:
         indices = [_index(network, text) for text in args.layers]
     else:
-        dense = [i for i, layer in enumerate(network.layers) if layer.type == "dense"]
+        others = ("dense", "global_pool", "add", "concat")
+        dense = [i for i, layer in enumerate(network.layers) if layer.type in others]
         indices = sorted(set(spatial_indices(network)) | set(dense))
         if not indices:
-            raise UserError(f"{args.model} has no conv, pool or dense layer; name a layer to explain")
-    print("\n\n".join(render(explain(network, i)) for i in indices))
+            raise UserError(f"{args.model} has no conv, pool, dense or merge layer; name a layer to explain")
+    print("\n\n".join(render(explain(network, i, where="terminal")) for i in indices))
     return 0

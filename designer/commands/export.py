@@ -1,33 +1,48 @@
-"""``nn-designer export MODEL --to pytorch|onnx [--weights W.npz] -o OUT``.
+"""``nn-designer export MODEL --to pytorch|onnx|torchrun [--weights W.npz] -o OUT``.
 
 ``pytorch`` writes a standalone ``.py`` defining ``Net(nn.Module)``, one named line per layer,
 with ``load_weights``/``save_weights`` for our ``.npz`` files; with weights, the file loads them
 from their path. ``onnx`` writes an ONNX model (opset 17) with the weights inside: the given
 ones, a template's shipped ones, or else a fresh initialisation (seed 0); it needs the
-``export`` extra (the onnx package). A template that ships weights (``mlp-example``) is exported
-with them unless ``--weights`` is given (beside a ``.py`` as ``<name>.npz``).
+``export`` extra (the onnx package). ``torchrun`` writes a folder OUT: model.py (the
+``pytorch`` module), train.py and README.md (designer/export/torchrun.py). A template that ships
+weights (``mlp-example``) is exported with them unless ``--weights`` is given (beside a ``.py``
+as ``<name>.npz``, in a training folder as ``weights.npz``).
 """
 from __future__ import annotations
 
-from .args import different_files, output_file, writing
+from pathlib import Path
+
+from ..errors import UserError
+from ..export import FORMATS
+from .args import different_files, model_file, network_memory, output_file, writing
 
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
-    p.add_argument("--to", required=True, choices=("pytorch", "onnx"), help="the format to write")
+    p.add_argument("--to", required=True, choices=FORMATS, help="the format to write")
     p.add_argument("--weights", metavar="W.npz", help="weights to include")
-    p.add_argument("-o", "--output", type=output_file, required=True, metavar="OUT", help="the file to write")
+    p.add_argument("-o", "--output", type=_output, required=True, metavar="OUT",
+                   help="the file to write (for torchrun: the folder)")
+
+
+def _output(text: str) -> str:
+    """The file to write, or an existing folder (torchrun's; the other formats refuse it in run)."""
+    return text if Path(text).is_dir() else output_file(text)
 
 
 def run(args) -> int:
     from ..export import export_network
     from ..model import load_model, shipped_weights
 
+    if args.to != "torchrun" and Path(args.output).is_dir():
+        raise UserError(f"argument -o/--output: {args.output} is a folder; give the name of a file to write")
     network = load_model(args.model)
+    network_memory(network)
     weights = shipped_weights(args.model, args.weights)
-    different_files(("--weights", weights), ("-o", args.output))
+    different_files(("-o", args.output), inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
     arrays = None
-    if weights is not None and not args.weights and args.to == "pytorch":
+    if weights is not None and not args.weights and args.to in ("pytorch", "torchrun"):
         from ..model import load_weights  # a template's: copied beside the .py, not referenced
         arrays, weights = load_weights(weights, network), None
     with writing(args.output):

@@ -14,6 +14,23 @@ from ..atomic import write_bytes_atomic, write_text_atomic
 from ..errors import UserError
 
 APP_ID = "nn-designer"
+# Our own file type, so the app is offered for model files only, not for every JSON file: a model
+# file is JSON whose first bytes say "format": "nn-designer" (docs/model-format.md); *.nn.json
+# names one by its extension too.
+MIME_TYPE = "application/x-nn-designer+json"
+MIME_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
+<mime-info xmlns="http://www.freedesktop.org/standards/shared-mime-info">
+  <mime-type type="{MIME_TYPE}">
+    <comment>NN Designer model</comment>
+    <sub-class-of type="application/json"/>
+    <glob pattern="*.nn.json" weight="60"/>
+    <magic priority="60">
+      <match type="string" value="&quot;nn-designer&quot;" offset="0:256"/>
+    </magic>
+    <icon name="{APP_ID}"/>
+  </mime-type>
+</mime-info>
+"""
 PACKAGE = Path(__file__).resolve().parent.parent  # designer/
 SIZES = (16, 24, 32, 48, 64, 128, 256)
 
@@ -42,7 +59,7 @@ def template() -> str:
     return ("[Desktop Entry]\nType=Application\nVersion=1.0\nName=NN Designer\n"
             "GenericName=Neural Network Designer\nComment=Design, check and train neural networks\n"
             "Exec=nn-designer-gui %f\nIcon=nn-designer\nTerminal=false\n"
-            "Categories=Education;ArtificialIntelligence;\nMimeType=application/json;\n"
+            f"Categories=Education;ArtificialIntelligence;\nMimeType={MIME_TYPE};\n"
             "StartupNotify=true\nStartupWMClass=nn-designer\n")
 
 
@@ -77,6 +94,8 @@ def desktop_entry() -> str:
             line = "Exec=" + " ".join(_quote(a) for a in command) + " %f"
         elif key == "TryExec":
             line = f"TryExec={command[0]}"
+        elif key == "MimeType":
+            line = f"MimeType={MIME_TYPE};"
         lines.append(line)
         if key == "Exec" and workdir is not None:
             lines.append(f"Path={workdir}")
@@ -86,6 +105,7 @@ def desktop_entry() -> str:
 def targets(home: Path) -> dict[str, Path]:
     icons = home / "icons" / "hicolor"
     out = {"desktop": home / "applications" / f"{APP_ID}.desktop",
+           "mime": home / "mime" / "packages" / f"{APP_ID}.xml",
            "svg": icons / "scalable" / "apps" / f"{APP_ID}.svg"}
     for size in SIZES:
         out[f"png{size}"] = icons / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
@@ -95,6 +115,7 @@ def targets(home: Path) -> dict[str, Path]:
 def _refresh_caches(home: Path) -> None:
     """Tell the desktop about the change where the tools exist (they are optional)."""
     for command in (["update-desktop-database", "-q", str(home / "applications")],
+                    ["update-mime-database", str(home / "mime")],
                     ["gtk-update-icon-cache", "-q", "-t", "-f", str(home / "icons" / "hicolor")]):
         if shutil.which(command[0]):
             subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -109,6 +130,8 @@ def install(home: Path) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(paths["desktop"], desktop_entry())
         written.append(paths["desktop"])
+        write_text_atomic(paths["mime"], MIME_XML)
+        written.append(paths["mime"])
         write_bytes_atomic(paths["svg"], (folder / f"{APP_ID}.svg").read_bytes())
         written.append(paths["svg"])
         for size in SIZES:
@@ -143,5 +166,6 @@ def run(args) -> int:
         return 0
     written = install(home)
     print(f"NN Designer is in the application menu: {written[0]}")
-    print(f"icon: {written[1].parent.parent.parent} ({len(written) - 1} files)")
+    print(f"file type {MIME_TYPE}: {written[1]}")
+    print(f"icon: {written[2].parent.parent.parent} ({len(written) - 2} files)")
     return 0

@@ -13,7 +13,8 @@ import sys
 
 import numpy as np
 
-from .args import batch_memory, different_files, output_file, positive_int, writing
+from .args import (batch_memory, data_file, different_files, model_file, network_memory, output_file, positive_int,
+                   writing)
 
 
 def add_arguments(p) -> None:
@@ -46,9 +47,10 @@ def run(args) -> int:
     from ..engine.training import predicted_classes
     from ..model import load_model, load_weights
 
-    for path in args.weights:
-        different_files(("--weights", path), ("-o", args.output))
+    different_files(("-o", args.output), inputs=[("MODEL", model_file(args.model)), ("--data", data_file(args.data)),
+                                                 *(("--weights", path) for path in args.weights)])
     network = load_model(args.model)
+    network_memory(network)
     weight_sets = [load_weights(path, network) for path in args.weights]
     dataset = load_data(args.data)
     check_fits(dataset, network.report().input)

@@ -12,36 +12,23 @@ import signal
 import threading
 
 from ..errors import UserError
-from .args import (batch_memory, different_files, fraction, non_negative_float, non_negative_int, output_file,
-                   positive_float, positive_int, writing)
+from ..engine.settings import SETTING, cli_settings
+from .args import (batch_memory, data_file, default_text, different_files, model_file, network_memory, output_file,
+                   setting_type, writing)
 
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
-    p.add_argument("--data", required=True, metavar="DATA", help="a built-in data set or a data file/folder")
-    p.add_argument("--epochs", type=positive_int, default=None, metavar="N",
-                   help="passes over the data (10)")
-    p.add_argument("--batch-size", type=positive_int, default=64, metavar="N", help="samples per step (64)")
-    p.add_argument("--lr", type=positive_float, default=0.01, metavar="X", help="learning rate η (0.01)")
-    p.add_argument("--momentum", type=fraction, default=0.9, metavar="X", help="momentum α (0.9)")
-    p.add_argument("--weight-decay", type=non_negative_float, default=0.0, metavar="X",
-                   help="L2 weight decay λ (0)")
-    p.add_argument("--loss", choices=("cross_entropy", "mse"), default="cross_entropy")
-    p.add_argument("--val-split", type=fraction, default=0.2, metavar="X",
-                   help="fraction of the data held out for validation (0.2)")
-    p.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
-                   help="seed of initialisation, split, shuffling and dropout (0)")
+    p.add_argument("--data", metavar="DATA",
+                   help="a built-in data set or a data file/folder (with --resume: the checkpoint's data)")
+    # One option per training setting, from the schema (engine/settings.py). The defaults are
+    # None so that --resume can tell an option given from one left out.
+    for setting in cli_settings():
+        p.add_argument(setting.option, dest=setting.name, type=setting_type(setting), default=None,
+                       metavar=setting.metavar, help=f"{setting.help} ({default_text(setting)})")
     p.add_argument("--weights", metavar="IN.npz", help="start from these weights")
     p.add_argument("--out", type=output_file, metavar="OUT.npz", help="save the trained weights here")
     p.add_argument("--history", type=output_file, metavar="H.csv", help="write one row per epoch here")
-    # Extensions (docs/cli.md, "train: more options").
-    p.add_argument("--schedule", default="constant", metavar="SPEC",
-                   help="learning-rate schedule: constant, step[:step_size=N,gamma=X], "
-                        "plateau[:patience=N,factor=X,min_lr=X]")
-    p.add_argument("--init", default="default", metavar="NAME",
-                   help="weight initialisation: default (PyTorch's), he or xavier")
-    p.add_argument("--augment", metavar="SPEC", help="image augmentation, e.g. flip,crop=2,shift=2")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--checkpoint", type=output_file, metavar="CK.npz",
                    help="save a checkpoint here after every epoch and at the end")
     p.add_argument("--resume", metavar="CK.npz",
@@ -49,39 +36,70 @@ def add_arguments(p) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
 
 
+def _given(args) -> dict:
+    """The training settings given on the command line (not left to their defaults)."""
+    return {s.name: getattr(args, s.name) for s in cli_settings() if getattr(args, s.name) is not None}
+
+
 def _config(args, resumed=None):
     from ..engine.training import TrainConfig
+    given = _given(args)
     if resumed is not None:
         cfg = TrainConfig.from_dict(resumed["meta"]["config"])
-        if args.epochs is not None:
+        epochs = given.pop("epochs", None)
+        if epochs is not None:
             done = int(resumed["meta"]["epoch"]) + (1 if resumed["meta"]["batch"] else 0)
-            if args.epochs < done:
-                raise UserError(f"--epochs {args.epochs} is fewer than the {done} epochs {args.resume} has "
+            if epochs < done:
+                raise UserError(f"--epochs {epochs} is fewer than the {done} epochs {args.resume} has "
                                 "already trained (or begun); --epochs may only raise the total")
-            cfg.epochs = args.epochs
+            cfg.epochs = epochs
+        changed = [SETTING[name].option for name, value in given.items() if value != getattr(cfg, name)]
+        if changed:
+            raise UserError(f"{' and '.join(changed)} cannot change a resumed run ({args.resume} goes on with "
+                            "its own settings, so that it continues exactly); leave "
+                            f"{'them' if len(changed) > 1 else 'it'} out, or start a new run")
         return cfg
-    return TrainConfig(epochs=10 if args.epochs is None else args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-                       weight_decay=args.weight_decay, loss=args.loss, val_split=args.val_split,
-                       seed=args.seed, schedule=args.schedule, init=args.init, augment=args.augment,
-                       dtype=args.dtype)
+    return TrainConfig(**given)
+
+
+def _data_spec(args, resumed) -> str:
+    """--data, or the data a resumed checkpoint recorded."""
+    if args.data is not None:
+        return args.data
+    if resumed is None:
+        raise UserError("train needs --data: a built-in data set or a data file or folder")
+    spec = resumed["meta"].get("data_spec")
+    if not spec:
+        raise UserError(f"{args.resume} does not record the data it was trained on (an older checkpoint); "
+                        "give it with --data")
+    return spec
+
+
+# Signals that end a run like Ctrl-C: a closed terminal (SIGHUP) and a job scheduler or kill (SIGTERM).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 @contextlib.contextmanager
 def _stop_on_interrupt(trainer):
-    """The first Ctrl-C asks the trainer to stop (within the batch under way); the second aborts."""
+    """The first Ctrl-C (or SIGTERM, SIGHUP) asks the trainer to stop within the batch under way, so
+    --out, --history and --checkpoint are still written; a second one ends the process as usual."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = {}
 
     def handler(signum, frame):
-        signal.signal(signal.SIGINT, previous)
+        for number, old in previous.items():
+            signal.signal(number, old)
         trainer.request_stop()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    for number in STOP_SIGNALS:
+        previous[number] = signal.signal(number, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
 def run(args) -> int:
@@ -94,24 +112,33 @@ def run(args) -> int:
     from ..model import load_model, save_weights, shipped_weights
     from .progress_bar import ProgressBar
 
-    different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint))
+    inputs = [("MODEL", model_file(args.model)), ("--data", data_file(args.data)), ("--weights", args.weights)]
+    different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint),
+                    inputs=inputs)
     # --resume may be the --checkpoint it goes on saving to, but no other output may replace it
-    different_files(("--resume", args.resume), ("--out", args.out), ("--history", args.history))
+    different_files(("--out", args.out), ("--history", args.history), inputs=[("--resume", args.resume)])
     network = load_model(args.model)
+    network_memory(network)
     resumed = ckpt.load(args.resume) if args.resume else None
+    if resumed is not None and args.weights:
+        raise UserError("--weights and --resume do not go together: a checkpoint holds its own weights")
     config = _config(args, resumed)
     config.check()
-    dataset = load_data(args.data, seed=config.seed)
+    spec = _data_spec(args, resumed)
     if resumed is not None:
-        if args.weights:
-            raise UserError("--weights and --resume do not go together: a checkpoint holds its own weights")
-        trainer = Trainer(network, dataset, config, checkpoint=resumed)
-    else:
-        trainer = Trainer(network, dataset, config, weights=shipped_weights(args.model, args.weights))
-
-    bar = ProgressBar(sys.stderr, unit="img" if dataset.is_image else "samples")
+        different_files(("--out", args.out), ("--history", args.history), ("--checkpoint", args.checkpoint),
+                        inputs=[("the data the checkpoint records", data_file(spec))])
+    dataset = load_data(spec, seed=config.seed)
     finished = None
-    with _stop_on_interrupt(trainer), batch_memory(min(config.batch_size, len(trainer.train_x)), network):
+    # The memory check comes before the trainer allocates the weights and the batches.
+    with batch_memory(min(config.batch_size, len(dataset)), network):
+        if resumed is not None:
+            trainer = Trainer(network, dataset, config, checkpoint=resumed, data_spec=ckpt.data_spec(spec))
+        else:
+            trainer = Trainer(network, dataset, config, weights=shipped_weights(args.model, args.weights),
+                              data_spec=ckpt.data_spec(spec))
+    bar = ProgressBar(sys.stderr, unit="img" if dataset.is_image else "samples")
+    with _stop_on_interrupt(trainer), batch_memory(min(config.batch_size, len(trainer.train_x))):
         for event in trainer.run():
             if not args.quiet:
                 bar.update(event)

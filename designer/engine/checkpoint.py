@@ -19,6 +19,8 @@ import numpy as np
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
 from ..model.weights import read_npz
+from .data.builtin import parse_builtin
+from .settings import check_settings
 
 FORMAT = "nn-designer-checkpoint"
 VERSION = 1
@@ -79,6 +81,15 @@ def generators(trainer) -> list:
     return gens
 
 
+def data_spec(spec) -> str:
+    """A data spec that still names the same data from another folder: a built-in set's name as
+    given, a file or folder as its absolute path."""
+    text = str(spec)
+    if parse_builtin(text) is not None:
+        return text
+    return str(Path(text).expanduser().resolve())
+
+
 # --------------------------------------------------------------------------- capture / restore
 def capture(trainer) -> dict:
     """The trainer's complete state: {"meta": json-able dict, "arrays": {name: array}}."""
@@ -97,6 +108,7 @@ def capture(trainer) -> dict:
         "rngs": [g.bit_generator.state for g in generators(trainer)],
         "network": network_fingerprint(trainer.network),
         "data": trainer.data_fingerprint,
+        "data_spec": trainer.data_spec,  # what to read to resume without --data (None: not known)
     }
     return {"meta": json.loads(json.dumps(meta)), "arrays": arrays}
 
@@ -176,12 +188,11 @@ _META_TYPES = {"config": dict, "epoch": int, "batch": int, "sums": list, "histor
 
 
 def _check_meta(meta: dict, path) -> None:
-    from .training import TrainConfig
     for key, kind in _META_TYPES.items():
         if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
             raise CheckpointError(f"{path}: is a damaged checkpoint (its {key} is missing or of the wrong type)")
     try:
-        TrainConfig.from_dict(meta["config"]).check()
+        check_settings(meta["config"])  # the settings schema, not training.py: no import cycle
     except UserError as e:
         raise CheckpointError(f"{path}: is a damaged checkpoint (its settings: {e})") from None
     except (TypeError, ValueError, AttributeError) as e:

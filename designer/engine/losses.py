@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
+from ..model.words import plural
 from .layers.softmax import softmax
 
 LOSSES = ("cross_entropy", "mse")
@@ -41,7 +42,7 @@ def make_targets(y, n_out: int, last_type: str = "", dtype=np.float32) -> np.nda
     if y.ndim == 2:
         if y.shape[1] != n_out:
             raise LossError(f"the targets have {y.shape[1]} values per sample, but the network "
-                            f"has {n_out} outputs")
+                            f"has {plural(n_out, 'output')}")
         return y.astype(dtype, copy=False)
     if y.ndim != 1 or not _is_labels(y):
         raise LossError(f"targets must be class labels (N,) or target rows (N, {n_out}), "
@@ -56,7 +57,7 @@ def make_targets(y, n_out: int, last_type: str = "", dtype=np.float32) -> np.nda
         t = labels.astype(dtype)
         return (2 * t - 1)[:, None] if signed else t[:, None]
     if labels.size and labels.max() >= n_out:
-        raise LossError(f"class label {labels.max()} does not fit the network's {n_out} outputs "
+        raise LossError(f"class label {labels.max()} does not fit the network's {plural(n_out, 'output')} "
                         f"(labels 0 to {n_out - 1})")
     t = np.full((labels.size, n_out), -1 if signed else 0, dtype=dtype)
     t[np.arange(labels.size), labels] = 1
@@ -93,7 +94,7 @@ def make_labels(y: np.ndarray, k: int) -> np.ndarray:
     labels = y.astype(np.intp, copy=False)
     if labels.size and (labels.min() < 0 or labels.max() >= k):
         bad = labels.min() if labels.min() < 0 else labels.max()
-        raise LossError(f"class label {bad} does not fit the network's {k} outputs (labels 0 to {k - 1})")
+        raise LossError(f"class label {bad} does not fit the network's {plural(k, 'output')} (labels 0 to {k - 1})")
     return labels
 
 

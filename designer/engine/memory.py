@@ -4,25 +4,10 @@ momentum) against what the machine has available. Used by the Train mode and the
 that a batch too large is refused in one sentence instead of the process being killed."""
 from __future__ import annotations
 
-import os
 from typing import Callable, Optional
 
+from ..model.npz_headers import available_memory  # noqa: F401 (the engine's and the Train mode's)
 from ..model.summary import human_bytes
-
-
-def available_memory() -> Optional[int]:
-    """Bytes of memory available to a new run (MemAvailable), or None when it cannot be told."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def memory_problem(network, batch_size: int,

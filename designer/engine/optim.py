@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
-from .blocks import blockwise
+
+CHUNK = 1 << 16  # values per chunk of the update: the largest temporary is this, not a weight
 
 
 class SGD:
@@ -26,35 +27,39 @@ class SGD:
         self.weight_decay = float(weight_decay)
         self.velocity = {k: np.zeros(w.shape, w.dtype) for k, w in params.items()}
 
-    def step(self, grads: dict) -> None:
-        """Apply one update from ``grads`` (key -> ∂E/∂w).
-
-        Block by block (``blockwise``): the arithmetic of each element is the same as in whole
-        passes, but the temporary stays in the cache and the blocks are shared among the cores,
-        which matters for large layers (AlexNet's fc6 holds 38 M weights)."""
+    def step(self, grads: dict) -> bool:
+        """Apply one update from ``grads`` (key -> ∂E/∂w), unless it would make a weight NaN or
+        infinite (a non-finite gradient, or an overflow): then no weight changes and False is
+        returned (the velocities hold the refused step: ``reset()`` them). The weights are never
+        copied: the velocities are computed first, then every w + Δw is checked in chunks, then
+        applied, so a diverging run keeps its last good weights without a copy of them."""
+        scratch = None
         for key, w in self.params.items():
+            g, v = grads[key].reshape(-1), self.velocity[key].reshape(-1)
             t = w.dtype.type
-            lr, mom, wd = t(self.lr), t(self.momentum), t(self.weight_decay)
-            v = self.velocity[key]
-            g = grads[key]
-            if w.flags.c_contiguous and v.flags.c_contiguous:
-                # flat views (a non-contiguous gradient is copied: conv weights, small)
-                w, v, g = w.reshape(-1), v.reshape(-1), np.ascontiguousarray(g).reshape(-1)
-
-            def run(a, z, w=w, v=v, g=g, lr=lr, mom=mom, wd=wd):
-                w, v, g = w[a:z], v[a:z], g[a:z]
-                if wd:
-                    g = g + wd * w
-                if mom:
-                    v *= mom
-                    v -= lr * g
+            flat = w.reshape(-1)
+            if scratch is None or scratch.dtype != w.dtype:
+                scratch = np.empty(min(CHUNK, max(v.size for v in self.velocity.values())), w.dtype)
+            for lo in range(0, v.size, CHUNK):
+                hi = min(v.size, lo + CHUNK)
+                s = scratch[:hi - lo]
+                if self.weight_decay:  # the same rounding as (g + λw)·η, without a weight-sized temporary
+                    np.multiply(flat[lo:hi], t(self.weight_decay), out=s)
+                    s += g[lo:hi]
                 else:
-                    np.multiply(g, -lr, out=v)
-                w += v
-            if w.ndim == 1:
-                blockwise(run, w.size)
-            else:
-                run(0, len(w))
+                    s[...] = g[lo:hi]
+                if self.momentum:
+                    v[lo:hi] *= t(self.momentum)
+                    s *= t(self.lr)
+                    v[lo:hi] -= s
+                else:
+                    np.multiply(s, t(-self.lr), out=v[lo:hi])
+                np.add(flat[lo:hi], v[lo:hi], out=s)
+                if not np.isfinite(s).all():
+                    return False
+        for key, w in self.params.items():
+            w += self.velocity[key]
+        return True
 
     def reset(self) -> None:
         """Forget the remembered steps: every velocity becomes 0 (in place)."""

@@ -9,8 +9,9 @@ schedule, a seeded shuffle each epoch, a validation split) as a generator.
 the validation loss, accuracy and confusion matrix) and finally one ``Finished``. ``request_stop()``
 (from any thread) stops it with ``Finished("stopped")``, abandoning a batch under way between two
 of its layers (as if the stop had come just before that batch); a consumer may also just stop
-iterating. A NaN or infinite loss ends the run with ``Finished("diverged")`` and the weights
-of the last step whose loss was finite. ``save_checkpoint(path)`` / ``Trainer.resume(path, ...)``
+iterating. A NaN or infinite loss, or a step that would make a weight non-finite, ends the run
+with ``Finished("diverged")`` and the weights of the last step taken (its loss and its update were
+finite): a step is checked before it is applied, so no copy of the weights is needed. ``save_checkpoint(path)`` / ``Trainer.resume(path, ...)``
 continue a run exactly where it stopped, even in the middle of an epoch.
 """
 from __future__ import annotations
@@ -30,13 +31,13 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
-from .losses import LOSSES, SIGNED_OUTPUTS, cross_entropy, make_targets, mse
+from .losses import SIGNED_OUTPUTS, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
+from .settings import SETTING, check_settings
 
-DTYPES = ("float32", "float64")
 
 
 class TrainingError(UserError):
@@ -45,46 +46,34 @@ class TrainingError(UserError):
 
 @dataclass
 class TrainConfig:
-    """Settings of a run; the defaults are the command line's (docs/cli.md).
+    """Settings of a run: one field per setting of ``settings.SETTINGS``, with its default (the
+    command line's, docs/cli.md) and its check.
 
     ``schedule`` is a spec such as ``"constant"``, ``"step:step_size=5,gamma=0.5"`` or
     ``"plateau:patience=2"`` (see schedules.py); ``augment`` an augmentation spec for image data
     (see augment.py) or None; ``shuffle`` False keeps the file order in every epoch.
     """
 
-    epochs: int = 10
-    batch_size: int = 64
-    lr: float = 0.01
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    loss: str = "cross_entropy"
-    val_split: float = 0.2
-    seed: int = 0
-    schedule: str = "constant"
-    init: str = "default"
-    augment: Optional[str] = None
-    dtype: str = "float32"
-    shuffle: bool = True
+    epochs: int = SETTING["epochs"].default
+    batch_size: int = SETTING["batch_size"].default
+    lr: float = SETTING["lr"].default
+    momentum: float = SETTING["momentum"].default
+    weight_decay: float = SETTING["weight_decay"].default
+    loss: str = SETTING["loss"].default
+    val_split: float = SETTING["val_split"].default
+    seed: int = SETTING["seed"].default
+    schedule: str = SETTING["schedule"].default
+    init: str = SETTING["init"].default
+    augment: Optional[str] = SETTING["augment"].default
+    dtype: str = SETTING["dtype"].default
+    shuffle: bool = SETTING["shuffle"].default
 
     def check(self) -> "TrainConfig":
-        """Raise TrainingError (one sentence) for a setting that cannot be used."""
-        def need(ok: bool, text: str) -> None:
-            if not ok:
-                raise TrainingError(text)
-        need(_whole(self.epochs) and self.epochs >= 0, f"epochs must be a whole number of 0 or more, not {self.epochs}")
-        need(_whole(self.batch_size) and self.batch_size >= 1, f"the batch size must be at least 1, not {self.batch_size}")
-        need(_finite(self.lr) and self.lr > 0, f"the learning rate must be greater than 0, not {self.lr}")
-        need(_finite(self.momentum) and 0 <= self.momentum < 1, f"the momentum must be at least 0 and below 1, not {self.momentum}")
-        need(_finite(self.weight_decay) and self.weight_decay >= 0, f"the weight decay must be 0 or more, not {self.weight_decay}")
-        need(self.loss in LOSSES, f'unknown loss "{self.loss}"; the losses are {", ".join(LOSSES)}')
-        need(_finite(self.val_split) and 0 <= self.val_split < 1, f"the validation split must be at least 0 and below 1, not {self.val_split}")
-        need(_whole(self.seed) and self.seed >= 0, f"the seed must be a whole number of 0 or more, not {self.seed}")
-        need(self.dtype in DTYPES, f'unknown dtype "{self.dtype}"; use float32 or float64')
-        schedule_from_spec(self.schedule, self.lr)
-        for name in ("epochs", "batch_size", "seed"):  # plain Python values (JSON in checkpoints)
-            setattr(self, name, int(getattr(self, name)))
-        for name in ("lr", "momentum", "weight_decay", "val_split"):
-            setattr(self, name, float(getattr(self, name)))
+        """Raise SettingError (one sentence) for a setting that cannot be used; the values become
+        plain Python values (JSON in checkpoints)."""
+        for name, value in check_settings(self.to_dict()).items():
+            setattr(self, name, value)
+        schedule_from_spec(self.schedule, self.lr)  # a schedule's options against this rate
         return self
 
     def to_dict(self) -> dict:
@@ -96,20 +85,13 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def _whole(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _finite(value) -> bool:
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 class Trainer:
     """Trains one network on one data set. ``net`` is the EngineNet being trained."""
 
     def __init__(self, network, dataset, config: Optional[TrainConfig] = None, weights=None,
-                 checkpoint=None):
+                 checkpoint=None, data_spec: Optional[str] = None):
         self.network, self.dataset = network, dataset
+        self.data_spec = data_spec  # recorded in checkpoints, so a resume can read the data again
         self.config = config = (config or TrainConfig()).check()
         report = network.report()
         if report.problems:
@@ -155,7 +137,6 @@ class Trainer:
         self._sums = [0.0, 0, 0]  # loss × samples, correct, samples of the current epoch so far
         self._stop = threading.Event()
         self.net.interrupt = self._stop.is_set  # a long batch is abandoned between two layers
-        self._good = None     # copy of the weights whose loss was last finite
         self._epoch_start = None
         if checkpoint is not None:
             ckpt.restore(self, ckpt.as_checkpoint(checkpoint))
@@ -231,11 +212,12 @@ class Trainer:
                     yield self._finish("stopped")
                     return
                 with np.errstate(all="ignore"):
-                    if math.isfinite(loss):
-                        self._keep_good()
-                        self.optimizer.step(self.net.grads)
-                        correct = self._correct(out, labels)
-                if not math.isfinite(loss):
+                    # The step is taken only when the loss and every updated weight are finite, so a
+                    # diverging run stops with the weights it had, and no copy of them is kept.
+                    stepped = math.isfinite(loss) and self.optimizer.step(self.net.grads)
+                    correct = self._correct(out, labels) if stepped else 0
+                if not stepped:
+                    self._restore_batch_start(before)  # batchnorm statistics the pass changed
                     yield self._diverged(loss)
                     return
                 m = hi - lo
@@ -299,24 +281,16 @@ class Trainer:
         for live, saved in stats:
             np.copyto(live, saved)
 
-    def _keep_good(self) -> None:
-        """Copy the weights that just gave a finite loss, into buffers allocated once."""
-        if self._good is None:
-            self._good = self.net.state_dict()
-        else:
-            for k, v in self.net.arrays.items():
-                np.copyto(self._good[k], v)
-
     def _diverged(self, loss: float) -> Finished:
         self._stop.clear()
-        if self._good is not None:
-            for k, v in self.net.arrays.items():
-                np.copyto(v, self._good[k])
-        # The remembered steps led to the blow-up: forget them.
+        # The remembered steps led to the blow-up (and hold the refused one): forget them.
         self.optimizer.reset()
-        what = "NaN" if math.isnan(loss) else "infinite"
-        msg = (f"the loss became {what} at epoch {self.epoch + 1}, batch {self.batch + 1}; the weights of the "
-               f"last good step are kept — try a lower learning rate")
+        where = f"epoch {self.epoch + 1}, batch {self.batch + 1}"
+        if math.isfinite(loss):
+            what = f"the step at {where} would have made a weight NaN or infinite; it was not taken"
+        else:
+            what = f"the loss became {'NaN' if math.isnan(loss) else 'infinite'} at {where}"
+        msg = f"{what}; the weights of the last good step are kept — try a lower learning rate"
         return Finished("diverged", msg, list(self.history))
 
     def evaluate(self, x: np.ndarray, y: np.ndarray, labels=None):

@@ -20,12 +20,12 @@ def checked_report(network):
     return report
 
 
-FORMATS = ("pytorch", "onnx")
+FORMATS = ("pytorch", "onnx", "torchrun")
 
 
 def export_network(network, to: str, out, weights_path=None, arrays=None, source: str = "") -> str:
-    """Write ``network`` to ``out`` as ``to`` ("pytorch" or "onnx"); returns a sentence saying
-    what was written.
+    """Write ``network`` to ``out`` as ``to`` ("pytorch", "onnx", or "torchrun": ``out`` is then
+    a folder, see torchrun.py); returns a sentence saying what was written.
 
     Weights come from ``weights_path`` (a weights file), else ``arrays`` (weights in memory, e.g.
     trained in the app: a PyTorch export then saves them beside ``out`` as ``<stem>.npz`` and
@@ -54,6 +54,9 @@ def export_network(network, to: str, out, weights_path=None, arrays=None, source
         write_pytorch(network, out, weights_path, source=source)
         what = f" loading {Path(weights_path).name}" if weights_path else " (PyTorch's initialisation)"
         return f"wrote {out}{saved}: a PyTorch module{what}"
+    if to == "torchrun":
+        from .torchrun import write_torchrun
+        return write_torchrun(network, out, arrays, source=source)
     if to == "onnx":
         from .onnx import write_onnx
         fresh = arrays is None

@@ -81,9 +81,8 @@ def _layer(g: _Graph, layer, info, x: str, arrays: dict, name: str) -> str:
         if cfg["bias"]:
             ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
         return g.node("Gemm", ins, name, transB=1)
-    simple = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
-    if t in simple:
-        return g.node(simple[t], [x], name)
+    if layer.kind.onnx:  # a kind without settings that is one node (Relu)
+        return g.node(layer.kind.onnx, [x], name)
     if t == "softmax":
         return g.node("Softmax", [x], name, axis=1)
     if t == "leaky_relu":

@@ -159,10 +159,10 @@ def _module(layer, info) -> tuple:
                 "{m}(x.flatten(1))" if vol else call, ())
     if t == "flatten":
         return "nn.Flatten()", call, ()
-    simple = {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
-              "softmax": "nn.Softmax(dim=1)", "sign": "Sign()"}
-    if t in simple:
-        return simple[t], call, ("Sign",) if t == "sign" else ()
+    if layer.kind.torch_module:  # a kind without settings that is one module (nn.ReLU())
+        return layer.kind.torch_module, call, ()
+    if t == "sign":
+        return "Sign()", call, ("Sign",)
     if t == "leaky_relu":
         return f"nn.LeakyReLU({cfg['alpha']!r})", call, ()
     if t == "elu":
@@ -181,8 +181,11 @@ def _module(layer, info) -> tuple:
     raise ExportError(f"layer {info.index} ({t}) has no PyTorch equivalent in the exporter")
 
 
-def weights_line(weights_path) -> str:
-    """The line of the module that names the weights file ``build()`` loads (an absolute path)."""
+def weights_line(weights_path, beside: bool = False) -> str:
+    """The line of the module that names the weights file ``build()`` loads: an absolute path, or
+    with ``beside`` the file of that name in the module's own folder (a folder that moves whole)."""
+    if beside and weights_path:
+        return f"WEIGHTS = str(Path(__file__).with_name({Path(weights_path).name!r}))"
     return f"WEIGHTS = {str(Path(weights_path).resolve()) if weights_path else None!r}"
 
 
@@ -193,8 +196,9 @@ def _aligned(pairs: list, indent: str) -> list:
             for code, comment in pairs]
 
 
-def pytorch_source(network, weights_path: Optional[str] = None, source: str = "") -> str:
-    """The text of a standalone Python module that rebuilds ``network`` in PyTorch."""
+def pytorch_source(network, weights_path: Optional[str] = None, source: str = "", beside: bool = False) -> str:
+    """The text of a standalone Python module that rebuilds ``network`` in PyTorch; ``beside``:
+    see weights_line."""
     report = checked_report(network)
     names = attribute_names(network)
     inits, calls, helpers, holders = [], [], [], {}
@@ -232,13 +236,14 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         "`python THIS.py [WEIGHTS.npz]` builds the network and runs it on a random batch.",
         '"""',
         "import sys",
+        *(["from pathlib import Path"] if beside and weights_path else []),
         "",
         "import numpy as np",
         "import torch",
         "from torch import nn",
         "",
         f"INPUT_SHAPE = {shape!r}  # one sample, channels first ({axes})",
-        weights_line(weights_path) + "  # the weights file build() loads",
+        weights_line(weights_path, beside) + "  # the weights file build() loads",
     ]
     body = [_HELPERS[name] for name in helpers]
     net = [

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import KINDS, format_shape
-from ..model.catalogue import is_volume, size_of
+from ..model.catalogue import depth_of, is_volume, size_of
+from ..model.graph import label as layer_label
 from ..model.kinds_spatial import exact_fixes, window, window_of
 
-SPATIAL = tuple(t for t, kind in KINDS.items() if kind.spatial)  # conv and pool: sliding windows
+SPATIAL = ("conv", "pool")  # the sliding windows
+MERGES = tuple(t for t, kind in KINDS.items() if kind.is_merge)
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
 
 
@@ -72,6 +74,7 @@ class Axis:
     k: int
     s: int
     p: int
+    ceil: bool = False  # a pool's ceil mode: rounded up, as PyTorch's ceil_mode
 
     @property
     def span(self) -> int:
@@ -89,11 +92,17 @@ class Axis:
         return f"({self.n} − {self.k} + 2·{self.p})"
 
     def maths(self, out: int) -> str:
-        """'W₂ = ⌊(227 − 11 + 2·0)/4⌋ + 1 = ⌊54⌋ + 1 = 55'."""
-        head = f"{self.name}₂ = ⌊{self.inside()}/{self.s}⌋ + 1"
+        """'W₂ = ⌊(227 − 11 + 2·0)/4⌋ + 1 = ⌊54⌋ + 1 = 55' (⌈ ⌉ in ceil mode); a window larger than its
+        input shows the arithmetic as it comes out (⌊−18⌋ + 1 = −17), then that it does not fit."""
+        lo, hi = ("⌈", "⌉") if self.ceil else ("⌊", "⌋")
+        head = f"{self.name}₂ = {lo}{self.inside()}/{self.s}{hi} + 1"
+        rounded = -(-self.span // self.s) + 1 if self.ceil else self.span // self.s + 1
+        text = f"{head} = {lo}{_number(self.span / self.s)}{hi} + 1 = {rounded}".replace("-", "−")
         if self.span < 0:
-            return f"{head}: {self.inside()} = −{-self.span} < 0, the window does not fit"
-        return f"{head} = ⌊{_number(self.span / self.s)}⌋ + 1 = {out}"
+            return f"{text} < 1: the window does not fit"
+        if rounded != out:
+            text += f" − 1 = {out}"
+        return text
 
     def fixes(self) -> list:
         """The model's suggestions, each with the output it would give: 'stride 3 → … = 72'."""
@@ -114,9 +123,28 @@ class Axis:
         return out
 
 
-def _axes(shape, k, s, p) -> list:
+def _axes(shape, k, s, p, ceil: bool = False) -> list:
     w, h, _d = shape
-    return [Axis("W", w, k[1], s[1], p[1]), Axis("H", h, k[0], s[0], p[0])]
+    return [Axis("W", w, k[1], s[1], p[1], ceil), Axis("H", h, k[0], s[0], p[0], ceil)]
+
+
+def _ceil_rows(axis: Axis, out: int, same: bool) -> list:
+    """What rounding up does on one axis: the last window hangs past the padded input, or (as
+    PyTorch) it is dropped when it would start past the input and its left padding."""
+    padded = axis.n + 2 * axis.p
+    rows = []
+    if out < -(-axis.span // axis.s) + 1:
+        start = (-(-axis.span // axis.s)) * axis.s
+        rows.append(Row("Last window dropped", f"it would start at {start} ≥ {axis.n} + {axis.p}",
+                        "past the input and its left padding, so it is dropped, as PyTorch's "
+                        "ceil_mode does"))
+    end = (out - 1) * axis.s + axis.k
+    if end > padded:
+        where = "right and bottom" if same else ("right" if axis.name == "W" else "bottom")
+        rows.append(Row("Rounded up", f"({out} − 1)·{axis.s} + {axis.k} = {end} > {padded}",
+                        f"the last window hangs {end - padded} past the padded input at the {where}; "
+                        "it pools what it covers (an average divides by the part inside the padded input)"))
+    return rows
 
 
 def _window_rows(layer_type: str, axes: list, outs: dict) -> tuple:
@@ -132,6 +160,9 @@ def _window_rows(layer_type: str, axes: list, outs: dict) -> tuple:
         rows.append(Row("Output height", h_axis.maths(outs["H"]), level="result"))
     mover = "filter" if layer_type == "conv" else "window"
     for axis in ([w_axis] if same else axes):
+        if axis.ceil:
+            dropped += _ceil_rows(axis, outs[axis.name], same)
+            continue
         r = axis.remainder
         if not r or axis.span < 0:
             continue
@@ -188,13 +219,19 @@ def _spatial(layer, info, cfg: dict) -> tuple:
     shape = info.input
     d = shape[2]
     k, s, p = window_of(layer.type, cfg)
-    axes = _axes(shape, k, s, p)
+    ceil = cfg.get("ceil", False)
+    axes = _axes(shape, k, s, p, ceil)
     oh, ow, _w, errors, _f = window(shape[1], shape[0], k, s, p,
-                                   "kernel" if layer.type == "conv" else "window")
+                                   "kernel" if layer.type == "conv" else "window", ceil)
     rows, dropped = _window_rows(layer.type, axes, {"W": ow, "H": oh})
+    g = cfg.get("groups", 1)
     if layer.type == "conv":
         f = cfg["filters"]
         rows.append(Row("Depth", f"D₂ = F = {f}", "one feature map per filter", level="result"))
+        if g != 1:
+            rows.append(Row("Groups", f"D₁/G = {d}/{g} = {d // g}, F/G = {f}/{g} = {f // g}",
+                            f"the input channels and the filters are split into {g} groups: each "
+                            f"filter sees only the {d // g} channels of its group"))
     else:
         rows.append(Row("Depth", f"D₂ = D₁ = {d}", "each feature map is pooled on its own",
                         level="result"))
@@ -202,13 +239,14 @@ def _spatial(layer, info, cfg: dict) -> tuple:
     kk = "K·K" if k[0] == k[1] else "Kh·Kw"
     if layer.type == "conv":
         bias = cfg.get("bias", True)
-        weights = f"{k[0]}·{k[1]}·{d}"
-        maths = (f"({kk}·D₁ + 1)·F = ({weights} + 1)·{f} = {info.params:,}" if bias
-                 else f"{kk}·D₁·F = {weights}·{f} = {info.params:,}")
-        note = (f"each filter has {k[0] * k[1] * d:,} weights" + (" and 1 bias" if bias else " (no bias)"))
+        d1 = "D₁/G" if g != 1 else "D₁"
+        weights = f"{k[0]}·{k[1]}·{d // g if g != 1 else d}"
+        maths = (f"({kk}·{d1} + 1)·F = ({weights} + 1)·{f} = {info.params:,}" if bias
+                 else f"{kk}·{d1}·F = {weights}·{f} = {info.params:,}")
+        note = (f"each filter has {k[0] * k[1] * (d // g):,} weights" + (" and 1 bias" if bias else " (no bias)"))
         rows.append(Row("Parameters", maths, note, level="result"))
         if info.output is not None:
-            rows.append(Row("Multiply-adds", f"{kk}·D₁ · W₂·H₂·D₂ = {weights} · {ow}·{oh}·{f} = "
+            rows.append(Row("Multiply-adds", f"{kk}·{d1} · W₂·H₂·D₂ = {weights} · {ow}·{oh}·{f} = "
                                               f"{info.macs:,}", "per image, forward"))
     else:
         rows.append(Row("Parameters", "0 — pooling has no parameters", level="result"))
@@ -234,6 +272,44 @@ def _dense(info, cfg: dict) -> list:
     return rows
 
 
+def _merge(layer, info) -> list:
+    """An add or a concat: its inputs by layer, and how their shapes make the output."""
+    listed = "\n".join(f"{layer_label(src)}: {format_shape(shape)}"
+                       for src, shape in zip(info.sources, info.inputs))
+    rows = [Row("Inputs", listed, f"{len(info.inputs)} layers, as listed in its inputs")]
+    if info.output is None:
+        return rows
+    if layer.type == "add":
+        rows.append(Row("Output size", f"W₂×H₂×D₂ = {format_shape(info.output)}",
+                        "the inputs are summed value by value, so they need exactly the same shape "
+                        "(a shortcut that changes the shape needs a 1×1 conv with a stride)",
+                        level="result"))
+    elif is_volume(info.output):
+        depths = " + ".join(str(shape[2]) for shape in info.inputs)
+        w, h = info.output[0], info.output[1]
+        rows.append(Row("Width and height", f"W₂×H₂ = {w}×{h}", "every input has the same W×H",
+                        level="result"))
+        rows.append(Row("Depth", f"D₂ = {depths} = {info.output[2]}",
+                        "the inputs' feature maps are stacked, in the order of its inputs", level="result"))
+    else:
+        sizes = " + ".join(str(shape[0]) for shape in info.inputs)
+        rows.append(Row("Output size", f"n₂ = {sizes} = {info.output[0]}",
+                        "the vectors are joined end to end", level="result"))
+    rows.append(Row("Parameters", "0", "a merge has no parameters", level="result"))
+    return rows
+
+
+def _global_pool(info, cfg: dict) -> list:
+    w, h, d = info.input
+    what = "mean" if cfg["mode"] == "avg" else "largest value"
+    return [
+        Row("Output size", f"W₂ = H₂ = 1, D₂ = D₁ = {d}",
+            f"each {w}×{h} feature map becomes one value, its {what}", level="result"),
+        Row("Parameters", "0", "as PyTorch's AdaptiveAvgPool2d(1) / AdaptiveMaxPool2d(1); the "
+                                "input's W×H may be any size", level="result"),
+    ]
+
+
 def _sentence(layer, info, cfg: dict) -> str:
     label = KINDS[layer.type].label
     shape_in, shape_out = format_shape(info.input), format_shape(info.output)
@@ -250,7 +326,7 @@ def _sentence(layer, info, cfg: dict) -> str:
                 f"{shape_in} becomes {shape_out}. It has no parameters of its own (the pieces' "
                 "weights are in the layer before it).")
     if layer.type == "batchnorm":
-        d = info.input[2] if is_volume(info.input) else info.input[0]
+        d = depth_of(info.input)
         return (f"Batch norm keeps the shape {shape_out} and learns a scale γ and a shift β per "
                 f"channel: params = 2·{d} = {info.params:,}.")
     return f"{label} keeps the shape {shape_out} and has no parameters."
@@ -261,13 +337,19 @@ def layer_title(network, index: int) -> str:
     layer = network[index]
     info = network.report().layers[index]
     name = f" · {layer.name}" if layer.name else ""
-    shapes = (f"{format_shape(info.input)} → {format_shape(info.output)}"
+    shapes = (f"{' + '.join(format_shape(shape) for shape in info.inputs)} → {format_shape(info.output)}"
               if info.input is not None else format_shape(info.output))
     return f"#{index} {layer.type}{name}: {shapes}"
 
 
-def explain(network, index: Optional[int]) -> Explanation:
-    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected)."""
+# Where an earlier error is shown: in red on the window's canvas; on the terminal, in the summary.
+ERROR_WHERE = {"canvas": "shown in red on the canvas", "terminal": "nn-designer summary shows it"}
+
+
+def explain(network, index: Optional[int], where: str = "canvas") -> Explanation:
+    """The worked-out shape of layer ``index`` of ``network`` (``None``: nothing selected);
+    ``where`` is "canvas" (the window) or "terminal" (nn-designer explain), for the one sentence
+    that points at an earlier error."""
     if index is None or not 0 <= index < len(network):
         return Explanation(NOTHING_SELECTED)
     layer = network[index]
@@ -276,16 +358,24 @@ def explain(network, index: Optional[int]) -> Explanation:
     out = Explanation(layer_title(network, index))
     if info.errors:
         out.rows += [Row("Error", "", e, level="error") for e in info.errors]
+    if layer.type in MERGES and info.inputs:
+        out.rows += _merge(layer, info)
+        return out
     if info.input is None and layer.type != "input":
         if not info.errors:
-            out.rows.append(Row("", "", "Its input shape is unknown: an earlier layer has an "
-                                        "error (shown in red on the canvas).", level="error"))
+            report = network.report()
+            first = next((j for j in range(index) if report.layers[j].errors), None)
+            which = "an earlier layer" if first is None else f"layer #{first} ({network[first].type})"
+            out.rows.append(Row("", "", f"Its input shape is unknown: {which} has an error "
+                                        f"({ERROR_WHERE[where]}).", level="error"))
         return out
     if layer.type in SPATIAL and is_volume(info.input):
         rows, out.axes = _spatial(layer, info, cfg)
         out.rows += rows
     elif layer.type == "dense":
         out.rows += _dense(info, cfg)
+    elif layer.type == "global_pool" and is_volume(info.input):
+        out.rows += _global_pool(info, cfg)
     elif not info.errors:
         out.rows.append(Row("", "", _sentence(layer, info, cfg)))
     return out

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from .catalogue import KINDS, ConfigError
+from .graph import format_version
 from .inference import Report, infer
 from .keys import KeyValueError
 
@@ -41,6 +42,10 @@ class Layer:
     config: dict = field(default_factory=dict)  # checked values, only the keys given
     name: Optional[str] = None
     ui: dict = field(default_factory=dict)
+    # Version 2 (branches): the id later layers read this one by, and what this one reads (ids
+    # or list indices, as written in the file); None reads the layer just before.
+    id: Optional[str] = None
+    inputs: Optional[list] = None
     uid: int = field(default_factory=lambda: next(_uids), compare=False)
 
     @classmethod
@@ -57,10 +62,15 @@ class Layer:
 
     def clone(self) -> "Layer":
         """A deep copy with a new uid (for paste and duplicate)."""
-        return Layer(self.type, copy.deepcopy(self.config), self.name, copy.deepcopy(self.ui))
+        return Layer(self.type, copy.deepcopy(self.config), self.name, copy.deepcopy(self.ui),
+                     self.id, copy.deepcopy(self.inputs))
 
     def to_json(self) -> dict:
         out = {"type": self.type}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.inputs is not None:
+            out["inputs"] = list(self.inputs)
         out.update(copy.deepcopy(self.config))
         if self.name is not None:
             out["name"] = self.name
@@ -178,6 +188,27 @@ class Network:
         layer.config.update({k: v for k, v in checked.items() if v is not None})
         self._emit("config")
 
+    def set_wiring(self, wiring: list) -> None:
+        """Put the layers in the order of ``wiring`` ([(layer, id, inputs)], see wiring.py) and
+        set each one's id and inputs, with one event: every edge edit, and its undo, is one call."""
+        for layer, lid, inputs in wiring:
+            layer.id = lid
+            layer.inputs = None if inputs is None else list(inputs)
+        self.layers = [layer for layer, _lid, _inputs in wiring]
+        self._emit("wiring")
+
+    def set_ui(self, index: int, ui: dict) -> None:
+        """Replace a layer's ``ui`` object (where the canvas draws it), with one event."""
+        self.layers[index].ui = copy.deepcopy(ui)
+        self._emit("ui")
+
+    def set_uis(self, uis: dict) -> None:
+        """Replace the ``ui`` objects of several layers (uid -> dict) with one event (Tidy layout)."""
+        for layer in self.layers:
+            if layer.uid in uis:
+                layer.ui = copy.deepcopy(uis[layer.uid])
+        self._emit("ui")
+
     def set_layer_name(self, index: int, name: Optional[str]) -> None:
         self.layers[index].name = name or None
         self._emit("name")
@@ -194,5 +225,5 @@ class Network:
         self._emit("reset")
 
     def to_json(self) -> dict:
-        return {"format": "nn-designer", "version": 1, "name": self.name,
+        return {"format": "nn-designer", "version": format_version(self.layers), "name": self.name,
                 "layers": [layer.to_json() for layer in self.layers]}

@@ -1,4 +1,7 @@
-"""Load and save the architecture JSON (docs/model-format.md), version 1.
+"""Load and save the architecture JSON (docs/model-format.md), versions 1 and 2.
+
+Version 2 adds branches (``id``, ``inputs``, the merges ``add``/``concat``, ``global_pool``, conv
+``groups``, pool ``ceil``); a network that uses none of it is written as version 1.
 
 Every problem raises ``ModelError`` whose message is one sentence starting with the JSON path
 (``layers[3].type: unknown layer type "convv"; did you mean "conv"?``). Saving is atomic.
@@ -11,13 +14,15 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import UserError
+from . import graph
 from .catalogue import KINDS, ConfigError, did_you_mean, path_key, quoted
 from .document import Layer, Network
+from .keys import show_number
 
 FORMAT = "nn-designer"
-VERSION = 1
+VERSION = 2  # the newest version this program reads
 TOP_KEYS = ("format", "version", "name", "layers")
-LAYER_META = ("type", "name", "ui")
+LAYER_META = ("type", "name", "ui", "id", "inputs")
 
 
 class ModelError(UserError):
@@ -50,10 +55,10 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
     if isinstance(version, bool) or not isinstance(version, int):
         raise ModelError(f"the version must be a whole number, not {_kind_name(version)}", "version")
     if version > VERSION:
-        raise ModelError(f"the file is version {version}, newer than this NN Designer reads "
+        raise ModelError(f"the file is version {show_number(version)}, newer than this NN Designer reads "
                          f"(up to {VERSION}); update the app to open it", "version")
     if version < 1:
-        raise ModelError(f"version {version} does not exist; the first version is 1", "version")
+        raise ModelError(f"version {show_number(version)} does not exist; the first version is 1", "version")
     name = data.get("name", default_name)
     if not isinstance(name, str):
         raise ModelError(f"the name must be a string, not {_kind_name(name)}", "name")
@@ -64,7 +69,36 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         raise ModelError(f"layers must be a list, not {_kind_name(raw_layers)}", "layers")
     if not raw_layers and not allow_empty:
         raise ModelError("the network has no layers; it needs at least an input layer", "layers")
-    return Network([_layer(raw, i) for i, raw in enumerate(raw_layers)], name=name)
+    layers = [_layer(raw, i) for i, raw in enumerate(raw_layers)]
+    _check_graph(layers, version)
+    return Network(layers, name=name)
+
+
+def _check_graph(layers: list, version: int) -> None:
+    """The references between layers: each names an earlier layer, ids are unique, and a version
+    1 file uses nothing of version 2 (an older program would refuse it)."""
+    if version < 2 and graph.format_version(layers) > 1:
+        i = next(i for i in range(len(layers)) if graph.format_version(layers[i:i + 1]) > 1)
+        raise ModelError(f"this layer uses {_v2_feature(layers[i])}, which needs \"version\": 2 "
+                         f"(the file says version {version})", f"layers[{i}]")
+    for i, sentence in graph.duplicate_ids(layers):
+        raise ModelError(sentence, f"layers[{i}].id")
+    ids = graph.ids_of(layers)
+    for i in range(len(layers)):
+        _, problems = graph.resolve(layers, i, ids)
+        for where, sentence in problems:
+            raise ModelError(sentence, f"layers[{i}].{where}")
+
+
+def _v2_feature(layer) -> str:
+    if layer.id is not None:
+        return '"id"'
+    if layer.inputs is not None:
+        return '"inputs"'
+    if layer.type in graph.V2_TYPES:
+        return f"the type {layer.type}"
+    key = next(k for k in graph.V2_KEYS[layer.type] if k in layer.config)
+    return f'the key "{key}"'
 
 
 def _layer(raw: Any, i: int) -> Layer:
@@ -84,12 +118,35 @@ def _layer(raw: Any, i: int) -> Layer:
     ui = raw.get("ui", {})
     if not isinstance(ui, dict):
         raise ModelError(f"ui must be an object, not {_kind_name(ui)}", f"{path}.ui")
+    lid = raw.get("id")
+    if lid is not None and (not isinstance(lid, str) or not lid):
+        raise ModelError(f"an id is a non-empty string, not {_kind_name(lid) if lid != '' else 'an empty one'}",
+                         f"{path}.id")
+    inputs = raw.get("inputs")
+    if inputs is not None:
+        if not isinstance(inputs, list):
+            raise ModelError(f"inputs is a list of ids or indices, not {_kind_name(inputs)}", f"{path}.inputs")
+        if not inputs:
+            raise ModelError("inputs is empty; name the layers this one reads, or leave inputs out "
+                             "to read the layer before", f"{path}.inputs")
+        for j, ref in enumerate(inputs):
+            if isinstance(ref, bool) or not isinstance(ref, (int, str)):
+                raise ModelError(f"an input is a layer's id (a string) or index (a number), not "
+                                 f"{_kind_name(ref)}", f"{path}.inputs[{j}]")
     config = {k: v for k, v in raw.items() if k not in LAYER_META}
     try:
         config = KINDS[type_].check(config)
     except ConfigError as e:
         raise ModelError(str(e), f"{path}{path_key(e.key)}") from None
-    return Layer(type_, config, name, ui)
+    return Layer(type_, config, name, ui, lid, list(inputs) if inputs is not None else None)
+
+
+def layers_from_json(raw: Any) -> list:
+    """Layers from a JSON list in the file's layer form, each checked, but not their references
+    to each other (copied layers may name layers they were copied away from: the paste decides)."""
+    if not isinstance(raw, list):
+        raise ModelError(f"layers is a list, not {_kind_name(raw)}", "layers")
+    return [_layer(item, i) for i, item in enumerate(raw)]
 
 
 def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") -> Network:
@@ -99,6 +156,9 @@ def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") 
         raise ModelError(f"the JSON is broken at line {e.lineno}, column {e.colno} ({e.msg})") from None
     except RecursionError:
         raise ModelError("the JSON is nested too deeply to be a model") from None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        raise ModelError("the JSON holds a number with thousands of digits, far too large "
+                         "for any setting") from None
     return from_json(data, allow_empty, default_name)
 
 

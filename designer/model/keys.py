@@ -17,6 +17,17 @@ from typing import Any
 MAX_INT = 1_000_000
 
 
+def show_number(value) -> str:
+    """A number from a file for a message: whole, with thousands separators, unless it is too long
+    to read (Python even refuses to print an integer of more than 4,300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        digits = int(abs(value).bit_length() * 0.30102999566)  # str() may be refused: count by powers
+        while abs(value) >= 10**digits:
+            digits += 1
+        return f"a {'negative ' if value < 0 else ''}number of {digits:,} digits"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+
+
 class KeyValueError(ValueError):
     """A value that a key cannot take; the message is one plain sentence fragment."""
 
@@ -28,9 +39,9 @@ def _check_int(value: Any, lo: int, hi: int) -> int:
         else:
             raise KeyValueError(f"must be a whole number, not {_show(value)}")
     if value < lo:
-        raise KeyValueError(f"must be at least {lo}, not {value}")
+        raise KeyValueError(f"must be at least {lo}, not {show_number(value)}")
     if value > hi:
-        raise KeyValueError(f"must be at most {hi:,}, not {value:,}")
+        raise KeyValueError(f"must be at most {hi:,}, not {show_number(value)}")
     return value
 
 
@@ -43,7 +54,7 @@ def _show(value: Any) -> str:
         return "null"
     if isinstance(value, (list, dict)):
         return "a list" if isinstance(value, list) else "an object"
-    return repr(value)
+    return show_number(value)
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,10 @@ class Key:
         if k == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise KeyValueError(f"must be a number, not {_show(value)}")
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an integer beyond any float
+                raise KeyValueError(f"must be at most {self.hi:g}, not {show_number(value)}") from None
             if not math.isfinite(value):
                 raise KeyValueError(f"must be a finite number, not {value}")
             if value < self.lo or (self.lo_open and value == self.lo):

@@ -2,16 +2,24 @@
 batchnorm, softmax."""
 from __future__ import annotations
 
-from .catalogue import LayerKind, Outcome, any_any, is_volume, register, size_of
 from .keys import Key
+from .kind import LayerKind, Outcome, any_any, depth_of, is_volume, size_of
+
+DEFINED: list = []  # the kinds of this module, in palette order (collected by the catalogue)
 
 
-def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: ""):
+def register(kind: LayerKind) -> LayerKind:
+    DEFINED.append(kind)
+    return kind
+
+
+def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: "", torch_module="", onnx=""):
     return register(LayerKind(type_, label, "activation", keys=keys, rule=any_any, torch=torch,
-                              help=help_, brief=brief))
+                              help=help_, brief=brief, torch_module=torch_module, onnx=onnx))
 
 
-_activation("relu", "ReLU", "torch.nn.ReLU", "max(0, x): the default activation of deep nets.")
+_activation("relu", "ReLU", "torch.nn.ReLU", "max(0, x): the default activation of deep nets.",
+            torch_module="nn.ReLU()", onnx="Relu")
 _activation("leaky_relu", "Leaky ReLU", "torch.nn.LeakyReLU",
             "x for x > 0, αx otherwise: never quite dead.",
             keys=(Key("alpha", "float", 0.01, lo=0, hi=1e6, help="slope for x < 0"),),
@@ -19,20 +27,23 @@ _activation("leaky_relu", "Leaky ReLU", "torch.nn.LeakyReLU",
 _activation("elu", "ELU", "torch.nn.ELU", "x for x > 0, α(eˣ − 1) otherwise.",
             keys=(Key("alpha", "float", 1.0, lo=0, hi=1e6, help="saturation value for x < 0"),),
             brief=lambda cfg: f"α {cfg['alpha']:g}")
-_activation("sigmoid", "Sigmoid", "torch.nn.Sigmoid", "1 / (1 + e⁻ˣ): squashes to (0, 1).")
-_activation("tanh", "Tanh", "torch.nn.Tanh", "tanh(x): squashes to (−1, 1).")
+_activation("sigmoid", "Sigmoid", "torch.nn.Sigmoid", "1 / (1 + e⁻ˣ): squashes to (0, 1).",
+            torch_module="nn.Sigmoid()", onnx="Sigmoid")
+_activation("tanh", "Tanh", "torch.nn.Tanh", "tanh(x): squashes to (−1, 1).",
+            torch_module="nn.Tanh()", onnx="Tanh")
 _activation("sign", "Sign", "torch.sign (straight-through gradient)",
             "The perceptron's output: +1 if x > 0, else −1.")
 
 
-def _maxout_rule(cfg: dict, shape) -> Outcome:
+def _maxout_rule(cfg: dict, shapes: list) -> Outcome:
+    shape = shapes[0]
     k = cfg["pieces"]
     depth = shape[2] if is_volume(shape) else shape[0]
     what = "depth" if is_volume(shape) else "features"
     if depth % k:
         return Outcome(None, errors=[f"maxout pieces {k} do not divide the input {what} {depth}"])
     out = (shape[0], shape[1], depth // k) if is_volume(shape) else (depth // k,)
-    return Outcome(out, 0, 0, formula=f"{what} {depth} / {k} = {depth // k}")
+    return Outcome(out, 0, formula=f"{what} {depth} / {k} = {depth // k}")
 
 
 register(LayerKind(
@@ -47,7 +58,7 @@ register(LayerKind(
     "dropout", "Dropout", "regularisation",
     keys=(Key("rate", "float", 0.5, lo=0, hi=0.999, help="fraction of values zeroed in training"),),
     rule=any_any, torch="torch.nn.Dropout", brief=lambda cfg: f"rate {cfg['rate']:g}",
-    help="Zeroes a random fraction of values while training (inverted: scales the rest).",
+    help="Zeroes a random fraction of values while training (inverted: scales the rest).", aliases="drop",
 ))
 
 register(LayerKind(
@@ -59,13 +70,23 @@ register(LayerKind(
         Key("k", "float", 2.0, lo=0, hi=1e6),
     ),
     rule=any_any, torch="torch.nn.LocalResponseNorm", brief=lambda cfg: f"size {cfg['size']}",
-    help="Normalises each value by its neighbours across channels, as in AlexNet.",
+    help="Normalises each value by its neighbours across channels, as in AlexNet.", aliases="local response",
 ))
 
 
-def _batchnorm_rule(_cfg: dict, shape) -> Outcome:
-    d = shape[2] if is_volume(shape) else shape[0]
-    return Outcome(shape, 2 * d, 2 * size_of(shape), formula=f"params = 2·{d} = {2 * d}")
+def _batchnorm_rule(_cfg: dict, shapes: list) -> Outcome:
+    d = depth_of(shapes[0])
+    return Outcome(shapes[0], 2 * size_of(shapes[0]), formula=f"params = 2·{d} = {2 * d}")
+
+
+def _batchnorm_params(_cfg: dict, shapes: list) -> dict:
+    d = depth_of(shapes[0])
+    return {"weight": (d,), "bias": (d,)}  # scale and shift, learnt
+
+
+def _batchnorm_buffers(_cfg: dict, shapes: list) -> dict:
+    d = depth_of(shapes[0])
+    return {"running_mean": (d,), "running_var": (d,)}  # stored, not counted as parameters
 
 
 register(LayerKind(
@@ -74,12 +95,14 @@ register(LayerKind(
         Key("momentum", "float", 0.1, lo=0, hi=1, help="weight of the newest batch in the running statistics"),
         Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),
     ),
-    has_params=True, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
-    help="Normalises each channel over the batch, then scales and shifts it.",
+    params=_batchnorm_params, buffers=_batchnorm_buffers, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
+    help="Normalises each channel over the batch, then scales and shifts it.", aliases="bn",
 ))
 
 register(LayerKind(
     "softmax", "Softmax", "output", keys=(), rule=any_any, torch="torch.nn.Softmax(dim=1)",
+    torch_module="nn.Softmax(dim=1)",
+    aliases="output probabilities",
     help="Turns scores into probabilities that sum to 1.",
 ))
 

@@ -1,8 +1,16 @@
-"""Layer kinds that change the shape: input, conv, pool, flatten, dense."""
+"""Layer kinds that change the shape: input, conv, pool, global_pool, flatten, dense."""
 from __future__ import annotations
 
-from .catalogue import LayerKind, Outcome, format_shape, is_volume, register, size_of
 from .keys import Key, as_pair, show_pair
+from .kind import LayerKind, Outcome, format_shape, is_volume, size_of
+from .words import plural
+
+DEFINED: list = []  # the kinds of this module, in palette order (collected by the catalogue)
+
+
+def register(kind: LayerKind) -> LayerKind:
+    DEFINED.append(kind)
+    return kind
 
 
 # --------------------------------------------------------------------------- sliding windows
@@ -27,18 +35,39 @@ def exact_fixes(n: int, k: int, s: int, p: int) -> list:
     return out
 
 
-def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str):
-    """Output size of a sliding window over an H×W plane.
+def out_size(n: int, k: int, s: int, p: int, ceil: bool = False) -> int:
+    """Output positions of a window K with stride S and padding P over n values, as PyTorch:
+    floored, or with ``ceil`` rounded up, then a last window that would start beyond the input
+    and its left padding dropped (it would see only right padding)."""
+    span = n - k + 2 * p
+    if span < 0:
+        return 0
+    if not ceil:
+        return span // s + 1
+    out = -(-span // s) + 1
+    if (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str, ceil: bool = False):
+    """Output size of a sliding window over an H×W plane (``ceil``: PyTorch's ceil_mode).
 
     Returns (out_h, out_w, warnings, errors, formula).
     """
     warnings, errors, parts = [], [], []
     outs = []
+    brackets = "⌈⌉" if ceil else "⌊⌋"
     for axis, n, kk, ss, pp in (("h", in_h, k[0], s[0], p[0]), ("w", in_w, k[1], s[1], p[1])):
-        span = n - kk + 2 * pp
-        out = span // ss + 1 if span >= 0 else 0
+        out = out_size(n, kk, ss, pp, ceil)
         outs.append(out)
-        parts.append(f"⌊({n}−{kk}+2·{pp})/{ss}⌋+1 = {out}")
+        span = n - kk + 2 * pp
+        # A window larger than its input: the arithmetic as it comes out (−17), then the error.
+        shown = out if span >= 0 else (-(-span // ss) if ceil else span // ss) + 1
+        part = f"{brackets[0]}({n}−{kk}+2·{pp})/{ss}{brackets[1]}+1 = {shown}".replace("= -", "= −")
+        if ceil and span >= 0 and out < -(-span // ss) + 1:
+            part += " (the last window would start past the input, so it is dropped)"
+        parts.append(part)
     formula = "out H = " + parts[0] + (f"\nout W = {parts[1]}" if parts[0] != parts[1] else "")
     if in_h + 2 * p[0] < k[0] or in_w + 2 * p[1] < k[1]:
         errors.append(f"{what} {show_pair(k)} is larger than the padded input "
@@ -50,7 +79,7 @@ def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str):
     dropped = []
     for axis, n, kk, ss, pp in (("h", in_h, k[0], s[0], p[0]), ("w", in_w, k[1], s[1], p[1])):
         r = (n - kk + 2 * pp) % ss
-        if r:
+        if r and not ceil:  # rounding up covers the remainder
             dropped.append((axis, n, kk, ss, pp, r))
     if dropped:
         what_lost = " and ".join(_dim_words(d[5], d[0]) for d in dropped)
@@ -83,23 +112,24 @@ def padding_of(cfg: dict, k: tuple) -> tuple:
 def _need_volume(kind: str, shape) -> list:
     if is_volume(shape):
         return []
-    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector "
-            f"{format_shape(shape)} (it comes after a flatten or dense layer)"]
+    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
+            f"(a {kind} layer takes images: an input of width, height and depth, before any flatten or "
+            "dense layer)"]
 
 
 # --------------------------------------------------------------------------- input
-def _input_rule(cfg: dict, _shape) -> Outcome:
+def _input_rule(cfg: dict, _shapes: list) -> Outcome:
     if "features" in cfg:
         if any(k in cfg for k in ("width", "height", "depth")):
             return Outcome(None, errors=["an input has either features or width/height/depth, not both"])
-        return Outcome((cfg["features"],), formula=f"{cfg['features']} features")
+        return Outcome((cfg["features"],), formula=plural(cfg["features"], "feature"))
     shape = (cfg.get("width", 28), cfg.get("height", 28), cfg.get("depth", 1))
     return Outcome(shape, formula=f"{format_shape(shape)} volume")
 
 
 def _input_brief(cfg: dict) -> str:
     if "features" in cfg:
-        return f"{cfg['features']} features"
+        return plural(cfg['features'], "feature")
     return ""
 
 
@@ -111,30 +141,57 @@ INPUT = register(LayerKind(
         Key("depth", "int", None, lo=1, hi=100_000, help="channels (1 grey, 3 colour)"),
         Key("features", "int", None, lo=1, help="length of a vector input (instead of an image)"),
     ),
-    rule=_input_rule, torch="(the input tensor)", brief=_input_brief,
+    rule=_input_rule, torch="(the input tensor)", brief=_input_brief, min_inputs=0, max_inputs=0,
     help="The data that enters the network: an image volume W×H×D or a vector of features.",
 ))
 
 
 # --------------------------------------------------------------------------- conv
-def _conv_rule(cfg: dict, shape) -> Outcome:
+def group_errors(cfg: dict, depth: int) -> list:
+    """Why a conv's groups cannot split its input depth and its filters (empty when they can)."""
+    g, f = cfg.get("groups", 1), cfg["filters"]
+    if depth % g and f % g:
+        return [f"groups {g} divide neither the input depth {depth} nor the filter count {f}"]
+    if depth % g:
+        return [f"groups {g} do not divide the input depth {depth}"]
+    if f % g:
+        return [f"groups {g} do not divide the filter count {f}"]
+    return []
+
+
+def _conv_params(cfg: dict, shapes: list):
+    if not is_volume(shapes[0]) or group_errors(cfg, shapes[0][2]):
+        return None
+    kh, kw = as_pair(cfg["kernel"])
+    f = cfg["filters"]
+    arrays = {"weight": (f, shapes[0][2] // cfg.get("groups", 1), kh, kw)}
+    if cfg["bias"]:
+        arrays["bias"] = (f,)
+    return arrays
+
+
+def _conv_rule(cfg: dict, shapes: list) -> Outcome:
+    shape = shapes[0]
     errs = _need_volume("conv", shape)
     if errs:
         return Outcome(None, errors=errs)
     w, h, d = shape
     k, s, p = window_of("conv", cfg)
+    g = cfg.get("groups", 1)
     warns = []
     if cfg.get("padding") == "same" and (k[0] % 2 == 0 or k[1] % 2 == 0 or s != (1, 1)):
         warns.append('"same" padding keeps the size only with stride 1 and an odd kernel; '
                      f"padding {show_pair(p)} is used")
     oh, ow, w2, errors, formula = window(h, w, k, s, p, "kernel")
+    errors = group_errors(cfg, d) + errors
     f = cfg["filters"]
-    per_filter = k[0] * k[1] * d
+    per_filter = k[0] * k[1] * (d // g)
     params = (per_filter + (1 if cfg["bias"] else 0)) * f
-    formula += f"\nparams = ({k[0]}·{k[1]}·{d}{' + 1' if cfg['bias'] else ''})·{f} = {params:,}"
+    depth_text = f"{d}/{g}" if g != 1 else f"{d}"
+    formula += f"\nparams = ({k[0]}·{k[1]}·{depth_text}{' + 1' if cfg['bias'] else ''})·{f} = {params:,}"
     if errors:
-        return Outcome(None, params, 0, warns + w2, errors, formula)
-    return Outcome((ow, oh, f), params, per_filter * f * ow * oh, warns + w2, [], formula)
+        return Outcome(None, 0, warns + w2, errors, formula)
+    return Outcome((ow, oh, f), per_filter * f * ow * oh, warns + w2, [], formula)
 
 
 def _conv_brief(cfg: dict) -> str:
@@ -148,6 +205,8 @@ def _conv_brief(cfg: dict) -> str:
     elif as_pair(pad) != (0, 0):
         pp = as_pair(pad)
         text += f" pad {pp[0] if pp[0] == pp[1] else show_pair(pp)}"
+    if cfg.get("groups", 1) != 1:
+        text += f" g{cfg['groups']}"
     return text
 
 
@@ -159,14 +218,18 @@ CONV = register(LayerKind(
         Key("stride", "pair", 1, lo=1, help="step S between filter positions"),
         Key("padding", "padding", 0, lo=0, help='zeros P added around the input, or "same"'),
         Key("bias", "bool", True, help="add a learnt bias per filter"),
+        Key("groups", "int", 1, lo=1,
+            help="split input channels and filters into this many groups (each filter sees its group)"),
     ),
-    has_params=True, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
+    params=_conv_params, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
     help="Slides filters over the input volume; each filter makes one feature map.",
+    aliases="convolution filter",
 ))
 
 
 # --------------------------------------------------------------------------- pool
-def _pool_rule(cfg: dict, shape) -> Outcome:
+def _pool_rule(cfg: dict, shapes: list) -> Outcome:
+    shape = shapes[0]
     errs = _need_volume("pool", shape)
     if errs:
         return Outcome(None, errors=errs)
@@ -177,11 +240,11 @@ def _pool_rule(cfg: dict, shape) -> Outcome:
         errors.append(f"padding {show_pair(p)} is more than half the window {show_pair(k)}")
     if cfg["mode"] == "l2" and p != (0, 0):
         errors.append("an l2 pool takes no padding (as PyTorch's LPPool2d)")
-    oh, ow, warns, errs2, formula = window(h, w, k, s, p, "window")
+    oh, ow, warns, errs2, formula = window(h, w, k, s, p, "window", cfg.get("ceil", False))
     errors += errs2
     if errors:
-        return Outcome(None, 0, 0, warns, errors, formula)
-    return Outcome((ow, oh, d), 0, 0, warns, [], formula)  # no multiply-adds, as torchinfo
+        return Outcome(None, 0, warns, errors, formula)
+    return Outcome((ow, oh, d), 0, warns, [], formula)  # no multiply-adds, as torchinfo
 
 
 def _pool_brief(cfg: dict) -> str:
@@ -189,6 +252,8 @@ def _pool_brief(cfg: dict) -> str:
     text = f"{cfg['mode']} {show_pair(k)}"
     if s != k:
         text += f" /{s[0] if s[0] == s[1] else show_pair(s)}"
+    if cfg.get("ceil"):
+        text += " ceil"
     return text
 
 
@@ -199,16 +264,37 @@ POOL = register(LayerKind(
         Key("size", "pair", 2, lo=1, help="window size F"),
         Key("stride", "pair", None, lo=1, default_from="size", help="step S (default: the window size)"),
         Key("padding", "pair", 0, lo=0, help="zeros added around the input"),
+        Key("ceil", "bool", False, help="round the output size up (PyTorch's ceil_mode, Caffe's rule)"),
     ),
     rule=_pool_rule, torch="torch.nn.MaxPool2d / AvgPool2d / LPPool2d(2)", spatial=True,
     brief=_pool_brief, help="Downsamples each feature map by taking the max (or mean) of each window.",
+    aliases="subsampling",
+))
+
+
+def _global_pool_rule(cfg: dict, shapes: list) -> Outcome:
+    shape = shapes[0]
+    errs = _need_volume("global_pool", shape)
+    if errs:
+        return Outcome(None, errors=errs)
+    w, h, d = shape
+    return Outcome((1, 1, d), 0, formula=f"{cfg['mode']} of each {w}×{h} map: 1×1×{d}")
+
+
+GLOBAL_POOL = register(LayerKind(
+    "global_pool", "Global pooling", "pooling",
+    keys=(Key("mode", "choice", "avg", choices=("avg", "max"), help="average or max of each map"),),
+    rule=_global_pool_rule, torch="torch.nn.AdaptiveAvgPool2d(1) / AdaptiveMaxPool2d(1)", spatial=True,
+    brief=lambda cfg: f"{cfg['mode']} 1×1",
+    help="Reduces each feature map to one value (its mean or max): W×H×D becomes 1×1×D.",
+    aliases="gap adaptive average",
 ))
 
 
 # --------------------------------------------------------------------------- flatten, dense
-def _flatten_rule(_cfg: dict, shape) -> Outcome:
-    n = size_of(shape)
-    return Outcome((n,), formula=f"{format_shape(shape)} = {n:,} features")
+def _flatten_rule(_cfg: dict, shapes: list) -> Outcome:
+    n = size_of(shapes[0])
+    return Outcome((n,), formula=f"{format_shape(shapes[0])} = {plural(n, 'feature', grouped=True)}")
 
 
 FLATTEN = register(LayerKind(
@@ -217,12 +303,19 @@ FLATTEN = register(LayerKind(
 ))
 
 
-def _dense_rule(cfg: dict, shape) -> Outcome:
-    n_in = size_of(shape)
+def _dense_params(cfg: dict, shapes: list) -> dict:
+    arrays = {"weight": (cfg["units"], size_of(shapes[0]))}
+    if cfg["bias"]:
+        arrays["bias"] = (cfg["units"],)
+    return arrays
+
+
+def _dense_rule(cfg: dict, shapes: list) -> Outcome:
+    n_in = size_of(shapes[0])
     u = cfg["units"]
     params = (n_in + (1 if cfg["bias"] else 0)) * u
     formula = f"params = ({n_in:,}{' + 1' if cfg['bias'] else ''})·{u:,} = {params:,}"
-    return Outcome((u,), params, n_in * u, formula=formula)
+    return Outcome((u,), n_in * u, formula=formula)
 
 
 DENSE = register(LayerKind(
@@ -231,7 +324,9 @@ DENSE = register(LayerKind(
         Key("units", "int", None, required=True, lo=1, help="number of output neurons"),
         Key("bias", "bool", True, help="add a learnt bias per neuron"),
     ),
-    has_params=True, rule=_dense_rule, torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
-    brief=lambda cfg: f"{cfg['units']} units",
+    params=_dense_params, rule=_dense_rule,
+    torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
+    brief=lambda cfg: plural(cfg['units'], "unit"),
     help="Every output neuron is connected to every input value.",
+    aliases="fc linear fully connected mlp",
 ))

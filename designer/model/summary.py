@@ -2,6 +2,7 @@
 computed once from a Report, rendered as text (torchinfo-style) or as JSON."""
 from __future__ import annotations
 
+from . import graph
 from .catalogue import format_shape
 from .inference import Report
 
@@ -27,8 +28,18 @@ def layer_label(info, layer=None) -> str:
     return info.type
 
 
+def inputs_text(info) -> str:
+    """The layers a layer reads, as torchinfo's graph view names them: '#5, #7'."""
+    return ", ".join(graph.label(s) for s in info.sources)
+
+
+def branches(report: Report) -> bool:
+    """True when some layer reads other than the layer just before it (the inputs column shows)."""
+    return any(info.sources != ([info.index - 1] if info.index else []) for info in report.layers)
+
+
 def rows(report: Report, layers=None) -> list:
-    """One dict per layer: index, type, label, output, params, percent, macs, notes."""
+    """One dict per layer: index, type, label, inputs, output, params, percent, macs, notes."""
     total = report.total_params or 1
     out = []
     for info in report.layers:
@@ -36,7 +47,7 @@ def rows(report: Report, layers=None) -> list:
         notes = [f"error: {e}" for e in info.errors] + [f"warning: {w}" for w in info.warnings]
         out.append({
             "index": info.index, "type": info.type, "label": layer_label(info, layer),
-            "output": format_shape(info.output), "params": info.params,
+            "inputs": list(info.sources), "inputs_text": inputs_text(info), "output": format_shape(info.output), "params": info.params,
             "params_text": f"{info.params:,}" if info.params_known else "?",
             "percent": 100.0 * info.params / total, "macs": info.macs, "notes": notes,
         })
@@ -71,6 +82,8 @@ def to_json(network, batch_size: int = 1) -> dict:
         layers.append({
             "index": info.index, "type": info.type,
             **({"name": network.layers[info.index].name} if network.layers[info.index].name else {}),
+            **({"id": network.layers[info.index].id} if network.layers[info.index].id is not None else {}),
+            "inputs": list(info.sources),
             "output": list(info.output) if info.output is not None else None,
             "params": info.params, "mult_adds": info.macs,
             "warnings": list(info.warnings), "errors": list(info.errors),
@@ -82,11 +95,14 @@ def to_json(network, batch_size: int = 1) -> dict:
 def to_text(network, batch_size: int = 1) -> str:
     report = network.report()
     table = rows(report, network.layers)
-    head = ("#", "layer", "output", "params", "%", "mult-adds")
-    cells = [(str(r["index"]), r["label"], r["output"], r["params_text"], f"{r['percent']:.1f}",
-              human_count(r["macs"])) for r in table]
+    # The inputs column shows only where the graph branches: a pipeline's reads the row above.
+    graph_view = branches(report)
+    head = ("#", "layer") + (("inputs",) if graph_view else ()) + ("output", "params", "%", "mult-adds")
+    cells = [(str(r["index"]), r["label"]) + ((r["inputs_text"],) if graph_view else ())
+             + (r["output"], r["params_text"], f"{r['percent']:.1f}", human_count(r["macs"]))
+             for r in table]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
-    align = "><<>>>"
+    align = "><" + ("<" if graph_view else "") + "<>>>"
 
     def line(values):
         return "  ".join(f"{v:{a}{w}}" for v, a, w in zip(values, align, widths)).rstrip()
@@ -106,7 +122,7 @@ def to_text(network, batch_size: int = 1) -> str:
             f"Multiply-adds:        {human_count(t['mult_adds'])} ({t['mult_adds']:,}) per sample",
             rule,
             f"Input size (batch {batch_size}):".ljust(32) + f"{human_bytes(t['input_bytes'])}",
-            f"Activations kept for backward:  {human_bytes(t['activation_bytes'])}",
+            f"Activations, peak (fwd + bwd):  {human_bytes(t['activation_bytes'])}",
             f"Parameters:                     {human_bytes(t['param_bytes'])}",
             f"Estimated total to train:       {human_bytes(t['total_bytes'])}"
             " (with gradients and momentum)",

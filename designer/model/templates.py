@@ -14,6 +14,9 @@ TEMPLATES = {
     "mlp-example": ("MLP example", "the course's 3-2-2 sigmoid network with its starting weights"),
     "lenet5": ("LeNet-5", "two conv/pool stages and three dense layers, for 28×28 digits"),
     "alexnet": ("AlexNet", "the course's single-stream AlexNet on 227×227×3, 62.4 M parameters"),
+    "resnet18": ("ResNet-18", "torchvision's ResNet-18 on 224×224×3, 11.7 M parameters"),
+    "resnet20": ("ResNet-20", "He et al.'s CIFAR-10 ResNet (32×32×3 → 10), 272 K parameters"),
+    "inception": ("Inception (3a)", "GoogLeNet's inception block on 28×28×192 → 28×28×256"),
 }
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_bytes_atomic
-from ..errors import UserError
-from .catalogue import is_volume, quoted, size_of
-from .keys import as_pair
+from ..errors import UserError, file_errors
+from .catalogue import quoted
+from .npz_headers import check_npz
 
 
 class WeightsError(UserError):
@@ -20,27 +20,17 @@ class WeightsError(UserError):
 
 
 def expected_arrays(network) -> dict:
-    """Key -> shape of every array the network's weights file holds, in layer order."""
+    """Key -> shape of every array the network's weights file holds, in layer order: each kind's
+    parameters then its buffers, as the kind declares them (``param_shapes``, ``buffer_shapes``)."""
     report = network.report()
     if report.problems:
         raise WeightsError(f"the network has errors, so its weights are undefined: {report.problems[0]}")
     shapes = {}
     for info, layer in zip(report.layers, network.layers):
-        cfg = layer.resolved()
-        i = info.index
-        if layer.type == "conv":
-            kh, kw = as_pair(cfg["kernel"])
-            shapes[f"{i}.weight"] = (cfg["filters"], info.input[2], kh, kw)
-            if cfg["bias"]:
-                shapes[f"{i}.bias"] = (cfg["filters"],)
-        elif layer.type == "dense":
-            shapes[f"{i}.weight"] = (cfg["units"], size_of(info.input))
-            if cfg["bias"]:
-                shapes[f"{i}.bias"] = (cfg["units"],)
-        elif layer.type == "batchnorm":
-            d = info.input[2] if is_volume(info.input) else info.input[0]
-            for name in ("weight", "bias", "running_mean", "running_var"):
-                shapes[f"{i}.{name}"] = (d,)
+        kind, cfg = layer.kind, layer.resolved()
+        for arrays in (kind.param_shapes(cfg, info.inputs), kind.buffer_shapes(cfg, info.inputs)):
+            for name, shape in (arrays or {}).items():
+                shapes[f"{info.index}.{name}"] = tuple(shape)
     return shapes
 
 
@@ -68,21 +58,14 @@ def read_npz(path, error=UserError, what: str = ".npz weights file") -> dict:
     file, a folder or a single ``.npy`` array raises ``error``: one sentence naming the file."""
     path = Path(path)
     unreadable = f"{path}: is not a readable {what}"
+    check_npz(path, error, what)  # its headers: what it would allocate, before anything is
     try:
-        with open(path, "rb") as f:
-            magic = f.read(6)
-        if magic == b"\x93NUMPY":
-            raise error(f"{unreadable} (it holds a single .npy array, not an .npz archive of arrays)")
-        if not magic.startswith(b"PK"):
-            raise error(f"{unreadable} (it is not a zip archive of .npy arrays)")
-        with np.load(path, allow_pickle=False) as archive:
+        with file_errors(path, error), np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except UserError:
         raise
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
+    except MemoryError:
+        raise error(f"{path}: its arrays do not fit in the memory this machine has available") from None
     except ValueError as e:
         if "allow_pickle" in str(e):
             raise error(f"{unreadable} (it holds Python objects, which are never unpickled)") from None

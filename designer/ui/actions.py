@@ -57,7 +57,13 @@ def build_menus(window) -> dict:
                                   "Ctrl+E", "Write a standalone PyTorch module (.py) of this network")
     a["export_onnx"] = _action(window, "Export to O&NNX…", lambda: window.exporter.export("onnx"),
                                "Ctrl+Shift+E", "Write an ONNX model (.onnx) of this network, with its weights")
-    m.addActions([a["export_pytorch"], a["export_onnx"]])
+    a["export_torchrun"] = _action(window, "Export &training folder…", lambda: window.exporter.export("torchrun"),
+                                   tip="Write a folder that trains this network with PyTorch's torchrun "
+                                       "(GPUs, several machines, Slurm)")
+    m.addActions([a["export_pytorch"], a["export_onnx"], a["export_torchrun"]])
+    from .graph_actions import build_blocks_menu, export_diagram_action
+    a["export_diagram"] = export_diagram_action(window, _action)
+    m.addAction(a["export_diagram"])
     m.addSeparator()
     a["quit"] = _action(window, "&Quit", window.close, SK.Quit, "Close NN Designer")
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
@@ -105,6 +111,8 @@ def build_menus(window) -> dict:
     m.addActions([a["zoom_in"], a["zoom_out"], a["fit"], a["actual"]])
     m.addSeparator()
     window.panels_menu = m
+
+    build_blocks_menu(window, bar, a, _action)
 
     m = bar.addMenu("&Templates")
     for name, (title, text) in TEMPLATES.items():

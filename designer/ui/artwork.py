@@ -191,6 +191,29 @@ def _softmax(painter: QPainter, ink: QColor) -> None:
         painter.drawRect(QRectF(8 + i * 6, 24 - h, 4.2, h))
 
 
+def _add(painter: QPainter, ink: QColor) -> None:
+    """⊕: a sum of branches."""
+    painter.drawEllipse(QPointF(16, 16), 9, 9)
+    painter.drawLine(QPointF(16, 10), QPointF(16, 22))
+    painter.drawLine(QPointF(10, 16), QPointF(22, 16))
+
+
+def _concat(painter: QPainter, ink: QColor) -> None:
+    """Two blocks stacked into one: depths joined."""
+    painter.drawRect(QRectF(7, 8, 7, 16))
+    painter.setBrush(ink)
+    painter.drawRect(QRectF(18, 8, 7, 16))
+
+
+def _global_pool(painter: QPainter, ink: QColor) -> None:
+    """A map narrowing to one value."""
+    painter.drawRect(QRectF(6, 8, 12, 16))
+    _arrow(painter, QPointF(19.5, 16), QPointF(23, 16))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ink)
+    painter.drawEllipse(QPointF(26.5, 16), 2.6, 2.6)
+
+
 def _curve(painter: QPainter, f) -> None:
     axis = QPen(painter.pen())
     faint = QColor(axis.color())
@@ -213,4 +236,5 @@ def _curve(painter: QPainter, f) -> None:
 GLYPHS = {
     "input": _input, "conv": _conv, "pool": _pool, "dense": _dense, "flatten": _flatten,
     "dropout": _dropout, "batchnorm": _bell, "lrn": _lrn, "softmax": _softmax,
+    "add": _add, "concat": _concat, "global_pool": _global_pool,
 }

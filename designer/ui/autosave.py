@@ -15,6 +15,7 @@ from PySide6.QtCore import QLockFile, QStandardPaths
 
 from ..atomic import write_text_atomic
 from ..model import Network, dumps
+from ..model.wiring import broken_reference
 
 PREFIX = "recovery-"
 
@@ -70,6 +71,8 @@ class Recovery:
         self.lock.setStaleLockTime(0)
 
     def write(self, network: Network, original: Optional[Path]) -> None:
+        if broken_reference(network.layers):
+            return  # a file that would not open again: the last good copy stays
         if not self.lock.isLocked():  # taken on the first write: a live session's file is not an orphan
             self.lock.tryLock(0)
         write_text_atomic(self.file, dumps(network))

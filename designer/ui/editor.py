@@ -11,7 +11,9 @@ from PySide6.QtGui import QGuiApplication, QUndoStack
 
 from ..model import KINDS, ConfigError, Layer, Network
 from ..model.document import check_values
+from ..model.wiring import copies as copies_with_edges
 from .canvas.scene import PipelineScene
+from .graph_edits import GraphEdits
 from .mime import layers_from_mime, layers_text
 from .undo import InsertLayers, MoveLayer, RemoveLayers, RenameLayer, SetKeys
 
@@ -33,7 +35,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-class Editor(QObject):
+class Editor(QObject, GraphEdits):
     message = Signal(str)  # a short note for the status bar
 
     def __init__(self, network: Network, stack: QUndoStack, scene: PipelineScene, parent=None):
@@ -94,8 +96,13 @@ class Editor(QObject):
         return self.insert_kind(self.insertion_point(), type_)
 
     def delete_selection(self) -> bool:
+        """Delete the selected layers, or else the selected edges."""
         indices = self.selected_indices()
-        return bool(indices) and self._push(RemoveLayers(self.network, indices, self.select))
+        if not indices:
+            return self.disconnect_edges([(edge.src, edge.dst) for edge in self.scene.selected_edges()])
+        if self.is_branched():
+            return self.remove_from_graph(indices)
+        return self._push(RemoveLayers(self.network, indices, self.select))
 
     def move(self, uid: int, gap: int) -> bool:
         """Move a layer so that it lands in the gap ``gap`` (0..n, counted before the move)."""
@@ -108,6 +115,9 @@ class Editor(QObject):
         selected = self.selected_indices()
         if len(selected) != 1:
             return False
+        if self.scene.is_graph:  # Alt+Left/Right move the block itself
+            from .canvas.view import NUDGE
+            return self.nudge(self.network[selected[0]].uid, delta * NUDGE, 0)
         src = selected[0]
         dst = src + delta
         if not 0 <= dst < len(self.network):
@@ -147,7 +157,17 @@ class Editor(QObject):
 
     # ------------------------------------------------------------------ clipboard
     def selected_layers(self) -> list[Layer]:
-        return [self.network[i] for i in self.selected_indices()]
+        """Copies of the selected layers; in a branched network with the edges among them (and
+        what they read from outside) as ids, so that a paste keeps them."""
+        indices = self.selected_indices()
+        if self.is_branched():
+            return copies_with_edges(self.network.layers, indices)
+        return [self.network[i] for i in indices]
+
+    def _insert_copies(self, index: int, layers: list[Layer], text: str) -> bool:
+        if self.is_branched() or any(layer.inputs is not None for layer in layers):
+            return self.add_with_edges(self.allowed_gap(index, layers[0].type), layers, text)
+        return self.insert_layers(index, layers, text)
 
     def copy(self) -> bool:
         layers = self.selected_layers()
@@ -164,11 +184,11 @@ class Editor(QObject):
         if not layers:
             self.message.emit("The clipboard holds no layers")
             return False
-        return self.insert_layers(self.insertion_point(), layers, f"Paste {len(layers)} layer(s)")
+        return self._insert_copies(self.insertion_point(), layers, f"Paste {len(layers)} layer(s)")
 
     def duplicate(self) -> bool:
         layers = self.selected_layers()
         if not layers:
             return False
         copies = [layer.clone() for layer in layers]
-        return self.insert_layers(self.selected_indices()[-1] + 1, copies, "Duplicate")
+        return self._insert_copies(self.selected_indices()[-1] + 1, copies, "Duplicate")

@@ -1,5 +1,6 @@
-"""File ▸ Export to PyTorch… / Export to ONNX…: the same exports as ``nn-designer export``
-(designer/export), with the weights the window holds.
+"""File ▸ Export to PyTorch… / Export to ONNX… / Export training folder…: the same exports as
+``nn-designer export`` (designer/export), with the weights the window holds. The training folder
+(``--to torchrun``) is asked for by name, as a file is; it is made if it does not exist.
 
 Which weights: those trained (or loaded) in Train mode; else a template's shipped weights while
 the document is that template; else none (PyTorch's own initialisation in the ``.py``, a fresh
@@ -17,7 +18,9 @@ from . import dialogs
 from .files import safe_stem
 
 FILTERS = {"pytorch": ("Export to PyTorch", "PyTorch module (*.py);;All files (*)", ".py"),
-           "onnx": ("Export to ONNX", "ONNX model (*.onnx);;All files (*)", ".onnx")}
+           "onnx": ("Export to ONNX", "ONNX model (*.onnx);;All files (*)", ".onnx"),
+           # a folder: its suggested name ends in "-torchrun", and no suffix is added to a typed one
+           "torchrun": ("Export training folder", None, "-torchrun")}
 
 
 class Exporter:
@@ -62,7 +65,10 @@ class Exporter:
         except UserError as e:
             dialogs.warn(window, title, _sentence(e))
             return None
-        path = path or dialogs.export_file_name(window, title, self.suggested(suffix), file_filter)
+        if file_filter is None:
+            path = path or folder_name(window, title, self.suggested(suffix))
+        else:
+            path = path or dialogs.export_file_name(window, title, self.suggested(suffix), file_filter)
         if not path:
             return None
         try:
@@ -78,6 +84,15 @@ class Exporter:
         said = said[0].upper() + said[1:] + "."
         window.statusBar().showMessage(said, 10000)
         return said
+
+
+def folder_name(parent, title: str, suggested: str) -> str:
+    """The folder to write into, typed or chosen as a file name is (an existing training folder
+    may be chosen again: it is rewritten, so no overwrite question)."""
+    from PySide6.QtWidgets import QFileDialog
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, "Folder (*)",
+                                          options=QFileDialog.Option.DontConfirmOverwrite)
+    return path
 
 
 def _sentence(error: Exception) -> str:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..model import TEMPLATES, Network, load, load_template, save
+from ..model.wiring import broken_reference
 from . import dialogs
 from .autosave import Orphan, Recovery
 from .editor import new_layer
@@ -147,6 +148,10 @@ class Files(QObject):
         return self._write(Path(path)) if path else False
 
     def _write(self, path: Path) -> bool:
+        broken = broken_reference(self.network.layers)
+        if broken:  # the file would not open again: say so, and keep what is on disk
+            dialogs.warn(self.window, "Cannot save the model", f"Not saved: {broken[0].lower()}{broken[1:]}")
+            return False
         try:
             save(self.network, path)
         except OSError as e:

@@ -65,6 +65,13 @@ class LayerPage(QWidget):
         self.name_edit.setToolTip("A label shown on the block and in the summary (e.g. conv1)")
         self.name_edit.editingFinished.connect(inspector._rename)
         form.addRow("name", self.name_edit)
+        self.inputs_edit: QLineEdit | None = None
+        if type_ != "input":
+            self.inputs_edit = QLineEdit()
+            self.inputs_edit.setToolTip("The layers this one reads, by number (#3, #7); a merge reads two "
+                                        "or more. Type others and press Enter to reconnect it")
+            self.inputs_edit.editingFinished.connect(inspector._set_inputs)
+            form.addRow("inputs", self.inputs_edit)
         keys = list(kind.keys)
         if type_ == "input":
             self.input_mode = QComboBox()
@@ -103,11 +110,16 @@ class LayerPage(QWidget):
         self.title.setText(f"<b>{escape(kind.label)}</b> &nbsp;<small>{layer.type} · layer {index}</small>")
         if not self.name_edit.hasFocus():
             self.name_edit.setText(layer.name or "")
+        if self.inputs_edit is not None and not self.inputs_edit.hasFocus():
+            self.inputs_edit.setText(", ".join(f"#{s}" for s in info.sources))
         resolved = layer.resolved()
         shown_defaults = STARTERS["input"]  # what an input's empty box would be set to
         for name, editor in self.editors.items():
             editor.set_value(layer.config.get(name), resolved.get(name, shown_defaults.get(name)))
-        shape_in = format_shape(info.input) if info.input is not None else None
+        if len(info.inputs) > 1:  # a merge: each input's shape, with the layer it comes from
+            shape_in = " + ".join(f"#{s} {format_shape(shape)}" for s, shape in zip(info.sources, info.inputs))
+        else:
+            shape_in = format_shape(info.input) if info.input is not None else None
         out = f"<b style='font-size:large'>{format_shape(info.output)}</b>"
         lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
                  f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
@@ -236,6 +248,22 @@ class Inspector(QScrollArea):
     def _rename(self) -> None:
         if self.uid is not None and self.name_edit is not None:
             self.editor.rename(self.uid, self.name_edit.text().strip())
+
+    def _set_inputs(self) -> None:
+        """The inputs field: "#3, #7" (or "3 7") makes the layer read layers 3 and 7."""
+        index, layer = self._layer()
+        if layer is None or self.page is None or self.page.inputs_edit is None:
+            return
+        text = self.page.inputs_edit.text()
+        words = [w for w in text.replace(",", " ").replace("#", " ").split() if w]
+        if not all(w.isdigit() and int(w) < len(self.network) for w in words):
+            self.editor.message.emit(f"Inputs are layer numbers before #{index}, such as #{max(index - 1, 0)}.")
+            self.refresh()
+            return
+        wanted = [int(w) for w in words]
+        if wanted != self.network.report().layers[index].sources:
+            self.editor.set_inputs(layer.uid, [self.network[i].uid for i in wanted])
+        self.refresh()
 
     def _switch_input_mode(self, choice: int) -> None:
         index, layer = self._layer()

@@ -1,6 +1,7 @@
 """Finding a layer kind from a few typed letters: one matcher (no Qt) for the palette's search
-box and quick-add (Ctrl+F). "fc", "linear" and "mlp" find the dense layer, "bn" batch norm,
-"max pool" the pool layer set to max, a family's name ("activation") its kinds."""
+box and quick-add (Ctrl+F). A kind's own aliases (``LayerKind.aliases``: "fc", "linear", "mlp" for
+the dense layer, "bn" batch norm) find it, "max pool" the pool layer set to max, a family's name
+("activation") its kinds."""
 from __future__ import annotations
 
 from ..model import FAMILIES, KINDS
@@ -10,9 +11,6 @@ EXTRA = [
     ("Max pool", "pool", {"mode": "max"}),
     ("Average pool", "pool", {"mode": "avg"}),
 ]
-ALIASES = {"dense": "fc linear fully connected mlp", "batchnorm": "bn", "lrn": "local response",
-           "softmax": "output probabilities", "conv": "convolution filter", "pool": "subsampling",
-           "dropout": "drop"}
 _FAMILY_TITLES = dict(FAMILIES)
 
 
@@ -31,7 +29,7 @@ def matches(text: str) -> list[tuple[str, str, dict]]:
     scored = []
     for n, (label, type_, cfg) in enumerate(entries()):
         family = _FAMILY_TITLES.get(KINDS[type_].family, "")
-        hay = (f"{type_} {label.lower()} {ALIASES.get(type_, '')} {family.lower()} "
+        hay = (f"{type_} {label.lower()} {KINDS[type_].aliases} {family.lower()} "
                f"{' '.join(map(str, cfg.values()))}")
         if not all(w in hay for w in words):
             continue

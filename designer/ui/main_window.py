@@ -101,8 +101,14 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         c, e = self.canvas, self.editor
         c.gap_rule = e.allowed_gap
+        c.connection_rule = e.connection_problem
         c.kind_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
         c.block_moved.connect(e.move)
+        c.kind_dropped_on_edge.connect(lambda src, dst, type_, cfg: e.insert_on_edge(src, dst, type_, cfg))
+        c.kind_dropped_on_block.connect(lambda uid, type_, cfg: e.branch_from(uid, type_, cfg))
+        c.connect_requested.connect(e.connect_layers)
+        c.block_placed.connect(e.place)
+        c.refused.connect(lambda text: self.statusBar().showMessage(text, 4000))
         c.files_dropped.connect(self._open_dropped)
         c.zoom_changed.connect(self.status.set_zoom)
         c.activated.connect(lambda: self.inspector.focus_first())
@@ -119,8 +125,10 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         selected = self.scene.selected_indices()
-        for name in ("cut", "copy", "duplicate", "delete"):
+        for name in ("cut", "copy", "duplicate"):
             self.actions_by_name[name].setEnabled(bool(selected) and self.editor.enabled)
+        self.actions_by_name["delete"].setEnabled(
+            bool(selected or self.scene.selected_edges()) and self.editor.enabled)
         for name in ("move_left", "move_right"):
             self.actions_by_name[name].setEnabled(len(selected) == 1 and self.editor.enabled)
         if len(selected) == 1:
@@ -132,7 +140,11 @@ class MainWindow(QMainWindow):
             self.canvas.ensureVisible(self.scene.block_at_index(index), 40, 40)
 
     def _quick_added(self, type_: str, config: dict) -> None:
-        if self.editor.insert_kind(self.editor.insertion_point(), type_, config) is None:
+        if getattr(self, "_branching", False):
+            self._branching = False
+            if not self.editor.branch_from_selection(type_, config):
+                return
+        elif self.editor.insert_kind(self.editor.insertion_point(), type_, config) is None:
             return
         selected = self.scene.selected_uids()
         if selected:
@@ -152,7 +164,17 @@ class MainWindow(QMainWindow):
     def open_quick_add(self) -> None:
         if self.current_mode != "Design":
             self.set_mode("Design")
+        self._branching = False
         self.quick_add.open()
+
+    def open_branch_add(self) -> None:
+        """Blocks ▸ Branch from here: the layer typed next reads the selected one, beside what
+        already reads it."""
+        if not self.scene.selected_indices():
+            self.statusBar().showMessage("Select the layer to branch from.", 4000)
+            return
+        self.open_quick_add()
+        self._branching = True
 
     def _update_recent_menu(self) -> None:
         menu = self.recent_menu

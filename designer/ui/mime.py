@@ -11,7 +11,8 @@ import json
 
 from PySide6.QtCore import QMimeData
 
-from ..model import KINDS, Layer, from_json
+from ..model import KINDS, Layer
+from ..model.jsonio import layers_from_json
 
 LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
 
@@ -53,7 +54,7 @@ def layers_from_mime(data: QMimeData) -> list[Layer]:
     if isinstance(raw, dict):
         raw = raw.get("layers", [raw])
     try:
-        return from_json({"version": 1, "layers": raw}, allow_empty=True).layers
+        return layers_from_json(raw)
     except ValueError:
         return []
 

@@ -1,5 +1,5 @@
 """The status bar's permanent fields: "61,706 parameters · 0 errors · 1 warning", the memory
-estimate (the summary's numbers), and the zoom."""
+estimate (the summary's numbers) and the zoom."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar
@@ -11,6 +11,7 @@ from .theme import CanvasColours
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
 
 
 def counts_text(report) -> str:

@@ -1,6 +1,7 @@
 """The summary dock: the same table and totals as ``nn-designer summary`` (designer.model.summary),
 errors in red and warnings in amber with their sentences, and a batch size for the memory
-estimate. Clicking a row selects the block."""
+estimate. Clicking a row selects the block. For a network that branches, an inputs column says
+which layers each layer reads (the canvas does not draw branches yet)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -12,13 +13,15 @@ from ..model import Network
 from ..model import summary
 from .theme import CanvasColours
 
-COLUMNS = ("#", "layer", "output", "params", "%", "mult-adds", "notes")
+COLUMNS = ("#", "layer", "output", "params", "%", "mult-adds", "inputs", "notes")
 RIGHT = {0, 3, 4, 5}
+INPUTS, NOTES = COLUMNS.index("inputs"), COLUMNS.index("notes")
 
 
 def _cells(row: dict) -> tuple:
     return (str(row["index"]), row["label"], row["output"], row["params_text"],
-            f"{row['percent']:.1f}", summary.human_count(row["macs"]), "; ".join(row["notes"]))
+            f"{row['percent']:.1f}", summary.human_count(row["macs"]), row["inputs_text"],
+            "; ".join(row["notes"]))
 
 
 class SummaryModel(QAbstractTableModel):
@@ -61,7 +64,7 @@ class SummaryModel(QAbstractTableModel):
             align = Qt.AlignmentFlag.AlignRight if col in RIGHT else Qt.AlignmentFlag.AlignLeft
             return int(align | Qt.AlignmentFlag.AlignVCenter)
         notes = self.rows[row]["notes"]
-        if role == Qt.ItemDataRole.ForegroundRole and notes and col in (1, 2, 6):
+        if role == Qt.ItemDataRole.ForegroundRole and notes and col in (1, 2, NOTES):
             return QColor(self.colours.error if notes[0].startswith("error") else self.colours.warning)
         if role == Qt.ItemDataRole.ToolTipRole and notes:
             return "\n".join(notes)
@@ -86,7 +89,7 @@ class SummaryPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setToolTip("The layer table of `nn-designer summary`; click a row to select the layer")
         header = self.table.horizontalHeader()
-        widths = (40, 150, 100, 100, 50, 90)
+        widths = (40, 150, 100, 100, 50, 90, 90)
         for col, width in enumerate(widths):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
@@ -120,6 +123,7 @@ class SummaryPanel(QWidget):
     def refresh(self) -> None:
         report = self.network.report()
         self.model.set_rows(summary.rows(report, self.network.layers))
+        self.table.setColumnHidden(INPUTS, not summary.branches(report))
         self.totals.setText(summary.totals_line(report, self.batch_size) if report.layers else "no layers")
 
     def select_row(self, index: int) -> None:

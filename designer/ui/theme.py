@@ -5,13 +5,14 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 # Family hues: input grey, convolution blue, pooling teal, activation yellow, dense purple,
-# regularisation / normalisation green, output orange.
+# merge rose, regularisation / normalisation green, output orange.
 FAMILY_COLOURS = {
     "input": "#8a9099",
     "convolution": "#3b7ddd",
     "pooling": "#14a3a0",
     "activation": "#e0b000",
     "dense": "#8b5cf6",
+    "merge": "#d6457a",
     "regularisation": "#2fa84f",
     "normalisation": "#5fae2e",
     "output": "#f07a1a",

@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 from PySide6.QtGui import QUndoCommand
 
 from ..model import Layer, Network
+from ..model.wiring import wiring_of
 
 Selector = Optional[Callable[[list], None]]
 
@@ -118,3 +119,40 @@ class RenameLayer(NetworkCommand):
     def undo(self) -> None:
         self.network.set_layer_name(self.index, self.old)
         self._select([self.uid])
+
+
+class Rewire(NetworkCommand):
+    """Swap the network's wiring (order, ids, inputs; see designer/model/wiring.py) for another:
+    connect, disconnect, insert on an edge, delete or paste in a branched network, block commands."""
+
+    def __init__(self, network: Network, new: list, text: str, selector: Selector = None,
+                 selected: Optional[list] = None):
+        super().__init__(network, text, selector)
+        self.old = wiring_of(network.layers)
+        self.new = list(new)
+        self.selected = list(selected or [])
+
+    def redo(self) -> None:
+        self.network.set_wiring(self.new)
+        self._select(self.selected)
+
+    def undo(self) -> None:
+        self.network.set_wiring(self.old)
+        self._select(self.selected if all(any(w[0].uid == u for w in self.old) for u in self.selected) else [])
+
+
+class SetUis(NetworkCommand):
+    """Set the ``ui`` objects of layers (uid -> dict): a block dragged to a place, Tidy layout."""
+
+    def __init__(self, network: Network, uis: dict, text: str, selector: Selector = None):
+        super().__init__(network, text, selector)
+        self.new = {uid: dict(ui) for uid, ui in uis.items()}
+        self.old = {layer.uid: dict(layer.ui) for layer in network.layers if layer.uid in uis}
+
+    def redo(self) -> None:
+        self.network.set_uis(self.new)
+        self._select(list(self.new))
+
+    def undo(self) -> None:
+        self.network.set_uis(self.old)
+        self._select(list(self.old))

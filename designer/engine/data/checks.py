@@ -6,6 +6,10 @@ import numpy as np
 
 from .dataset import DataError
 
+# The most classes a data set may have. A label is a class's number, so the label 1000000000 is
+# refused here, by the command line and the window alike, before anything counts 10⁹ classes.
+MAX_CLASSES = 100_000
+
 
 def first_bad(mask: np.ndarray) -> int:
     """Index of the first sample (axis 0) where ``mask`` is true anywhere, else -1."""
@@ -34,8 +38,9 @@ def labels_from_numbers(values: np.ndarray, where) -> np.ndarray:
         raise DataError(f"{where(i)}: the label {values[i]:g} is negative; class labels are "
                         f"0, 1, 2, … (for ±1 targets use 0 and 1: a sign or tanh output makes "
                         f"the −1/+1 targets itself)")
-    if len(values) and values.max() >= 2 ** 31:
-        raise DataError(f"{where(int(np.argmax(values)))}: the label {values.max():g} is too large")
+    if len(values) and values.max() >= MAX_CLASSES:
+        raise DataError(f"{where(int(np.argmax(values)))}: the label {values.max():,.0f} is too large; class "
+                        f"labels count 0, 1, 2, … up to {MAX_CLASSES - 1:,} (one number per class)")
     return values.astype(np.int64)
 
 

@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 
 from designer.errors import UserError
+from designer.model.words import plural
 
 
 class DataError(UserError):
@@ -79,8 +80,8 @@ class Dataset:
         if self.has_targets:
             tail = f"targets of length {self.y.shape[1]}"
         else:
-            tail = f"{self.num_classes} classes"
-        return f"{len(self)} samples of {what}, {tail}"
+            tail = plural(self.num_classes, "class", "classes")
+        return f"{plural(len(self), 'sample', grouped=True)} of {what}, {tail}"
 
 
 def _shape_text(shape) -> str:
@@ -90,12 +91,12 @@ def _shape_text(shape) -> str:
 def _data_text(dataset: Dataset) -> str:
     if dataset.is_image:
         return f"{_shape_text(dataset.volume)} images"
-    return f"vectors of {dataset.volume[0]} features"
+    return f"vectors of {plural(dataset.volume[0], 'feature', grouped=True)}"
 
 
 def _input_text(shape) -> str:
     if len(shape) == 1:
-        return f"a vector of {shape[0]} features"
+        return f"a vector of {plural(shape[0], 'feature', grouped=True)}"
     return _shape_text(shape)
 
 
@@ -116,10 +117,12 @@ def check_fits(dataset: Dataset, input_shape) -> None:
         return
     want = suggest_input(dataset)
     if "features" in want:
-        fix = f"a vector input of {want['features']} features"
+        fix = f"a vector input of {plural(want['features'], 'feature', grouped=True)}"
     else:
         fix = f"{want['width']}×{want['height']}×{want['depth']}"
-    raise DataError(f"{dataset.name} holds {_data_text(dataset)}, but the network's input is "
+    layout = dataset.source.partition("images read as ")[2]
+    read = f" (its images read as {layout})" if layout else ""
+    raise DataError(f"{dataset.name} holds {_data_text(dataset)}{read}, but the network's input is "
                     f"{_input_text(shape)}; set the input layer to {fix}")
 
 
@@ -136,11 +139,11 @@ def check_outputs(dataset: Dataset, output_shape) -> None:
         k = dataset.y.shape[1]
         if k != n:
             raise DataError(f"the data {dataset.name} has target vectors of length {k} but the "
-                            f"network has {n} outputs; make its last dense layer {k} units")
+                            f"network has {plural(n, 'output')}; make its last dense layer {plural(k, 'unit')}")
         return
     top = int(dataset.y.max()) + 1 if len(dataset) else 0
     if n == 1 and top <= 2:
         return
     if top > n:
         raise DataError(f"the data {dataset.name} has labels up to {top - 1} but the network has "
-                        f"{n} output{'s' if n != 1 else ''}; make its last dense layer {max(top, dataset.num_classes)} units")
+                        f"{plural(n, 'output')}; make its last dense layer {plural(max(top, dataset.num_classes), 'unit')}")

@@ -1,6 +1,7 @@
 """NumPy ``.npz`` archives with arrays ``x`` and ``y`` (and optionally ``classes``, the class
 names). ``x`` is (N, F) vectors, (N, H, W) single-channel images or (N, D, H, W) images,
-channels first. Integer images are scaled to [0, 1] by their type's maximum (uint8: 255); float
+channels first; (N, H, W, D) with D of at most 4 (TensorFlow's and PIL's order) is read as
+channels last. Integer images are scaled to [0, 1] by their type's maximum (uint8: 255); float
 images and vectors are used as given. ``y`` is (N,) class labels (whole numbers from 0) or (N, k)
 target vectors. Nothing is unpickled (``allow_pickle=False``).
 """
@@ -11,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ...model.npz_headers import check_npz
 from .checks import check_finite, labels_from_numbers
 from .dataset import DataError, Dataset
 from .reading import PARSE_ERRORS, Progress, brief
+
+# A batch of images whose last axis is this short (and whose second is not) is channels last.
+MAX_CHANNELS_LAST = 4
 
 
 def _get(archive, path: Path, key: str) -> np.ndarray:
@@ -46,7 +51,17 @@ def _images_x(x: np.ndarray, path: Path) -> np.ndarray:
     return x.astype(np.float32)
 
 
+def channels_first(x: np.ndarray) -> tuple:
+    """(x as (N, D, H, W), layout read): a batch of images is channels first, (N, D, H, W), unless
+    its second axis is too long for channels (more than 4) and its last is not, as in
+    (N, 28, 28, 1) or (N, 32, 32, 3): channels last, as TensorFlow and PIL store images."""
+    if x.ndim == 4 and x.shape[1] > MAX_CHANNELS_LAST and x.shape[3] <= MAX_CHANNELS_LAST:
+        return x.transpose(0, 3, 1, 2), "channels last (N, H, W, D)"
+    return x, "channels first (N, D, H, W)"
+
+
 def load_npz(path: Path, progress: Progress = None) -> Dataset:
+    check_npz(path, DataError, ".npz data file")  # what its headers declare, before it is read
     try:
         archive = np.load(path, allow_pickle=False)
     except PARSE_ERRORS + (zipfile.BadZipFile,) as e:
@@ -69,6 +84,7 @@ def load_npz(path: Path, progress: Progress = None) -> Dataset:
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
         raise DataError(f"{path}: 'x' has {x.shape[0]} samples but 'y' has shape {y.shape}; "
                         f"'y' must be ({x.shape[0]},) labels or ({x.shape[0]}, k) targets")
+    x, layout = channels_first(x)
     where = lambda i: f"{path}, sample {i}"  # noqa: E731
     with np.errstate(over="ignore"):
         x = _images_x(x, path) if x.ndim > 2 else x.astype(np.float32)
@@ -91,4 +107,5 @@ def load_npz(path: Path, progress: Progress = None) -> Dataset:
                             f"{len(names)} names in 'classes'")
     if progress is not None:
         progress(1.0)
-    return Dataset(path.stem, x, y, names, f"NPZ file {path}")
+    source = f"NPZ file {path}" + (f", images read as {layout}" if x.ndim == 4 else "")
+    return Dataset(path.stem, x, y, names, source)

@@ -7,14 +7,13 @@ through the same product), one column per output position and sample. ``W @ cols
 gradient (and the bias, from the ones row) and scatters ``Wᵀ @ dout`` back onto the input
 (col2im). ``columns`` does both copies with the padding implied (no padded copy of the input).
 
-Memory: ``cols`` is a scratch buffer of the layer (it is the cache of the pass), except when the
-columns are both large and many times the input (a 5×5 or larger kernel at stride 1 on a big
-batch: AlexNet's conv2 has 112 MB of columns for a 4.5 MB input): then the cache is the input,
-and the backward pass rebuilds the columns in the transient buffer (one more im2col, a few
-percent of the layer's time). The weight gradient is written into a scratch buffer, so a
-training step does not hold last step's gradient and this step's at once. ``Wᵀ @ dout`` is
-transient and lives in one buffer per thread shared by every convolution (``shared_buffer``),
-the same that rebuilt columns use (they are done with when ``Wᵀ @ dout`` is computed).
+Memory: ``cols`` is a scratch buffer of the layer (it is the cache of the pass), except in a
+large network, where the net gives all its convolutions one shared columns buffer
+(``shared_cols``, see net.share_convolution_columns): then the cache is the input, and the
+backward pass rebuilds the columns there (one more im2col). The weight gradient is written into a
+scratch buffer, so a training step does not hold last step's gradient and this step's at once.
+``Wᵀ @ dout`` is transient: it takes the place of the shared columns (done with by then), or
+lives in one buffer per thread shared by every convolution (``shared_buffer``).
 """
 from __future__ import annotations
 
@@ -49,10 +48,7 @@ class Conv(Layer):
 
     type = "conv"
     keeps_output = False
-    # Columns larger than this many times the input and than this many bytes are rebuilt in the
-    # backward pass rather than kept (see the module's docstring).
-    REBUILD_RATIO = 9
-    REBUILD_BYTES = 32 << 20
+    shared_cols = None  # set by the net for a large network: see transient
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
@@ -63,24 +59,30 @@ class Conv(Layer):
         if cfg["bias"]:
             self.params["bias"] = np.zeros(f, self.dtype)
 
-    def rebuilds(self, x: np.ndarray) -> bool:
-        """True when the columns of ``x`` are not kept for the backward pass but rebuilt."""
-        kh, kw = self.kernel
-        _, oh, ow = self.out_shape
-        cols = x.shape[1] * kh * kw * oh * ow * x.shape[0]
-        return cols > self.REBUILD_RATIO * x.size and cols * self.dtype.itemsize > self.REBUILD_BYTES
+    def transient(self, shape: tuple) -> np.ndarray:
+        """A transient array: from the net's ``shared_cols`` (a dict the net gives all its
+        convolutions: one buffer for all, AlexNet at batch 16 then needs 110 MB of columns
+        instead of 280 MB) when it is set, else from this thread's ``shared_buffer``."""
+        if self.shared_cols is None:
+            return shared_buffer(shape, self.dtype)
+        size = int(np.prod(shape))
+        flat = self.shared_cols.get(self.dtype)
+        if flat is None or flat.size < size:
+            flat = self.shared_cols[self.dtype] = None  # free the old one before allocating
+            flat = self.shared_cols[self.dtype] = np.empty(size, self.dtype)
+        return flat[:size].reshape(shape)
 
-    def im2col(self, x: np.ndarray, transient: bool = False) -> np.ndarray:
+    def im2col(self, x: np.ndarray) -> np.ndarray:
         """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch
         (the ones row carries the bias through the product when there is one group), in the
-        layer's scratch buffer or the ``transient`` one shared by all layers."""
+        layer's scratch buffer or, with ``shared_cols``, the one shared by all convolutions."""
         n, c = x.shape[:2]
         kh, kw = self.kernel
         _, oh, ow = self.out_shape
         k = c * kh * kw
         ones = "bias" in self.params and self.groups == 1
         shape = (k + ones, oh * ow * n)
-        cols = shared_buffer(shape, self.dtype) if transient else self.scratch("cols", shape)
+        cols = self.scratch("cols", shape) if self.shared_cols is None else self.transient(shape)
         # batch_last: a C-ordered batch (the data itself, for a first layer) is transposed once
         # rather than gathered with a stride of a whole sample for every value of every tap.
         im2col(batch_last(x), cols[:k].reshape(c, kh, kw, oh, ow, n), self.kernel, self.stride, self.pad)
@@ -104,8 +106,8 @@ class Conv(Layer):
 
     def forward(self, x, train=False):
         n = x.shape[0]
-        rebuild = self.rebuilds(x)
-        cols = self.im2col(x, transient=rebuild)
+        rebuild = self.shared_cols is not None  # another convolution will overwrite them
+        cols = self.im2col(x)
         f, oh, ow = self.out_shape
         if self.groups == 1:
             out = self.matrix() @ cols
@@ -121,7 +123,7 @@ class Conv(Layer):
     def backward(self, dout, cache):
         cols, in_shape, rebuild = cache
         if rebuild:
-            cols = self.im2col(cols, transient=True)
+            cols = self.im2col(cols)
         w = self.params["weight"]
         f, cg, kh, kw = w.shape
         kg = cg * kh * kw
@@ -144,7 +146,7 @@ class Conv(Layer):
         n, c = in_shape[:2]
         oh, ow = self.out_shape[1:]
         w2 = w.reshape(f, -1)
-        dcols = shared_buffer((c * kh * kw, d2.shape[1]), self.dtype)
+        dcols = self.transient((c * kh * kw, d2.shape[1]))  # the shared columns are done with
         if self.groups == 1:
             np.matmul(w2.T, d2, out=dcols)
         else:

@@ -24,6 +24,7 @@ TEXT_W = BLOCK_W - 2 * PAD - BOX_AREA_W
 
 
 VOLUME_PX, SMALLEST_VOLUME_PX = 17, 12
+PORT_R, PORT_HIT = 5.0, 11.0  # the output port's radius, and how near a press must be
 
 
 class Fonts:
@@ -125,6 +126,8 @@ class BlockItem(QGraphicsItem):
         self.state: tuple = ()  # what is drawn
         self._raw: tuple = ()  # what it was drawn from
         self._source = None  # (kind, layer, info, brief) for the tooltip
+        self.group = None  # (layers, parameters) when this block stands for a collapsed group
+        self.port = QPointF(BLOCK_W / 2, BLOCK_H)  # where connections are dragged from
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(False)
 
@@ -137,7 +140,13 @@ class BlockItem(QGraphicsItem):
         except (KeyError, TypeError, ValueError):
             brief = ""
         title = layer.type + (f" · {layer.name}" if layer.name else "")
-        raw = (index, kind.family, title, brief, info.output, info.params, tuple(info.errors),
+        params_shown = info.params
+        if self.group:
+            label = layer.id or layer.name
+            title = f"{label} · {self.group[0]} layers" if label else f"{self.group[0]} layers"
+            brief = "collapsed block"  # double-click to expand (canvas/view.py)
+            params_shown = self.group[1]
+        raw = (index, kind.family, title, brief, info.output, params_shown, tuple(info.errors),
                tuple(info.warnings))
         self.index = index
         self._source = (kind, layer, info, brief)
@@ -151,15 +160,34 @@ class BlockItem(QGraphicsItem):
         if not info.params_known:
             params = "params unknown"
         else:
-            params = f"{info.params:,} params" if info.params else "no params"
+            params = f"{params_shown:,} params" if params_shown else "no params"
         if fonts.metrics["params"].horizontalAdvance(params) > TEXT_W:  # 822,087,680 params
-            params = f"{human_count(info.params)} params"  # 822.1 M params
+            params = f"{human_count(params_shown)} params"  # 822.1 M params
         self.state = (index, kind.family, fonts.elide("header", title, BLOCK_W - 2 * PAD - 26),
                       fonts.elide("brief", brief, TEXT_W), volume,
                       fonts.elide("params", params, TEXT_W), status, info.output,
                       tuple(info.errors), tuple(info.warnings), volume_px)
         self.update()
         return True
+
+    def set_group(self, group) -> None:
+        """Show this block as a collapsed group of ``group = (layers, parameters)``, or not (None)."""
+        if group == self.group:
+            return
+        self.group = group
+        self._raw = ()
+        if self._source:
+            _kind, layer, info, _brief = self._source
+            self.set_state(self.index, layer, info)
+
+    def set_port(self, point: QPointF) -> None:
+        if point != self.port:
+            self.port = point
+            self.update()
+
+    def port_hit(self, local: QPointF) -> bool:
+        d = local - self.port
+        return d.x() * d.x() + d.y() * d.y() <= PORT_HIT * PORT_HIT
 
     @property
     def volume_text(self) -> str:
@@ -179,7 +207,10 @@ class BlockItem(QGraphicsItem):
                  + (f" — {escape(layer.name)}" if layer.name else "")]
         if brief:
             lines.append(escape(brief))
-        shape_in = format_shape(info.input) if info.input is not None else None
+        if len(info.inputs) > 1:  # a merge: every input's shape, with the layer it comes from
+            shape_in = " + ".join(f"#{s} {format_shape(shape)}" for s, shape in zip(info.sources, info.inputs))
+        else:
+            shape_in = format_shape(info.input) if info.input is not None else None
         out = format_shape(info.output)
         lines.append(f"{shape_in} → {out}" if shape_in else f"output {out}")
         lines.append(f"{info.params:,} parameters")
@@ -192,7 +223,7 @@ class BlockItem(QGraphicsItem):
 
     # ------------------------------------------------------------------ drawing
     def boundingRect(self) -> QRectF:
-        return QRectF(-6, -12, BLOCK_W + 18, BLOCK_H + 18)
+        return QRectF(-6, -12, BLOCK_W + 18, BLOCK_H + 22)
 
     def shape(self) -> QPainterPath:
         return _outline()
@@ -240,6 +271,14 @@ class BlockItem(QGraphicsItem):
         painter.setFont(fonts.params)
         painter.drawText(QRectF(PAD, HEADER_H + 54, TEXT_W, 18), Qt.AlignmentFlag.AlignVCenter, params)
         self._paint_box(painter, output, header)
+        painter.setPen(QPen(header.darker(130), 1.2))
+        painter.setBrush(colours.base)
+        painter.drawEllipse(self.port, PORT_R, PORT_R)
+        if self.group:  # a stack of cards behind: more layers than one
+            painter.setPen(QPen(header, 1.2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawLine(QPointF(6, BLOCK_H + 3), QPointF(BLOCK_W - 6, BLOCK_H + 3))
+            painter.drawLine(QPointF(12, BLOCK_H + 6), QPointF(BLOCK_W - 12, BLOCK_H + 6))
         if status:
             self._paint_badge(painter, status)
 

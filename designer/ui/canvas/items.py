@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
 from .layout import BLOCK_H
@@ -56,6 +56,80 @@ class ArrowItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self.colours.arrow)
         painter.drawPolygon(self._head)
+
+
+class EdgeItem(ArrowItem):
+    """An edge of a branched network: selectable (Delete removes it), highlighted while a layer
+    dragged from the palette hovers it (a drop inserts the layer there), and, into a merge,
+    labelled with the shape that flows along it (``28×28×128``)."""
+
+    def __init__(self, colours, src: int, dst: int):
+        super().__init__(colours)
+        self.src, self.dst = src, dst  # layer uids
+        self.label = ""
+        self.hot = False
+        self.refused = False  # a connection being dragged that would be refused: drawn red
+        self.dashed = False
+        self._hit = QPainterPath()
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+
+    def set_points(self, points: list) -> None:
+        changed = points != self.points
+        super().set_points(points)
+        if changed:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)
+            self._hit = stroker.createStroke(self._path)
+            self._bounds = self._bounds.united(self._label_rect()).adjusted(-2, -2, 2, 2)
+
+    def set_label(self, text: str) -> None:
+        if text != self.label:
+            self.prepareGeometryChange()
+            self.label = text
+            self._bounds = self._bounds.united(self._label_rect())
+            self.update()
+
+    def set_hot(self, hot: bool) -> None:
+        if hot != self.hot:
+            self.hot = hot
+            self.update()
+
+    def set_refused(self, refused: bool) -> None:
+        if refused != self.refused:
+            self.refused = refused
+            self.update()
+
+    def _label_rect(self) -> QRectF:
+        if not self.label or not self.points:
+            return QRectF()
+        x, y = self.points[0]
+        return QRectF(x + 5, y + 2, 8 + 7 * len(self.label), 16)
+
+    def shape(self) -> QPainterPath:
+        return self._hit
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        colour = self.colours.highlight if (self.hot or self.isSelected()) else self.colours.arrow
+        if self.refused:
+            colour = self.colours.error
+        pen = QPen(colour, 3.2 if (self.hot or self.isSelected()) else 1.6)
+        if self.dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(self._head)
+        if self.label:
+            font = QFont()
+            font.setPixelSize(11)
+            painter.setFont(font)
+            painter.setPen(self.colours.dim_text)
+            painter.drawText(self._label_rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             self.label)
 
 
 class InsertionMarker(QGraphicsItem):

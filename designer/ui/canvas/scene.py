@@ -1,19 +1,32 @@
-"""The scene: one BlockItem per layer and one ArrowItem per connection, kept in step with the
+"""The scene: one BlockItem per layer and one EdgeItem per connection, kept in step with the
 Network incrementally. On every ``network.changed`` the scene adds and removes only the blocks of
 layers that came or went, repaints only the blocks whose text changed, and moves only the blocks
-whose place changed, so an edit on a 200-layer pipeline stays cheap."""
+whose place changed, so an edit on a 200-layer network stays cheap.
+
+A chain (every layer reads the one before) wraps into rows like text (layout.py); a network
+that branches gets the layered layout of graph_layout.py, where positions the user dragged
+(each layer's ``ui`` ``x``/``y``) are kept, and groups may be collapsed into one block (view only).
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
-from ...model import Network
+from ...model import KINDS, Network, format_shape
 from .block import BlockItem, Style
-from .items import ArrowItem, InsertionMarker
-from .layout import Grid, connector
+from .collapse import contract
+from .graph_layout import layered
+from .items import EdgeItem, InsertionMarker
+from .layout import BLOCK_H, BLOCK_W, Grid, connector
+
+
+def chain_sources(sources: list) -> bool:
+    return all(srcs == ([i - 1] if i else []) for i, srcs in enumerate(sources))
 
 
 class PipelineScene(QGraphicsScene):
+    relaid = Signal()  # the drawing changed shape (chain ⇄ graph, collapse, expand): the view re-fits
+
     def __init__(self, network: Network, parent=None):
         super().__init__(parent)
         self.network = network
@@ -21,15 +34,25 @@ class PipelineScene(QGraphicsScene):
         self.grid = Grid(5)
         self.blocks: dict[int, BlockItem] = {}
         self.order: list[int] = []
-        self.arrows: list[ArrowItem] = []
+        self.sources: list = []  # per layer, the indices it reads (the report's)
+        self.is_graph = False
+        self.edges: dict = {}  # (src uid, dst uid) -> EdgeItem
+        self.collapsed: list = []  # groups of layer uids drawn as one block
+        self.layout = None  # the GraphLayout drawn (a branched network)
+        self.max_rows = None  # a branched network wraps into bands about this deep (the view chooses)
+        self._node_sources: list = []  # the graph laid out (collapsed groups contracted)
         self.marker = InsertionMarker(self.style.colours)
         self.addItem(self.marker)
         self.setBackgroundBrush(self.style.colours.background)
         network.changed.connect(self._on_changed)
         self.sync()
 
+    @property
+    def arrows(self) -> list:
+        return list(self.edges.values())
+
     # ------------------------------------------------------------------ keeping in step
-    def _on_changed(self, _reason: str = "") -> None:
+    def _on_changed(self, *_change) -> None:
         self.sync()
 
     def sync(self) -> None:
@@ -46,26 +69,89 @@ class PipelineScene(QGraphicsScene):
         alive = set(uids)
         for uid in [u for u in self.blocks if u not in alive]:
             self.removeItem(self.blocks.pop(uid))  # may emit selectionChanged: order is up to date
+        self.collapsed = [g for g in ([u for u in group if u in alive] for group in self.collapsed) if len(g) > 1]
+        self.sources = [info.sources for info in report.layers]
+        was = self.is_graph
+        self.is_graph = not chain_sources(self.sources)
         for i, (layer, info) in enumerate(zip(layers, report.layers)):
             self.blocks[layer.uid].set_state(i, layer, info)
         self._place()
+        if was != self.is_graph:
+            self.relaid.emit()
 
     def _place(self) -> None:
+        if self.is_graph:
+            self._place_graph()
+            return
+        self.layout = None
         positions = [self.grid.position(i) for i in range(len(self.order))]
         for uid, (x, y) in zip(self.order, positions):
             block = self.blocks[uid]
+            block.set_port(QPointF(BLOCK_W, BLOCK_H / 2))
+            block.set_group(None)
+            block.setVisible(True)
             if block.pos() != QPointF(x, y):
                 block.setPos(x, y)
-        want = max(len(positions) - 1, 0)
-        while len(self.arrows) > want:
-            self.removeItem(self.arrows.pop())
-        while len(self.arrows) < want:
-            arrow = ArrowItem(self.style.colours)
-            self.arrows.append(arrow)
-            self.addItem(arrow)
-        for i, arrow in enumerate(self.arrows):
-            arrow.set_points(connector(positions[i], positions[i + 1]))
+        self._set_edges({(self.order[i], self.order[i + 1]): connector(positions[i], positions[i + 1])
+                         for i in range(len(positions) - 1)})
         w, h = self.grid.size(len(positions))
+        self._set_rect(w, h)
+
+    def _place_graph(self) -> None:
+        index = {uid: i for i, uid in enumerate(self.order)}
+        groups = [sorted(index[u] for u in group) for group in self.collapsed]
+        nodes, node_sources, node_edges = contract(self.sources, groups)
+        fixed = {}
+        for k, i in enumerate(nodes):
+            ui = self.network.layers[i].ui
+            if isinstance(ui.get("x"), (int, float)) and isinstance(ui.get("y"), (int, float)):
+                fixed[k] = (float(ui["x"]), float(ui["y"]))
+        self._node_sources = node_sources
+        layout = layered(node_sources, fixed, self.max_rows)
+        self.layout = layout
+        shown = set(nodes)
+        report = self.network.report()
+        members = {max(g): g for g in groups}
+        for i, uid in enumerate(self.order):
+            self.blocks[uid].setVisible(i in shown)
+        for k, i in enumerate(nodes):
+            block = self.blocks[self.order[i]]
+            block.set_port(QPointF(BLOCK_W / 2, BLOCK_H))
+            if i in members:
+                group = members[i]
+                block.set_group((len(group), sum(report.layers[j].params for j in group)))
+            else:
+                block.set_group(None)
+            x, y = layout.positions[k]
+            if block.pos() != QPointF(x, y):
+                block.setPos(x, y)
+        wanted = {}
+        for (a, b), real in node_edges.items():
+            s, d = real[0]
+            points = layout.routes[(a, b)]
+            wanted[(self.order[s], self.order[d])] = points
+        self._set_edges(wanted)
+        self._set_rect(*layout.size)
+
+    def _set_edges(self, wanted: dict) -> None:
+        """Keep one EdgeItem per (src uid, dst uid) in ``wanted`` (its polyline), labelled with
+        the shape it carries when it goes into a merge."""
+        for key in [k for k in self.edges if k not in wanted]:
+            self.removeItem(self.edges.pop(key))
+        index = {uid: i for i, uid in enumerate(self.order)}
+        report = self.network.report()
+        for key, points in wanted.items():
+            edge = self.edges.get(key)
+            if edge is None:
+                edge = self.edges[key] = EdgeItem(self.style.colours, *key)
+                self.addItem(edge)
+            edge.set_points(points)
+            s, d = index[key[0]], index[key[1]]
+            merge = KINDS[self.network.layers[d].type].is_merge
+            output = report.layers[s].output
+            edge.set_label(format_shape(output) if merge and output is not None else "")
+
+    def _set_rect(self, w: float, h: float) -> None:
         rect = QRectF(0, 0, w, h)
         if rect != self.sceneRect():
             self.setSceneRect(rect)
@@ -73,14 +159,65 @@ class PipelineScene(QGraphicsScene):
     def set_columns(self, columns: int) -> None:
         if columns != self.grid.columns:
             self.grid = Grid(columns)
+            if not self.is_graph:
+                self._place()
+
+    def graph_size(self, max_rows) -> tuple:
+        """The size the branched network would take wrapped into bands ``max_rows`` deep."""
+        return layered(self._node_sources, None, max_rows).size
+
+    def graph_rows(self) -> int:
+        """How many rows deep the branched network is, in one band."""
+        return max(layered(self._node_sources).ranks, default=0) + 1
+
+    def best_rows(self, width: float, height: float) -> tuple:
+        """(max_rows, zoom): the band depth that shows the branched network biggest in a
+        ``width`` × ``height`` window (None: one band), and that zoom (at most 1)."""
+        deepest = self.graph_rows()
+        best_rows, best_zoom = None, 0.0
+        # a dozen depths, not every one: a 200-layer network is laid out in a few milliseconds each
+        tried = sorted({r for r in (2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 60, 90, 140)
+                        if r < deepest} | {deepest})
+        for rows in tried:
+            w, h = self.graph_size(rows if rows < deepest else None)
+            zoom = min(width / w, height / h, 1.0)
+            if zoom > best_zoom + 1e-6:
+                best_rows, best_zoom = (rows if rows < deepest else None), zoom
+        return best_rows, best_zoom
+
+    def set_max_rows(self, rows) -> None:
+        if rows != self.max_rows:
+            self.max_rows = rows
+            if self.is_graph:
+                self._place()
+
+    def collapse(self, uids: list) -> None:
+        """Draw the layers ``uids`` as one block (view only)."""
+        wanted = set(uids)
+        self.collapsed = [g for g in self.collapsed if not wanted & set(g)] + [list(uids)]
+        self._place()
+        self.relaid.emit()
+
+    def expand(self, uids: list) -> bool:
+        """Draw every layer of the groups that hold any of ``uids`` again; False if none did."""
+        wanted = set(uids)
+        kept = [g for g in self.collapsed if not wanted & set(g)]
+        changed = len(kept) != len(self.collapsed)
+        self.collapsed = kept
+        if changed:
             self._place()
+            self.relaid.emit()
+        return changed
+
+    def group_of(self, uid: int) -> list:
+        return next((g for g in self.collapsed if uid in g), [])
 
     def refresh_style(self) -> None:
         """Rebuild colours and fonts (the system palette changed) and repaint everything."""
         self.style.__init__()
         self.marker.colours = self.style.colours
-        for arrow in self.arrows:
-            arrow.colours = self.style.colours
+        for edge in self.edges.values():
+            edge.colours = self.style.colours
         self.setBackgroundBrush(self.style.colours.background)
         for block in self.blocks.values():
             block.invalidate()
@@ -105,12 +242,32 @@ class PipelineScene(QGraphicsScene):
 
     def block_at(self, pos: QPointF) -> BlockItem | None:
         for item in self.items(pos):
-            if isinstance(item, BlockItem):
+            if isinstance(item, BlockItem) and item.isVisible():
                 return item
         return None
 
     def gap_at(self, pos: QPointF) -> int:
+        """Where a layer dropped at ``pos`` goes: a gap of the rows; in a branched network the end
+        (a drop on an edge inserts on that edge instead, see ``edge_at``)."""
+        if self.is_graph:
+            return len(self.order)
         return self.grid.gap_index(pos.x(), pos.y(), len(self.order))
+
+    def edge_at(self, pos: QPointF):
+        for item in self.items(pos):
+            if isinstance(item, EdgeItem):
+                return item
+        return None
+
+    def selected_edges(self) -> list:
+        return [edge for edge in self.edges.values() if edge.isSelected()]
+
+    def port_at(self, pos: QPointF):
+        """The block whose output port is under ``pos`` (where a connection is dragged from)."""
+        for block in self.blocks.values():
+            if block.isVisible() and block.port_hit(block.mapFromScene(pos)):
+                return block
+        return None
 
     def selected_uids(self) -> list[int]:
         """Selected layers in pipeline order."""
@@ -118,7 +275,11 @@ class PipelineScene(QGraphicsScene):
 
     def selected_indices(self) -> list[int]:
         try:
-            return [i for i, uid in enumerate(self.order) if self.blocks[uid].isSelected()]
+            chosen = {uid for uid in self.order if self.blocks[uid].isSelected()}
+            for group in self.collapsed:  # a collapsed block stands for all its layers
+                if chosen & set(group):
+                    chosen |= set(group)
+            return [i for i, uid in enumerate(self.order) if uid in chosen]
         except RuntimeError:  # the scene is being destroyed (the app is closing)
             return []
 
@@ -134,9 +295,16 @@ class PipelineScene(QGraphicsScene):
         self.selectionChanged.emit()
 
     def show_marker(self, gap: int, pointer: QPointF | None = None) -> None:
+        if self.is_graph:  # no gaps between rows: the edge under the pointer lights up instead
+            hot = self.edge_at(pointer) if pointer is not None else None
+            for edge in self.edges.values():
+                edge.set_hot(edge is hot)
+            return
         x, y = self.grid.marker(gap, len(self.order), pointer.y() if pointer is not None else None)
         self.marker.setPos(x, y)
         self.marker.setVisible(True)
 
     def hide_marker(self) -> None:
         self.marker.setVisible(False)
+        for edge in self.edges.values():
+            edge.set_hot(False)

@@ -1,8 +1,10 @@
 """The canvas view: zoom (Ctrl+wheel, fit), pan (middle button, scroll bars), drops from the
-palette with an insertion marker, blocks dragged to reorder, arrow keys to walk the pipeline.
+palette with an insertion marker (or onto an edge of a branched network), blocks dragged to
+reorder (a chain) or to a new place (a branched network), connections dragged from a block's
+output port with a live preview, arrow keys to walk the pipeline or along the edges.
 
 The view edits nothing itself: it emits what the user asked for (``kind_dropped``,
-``block_moved``, ``files_dropped``) and the window turns that into undo commands.
+``block_moved``, ``connect_requested``, ...) and the window turns that into undo commands.
 """
 from __future__ import annotations
 
@@ -13,8 +15,13 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 from ..mime import kind_from_mime, local_files
-from .layout import Grid, columns_for_width
+from ...model import KINDS
+from .items import EdgeItem
+from .graph_layout import GAP_Y
+from .layout import BLOCK_H, BLOCK_W, MARGIN, Grid, columns_for_width
 from .scene import PipelineScene
+
+NUDGE = 20.0  # how far Alt+arrow moves a block of a branched network
 
 MIN_ZOOM, MAX_ZOOM = 0.08, 3.0
 READABLE_ZOOM = 0.6  # below this a fitted layout is too small to read; scroll instead
@@ -26,6 +33,11 @@ class CanvasView(QGraphicsView):
     files_dropped = Signal(list)
     zoom_changed = Signal(float)
     activated = Signal()  # Enter on a block: edit it in the inspector
+    kind_dropped_on_edge = Signal(int, int, str, dict)  # src uid, dst uid, layer type, config
+    kind_dropped_on_block = Signal(int, str, dict)  # a branched network: a new branch from that layer
+    connect_requested = Signal(int, int, int)  # src uid, dst uid, slot among a merge's inputs (-1: last)
+    block_placed = Signal(int, float, float)  # layer uid, new top-left (a branched network)
+    refused = Signal(str)  # a sentence for the status bar
 
     def __init__(self, scene: PipelineScene, parent=None):
         super().__init__(scene, parent)
@@ -41,6 +53,13 @@ class CanvasView(QGraphicsView):
         self._fit_whole = False  # Ctrl+0: fit the whole pipeline however small (kept on resize)
         self._press: tuple[int, QPoint] | None = None
         self._reordering: int | None = None
+        self._connecting: int | None = None  # the uid a connection is dragged from
+        self._preview: EdgeItem | None = None
+        self._grab = QPointF()  # where in the block a branched network's block was taken
+        self._target: int | None = None  # the block a dragged connection is over
+        # (src uid, dst uid) -> "" or why that connection would be refused; the window sets the
+        # Editor's check, so the preview turns red (and says why) before the button is released
+        self.connection_rule: Callable[[int, int], str] = lambda _src, _dst: ""
         self._pan_from: QPoint | None = None
         self._space_held = False  # Space + left drag pans, as in drawing programs
         # (gap, layer type) -> the gap a layer of that type may land in; the window sets the
@@ -48,6 +67,7 @@ class CanvasView(QGraphicsView):
         self.gap_rule: Callable[[int, str], int] = lambda gap, _type: gap
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
         self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
+        scene.relaid.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
 
     # ------------------------------------------------------------------ zoom and layout
     @property
@@ -84,6 +104,9 @@ class CanvasView(QGraphicsView):
         """Choose how many blocks go in a row for this window and, if ``fit``, a zoom that shows
         them all while staying readable; a long pipeline gets full-size rows and scrolls."""
         vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
+        if self.pipeline.is_graph:
+            self._arrange_graph(vw, vh, fit, force)
+            return
         n = len(self.pipeline.order)
         best_cols, best_zoom = columns_for_width(vw), 0.0
         for cols in range(1, max(n, best_cols) + 1):
@@ -100,6 +123,20 @@ class CanvasView(QGraphicsView):
         self.pipeline.set_columns(max(best_cols, 1))
         if fit:
             self.set_zoom(best_zoom)
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+
+    def _arrange_graph(self, vw: float, vh: float, fit: bool, force: bool) -> None:
+        """A branched network wraps into bands set side by side: the depth of band that shows it
+        biggest; if even that is too small to read, bands as deep as the window at full size."""
+        scene = self.pipeline
+        best_rows, best_zoom = scene.best_rows(vw, vh)
+        if best_zoom < READABLE_ZOOM and not force:
+            best_rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // (BLOCK_H + GAP_Y)))
+            best_zoom = 1.0
+        scene.set_max_rows(best_rows)
+        if fit:
+            self.set_zoom(max(best_zoom, MIN_ZOOM))
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
             self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
 
@@ -151,7 +188,16 @@ class CanvasView(QGraphicsView):
         self.pipeline.hide_marker()
         kind = kind_from_mime(event.mimeData())
         files = local_files(event.mimeData())
-        if kind:
+        scene_pos = self.mapToScene(event.position().toPoint())
+        edge = self.pipeline.edge_at(scene_pos) if self.pipeline.is_graph else None
+        block = self.pipeline.block_at(scene_pos) if self.pipeline.is_graph else None
+        if kind and edge is not None:
+            event.acceptProposedAction()
+            self.kind_dropped_on_edge.emit(edge.src, edge.dst, kind[0], kind[1])
+        elif kind and block is not None:
+            event.acceptProposedAction()
+            self.kind_dropped_on_block.emit(block.uid, kind[0], kind[1])
+        elif kind:
             event.acceptProposedAction()
             self.kind_dropped.emit(self._gap(event.position(), kind[0]), kind[0], kind[1])
         elif files:
@@ -169,8 +215,16 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         if event.button() == Qt.MouseButton.LeftButton:
-            block = self.pipeline.block_at(self.mapToScene(event.position().toPoint()))
+            scene_pos = self.mapToScene(event.position().toPoint())
+            port = self.pipeline.port_at(scene_pos)
+            if port is not None:
+                self._start_connection(port.uid, scene_pos)
+                event.accept()
+                return
+            block = self.pipeline.block_at(scene_pos)
             self._press = (block.uid, event.position().toPoint()) if block else None
+            if block is not None:
+                self._grab = scene_pos - block.pos()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -181,12 +235,18 @@ class CanvasView(QGraphicsView):
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
             return
+        if self._connecting is not None:
+            self._update_connection(self.mapToScene(pos))
+            return
         if self._press and event.buttons() & Qt.MouseButton.LeftButton:
             uid, start = self._press
             if self._reordering is None and (pos - start).manhattanLength() >= QApplication.startDragDistance():
                 self._reordering = uid
                 self.pipeline.block(uid).setOpacity(0.45)
                 self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            if self._reordering is not None and self.pipeline.is_graph:
+                self.pipeline.block(uid).setPos(self.mapToScene(pos) - self._grab)  # follows the mouse
+                return
             if self._reordering is not None:
                 self.pipeline.show_marker(self._gap(event.position(), self._type_of(uid)), self.mapToScene(pos))
                 self.ensureVisible(self.mapToScene(pos).x(), self.mapToScene(pos).y(), 1, 1, 30, 30)
@@ -201,6 +261,19 @@ class CanvasView(QGraphicsView):
             else:
                 self.viewport().unsetCursor()
             return
+        if self._connecting is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._finish_connection(self.mapToScene(event.position().toPoint()))
+            return
+        if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton and self.pipeline.is_graph:
+            uid, self._reordering, self._press = self._reordering, None, None
+            self.viewport().unsetCursor()
+            if uid in self.pipeline.blocks:
+                block = self.pipeline.block(uid)
+                block.setOpacity(1.0)
+                top_left = self.mapToScene(event.position().toPoint()) - self._grab
+                self.block_placed.emit(uid, max(top_left.x(), 0.0), max(top_left.y(), 0.0))
+            super().mouseReleaseEvent(event)
+            return
         if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton:
             uid, self._reordering, self._press = self._reordering, None, None
             gap = self._gap(event.position(), self._type_of(uid))
@@ -213,6 +286,64 @@ class CanvasView(QGraphicsView):
             return
         self._press = None
         super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        """A double-click on a collapsed block draws its layers again (view only)."""
+        block = self.pipeline.block_at(self.mapToScene(event.position().toPoint()))
+        if block is not None and block.group and self.pipeline.expand([block.uid]):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    # ------------------------------------------------------------------ connections
+    def _start_connection(self, uid: int, scene_pos: QPointF) -> None:
+        self._connecting = uid
+        self._preview = EdgeItem(self.pipeline.style.colours, uid, uid)
+        self._preview.dashed = True
+        self._preview.setZValue(5)
+        self._preview.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.pipeline.addItem(self._preview)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        self._update_connection(scene_pos)
+
+    def _update_connection(self, scene_pos: QPointF) -> None:
+        block = self.pipeline.block(self._connecting)
+        start = block.mapToScene(block.port)
+        if (scene_pos - start).manhattanLength() > 2:
+            self._preview.set_points([start.toTuple(), scene_pos.toTuple()])
+        target = self.pipeline.block_at(scene_pos)
+        uid = target.uid if target is not None and target.uid != self._connecting else None
+        if uid != self._target:
+            self._target = uid
+            problem = self.connection_rule(self._connecting, uid) if uid is not None else ""
+            self._preview.set_refused(bool(problem))
+            if problem:
+                self.refused.emit(problem)
+        self._preview.set_hot(uid is not None)
+
+    def _finish_connection(self, scene_pos: QPointF) -> None:
+        src, self._connecting, self._target = self._connecting, None, None
+        if self._preview is not None:
+            self.pipeline.removeItem(self._preview)
+            self._preview = None
+        self.viewport().unsetCursor()
+        target = self.pipeline.block_at(scene_pos)
+        if target is None:
+            return
+        if target.uid == src:
+            self.refused.emit("A layer cannot read itself.")
+            return
+        self.connect_requested.emit(src, target.uid, self._slot(target, scene_pos))
+
+    def _slot(self, target, scene_pos: QPointF) -> int:
+        """Where among a merge's inputs a connection dropped at ``scene_pos`` goes: the inputs
+        arrive spread along the block's top, left to right, and the new one lands where it was dropped."""
+        index = self.pipeline.order.index(target.uid)
+        if not KINDS[self.pipeline.network.layers[index].type].is_merge:
+            return -1
+        n = len(self.pipeline.sources[index])
+        x = target.mapFromScene(scene_pos).x()
+        return sum(1 for k in range(n) if BLOCK_W * (k + 1) / (n + 1) < x)
 
     def _type_of(self, uid: int) -> str:
         return self.pipeline.network.layers[self.pipeline.order.index(uid)].type
@@ -244,6 +375,10 @@ class CanvasView(QGraphicsView):
             if selected:
                 self.activated.emit()
             return
+        if self.pipeline.is_graph and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            self._graph_key(key, event.modifiers(), selected)
+            event.accept()
+            return
         current = selected[-1] if selected else -1
         cols = self.pipeline.grid.columns
         step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -cols, Qt.Key.Key_Down: cols}
@@ -258,3 +393,32 @@ class CanvasView(QGraphicsView):
         self.pipeline.select_uids([order[target]])
         self.ensureVisible(self.pipeline.block_at_index(target), 40, 40)
         event.accept()
+
+    def _graph_key(self, key, modifiers, selected: list) -> None:
+        """Arrow keys walk along the edges: Down to what reads the block, Up to what it reads,
+        Left/Right to the block beside it; with Alt they move the block."""
+        scene = self.pipeline
+        order = scene.order
+        if not selected:
+            scene.select_uids([order[0]])
+            return
+        current = selected[-1]
+        block = scene.block_at_index(current)
+        dx, dy = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
+                  Qt.Key.Key_Down: (0, 1)}[key]
+        if modifiers & Qt.KeyboardModifier.AltModifier:
+            pos = block.pos()
+            self.block_placed.emit(order[current], max(pos.x() + dx * NUDGE, 0.0), max(pos.y() + dy * NUDGE, 0.0))
+            return
+        if dy:
+            nearby = scene.sources[current] if dy < 0 else [i for i, s in enumerate(scene.sources) if current in s]
+        else:
+            here = block.pos()
+            nearby = [i for i, uid in enumerate(order) if scene.blocks[uid].isVisible()
+                      and abs(scene.blocks[uid].pos().y() - here.y()) < BLOCK_H / 2
+                      and (scene.blocks[uid].pos().x() - here.x()) * dx > 0]
+            nearby.sort(key=lambda i: abs(scene.blocks[order[i]].pos().x() - here.x()))
+        nearby = [i for i in nearby if scene.blocks[order[i]].isVisible()]
+        if nearby:
+            scene.select_uids([order[nearby[0]]])
+            self.ensureVisible(scene.block_at_index(nearby[0]), 40, 40)

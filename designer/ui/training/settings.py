@@ -7,7 +7,7 @@ memory of a run exceeds what the machine has available.
 from __future__ import annotations
 
 from ...engine.memory import available_memory, memory_problem  # noqa: F401 (the Train mode's)
-from ...engine.training import TrainConfig
+from ...engine.settings import SETTING, defaults
 
 # The course's AlexNet recipe: batch 128, momentum 0.9, lr 0.01, weight decay 5e-4, ÷10 on plateau.
 ALEXNET_RECIPE = dict(batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau")
@@ -32,8 +32,9 @@ def is_alexnet(network) -> bool:
 
 
 def suggest(network) -> dict:
-    """TrainConfig fields suited to ``network``."""
-    out = TrainConfig().to_dict()
+    """TrainConfig fields suited to ``network`` (``suggestion_source`` says why they differ from
+    the schema's defaults, which are the command line's)."""
+    out = defaults()
     out.update(SMALL_NET)
     if is_alexnet(network):
         out.update(ALEXNET_RECIPE)
@@ -54,3 +55,18 @@ def suggest_data(network) -> str:
         dense = sum(1 for layer in network.layers if layer.type == "dense")
         return "blobs" if dense <= 1 else "spirals"
     return "shapes"
+
+
+def suggestion_source(network) -> str:
+    """Where ``suggest(network)``'s values come from, the command line's defaults they replace and
+    the options that give the same run with ``nn-designer train`` (one sentence for the panel)."""
+    values, base = suggest(network), defaults()
+    changed = {k: v for k, v in values.items() if v != base[k]}
+    if not changed:
+        return "The defaults of nn-designer train."
+    why = ("AlexNet's recipe" if is_alexnet(network) else
+           "Suggested for a small network (it learns faster with a larger rate and smaller batches)")
+    shown = lambda v: f"{v:g}" if isinstance(v, float) else str(v)  # noqa: E731
+    options = " ".join(f"{SETTING[k].option} {shown(v)}" for k, v in changed.items())
+    instead = ", ".join(f"{SETTING[k].label} {shown(base[k])}" for k in changed)
+    return f"{why}; the defaults are {instead}; on the command line: nn-designer train … {options}."

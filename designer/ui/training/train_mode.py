@@ -21,7 +21,7 @@ from ...errors import UserError
 from . import weights_actions as wa
 from .data_panel import DataPanel
 from .probes import ProbeSpec
-from .settings import available_memory, memory_problem, suggest, suggest_data
+from .settings import available_memory, memory_problem, suggest, suggest_data, suggestion_source
 from .threads import Background
 from .train_panel import TrainPanel
 from .views import TrainViews
@@ -96,7 +96,7 @@ class TrainMode(QObject, wa.WeightsActions):
         if self.network is not None:
             self.network.changed.connect(self._network_changed)
             self._network_shown()
-            self.panel.set_config(suggest(self.network))
+            self.panel.set_config(suggest(self.network), source=suggestion_source(self.network))
         self._refresh()
         if load_default_data:
             self.data.load(suggest_data(self.network) if self.network is not None else "shapes")
@@ -159,7 +159,7 @@ class TrainMode(QObject, wa.WeightsActions):
         self.views.clear()
         self.panel.reset_progress()
         if reason == "reset":   # another network: the settings that suit it
-            self.panel.set_config(suggest(self.network))
+            self.panel.set_config(suggest(self.network), source=suggestion_source(self.network))
         if had_weights:
             self.say("The architecture changed, so the trained weights were reset; the next run "
                      "starts from new random weights.", "warn")

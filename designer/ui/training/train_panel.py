@@ -10,43 +10,21 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDoubleValidator, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QMenu, QProgressBar, QPushButton, QSpinBox,
-                               QStyle, QVBoxLayout, QWidget)
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QMenu, QProgressBar, QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from ...engine.augment import Augment
-from ...engine.init import INITS
 from ...engine.progress import BatchProgress
-from ...engine.training import LOSSES, TrainConfig, TrainingError
+from ...engine.settings import SETTING, defaults, panel_settings
+from ...engine.training import TrainConfig
+from .setting_widgets import make_widget
 from .settings import SCHEDULES
 from .widgets import grid_of, tipped
 from .worker import eta_text
 
 # Colours of the message line by kind.
 TONES = {"info": "", "good": "color: #1e8449;", "warn": "color: #b9770e;", "error": "color: #c0392b;"}
-
-
-class NumberEdit(QLineEdit):
-    """A float field shown as %g (0.01, 5e-04) that accepts scientific notation."""
-
-    def __init__(self, what: str, value: float, tip: str):
-        super().__init__()
-        self.what = what
-        validator = QDoubleValidator(0.0, 1e9, 12, self)
-        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
-        self.setValidator(validator)
-        self.set_value(value)
-        self.setToolTip(tip)
-
-    def set_value(self, value: float) -> None:
-        self.setText(f"{value:g}")
-
-    def value(self) -> float:
-        try:
-            return float(self.text().strip().replace(",", "."))
-        except ValueError:
-            raise TrainingError(f'the {self.what} "{self.text()}" is not a number') from None
 
 
 class TrainPanel(QGroupBox):
@@ -62,42 +40,18 @@ class TrainPanel(QGroupBox):
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__("Training", parent)
         self._menu_buttons: list = []   # (menu action, button) once build_menu has made the menu
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 100000)
-        self.epochs.setToolTip("Passes over the training data")
-        self.batch = QSpinBox()
-        self.batch.setRange(1, 65536)
-        self.batch.setToolTip("Samples per step of gradient descent")
-        self.lr = NumberEdit("learning rate", 0.01, "Learning rate η: the size of each step")
-        self.momentum = QDoubleSpinBox()
-        self.momentum.setRange(0.0, 0.999)
-        self.momentum.setDecimals(3)
-        self.momentum.setSingleStep(0.05)
-        self.momentum.setToolTip("Momentum α: Δw(n) = −η(∂E/∂w + λw) + αΔw(n−1)")
-        self.decay = NumberEdit("weight decay", 0.0, "L2 weight decay λ (AlexNet used 5e-4)")
-        self.loss = QComboBox()
-        for name in LOSSES:
-            self.loss.addItem(name.replace("_", "-"), name)
-        self.loss.setToolTip("cross-entropy for classes (a final softmax is folded in); "
-                             "mse for target vectors or a single output")
-        self.schedule = QComboBox()
-        for name, (text, tip) in SCHEDULES.items():
-            self.schedule.addItem(text, name)
-            self.schedule.setItemData(self.schedule.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.schedule.setToolTip("How the learning rate changes from epoch to epoch")
-        self.val_split = QDoubleSpinBox()
-        self.val_split.setRange(0.0, 0.9)
-        self.val_split.setSingleStep(0.05)
-        self.val_split.setDecimals(2)
-        self.val_split.setToolTip("Fraction of the data held out to validate after each epoch")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2 ** 31 - 1)
-        self.seed.setToolTip("Seed of the initial weights, the split, the shuffle, dropout and the "
-                             "built-in data sets: the same seed gives the same run")
-        self.init = QComboBox()
-        for name in INITS:
-            self.init.addItem(name, name)
-        self.init.setToolTip("Initial weights: default (PyTorch's), he, or xavier")
+        # One widget per setting of the schema (engine/settings.py): the command line's options,
+        # defaults, ranges and help.
+        self.widgets = {s.name: make_widget(s) for s in panel_settings() if s.name != "augment"}
+        self.epochs, self.batch, self.lr = self.widgets["epochs"], self.widgets["batch_size"], self.widgets["lr"]
+        self.momentum, self.decay = self.widgets["momentum"], self.widgets["weight_decay"]
+        self.val_split, self.seed = self.widgets["val_split"], self.widgets["seed"]
+        self.loss, self.schedule, self.init = self.widgets["loss"], self.widgets["schedule"], self.widgets["init"]
+        self.dtype = self.widgets["dtype"]
+        for k, name in enumerate(SETTING["schedule"].choices):
+            text, tip = SCHEDULES[name]
+            self.schedule.setItemText(k, text)
+            self.schedule.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
         self.flip = QCheckBox("flip")
         self.flip.setToolTip("Mirror training images left–right at random")
         self.crop = QSpinBox()
@@ -116,9 +70,7 @@ class TrainPanel(QGroupBox):
         self.augment_row.setLayout(aug)
 
         form = QGridLayout()
-        pairs = [("epochs", self.epochs), ("batch", self.batch), ("lr η", self.lr),
-                 ("momentum α", self.momentum), ("decay λ", self.decay), ("validation", self.val_split),
-                 ("seed", self.seed)]
+        pairs = [(w.setting.label, w) for w in self.widgets.values() if not isinstance(w, QComboBox)]
         for k, (label, w) in enumerate(pairs):
             r, c = divmod(k, 2)
             w.setMaximumWidth(96)
@@ -126,14 +78,12 @@ class TrainPanel(QGroupBox):
             form.addWidget(w, r, 2 * c + 1)
         form.setColumnStretch(1, 1)
         form.setColumnStretch(3, 1)
-        for combo in (self.loss, self.schedule, self.init):
+        more = QFormLayout()
+        for combo in (w for w in self.widgets.values() if isinstance(w, QComboBox)):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
-        more = QFormLayout()
-        more.addRow("loss", self.loss)
-        more.addRow("schedule", self.schedule)
-        more.addRow("init", self.init)
-        more.addRow("augment", self.augment_row)
+            more.addRow(combo.setting.label, combo)
+        more.addRow(SETTING["augment"].label, self.augment_row)
 
         icon = self.style().standardIcon
         self.icons = {"start": icon(QStyle.StandardPixmap.SP_MediaPlay),
@@ -170,7 +120,15 @@ class TrainPanel(QGroupBox):
                                "with its settings, optimizer state and epoch")
         wrow = grid_of([[self.save_w, self.load_w], [self.save_c, self.resume_c]])
 
+        # Where the settings shown come from, when not the command line's defaults.
+        self.source = QLabel("")
+        self.source.setWordWrap(True)
+        self.source.setStyleSheet("color: palette(mid);")
+        self.source.setVisible(False)
+        self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
         lay = QVBoxLayout(self)
+        lay.addWidget(self.source)
         lay.addLayout(form)
         lay.addLayout(more)
         lay.addLayout(buttons)
@@ -188,32 +146,24 @@ class TrainPanel(QGroupBox):
         self.load_w.clicked.connect(self.load_weights)
         self.save_c.clicked.connect(self.save_checkpoint)
         self.resume_c.clicked.connect(self.resume_checkpoint)
-        self.settings = [self.epochs, self.batch, self.lr, self.momentum, self.decay, self.loss,
-                         self.schedule, self.val_split, self.seed, self.init, self.augment_row]
-        self.set_config(TrainConfig().to_dict())
+        self.settings = [*self.widgets.values(), self.augment_row]
+        self.set_config(defaults())
         self.set_state("idle", has_weights=False, has_data=False)
         self.speed = ""
         self.tone = "info"
 
     # ------------------------------------------------------------------ settings
-    def set_config(self, values: dict) -> None:
-        """Show TrainConfig fields (missing ones keep their current value)."""
-        def choose(combo):
-            return lambda value: combo.setCurrentIndex(max(0, combo.findData(str(value).partition(":")[0])))
-        show = {
-            "epochs": lambda x: self.epochs.setValue(int(x)),
-            "batch_size": lambda x: self.batch.setValue(int(x)),
-            "lr": lambda x: self.lr.set_value(float(x)),
-            "momentum": lambda x: self.momentum.setValue(float(x)),
-            "weight_decay": lambda x: self.decay.set_value(float(x)),
-            "val_split": lambda x: self.val_split.setValue(float(x)),
-            "seed": lambda x: self.seed.setValue(int(x)),
-            "loss": choose(self.loss), "schedule": choose(self.schedule), "init": choose(self.init),
-            "augment": self._show_augment,
-        }
+    def set_config(self, values: dict, source: Optional[str] = None) -> None:
+        """Show TrainConfig fields (missing ones keep their current value); ``source`` says where
+        they come from (a suggestion for the network) when they are not the defaults."""
+        if source is not None:
+            self.source.setText(source)
+            self.source.setVisible(bool(source))
         for key, value in values.items():
-            if key in show:
-                show[key](value)
+            if key in self.widgets:
+                self.widgets[key].set_value(value)
+            elif key == "augment":
+                self._show_augment(value)
 
     def _show_augment(self, spec) -> None:
         a = Augment.parse(spec or None)
@@ -226,13 +176,9 @@ class TrainPanel(QGroupBox):
         return a.to_spec() if a.enabled and self.augment_row.isEnabled() else None
 
     def config(self) -> TrainConfig:
-        """The settings as a checked TrainConfig; raises TrainingError (one sentence)."""
-        cfg = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
-                          momentum=round(self.momentum.value(), 6), weight_decay=self.decay.value(),
-                          loss=self.loss.currentData(), val_split=round(self.val_split.value(), 6),
-                          seed=self.seed.value(), schedule=self.schedule.currentData(),
-                          init=self.init.currentData(), augment=self.augment_spec())
-        return cfg.check()
+        """The settings as a checked TrainConfig; raises SettingError (one sentence)."""
+        values = {name: w.value() for name, w in self.widgets.items()}
+        return TrainConfig(augment=self.augment_spec(), **values).check()
 
     def allow_augment(self, on: bool) -> None:
         """Augmentation applies to images only."""

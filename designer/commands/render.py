@@ -1,0 +1,43 @@
+"""``nn-designer render MODEL -o FILE.svg|png [--scale S] [--collapse]``: the design drawn as the
+canvas draws it, without a window (Qt's offscreen platform when there is no display)."""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import UserError
+from ..model import load_model
+
+
+def add_arguments(p) -> None:
+    p.add_argument("model", metavar="MODEL", help="a model file or a template name")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the picture to write: .svg or .png")
+    p.add_argument("--scale", type=float, default=1.0, metavar="S",
+                   help="pixels per canvas unit in a PNG (default 1; 2 for a sharp print)")
+    p.add_argument("--collapse", action="store_true",
+                   help="draw each residual or inception block as one block, as the canvas's Collapse blocks does")
+
+
+def run(args) -> int:
+    if not 0.05 <= args.scale <= 8:
+        raise UserError(f"render: --scale is between 0.05 and 8, not {args.scale:g}")
+    if not args.output.lower().endswith((".svg", ".png")):
+        raise UserError(f"render: {args.output}: a diagram is written as .svg or .png")
+    network = load_model(args.model)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless: no window is shown anyway
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ..ui.diagram import diagram_scene, fit_bands, render
+    scene = diagram_scene(network)
+    if args.collapse:
+        from ..model.graph import readers_of
+        from ..ui.canvas.collapse import merge_blocks
+        families = [layer.kind.family for layer in network.layers]
+        for group in merge_blocks(scene.sources, readers_of(scene.sources), families):
+            scene.collapse([network[i].uid for i in group])
+        fit_bands(scene)
+    width, height = render(network, args.output, scene, args.scale)
+    print(f"wrote {args.output} ({width}×{height})")
+    del app
+    return 0

@@ -1,0 +1,127 @@
+"""Training memory (issue 11.8): a diverging run keeps its last good weights without a copy of
+them per batch (each step is checked before it is applied), and a large network's convolutions
+share one columns buffer. bench/train_memory.py compares AlexNet's peak with PyTorch's."""
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from designer.engine.data import Dataset
+from designer.engine.net import EngineNet
+from designer.engine.optim import SGD
+from designer.engine.progress import BatchProgress
+from designer.engine.training import TrainConfig, Trainer
+from designer.model import load_model, loads
+
+WIDE = """{"format": "nn-designer", "version": 1, "layers": [{"type": "input", "features": 500},
+  {"type": "dense", "units": 2000}, {"type": "batchnorm"}, {"type": "relu"}, {"type": "dense", "units": 3}]}"""
+
+
+def vectors(n=64, scale=1.0, poison=None):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 500)).astype(np.float32) * scale
+    if poison is not None:
+        x[poison] = 3e38  # overflows float32 in the first dense layer: an infinite loss
+    return Dataset("v", x, rng.integers(0, 3, n), None, "test")
+
+
+def test_training_keeps_no_copy_of_the_weights():
+    """Peak memory of a run: weights, gradients and momentum (3 × the weights) and the
+    activations; the old loop held a fourth copy for the rollback (and a fifth with weight decay)."""
+    tracemalloc.start()
+    try:
+        trainer = Trainer(loads(WIDE), vectors(), TrainConfig(epochs=1, batch_size=4, val_split=0.0,
+                                                             weight_decay=5e-4))
+        weights = sum(a.nbytes for a in trainer.net.params.values())
+        events = list(trainer.run())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert events[-1].reason == "completed"
+    assert peak < 3.5 * weights, (peak / weights)
+
+
+def after_steps(config, data, steps):
+    """The weights and batchnorm statistics after ``steps`` steps of the same run."""
+    trainer = Trainer(loads(WIDE), data, config)
+    for event in trainer.run():
+        if isinstance(event, BatchProgress) and event.batch == steps:
+            break
+    return trainer.net.state_dict()
+
+
+def test_an_infinite_loss_rolls_back_exactly():
+    data = vectors(poison=13)  # the 4th batch of 4, in file order
+    config = TrainConfig(epochs=1, batch_size=4, lr=0.05, momentum=0.9, val_split=0.0, shuffle=False)
+    trainer = Trainer(loads(WIDE), data, config)
+    events = list(trainer.run())
+    assert events[-1].reason == "diverged"
+    assert events[-1].message.startswith("the loss became NaN at epoch 1, batch 4;")
+    assert "weights of the last good step are kept" in events[-1].message
+    good = after_steps(config, data, 3)
+    kept = trainer.net.state_dict()
+    assert set(kept) == set(good)
+    for key in good:  # weights and batchnorm statistics, bit for bit
+        np.testing.assert_array_equal(kept[key], good[key], err_msg=key)
+
+
+def test_a_step_that_would_overflow_is_not_taken():
+    data = vectors(scale=1e3)
+    config = TrainConfig(epochs=1, batch_size=4, lr=1e36, momentum=0.0, val_split=0.0, shuffle=False)
+    trainer = Trainer(loads(WIDE.replace('{"type": "batchnorm"}, ', '')), data, config)
+    start = trainer.net.state_dict()
+    events = list(trainer.run())
+    assert events[-1].reason == "diverged"
+    assert events[-1].message.startswith("the step at epoch 1, batch 1 would have made a weight NaN or "
+                                         "infinite; it was not taken")
+    for key, value in trainer.net.state_dict().items():  # the first step was refused: untouched
+        np.testing.assert_array_equal(value, start[key], err_msg=key)
+    assert not any(v.any() for v in trainer.optimizer.velocity.values())
+
+
+@pytest.mark.parametrize("decay, momentum", [(0.0, 0.0), (0.0, 0.9), (1e-3, 0.9), (1e-3, 0.0)])
+def test_the_checked_step_computes_what_the_plain_formula_does(decay, momentum):
+    """Δw(n) = −η(∂E/∂w + λw) + αΔw(n−1), bit for bit, over several chunks."""
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(300, 700)).astype(np.float32)
+    params, expected = {"w": w.copy()}, w.copy()
+    opt = SGD(params, lr=0.1, momentum=momentum, weight_decay=decay)
+    v = np.zeros_like(w)
+    for _ in range(3):
+        g = rng.normal(size=w.shape).astype(np.float32)
+        assert opt.step({"w": g})
+        g2 = g + np.float32(decay) * expected if decay else g
+        if momentum:
+            v *= np.float32(momentum)
+            v -= np.float32(0.1) * g2
+        else:
+            v = g2 * np.float32(-0.1)
+        expected += v
+        np.testing.assert_array_equal(params["w"], expected)
+
+
+def test_shared_convolution_columns_give_the_same_gradients():
+    net = load_model("lenet5")
+    plain, shared = EngineNet(net, seed=3), EngineNet(net, seed=3)
+    convs = [layer for layer in shared.layers if layer.type == "conv"]
+    assert all(layer.shared_cols is None for layer in convs)  # a small net keeps its columns
+    common: dict = {}
+    for layer in convs:
+        layer.shared_cols = common
+    rng = np.random.default_rng(0)
+    x = rng.random((5, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, 5)
+    for _ in range(2):
+        a, b = plain.loss_and_backward(x, y)[0], shared.loss_and_backward(x, y)[0]
+        assert a == b
+        for key in plain.grads:
+            np.testing.assert_array_equal(plain.grads[key], shared.grads[key], err_msg=key)
+
+
+def test_alexnet_s_convolutions_share_their_columns():
+    net = EngineNet(load_model("alexnet"))
+    convs = [layer for layer in net.layers if layer.type == "conv"]
+    assert len(convs) == 5 and len({id(layer.shared_cols) for layer in convs}) == 1
+    assert convs[0].shared_cols is not None
