@@ -15,7 +15,8 @@ PyTorch side is the module ``nn-designer export --to pytorch`` writes). Peak mem
 worker process's maximum resident set (ru_maxrss), imports included. The load column is the
 highest 1-minute load average seen between the design's workers.
 
-A design that fails to load (e.g. a template this version does not have) is skipped with a note.
+A design that fails to load (e.g. a template this version does not have) or that an engine
+cannot run (a layer kind it lacks) is skipped with a note.
 ``--quick`` is a check (1 round, short blocks, a few minutes); the default is the measurement
 for the README (3 rounds). If OPENBLAS_CORETYPE is set, the workers run without it (it can pin
 OpenBLAS to slower kernels), as engine_vs_torch does; tests never touch it.
@@ -106,8 +107,13 @@ def worker(which: str, design: dict, args) -> dict:
         cmd.append("--single")
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     if done.returncode:
-        raise SystemExit(f"the {which} worker failed on {design['name']}:\n{done.stderr}")
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise WorkerFailed(f"{'our' if which == 'ours' else 'the PyTorch'} engine could not run it: {last}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class WorkerFailed(Exception):
+    """A worker process ended with an error (e.g. an engine without a layer kind the design uses)."""
 
 
 def measure(design: dict, args) -> dict:
@@ -194,7 +200,11 @@ def main() -> None:
         if problem:
             notes.append(f"skipped {design['name']}: {problem}")
             continue
-        rows.append(measure(design, args))
+        try:
+            rows.append(measure(design, args))
+        except WorkerFailed as e:
+            notes.append(f"skipped {design['name']}: {e}")
+            continue
         print(f"# {design['name']}: ratio {rows[-1]['ratio']:.2f}", file=sys.stderr, flush=True)
     import numpy as np
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
