@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-
-CLOCK = [time.perf_counter]
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from designer.engine import SGD, EngineNet  # noqa: E402
 from designer.model import load_model  # noqa: E402
+
+CLOCK = [time.perf_counter]
 
 
 def instrument(net: EngineNet, totals: dict) -> None:

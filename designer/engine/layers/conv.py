@@ -22,7 +22,7 @@ import threading
 import numpy as np
 
 from ...model.kinds_spatial import window_of
-from .base import Layer, batch_last, batch_view, logical
+from .base import Layer, batch_last, logical
 from .columns import col2im, im2col
 
 _local = threading.local()
