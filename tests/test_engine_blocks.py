@@ -7,6 +7,7 @@ shape-rule tests run through the split, threaded path."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -24,18 +25,31 @@ def tiny_blocks(monkeypatch):
 
 
 def test_blockwise_covers_the_range_once_in_several_threads(tiny_blocks):
-    seen = np.zeros(1000, int)
+    seen = np.zeros(300, int)
     names = set()
     lock = threading.Lock()
 
     def run(a, z):
+        time.sleep(0.001)  # long enough for the helper thread to take pieces too
         with lock:
             seen[a:z] += 1
             names.add(threading.current_thread().name)
-    blocks.blockwise(run, 1000, unit=3)
+    blocks.blockwise(run, 300, unit=3)
     assert (seen == 1).all()
     if blocks.cores() > 1:
         assert len(names) > 1
+
+
+def test_blockwise_does_not_wait_for_a_helper_that_never_starts(tiny_blocks, monkeypatch):
+    """On a busy machine a helper may start late: the caller takes every piece itself."""
+    class Idle:
+        def submit(self, fn):
+            return None  # the helper never runs
+    monkeypatch.setattr(blocks, "cores", lambda: 2)
+    monkeypatch.setattr(blocks, "pool", lambda: Idle())
+    seen = np.zeros(100, int)
+    blocks.blockwise(lambda a, z: seen.__setitem__(slice(a, z), seen[a:z] + 1), 100)
+    assert (seen == 1).all()
 
 
 def test_blockwise_raises_what_a_block_raised(tiny_blocks):

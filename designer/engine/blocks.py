@@ -3,9 +3,8 @@
 NumPy runs a chain of ufuncs one full pass at a time, each on one core, and each temporary is a
 new array the size of the batch: for a volume batch of many megabytes every pass goes to main
 memory. ``blockwise`` cuts the work into blocks of about ``BLOCK`` elements instead, so that the
-temporaries of a chain stay in the core's L2 cache, and gives contiguous runs of blocks to a
-few threads (NumPy's ufuncs and copies release the GIL), one per core, the caller taking the
-first run itself. The BLAS keeps its own threads; this pool serves only the element-wise work
+temporaries of a chain stay in the core's L2 cache, and shares the blocks among the caller and
+a few helper threads (NumPy's ufuncs and copies release the GIL), one per core. The BLAS keeps its own threads; this pool serves only the element-wise work
 between the matrix products.
 
 A block function must only touch its own block (no nesting of ``blockwise`` calls either: a
@@ -13,11 +12,13 @@ pool thread never waits for another).
 """
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 BLOCK = 1 << 15      # elements per block: 128 KB of float32, a few of them fit in L2
-MIN_SPLIT = 1 << 17  # below this many elements one thread is faster than handing work out
+MIN_SPLIT = 1 << 18  # below this many elements one thread is faster than handing work out
 
 _pool = None
 
@@ -39,25 +40,42 @@ def pool() -> ThreadPoolExecutor:
 
 def blockwise(fn, n: int, unit: int = 1, block: int = 0) -> None:
     """Call ``fn(start, stop)`` for consecutive pieces of ``range(n)`` covering it, each about
-    ``block`` (default ``BLOCK``) elements (``unit`` elements per index: a row length), in parallel when the work
-    is large enough. Exceptions of any piece are raised here."""
+    ``block`` (default ``BLOCK``) elements (``unit`` elements per index: a row length), in
+    parallel when the work is large enough. Exceptions of any piece are raised here.
+
+    The pieces are taken one at a time from a shared counter by the caller and by the helper
+    threads (``next`` on an ``itertools.count`` is atomic under the GIL), and the caller waits
+    only for pieces a helper has taken, never for a helper to start: on a machine busy with other
+    work a helper that is not scheduled in time simply gets nothing to do."""
     if n <= 0:
         return
     step = max(1, (block or BLOCK) // max(1, unit))
     pieces = [(s, min(n, s + step)) for s in range(0, n, step)]
-    k = min(cores(), len(pieces)) if n * unit >= MIN_SPLIT else 1
-
-    def run(group):
-        for start, stop in group:
+    helpers = min(cores(), len(pieces)) - 1 if n * unit >= MIN_SPLIT else 0
+    if helpers <= 0:
+        for start, stop in pieces:
             fn(start, stop)
-    if k <= 1:
-        run(pieces)
         return
-    size = -(-len(pieces) // k)
-    groups = [pieces[i:i + size] for i in range(0, len(pieces), size)]
-    futures = [pool().submit(run, g) for g in groups[1:]]
-    try:
-        run(groups[0])
-    finally:
-        for f in futures:
-            f.result()
+    counter = itertools.count()
+    done = threading.Semaphore(0)
+    errors: list = []
+
+    def work() -> None:
+        while True:
+            i = next(counter)
+            if i >= len(pieces):
+                return
+            try:
+                if not errors:
+                    fn(*pieces[i])
+            except BaseException as e:  # noqa: BLE001 (raised again in the caller)
+                errors.append(e)
+            finally:
+                done.release()
+    for _ in range(helpers):
+        pool().submit(work)
+    work()
+    for _ in pieces:
+        done.acquire()
+    if errors:
+        raise errors[0]
