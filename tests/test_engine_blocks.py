@@ -137,3 +137,13 @@ def test_grouped_conv_with_rebuilt_columns(rebuilt_columns, cfg):
 
 def test_whole_net_with_rebuilt_columns(rebuilt_columns):
     gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+
+
+def test_set_threads_limits_the_helpers(tiny_blocks):
+    names = set()
+    try:
+        blocks.set_threads(1)
+        blocks.blockwise(lambda a, z: names.add(threading.current_thread().name), 50)
+    finally:
+        blocks.set_threads(None)
+    assert names == {threading.current_thread().name}

@@ -21,10 +21,22 @@ BLOCK = 1 << 15      # elements per block: 128 KB of float32, a few of them fit 
 MIN_SPLIT = 1 << 18  # below this many elements one thread is faster than handing work out
 
 _pool = None
+_threads = None  # set_threads: the process's thread policy, when it has one
+
+
+def set_threads(n) -> None:
+    """Use at most ``n`` threads (the caller included) for block work; None: one per core.
+    The thread policy that limits the BLAS threads (e.g. one core left for the GUI) should set
+    this too."""
+    global _threads
+    _threads = None if n is None else max(1, int(n))
 
 
 def cores() -> int:
-    """The cores this process may run on."""
+    """The threads block work may use: ``set_threads``' number, else the cores this process may
+    run on."""
+    if _threads is not None:
+        return _threads
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
