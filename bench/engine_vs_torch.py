@@ -70,7 +70,7 @@ def step_torch(model: str, batch: int):
     """One training step of the exported PyTorch module on a random batch, as ``step_ours``."""
     import torch
     from designer.model import load_model
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     network = load_model(model)
     net = torch_model(network)
     shape = network.report().input

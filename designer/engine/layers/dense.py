@@ -1,5 +1,7 @@
 """Fully connected layer (flattening a volume depth-major) and flatten, batch-last: a batch
-of n_in features is the (n_in, N) matrix, so the layer is ``W @ x`` with no transposes."""
+of n_in features is the (n_in, N) matrix, so the layer is ``W @ x`` with no transposes. The
+weight gradient is written into a scratch buffer of the layer (valid until its next backward
+pass)."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,7 +40,9 @@ class Dense(Layer):
         xm, in_shape = cache
         w = self.params["weight"]
         d = batch_last(dout)
-        grads = {"weight": d @ xm.T}
+        # Into a buffer of the layer: a step never holds last step's gradient and this one's
+        # at once (AlexNet's fc6 gradient is 151 MB).
+        grads = {"weight": np.matmul(d, xm.T, out=self.scratch("grad", w.shape))}
         if "bias" in self.params:
             grads["bias"] = d.sum(axis=1)
         if not self.need_dx:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer, batch_last, logical
-from .pool import running_max
+from .pool import index_type, running_max
 
 
 class Maxout(Layer):
@@ -16,7 +16,9 @@ class Maxout(Layer):
         k = self.cfg["pieces"]
         m = batch_last(x)
         groups = m.reshape((m.shape[0] // k, k) + m.shape[1:])
-        out, idx = running_max([groups[:, t] for t in range(k)])
+        out = np.empty(groups[:, 0].shape, m.dtype)
+        idx = np.empty(out.shape, index_type(k))
+        running_max([groups[:, t] for t in range(k)], out, idx)
         return logical(out), idx
 
     def backward(self, dout, idx):

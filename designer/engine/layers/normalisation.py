@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer, batch_last, logical
+from ..blocks import blockwise
 
 
 def channel_window_sum(a: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -46,8 +47,13 @@ class LRN(Layer):
 class BatchNorm(Layer):
     """Training: batch mean and biased variance normalise; the running variance takes the
     unbiased one (n/(n−1), skipped when a channel has a single value), weighted by momentum as
-    PyTorch. Evaluation: the running statistics. Its arrays (``weight``, ``bias``, ``running_mean``,
-``running_var``) come from the kind's declaration (``make_layer``)."""
+    PyTorch. Evaluation: the running statistics.
+
+    Both passes go through the (channels, values) matrix a block of channels at a time
+    (``blockwise``): a channel's statistics and its output are computed while its row is in the
+    cache, the centred values only as a temporary of the block. The cache of a pass is the
+    input, the mean used and inv = 1/√(var + eps). Its arrays (``weight``, ``bias``,
+    ``running_mean``, ``running_var``) come from the kind's declaration (``make_layer``)."""
 
     type = "batchnorm"
     keeps_output = False
@@ -56,36 +62,55 @@ class BatchNorm(Layer):
         eps, mom = self.cfg["eps"], self.cfg["momentum"]
         m = batch_last(x)
         flat = m.reshape(m.shape[0], -1)
+        rows, count = flat.shape
         t = self.dtype.type
+        w, b = self.params["weight"], self.params["bias"]
+        out = np.empty_like(flat)
+        inv = np.empty(rows, self.dtype)
+        mean = np.empty(rows, self.dtype) if train else self.buffers["running_mean"]
+        var = np.empty(rows, self.dtype) if train else self.buffers["running_var"]
+
+        def run(a, z):
+            if train:
+                np.mean(flat[a:z], axis=1, out=mean[a:z])
+                xc = flat[a:z] - mean[a:z, None]
+                var[a:z] = np.einsum("ij,ij->i", xc, xc) / t(count)
+            inv[a:z] = 1 / np.sqrt(var[a:z] + t(eps))
+            # y = x·α + β with α = weight·inv, β = bias − mean·α, as PyTorch's CPU kernel
+            alpha = w[a:z] * inv[a:z]
+            np.multiply(flat[a:z], alpha[:, None], out=out[a:z])
+            out[a:z] += (b[a:z] - mean[a:z] * alpha)[:, None]
+        blockwise(run, rows, count)
         if train:
-            count = flat.shape[1]
-            mean = flat.mean(axis=1)
-            xc = flat - mean[:, None]
-            var = np.einsum("ij,ij->i", xc, xc) / t(count)
             unbiased = var * t(count / (count - 1)) if count > 1 else var
             rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
             rm *= t(1 - mom)
             rm += t(mom) * mean
             rv *= t(1 - mom)
             rv += t(mom) * unbiased
-        else:
-            mean, var = self.buffers["running_mean"], self.buffers["running_var"]
-            xc = flat - mean[:, None]
-        inv = (1 / np.sqrt(var + t(eps))).astype(self.dtype)
-        xhat = xc * inv[:, None]
-        out = xhat * self.params["weight"][:, None] + self.params["bias"][:, None]
-        return logical(out.reshape(m.shape)), (xhat, inv, train)
+        return logical(out.reshape(m.shape)), (flat, mean.copy(), inv, train)
 
     def backward(self, dout, cache):
-        xhat, inv, train = cache
+        flat, mean, inv, train = cache
         d = batch_last(dout)
         shape = d.shape
         d = d.reshape(shape[0], -1)
-        grads = {"weight": np.einsum("ij,ij->i", d, xhat), "bias": d.sum(axis=1)}
-        g = (self.params["weight"] * inv)[:, None]
-        if not train:
-            return logical((d * g).reshape(shape)), grads
-        count = d.shape[1]
+        rows, count = d.shape
         t = self.dtype.type
-        dx = (d - (grads["bias"] / t(count))[:, None] - xhat * (grads["weight"] / t(count))[:, None]) * g
-        return logical(dx.reshape(shape)), grads
+        w = self.params["weight"]
+        dw, db = np.empty(rows, self.dtype), np.empty(rows, self.dtype)
+        dx = np.empty_like(d)
+
+        def run(a, z):
+            # dx = g·(d − mean(d) − x̂·mean(d·x̂)) with g = weight·inv, x̂ = (x − mean)·inv
+            xc = flat[a:z] - mean[a:z, None]
+            db[a:z] = d[a:z].sum(axis=1)
+            dw[a:z] = np.einsum("ij,ij->i", d[a:z], xc) * inv[a:z]
+            g = w[a:z] * inv[a:z]
+            np.multiply(d[a:z], g[:, None], out=dx[a:z])
+            if train:
+                dx[a:z] -= (g * db[a:z] / t(count))[:, None]
+                xc *= (g * inv[a:z] * dw[a:z] / t(count))[:, None]
+                dx[a:z] -= xc
+        blockwise(run, rows, count)
+        return logical(dx.reshape(shape)), {"weight": dw, "bias": db}

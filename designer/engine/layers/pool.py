@@ -18,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...model.kinds_spatial import window_of
+from ..blocks import blockwise
 from .base import Layer, batch_last, batch_view, logical
-from .conv import padded, scatter_taps, windows
+from .windows import padded, scatter_taps, windows
 
 
 def ceil_size(size: int, k: int, s: int, p: int, ceil: bool) -> int:
@@ -32,22 +33,26 @@ def ceil_size(size: int, k: int, s: int, p: int, ceil: bool) -> int:
     return out
 
 
-def running_max(pieces: list) -> tuple:
-    """Element-wise max of equally shaped arrays and the index of the first largest one.
+def index_type(pieces: int):
+    return np.uint8 if pieces < 256 else np.uint16
+
+
+def running_max(pieces: list, out: np.ndarray, idx: np.ndarray) -> None:
+    """Element-wise max of equally shaped arrays into ``out`` and the index of the first
+    largest one into ``idx`` (of ``index_type``).
 
     The index only grows along the pass (a later piece wins only when strictly larger), so it
     is kept as max(index, t·[piece t is larger]) in plain integer arithmetic, which is several
     times faster than a masked copy."""
-    out = pieces[0].copy()
-    itype = np.uint8 if len(pieces) < 256 else np.uint16
-    idx = np.zeros(out.shape, itype)
+    np.copyto(out, pieces[0])
+    itype = idx.dtype.type
+    idx.fill(0)
     better = np.empty(out.shape, itype)
     for t, piece in enumerate(pieces[1:], 1):
         np.greater(piece, out, out=better, casting="unsafe")
         np.maximum(out, piece, out=out)
         better *= itype(t)
         np.maximum(idx, better, out=idx)
-    return out, idx
 
 
 class Pool(Layer):
@@ -79,32 +84,38 @@ class Pool(Layer):
         kk = self.kernel[0] * self.kernel[1]
         return (kk / inside).astype(self.dtype)[None, :, :, None]
 
-    def taps(self, x):
+    def forward(self, x, train=False):
+        """A block of channels at a time (``blockwise``): the block's taps are combined while
+        they are in the cache, and blocks run on all cores."""
         fill = -np.inf if self.mode == "max" else 0.0
         win = windows(padded(self, batch_view(x), self.pad, fill, self.extra), self.kernel, self.stride)
         kh, kw = self.kernel
-        return [win[..., i, j] for i in range(kh) for j in range(kw)]
+        c, oh, ow, n = win.shape[:4]
+        out = np.empty((c, oh, ow, n), self.dtype)
+        idx = np.empty(out.shape, index_type(kh * kw)) if self.mode == "max" else None
+        scale = self.extra != (0, 0)
 
-    def forward(self, x, train=False):
-        taps = self.taps(x)
-        if self.mode == "max":
-            out, cache = running_max(taps)
-        elif self.mode == "avg":
-            out = taps[0].copy()
-            for tap in taps[1:]:
-                out += tap
-            out *= self.dtype.type(1.0 / len(taps))
-            if self.extra != (0, 0):
-                out *= self.scale
-            cache = None
-        else:  # l2
-            out = np.square(taps[0])
-            for tap in taps[1:]:
-                out += np.square(tap)
-            if self.extra != (0, 0):
-                out *= self.scale
-            np.sqrt(out, out=out)
-            cache = (x, out)
+        def run(a, z):
+            taps = [win[a:z, ..., i, j] for i in range(kh) for j in range(kw)]
+            o = out[a:z]
+            if self.mode == "max":
+                running_max(taps, o, idx[a:z])
+                return
+            if self.mode == "avg":
+                np.copyto(o, taps[0])
+                for tap in taps[1:]:
+                    o += tap
+                o *= self.dtype.type(1.0 / len(taps))
+            else:  # l2
+                np.square(taps[0], out=o)
+                for tap in taps[1:]:
+                    o += np.square(tap)
+            if scale:
+                o *= self.scale
+            if self.mode == "l2":
+                np.sqrt(o, out=o)
+        blockwise(run, c, oh * ow * n * kh * kw)
+        cache = idx if self.mode == "max" else (x, out) if self.mode == "l2" else None
         return logical(out), (cache, x.shape)
 
     def backward(self, dout, cache):
@@ -112,14 +123,12 @@ class Pool(Layer):
         d = batch_last(dout)
         kh, kw = self.kernel
         if self.mode == "max":
-            mask = np.empty(d.shape, bool)
-
-            def tap(i, j, target, overlap):
-                np.equal(cache, i * kw + j, out=mask)
+            def tap(i, j, target, overlap, a, z):
+                mask = np.equal(cache[a:z], i * kw + j)
                 if overlap:
-                    target += d * mask
+                    target += d[a:z] * mask
                 else:
-                    np.multiply(d, mask, out=target)
+                    np.multiply(d[a:z], mask, out=target)
         else:
             if self.mode == "avg":
                 g = d * self.dtype.type(1.0 / (kh * kw))
@@ -130,11 +139,11 @@ class Pool(Layer):
             if self.extra != (0, 0):
                 g = g * self.scale
 
-            def tap(i, j, target, overlap):
+            def tap(i, j, target, overlap, a, z):
                 if overlap:
-                    target += g
+                    target += g[a:z]
                 else:
-                    target[...] = g
+                    target[...] = g[a:z]
         dx = scatter_taps(tap, in_shape, d.shape[1:3], self.kernel, self.stride, self.pad, self.dtype,
                           self.extra)
         if self.mode == "l2":

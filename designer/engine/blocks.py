@@ -1,0 +1,93 @@
+"""Element-wise work in cache-sized blocks, spread over the cores.
+
+NumPy runs a chain of ufuncs one full pass at a time, each on one core, and each temporary is a
+new array the size of the batch: for a volume batch of many megabytes every pass goes to main
+memory. ``blockwise`` cuts the work into blocks of about ``BLOCK`` elements instead, so that the
+temporaries of a chain stay in the core's L2 cache, and shares the blocks among the caller and
+a few helper threads (NumPy's ufuncs and copies release the GIL), one per core. The BLAS keeps its own threads; this pool serves only the element-wise work
+between the matrix products.
+
+A block function must only touch its own block (no nesting of ``blockwise`` calls either: a
+pool thread never waits for another).
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+BLOCK = 1 << 15      # elements per block: 128 KB of float32, a few of them fit in L2
+MIN_SPLIT = 1 << 18  # below this many elements one thread is faster than handing work out
+
+_pool = None
+_threads = None  # set_threads: the process's thread policy, when it has one
+
+
+def set_threads(n) -> None:
+    """Use at most ``n`` threads (the caller included) for block work; None: one per core.
+    The thread policy that limits the BLAS threads (e.g. one core left for the GUI) should set
+    this too."""
+    global _threads
+    _threads = None if n is None else max(1, int(n))
+
+
+def cores() -> int:
+    """The threads block work may use: ``set_threads``' number, else the cores this process may
+    run on."""
+    if _threads is not None:
+        return _threads
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max(1, cores() - 1), thread_name_prefix="engine-blocks")
+    return _pool
+
+
+def blockwise(fn, n: int, unit: int = 1, block: int = 0) -> None:
+    """Call ``fn(start, stop)`` for consecutive pieces of ``range(n)`` covering it, each about
+    ``block`` (default ``BLOCK``) elements (``unit`` elements per index: a row length), in
+    parallel when the work is large enough. Exceptions of any piece are raised here.
+
+    The pieces are taken one at a time from a shared counter by the caller and by the helper
+    threads (``next`` on an ``itertools.count`` is atomic under the GIL), and the caller waits
+    only for pieces a helper has taken, never for a helper to start: on a machine busy with other
+    work a helper that is not scheduled in time simply gets nothing to do."""
+    if n <= 0:
+        return
+    step = max(1, (block or BLOCK) // max(1, unit))
+    pieces = [(s, min(n, s + step)) for s in range(0, n, step)]
+    helpers = min(cores(), len(pieces)) - 1 if n * unit >= MIN_SPLIT else 0
+    if helpers <= 0:
+        for start, stop in pieces:
+            fn(start, stop)
+        return
+    counter = itertools.count()
+    done = threading.Semaphore(0)
+    errors: list = []
+
+    def work() -> None:
+        while True:
+            i = next(counter)
+            if i >= len(pieces):
+                return
+            try:
+                if not errors:
+                    fn(*pieces[i])
+            except BaseException as e:  # noqa: BLE001 (raised again in the caller)
+                errors.append(e)
+            finally:
+                done.release()
+    for _ in range(helpers):
+        pool().submit(work)
+    work()
+    for _ in pieces:
+        done.acquire()
+    if errors:
+        raise errors[0]

@@ -1,0 +1,149 @@
+"""The block-by-block, multi-threaded paths of the engine (designer/engine/blocks.py).
+
+The layers split their element-wise work, im2col/col2im and pooling into blocks run on a small
+thread pool, but only for large batches; the gradient checks use small ones. Here blocks are
+made tiny and the threshold zero, so that the same gradient checks, PyTorch equality tests and
+shape-rule tests run through the split, threaded path."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import test_engine_gradcheck as gradcheck
+import test_engine_groups_ceil as groups_ceil
+import test_shapes_match_forward as shapes
+
+from designer.engine import blocks
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    monkeypatch.setattr(blocks, "BLOCK", 5)
+    monkeypatch.setattr(blocks, "MIN_SPLIT", 0)
+
+
+def test_blockwise_covers_the_range_once_in_several_threads(tiny_blocks):
+    seen = np.zeros(300, int)
+    names = set()
+    lock = threading.Lock()
+
+    def run(a, z):
+        time.sleep(0.001)  # long enough for the helper thread to take pieces too
+        with lock:
+            seen[a:z] += 1
+            names.add(threading.current_thread().name)
+    blocks.blockwise(run, 300, unit=3)
+    assert (seen == 1).all()
+    if blocks.cores() > 1:
+        assert len(names) > 1
+
+
+def test_blockwise_does_not_wait_for_a_helper_that_never_starts(tiny_blocks, monkeypatch):
+    """On a busy machine a helper may start late: the caller takes every piece itself."""
+    class Idle:
+        def submit(self, fn):
+            return None  # the helper never runs
+    monkeypatch.setattr(blocks, "cores", lambda: 2)
+    monkeypatch.setattr(blocks, "pool", lambda: Idle())
+    seen = np.zeros(100, int)
+    blocks.blockwise(lambda a, z: seen.__setitem__(slice(a, z), seen[a:z] + 1), 100)
+    assert (seen == 1).all()
+
+
+def test_blockwise_raises_what_a_block_raised(tiny_blocks):
+    def run(a, z):
+        if a <= 500 < z:
+            raise ValueError("block failed")
+    with pytest.raises(ValueError, match="block failed"):
+        blocks.blockwise(run, 1000)
+
+
+def test_blockwise_runs_small_work_in_one_piece():
+    pieces = []
+    blocks.blockwise(lambda a, z: pieces.append((a, z)), 10)
+    assert pieces == [(0, 10)]
+
+
+@pytest.mark.parametrize("cfg", gradcheck.CONV_CASES, ids=str)
+def test_conv_gradients_in_blocks(tiny_blocks, cfg):
+    gradcheck.test_conv(cfg)
+
+
+@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+def test_grouped_conv_in_blocks(tiny_blocks, cfg):
+    groups_ceil.test_grouped_conv_gradients(cfg)
+
+
+@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+def test_grouped_conv_in_blocks_matches_torch(tiny_blocks, cfg):
+    groups_ceil.test_grouped_conv_matches_torch(cfg)
+
+
+@pytest.mark.parametrize("mode,cfg", [(m, c) for m in ("max", "avg", "l2") for c in gradcheck.POOL_CASES
+                                      if not (m == "l2" and "padding" in c)], ids=str)
+def test_pool_gradients_in_blocks(tiny_blocks, mode, cfg):
+    gradcheck.test_pool(mode, cfg)
+
+
+@pytest.mark.parametrize("mode,cfg", groups_ceil.MODES, ids=str)
+def test_ceil_pool_in_blocks(tiny_blocks, mode, cfg):
+    groups_ceil.test_ceil_pool_gradients(mode, cfg)
+
+
+@pytest.mark.parametrize("mode,cfg", groups_ceil.MODES, ids=str)
+def test_ceil_pool_in_blocks_matches_torch(tiny_blocks, mode, cfg):
+    groups_ceil.test_ceil_pool_matches_torch(mode, cfg)
+
+
+@pytest.mark.parametrize("type_,cfg", [
+    ("relu", {}), ("leaky_relu", {"alpha": 0.2}), ("leaky_relu", {"alpha": 1.5}), ("elu", {"alpha": 0.7}),
+    ("elu", {"alpha": 2.0}), ("sigmoid", {}), ("tanh", {}), ("maxout", {"pieces": 2}),
+    ("batchnorm", {"momentum": 0.1})], ids=str)
+@pytest.mark.parametrize("shape", [(3, 2, 6), (6,)], ids=["volume", "vector"])
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_pointwise_gradients_in_blocks(tiny_blocks, type_, cfg, shape, train):
+    gradcheck.test_pointwise(type_, cfg, shape, train)
+
+
+@pytest.mark.parametrize("type_,cfg,in_shape",
+                         [(t, c, s) for t, cases in shapes.CASES.items() for c, s in cases], ids=str)
+def test_rule_equals_forward_in_blocks(tiny_blocks, type_, cfg, in_shape):
+    shapes.test_rule_equals_forward(type_, cfg, in_shape, True)
+
+
+def test_whole_net_in_blocks(tiny_blocks):
+    gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+
+
+@pytest.fixture
+def rebuilt_columns(monkeypatch):
+    """Every convolution shares one columns buffer (as the net arranges for a large network):
+    it keeps only its input and rebuilds the columns in backward."""
+    from designer.engine.layers import Conv
+    monkeypatch.setattr(Conv, "shared_cols", {})
+
+
+@pytest.mark.parametrize("cfg", gradcheck.CONV_CASES, ids=str)
+def test_conv_gradients_with_rebuilt_columns(rebuilt_columns, cfg):
+    gradcheck.test_conv(cfg)
+
+
+@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+def test_grouped_conv_with_rebuilt_columns(rebuilt_columns, cfg):
+    groups_ceil.test_grouped_conv_matches_torch(cfg)
+
+
+def test_whole_net_with_rebuilt_columns(rebuilt_columns):
+    gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+
+
+def test_set_threads_limits_the_helpers(tiny_blocks):
+    names = set()
+    try:
+        blocks.set_threads(1)
+        blocks.blockwise(lambda a, z: names.add(threading.current_thread().name), 50)
+    finally:
+        blocks.set_threads(None)
+    assert names == {threading.current_thread().name}
