@@ -51,9 +51,3 @@ def run_app(argv: list) -> int:
         raise UserError(problem)
     from .ui.application import run
     return run(argv)
-
-
-def gui_entry() -> None:
-    """Entry point of the gui-script (no console window on Windows)."""
-    from .cli import main
-    sys.exit(main(sys.argv[1:]))

@@ -46,12 +46,13 @@ def build_parser(command: str = "") -> argparse.ArgumentParser:
     return parser
 
 
-# commands whose module is not named after them ("import" is a Python keyword)
-MODULES = {"import": "import_onnx"}
+# Commands whose module is not designer.commands.<name>: "import" is a Python keyword, and render
+# draws with Qt, which only designer.ui may import (the import-linter contracts in pyproject.toml).
+MODULES = {"import": "designer.commands.import_onnx", "render": "designer.ui.render_command"}
 
 
 def _command_module(name: str):
-    return importlib.import_module(f"designer.commands.{MODULES.get(name, name.replace('-', '_'))}")
+    return importlib.import_module(MODULES.get(name, f"designer.commands.{name.replace('-', '_')}"))
 
 
 def check_model_argument(word: str) -> None:
@@ -100,3 +101,8 @@ def main(argv=None) -> int:
 
 def entry() -> None:
     sys.exit(main())
+
+
+def gui_entry() -> None:
+    """Entry point of the gui-script (no console window on Windows)."""
+    sys.exit(main(sys.argv[1:]))

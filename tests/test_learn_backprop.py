@@ -12,7 +12,7 @@ from designer.engine.data import Dataset
 from designer.engine.net import EngineNet
 from designer.engine.optim import SGD
 from designer.engine.training import TrainConfig, Trainer
-from designer.learn.backprop import BackpropStepper, DenseStack, backprop_step, fmt, stages
+from designer.learn.backprop import BackpropStepper, backprop_step, fmt, stages
 from designer.learn.backprop_network import (COURSE_T, COURSE_X, course_stack, network_stack,
                                              why_not)
 from designer.model import load_model, loads, template_weights

@@ -15,21 +15,8 @@ from ..model.wiring import copies as copies_with_edges
 from .canvas.scene import PipelineScene
 from .graph_edits import GraphEdits
 from .mime import layers_from_mime, layers_text
+from .starters import STARTERS, new_layer  # noqa: F401 (re-exported: the inspector, files)
 from .undo import InsertLayers, MoveLayer, RemoveLayers, RenameLayer, SetKeys
-
-# Settings a new layer starts with when its kind needs some (a conv needs a filter count).
-STARTERS = {
-    "input": {"width": 28, "height": 28, "depth": 1},
-    "conv": {"filters": 16},
-    "dense": {"units": 64},
-}
-
-
-def new_layer(type_: str, config: Optional[dict] = None) -> Layer:
-    settings = dict(STARTERS.get(type_, {}))
-    settings.update(config or {})
-    return Layer.make(type_, **settings)
-
 
 def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."

@@ -90,7 +90,7 @@ class Files(QObject):
         if change.kind is ChangeKind.TITLE:
             self.update_title()
 
-    def shipped_weights(self) -> Optional[dict]:
+    def shipped_weights(self) -> dict | None:
         """A template's own weights while the document is that template, unmodified; else None."""
         if not self.template or self.modified:
             return None
@@ -98,7 +98,7 @@ class Files(QObject):
         path = template_weights(self.template)
         return load_weights(path, self.network) if path is not None else None
 
-    def _adopt(self, network: Network, path: Optional[Path], template: Optional[str] = None,
+    def _adopt(self, network: Network, path: Path | None, template: str | None = None,
                modified: bool = False) -> None:
         self.network.replace(network.layers, network.name)
         self.stack.clear()

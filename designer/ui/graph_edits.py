@@ -12,6 +12,7 @@ from ..model import wiring
 from ..model.graph import is_chain
 from ..model.kinds_merge import shortcut_fix
 from .undo import Rewire, SetUis
+from .starters import new_layer
 
 
 class GraphEdits:
@@ -76,7 +77,6 @@ class GraphEdits:
                             f"Insert {type_}", [layer.uid])
 
     def _new(self, type_: str, config: Optional[dict] = None) -> Optional[Layer]:
-        from .editor import new_layer
         try:
             return new_layer(type_, config)
         except (ConfigError, KeyError) as e:

@@ -2,7 +2,6 @@
 1/(1 − rate), so evaluation is the identity. The mask comes from the net's random generator."""
 from __future__ import annotations
 
-import numpy as np
 
 from .base import Layer, batch_last, logical
 

@@ -201,7 +201,6 @@ class GraphLesson(QWidget):
 
     def refresh(self) -> None:
         stepper = self.stepper
-        step = stepper.step
         done, total = stepper.position, len(stepper.steps) - 1
         gates = stepper.forward_steps
         self.step_title.setText(f"<b>Step {done} of {total}</b> · forward {min(done, gates)}/{gates}"

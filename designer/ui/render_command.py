@@ -28,11 +28,11 @@ def run(args) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless: no window is shown anyway
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from ..ui.diagram import diagram_scene, fit_bands, render
+    from .diagram import diagram_scene, fit_bands, render
     scene = diagram_scene(network)
     if args.collapse:
         from ..model.graph import readers_of
-        from ..ui.canvas.collapse import merge_blocks
+        from .canvas.collapse import merge_blocks
         families = [layer.kind.family for layer in network.layers]
         for group in merge_blocks(scene.sources, readers_of(scene.sources), families):
             scene.collapse([network[i].uid for i in group])
