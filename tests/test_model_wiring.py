@@ -186,3 +186,22 @@ def test_random_edits_change_exactly_the_edges_they_name_and_always_save(edits):
 
 def _shape_of(network) -> list:
     return [(layer.type, sorted(srcs)) for layer, srcs in zip(network.layers, sources(network.layers))]
+
+
+def test_a_fresh_id_never_takes_the_id_a_deleted_layers_readers_still_name():
+    # Found by the random edits: deleting an add left its reader naming "add1"; a later edit gave
+    # another add the fresh id "add1", and the reader then read a layer after itself.
+    n = load_template("resnet20")
+    layers = n.layers
+    gone = next(i for i, layer in enumerate(layers) if layer.type == "add" and layer.id is None)
+    n.set_wiring(wiring.remove(layers, [layers[gone].uid]))
+    dangling = {r for layer in n.layers for r in (layer.inputs or []) if isinstance(r, str)} - {
+        layer.id for layer in n.layers}
+    assert dangling, "the add's reader keeps naming the deleted layer"
+    layers = n.layers
+    other_add = next(layer for layer in layers if layer.type == "add" and layer.id is None)
+    n.set_wiring(wiring.connect(layers, other_add.uid, layers[1].uid))
+    assert all(s < d for d, ss in enumerate(sources(n.layers)) for s in ss)
+    assert not {layer.id for layer in n.layers} & dangling
+    errors = [e for info in infer(n.layers).layers for e in info.errors]
+    assert errors and all("no layer has the id" in e for e in errors)

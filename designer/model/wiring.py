@@ -67,6 +67,9 @@ class _Pinned:
                 out.append(target if target is not None else ref)
             self.reads[layer.uid] = out
         self.ids = {layer.id for layer in self.order if layer.id is not None}
+        # A reference to a deleted layer keeps its id: a fresh id must never take it, or the
+        # reference would silently point at another layer (perhaps a later one).
+        self.ids |= {r for reads in self.reads.values() for r in reads if isinstance(r, str)}
 
     def _target(self, ref, ids: dict, index: int):
         if isinstance(ref, bool) or not isinstance(ref, (int, str)):
