@@ -436,11 +436,21 @@ class Loss:
 
     def __init__(self, net, kind, input_shape):
         w = next(net.parameters())
-        with torch.no_grad():
-            self.n_out = net.eval()(torch.zeros((1, *input_shape), dtype=w.dtype, device=w.device)).numel()
+        # The output layer is the design's last, which in a branched network need not be the
+        # last module of Net (an add or a concat has none): it is the module whose result
+        # forward() returns, if any.
+        ran = []
+        hooks = [m.register_forward_hook(lambda m, _, out: ran.append((m, out))) for m in net.modules() if m is not net]
+        try:
+            with torch.no_grad():
+                out = net.eval()(torch.zeros((1, *input_shape), dtype=w.dtype, device=w.device))
+        finally:
+            for hook in hooks:
+                hook.remove()
+        self.n_out = out.numel()
         self.kind = kind
         self.folds = "scores" in inspect.signature(net.forward).parameters
-        self.signed = type(list(net.children())[-1]).__name__ in ("Tanh", "Sign")
+        self.signed = any(o is out and type(m).__name__ in ("Tanh", "Sign") for m, o in ran)
 
     def __call__(self, net, x, y):
         out = net(x, scores=True) if self.folds and self.kind == "cross_entropy" else net(x)
