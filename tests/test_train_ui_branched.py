@@ -136,3 +136,38 @@ def test_continue_and_a_checkpoint_of_a_residual_net_go_on_as_one_run(window, re
     assert list(whole.run())[-1].reason == "completed"
     for key, value in whole.net.state_dict().items():
         np.testing.assert_array_equal(mode.trainer.net.state_dict()[key], value, err_msg=key)
+
+
+def test_the_resnet20_template_takes_the_input_fix_and_trains(window, qtbot):  # noqa: F811
+    window.files.new_from_template("resnet20")
+    window.set_mode("Train")
+    mode = window.train_mode
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
+        mode.data.load("shapes:48")
+    assert mode.data.fit_button.isVisibleTo(mode.left)
+    mode.data.fit_button.click()
+    assert window.network[0].config == {"width": 28, "height": 28, "depth": 1}
+    assert mode.data.fit_problem() is None
+    settings(mode, epochs=1, batch_size=16)
+    finished = run_to_end(mode, qtbot)
+    assert finished.reason == "completed" and np.isfinite(finished.history[0]["train_loss"])
+    adds = [i for i, layer in enumerate(window.network.layers) if layer.type == "add"]
+    maps = mode.views.maps
+    with qtbot.waitSignal(maps.grid_changed, timeout=RUN_MS):
+        maps.layer.setCurrentIndex(maps.layer.findData(adds[-1]))
+    assert maps.count == layer_shape(window.network, adds[-1])[0]
+    window.undo_stack.clear()
+
+
+def test_the_input_fix_is_judged_with_the_inputs_id_kept(window, qtbot):  # noqa: F811
+    # The inception block's branches read its input by id ("x"): the trial network with the
+    # data's input once lost that id and blamed a missing reference instead of the real reason.
+    window.files.new_from_template("inception")
+    window.set_mode("Train")
+    mode = window.train_mode
+    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
+        mode.data.load("shapes:48")
+    text = mode.data.fit_text.text()
+    assert "no layer has the id" not in text
+    assert "would not be enough: the network's output is the volume 28×28×256" in text
+    assert not mode.data.fit_button.isVisibleTo(mode.left)
