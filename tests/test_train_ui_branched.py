@@ -13,34 +13,18 @@ import pytest
 from designer.engine.layers import engine_shape
 from designer.engine.training import Trainer
 from designer.ui.training.state import TrainState
-from test_train_ui_run import RUN_MS, record, run_to_end, settings
+from branched_nets import RESIDUAL, design
+from test_train_ui_run import RUN_MS, record, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
-# Indices of the layers the test looks at (the list below is in file order).
-STEM, BRANCH_CONV, ADD, SHORTCUT, LAST_ADD = 1, 4, 9, 13, 15
-
-RESIDUAL_SHAPES = {"format": "nn-designer", "version": 2, "name": "residual net for shapes", "layers": [
-    {"type": "input", "width": 28, "height": 28, "depth": 1},
-    {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm"},
-    {"type": "relu", "id": "a"},
-    {"type": "conv", "name": "block1.conv1", "filters": 4, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm"},
-    {"type": "relu"},
-    {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "bias": False},
-    {"type": "batchnorm", "id": "main"},
-    {"type": "add", "inputs": ["main", "a"]},
-    {"type": "relu", "id": "b"},
-    {"type": "conv", "filters": 8, "kernel": 3, "stride": 2, "padding": 1, "bias": False},
-    {"type": "batchnorm", "id": "main2"},
-    {"type": "conv", "name": "block2.shortcut", "inputs": ["b"], "filters": 8, "kernel": 1,
-     "stride": 2, "bias": False},
-    {"type": "batchnorm", "id": "shortcut"},
-    {"type": "add", "inputs": ["main2", "shortcut"]},
-    {"type": "relu"},
-    {"type": "global_pool", "mode": "avg"},
-    {"type": "dense", "units": 6},
-    {"type": "softmax"}]}
+# RESIDUAL's layers for the built-in shapes (28×28×1, six classes), the shortcut named.
+RESIDUAL_SHAPES = design("residual net for shapes", [
+    {"type": "input", "width": 28, "height": 28, "depth": 1}, *RESIDUAL["layers"][1:-2],
+    {"type": "dense", "units": 6}, RESIDUAL["layers"][-1]])
+RESIDUAL_SHAPES["layers"][16] = dict(RESIDUAL_SHAPES["layers"][16], name="block2.shortcut")
+# Indices of the layers the test looks at: the stem's conv, a conv inside the first block's
+# branch, the first add, the projection shortcut (run by no other path) and the last add.
+STEM, BRANCH_CONV, ADD, SHORTCUT, LAST_ADD = 1, 4, 9, 16, 18
 
 
 @pytest.fixture
@@ -70,7 +54,7 @@ def test_a_residual_net_trains_and_shows_maps_of_an_add_and_of_a_branch(window, 
     # the chooser lists every layer of the graph after the input, branches and merges included
     listed = [maps.layer.itemData(i) for i in range(maps.layer.count())]
     assert listed == list(range(1, len(network.layers)))
-    assert maps.layer.itemText(maps.layer.findData(SHORTCUT)).startswith("#13 conv · block2.shortcut → 14×14×8")
+    assert maps.layer.itemText(maps.layer.findData(SHORTCUT)).startswith("#16 conv · block2.shortcut → 14×14×6")
     assert maps.layer.itemText(maps.layer.findData(ADD)).startswith("#9 add → 28×28×4")
     assert maps.chosen_layer() == STEM
 
@@ -139,11 +123,7 @@ def test_continue_and_a_checkpoint_of_a_residual_net_go_on_as_one_run(window, re
 
 
 def test_the_resnet20_template_takes_the_input_fix_and_trains(window, qtbot):  # noqa: F811
-    window.files.new_from_template("resnet20")
-    window.set_mode("Train")
-    mode = window.train_mode
-    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
-        mode.data.load("shapes:48")
+    mode = train_mode(window, qtbot, template="resnet20", data="shapes:48")
     assert mode.data.fit_button.isVisibleTo(mode.left)
     mode.data.fit_button.click()
     assert window.network[0].config == {"width": 28, "height": 28, "depth": 1}
@@ -162,11 +142,7 @@ def test_the_resnet20_template_takes_the_input_fix_and_trains(window, qtbot):  #
 def test_the_input_fix_is_judged_with_the_inputs_id_kept(window, qtbot):  # noqa: F811
     # The inception block's branches read its input by id ("x"): the trial network with the
     # data's input once lost that id and blamed a missing reference instead of the real reason.
-    window.files.new_from_template("inception")
-    window.set_mode("Train")
-    mode = window.train_mode
-    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
-        mode.data.load("shapes:48")
+    mode = train_mode(window, qtbot, template="inception", data="shapes:48")
     text = mode.data.fit_text.text()
     assert "no layer has the id" not in text
     assert "would not be enough: the network's output is the volume 28×28×256" in text
