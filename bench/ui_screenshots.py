@@ -1,12 +1,15 @@
 """Take the README's screenshots of the real window on an X server (Xvfb):
 
     Xvfb :99 -screen 0 1600x1000x24 &
-    DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/ui_screenshots.py [design|learn|branches]
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/ui_screenshots.py [design|learn|branches|imported|training]
 
 Design shots: opens each model, selects a layer so that the inspector shows its formula.
 Learn shots: opens the Learn mode on a model, shows each lesson and puts it in its example state
 (``show_example()``). Branches shots: ResNet-18 with its residual blocks collapsed, and expanded
-at its first projection shortcut, and the inception block. Each is saved with ``import -window root`` (ImageMagick) as
+at its first projection shortcut, and the inception block. Imported: GoogLeNet opened from the onnx
+package's light copy, fitted. Training: docs/examples/mnist-resnet.json trained on the MNIST test
+images ($NN_DESIGNER_SHARED/data/mnist, ../shared by default) for two epochs, showing the maps of
+its last residual `add`. Each is saved with ``import -window root`` (ImageMagick) as
 docs/screenshots/<name>.png.
 """
 from __future__ import annotations
@@ -53,22 +56,64 @@ def _inception(window) -> None:
     window.editor.select([window.network[len(window.network) - 1].uid])  # the concat
 
 
+def _fitted(window) -> None:
+    window.canvas.fit()
+
+
+def _googlenet() -> str:
+    import onnx
+    return str(Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_inception_v1.onnx")
+
+
+def _trained(window) -> None:
+    """Two epochs on the MNIST test images, the feature maps of the last residual add shown."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+    shared = Path(os.environ.get("NN_DESIGNER_SHARED", ROOT.parent / "shared"))
+    window.set_mode("Train")
+    mode = window.train_mode
+    mode.data.load(str(shared / "data" / "mnist"))
+    while mode.data.loading or mode.dataset is None or len(mode.dataset) != 10000:
+        QApplication.processEvents()
+        time.sleep(0.05)
+    mode.panel.set_config(dict(epochs=2, batch_size=64, lr=0.05, momentum=0.9, val_split=0.2, seed=0))
+    adds = [i for i, layer in enumerate(window.network.layers) if layer.type == "add"]
+    maps = mode.views.maps
+    maps.layer.setCurrentIndex(maps.layer.findData(adds[-1]))
+    maps.sample.setValue(7)
+    mode.start()
+    while mode.busy:
+        QApplication.processEvents()
+        time.sleep(0.05)
+
+
 # the branches group: (model, file, setup)
 BRANCH_SHOTS = (("resnet18", "resnet18-collapsed.png", _collapsed),
                 ("resnet18", "resnet18-expanded.png", _projection),
                 ("inception", "inception.png", _inception))
+# groups of shots set up by a function: (model or a function giving its path, file, setup)
+SET_UP_SHOTS = {
+    "branches": BRANCH_SHOTS,
+    "imported": ((_googlenet, "imported-googlenet.png", _fitted),),
+    "training": ((str(ROOT / "docs" / "examples" / "mnist-resnet.json"), "training-resnet.png", _trained),),
+}
 
 
 def main(argv) -> int:
     if not os.environ.get("DISPLAY"):
         print("set DISPLAY to an X server (e.g. Xvfb :99)", file=sys.stderr)
         return 2
-    groups = argv or [*SHOTS, "branches"]
+    groups = argv or [*SHOTS, *SET_UP_SHOTS]
     os.environ["NN_DESIGNER_NO_AUTOSAVE_PROMPT"] = "1"
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from designer.ui import dialogs
     from designer.ui.application import create_app, start
+
+    # an imported model is an unsaved design: closing its window must not wait for an answer
+    dialogs.ask_unsaved = lambda parent, name: "discard"
 
     app = create_app([])
 
@@ -78,9 +123,11 @@ def main(argv) -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        shots = [shot for group in groups if group != "branches" for shot in SHOTS[group]]
-        shots += [(model, name, setup, None) for model, name, setup in BRANCH_SHOTS] if "branches" in groups else []
+        shots = [shot for group in groups if group in SHOTS for shot in SHOTS[group]]
+        shots += [(model, name, setup, None) for group in groups if group in SET_UP_SHOTS
+                  for model, name, setup in SET_UP_SHOTS[group]]
         for model, name, selected, lesson in shots:
+            model = model() if callable(model) else model
             settings = QSettings(f"{tmp}/{name}.ini", QSettings.Format.IniFormat)
             window = start([model], settings=settings, recovery_dir=Path(tmp) / "recovery")
             window.move(0, 0)

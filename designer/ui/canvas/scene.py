@@ -174,15 +174,18 @@ class PipelineScene(QGraphicsScene):
         """(max_rows, zoom): the band depth that shows the branched network biggest in a
         ``width`` × ``height`` window (None: one band), and that zoom (at most 1)."""
         deepest = self.graph_rows()
-        best_rows, best_zoom = None, 0.0
+        best_rows, best_zoom, best_area = None, 0.0, 0.0
         # a dozen depths, not every one: a 200-layer network is laid out in a few milliseconds each
         tried = sorted({r for r in (2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 60, 90, 140)
                         if r < deepest} | {deepest})
         for rows in tried:
             w, h = self.graph_size(rows if rows < deepest else None)
             zoom = min(width / w, height / h, 1.0)
-            if zoom > best_zoom + 1e-6:
-                best_rows, best_zoom = (rows if rows < deepest else None), zoom
+            # At the same zoom the smaller drawing wins: GoogLeNet's inception stacks cannot be
+            # cut, so their band sets the height whatever the depth, and the shallowest depth
+            # would chop its stem into two-row bands beside them for nothing.
+            if zoom > best_zoom + 1e-6 or (zoom > best_zoom - 1e-6 and w * h < best_area):
+                best_rows, best_zoom, best_area = (rows if rows < deepest else None), zoom, w * h
         return best_rows, best_zoom
 
     def set_max_rows(self, rows) -> None:

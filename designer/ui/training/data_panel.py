@@ -419,7 +419,10 @@ class DataPanel(QGroupBox):
     def _fix_blocker(self, fix: dict) -> Optional[str]:
         """Why the network with its input set to ``fix`` still could not train on the data
         (its first error, or outputs that do not fit the labels), or None."""
-        trial = infer([Layer.make("input", **fix)] + list(self.network.layers[1:]))
+        # The input keeps its id: branches may read it by name (the inception block's "x").
+        first = Layer.make("input", **fix)
+        first.id = self.network.layers[0].id
+        trial = infer([first] + list(self.network.layers[1:]))
         if trial.problems:
             return trial.problems[0]
         try:
