@@ -488,7 +488,10 @@ def main(argv=None):
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     try:
-        return train(args, rank, world, device)
+        status = train(args, rank, world, device)
+        if distributed:  # all done (rank 0 has written) before any process closes its connections:
+            dist.barrier()  # gloo aborted a process whose peer tore down first ("terminate called…")
+        return status
     finally:
         if distributed:
             dist.destroy_process_group()
