@@ -689,8 +689,16 @@ def write_atomic(path, write):
 
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        status = main() or 0
     except Bad as e:
         if os.environ.get("RANK", "0") == "0":
             print(f"train.py: {e}", file=sys.stderr)
-        sys.exit(2)
+        status = 2
+    if "WORLD_SIZE" in os.environ:
+        # Under torchrun, leave without the C++ static destructors: now and then one of torch's
+        # communication threads is still joinable there and the process aborts ("terminate called
+        # without an active exception") after all its work is done and written.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
