@@ -5,6 +5,7 @@ resumption, Stop within a batch, predict and bench on a residual and an inceptio
 from __future__ import annotations
 
 import numpy as np
+from test_training_loop import run_stopping_inside
 import pytest
 
 from designer.commands.bench import bench
@@ -147,18 +148,7 @@ def test_training_stop_within_a_batch_checkpoint_and_exact_resume(spec, tmp_path
 
     trainer = Trainer(network(spec), data, CONFIG)
     merge = next(i for i, t in enumerate(trainer.net.types) if t in ("add", "concat"))
-    layer = trainer.net.layers[merge]
-    forward, calls = layer.forward, []
-
-    def forward_then_stop(xs, train):  # Stop pressed inside the 5th batch, at a merge
-        calls.append(train)
-        if train and len(calls) == 5:
-            trainer.request_stop()
-        return forward(xs, train)
-
-    layer.forward = forward_then_stop
-    events = list(trainer.run())
-    layer.forward = forward
+    events, _calls = run_stopping_inside(trainer, trainer.net.layers[merge], 5)  # Stop inside the 5th batch, at a merge
     assert events[-1].reason == "stopped" and trainer.batch == 4
     path = tmp_path / "run.ckpt.npz"
     trainer.save_checkpoint(path)

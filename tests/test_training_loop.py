@@ -328,18 +328,7 @@ def test_stop_during_a_batch_abandons_it_and_resume_is_still_exact(tmp_path):
     whole, whole_events = _trained(config)
 
     trainer = Trainer(loads(SMALL_CNN), images(), config)
-    dense = trainer.net.layers[5]
-    forward, calls = dense.forward, []
-
-    def forward_then_stop(x, train):  # Stop pressed while the 4th batch is past its dense layer
-        calls.append(train)
-        if train and len(calls) == 4:
-            trainer.request_stop()
-        return forward(x, train)
-
-    dense.forward = forward_then_stop
-    events = list(trainer.run())
-    dense.forward = forward
+    events, calls = run_stopping_inside(trainer, trainer.net.layers[5], 4)  # the 4th batch, past its dense layer
     assert events[-1].reason == "stopped"
     assert [e.batch for e in events if isinstance(e, BatchProgress)] == [1, 2, 3]
     assert trainer.batch == 3 and len(calls) == 4
@@ -419,3 +408,21 @@ def test_stop_in_the_last_validation_or_at_the_end_does_not_stop_a_continued_run
     more = run_all(trainer)
     assert more[-1].reason == "completed" and trainer.epoch == 4
     assert sum(isinstance(e, BatchProgress) for e in more) == trainer.batches
+
+
+def run_stopping_inside(trainer, layer, nth: int) -> tuple:
+    """(events of ``trainer.run()``, ``layer``'s forward calls' ``train`` flags) with Stop pressed inside the ``nth`` training batch, while
+    ``layer`` runs forward (one or several inputs: the layer's own call is passed on as given)."""
+    forward, calls = layer.forward, []
+
+    def forward_then_stop(x, train):
+        calls.append(train)
+        if train and len(calls) == nth:
+            trainer.request_stop()
+        return forward(x, train)
+
+    layer.forward = forward_then_stop
+    try:
+        return list(trainer.run()), calls
+    finally:
+        layer.forward = forward
