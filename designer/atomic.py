@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, IO
 
+from .errors import UserError
+
 
 def write_atomic(path, write: Callable[[IO], None], mode: str = "w") -> None:
     """Call ``write(fileobj)`` on a temporary file, then move it to ``path``. A ``path`` that is a
@@ -43,3 +45,26 @@ def write_text_atomic(path, text: str) -> None:
 
 def write_bytes_atomic(path, data: bytes) -> None:
     write_atomic(path, lambda f: f.write(data), mode="wb")
+
+
+def _same(a: str, b: str) -> bool:
+    """Whether two paths name the same file: the files themselves when both exist (hard and
+    symbolic links), else their resolved real paths (./, .., relative, a link to a file not yet written)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def different_files(*outputs, inputs=()) -> None:
+    """Refuse an output (option, path) naming the same file as an input or another output (it
+    would overwrite it), whatever the spelling: links, ./, relative paths. Inputs may name one
+    file twice (an ensemble of one weights file); None paths are skipped."""
+    outs = [(option, str(path)) for option, path in outputs if path]
+    ins = [(option, str(path)) for option, path in inputs if path]
+    for i, (option, path) in enumerate(outs):
+        for other_option, other in ins + outs[:i]:
+            if _same(path, other):
+                shown = path if path == other else f"{other} and {path}"
+                raise UserError(f"{other_option} and {option} name the same file ({shown}); give each its "
+                                "own, so that no output overwrites an input or another output")

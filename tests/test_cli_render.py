@@ -34,3 +34,16 @@ def test_render_refuses_other_formats_in_one_sentence(capsys, tmp_path):
     assert not (tmp_path / "x.pdf").exists()
     line = one_line_error(capsys, "render", "nosuchmodel", "-o", tmp_path / "x.svg")
     assert "nosuchmodel" in line
+
+
+def test_render_never_writes_over_its_model_whatever_the_spelling(capsys, tmp_path, monkeypatch):
+    from designer.model import dumps, load_template
+    model = tmp_path / "net.svg"  # a model file may have any name
+    model.write_text(dumps(load_template("lenet5")))
+    (tmp_path / "link.svg").symlink_to(model)
+    before = model.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    for given, out in ((model, "./net.svg"), (tmp_path / "link.svg", model), ("net.svg", tmp_path / "net.svg")):
+        line = one_line_error(capsys, "render", given, "-o", out)
+        assert "name the same file" in line
+    assert model.read_bytes() == before

@@ -8,6 +8,7 @@ import math
 import os
 from pathlib import Path
 
+from ..atomic import different_files  # noqa: F401 (the commands import it from here)
 from ..errors import UserError
 
 
@@ -84,15 +85,6 @@ def writing(path):
         raise UserError(f"{path} cannot be written ({e.strerror or e})") from None
 
 
-def _same(a: str, b: str) -> bool:
-    """Whether two paths name the same file: the files themselves when both exist (hard and
-    symbolic links), else their resolved real paths (./, .., relative, a link to a file not yet written)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
 def model_file(spec):
     """A MODEL argument's file, or None for a template's name."""
     from ..model.templates import template_name
@@ -103,20 +95,6 @@ def data_file(spec):
     """A --data argument's file or folder, or None for a built-in set's name."""
     from ..engine.data.builtin import parse_builtin
     return None if spec is None or parse_builtin(str(spec)) is not None else spec
-
-
-def different_files(*outputs, inputs=()) -> None:
-    """Refuse an output (option, path) naming the same file as an input or another output (it
-    would overwrite it), whatever the spelling: links, ./, relative paths. Inputs may name one
-    file twice (an ensemble of one weights file); None paths are skipped."""
-    outs = [(option, str(path)) for option, path in outputs if path]
-    ins = [(option, str(path)) for option, path in inputs if path]
-    for i, (option, path) in enumerate(outs):
-        for other_option, other in ins + outs[:i]:
-            if _same(path, other):
-                shown = path if path == other else f"{other} and {path}"
-                raise UserError(f"{other_option} and {option} name the same file ({shown}); give each its "
-                                "own, so that no output overwrites an input or another output")
 
 
 @contextlib.contextmanager

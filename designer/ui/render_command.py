@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
+from ..atomic import different_files
 from ..errors import UserError
 from ..model import load_model
+from ..model.templates import template_name
 
 
 def add_arguments(p) -> None:
@@ -24,6 +26,7 @@ def run(args) -> int:
     if not args.output.lower().endswith((".svg", ".png")):
         raise UserError(f"render: {args.output}: a diagram is written as .svg or .png")
     network = load_model(args.model)
+    different_files(("-o", args.output), inputs=[("MODEL", None if template_name(args.model) else args.model)])
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless: no window is shown anyway
     from PySide6.QtWidgets import QApplication
