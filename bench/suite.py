@@ -150,10 +150,10 @@ def table(rows: list, markdown: bool) -> str:
     return "\n".join(lines)
 
 
-def verdict(rows: list, single: bool) -> list:
+def verdict(rows: list, single: bool, skipped: int = 0) -> list:
     """One line per target not met, or a single line saying all are; a warning first when the
     machine was busy during wall-clock rounds (other jobs slow the two engines unequally:
-    PyTorch's threads wait for each other)."""
+    PyTorch's threads wait for each other). A skipped design is a target not met."""
     if not rows:
         return ["no design ran"]
     busy = [r["name"] for r in rows if r["load"] > (os.cpu_count() or 1)]
@@ -166,6 +166,8 @@ def verdict(rows: list, single: bool) -> list:
                for r in rows if r["ours_mb"] > r["torch_mb"]]
     if gmean < 1.0:
         missed.append(f"geometric mean {gmean:.2f} < 1.00")
+    if skipped:
+        missed.append(f"{skipped} design(s) did not run (see above)")
     return warn + ([f"target NOT met: {m}" for m in missed] or [
         "targets met: every design >= 0.80, geometric mean >= 1.00, memory <= PyTorch's"])
 
@@ -212,7 +214,7 @@ def main() -> None:
           f"{args.blocks} blocks of ~{args.seconds} s per engine and design"
           + ("; one core each, CPU time" if args.single else "; all cores, wall-clock time"))
     print(table(rows, args.markdown))
-    for line in notes + verdict(rows, args.single):
+    for line in notes + verdict(rows, args.single, len(notes)):
         print(line)
 
 

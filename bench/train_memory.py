@@ -12,11 +12,12 @@ counted, and the weights, gradients, momentum buffers, activations and every tem
 Issue 11's target: ours ≤ PyTorch's for AlexNet at batch 16. The training loop used to copy
 every weight after each batch, so that a NaN could roll back (about 250 MB more for AlexNet); it
 now checks each step before applying it (optim.SGD.step), and keeps no copy.
-Besides, a large network's convolutions share one columns buffer (engine/net.py,
-share_convolution_columns) and recompute their columns in backward.
+Besides, a large convolution works a tile of output rows at a time (engine/layers/conv.py) and
+rebuilds the tiles' columns in backward rather than holding a whole batch's columns.
 It prints its result first, as a "# result" comment line. Last measured (2 cores, NumPy 2.4,
-torch 2.13 CPU, AlexNet, batch 16, 2 steps): ours 940 MB, PyTorch 1,126 MB (before: ours 1,203 MB
-with the per-batch copy removed but separate columns, and about 1,450 MB with the copy).
+torch 2.13 CPU, AlexNet, batch 16, 2 steps): ours 973 MB, PyTorch 1,088 MB (2026-12-02, tiled
+convolutions; before: 940 MB against 1,126 with a columns buffer shared by the convolutions, 1,203 MB
+with separate columns, and about 1,450 MB with the copy).
 """
 from __future__ import annotations
 

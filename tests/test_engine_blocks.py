@@ -119,10 +119,10 @@ def test_whole_net_in_blocks(tiny_blocks):
 
 @pytest.fixture
 def rebuilt_columns(monkeypatch):
-    """Every convolution shares one columns buffer (as the net arranges for a large network):
-    it keeps only its input and rebuilds the columns in backward."""
-    from designer.engine.layers import Conv
-    monkeypatch.setattr(Conv, "shared_cols", {})
+    """Every convolution works a single output row at a time (as a large one does a tile of
+    rows): it keeps only its input and rebuilds each tile's columns in backward."""
+    from designer.engine.layers import conv
+    monkeypatch.setattr(conv, "TILE", 1)
 
 
 @pytest.mark.parametrize("cfg", gradcheck.CONV_CASES, ids=str)

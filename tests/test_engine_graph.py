@@ -170,16 +170,16 @@ def test_predict_in_chunks_and_bench(spec):
 
 
 @pytest.mark.parametrize("spec", [RESIDUAL, INCEPTION], ids=ids)
-def test_shared_convolution_columns_give_the_same_pass_on_branches(spec, monkeypatch):
-    """A large network's convolutions share one columns buffer and recompute their columns in
-    backward from the input they cached: on a graph those inputs are still intact then."""
-    from designer.engine import net as netmod
+def test_tiled_convolutions_give_the_same_pass_on_branches(spec, monkeypatch):
+    """A large convolution works in tiles of output rows and rebuilds their columns in backward
+    from the input it cached: on a graph those inputs are still intact then."""
+    from designer.engine.layers import conv
     x, y = images(EngineNet(network(spec)), n=4, seed=9)
     plain = EngineNet(network(spec), np.float64, seed=2)
     want = plain.loss_and_backward(x, y)[0], {k: g.copy() for k, g in plain.grads.items()}
-    monkeypatch.setattr(netmod, "SHARED_COLUMNS_ABOVE", 0)
+    monkeypatch.setattr(conv, "TILE", 1)
     shared = EngineNet(network(spec), np.float64, seed=2)
-    assert any(getattr(layer, "shared_cols", None) is not None for layer in shared.layers)
+    assert any(len(layer.tiles(4)) > 1 for layer in shared.layers if layer.type == "conv")
     loss = shared.loss_and_backward(x, y)[0]
     assert loss == pytest.approx(want[0], rel=1e-12)
     for key, g in want[1].items():

@@ -1,6 +1,6 @@
 """Training memory (issue 11.8): a diverging run keeps its last good weights without a copy of
-them per batch (each step is checked before it is applied), and a large network's convolutions
-share one columns buffer. bench/train_memory.py compares AlexNet's peak with PyTorch's."""
+them per batch (each step is checked before it is applied), and a large convolution works in
+tiles of output rows instead of holding a whole batch's columns. bench/train_memory.py compares AlexNet's peak with PyTorch's."""
 from __future__ import annotations
 
 import tracemalloc
@@ -102,26 +102,36 @@ def test_the_checked_step_computes_what_the_plain_formula_does(decay, momentum):
         np.testing.assert_array_equal(params["w"], expected)
 
 
-def test_shared_convolution_columns_give_the_same_gradients():
+def test_tiled_convolutions_give_the_same_gradients(monkeypatch):
+    """Tiles of output rows change only the order of the weight gradient's sums."""
+    from designer.engine.layers import conv
     net = load_model("lenet5")
-    plain, shared = EngineNet(net, seed=3), EngineNet(net, seed=3)
-    convs = [layer for layer in shared.layers if layer.type == "conv"]
-    assert all(layer.shared_cols is None for layer in convs)  # a small net keeps its columns
-    common: dict = {}
-    for layer in convs:
-        layer.shared_cols = common
+    plain, tiled = EngineNet(net, seed=3), EngineNet(net, seed=3)
+    assert all(len(layer.tiles(5)) == 1 for layer in plain.layers if layer.type == "conv")
     rng = np.random.default_rng(0)
     x = rng.random((5, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, 5)
     for _ in range(2):
-        a, b = plain.loss_and_backward(x, y)[0], shared.loss_and_backward(x, y)[0]
-        assert a == b
+        a = plain.loss_and_backward(x, y)[0]
+        monkeypatch.setattr(conv, "TILE", 1)  # one output row a tile
+        assert all(len(layer.tiles(5)) > 1 for layer in tiled.layers if layer.type == "conv")
+        b = tiled.loss_and_backward(x, y)[0]
+        monkeypatch.undo()
+        assert a == pytest.approx(b, rel=1e-6)
         for key in plain.grads:
-            np.testing.assert_array_equal(plain.grads[key], shared.grads[key], err_msg=key)
+            np.testing.assert_allclose(plain.grads[key], tiled.grads[key], rtol=1e-4, atol=1e-6, err_msg=key)
 
 
-def test_alexnet_s_convolutions_share_their_columns():
+def test_alexnet_s_convolutions_work_in_tiles():
+    """A large convolution never holds the columns of a whole batch: AlexNet's first would need
+    363 × 55·55·16 values (70 MB) at batch 16."""
+    from designer.engine.layers import conv
     net = EngineNet(load_model("alexnet"))
     convs = [layer for layer in net.layers if layer.type == "conv"]
-    assert len(convs) == 5 and len({id(layer.shared_cols) for layer in convs}) == 1
-    assert convs[0].shared_cols is not None
+    assert len(convs) == 5
+    for layer in convs:
+        tiles = layer.tiles(16)
+        assert len(tiles) > 1 and tiles[0][0] == 0 and tiles[-1][1] == layer.out_shape[1]
+        assert all(a[1] == b[0] for a, b in zip(tiles, tiles[1:]))
+        rows, width = tiles[0][1] - tiles[0][0], layer.out_shape[2] * 16
+        assert rows * width * layer.column_rows() <= 4 * conv.TILE

@@ -39,22 +39,6 @@ class Interrupted(Exception):
     abandoned between two layers (no gradients, no weight changed)."""
 
 
-# Columns per sample (values) above which a net's convolutions share one columns buffer and
-# recompute their columns in backward: memory before speed for large networks (AlexNet: 4.4 M),
-# speed for small ones (LeNet-5: 35 k).
-SHARED_COLUMNS_ABOVE = 1 << 20
-
-
-def share_convolution_columns(layers) -> None:
-    convs = [layer for layer in layers if layer.type == "conv"]
-    per_sample = sum(int(np.prod(layer.params["weight"].shape[1:])) * int(np.prod(layer.out_shape[1:]))
-                     for layer in convs)
-    if len(convs) > 1 and per_sample > SHARED_COLUMNS_ABOVE:
-        shared: dict = {}
-        for layer in convs:
-            layer.shared_cols = shared
-
-
 class EngineNet:
     def __init__(self, network, dtype=np.float32, seed: int = 0, init: str = "default"):
         self.dtype = np.dtype(dtype)
@@ -77,7 +61,6 @@ class EngineNet:
             engine_layer.reuse_buffers = True
             self.layers.append(engine_layer)
         self.types = [layer.type for layer in network.layers]
-        share_convolution_columns(self.layers)
         self.sources = [list(info.sources) for info in report.layers]
         # A gradient must reach a layer's output when it, or a layer it reads, has parameters;
         # a layer none of whose inputs needs one skips its input gradient (need_dx).

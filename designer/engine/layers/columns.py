@@ -16,56 +16,75 @@ import numpy as np
 
 from ..blocks import blockwise
 
+# Elements per block: im2col's block is what it writes (read sources stay in the cache),
+# col2im's the gradient its taps add into. Larger than blocks.BLOCK: each block costs a dozen
+# NumPy calls per tap, which for small maps (8×8) would otherwise cost more than the copying.
+COPY_BLOCK = 1 << 19
+ADD_BLOCK = 1 << 16
 
-def tap_span(size: int, out: int, k: int, s: int, p: int, i: int) -> tuple:
-    """For kernel offset ``i`` along an axis: (first, stop) output positions whose input
-    position o·s + i − p is inside [0, size), and the first such input position."""
-    first = max(0, -(-(p - i) // s))
+
+def tap_span(size: int, out: int, k: int, s: int, p: int, i: int, start: int = 0) -> tuple:
+    """For kernel offset ``i`` along an axis: (first, stop) output positions in [start, out)
+    whose input position o·s + i − p is inside [0, size), counted from ``start``, and the first
+    such input position."""
+    first = max(start, -(-(p - i) // s))
     stop = min(out, (size - 1 + p - i) // s + 1)
     stop = max(stop, first)
-    return first, stop, first * s + i - p
+    return first - start, stop - start, first * s + i - p
 
 
-def spans(shape_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tuple) -> tuple:
-    """Per axis, the tap_span of every kernel offset."""
-    return tuple([tap_span(n, o, k, s, p, i) for i in range(k)]
-                 for n, o, k, s, p in zip(shape_hw, out_hw, kernel, stride, pad))
+def spans(shape_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tuple, row: int = 0) -> tuple:
+    """Per axis, the tap_span of every kernel offset, for the ``out_hw[0]`` output rows from
+    output row ``row`` on (a tile of rows; the whole map when row is 0 and out_hw is all)."""
+    (h, w), (oh, ow), (kh, kw), (sy, sx), (py, px) = shape_hw, out_hw, kernel, stride, pad
+    return ([tap_span(h, row + oh, kh, sy, py, i, row) for i in range(kh)],
+            [tap_span(w, ow, kw, sx, px, j) for j in range(kw)])
 
 
-def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: tuple) -> None:
-    """Fill ``cols`` (C, KH, KW, OH, OW, N) from the batch-last volume ``m`` (C, H, W, N)."""
+def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: tuple, row: int = 0) -> None:
+    """Fill ``cols`` (C, KH, KW, OH, OW, N) from the batch-last volume ``m`` (C, H, W, N); with
+    ``row``, ``cols`` holds the OH output rows from that row on (a tile)."""
     c, kh, kw = cols.shape[:3]
     sy, sx = stride
-    rows, cols_x = spans(m.shape[1:3], cols.shape[3:5], kernel, stride, pad)
+    rows, cols_x = spans(m.shape[1:3], cols.shape[3:5], kernel, stride, pad, row)
 
     def run(a, z):
-        for t in range(a, z):
-            ch, i = divmod(t, kh)
+        # One copy per tap for a block of channels: few NumPy calls however many channels.
+        for i in range(kh):
             y0, y1, iy = rows[i]
-            src_rows = m[ch, iy:iy + sy * (y1 - y0 - 1) + 1:sy]
+            src_rows = m[a:z, iy:iy + sy * (y1 - y0 - 1) + 1:sy]
             for j in range(kw):
                 x0, x1, ix = cols_x[j]
-                row = cols[ch, i, j]
-                row[:y0] = 0  # the padding border
-                row[y1:] = 0
-                row[y0:y1, :x0] = 0
-                row[y0:y1, x1:] = 0
+                tap = cols[a:z, i, j]
+                if y0:
+                    tap[:, :y0] = 0  # the padding border
+                if y1 < tap.shape[1]:
+                    tap[:, y1:] = 0
+                if x0:
+                    tap[:, y0:y1, :x0] = 0
+                if x1 < tap.shape[2]:
+                    tap[:, y0:y1, x1:] = 0
                 if x1 > x0 and y1 > y0:
-                    row[y0:y1, x0:x1] = src_rows[:, ix:ix + sx * (x1 - x0 - 1) + 1:sx]
-    blockwise(run, c * kh, kw * cols[0, 0].size)
+                    tap[:, y0:y1, x0:x1] = src_rows[:, :, ix:ix + sx * (x1 - x0 - 1) + 1:sx]
+    blockwise(run, c, kh * kw * cols[0, 0, 0].size, block=COPY_BLOCK)
 
 
-def col2im(dcols: np.ndarray, dx: np.ndarray, kernel: tuple, stride: tuple, pad: tuple) -> None:
-    """dx (C, H, W, N) = the sum of every tap's rectangle of ``dcols`` (C, KH, KW, OH, OW, N)."""
+def col2im(dcols: np.ndarray, dx: np.ndarray, kernel: tuple, stride: tuple, pad: tuple,
+           row: int = 0, zero: bool = True) -> None:
+    """dx (C, H, W, N) = the sum of every tap's rectangle of ``dcols`` (C, KH, KW, OH, OW, N).
+    With ``row`` (dcols a tile of output rows from that row on) and ``zero`` False, the tile's
+    sums are added to what dx holds (tiles overlap on the input rows between them)."""
     c, kh, kw = dcols.shape[:3]
     sy, sx = stride
-    rows, cols_x = spans(dx.shape[1:3], dcols.shape[3:5], kernel, stride, pad)
-    # Taps that never overlap (stride ≥ kernel) each own their input cells: assign, not add.
+    rows, cols_x = spans(dx.shape[1:3], dcols.shape[3:5], kernel, stride, pad, row)
+    # Taps that never overlap (stride ≥ kernel) each own their input cells: assign, not add
+    # (also across tiles, which then share no input cell).
     overlap = kh > sy or kw > sx
 
     def run(a, z):
         target = dx[a:z]
-        target.fill(0)
+        if zero:
+            target.fill(0)
         for i in range(kh):
             y0, y1, iy = rows[i]
             if y1 == y0:
@@ -80,4 +99,6 @@ def col2im(dcols: np.ndarray, dx: np.ndarray, kernel: tuple, stride: tuple, pad:
                     dst += src
                 else:
                     dst[...] = src
-    blockwise(run, c, dx[0].size * max(1, kh * kw))
+    # A block is sized by its gradient (which the taps add into, so it stays in the cache),
+    # not by the columns it reads once.
+    blockwise(run, c, dx[0].size, block=ADD_BLOCK)

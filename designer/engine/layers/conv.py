@@ -1,19 +1,25 @@
-"""Convolution: im2col and one matrix product, batch-last.
+"""Convolution: im2col and one matrix product, batch-last (or by kernel rows: see row_conv).
 
 The input is stored batch-last, ``(C, H, W, N)`` (see ``base``). The columns matrix is
 ``(C·KH·KW [+1], OH·OW·N)``: one row per filter tap (plus a row of ones that carries the bias
 through the same product), one column per output position and sample. ``W @ cols`` is then
-``(F, OH·OW·N)``, the output already batch-last. The backward pass reuses ``cols`` for the weight
+``(F, OH·OW·N)``, the output already batch-last. The backward pass uses ``cols`` for the weight
 gradient (and the bias, from the ones row) and scatters ``Wᵀ @ dout`` back onto the input
 (col2im). ``columns`` does both copies with the padding implied (no padded copy of the input).
 
-Memory: ``cols`` is a scratch buffer of the layer (it is the cache of the pass), except in a
-large network, where the net gives all its convolutions one shared columns buffer
-(``shared_cols``, see net.share_convolution_columns): then the cache is the input, and the
-backward pass rebuilds the columns there (one more im2col). The weight gradient is written into a
-scratch buffer, so a training step does not hold last step's gradient and this step's at once.
-``Wᵀ @ dout`` is transient: it takes the place of the shared columns (done with by then), or
-lives in one buffer per thread shared by every convolution (``shared_buffer``).
+Tiles. The columns of a whole batch are 9× a 3×3 convolution's input: tens of megabytes, written
+to main memory by im2col and read back by the product, and again in backward. When they are
+larger than ``TILE`` values the layer works on a tile of output rows at a time instead: the
+tile's columns (a few megabytes, one buffer per thread shared by every convolution) are built,
+multiplied and, in backward, rebuilt from the cached input for the weight gradient and the
+tile's ``Wᵀ @ dout`` added back onto the input. It is about as fast as whole columns and needs
+no memory for them (AlexNet's first convolution would hold 70 MB at batch 16). A small
+convolution (LeNet-5's) keeps its whole columns as the cache of the pass, in the layer's scratch
+buffer.
+
+Most convolutions of today's networks (3×3, stride 1, 16 channels or more) take neither way but
+``row_conv``'s: KW shifted copies of the input instead of KH·KW columns (``by_rows``). The weight gradient is written into a scratch
+buffer, so a training step does not hold last step's gradient and this step's at once.
 """
 from __future__ import annotations
 
@@ -24,15 +30,25 @@ import numpy as np
 from ...model.kinds_spatial import window_of
 from .base import Layer, batch_last, logical
 from .columns import col2im, im2col
+from . import row_conv
+
+# Values in a tile's columns: 4 MB of float32, which stays in the L2/L3 caches between its
+# im2col and its products. Tests make it tiny to run the tiled path on small layers.
+TILE = 1 << 20
+# Columns (output positions × samples) a tile has at least, up to 4·TILE values: OpenBLAS runs a
+# product of fewer columns markedly slower (a CIFAR VGG's 32×32 maps at batch 64 in one-row tiles of 2,048
+# columns trained ~30 % slower on 2 cores than in four-row tiles).
+MIN_COLUMNS = 8192
 
 _local = threading.local()
 
 
-def shared_buffer(shape: tuple, dtype) -> np.ndarray:
-    """A transient array of ``shape`` from one flat buffer per thread and dtype, shared by all
-    layers (as large as the largest request); valid until the next call in the same thread."""
+def shared_buffer(shape: tuple, dtype, name: str = "") -> np.ndarray:
+    """A transient array of ``shape`` from one flat buffer per thread, name and dtype, shared by
+    all layers (as large as the largest request); valid until the next call for the same name
+    in the same thread."""
     size = int(np.prod(shape))
-    key = np.dtype(dtype).str
+    key = (name, np.dtype(dtype).str)
     buffers = _local.__dict__.setdefault("buffers", {})
     flat = buffers.get(key)
     if flat is None or flat.size < size:
@@ -48,41 +64,42 @@ class Conv(Layer):
 
     type = "conv"
     keeps_output = False
-    shared_cols = None  # set by the net for a large network: see transient
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)
         self.kernel, self.stride, self.pad = window_of("conv", cfg)
         self.groups = int(cfg.get("groups", 1))
+        self.by_rows = row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0])
 
-    def transient(self, shape: tuple) -> np.ndarray:
-        """A transient array: from the net's ``shared_cols`` (a dict the net gives all its
-        convolutions: one buffer for all, AlexNet at batch 16 then needs 110 MB of columns
-        instead of 280 MB) when it is set, else from this thread's ``shared_buffer``."""
-        if self.shared_cols is None:
-            return shared_buffer(shape, self.dtype)
-        size = int(np.prod(shape))
-        flat = self.shared_cols.get(self.dtype)
-        if flat is None or flat.size < size:
-            flat = self.shared_cols[self.dtype] = None  # free the old one before allocating
-            flat = self.shared_cols[self.dtype] = np.empty(size, self.dtype)
-        return flat[:size].reshape(shape)
+    def column_rows(self) -> int:
+        """Rows of the columns matrix: C·KH·KW, plus the ones row when it carries the bias."""
+        c = self.params["weight"].shape[1] * self.groups
+        return c * self.kernel[0] * self.kernel[1] + self.ones()
 
-    def im2col(self, x: np.ndarray) -> np.ndarray:
-        """The columns matrix (C·KH·KW [+1 ones row], OH·OW·N) of a logical (N, C, H, W) batch
-        (the ones row carries the bias through the product when there is one group), in the
-        layer's scratch buffer or, with ``shared_cols``, the one shared by all convolutions."""
-        n, c = x.shape[:2]
-        kh, kw = self.kernel
-        _, oh, ow = self.out_shape
+    def ones(self) -> bool:
+        return "bias" in self.params and self.groups == 1
+
+    def tiles(self, n: int) -> list:
+        """(first, stop) output rows of each tile for a batch of ``n``: one tile when the whole
+        columns fit in ``TILE`` values; else tiles of as many rows as fit, but of at least
+        ``MIN_COLUMNS`` columns as long as that is within 4·TILE values (and one row)."""
+        oh, ow = self.out_shape[1:]
+        per_row = self.column_rows() * ow * n
+        if not per_row:
+            return [(0, oh)]  # an empty batch: one (empty) tile
+        least = max(TILE // per_row, -(-min(MIN_COLUMNS, TILE) // (ow * n)))
+        step = max(1, min(least, 4 * TILE // per_row))
+        return [(y, min(oh, y + step)) for y in range(0, oh, step)]
+
+    def im2col(self, m: np.ndarray, rows: tuple, cols: np.ndarray) -> np.ndarray:
+        """Fill ``cols`` with the columns matrix of output rows ``rows`` of the batch-last
+        volume ``m`` (C, H, W, N) (with its ones row, see ``ones``); returns it as 2-D."""
+        c, n = m.shape[0], m.shape[-1]
+        (kh, kw), ow = self.kernel, self.out_shape[2]
         k = c * kh * kw
-        ones = "bias" in self.params and self.groups == 1
-        shape = (k + ones, oh * ow * n)
-        cols = self.scratch("cols", shape) if self.shared_cols is None else self.transient(shape)
-        # batch_last: a C-ordered batch (the data itself, for a first layer) is transposed once
-        # rather than gathered with a stride of a whole sample for every value of every tap.
-        im2col(batch_last(x), cols[:k].reshape(c, kh, kw, oh, ow, n), self.kernel, self.stride, self.pad)
-        if ones:
+        im2col(m, cols[:k].reshape(c, kh, kw, rows[1] - rows[0], ow, n), self.kernel, self.stride,
+               self.pad, rows[0])
+        if self.ones():
             cols[k] = 1
         return cols
 
@@ -100,54 +117,137 @@ class Conv(Layer):
         fg = f // self.groups
         return [(slice(t * fg, (t + 1) * fg), slice(t * kg, (t + 1) * kg)) for t in range(self.groups)]
 
+    def product(self, wm: np.ndarray, cols: np.ndarray, out: np.ndarray) -> None:
+        """out = W @ cols (group by group), ``wm`` being ``matrix()``."""
+        if self.groups == 1:
+            np.matmul(wm, cols, out=out)
+            return
+        for fs, ks in self.blocks():
+            np.matmul(wm[fs], cols[ks], out=out[fs])
+        if "bias" in self.params:
+            out += self.params["bias"][:, None]
+
+    def weight_product(self, cols: np.ndarray, d2: np.ndarray, dwt: np.ndarray) -> None:
+        """dwt = (cols @ d2ᵀ) per group: twice as fast in OpenBLAS as d2 @ colsᵀ (long inner
+        dimension); dwt is (C·KH·KW [+1], F), the weight gradient transposed."""
+        if self.groups == 1:
+            np.matmul(cols, d2.T, out=dwt)
+            return
+        for fs, ks in self.blocks():
+            np.matmul(cols[ks], d2[fs].T, out=dwt[:, fs])
+
+    def input_product(self, d2: np.ndarray, dcols: np.ndarray) -> None:
+        """dcols = Wᵀ @ d2 per group (the gradient of the columns, bias row left out)."""
+        w2 = self.params["weight"].reshape(self.params["weight"].shape[0], -1)
+        if self.groups == 1:
+            np.matmul(w2.T, d2, out=dcols)
+            return
+        for fs, ks in self.blocks():
+            np.matmul(w2[fs].T, d2[fs], out=dcols[ks])
+
+    def spare(self, name: str, shape: tuple) -> np.ndarray:
+        return shared_buffer(shape, self.dtype, name)
+
+    def forward_by_rows(self, m: np.ndarray):
+        """``row_conv``: the output (F, OH·OW·N) and the row columns (the cache)."""
+        c, h, _, n = m.shape
+        kw, (py, px) = self.kernel[1], self.pad
+        f, oh, ow = self.out_shape
+        bias = self.params.get("bias")
+        rows = self.scratch("rows", (c * kw + (bias is not None), (h + 2 * py) * ow * n))
+        row_conv.fill_rows(m, rows[:c * kw].reshape(c, kw, h + 2 * py, ow, n), kw, (py, px))
+        if bias is not None:
+            rows[c * kw] = 1
+        out = np.empty((f, oh * ow * n), self.dtype)
+        row_conv.row_products(row_conv.weight_rows(self.params["weight"], bias), rows, oh, ow * n, out,
+                              self.spare)
+        return out, rows
+
+    def backward_by_rows(self, d2: np.ndarray, rows: np.ndarray, in_shape: tuple):
+        """``row_conv``'s backward: (dx batch-last or None, grads)."""
+        w = self.params["weight"]
+        f, c, kh, kw = w.shape
+        n, _, h, width = in_shape
+        (py, px), (oh, ow) = self.pad, self.out_shape[1:]
+        ones = "bias" in self.params
+        m = oh * ow * n
+        g = self.scratch("grad", (kh, c * kw + ones, f))
+        for i in range(kh):  # the weight gradient of kernel row i: rows_i @ d2ᵀ
+            k = c * kw + (ones if i == 0 else 0)
+            np.matmul(rows[:k, i * ow * n:i * ow * n + m], d2.T, out=g[i, :k])
+        grads = {"weight": g[:, :c * kw].reshape(kh, c, kw, f).transpose(3, 1, 0, 2)}
+        if ones:
+            grads["bias"] = g[0, c * kw].copy()
+        if not self.need_dx:
+            return None, grads
+        # dx: the stride-1 convolution of dout, padded by kernel − 1 − pad, with flipped filters
+        back = (kh - 1 - py, kw - 1 - px)
+        drows = shared_buffer((f * kw, (oh + 2 * back[0]) * width * n), self.dtype, "drows")
+        row_conv.fill_rows(d2.reshape(f, oh, ow, n), drows.reshape(f, kw, oh + 2 * back[0], width, n), kw, back)
+        dx = np.empty((c, h * width * n), self.dtype)
+        row_conv.row_products(row_conv.weight_rows(row_conv.flipped(w)), drows, h, width * n, dx, self.spare)
+        return dx.reshape(c, h, width, n), grads
+
     def forward(self, x, train=False):
         n = x.shape[0]
-        rebuild = self.shared_cols is not None  # another convolution will overwrite them
-        cols = self.im2col(x)
         f, oh, ow = self.out_shape
-        if self.groups == 1:
-            out = self.matrix() @ cols
-        else:
-            w2 = self.params["weight"].reshape(f, -1)
+        m = batch_last(x)  # a C-ordered batch (a first layer's data) is transposed once
+        if self.by_rows:
+            out, rows = self.forward_by_rows(m)
+            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, "rows")
+        tiles, rows = self.tiles(n), self.column_rows()
+        wm = self.matrix() if self.groups == 1 else self.params["weight"].reshape(f, -1)
+        if len(tiles) == 1:  # small: the whole columns are the cache of the pass
+            cols = self.im2col(m, tiles[0], self.scratch("cols", (rows, oh * ow * n)))
             out = np.empty((f, cols.shape[1]), self.dtype)
-            for fs, ks in self.blocks():
-                np.matmul(w2[fs], cols[ks], out=out[fs])
-            if "bias" in self.params:
-                out += self.params["bias"][:, None]
-        return logical(out.reshape(f, oh, ow, n)), (x if rebuild else cols, x.shape, rebuild)
+            self.product(wm, cols, out)
+            return logical(out.reshape(f, oh, ow, n)), (cols, x.shape, None)
+        out = np.empty((f, oh * ow * n), self.dtype)
+        for y0, y1 in tiles:
+            cols = self.im2col(m, (y0, y1), shared_buffer((rows, (y1 - y0) * ow * n), self.dtype, "cols"))
+            self.product(wm, cols, out[:, y0 * ow * n:y1 * ow * n])
+        return logical(out.reshape(f, oh, ow, n)), (m, x.shape, tiles)
 
     def backward(self, dout, cache):
-        cols, in_shape, rebuild = cache
-        if rebuild:
-            cols = self.im2col(cols)
+        first, in_shape, tiles = cache
+        if tiles == "rows":
+            dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
+            return (logical(dx) if dx is not None else None), grads
         w = self.params["weight"]
         f, cg, kh, kw = w.shape
         kg = cg * kh * kw
-        d2 = batch_last(dout).reshape(f, -1)
-        # (cols @ d2ᵀ)ᵀ: twice as fast in OpenBLAS as d2 @ colsᵀ (long inner dimension)
-        dwt = self.scratch("grad", (cols.shape[0], f) if self.groups == 1 else (kg, f))
-        if self.groups == 1:
-            np.matmul(cols, d2.T, out=dwt)
-            grads = {"weight": dwt[:kg].T.reshape(w.shape)}
-            if "bias" in self.params:
-                grads["bias"] = dwt[kg].copy()
-        else:
-            for fs, ks in self.blocks():
-                np.matmul(cols[ks], d2[fs].T, out=dwt[:, fs])
-            grads = {"weight": dwt.T.reshape(w.shape)}
-            if "bias" in self.params:
-                grads["bias"] = d2.sum(axis=1)
-        if not self.need_dx:
-            return None, grads
         n, c = in_shape[:2]
         oh, ow = self.out_shape[1:]
-        w2 = w.reshape(f, -1)
-        dcols = self.transient((c * kh * kw, d2.shape[1]))  # the shared columns are done with
-        if self.groups == 1:
-            np.matmul(w2.T, d2, out=dcols)
+        d2 = batch_last(dout).reshape(f, -1)
+        dwt = self.scratch("grad", (self.column_rows(), f) if self.groups == 1 else (kg, f))
+        dx = np.empty((c,) + tuple(in_shape[2:]) + (n,), self.dtype) if self.need_dx else None
+        if tiles is None:
+            cols = first
+            self.weight_product(cols, d2, dwt)
+            if dx is not None:
+                dcols = shared_buffer((c * kh * kw, d2.shape[1]), self.dtype, "dcols")
+                self.input_product(d2, dcols)
+                col2im(dcols.reshape(c, kh, kw, oh, ow, n), dx, self.kernel, self.stride, self.pad)
         else:
-            for fs, ks in self.blocks():
-                np.matmul(w2[fs].T, d2[fs], out=dcols[ks])
-        dx = np.empty((c,) + tuple(in_shape[2:]) + (n,), self.dtype)
-        col2im(dcols.reshape(c, kh, kw, oh, ow, n), dx, self.kernel, self.stride, self.pad)
-        return logical(dx), grads
+            if dx is not None:
+                dx.fill(0)
+            part = None
+            for y0, y1 in tiles:
+                span = slice(y0 * ow * n, y1 * ow * n)
+                cols = self.im2col(first, (y0, y1), shared_buffer((self.column_rows(), span.stop - span.start),
+                                                                  self.dtype, "cols"))
+                if part is None:
+                    self.weight_product(cols, d2[:, span], dwt)
+                    part = np.empty_like(dwt)
+                else:
+                    self.weight_product(cols, d2[:, span], part)
+                    dwt += part
+                if dx is not None:
+                    dcols = shared_buffer((c * kh * kw, span.stop - span.start), self.dtype, "dcols")
+                    self.input_product(d2[:, span], dcols)
+                    col2im(dcols.reshape(c, kh, kw, y1 - y0, ow, n), dx, self.kernel, self.stride,
+                           self.pad, y0, zero=False)
+        grads = {"weight": dwt[:kg].T.reshape(w.shape)}
+        if "bias" in self.params:
+            grads["bias"] = dwt[kg].copy() if self.groups == 1 else d2.sum(axis=1)
+        return (logical(dx) if dx is not None else None), grads

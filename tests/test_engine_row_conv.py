@@ -1,0 +1,94 @@
+"""The stride-1 convolution by kernel rows (designer/engine/layers/row_conv.py).
+
+A convolution takes this path only when its products are long enough (C·KW ≥ MIN_INNER), which
+the small layers of the gradient checks are not; here the threshold is zero, so that the same
+float64 gradient checks, shape-rule tests and PyTorch equality tests run through it, plus cases
+of its own: every padding from 0 to kernel − 1, rectangular kernels, no bias."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import test_engine_gradcheck as gradcheck
+import test_shapes_match_forward as shapes
+
+from designer.engine import EngineNet, blocks
+from designer.engine.layers import row_conv
+from designer.model import load_model
+
+ROW_CASES = [
+    dict(filters=2, kernel=3),
+    dict(filters=3, kernel=3, padding=1),
+    dict(filters=2, kernel=3, padding=2),  # padding = kernel − 1: the input gradient pads 0
+    dict(filters=2, kernel=[3, 2], padding=[2, 1], bias=False),
+    dict(filters=2, kernel=5, padding=2),
+    dict(filters=2, kernel=[2, 4], padding=[0, 3]),
+]
+
+
+@pytest.fixture
+def by_rows(monkeypatch):
+    monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+
+
+def conv_layer(cfg):
+    return gradcheck.randomised(gradcheck.build("conv", (6, 5, 2), **cfg), np.random.default_rng(1))
+
+
+@pytest.mark.parametrize("cfg", ROW_CASES + gradcheck.CONV_CASES, ids=str)
+def test_gradients_by_rows(by_rows, cfg):
+    layer = conv_layer(cfg)
+    stride1 = cfg.get("stride", 1) in (1, [1, 1])
+    assert layer.by_rows == stride1  # every stride-1 case here takes the path
+    gradcheck.test_conv(cfg)
+
+
+@pytest.mark.parametrize("cfg", ROW_CASES[:3], ids=str)
+def test_gradients_by_rows_in_blocks(by_rows, monkeypatch, cfg):
+    monkeypatch.setattr(blocks, "BLOCK", 5)
+    monkeypatch.setattr(blocks, "MIN_SPLIT", 0)
+    gradcheck.test_conv(cfg)
+
+
+@pytest.mark.parametrize("cfg,in_shape", shapes.CASES["conv"], ids=str)
+def test_rule_equals_forward_by_rows(by_rows, cfg, in_shape):
+    shapes.test_rule_equals_forward("conv", cfg, in_shape, True)
+
+
+@pytest.mark.parametrize("stack_below", [0, 1000], ids=["products", "stacked"])
+@pytest.mark.parametrize("cfg", ROW_CASES, ids=str)
+def test_equals_torch_by_rows(by_rows, monkeypatch, cfg, stack_below):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(row_conv, "STACK_BELOW", stack_below)
+    layer = conv_layer(cfg)
+    assert layer.by_rows
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3, 2, 5, 6))
+    out, cache = layer.forward(x, True)
+    d = rng.normal(size=out.shape)
+    dx, grads = layer.backward(d, cache)
+    xt = torch.tensor(x, requires_grad=True)
+    w = torch.tensor(layer.params["weight"], requires_grad=True)
+    b = torch.tensor(layer.params["bias"], requires_grad=True) if "bias" in layer.params else None
+    y = torch.nn.functional.conv2d(xt, w, b, padding=tuple(layer.pad))
+    y.backward(torch.tensor(d))
+    np.testing.assert_allclose(out, y.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grads["weight"], w.grad.numpy(), rtol=1e-12, atol=1e-12)
+    if b is not None:
+        np.testing.assert_allclose(grads["bias"], b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_whole_net_by_rows(by_rows):
+    gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+
+
+def test_which_convolutions_go_by_rows():
+    """By default: ResNet-20's 3×3 stride-1 convolutions of 16–64 channels; not its first (3
+    channels: short products), its stride-2 ones or its 1×1 projections."""
+    net = EngineNet(load_model("resnet20"))
+    convs = [layer for layer in net.layers if layer.type == "conv"]
+    first, rest = convs[0], convs[1:]
+    assert not first.by_rows
+    for layer in rest:
+        assert layer.by_rows == (tuple(layer.stride) == (1, 1) and layer.kernel == (3, 3)), layer.cfg
+    assert sum(layer.by_rows for layer in rest) == 16
