@@ -17,7 +17,11 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-BLOCK = 1 << 15      # elements per block: 128 KB of float32, a few of them fit in L2
+# Elements per block: 512 KB of float32. A block and a temporary or two fit in a current core's L2
+# (1–2 MB), and each block costs a hand-off between threads and a few NumPy calls: measured on
+# 2 cores, batchnorm on 32×16×16×64 took 0.35 ms in blocks of 2^17 against 0.79 ms in blocks of
+# 2^15, and a ResNet-20 training step ~10 % less time.
+BLOCK = 1 << 17
 MIN_SPLIT = 1 << 18  # below this many elements one thread is faster than handing work out
 
 _pool = None
