@@ -106,16 +106,23 @@ def main() -> int:
 
     # Stop latency: from pressing Stop in the middle of a run to the end of the run (the worker
     # stops between batches), measured a few times.
-    latencies = []
+    latencies, early = [], 0
     for _ in range(3):
         pressed = {}
 
         def press():
+            if "ended" in pressed:
+                return  # the run finished before Stop could be pressed (a fast machine)
             pressed["t"] = time.perf_counter()
             mode.panel.stop.click()
 
         def ended(_finished):
-            latencies.append((time.perf_counter() - pressed["t"]) * 1000)
+            nonlocal early
+            pressed["ended"] = True
+            if "t" in pressed:
+                latencies.append((time.perf_counter() - pressed["t"]) * 1000)
+            else:
+                early += 1
             app.quit()
 
         mode.run_finished.disconnect()
@@ -139,6 +146,7 @@ def main() -> int:
         "stalls_over_50ms": sum(1 for s in stalls if s > 50),
         "batch_signals": updates["batch"], "view_updates": updates["probed"],
         "stop_latency_ms": [round(v, 1) for v in latencies],
+        "runs_ended_before_stop": early,
     }
     if args.json:
         print(json.dumps(result))
@@ -147,7 +155,9 @@ def main() -> int:
               f"({result['outcome']}, {result['seconds']} s, {result['samples_per_second']} img/s): "
               f"longest GUI stall {result['longest_stall_ms']} ms, p99 {result['p99_stall_ms']} ms, "
               f"{result['stalls_over_50ms']} stalls over 50 ms in {result['ticks']} ticks; "
-              f"Stop took {', '.join(f'{v:.0f}' for v in result['stop_latency_ms'])} ms "
+              f"Stop took {', '.join(f'{v:.0f}' for v in result['stop_latency_ms']) or '(not measured)'} ms"
+              + (f" ({early} run(s) ended before Stop: use more --epochs) " if early else " ")
+              + 
               f"(switch interval {result['switch_interval']} s, {result['blas_threads']} BLAS threads)")
     ok = result["longest_stall_ms"] is not None and result["longest_stall_ms"] < 50 \
         and latencies and max(latencies) < 200

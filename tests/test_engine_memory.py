@@ -24,3 +24,17 @@ def test_the_command_line_names_its_option():
             pass
     assert str(e.value).endswith("available; choose a smaller --batch-size")
     assert "batch size" not in str(e.value).split(";")[-1]
+
+
+def test_float64_counts_twice_the_bytes():
+    """The estimate is of float32 values; a float64 run needs twice as much, and is refused where
+    float32 fits (the app's dtype setting and `train --dtype float64` pass it on)."""
+    alexnet = load_model("alexnet")
+    need = alexnet.report().total_bytes(32)
+    between = lambda: int(need * 1.5)  # noqa: E731
+    assert memory_problem(alexnet, 32, between) is None
+    assert memory_problem(alexnet, 32, between, dtype="float32") is None
+    text = memory_problem(alexnet, 32, between, dtype="float64")
+    assert text is not None and text.startswith("Training AlexNet at batch size 32 needs about ")
+    assert memory_problem(alexnet, 32, lambda: 2 * need, dtype="float64") is None
+

@@ -98,13 +98,13 @@ def data_file(spec):
 
 
 @contextlib.contextmanager
-def batch_memory(batch_size: int, network=None):
+def batch_memory(batch_size: int, network=None, dtype="float32"):
     """Refuse a batch whose estimated training memory exceeds what the machine has available (the
     process would be killed), and turn NumPy's failure to allocate a batch's arrays into one
     sentence that names the way out."""
     if network is not None and not network.report().problems:
         from ..engine.memory import memory_problem
-        problem = memory_problem(network, batch_size, advice=batch_advice(batch_size))
+        problem = memory_problem(network, batch_size, advice=batch_advice(batch_size), dtype=dtype)
         if problem:
             raise UserError(problem.rstrip("."))
     try:

@@ -89,7 +89,7 @@ def bench(network, batch_size: int = 64, steps=None, warmup: int = 3, dtype="flo
 def run(args) -> int:
     from ..model import load_model
     network = load_model(args.model)
-    with batch_memory(args.batch_size, network):
+    with batch_memory(args.batch_size, network, args.dtype):
         result = bench(network, args.batch_size, args.steps, args.warmup, args.dtype)
     if args.json:
         print(json.dumps(result))

@@ -131,7 +131,7 @@ def run(args) -> int:
     dataset = load_data(spec, seed=config.seed)
     finished = None
     # The memory check comes before the trainer allocates the weights and the batches.
-    with batch_memory(min(config.batch_size, len(dataset)), network):
+    with batch_memory(min(config.batch_size, len(dataset)), network, config.dtype):
         if resumed is not None:
             trainer = Trainer(network, dataset, config, checkpoint=resumed, data_spec=ckpt.data_spec(spec))
         else:

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+import numpy as np
+
+from ..model.inference import BYTES_PER_VALUE
 from ..model.npz_headers import available_memory  # noqa: F401 (the engine's and the Train mode's)
 from ..model.summary import human_bytes
 
 
 def memory_problem(network, batch_size: int,
                    available: Callable[[], Optional[int]] = available_memory,
-                   advice: str = "choose a smaller batch size") -> Optional[str]:
+                   advice: str = "choose a smaller batch size", dtype="float32") -> Optional[str]:
     """One sentence refusing a run whose estimated memory (``Report.total_bytes``: input,
     activations and their gradients, parameters with gradients and momentum) exceeds the
     available memory, ending with ``advice`` (the command line names --batch-size); None when
-    it fits or the machine does not say. Sizes read as in the summary (``human_bytes``)."""
-    need = network.report().total_bytes(batch_size)
+    it fits or the machine does not say. The estimate counts float32 values: ``dtype``
+    float64 doubles it. Sizes read as in the summary (``human_bytes``)."""
+    per_value = np.dtype(dtype).itemsize / BYTES_PER_VALUE
+    need = int(network.report().total_bytes(batch_size) * per_value)
     have = available()
     if have is None or need <= have:
         return None

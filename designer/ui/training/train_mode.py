@@ -241,7 +241,7 @@ class TrainMode(QObject, wa.WeightsActions):
         report = self.network.report()
         if report.problems:
             raise UserError(f"The network has errors, so it cannot train yet: {report.problems[0]}")
-        problem = memory_problem(self.network, config.batch_size, self.available)
+        problem = memory_problem(self.network, config.batch_size, self.available, dtype=config.dtype)
         if problem:
             raise UserError(problem)
         if self.dataset is None:
