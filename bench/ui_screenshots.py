@@ -65,27 +65,60 @@ def _googlenet() -> str:
     return str(Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_inception_v1.onnx")
 
 
-def _trained(window) -> None:
-    """Two epochs on the MNIST test images, the feature maps of the last residual add shown."""
+def _train_on(window, data: str, config: dict, count=None, before=None) -> None:
+    """Train the window's network on ``data`` (a built-in set's name or a path; ``count``
+    samples when given) with ``config``, to the end; ``before(mode)`` sets up views first."""
     import time
 
     from PySide6.QtWidgets import QApplication
-    shared = Path(os.environ.get("NN_DESIGNER_SHARED", ROOT.parent / "shared"))
     window.set_mode("Train")
     mode = window.train_mode
-    mode.data.load(str(shared / "data" / "mnist"))
-    while mode.data.loading or mode.dataset is None or len(mode.dataset) != 10000:
+    mode.data.load(data)
+    while mode.data.loading or mode.dataset is None or (count and len(mode.dataset) != count):
         QApplication.processEvents()
         time.sleep(0.05)
-    mode.panel.set_config(dict(epochs=2, batch_size=64, lr=0.05, momentum=0.9, val_split=0.2, seed=0))
-    adds = [i for i, layer in enumerate(window.network.layers) if layer.type == "add"]
-    maps = mode.views.maps
-    maps.layer.setCurrentIndex(maps.layer.findData(adds[-1]))
-    maps.sample.setValue(7)
+    mode.panel.set_config(config)
+    if before is not None:
+        before(mode)
     mode.start()
     while mode.busy:
         QApplication.processEvents()
         time.sleep(0.05)
+
+
+def _trained(window) -> None:
+    """Two epochs on the MNIST test images, the feature maps of the last residual add shown."""
+    shared = Path(os.environ.get("NN_DESIGNER_SHARED", ROOT.parent / "shared"))
+
+    def last_add(mode):
+        adds = [i for i, layer in enumerate(window.network.layers) if layer.type == "add"]
+        maps = mode.views.maps
+        maps.layer.setCurrentIndex(maps.layer.findData(adds[-1]))
+        maps.sample.setValue(7)
+    _train_on(window, str(shared / "data" / "mnist"),
+              dict(epochs=2, batch_size=64, lr=0.05, momentum=0.9, val_split=0.2, seed=0), 10000, last_add)
+
+
+def _lenet_on_shapes(window) -> None:
+    """LeNet-5 on the built-in shapes, three epochs (the README's Train mode shot)."""
+    _train_on(window, "shapes", dict(epochs=3, batch_size=32, lr=0.05, momentum=0.9, val_split=0.2, seed=0))
+
+
+SPIRALS_NET = {"format": "nn-designer", "version": 1, "name": "spirals 2-64-64-2", "layers": [
+    {"type": "input", "features": 2}, {"type": "dense", "units": 64}, {"type": "relu"},
+    {"type": "dense", "units": 64}, {"type": "relu"}, {"type": "dense", "units": 2}, {"type": "softmax"}]}
+
+
+def _spirals_model() -> str:
+    import json
+    path = Path(tempfile.gettempdir()) / "nn-designer-spirals.json"
+    path.write_text(json.dumps(SPIRALS_NET), encoding="utf-8")
+    return str(path)
+
+
+def _spirals(window) -> None:
+    """The decision boundary of a 2-64-64-2 ReLU network trained on the built-in spirals."""
+    _train_on(window, "spirals", dict(epochs=200, batch_size=32, lr=0.03, momentum=0.9, val_split=0.2, seed=0))
 
 
 # the branches group: (model, file, setup)
@@ -96,7 +129,9 @@ BRANCH_SHOTS = (("resnet18", "resnet18-collapsed.png", _collapsed),
 SET_UP_SHOTS = {
     "branches": BRANCH_SHOTS,
     "imported": ((_googlenet, "imported-googlenet.png", _fitted),),
-    "training": ((str(ROOT / "docs" / "examples" / "mnist-resnet.json"), "training-resnet.png", _trained),),
+    "training": ((str(ROOT / "docs" / "examples" / "mnist-resnet.json"), "training-resnet.png", _trained),
+                 ("lenet5", "training.png", _lenet_on_shapes),
+                 (_spirals_model, "spirals.png", _spirals)),
 }
 
 
