@@ -22,6 +22,8 @@ from designer.engine import blocks
 def tiny_blocks(monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK", 5)
     monkeypatch.setattr(blocks, "MIN_SPLIT", 0)
+    # every core, whatever the BLAS takes: the threaded paths run even where it takes them all
+    monkeypatch.setattr(blocks, "_threads", max(2, blocks.usable_cores()))
 
 
 def test_blockwise_covers_the_range_once_in_several_threads(tiny_blocks):
@@ -36,8 +38,21 @@ def test_blockwise_covers_the_range_once_in_several_threads(tiny_blocks):
             names.add(threading.current_thread().name)
     blocks.blockwise(run, 300, unit=3)
     assert (seen == 1).all()
-    if blocks.cores() > 1:
-        assert len(names) > 1
+    assert len(names) > 1
+
+
+def test_helpers_leave_the_cores_the_blas_takes(monkeypatch):
+    """Block threads: the cores the BLAS threads leave, plus the caller's; all of them when the
+    BLAS cannot be asked; set_threads overrides."""
+    monkeypatch.setattr(blocks, "usable_cores", lambda: 8)
+    for blas_threads, expected in ((8, 1), (7, 2), (1, 8), (None, 8), (16, 1)):
+        monkeypatch.setattr(blocks, "blas_threads", lambda b=blas_threads: b)
+        assert blocks.cores() == expected, blas_threads
+    try:
+        blocks.set_threads(3)
+        assert blocks.cores() == 3
+    finally:
+        blocks.set_threads(None)
 
 
 def test_blockwise_does_not_wait_for_a_helper_that_never_starts(tiny_blocks, monkeypatch):
