@@ -22,6 +22,7 @@ ROW_CASES = [
     dict(filters=2, kernel=[3, 2], padding=[2, 1], bias=False),
     dict(filters=2, kernel=5, padding=2),
     dict(filters=2, kernel=[2, 4], padding=[0, 3]),
+    dict(filters=3, kernel=[3, 1], padding=[1, 0]),  # one kernel column: the row columns are the input
 ]
 
 
