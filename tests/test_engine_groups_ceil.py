@@ -58,19 +58,17 @@ def test_grouped_conv_gradients(cfg):
     check_layer(layer, rng.normal(size=(2, 6, 5, 6)))
 
 
-@pytest.mark.parametrize("cfg", GROUP_CASES, ids=str)
-def test_grouped_conv_matches_torch(cfg):
+def assert_conv_matches_torch(layer, x, rng, groups=1) -> None:
+    """The layer's forward and backward (output, input, weight and bias gradients) equal
+    torch.nn.functional.conv2d's, float64, to 1e-10."""
     torch, F = torch_and_functional()
-    rng = np.random.default_rng(4)
-    layer = randomised(conv_layer((7, 6, 6), **cfg), rng)
-    x = rng.normal(size=(3, 6, 6, 7))
     out, cache = layer.forward(x, True)
     dout = rng.normal(size=out.shape)
     dx, grads = layer.backward(dout, cache)
     tx = torch.tensor(x, requires_grad=True)
     tw = torch.tensor(layer.params["weight"], requires_grad=True)
     tb = torch.tensor(layer.params["bias"], requires_grad=True) if "bias" in layer.params else None
-    tout = F.conv2d(tx, tw, tb, pair(cfg.get("stride", 1)), pair(cfg.get("padding", 0)), 1, cfg["groups"])
+    tout = F.conv2d(tx, tw, tb, tuple(layer.stride), tuple(layer.pad), 1, groups)
     assert out.shape == tuple(tout.shape)
     np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
     tout.backward(torch.tensor(dout))
@@ -78,6 +76,13 @@ def test_grouped_conv_matches_torch(cfg):
     np.testing.assert_allclose(grads["weight"], tw.grad.numpy(), rtol=1e-10, atol=1e-10)
     if tb is not None:
         np.testing.assert_allclose(grads["bias"], tb.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("cfg", GROUP_CASES, ids=str)
+def test_grouped_conv_matches_torch(cfg):
+    rng = np.random.default_rng(4)
+    layer = randomised(conv_layer((7, 6, 6), **cfg), rng)
+    assert_conv_matches_torch(layer, rng.normal(size=(3, 6, 6, 7)), rng, cfg["groups"])
 
 
 # (size, stride, padding) on a 7×6 input: windows that hang past the padded input on one or

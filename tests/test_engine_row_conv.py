@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import test_engine_gradcheck as gradcheck
+import test_engine_groups_ceil as groups_ceil
 import test_shapes_match_forward as shapes
 
 from designer.engine import EngineNet, blocks
@@ -58,25 +59,11 @@ def test_rule_equals_forward_by_rows(by_rows, cfg, in_shape):
 @pytest.mark.parametrize("stack_below", [0, 1000], ids=["products", "stacked"])
 @pytest.mark.parametrize("cfg", ROW_CASES, ids=str)
 def test_equals_torch_by_rows(by_rows, monkeypatch, cfg, stack_below):
-    torch = pytest.importorskip("torch")
     monkeypatch.setattr(row_conv, "STACK_BELOW", stack_below)
     layer = conv_layer(cfg)
     assert layer.by_rows
     rng = np.random.default_rng(5)
-    x = rng.normal(size=(3, 2, 5, 6))
-    out, cache = layer.forward(x, True)
-    d = rng.normal(size=out.shape)
-    dx, grads = layer.backward(d, cache)
-    xt = torch.tensor(x, requires_grad=True)
-    w = torch.tensor(layer.params["weight"], requires_grad=True)
-    b = torch.tensor(layer.params["bias"], requires_grad=True) if "bias" in layer.params else None
-    y = torch.nn.functional.conv2d(xt, w, b, padding=tuple(layer.pad))
-    y.backward(torch.tensor(d))
-    np.testing.assert_allclose(out, y.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(grads["weight"], w.grad.numpy(), rtol=1e-12, atol=1e-12)
-    if b is not None:
-        np.testing.assert_allclose(grads["bias"], b.grad.numpy(), rtol=1e-12, atol=1e-12)
+    groups_ceil.assert_conv_matches_torch(layer, rng.normal(size=(3, 2, 5, 6)), rng)
 
 
 def test_whole_net_by_rows(by_rows):
