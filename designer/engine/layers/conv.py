@@ -6,6 +6,8 @@ through the same product), one column per output position and sample. ``W @ cols
 ``(F, OH·OW·N)``, the output already batch-last. The backward pass uses ``cols`` for the weight
 gradient (and the bias, from the ones row) and scatters ``Wᵀ @ dout`` back onto the input
 (col2im). ``columns`` does both copies with the padding implied (no padded copy of the input).
+The weight gradient is written into a scratch buffer, so a training step does not hold last
+step's gradient and this step's at once.
 
 Tiles. The columns of a whole batch are 9× a 3×3 convolution's input: tens of megabytes, written
 to main memory by im2col and read back by the product, and again in backward. When they are
@@ -18,8 +20,7 @@ convolution (LeNet-5's) keeps its whole columns as the cache of the pass, in the
 buffer.
 
 Most convolutions of today's networks (3×3, stride 1, 16 channels or more) take neither way but
-``row_conv``'s: KW shifted copies of the input instead of KH·KW columns (``by_rows``). The weight gradient is written into a scratch
-buffer, so a training step does not hold last step's gradient and this step's at once.
+``row_conv``'s: KW shifted copies of the input instead of KH·KW columns (``by_rows``).
 """
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ from . import row_conv
 # im2col and its products. Tests make it tiny to run the tiled path on small layers.
 TILE = 1 << 20
 # Columns (output positions × samples) a tile has at least, up to 4·TILE values: OpenBLAS runs a
-# product of fewer columns markedly slower (a CIFAR VGG's 32×32 maps at batch 64 in one-row tiles of 2,048
-# columns trained ~30 % slower on 2 cores than in four-row tiles).
+# product of fewer columns markedly slower (a CIFAR VGG's 32×32 maps at batch 64 in one-row
+# tiles of 2,048 columns trained ~30 % slower on 2 cores than in four-row tiles).
 MIN_COLUMNS = 8192
 
 _local = threading.local()
@@ -194,7 +195,7 @@ class Conv(Layer):
         m = batch_last(x)  # a C-ordered batch (a first layer's data) is transposed once
         if self.by_rows:
             out, rows = self.forward_by_rows(m)
-            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, "rows")
+            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
         tiles, rows = self.tiles(n), self.column_rows()
         wm = self.matrix() if self.groups == 1 else self.params["weight"].reshape(f, -1)
         if len(tiles) == 1:  # small: the whole columns are the cache of the pass
@@ -210,7 +211,7 @@ class Conv(Layer):
 
     def backward(self, dout, cache):
         first, in_shape, tiles = cache
-        if tiles == "rows":
+        if self.by_rows:
             dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
             return (logical(dx) if dx is not None else None), grads
         w = self.params["weight"]
