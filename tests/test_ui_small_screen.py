@@ -71,3 +71,35 @@ def test_at_1280_by_720_no_panel_is_squeezed_below_what_it_needs(window, qtbot):
     view = window.learn_mode.show_lesson("perceptron")
     deliver_posted_events()
     assert view.readout.width() >= 190                     # its sentences are not cut
+
+
+
+def test_the_first_start_fits_the_screen():
+    """With no saved geometry, the window starts at 1400×880 only where the screen has room; on a
+    1280×720 screen (less its panels) it takes the available area; on a screen below the smallest
+    it is made for it keeps 1400×880 (squeezed below it, its panels would stay squeezed)."""
+    from PySide6.QtCore import QSize
+
+    from designer.ui.main_window import FIRST_SIZE, first_size
+    assert first_size(QSize(1920, 1080)) == FIRST_SIZE
+    assert first_size(QSize(1280, 690)) == QSize(1280, 690)
+    assert first_size(QSize(1600, 700)) == QSize(1400, 700)
+    assert first_size(QSize(800, 800)) == FIRST_SIZE  # the offscreen test screen
+    assert first_size(None) == FIRST_SIZE
+
+
+def test_a_new_window_on_a_1280_by_720_screen_fits_it_with_its_panels_whole(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings, QSize
+
+    from designer.ui.main_window import MainWindow
+    monkeypatch.setattr(MainWindow, "_available", lambda self: QSize(1280, 690))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, recovery_dir=tmp_path / "recovery")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert (win.width(), win.height()) == (1280, 690)
+    deliver_posted_events()
+    assert not squeezed(win), squeezed(win)
+    assert win.docks["left"].width() >= 200 and win.docks["right"].width() >= 240
+    win.close()

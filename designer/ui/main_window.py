@@ -10,8 +10,8 @@ import importlib.util
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 
 from .. import APP_NAME, __version__
@@ -30,6 +30,22 @@ from .palette import Palette
 from .status import StatusFields
 from .summary_panel import SummaryPanel
 from .weights_holder import WeightsHolder
+
+
+# The window's size at its first start, on a screen large enough for it, and the smallest screen
+# area its layout is made for (every mode fits 1280×720: tests/test_ui_small_screen.py).
+FIRST_SIZE = QSize(1400, 880)
+SMALLEST = QSize(1024, 600)
+
+
+def first_size(available: Optional[QSize]) -> QSize:
+    """The first start's size: ``FIRST_SIZE``, within the screen's available area (a 1280×720
+    screen had the window's right side, the mode tabs and the inspector, off the screen). On a
+    screen below ``SMALLEST`` it stays ``FIRST_SIZE``: squeezed below its panels' widths, the
+    window would keep them squeezed."""
+    if available is None or available.width() < SMALLEST.width() or available.height() < SMALLEST.height():
+        return FIRST_SIZE
+    return FIRST_SIZE.boundedTo(available)
 
 
 class MainWindow(QMainWindow):
@@ -98,7 +114,7 @@ class MainWindow(QMainWindow):
 
         self._wire()
         self.setAcceptDrops(True)
-        self.resize(1400, 880)
+        self.resize(first_size(self._available()))
         self._restore_geometry()
         self.files.update_title()
         self._update_recent_menu()
@@ -340,6 +356,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.files.close()
         event.accept()
+
+    def _available(self) -> Optional[QSize]:
+        """The size of the screen's area that windows may take (without panels and docks)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry().size() if screen is not None else None
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("window/geometry")
