@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes.util
 import os
 import sys
+from pathlib import Path
 
 from .errors import UserError
 
@@ -16,12 +17,21 @@ QT_SYSTEM_PACKAGES = {
     "xcb-keysyms": "libxcb-keysyms1", "xcb-shape": "libxcb-shape0", "EGL": "libegl1", "GL": "libgl1",
     "fontconfig": "libfontconfig1", "dbus-1": "libdbus-1-3",
 }
-# The two that a desktop usually lacks, and without which Qt aborts (checked before Qt starts).
-CHECKED = ("xcb-cursor", "xkbcommon-x11")
+# The ones the xcb plugin links and a desktop may lack, without which Qt aborts (checked before Qt
+# starts; a minimal Debian has neither xcb-icccm nor xcb-keysyms).
+CHECKED = ("xcb-cursor", "xkbcommon-x11", "xcb-icccm", "xcb-keysyms", "xcb-shape")
 NO_WINDOW = "the window cannot open"
 
 
-def display_problem(environ=os.environ, platform: str = sys.platform, find=ctypes.util.find_library):
+def find_library(name: str):
+    """ctypes' search, and in the standalone app (tools/build_app.py) the libraries it carries."""
+    bundled = getattr(sys, "_MEIPASS", None) if getattr(sys, "frozen", False) else None
+    if bundled and any(Path(bundled).glob(f"lib{name}.so*")):
+        return name
+    return ctypes.util.find_library(name)
+
+
+def display_problem(environ=os.environ, platform: str = sys.platform, find=find_library):
     """One sentence saying why Qt could not open a window here, or None (Linux only: elsewhere
     the system has what Qt needs)."""
     if not platform.startswith("linux"):

@@ -73,7 +73,12 @@ def _quote(arg: str) -> str:
 def launcher() -> tuple[list[str], Path | None]:
     """The command that starts the app, and a working folder if the package needs one to be found:
     the gui-script (no console on Windows) or the console script if installed, else this Python
-    with ``-m designer`` run from the checkout."""
+    with ``-m designer`` run from the checkout. The standalone app (tools/build_app.py) is its own
+    executable: inside an AppImage the AppImage file, as the folder it runs from is a mount that
+    goes away when the app quits."""
+    if getattr(sys, "frozen", False):
+        appimage = os.environ.get("APPIMAGE", "")
+        return [appimage if appimage and Path(appimage).is_file() else sys.executable], None
     bin_dir = Path(sys.executable).parent
     for name in ("nn-designer-gui", "nn-designer"):
         beside = bin_dir / name
