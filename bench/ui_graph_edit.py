@@ -45,7 +45,7 @@ def residual_net(blocks: int = 28) -> Network:
         bn = Layer.make("batchnorm")
         bn.id = f"bn{b}"
         add = Layer.make("add")
-        add.inputs = [bn.id, layers[start].id]
+        add.sources = [bn, layers[start]]
         layers += [bn, add, Layer.make("relu")]
     layers += [Layer.make("global_pool"), Layer.make("dense", units=10)]
     return Network(layers, "residual-199")

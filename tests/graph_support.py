@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, Qt
 
-from designer.model.graph import ids_of
 from designer.ui.canvas.layout import BLOCK_W
 from ui_support import _mouse, drop_at_end, drop_kind, viewport_point
 
@@ -57,12 +56,10 @@ def renamed(model: dict) -> list:
     """The layers of a model file with every id renamed by the index of its layer ("L3"), and
     ids that nothing reads left out: two designs are the same when these are equal."""
     layers = model["layers"]
-
-    class _L:
-        def __init__(self, raw):
-            self.id, self.inputs, self.type = raw.get("id"), raw.get("inputs"), raw["type"]
-
-    ids = ids_of([_L(raw) for raw in layers])
+    ids: dict = {}
+    for i, raw in enumerate(layers):
+        if raw.get("id") is not None:
+            ids.setdefault(raw["id"], i)
     read = {ref for raw in layers for ref in raw.get("inputs") or []}
     out = []
     for raw in layers:

@@ -10,7 +10,7 @@ import pytest
 
 from cli_support import run
 from designer.model import dumps, load_model, load_weights
-from test_export import load_module
+from export_support import load_module
 
 
 @pytest.fixture(scope="module")

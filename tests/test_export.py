@@ -14,33 +14,7 @@ from designer.cli import main
 from designer.engine.net import EngineNet
 from designer.export import ExportError
 from designer.model import load_model, loads, save_weights, template_weights, load_weights
-
-EVERY_KIND = {"format": "nn-designer", "version": 1, "name": "every kind", "layers": [
-    {"type": "input", "width": 9, "height": 8, "depth": 3},
-    {"type": "conv", "filters": 8, "kernel": [3, 2], "padding": 1},
-    {"type": "batchnorm"},
-    {"type": "maxout", "pieces": 2},
-    {"type": "pool", "mode": "avg", "size": 2, "padding": 1},
-    {"type": "lrn", "size": 3},
-    {"type": "elu"},
-    {"type": "conv", "filters": 6, "kernel": 3, "stride": 2, "padding": "same", "bias": False},
-    {"type": "leaky_relu", "alpha": 0.1},
-    {"type": "pool", "mode": "l2", "size": 2, "stride": 1},
-    {"type": "pool", "mode": "max", "size": 1},
-    {"type": "flatten"},
-    {"type": "dense", "units": 12},
-    {"type": "batchnorm"},
-    {"type": "lrn", "size": 3},
-    {"type": "sigmoid"},
-    {"type": "dropout", "rate": 0.5},
-    {"type": "maxout", "pieces": 3},
-    {"type": "dense", "units": 5},
-    {"type": "tanh"},
-    {"type": "dense", "units": 3},
-    {"type": "relu"},
-    {"type": "dense", "units": 4, "bias": False},
-    {"type": "softmax"}]}
-
+from export_support import EVERY_KIND, load_module, missing_kinds
 
 def random_weights(network, seed=0):
     net = EngineNet(network, seed=seed)
@@ -53,13 +27,6 @@ def random_weights(network, seed=0):
             arrays[key] = rng.uniform(0.5, 2, arrays[key].shape).astype(np.float32)
     net.load_state_dict(arrays)
     return net, arrays
-
-
-def load_module(path):
-    """The exported file, run as a module (its __main__ block does not run)."""
-    namespace = {"__name__": "exported"}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace
 
 
 @pytest.fixture
@@ -197,3 +164,18 @@ def test_a_templates_onnx_export_names_its_weights(tmp_path, capsys):
     pytest.importorskip("onnx")
     assert main(["export", "mlp-example", "--to", "onnx", "-o", str(tmp_path / "m.onnx")]) == 0
     assert "with the weights of mlp-example.npz" in capsys.readouterr().out
+
+
+def test_the_export_designs_hold_every_layer_kind():
+    assert not missing_kinds(), f"no export test network has a layer of kind {sorted(missing_kinds())}"
+
+
+def test_every_kind_has_an_entry_in_each_exporter():
+    """One entry per kind in each exporter's registry, or the one module / node the kind names."""
+    from designer.export.onnx import NODES
+    from designer.export.pytorch import MODULES
+    from designer.model import KINDS
+    no_module = [t for t, kind in KINDS.items() if t not in MODULES and not kind.torch_module and t != "input"]
+    no_node = [t for t, kind in KINDS.items() if t not in NODES and not kind.onnx]
+    assert not no_module, f"designer/export/pytorch.py has no MODULES entry for {no_module}"
+    assert not no_node, f"designer/export/onnx.py has no NODES entry for {no_node}"

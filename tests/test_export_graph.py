@@ -103,7 +103,7 @@ def test_an_add_of_three_equals_the_engine_in_torch_and_onnxruntime(tmp_path):
     import numpy as np
 
     from designer.engine import EngineNet
-    from test_export import load_module
+    from export_support import load_module
     net = network(THREE_WAY)
     engine = EngineNet(net, seed=4)
     x = np.random.default_rng(0).random((5, 2, 4, 4), dtype=np.float32)

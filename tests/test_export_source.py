@@ -14,9 +14,9 @@ import pytest
 from designer.cli import main
 from designer.export import channels_first
 from designer.export.onnx import onnx_model
-from designer.export.pytorch import attribute_names, pytorch_source
+from designer.export.pytorch import attribute_names, pytorch_source, tensor_names
 from designer.model import format_shape, load_model, loads
-from test_export import EVERY_KIND
+from export_support import EVERY_KIND
 
 BLOCK_PROJECT = """
 import runpy, sys
@@ -52,13 +52,21 @@ def test_source_compiles_imports_nothing_of_ours_and_has_one_named_line_per_laye
     report = network.report()
     start = lines.index("class Net(nn.Module):")
     init = [line.strip() for line in lines[start:] if line.strip().startswith("self.") and " = " in line]
-    calls = [line.strip() for line in lines if line.strip().startswith("x = self.")]
-    layers = [(n, info) for n, layer, info in zip(names, network.layers, report.layers) if layer.type != "input"]
-    assert len(init) == len(calls) == len(layers)
-    for (name, info), line, call in zip(layers, init, calls):
+    forward = lines[next(k for k in range(start, len(lines)) if "def forward" in lines[k]) + 1:]
+    forward = forward[:forward.index("        return x")]
+    calls = [line.strip() for line in forward if " = " in line and not line.strip().startswith("#")]
+    layers = [(n, v, layer, info) for n, v, layer, info in zip(names, tensor_names(network, report),
+                                                               network.layers, report.layers) if layer.type != "input"]
+    modules = [(n, info) for n, _, layer, info in layers if layer.type not in ("add", "concat")]
+    assert len(init) == len(modules) and len(calls) == len(layers)
+    for (name, info), line in zip(modules, init):
         assert line.startswith(f"self.{name} = ")
         assert line.split("  # ", 1)[1].split(",")[0] == format_shape(info.output)
-        assert call.startswith(f"x = self.{name}(")
+    for (name, tensor, layer, info), call in zip(layers, calls):
+        merged = {"add": " + ", "concat": "torch.cat(["}.get(layer.type)
+        assert call.startswith(f"{tensor} = " + ("" if merged else f"self.{name}(")) and (not merged or merged in call)
+    if isinstance(spec, str):  # a chain: every line reads and writes x
+        assert all(call.startswith("x = self.") for call in calls)
     assert all(len(line) <= 110 for line in lines)
 
 

@@ -12,14 +12,7 @@ import pytest
 from designer.cli import main
 from designer.model import KINDS
 from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT
-from test_export import EVERY_KIND, load_module
-
-SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "layers": [
-    {"type": "input", "features": 4},
-    {"type": "dense", "units": 6, "name": "hidden"},
-    {"type": "sign"},
-    {"type": "dense", "units": 3, "name": "scores"}]}
-
+from export_support import EVERY_KIND, SIGN_NET, load_module
 
 def _data(rng, shape, n=96, classes=4):
     """Inputs with a label each that depends on them (so training moves every weight)."""

@@ -23,7 +23,7 @@ def sample(type_: str) -> Network:
         return Network(layers)
     if KINDS[type_].is_merge:
         layers.append(Layer("relu", id="a"))
-        layers.append(Layer(type_, inputs=[0, "a"]))
+        layers.append(Layer(type_, sources=[layers[0], layers[1]]))
     else:
         layers.append(Layer.make(type_, **SETTINGS.get(type_, {})))
     network = Network(layers)

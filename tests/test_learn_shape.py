@@ -44,7 +44,7 @@ def test_lenet5_conv_pool_and_dense():
 
 def test_a_224_input_floors_the_remainder_and_lists_the_model_fixes():
     net = load_template("alexnet")
-    net.set_keys(0, {"width": 224, "height": 224})
+    net.set_keys(net[0].uid, {"width": 224, "height": 224})
     text = explain(net, 1).text
     assert "W₂ = ⌊(224 − 11 + 2·0)/4⌋ + 1 = ⌊53.25⌋ + 1 = 54" in text
     assert "213 = 4·53 + 1" in text
@@ -58,12 +58,12 @@ def test_a_224_input_floors_the_remainder_and_lists_the_model_fixes():
 
 def test_same_padding_odd_and_even_and_unequal_axes():
     net = load_template("lenet5")
-    net.set_keys(1, {"kernel": 3, "padding": "same"})
+    net.set_keys(net[1].uid, {"kernel": 3, "padding": "same"})
     text = explain(net, 1).text
     assert "P = (K − 1)/2 = (3 − 1)/2 = 1" in text and '(this layer\'s padding "same")' in text
     assert "W₂ = ⌊(28 − 3 + 2·1)/1⌋ + 1 = ⌊27⌋ + 1 = 28" in text
-    net.set_keys(0, {"width": 32, "height": 28})
-    net.set_keys(1, {"kernel": [3, 5], "stride": [1, 2], "padding": 0})
+    net.set_keys(net[0].uid, {"width": 32, "height": 28})
+    net.set_keys(net[1].uid, {"kernel": [3, 5], "stride": [1, 2], "padding": 0})
     text = explain(net, 1).text
     assert "W₂ = ⌊(32 − 5 + 2·0)/2⌋ + 1 = ⌊13.5⌋ + 1 = 14" in text
     assert "H₂ = ⌊(28 − 3 + 2·0)/1⌋ + 1 = ⌊25⌋ + 1 = 26" in text
@@ -87,7 +87,7 @@ def test_every_conv_and_pool_of_the_templates_agrees_with_the_report():
 
 def test_layers_after_an_error_and_nothing_selected():
     net = load_template("lenet5")
-    net.set_keys(1, {"kernel": 40})
+    net.set_keys(net[1].uid, {"kernel": 40})
     assert "kernel 40×40 is larger than the padded input 32×32" in explain(net, 1).text
     assert "layer #1 (conv) has an error (shown in red on the canvas)" in explain(net, 2).text
     assert explain(net, None).title == NOTHING_SELECTED

@@ -3,11 +3,12 @@ the templates' published figures, and version 1 written whenever no version 2 fe
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 
-from designer.model import KINDS, Layer, ModelError, Network, dumps, graph, load_model, loads
-from designer.model.inference import infer
+from designer.model import KINDS, Layer, ModelError, Network, dumps, graph, load_model, loads, to_json
+from designer.model.inference import Code, infer
 
 
 def doc(*layers, version=2) -> str:
@@ -36,8 +37,10 @@ def test_sources_readers_and_chain():
 
 
 def test_unresolvable_references_are_left_out_of_sources():
-    layers = [Layer("input", {"features": 3}), Layer("relu", inputs=["nope"]),
-              Layer("relu", inputs=[5]), Layer("add", inputs=[0, 1])]
+    stray = Layer("relu")  # a layer that is not in the list
+    layers = [Layer("input", {"features": 3}), Layer("relu", sources=[graph.Missing("nope")]),
+              Layer("relu", sources=[stray]), Layer("add")]
+    layers[3].sources = [layers[0], layers[1]]
     assert graph.sources(layers) == [[], [], [], [0, 1]]
 
 
@@ -49,7 +52,8 @@ def test_a_mismatched_shortcut_names_both_shapes_and_the_conv_that_fixes_it():
     # Drop the first projection (conv + batchnorm) and let the add read the block's input.
     first = next(i for i, layer in enumerate(net.layers) if layer.name == "layer2.0.downsample.0")
     add = next(i for i in range(first, len(net)) if net[i].type == "add")
-    net.layers[add].inputs = ["layer2.0.bn2", "layer1.2"]
+    by_id = {layer.id: layer for layer in net.layers if layer.id}
+    net.layers[add].sources = [by_id["layer2.0.bn2"], by_id["layer1.2"]]
     del net.layers[first:first + 2]
     (problem,) = net.report().problems
     assert problem.startswith(f"layer {add - 2} (add): an add needs inputs of exactly the same shape")
@@ -97,11 +101,31 @@ def test_bad_references_are_refused_with_their_json_path(layers, path, words):
 def test_inference_reports_the_same_reference_errors_on_a_document():
     """A document built in code (or edited) is not checked by the loader: inference says it."""
     layers = [Layer("input", {"features": 4}, id="x"), Layer("relu", id="x"),
-              Layer("relu", inputs=["gone"]), Layer("add", inputs=[0, 4]), Layer("relu")]
+              Layer("relu", sources=[graph.Missing("gone")]), Layer("add"), Layer("relu")]
+    layers[1].sources, layers[4].sources = [layers[0]], [layers[3]]
+    layers[3].sources = [layers[0], layers[4]]
     report = infer(layers)
     assert report.layers[1].errors == ['id: the id "x" is already layer 0\'s; ids are unique']
     assert report.layers[2].errors == ['inputs[0]: no layer has the id "gone"']
     assert report.layers[3].errors == ["inputs[1]: layer 4 is layer 4, after this one; a layer reads only earlier layers"]
+    assert [[e.code for e in info.errors] for info in report.layers[1:4]] == [
+        [Code.DUPLICATE_ID], [Code.MISSING_INPUT], [Code.BAD_INPUT]]
+
+
+def test_every_error_carries_its_code():
+    """What acts on errors (wiring.py) decides by these codes, never by the sentences."""
+    def codes(*layers):
+        return [[e.code for e in info.errors] for info in report_of(*layers).layers]
+    assert codes(X, {"type": "add"}) == [[], [Code.TOO_FEW_INPUTS]]
+    assert codes(X, {"type": "relu", "id": "r"}, {"type": "relu", "inputs": ["x", "r"]})[2] == [Code.TOO_MANY_INPUTS]
+    assert codes(X, {"type": "conv", "filters": 3}, {"type": "concat", "inputs": [0, 1]})[2] == [Code.MISMATCH]
+    assert codes(X, {"type": "conv", "filters": 6, "groups": 3})[1] == [Code.SHAPE]
+    assert codes(X, {"type": "conv", "filters": 2, "id": "side"}, {"type": "relu", "inputs": ["x"]})[1] == [
+        Code.NOT_CONNECTED]
+    assert codes(X, {"type": "input", "features": 2})[1] == [Code.INPUT_LAYER]
+    assert codes({"type": "relu"}) == [[Code.INPUT_LAYER]]
+    problem = report_of(X, {"type": "add"}).layers[1].errors[0]
+    assert isinstance(problem, str) and pickle.loads(pickle.dumps(problem)).code is Code.TOO_FEW_INPUTS
 
 
 def test_a_merge_needs_two_inputs_and_other_layers_one():
@@ -184,7 +208,8 @@ def test_template_figures():
     assert r18.input == (224, 224, 3) and r18.output == (1000,)
     r20 = load_model("resnet20").report()
     assert r20.total_params == 272_474 and r20.input == (32, 32, 3) and r20.output == (10,)
-    projections = [layer for layer in load_model("resnet20").layers if layer.inputs and layer.type == "conv"]
+    r20 = load_model("resnet20").layers
+    projections = [layer for i, layer in enumerate(r20) if not graph.follows(r20, i) and layer.type == "conv"]
     assert [layer.resolved()["kernel"] for layer in projections] == [1, 1]  # where the shape changes
     inc = load_model("inception").report()
     assert inc.total_params == 163_696 and inc.input == (28, 28, 192) and inc.output == (28, 28, 256)
@@ -217,11 +242,12 @@ def test_version_2_round_trips_and_clone_keeps_the_graph():
     net = load_model("inception")
     again = loads(dumps(net))
     assert dumps(again) == dumps(net)
-    assert [layer.inputs for layer in again.layers] == [layer.inputs for layer in net.layers]
+    assert graph.sources(again.layers) == graph.sources(net.layers)
     copy = net.layers[3].clone()
-    assert copy.inputs == ["x"] and copy.inputs is not net.layers[3].inputs and copy.uid != net.layers[3].uid
+    assert copy.sources == [net.layers[0]] and copy.sources[0] is net.layers[0] and net.layers[0].id == "x"
+    assert copy.sources is not net.layers[3].sources and copy.uid != net.layers[3].uid
     assert net.layers[2].clone().id == "b1"
-    assert Network([Layer("input", {"features": 2}, id="x")]).to_json()["layers"][0] == {
+    assert to_json(Network([Layer("input", {"features": 2}, id="x")]))["layers"][0] == {
         "type": "input", "id": "x", "features": 2}
 
 

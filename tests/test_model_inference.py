@@ -40,8 +40,8 @@ def test_same_padding_course_example():
 
 def _alexnet_on(size: int):
     network = load_model("alexnet")
-    network.set_key(0, "width", size)
-    network.set_key(0, "height", size)
+    network.set_key(network[0].uid, "width", size)
+    network.set_key(network[0].uid, "height", size)
     return network.report()
 
 
@@ -175,10 +175,10 @@ def test_set_key_validation(value, message):
     network = load_model("lenet5")
     if message is None:  # None restores the default, but filters is required
         with pytest.raises(ValueError, match="needs"):
-            network.set_key(1, "filters", value)
+            network.set_key(network[1].uid, "filters", value)
         return
     with pytest.raises(ValueError, match=message):
-        network.set_key(1, "filters", value)
+        network.set_key(network[1].uid, "filters", value)
     assert network.report().total_params == 61_706  # nothing changed
 
 
@@ -188,32 +188,32 @@ def test_document_events_and_cached_report():
     network.changed.connect(seen.append)
     first = network.report()
     assert network.report() is first  # cached until an edit
-    network.set_key(1, "filters", 8)
+    network.set_key(network[1].uid, "filters", 8)
     assert seen == [Change(ChangeKind.CONFIG, (network[1].uid,))] and network.report() is not first
     assert network.report().layers[1].params == (25 + 1) * 8
     moved = network[2]
-    network.move(2, 3)
+    network.move(moved.uid, 3)
     relu = Layer.make("relu")
     network.insert(0, relu)
-    removed = network.remove(0)
+    removed = network.remove(relu.uid)
     assert removed is relu
     assert seen[1:] == [Change(ChangeKind.MOVE, (moved.uid,)), Change(ChangeKind.INSERT, (relu.uid,)),
                         Change(ChangeKind.REMOVE, (relu.uid,))]
-    network.set_layer_name(1, "edges")
+    network.set_layer_name(network[1].uid, "edges")
     network.set_name("mine")
     network.replace(network.layers[:2])
     assert seen[4:] == [Change(ChangeKind.NAME, (network[1].uid,)), Change(ChangeKind.TITLE),
                         Change(ChangeKind.RESET, (network[0].uid, network[1].uid))]
     assert [c.keeps_architecture for c in seen] == [False] * 4 + [True, True, False]
-    network.set_ui(1, {"x": 5, "y": 6})                   # where the canvas draws it: architecture kept
+    network.set_ui(network[1].uid, {"x": 5, "y": 6})                   # where the canvas draws it: architecture kept
     assert seen[-1] == Change(ChangeKind.UI, (network[1].uid,)) and seen[-1].keeps_architecture
 
 
 def test_weights_behind_an_error_are_unknown_not_zero():
     from designer.model import summary
     network = load_model("alexnet")
-    network.set_key(0, "width", 8)
-    network.set_key(0, "height", 8)
+    network.set_key(network[0].uid, "width", 8)
+    network.set_key(network[0].uid, "height", 8)
     report = network.report()
     fc6 = report.layers[16]
     assert not fc6.params_known and report.layers[17].params_known  # a relu has none anyway
@@ -229,10 +229,10 @@ def test_set_keys_is_one_event_and_all_or_nothing():
     network = load_model("lenet5")
     seen = []
     network.changed.connect(seen.append)
-    network.set_keys(0, {"width": None, "height": None, "depth": None, "features": 784})
+    network.set_keys(network[0].uid, {"width": None, "height": None, "depth": None, "features": 784})
     assert [c.kind for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
     with pytest.raises(ValueError, match="kernel must be at least 1"):
-        network.set_keys(1, {"filters": 8, "kernel": 0})
+        network.set_keys(network[1].uid, {"filters": 8, "kernel": 0})
     assert network[1].config["filters"] == 6 and len(seen) == 1  # nothing was set
 
 

@@ -13,6 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from designer.model import Layer, Network, expected_arrays  # noqa: E402
+from designer.model.graph import follows  # noqa: E402
 from test_engine_vs_torch import main_linear, torch_module  # noqa: E402
 
 
@@ -34,7 +35,8 @@ class Draw:
         lid = f"l{self.count}"
         layer = Layer.make(type_, **cfg)
         layer.id = lid
-        layer.inputs = list(inputs) if inputs else None
+        by_id = {other.id: other for other in self.layers}
+        layer.sources = [by_id[i] for i in inputs] if inputs else []  # none: the layer before
         self.layers.append(layer)
         self.shape = Network(list(self.layers)).report().layers[-1].output
         return lid
@@ -151,9 +153,11 @@ def test_random_graph_shapes_counts_and_arrays_match_torch(seed):
 
 
 def test_the_generator_covers_every_branch_feature():
-    layers = [layer for seed in range(40) for layer in random_graph(seed).layers]
+    nets = [random_graph(seed).layers for seed in range(40)]
+    layers = [layer for net in nets for layer in net]
     types = {layer.type for layer in layers}
     assert {"add", "concat", "global_pool", "conv", "pool", "batchnorm", "dense"} <= types
     assert any(layer.type == "conv" and layer.resolved()["groups"] > 1 for layer in layers)
     assert any(layer.type == "pool" and layer.resolved()["ceil"] for layer in layers)
-    assert any(layer.type == "conv" and layer.inputs and layer.resolved()["kernel"] == 1 for layer in layers)
+    assert any(layer.type == "conv" and not follows(net, i) and layer.resolved()["kernel"] == 1
+               for net in nets for i, layer in enumerate(net))

@@ -185,4 +185,4 @@ def test_our_exports_chain_of_adds_is_one_add_layer_again(tmp_path):
     onnx.save(model(nodes, []), str(path))
     layers = import_onnx(path).network.layers
     assert [layer.type for layer in layers] == ["input", "relu", "sigmoid", "tanh", "add"]
-    assert len(layers[-1].inputs) == 3
+    assert len(layers[-1].sources) == 3

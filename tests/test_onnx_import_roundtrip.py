@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_export import load_module
+from export_support import load_module
 
 from designer.export import export_network
 from designer.export.pytorch import attribute_names
@@ -56,8 +56,7 @@ def _settings(layer) -> tuple:
 
 def test_a_design_of_every_kind_exported_to_onnx_imports_back(tmp_path):
     """Our export's multi-node layers (maxout, the LRN of a vector, sign) fold back too."""
-    from test_export import EVERY_KIND
-    from test_export_trained import SIGN_NET
+    from export_support import EVERY_KIND, SIGN_NET
 
     from designer.onnx_import import import_onnx
     for design in (EVERY_KIND, SIGN_NET):

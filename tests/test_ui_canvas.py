@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetricsF
 
-from designer.model import KINDS
+from designer.model import KINDS, to_json
 from ui_support import (click_block, dialog_log, drag_block, drop_at_end, drop_kind,  # noqa: F401
                         scene_point_before, scene_types, types, window)
 
@@ -25,7 +25,7 @@ def snapshot(window):
     scene = window.scene
     shown = [(scene.blocks[uid].index, scene.blocks[uid].volume_text, scene.blocks[uid].pos().toTuple())
              for uid in scene.order]
-    return window.network.to_json(), scene_types(window), shown
+    return to_json(window.network), scene_types(window), shown
 
 
 def test_drop_from_palette_inserts_at_the_drop_position_with_a_marker(window):

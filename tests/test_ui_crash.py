@@ -46,6 +46,7 @@ EDITING_APP = textwrap.dedent("""
 
 RECOVERING_APP = textwrap.dedent("""
     import json, os
+    from designer.model import to_json
     from designer.ui import dialogs
     from designer.ui.application import create_app, start
 
@@ -57,7 +58,7 @@ RECOVERING_APP = textwrap.dedent("""
 
     app = create_app([])
     window = start([])
-    print(json.dumps({"offered": offered, "model": window.network.to_json(),
+    print(json.dumps({"offered": offered, "model": to_json(window.network),
                       "modified": window.files.modified}), flush=True)
     os._exit(0)   # the test only needs what was recovered
 """)

@@ -26,13 +26,13 @@ def test_network_insert_many_and_remove_many_emit_one_event_each():
     net.insert_many(1, relus)
     assert net.layers[1:] == relus and seen == ["insert"]
     assert uids == [tuple(layer.uid for layer in relus)]
-    gone = net.remove_many([5, 1, 3])
+    gone = net.remove_many([net[5].uid, net[1].uid, net[3].uid])
     assert gone == [relus[0], relus[2], relus[4]] and seen == ["insert", "remove"]
     net.insert_many([1, 3, 5], gone)  # back where they were
     assert [layer.uid for layer in net.layers[1:]] == [layer.uid for layer in relus]
     assert seen == ["insert", "remove", "insert"]
     net.insert(1, Layer.make("relu"))  # the single edits still work
-    net.remove(1)
+    net.remove(net[1].uid)
     assert seen[-2:] == ["insert", "remove"] and len(net) == 6
 
 
@@ -115,7 +115,7 @@ def test_the_editor_and_the_model_check_settings_with_one_function(window, monke
     with pytest.raises(ConfigError) as from_editor:
         window.editor.set_keys(conv.uid, {"filters": 0})
     with pytest.raises(ConfigError) as from_model:
-        window.network.set_keys(1, {"filters": 0})
+        window.network.set_keys(window.network[1].uid, {"filters": 0})
     assert str(from_editor.value) == str(from_model.value) and calls == ["editor", "model"]
 
 

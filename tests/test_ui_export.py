@@ -12,7 +12,7 @@ import pytest
 from designer.engine.net import EngineNet
 from designer.model import load_weights, save_weights
 from designer.ui import dialogs
-from test_export import load_module
+from export_support import load_module
 from ui_support import dialog_log, window  # noqa: F401
 
 

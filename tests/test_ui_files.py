@@ -8,14 +8,14 @@ import shutil
 
 from PySide6.QtCore import QMimeData, QPointF, QSettings, QUrl
 
-from designer.model import TEMPLATES, load, load_template
+from designer.model import TEMPLATES, load, load_template, to_json
 from ui_support import dialog_log, drop_at_end, drop_mime, types, window  # noqa: F401
 
 
 def test_a_file_that_cannot_be_read_leaves_the_document_untouched(window, dialog_log, tmp_path):
     window.files.new_from_template("lenet5")
     drop_at_end(window, "dropout")
-    before = (window.network.to_json(), window.undo_stack.count(), window.windowTitle())
+    before = (to_json(window.network), window.undo_stack.count(), window.windowTitle())
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "nn-designer", "version": 1, "layers": [{"type": "input"}, {"type": "convv"}]}')
     for path in (broken, tmp_path / "missing.json", tmp_path):
@@ -23,7 +23,7 @@ def test_a_file_that_cannot_be_read_leaves_the_document_untouched(window, dialog
     assert dialog_log.warnings[0] == f'{broken}: layers[1].type: unknown layer type "convv"; did you mean "conv"?'
     assert dialog_log.warnings[1] == f"{tmp_path / 'missing.json'}: no such file"
     assert "folder" in dialog_log.warnings[2]
-    assert (window.network.to_json(), window.undo_stack.count(), window.windowTitle()) == before
+    assert (to_json(window.network), window.undo_stack.count(), window.windowTitle()) == before
     assert window.isWindowModified() and dialog_log.unsaved == []  # nothing was asked: nothing changed
 
 
@@ -36,7 +36,7 @@ def test_save_as_then_open_round_trip_with_title_and_recent(window, dialog_log, 
     dialog_log.save_name = str(target)
     window.actions_by_name["save"].trigger()  # no path yet: Save asks for one
     assert window.windowTitle() == "mine.json[*]" and not window.isWindowModified()
-    assert load(target).to_json() == window.network.to_json()
+    assert to_json(load(target)) == to_json(window.network)
     assert window.files.recent() == [str(target.resolve())]
     assert [a.text() for a in window.menus.recent.actions()][0] == "mine.json"
     window.undo_stack.undo()
@@ -57,7 +57,7 @@ def test_unsaved_changes_are_asked_about_before_new_open_and_close(window, dialo
     assert not window.files.new_from_template("alexnet")
     assert types(window) == ["input", "dense"]
     other = tmp_path / "other.json"
-    other.write_text(json.dumps(load_template("perceptron").to_json()))
+    other.write_text(json.dumps(to_json(load_template("perceptron"))))
     assert not window.files.open_path(other)
     assert types(window) == ["input", "dense"]
     assert not window.close() and window.isVisible()
@@ -78,13 +78,13 @@ def test_templates_open_as_new_untitled_documents(window):
     for name, (title, _text) in TEMPLATES.items():
         window.actions_by_name[f"template_{name}"].trigger()
         assert window.windowTitle() == f"{title} (template)[*]"
-        assert window.network.to_json()["layers"] == load_template(name).to_json()["layers"]
+        assert to_json(window.network)["layers"] == to_json(load_template(name))["layers"]
         assert window.files.path is None and not window.isWindowModified()
 
 
 def test_a_file_dropped_on_the_window_opens(window, tmp_path):
     path = tmp_path / "dropped.json"
-    path.write_text(json.dumps(load_template("lenet5").to_json()))
+    path.write_text(json.dumps(to_json(load_template("lenet5"))))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     drop_mime(window, mime, QPointF(50, 50))
@@ -95,7 +95,7 @@ def test_the_command_line_opens_a_file_or_a_template(qtbot, tmp_path, dialog_log
     from designer.ui.application import start
 
     path = tmp_path / "net.json"
-    path.write_text(json.dumps(load_template("mlp-example").to_json()))
+    path.write_text(json.dumps(to_json(load_template("mlp-example"))))
     for arg, expected in ((str(path), "net.json[*]"), ("alexnet", "AlexNet (template)[*]")):
         settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
         win = start([arg], settings=settings, recovery_dir=tmp_path / "rec")
@@ -117,7 +117,7 @@ def test_autosave_and_recovery_after_a_crash(qtbot, window, dialog_log, tmp_path
     drop_at_end(window, "dropout")
     window.files.autosave()
     recovery = window.files.recovery.file
-    assert load(recovery).to_json() == window.network.to_json()
+    assert to_json(load(recovery)) == to_json(window.network)
     # A crash leaves the files without a live lock: copy them under another session's name.
     crashed = recovery.with_name("recovery-crashed.json")
     shutil.copy(recovery, crashed)

@@ -8,7 +8,7 @@ from ui_support import click_block, dialog_log, window  # noqa: F401
 def test_switching_an_input_back_to_an_image_uses_the_editors_starting_shape(window, monkeypatch):
     monkeypatch.setitem(editor_module.STARTERS, "input", {"width": 32, "height": 32, "depth": 3})
     layer = window.network[0]
-    window.network.set_keys(0, {"width": None, "height": None, "depth": None, "features": 10})
+    window.network.set_keys(window.network[0].uid, {"width": None, "height": None, "depth": None, "features": 10})
     click_block(window, 0)
     window.inspector.input_mode.activated.emit(0)
     assert layer.config == {"width": 32, "height": 32, "depth": 3}

@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from PySide6.QtGui import QGuiApplication
 
 from designer.errors import UserError
-from designer.model import KINDS, TEMPLATES
+from designer.model import KINDS, TEMPLATES, to_json
 from designer.model.graph import sources
 from designer.ui.canvas.block import BlockItem
 from ui_support import dialog_log, window  # noqa: F401
@@ -70,7 +70,7 @@ def test_random_edits_undo_and_redo_exactly(window, qtbot):
     editor, stack, network, scene = window.editor, window.undo_stack, window.network, window.scene
 
     def state() -> tuple:
-        return json.dumps(network.to_json(), sort_keys=True), tuple(layer.uid for layer in network.layers)
+        return json.dumps(to_json(network), sort_keys=True), tuple(layer.uid for layer in network.layers)
 
     class Edits(RuleBasedStateMachine):
         @initialize(start=st.sampled_from(["blank", *TEMPLATES]))

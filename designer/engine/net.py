@@ -6,8 +6,10 @@
     probs = net.predict(x)                           # evaluation mode, in chunks
     arrays = net.state_dict(); net.load_state_dict(arrays)
 
-The layers run as the network's graph (``designer.engine.plan``): in list order, each output kept
-while a later layer reads it, the gradients of an output read by several layers summed.
+The layers run as the network's graph, which the network's report resolves (for each layer the
+places of the layers it reads, and of those that read it): ``designer.engine.plan`` runs them in
+list order, each output kept while a later layer reads it, the gradients of an output read by
+several layers summed.
 
 An EngineNet is not thread-safe (layers keep scratch buffers between calls): use it from one
 thread at a time, e.g. show feature maps between training steps, not during one.
@@ -64,6 +66,7 @@ class EngineNet:
             self.layers.append(engine_layer)
         self.types = [layer.type for layer in network.layers]
         self.sources = [list(info.sources) for info in report.layers]
+        self.readers = [list(read) for read in report.readers]
         # A gradient must reach a layer's output when it, or a layer it reads, has parameters;
         # a layer none of whose inputs needs one skips its input gradient (need_dx).
         self.needs_grad = []
@@ -96,7 +99,7 @@ class EngineNet:
         if plan is None:
             if not 0 <= target < len(self.layers):
                 raise EngineError(f"the network has no layer {target} (it has {len(self.layers)})")
-            plan = self._plans[target] = make_plan(target, self.sources, self.layers, self.needs_grad)
+            plan = self._plans[target] = make_plan(target, self.sources, self.readers, self.layers, self.needs_grad)
         return plan
 
     @property

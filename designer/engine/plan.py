@@ -60,14 +60,15 @@ def ancestors(target: int, sources: list) -> set:
     return seen
 
 
-def make_plan(target: int, sources: list, layers: list, needs_grad: list) -> Plan:
+def make_plan(target: int, sources: list, readers: list, layers: list, needs_grad: list) -> Plan:
     """The steps that compute layer ``target``.
 
-    ``sources[i]`` are the layers layer ``i`` reads; ``layers`` the engine layers (their
-    ``type``, ``mode``, ``keeps_output``); ``needs_grad[i]`` whether a gradient must reach layer
-    ``i``'s output (it or a layer it depends on has parameters)."""
+    ``sources[i]`` are the layers layer ``i`` reads and ``readers[i]`` those that read it (the
+    report's); ``layers`` the engine layers (their ``type``, ``mode``, ``keeps_output``);
+    ``needs_grad[i]`` whether a gradient must reach layer ``i``'s output (it or a layer it depends
+    on has parameters)."""
     wanted = ancestors(target, sources)
-    readers = {i: [j for j in wanted if i in sources[j]] for i in wanted}
+    readers = {i: [j for j in readers[i] if j in wanted] for i in wanted}
     steps = []
     for i in sorted(wanted):
         if _fused_relu(i, sources, layers, readers):

@@ -1,5 +1,7 @@
-"""Export a network to other tools: a runnable PyTorch module (``pytorch.py``) or an ONNX model
-(``onnx.py``, needs the optional ``onnx`` package)."""
+"""Export a network to other tools: a runnable PyTorch module (``pytorch.py``), an ONNX model
+(``onnx.py``, needs the optional ``onnx`` package), or a folder that trains it with torchrun
+(``torchrun.py``: the module and ``torchrun_train.py``). Each writer reads the network's report
+(the resolved graph) and keeps one entry per layer kind (``pytorch.MODULES``, ``onnx.NODES``)."""
 from __future__ import annotations
 
 from .common import ExportError, channels_first, checked_report

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.kinds_spatial import window_of
-from .common import ExportError, channels_first, checked_report
+from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
 OPSET = 17
@@ -50,84 +50,138 @@ def _pads(p: tuple) -> list:
     return [p[0], p[1], p[0], p[1]]  # top, left, bottom, right
 
 
+# One entry per kind, as the onnx reference implementation keeps one per operator: (the graph,
+# the layer's resolved settings, its LayerInfo, the tensors it reads, the weight arrays, its
+# name) -> the tensor holding its output. A kind without settings that is one node says so on the
+# kind (``onnx``) instead. Adding a kind: one entry here (tests/test_kind_tables.py names a kind
+# that has none).
+NODES: dict = {}
+_nodes_of = registrar(NODES)
+
+
+def _weights(g: _Graph, name: str, arrays: dict, info, keys) -> list:
+    return [g.weight(f"{name}.{key}", arrays[f"{info.index}.{key}"]) for key in keys]
+
+
+@_nodes_of("input")
+def _input(g, cfg, info, xs, arrays, name) -> str:
+    return "input"
+
+
+@_nodes_of("dropout")
+def _dropout(g, cfg, info, xs, arrays, name) -> str:  # identity at inference; kept so that an import gives the layer back
+    return g.node("Dropout", [xs[0], g.const(f"{name}_ratio", np.array(cfg["rate"], g.dtype))], name)
+
+
+@_nodes_of("add")
+def _add(g, cfg, info, xs, arrays, name) -> str:  # ONNX's Add takes two inputs: a chain of them for more
+    total = xs[0]
+    for j, other in enumerate(xs[1:], 1):
+        total = g.node("Add", [total, other], name if j == len(xs) - 1 else f"{name}_sum{j}")
+    return total
+
+
+@_nodes_of("concat")
+def _concat(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Concat", list(xs), name, axis=1)
+
+
+@_nodes_of("global_pool")
+def _global_pool(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("GlobalMaxPool" if cfg["mode"] == "max" else "GlobalAveragePool", [xs[0]], name)
+
+
+@_nodes_of("conv")
+def _conv(g, cfg, info, xs, arrays, name) -> str:
+    k, s, p = window_of("conv", cfg)
+    ins = [xs[0]] + _weights(g, name, arrays, info, ("weight", "bias") if cfg["bias"] else ("weight",))
+    return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
+                  pads=_pads(p), group=int(cfg.get("groups", 1)))
+
+
+@_nodes_of("pool")
+def _pool(g, cfg, info, xs, arrays, name) -> str:
+    k, s, p = window_of("pool", cfg)
+    ceil = int(bool(cfg.get("ceil")))
+    if cfg["mode"] == "max":
+        return g.node("MaxPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), pads=_pads(p),
+                      ceil_mode=ceil)
+    if cfg["mode"] == "avg":
+        return g.node("AveragePool", [xs[0]], name, kernel_shape=list(k), strides=list(s),
+                      pads=_pads(p), count_include_pad=1, ceil_mode=ceil)
+    return g.node("LpPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), p=2)
+
+
+@_nodes_of("flatten")
+def _flatten(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Flatten", [xs[0]], f"{name}_flatten", axis=1) if reads_volume(info) else xs[0]
+
+
+@_nodes_of("dense")
+def _dense(g, cfg, info, xs, arrays, name) -> str:
+    x = _flatten(g, cfg, info, xs, arrays, name)
+    ins = [x] + _weights(g, name, arrays, info, ("weight", "bias") if cfg["bias"] else ("weight",))
+    return g.node("Gemm", ins, name, transB=1)
+
+
+@_nodes_of("softmax")
+def _softmax(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Softmax", [xs[0]], name, axis=1)
+
+
+@_nodes_of("leaky_relu")
+def _leaky_relu(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("LeakyRelu", [xs[0]], name, alpha=float(cfg["alpha"]))
+
+
+@_nodes_of("elu")
+def _elu(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Elu", [xs[0]], name, alpha=float(cfg["alpha"]))
+
+
+@_nodes_of("sign")
+def _sign(g, cfg, info, xs, arrays, name) -> str:  # +1 if x > 0 else -1 (ONNX's Sign gives 0 at 0)
+    zero = g.weight(f"{name}_zero", 0.0)
+    pos = g.node("Greater", [xs[0], zero], f"{name}_positive")
+    return g.node("Where", [pos, g.weight(f"{name}_plus", 1.0), g.weight(f"{name}_minus", -1.0)], name)
+
+
+@_nodes_of("maxout")
+def _maxout(g, cfg, info, xs, arrays, name) -> str:
+    k = cfg["pieces"]
+    shape = channels_first(info.input)
+    grouped = [0, shape[0] // k, k, *shape[1:]]
+    r = g.node("Reshape", [xs[0], g.const(f"{name}_shape", np.array(grouped, np.int64))], f"{name}_grouped")
+    return g.node("ReduceMax", [r], name, axes=[2], keepdims=0)
+
+
+@_nodes_of("lrn")
+def _lrn(g, cfg, info, xs, arrays, name) -> str:
+    lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
+               bias=float(cfg["k"]))
+    if reads_volume(info):
+        return g.node("LRN", [xs[0]], name, **lrn)
+    axes = g.const(f"{name}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
+    x = g.node("LRN", [g.node("Unsqueeze", [xs[0], axes], f"{name}_unsqueeze")], f"{name}_lrn_3d", **lrn)
+    return g.node("Squeeze", [x, axes], name)
+
+
+@_nodes_of("batchnorm")
+def _batchnorm(g, cfg, info, xs, arrays, name) -> str:
+    ins = [xs[0]] + _weights(g, name, arrays, info, ("weight", "bias", "running_mean", "running_var"))
+    return g.node("BatchNormalization", ins, name, epsilon=float(cfg["eps"]),
+                  momentum=1.0 - float(cfg["momentum"]))
+
+
 def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
     """Add the nodes of one layer (named after it, as in the PyTorch export) reading the tensors
     ``xs``; returns the name of the layer's output."""
-    cfg = layer.resolved()
-    t, i = layer.type, info.index
-    vol = info.input is not None and len(info.input) == 3
-    x = xs[0] if xs else "input"
-    if t == "input":
-        return x
-    if t == "dropout":  # identity at inference; kept so that an import gives the layer back
-        return g.node("Dropout", [x, g.const(f"{name}_ratio", np.array(cfg["rate"], g.dtype))], name)
-    if t == "add":  # ONNX's Add takes two inputs: a chain of them for more
-        total = xs[0]
-        for j, other in enumerate(xs[1:], 1):
-            total = g.node("Add", [total, other], name if j == len(xs) - 1 else f"{name}_sum{j}")
-        return total
-    if t == "concat":
-        return g.node("Concat", list(xs), name, axis=1)
-    if t == "global_pool":
-        return g.node("GlobalMaxPool" if cfg["mode"] == "max" else "GlobalAveragePool", [x], name)
-    if t == "conv":
-        k, s, p = window_of(t, cfg)
-        ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]
-        if cfg["bias"]:
-            ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
-        return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(p), group=int(cfg.get("groups", 1)))
-    if t == "pool":
-        k, s, p = window_of(t, cfg)
-        ceil = int(bool(cfg.get("ceil")))
-        if cfg["mode"] == "max":
-            return g.node("MaxPool", [x], name, kernel_shape=list(k), strides=list(s), pads=_pads(p),
-                          ceil_mode=ceil)
-        if cfg["mode"] == "avg":
-            return g.node("AveragePool", [x], name, kernel_shape=list(k), strides=list(s),
-                          pads=_pads(p), count_include_pad=1, ceil_mode=ceil)
-        return g.node("LpPool", [x], name, kernel_shape=list(k), strides=list(s), p=2)
-    if t in ("dense", "flatten"):
-        if vol:
-            x = g.node("Flatten", [x], f"{name}_flatten", axis=1)
-        if t == "flatten":
-            return x
-        ins = [x, g.weight(f"{name}.weight", arrays[f"{i}.weight"])]
-        if cfg["bias"]:
-            ins.append(g.weight(f"{name}.bias", arrays[f"{i}.bias"]))
-        return g.node("Gemm", ins, name, transB=1)
+    make = NODES.get(layer.type)
+    if make is not None:
+        return make(g, layer.resolved(), info, xs, arrays, name)
     if layer.kind.onnx:  # a kind without settings that is one node (Relu)
-        return g.node(layer.kind.onnx, [x], name)
-    if t == "softmax":
-        return g.node("Softmax", [x], name, axis=1)
-    if t == "leaky_relu":
-        return g.node("LeakyRelu", [x], name, alpha=float(cfg["alpha"]))
-    if t == "elu":
-        return g.node("Elu", [x], name, alpha=float(cfg["alpha"]))
-    if t == "sign":  # +1 if x > 0 else -1 (ONNX's Sign gives 0 at 0)
-        zero = g.weight(f"{name}_zero", 0.0)
-        pos = g.node("Greater", [x, zero], f"{name}_positive")
-        return g.node("Where", [pos, g.weight(f"{name}_plus", 1.0), g.weight(f"{name}_minus", -1.0)], name)
-    if t == "maxout":
-        k = cfg["pieces"]
-        shape = channels_first(info.input)
-        grouped = [0, shape[0] // k, k, *shape[1:]]
-        r = g.node("Reshape", [x, g.const(f"{name}_shape", np.array(grouped, np.int64))], f"{name}_grouped")
-        return g.node("ReduceMax", [r], name, axes=[2], keepdims=0)
-    if t == "lrn":
-        lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
-                   bias=float(cfg["k"]))
-        if vol:
-            return g.node("LRN", [x], name, **lrn)
-        axes = g.const(f"{name}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
-        x = g.node("LRN", [g.node("Unsqueeze", [x, axes], f"{name}_unsqueeze")], f"{name}_lrn_3d", **lrn)
-        return g.node("Squeeze", [x, axes], name)
-    if t == "batchnorm":
-        ins = [x] + [g.weight(f"{name}.{n}", arrays[f"{i}.{n}"])
-                     for n in ("weight", "bias", "running_mean", "running_var")]
-        return g.node("BatchNormalization", ins, name, epsilon=float(cfg["eps"]),
-                      momentum=1.0 - float(cfg["momentum"]))
-    raise ExportError(f"layer {i} ({t}) has no ONNX equivalent in the exporter")
+        return g.node(layer.kind.onnx, [xs[0]], name)
+    raise ExportError(f"layer {info.index} ({layer.type}) has no ONNX equivalent in the exporter")
 
 
 def onnx_model(network, arrays: dict, dtype=np.float32):

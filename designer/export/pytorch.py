@@ -18,7 +18,7 @@ from typing import Optional
 from ..model.catalogue import format_shape, size_of
 from ..model.keys import as_pair
 from ..model.kinds_spatial import window_of
-from .common import ExportError, channels_first, checked_report
+from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
 STEMS = {"conv": "conv", "pool": "pool", "dense": "fc", "batchnorm": "bn", "leaky_relu": "lrelu",
@@ -135,60 +135,111 @@ def attribute_names(network) -> list:
     return names
 
 
+# One entry per kind: (the kind's resolved settings, its LayerInfo) -> (constructor expression or
+# None, forward expression with {m} for the module and {x} for its input ({x0}, {x1}, ... a
+# merge's), helpers needed). A kind without settings that is one module says so on the kind
+# (``torch_module``) instead. Adding a kind: one entry here (tests/test_kind_tables.py names a
+# kind that has none).
+MODULES: dict = {}
+_module_of = registrar(MODULES)
+CALL = "{m}({x})"
+
+
+@_module_of("conv")
+def _conv(cfg, info) -> tuple:
+    k, s, p = window_of("conv", cfg)
+    groups = cfg.get("groups", 1)
+    extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
+                     f", padding={_pair(p)}" if p != (0, 0) else "",
+                     f", groups={groups}" if groups != 1 else "",
+                     "" if cfg["bias"] else ", bias=False"])
+    return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", CALL, ()
+
+
+@_module_of("pool")
+def _pool(cfg, info) -> tuple:
+    k, s, p = window_of("pool", cfg)
+    extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
+    extra += ", ceil_mode=True" if cfg.get("ceil") else ""
+    cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
+    if cls is None:  # l2: the square root of the sum of squares (no padding)
+        return f"nn.LPPool2d(2, kernel_size={_pair(k)}{extra})", CALL, ()
+    return f"{cls}(kernel_size={_pair(k)}{extra})", CALL, ()
+
+
+@_module_of("global_pool")
+def _global_pool(cfg, info) -> tuple:
+    return ("nn.AdaptiveMaxPool2d(1)" if cfg["mode"] == "max" else "nn.AdaptiveAvgPool2d(1)"), CALL, ()
+
+
+@_module_of("add")
+def _add(cfg, info) -> tuple:
+    return None, " + ".join(f"{{x{j}}}" for j in range(len(info.inputs))), ()
+
+
+@_module_of("concat")
+def _concat(cfg, info) -> tuple:
+    return None, "torch.cat([" + ", ".join(f"{{x{j}}}" for j in range(len(info.inputs))) + "], dim=1)", ()
+
+
+@_module_of("dense")
+def _dense(cfg, info) -> tuple:
+    bias = "" if cfg["bias"] else ", bias=False"
+    return (f"nn.Linear({size_of(info.input)}, {cfg['units']}{bias})",
+            "{m}({x}.flatten(1))" if reads_volume(info) else CALL, ())
+
+
+@_module_of("flatten")
+def _flatten(cfg, info) -> tuple:
+    return "nn.Flatten()", CALL, ()
+
+
+@_module_of("sign")
+def _sign(cfg, info) -> tuple:
+    return "Sign()", CALL, ("Sign",)
+
+
+@_module_of("leaky_relu")
+def _leaky_relu(cfg, info) -> tuple:
+    return f"nn.LeakyReLU({cfg['alpha']!r})", CALL, ()
+
+
+@_module_of("elu")
+def _elu(cfg, info) -> tuple:
+    return f"nn.ELU({cfg['alpha']!r})", CALL, ()
+
+
+@_module_of("maxout")
+def _maxout(cfg, info) -> tuple:
+    return f"Maxout({cfg['pieces']})", CALL, ("Maxout",)
+
+
+@_module_of("dropout")
+def _dropout(cfg, info) -> tuple:
+    return f"nn.Dropout({cfg['rate']!r})", CALL, ()
+
+
+@_module_of("lrn")
+def _lrn(cfg, info) -> tuple:
+    expr = (f"nn.LocalResponseNorm({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
+            f"k={cfg['k']!r})")
+    return expr, CALL if reads_volume(info) else "{m}({x}.unsqueeze(-1)).squeeze(-1)", ()
+
+
+@_module_of("batchnorm")
+def _batchnorm(cfg, info) -> tuple:
+    cls, d = ("nn.BatchNorm2d", info.input[2]) if reads_volume(info) else ("nn.BatchNorm1d", info.input[0])
+    return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", CALL, ()
+
+
 def _module(layer, info) -> tuple:
-    """(constructor expression or None, forward expression with {m} for the module and {x} for
-    its input, helpers needed)."""
-    cfg, t = layer.resolved(), layer.type
-    vol = info.input is not None and len(info.input) == 3
-    call = "{m}({x})"
-    if t == "conv":
-        k, s, p = window_of(t, cfg)
-        groups = cfg.get("groups", 1)
-        extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
-                         f", padding={_pair(p)}" if p != (0, 0) else "",
-                         f", groups={groups}" if groups != 1 else "",
-                         "" if cfg["bias"] else ", bias=False"])
-        return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", call, ()
-    if t == "pool":
-        k, s, p = window_of(t, cfg)
-        extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
-        extra += ", ceil_mode=True" if cfg.get("ceil") else ""
-        cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
-        if cls is None:  # l2: the square root of the sum of squares (no padding)
-            return f"nn.LPPool2d(2, kernel_size={_pair(k)}{extra})", call, ()
-        return f"{cls}(kernel_size={_pair(k)}{extra})", call, ()
-    if t == "global_pool":
-        return ("nn.AdaptiveMaxPool2d(1)" if cfg["mode"] == "max" else "nn.AdaptiveAvgPool2d(1)"), call, ()
-    if t == "add":
-        return None, " + ".join(f"{{x{j}}}" for j in range(len(info.inputs))), ()
-    if t == "concat":
-        return None, "torch.cat([" + ", ".join(f"{{x{j}}}" for j in range(len(info.inputs))) + "], dim=1)", ()
-    if t == "dense":
-        bias = "" if cfg["bias"] else ", bias=False"
-        return (f"nn.Linear({size_of(info.input)}, {cfg['units']}{bias})",
-                "{m}({x}.flatten(1))" if vol else call, ())
-    if t == "flatten":
-        return "nn.Flatten()", call, ()
+    """(constructor expression or None, forward expression, helpers needed) of one layer."""
+    make = MODULES.get(layer.type)
+    if make is not None:
+        return make(layer.resolved(), info)
     if layer.kind.torch_module:  # a kind without settings that is one module (nn.ReLU())
-        return layer.kind.torch_module, call, ()
-    if t == "sign":
-        return "Sign()", call, ("Sign",)
-    if t == "leaky_relu":
-        return f"nn.LeakyReLU({cfg['alpha']!r})", call, ()
-    if t == "elu":
-        return f"nn.ELU({cfg['alpha']!r})", call, ()
-    if t == "maxout":
-        return f"Maxout({cfg['pieces']})", call, ("Maxout",)
-    if t == "dropout":
-        return f"nn.Dropout({cfg['rate']!r})", call, ()
-    if t == "lrn":
-        expr = (f"nn.LocalResponseNorm({cfg['size']}, alpha={cfg['alpha']!r}, beta={cfg['beta']!r}, "
-                f"k={cfg['k']!r})")
-        return expr, call if vol else "{m}({x}.unsqueeze(-1)).squeeze(-1)", ()
-    if t == "batchnorm":
-        cls, d = ("nn.BatchNorm2d", info.input[2]) if vol else ("nn.BatchNorm1d", info.input[0])
-        return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", call, ()
-    raise ExportError(f"layer {info.index} ({t}) has no PyTorch equivalent in the exporter")
+        return layer.kind.torch_module, CALL, ()
+    raise ExportError(f"layer {info.index} ({layer.type}) has no PyTorch equivalent in the exporter")
 
 
 # Names a tensor of forward() must not take: the running tensor, forward's own names, the modules.
@@ -200,11 +251,7 @@ def tensor_names(network, report) -> list:
     the next layer, which reads only it) writes ``x``, consumed by the very next line; an output
     the graph branches from or merges later gets its own name, the layer's id when that is a
     free identifier (``main``, ``shortcut``), else ``x{i}``. The last layer writes ``x``."""
-    sources = [info.sources for info in report.layers]
-    readers = [[] for _ in sources]
-    for i, srcs in enumerate(sources):
-        for s in srcs:
-            readers[s].append(i)
+    sources, readers = [info.sources for info in report.layers], report.readers
     last = len(sources) - 1
     names, used = [], set()
     for i, layer in enumerate(network.layers):

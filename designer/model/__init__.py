@@ -6,7 +6,7 @@ from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, format_shape
 from .changes import Change, ChangeKind, Event
 from .document import Layer, Network
 from .inference import LayerInfo, Report, infer
-from .jsonio import ModelError, dumps, from_json, load, loads, save
+from .jsonio import ModelError, dumps, from_json, load, loads, save, to_json
 from .templates import TEMPLATES, load_model, load_template, shipped_weights, template_name, template_weights
 
 _WEIGHTS = ("WeightsError", "check_arrays", "expected_arrays", "load_weights", "save_weights")
@@ -24,7 +24,7 @@ def __getattr__(name):
 __all__ = [
     "FAMILIES", "KINDS", "ConfigError", "LayerKind", "format_shape",
     "Change", "ChangeKind", "Event", "Layer", "Network", "LayerInfo", "Report", "infer",
-    "ModelError", "dumps", "from_json", "load", "loads", "save",
+    "ModelError", "dumps", "from_json", "load", "loads", "save", "to_json",
     "TEMPLATES", "load_model", "load_template", "shipped_weights", "template_name", "template_weights",
     "WeightsError", "check_arrays", "expected_arrays", "load_weights", "save_weights",
 ]

@@ -3,7 +3,12 @@
 Views subscribe to ``network.changed`` (a plain callback list, no Qt; each event is a typed
 ``Change``: its kind and the uids of the layers it touches, see changes.py) and redraw from the
 document; editors (the canvas, undo commands, the command line) change it only through the
-methods here, each of which emits one event.
+methods here, each of which emits one event. A layer is named by its uid in every edit; a place
+in the list is asked for only where a layer goes (insert, move).
+
+Edges are objects: a layer's ``sources`` are the layers it reads (graph.py). An edit of the
+order or the edges is an ``Edit`` (edits.py) that ``apply`` makes; ``inserting``, ``removing``
+and ``moving`` work one out by place, wiring.py those of a branched network.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from typing import Any, Optional
 
 from .catalogue import KINDS, ConfigError
 from .changes import Change, ChangeKind, Event
-from .graph import format_version
+from .edits import Draft, Edit
 from .inference import Report, infer
 from .keys import KeyValueError
 
@@ -27,11 +32,16 @@ class Layer:
     config: dict = field(default_factory=dict)  # checked values, only the keys given
     name: Optional[str] = None
     ui: dict = field(default_factory=dict)
-    # Version 2 (branches): the id later layers read this one by, and what this one reads (ids
-    # or list indices, as written in the file); None reads the layer just before.
+    # The name later layers read this one by in the file (version 2), shown on a collapsed block
+    # and used by the PyTorch export as a variable name.
     id: Optional[str] = None
-    inputs: Optional[list] = None
+    # The layers this one reads, in order (a merge's order is its inputs' order): Layer objects,
+    # or a graph.Missing where a deleted layer was; [] for an input layer (and a first layer).
+    sources: list = field(default_factory=list, compare=False, repr=False)
     uid: int = field(default_factory=lambda: next(_uids), compare=False)
+    # How the file this layer was read from wrote its inputs: jsonio's alone, so that a file
+    # opened and saved unedited is written back byte for byte.
+    read_as: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def make(cls, type_: str, **config) -> "Layer":
@@ -46,22 +56,29 @@ class Layer:
         return self.kind.resolve(self.config)
 
     def clone(self) -> "Layer":
-        """A deep copy with a new uid (for paste and duplicate)."""
+        """A copy with a new uid reading the same layers (for paste and duplicate; see also
+        ``clones``)."""
         return Layer(self.type, copy.deepcopy(self.config), self.name, copy.deepcopy(self.ui),
-                     self.id, copy.deepcopy(self.inputs))
+                     self.id, list(self.sources))
 
-    def to_json(self) -> dict:
-        out = {"type": self.type}
-        if self.id is not None:
-            out["id"] = self.id
-        if self.inputs is not None:
-            out["inputs"] = list(self.inputs)
-        out.update(copy.deepcopy(self.config))
-        if self.name is not None:
-            out["name"] = self.name
-        if self.ui:
-            out["ui"] = copy.deepcopy(self.ui)
-        return out
+
+def clones(layers) -> list:
+    """Copies of ``layers`` with the edges among them between the copies; what they read from
+    outside they still read."""
+    out = [layer.clone() for layer in layers]
+    twin = {old.uid: new for old, new in zip(layers, out)}
+    for copy_ in out:
+        copy_.sources = [twin.get(s.uid, s) if isinstance(s, Layer) else s for s in copy_.sources]
+    return out
+
+
+def linked(layers: list) -> list:
+    """``layers`` with each one after the first that reads nothing (a new layer) reading the
+    one before it, as a list of new layers is meant: a chain. An input layer reads nothing."""
+    for i in range(1, len(layers)):
+        if not layers[i].sources and layers[i].type != "input":
+            layers[i].sources = [layers[i - 1]]
+    return layers
 
 
 def check_values(type_: str, values: dict) -> dict:
@@ -88,7 +105,7 @@ class Network:
 
     def __init__(self, layers: Optional[list] = None, name: str = "untitled"):
         self.name = name
-        self.layers: list[Layer] = list(layers or [])
+        self.layers: list[Layer] = linked(list(layers or []))
         self.changed = Event()
         self._report: Optional[Report] = None
 
@@ -105,67 +122,102 @@ class Network:
                 return i
         raise KeyError(uid)
 
+    def find(self, uid: int) -> Layer:
+        """The layer whose uid is ``uid`` (KeyError if none)."""
+        return self.layers[self.index_of(uid)]
+
     def report(self) -> Report:
         """Inference for the current layers, computed once per edit."""
         if self._report is None:
             self._report = infer(self.layers)
         return self._report
 
-    # ------------------------------------------------------------------ editing
-    def _emit(self, kind: ChangeKind, layers=()) -> None:
-        self._report = None
-        self.changed.emit(Change(kind, tuple(layer.uid for layer in layers)))
-
-    def insert(self, index: int, layer: Layer) -> None:
-        self.layers.insert(index, layer)
-        self._emit(ChangeKind.INSERT, [layer])
-
-    def insert_many(self, index, layers: list) -> None:
-        """Insert ``layers`` with one event: at ``index`` and after, in order; or, when ``index``
-        is a list (one index per layer, ascending), each layer where it then ends up (the undo of
-        ``remove_many``)."""
+    # ------------------------------------------------------------------ edits by place
+    def inserting(self, index, layers: list) -> Edit:
+        """The edit that inserts ``layers`` at ``index`` and after, in order; or, when ``index``
+        is a list (one place per layer, ascending), each layer where it then ends up. The new
+        layers form a chain from the layer before them, and a layer that read that one reads the
+        last of them instead (edits.Draft.place)."""
         layers = list(layers)
+        order = list(self.layers)
         if isinstance(index, int):
-            self.layers[index:index] = layers
+            order[index:index] = layers
         else:
             indices = list(index)
             if len(indices) != len(layers) or indices != sorted(set(indices)):
                 raise ValueError("insert_many needs one ascending index per layer")
             for i, layer in zip(indices, layers):
-                self.layers.insert(i, layer)
-        self._emit(ChangeKind.INSERT, layers)
+                order.insert(i, layer)
+        draft = Draft(self.layers)
+        draft.place(order, new=layers)
+        return draft.edit(ChangeKind.INSERT, [layer.uid for layer in layers])
 
-    def remove(self, index: int) -> Layer:
-        layer = self.layers.pop(index)
-        self._emit(ChangeKind.REMOVE, [layer])
-        return layer
+    def removing(self, uids) -> Edit:
+        """The edit that deletes the layers ``uids``: a chain closes up (a layer that read a
+        deleted one reads what is now before it); another layer's edge from a deleted layer
+        becomes a graph.Missing."""
+        gone = set(uids)
+        for uid in gone:
+            self.index_of(uid)  # KeyError for a layer that is not here
+        draft = Draft(self.layers)
+        draft.place([layer for layer in self.layers if layer.uid not in gone])
+        return draft.edit(ChangeKind.REMOVE, [layer.uid for layer in self.layers if layer.uid in gone])
 
-    def remove_many(self, indices) -> list:
-        """Remove the layers at ``indices`` (counted before the removal) with one event;
-        returns them in pipeline order."""
-        wanted = sorted(set(indices))
-        if wanted and not (0 <= wanted[0] and wanted[-1] < len(self.layers)):
-            raise IndexError(f"no layer {wanted[0] if wanted[0] < 0 else wanted[-1]}")
-        gone = set(wanted)
-        removed = [self.layers[i] for i in wanted]
-        self.layers[:] = [layer for i, layer in enumerate(self.layers) if i not in gone]
-        self._emit(ChangeKind.REMOVE, removed)
+    def moving(self, uid: int, dst: int) -> Edit:
+        """The edit that moves the layer ``uid`` so that it ends up at index ``dst``."""
+        order = list(self.layers)
+        layer = order.pop(self.index_of(uid))
+        order.insert(dst, layer)
+        draft = Draft(self.layers)
+        draft.place(order)
+        return draft.edit(ChangeKind.MOVE, [uid])
+
+    def insert(self, index: int, layer: Layer) -> None:
+        self.apply(self.inserting(index, [layer]))
+
+    def insert_many(self, index, layers: list) -> None:
+        """Insert ``layers`` with one event (see ``inserting``)."""
+        self.apply(self.inserting(index, layers))
+
+    def remove(self, uid: int) -> Layer:
+        return self.remove_many([uid])[0]
+
+    def remove_many(self, uids) -> list:
+        """Delete the layers ``uids`` with one event (see ``removing``); returns them in list order."""
+        gone = set(uids)
+        removed = [layer for layer in self.layers if layer.uid in gone]
+        self.apply(self.removing(gone))
         return removed
 
-    def move(self, src: int, dst: int) -> None:
-        """Move the layer at ``src`` so that it ends up at index ``dst``."""
-        layer = self.layers.pop(src)
-        self.layers.insert(dst, layer)
-        self._emit(ChangeKind.MOVE, [layer])
+    def move(self, uid: int, dst: int) -> None:
+        self.apply(self.moving(uid, dst))
 
-    def set_key(self, index: int, key: str, value: Any) -> None:
+    # ------------------------------------------------------------------ editing
+    def _emit(self, kind: ChangeKind, layers=()) -> None:
+        self._report = None
+        self.changed.emit(Change(kind, tuple(layer.uid for layer in layers)))
+
+    def apply(self, edit: Edit) -> None:
+        """Make the changes of ``edit`` (edits.py), with one event: every edit of the order or
+        the edges, and its undo (``edit.inverse()``), is one call."""
+        if edit.order is not None:
+            self.layers = list(edit.order[1])
+        for layer, _before, after in edit.sources:
+            layer.sources = list(after)
+        for layer, _before, after in edit.ids:
+            layer.id = after
+        self._report = None
+        uids = tuple(layer.uid for layer in self.layers) if edit.kind is ChangeKind.WIRING else edit.touched
+        self.changed.emit(Change(edit.kind, uids))
+
+    def set_key(self, uid: int, key: str, value: Any) -> None:
         """Set one setting (``None`` restores the default). Raises ConfigError if impossible."""
-        self.set_keys(index, {key: value})
+        self.set_keys(uid, {key: value})
 
-    def set_keys(self, index: int, values: dict) -> None:
+    def set_keys(self, uid: int, values: dict) -> None:
         """Set several settings of one layer at once, with one event (``None`` restores a
         default). Every value is checked first: if one is impossible (ConfigError), none is set."""
-        layer = self.layers[index]
+        layer = self.find(uid)
         checked = check_values(layer.type, values)
         for key, value in checked.items():  # clear first, so exclusive keys never meet
             if value is None:
@@ -173,19 +225,9 @@ class Network:
         layer.config.update({k: v for k, v in checked.items() if v is not None})
         self._emit(ChangeKind.CONFIG, [layer])
 
-    def set_wiring(self, wiring: list) -> None:
-        """Put the layers in the order of ``wiring`` ([(layer, id, inputs)], see wiring.py) and
-        set each one's id and inputs, with one event: every edge edit, and its undo, is one call."""
-        for layer, lid, inputs in wiring:
-            layer.id = lid
-            layer.inputs = None if inputs is None else list(inputs)
-        self.layers = [layer for layer, _lid, _inputs in wiring]
-        self._emit(ChangeKind.WIRING, self.layers)
-
-    def set_ui(self, index: int, ui: dict) -> None:
+    def set_ui(self, uid: int, ui: dict) -> None:
         """Replace a layer's ``ui`` object (where the canvas draws it), with one event."""
-        self.layers[index].ui = copy.deepcopy(ui)
-        self._emit(ChangeKind.UI, [self.layers[index]])
+        self.set_uis({uid: ui})
 
     def set_uis(self, uis: dict) -> None:
         """Replace the ``ui`` objects of several layers (uid -> dict) with one event (Tidy layout)."""
@@ -194,21 +236,18 @@ class Network:
                 layer.ui = copy.deepcopy(uis[layer.uid])
         self._emit(ChangeKind.UI, [layer for layer in self.layers if layer.uid in uis])
 
-    def set_layer_name(self, index: int, name: Optional[str]) -> None:
-        self.layers[index].name = name or None
-        self._emit(ChangeKind.NAME, [self.layers[index]])
+    def set_layer_name(self, uid: int, name: Optional[str]) -> None:
+        layer = self.find(uid)
+        layer.name = name or None
+        self._emit(ChangeKind.NAME, [layer])
 
     def set_name(self, name: str) -> None:
         self.name = name
         self._emit(ChangeKind.TITLE)
 
     def replace(self, layers: list, name: Optional[str] = None) -> None:
-        """Swap in a whole new pipeline (open, new from template)."""
-        self.layers = list(layers)
+        """Swap in a whole new network (open, new from template)."""
+        self.layers = linked(list(layers))
         if name is not None:
             self.name = name
         self._emit(ChangeKind.RESET, self.layers)
-
-    def to_json(self) -> dict:
-        return {"format": "nn-designer", "version": format_version(self.layers), "name": self.name,
-                "layers": [layer.to_json() for layer in self.layers]}

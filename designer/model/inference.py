@@ -1,20 +1,54 @@
 """Shape, parameter and cost inference over a whole network, in one pass over the graph.
 
-``infer(layers)`` takes the document's layers (anything with ``type``, ``config``, ``id`` and
-``inputs``) and returns a ``Report``: per layer the layers it reads, the input and output shapes,
-parameters, multiply-adds, warnings and errors, and the totals. It is cheap enough to rerun on
-every keystroke. The layers are in topological order (docs/model-format.md), so one pass in list
-order sees every layer's inputs before the layer.
+``infer(layers)`` takes the document's layers (anything with ``type``, ``config``, ``id``, ``uid``
+and ``sources``, see graph.py) and returns a ``Report``: per layer the places of the layers it
+reads, the input and output shapes, parameters, multiply-adds, warnings and errors, and the
+totals, and for each layer the layers that read it. It is cheap enough to rerun on every
+keystroke. The layers are in topological order (docs/model-format.md), so one pass in list order
+sees every layer's inputs before the layer.
+
+Each error is a ``Problem``: the sentence the user reads, with a ``Code`` saying what kind of
+error it is, which code that acts on errors (wiring.py) decides by, never by the words.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Optional
 
 from . import graph
-from .catalogue import KINDS, Outcome, count_of, size_of
+from .catalogue import KINDS, Outcome, count_of, quoted, size_of
 
 BYTES_PER_VALUE = 4  # float32
+
+
+class Code(enum.Enum):
+    MISSING_INPUT = "missing input"  # it reads a layer that is not there (deleted: a graph.Missing)
+    BAD_INPUT = "bad input"  # it reads itself, a later layer, or one layer twice
+    DUPLICATE_ID = "duplicate id"  # its id is an earlier layer's
+    INPUT_LAYER = "input layer"  # the input layer not first, the first not an input, an input reading
+    TOO_FEW_INPUTS = "too few inputs"  # a merge of fewer than two, a layer reading nothing
+    TOO_MANY_INPUTS = "too many inputs"  # a one-input layer reading several
+    MISMATCH = "mismatch"  # a merge's inputs do not fit together
+    SHAPE = "shape"  # the layer cannot take its input (its kind's rule)
+    NOT_CONNECTED = "not connected"  # no later layer reads it
+
+
+# The errors in the references themselves: the file would not read back, and what hangs may be
+# what a broken reference meant.
+REFERENCE_CODES = (Code.MISSING_INPUT, Code.BAD_INPUT, Code.DUPLICATE_ID)
+
+
+class Problem(str):
+    """An error: the sentence the user reads (a ``str``), and its ``code``."""
+
+    def __new__(cls, code: Code, text: str):
+        problem = super().__new__(cls, text)
+        problem.code = code
+        return problem
+
+    def __getnewargs__(self):
+        return self.code, str(self)
 
 
 @dataclass
@@ -27,9 +61,9 @@ class LayerInfo:
     trainable: int = 0
     macs: int = 0
     warnings: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # Problems
     formula: str = ""
-    sources: list = field(default_factory=list)  # list indices of the layers this one reads
+    sources: list = field(default_factory=list)  # the places in the list of the layers this one reads
     inputs: list = field(default_factory=list)  # their output shapes, one per source
     buffers: int = 0  # stored values that are not parameters (batchnorm's running statistics)
     # False for a layer with weights behind an earlier error: its count cannot be known.
@@ -44,6 +78,7 @@ class LayerInfo:
 @dataclass
 class Report:
     layers: list
+    readers: list = field(default_factory=list)  # for each layer, the places of the layers that read it
 
     @property
     def total_params(self) -> int:
@@ -119,7 +154,7 @@ class Report:
             total += v
             prefix.append(total)
         born: dict = {}
-        for k, read in enumerate(graph.readers_of([info.sources for info in self.layers])):
+        for k, read in enumerate(self.readers):
             if read:
                 born.setdefault(read[-1], []).append(k)
         peak = prefix[-1]  # the end of the forward pass
@@ -144,22 +179,56 @@ class Report:
                 + 3 * self.param_bytes)
 
 
-def _count_problem(kind, srcs: list) -> str:
-    """Why a layer reads the wrong number of layers, or ''."""
+def _count_problem(kind, srcs: list) -> Optional[Problem]:
+    """Why a layer reads the wrong number of layers, or None."""
     if kind.min_inputs <= len(srcs) and (kind.max_inputs is None or len(srcs) <= kind.max_inputs):
-        return ""
+        return None
     listed = ", ".join(graph.label(s) for s in srcs)
     article = "an" if kind.type[0] in "aeiou" else "a"
     if len(srcs) < kind.min_inputs:
         what = f"only {listed}" if srcs else "nothing"
-        return f"inputs: {article} {kind.type} needs {kind.min_inputs} or more inputs, but it reads {what}"
-    return (f"inputs: {article} {kind.type} reads one layer, but its inputs are {listed}; "
-            "join them first with an add or a concat")
+        return Problem(Code.TOO_FEW_INPUTS, f"inputs: {article} {kind.type} needs {kind.min_inputs} or more "
+                                            f"inputs, but it reads {what}")
+    return Problem(Code.TOO_MANY_INPUTS, f"inputs: {article} {kind.type} reads one layer, but its inputs are "
+                                         f"{listed}; join them first with an add or a concat")
 
 
-def infer(layers) -> Report:
+def _references(i: int, refs: list, at: dict) -> tuple:
+    """(sources, problems) of layer ``i`` reading ``refs``: the places of the layers it reads,
+    and a Problem for each reference that is not to an earlier layer, with its sub-path."""
+    srcs: list = []
+    problems = []
+    for j, s in enumerate(refs):
+        where = f"inputs[{j}]"
+        target = at.get(s.uid) if graph.is_layer(s) else None
+        if target is None:
+            what = f"no layer has the id {quoted(s.name)}" if not graph.is_layer(s) else \
+                "it reads a layer that is not in the network"
+            problems.append(Problem(Code.MISSING_INPUT, f"{where}: {what}"))
+            continue
+        named = f"the id {quoted(s.id)}" if s.id is not None else f"layer {target}"
+        if target == i:
+            problems.append(Problem(Code.BAD_INPUT, f"{where}: a layer cannot read itself ({named})"))
+        elif target > i:
+            problems.append(Problem(Code.BAD_INPUT, f"{where}: {named} is layer {target}, after this one; "
+                                                    f"a layer reads only earlier layers"))
+        elif target in srcs:
+            problems.append(Problem(Code.BAD_INPUT, f"{where}: {named} (layer {target}) is read twice"))
+        else:
+            srcs.append(target)
+    return srcs, problems
+
+
+def _rule_problems(kind, errors: list) -> list:
+    code = Code.MISMATCH if kind.is_merge else Code.SHAPE
+    return [e if isinstance(e, Problem) else Problem(code, e) for e in errors]
+
+
+def infer(layers, reads: Optional[dict] = None) -> Report:
+    """The report of ``layers``; ``reads`` (uid -> sources) stands in for some layers' own
+    sources, to check an edit before making it."""
     layers = list(layers)
-    ids = graph.ids_of(layers)
+    at = graph.positions(layers)
     duplicates = dict(graph.duplicate_ids(layers))
     infos: list[LayerInfo] = []
     all_sources = []
@@ -167,25 +236,23 @@ def infer(layers) -> Report:
     for i, layer in enumerate(layers):
         kind = KINDS[layer.type]
         cfg = kind.resolve(layer.config)
-        srcs, bad_refs = graph.resolve(layers, i, ids)
+        refs = graph.reads_of(layer, reads)
+        srcs, errors = _references(i, refs, at)
         all_sources.append(srcs)
-        errors = []
-        if bad_refs:
-            errors = [f"{where}: {sentence}" for where, sentence in bad_refs]
-            references_broken = True
+        references_broken = references_broken or bool(errors)
         if i in duplicates:
-            errors.insert(0, f"id: {duplicates[i]}")
+            errors.insert(0, Problem(Code.DUPLICATE_ID, f"id: {duplicates[i]}"))
         shapes: list = []
         known = False  # every input shape is known and the count is right
         if layer.type == "input":
             out = kind.rule(cfg, shapes)
             if i != 0:
-                errors.insert(0, "the input layer must be the first layer, and the only input")
-            if getattr(layer, "inputs", None):
-                errors.append("inputs: an input layer reads no other layer")
+                errors.insert(0, Problem(Code.INPUT_LAYER, "the input layer must be the first layer, and the only input"))
+            if refs:
+                errors.append(Problem(Code.INPUT_LAYER, "inputs: an input layer reads no other layer"))
             known = True
         elif i == 0:
-            out = Outcome(None, errors=["the first layer must be an input layer"])
+            out = Outcome(None, errors=[Problem(Code.INPUT_LAYER, "the first layer must be an input layer")])
         elif errors:
             out = Outcome(None)
         else:
@@ -213,12 +280,14 @@ def infer(layers) -> Report:
                     buffers = count_of(kind.buffers(cfg, shapes))
         infos.append(LayerInfo(
             i, layer.type, shapes[0] if shapes else None, out.shape, params,
-            params if kind.trainable else 0, out.macs, out.warnings, errors + out.errors, out.formula,
-            srcs, shapes, buffers, params_known))
+            params if kind.trainable else 0, out.macs, out.warnings, errors + _rule_problems(kind, out.errors),
+            out.formula, srcs, shapes, buffers, params_known))
+    readers = graph.readers_of(all_sources)
     # A layer no later one reads hangs, unless a broken reference may have been meant for it:
     # that reference is the error to fix first.
-    for i in ([] if references_broken else graph.hanging(layers, all_sources)):
-        if layers[i + 1].type == "input" and getattr(layers[i + 1], "inputs", None) is None:
+    hanging = [] if references_broken else [i for i in range(len(layers) - 1) if not readers[i]]
+    for i in hanging:
+        if layers[i + 1].type == "input" and not graph.reads_of(layers[i + 1], reads):
             continue  # the misplaced input layer after it is the error to report
-        infos[i].errors.append("not connected to the output: no later layer reads it")
-    return Report(infos)
+        infos[i].errors.append(Problem(Code.NOT_CONNECTED, "not connected to the output: no later layer reads it"))
+    return Report(infos, readers)

@@ -3,26 +3,45 @@
 Version 2 adds branches (``id``, ``inputs``, the merges ``add``/``concat``, ``global_pool``, conv
 ``groups``, pool ``ceil``); a network that uses none of it is written as version 1.
 
+This is the one place where edges are ids, list indices or "the layer before" (no ``inputs``):
+reading resolves every reference to the layer object it names (``Layer.sources``); writing
+spells each edge again. A network saved as it was read is written back byte for byte (each
+layer keeps how its file wrote its inputs, ``Layer.read_as``, used while every layer still reads
+what its file said); any other is written the one way: a layer that reads just the layer before
+it without ``inputs``, every other edge by the id of the layer it reads (graph.fresh_ids names
+one that has none), and a ``graph.Missing`` by the id it was read by.
+
 Every problem raises ``ModelError`` whose message is one sentence starting with the JSON path
 (``layers[3].type: unknown layer type "convv"; did you mean "conv"?``). Saving is atomic.
 """
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Optional
 
 from ..atomic import write_text_atomic
 from ..errors import UserError
 from . import graph
 from .catalogue import KINDS, ConfigError, did_you_mean, path_key, quoted
 from .document import Layer, Network
+from .graph import Missing, is_layer
 from .keys import show_number
 
 FORMAT = "nn-designer"
 VERSION = 2  # the newest version this program reads
 TOP_KEYS = ("format", "version", "name", "layers")
 LAYER_META = ("type", "name", "ui", "id", "inputs")
+# What only version 2 of the file format has: a file without any of it is written as version 1,
+# so that older versions of the program still open it.
+V2_TYPES = ("add", "concat", "global_pool")
+V2_KEYS = {"conv": ("groups",), "pool": ("ceil",)}
+
+
+class _ReadAs(NamedTuple):
+    """How a file wrote a layer's inputs (None: the layer before)."""
+    inputs: Optional[list]
 
 
 class ModelError(UserError):
@@ -69,39 +88,92 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         raise ModelError(f"layers must be a list, not {_kind_name(raw_layers)}", "layers")
     if not raw_layers and not allow_empty:
         raise ModelError("the network has no layers; it needs at least an input layer", "layers")
-    layers = [_layer(raw, i) for i, raw in enumerate(raw_layers)]
-    _check_graph(layers, version)
+    read = [_layer(raw, i) for i, raw in enumerate(raw_layers)]
+    layers = [layer for layer, _ in read]
+    refs = [inputs for _, inputs in read]
+    _check_graph(layers, refs, version)
+    ids = _ids_of(layers)
+    for i, layer in enumerate(layers):
+        layer.sources = [layers[t] for t in _resolve(layers, refs, i, ids)[0]]
+        layer.read_as = _ReadAs(refs[i])
     return Network(layers, name=name)
 
 
-def _check_graph(layers: list, version: int) -> None:
+def _ids_of(layers) -> dict:
+    """id -> list index, first occurrence of each id."""
+    out: dict = {}
+    for i, layer in enumerate(layers):
+        if layer.id is not None and layer.id not in out:
+            out[layer.id] = i
+    return out
+
+
+def _resolve(layers: list, refs: list, index: int, ids: dict) -> tuple:
+    """(sources, problems) of the layer at ``index`` whose file says ``refs[index]``: the list
+    indices it reads (unresolvable references left out), and for each bad reference (subpath,
+    sentence), e.g. ``("inputs[1]", 'no layer has the id "x"')``."""
+    layer, wanted = layers[index], refs[index]
+    if wanted is None:
+        if layer.type == "input" or index == 0:
+            return [], []
+        return [index - 1], []
+    sources, problems = [], []
+    for j, ref in enumerate(wanted):
+        where = f"inputs[{j}]"
+        if isinstance(ref, str):
+            if ref not in ids:
+                problems.append((where, f"no layer has the id {quoted(ref)}"))
+                continue
+            target, named = ids[ref], f"the id {quoted(ref)}"
+        else:
+            if not 0 <= ref < len(layers):
+                problems.append((where, f"there is no layer {show_number(ref)}"))
+                continue
+            target, named = ref, f"layer {ref}"
+        if target == index:
+            problems.append((where, f"a layer cannot read itself ({named})"))
+        elif target > index:
+            problems.append((where, f"{named} is layer {target}, after this one; a layer reads "
+                                    f"only earlier layers"))
+        elif target in sources:
+            problems.append((where, f"{named} (layer {target}) is read twice"))
+        else:
+            sources.append(target)
+    return sources, problems
+
+
+def _check_graph(layers: list, refs: list, version: int) -> None:
     """The references between layers: each names an earlier layer, ids are unique, and a version
     1 file uses nothing of version 2 (an older program would refuse it)."""
-    if version < 2 and graph.format_version(layers) > 1:
-        i = next(i for i in range(len(layers)) if graph.format_version(layers[i:i + 1]) > 1)
-        raise ModelError(f"this layer uses {_v2_feature(layers[i])}, which needs \"version\": 2 "
-                         f"(the file says version {version})", f"layers[{i}]")
+    if version < 2:
+        for i, (layer, inputs) in enumerate(zip(layers, refs)):
+            feature = _v2_feature(layer, layer.id, inputs)
+            if feature:
+                raise ModelError(f"this layer uses {feature}, which needs \"version\": 2 "
+                                 f"(the file says version {version})", f"layers[{i}]")
     for i, sentence in graph.duplicate_ids(layers):
         raise ModelError(sentence, f"layers[{i}].id")
-    ids = graph.ids_of(layers)
+    ids = _ids_of(layers)
     for i in range(len(layers)):
-        _, problems = graph.resolve(layers, i, ids)
+        _, problems = _resolve(layers, refs, i, ids)
         for where, sentence in problems:
             raise ModelError(sentence, f"layers[{i}].{where}")
 
 
-def _v2_feature(layer) -> str:
-    if layer.id is not None:
+def _v2_feature(layer, lid: Optional[str], inputs: Optional[list]) -> str:
+    """What of version 2 a layer written with the id ``lid`` and ``inputs`` uses, or ""."""
+    if lid is not None:
         return '"id"'
-    if layer.inputs is not None:
+    if inputs is not None:
         return '"inputs"'
-    if layer.type in graph.V2_TYPES:
+    if layer.type in V2_TYPES:
         return f"the type {layer.type}"
-    key = next(k for k in graph.V2_KEYS[layer.type] if k in layer.config)
-    return f'the key "{key}"'
+    key = next((k for k in V2_KEYS.get(layer.type, ()) if k in layer.config), None)
+    return f'the key "{key}"' if key else ""
 
 
-def _layer(raw: Any, i: int) -> Layer:
+def _layer(raw: Any, i: int) -> tuple:
+    """(the layer, its inputs as the file writes them) from a layer object, checked."""
     path = f"layers[{i}]"
     if not isinstance(raw, dict):
         raise ModelError(f"a layer is an object with a type, not {_kind_name(raw)}", path)
@@ -138,15 +210,108 @@ def _layer(raw: Any, i: int) -> Layer:
         config = KINDS[type_].check(config)
     except ConfigError as e:
         raise ModelError(str(e), f"{path}{path_key(e.key)}") from None
-    return Layer(type_, config, name, ui, lid, list(inputs) if inputs is not None else None)
+    return Layer(type_, config, name, ui, lid), (list(inputs) if inputs is not None else None)
 
 
-def layers_from_json(raw: Any) -> list:
-    """Layers from a JSON list in the file's layer form, each checked, but not their references
-    to each other (copied layers may name layers they were copied away from: the paste decides)."""
+def layers_from_json(raw: Any, outside=()) -> list:
+    """Layers from a JSON list in the file's layer form (the clipboard), each checked. Their
+    references among themselves become edges; an id they read from outside them is the layer of
+    ``outside`` that has it, else a Missing (copied layers may name layers they were copied away
+    from: the paste decides, wiring.add_layers). Without ``inputs`` the first reads nothing."""
     if not isinstance(raw, list):
         raise ModelError(f"layers is a list, not {_kind_name(raw)}", "layers")
-    return [_layer(item, i) for i, item in enumerate(raw)]
+    read = [_layer(item, i) for i, item in enumerate(raw)]
+    layers = [layer for layer, _ in read]
+    inside, known = _ids_of(layers), {}
+    for layer in outside:
+        if layer.id is not None:
+            known.setdefault(layer.id, layer)
+    for k, (layer, inputs) in enumerate(read):
+        if inputs is None:
+            layer.sources = [] if k == 0 or layer.type == "input" else [layers[k - 1]]
+            continue
+        got = []
+        for ref in inputs:
+            j = inside.get(ref) if isinstance(ref, str) else ref
+            if j is not None and 0 <= j < k:
+                got.append(layers[j])
+            elif isinstance(ref, str) and ref in known:
+                got.append(known[ref])
+            else:
+                got.append(Missing(str(ref)))
+        layer.sources = got
+    return layers
+
+
+def layers_json(layers: list, around=()) -> list:
+    """``layers`` in the file's layer form (the clipboard): a layer that reads just the one
+    before it among them has no ``inputs``, every other edge is an id, also to layers outside
+    them; a layer that needs an id and has none gets one that no layer of ``around`` has."""
+    taken = {layer.id for layer in list(around) + list(layers) if layer.id is not None}
+    taken |= {s.name for layer in layers for s in layer.sources if not is_layer(s)}
+    names: dict = {}
+
+    def name(source) -> str:
+        if not is_layer(source):
+            return source.name
+        if source.id is not None:
+            return source.id
+        if source.uid not in names:
+            names[source.uid] = graph.fresh_id(source, taken)
+        return names[source.uid]
+
+    inputs = [None if graph.follows(layers, k) else [name(s) for s in layer.sources]
+              for k, layer in enumerate(layers)]
+    return [_layer_json(layer, layer.id if layer.id is not None else names.get(layer.uid), refs)
+            for layer, refs in zip(layers, inputs)]
+
+
+def _layer_json(layer, lid: Optional[str], inputs: Optional[list]) -> dict:
+    out = {"type": layer.type}
+    if lid is not None:
+        out["id"] = lid
+    if inputs is not None:
+        out["inputs"] = list(inputs)
+    out.update(copy.deepcopy(layer.config))
+    if layer.name is not None:
+        out["name"] = layer.name
+    if layer.ui:
+        out["ui"] = copy.deepcopy(layer.ui)
+    return out
+
+
+def _as_read(layers: list) -> Optional[list]:
+    """Each layer's inputs as its file wrote them, while every layer was read from a file and
+    still reads what it said there; else None."""
+    refs = [layer.read_as.inputs if isinstance(layer.read_as, _ReadAs) else False for layer in layers]
+    if False in refs:
+        return None
+    ids = _ids_of(layers)
+    for i, layer in enumerate(layers):
+        srcs, problems = _resolve(layers, refs, i, ids)
+        if problems or [layers[t].uid for t in srcs] != [s.uid if is_layer(s) else None for s in layer.sources]:
+            return None
+    return refs
+
+
+def to_json(network: Network) -> dict:
+    """The model file's content."""
+    layers = network.layers
+    refs = _as_read(layers)
+    if refs is not None:
+        written = [(layer.id, inputs) for layer, inputs in zip(layers, refs)]
+    else:
+        fresh = graph.fresh_ids(layers)  # none after an edit, which names what it connects
+        written = []
+        for i, layer in enumerate(layers):
+            inputs = None
+            if not graph.follows(layers, i):
+                inputs = [s.name if not is_layer(s) else s.id if s.id is not None else fresh[s.uid]
+                          for s in layer.sources]
+            written.append((layer.id if layer.id is not None else fresh.get(layer.uid), inputs))
+    version = 2 if any(_v2_feature(layer, *w) for layer, w in zip(layers, written)) else 1
+    return {"format": FORMAT, "version": version, "name": network.name,
+            "layers": [_layer_json(layer, *w) for layer, w in zip(layers, written)]}
 
 
 def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") -> Network:
@@ -184,7 +349,7 @@ def load(path, allow_empty: bool = False) -> Network:
 
 
 def dumps(network: Network) -> str:
-    return json.dumps(network.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_json(network), indent=2, ensure_ascii=False) + "\n"
 
 
 def save(network: Network, path) -> None:

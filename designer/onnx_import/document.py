@@ -56,7 +56,7 @@ def _unnamed_defaults(layers: list) -> list:
 
 
 def build(graph, m, layers: list):
-    from ..model.jsonio import from_json
+    from ..model.jsonio import from_json, to_json
     from ..model.weights import check_arrays
     needed = {s for i, sources in enumerate(m.sources) for s in sources if sources != [i - 1]}
     ids = _ids(m, needed)
@@ -91,4 +91,4 @@ def build(graph, m, layers: list):
         check_arrays(m.arrays, network, f"{graph.source}")
     except UserError as e:
         raise OnnxImportError(str(e)) from None
-    return Imported(network.to_json(), network, m.arrays)  # version 1 when it has no branches
+    return Imported(to_json(network), network, m.arrays)  # version 1 when it has no branches

@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 
 from ..model import KINDS, ConfigError, Layer, Network
-from ..model.document import check_values
+from ..model.document import check_values, linked
+from ..model.graph import is_chain
 from ..model.wiring import copies as copies_with_edges
 from .canvas.scene import PipelineScene
 from .graph_edits import GraphEdits
@@ -87,9 +88,10 @@ class Editor(QObject, GraphEdits):
         indices = self.selected_indices()
         if not indices:
             return self.disconnect_edges([(edge.src, edge.dst) for edge in self.scene.selected_edges()])
+        uids = [self.network[i].uid for i in indices]
         if self.is_branched():
-            return self.remove_from_graph(indices)
-        return self._push(RemoveLayers(self.network, indices, self.select))
+            return self.remove_from_graph(uids)
+        return self._push(RemoveLayers(self.network, uids, self.select))
 
     def move(self, uid: int, gap: int) -> bool:
         """Move a layer so that it lands in the gap ``gap`` (0..n, counted before the move)."""
@@ -119,7 +121,7 @@ class Editor(QObject, GraphEdits):
         if first.type == "input" and (src == 0 or (dst == 0 and self.network[src].type != "input")):
             self.message.emit("The input layer stays first.")
             return False
-        return self._push(MoveLayer(self.network, src, dst, self.select))
+        return self._push(MoveLayer(self.network, self.network[src].uid, dst, self.select))
 
     def check_keys(self, type_: str, values: dict[str, Any]) -> None:
         """Raise ConfigError with a sentence if one of the values is impossible for the kind
@@ -128,38 +130,39 @@ class Editor(QObject, GraphEdits):
 
     def set_keys(self, uid: int, values: dict[str, Any]) -> bool:
         """Set settings of one layer as one undo step; raises ConfigError if a value is impossible."""
-        index = self.network.index_of(uid)
-        layer = self.network[index]
+        layer = self.network.find(uid)
         self.check_keys(layer.type, values)
         changed = {k: v for k, v in values.items() if layer.config.get(k) != v}
         if not changed:
             return False
-        return self._push(SetKeys(self.network, index, changed, self.select))
+        return self._push(SetKeys(self.network, uid, changed, self.select))
 
     def rename(self, uid: int, name: str) -> bool:
-        index = self.network.index_of(uid)
-        if (self.network[index].name or "") == (name or ""):
+        if (self.network.find(uid).name or "") == (name or ""):
             return False
-        return self._push(RenameLayer(self.network, index, name, self.select))
+        return self._push(RenameLayer(self.network, uid, name, self.select))
 
     # ------------------------------------------------------------------ clipboard
     def selected_layers(self) -> list[Layer]:
-        """Copies of the selected layers; in a branched network with the edges among them (and
-        what they read from outside) as ids, so that a paste keeps them."""
-        indices = self.selected_indices()
+        """Copies of the selected layers: in a branched network with the edges among them and
+        to what they read from outside, so that a paste keeps them; in a chain, a chain."""
+        uids = [self.network[i].uid for i in self.selected_indices()]
+        copies = copies_with_edges(self.network.layers, uids)
         if self.is_branched():
-            return copies_with_edges(self.network.layers, indices)
-        return [self.network[i] for i in indices]
+            return copies
+        for layer in copies:
+            layer.sources = []
+        return linked(copies)
 
     def _insert_copies(self, index: int, layers: list[Layer], text: str) -> bool:
-        if self.is_branched() or any(layer.inputs is not None for layer in layers):
+        if self.is_branched() or not is_chain(layers):
             return self.add_with_edges(self.allowed_gap(index, layers[0].type), layers, text)
         return self.insert_layers(index, layers, text)
 
     def copy(self) -> bool:
         layers = self.selected_layers()
         if layers:
-            QGuiApplication.clipboard().setText(layers_text(layers))
+            QGuiApplication.clipboard().setText(layers_text(layers, self.network.layers))
             self.message.emit(f"Copied {len(layers)} layer{'s' if len(layers) > 1 else ''}")
         return bool(layers)
 
@@ -167,15 +170,16 @@ class Editor(QObject, GraphEdits):
         return self.copy() and self.delete_selection()
 
     def paste(self) -> bool:
-        layers = layers_from_mime(QGuiApplication.clipboard().mimeData())
+        index = self.insertion_point()
+        # ids the layers read from outside them are of layers before the paste
+        layers = layers_from_mime(QGuiApplication.clipboard().mimeData(), self.network.layers[:index])
         if not layers:
             self.message.emit("The clipboard holds no layers")
             return False
-        return self._insert_copies(self.insertion_point(), layers, f"Paste {len(layers)} layer(s)")
+        return self._insert_copies(index, layers, f"Paste {len(layers)} layer(s)")
 
     def duplicate(self) -> bool:
-        layers = self.selected_layers()
-        if not layers:
+        copies = self.selected_layers()
+        if not copies:
             return False
-        copies = [layer.clone() for layer in layers]
         return self._insert_copies(self.selected_indices()[-1] + 1, copies, "Duplicate")

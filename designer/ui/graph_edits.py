@@ -1,7 +1,7 @@
 """The Editor's edits of a branched network: connect, disconnect, insert on an edge, the
 inspector's inputs, block positions, Tidy layout, and the block commands (residual connection,
 Inception block, branch from here, collapse). Each is one undo step: a Rewire (the model's
-designer/model/wiring.py computes the new wiring, refusing with one sentence what cannot be) or
+designer/model/wiring.py works out the Edit, refusing with one sentence what cannot be) or
 a SetUis. Mixed into ``Editor`` (editor.py), whose ``_push``, ``message`` and ``select`` it uses."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .starters import new_layer
 
 class GraphEdits:
     def _rewire(self, make, text: str, selected: Optional[list] = None) -> bool:
-        """Push the wiring ``make()`` returns as one step, or say in the status bar why not."""
+        """Push the Edit ``make()`` returns as one step, or say in the status bar why not."""
         if not self.enabled:
             self.message.emit("The network cannot be changed right now (training is running).")
             return False
@@ -26,7 +26,7 @@ class GraphEdits:
         except wiring.WiringError as e:
             self.message.emit(str(e))
             return False
-        return self._push(Rewire(self.network, new, text, self.select, selected))
+        return self._push(Rewire(self.network, new, text, self.select, selected or []))
 
     def _uid_label(self, uid: int) -> str:
         index = self.network.index_of(uid)
@@ -84,11 +84,12 @@ class GraphEdits:
             return None
 
     # ------------------------------------------------------------------ layers in a graph
-    def remove_from_graph(self, indices: list) -> bool:
+    def remove_from_graph(self, uids: list) -> bool:
         """Delete layers of a branched network: a chain closes up, a merge that read one of them
         turns red and says so (nothing else is rewired)."""
-        uids = [self.network[i].uid for i in indices]
-        names = ", ".join(self.network[i].type for i in indices[:3]) + ("…" if len(indices) > 3 else "")
+        wanted = set(uids)
+        types = [layer.type for layer in self.network.layers if layer.uid in wanted]
+        names = ", ".join(types[:3]) + ("…" if len(types) > 3 else "")
         return self._rewire(lambda: wiring.remove(self.network.layers, uids), f"Delete {names}")
 
     def add_with_edges(self, index: int, layers: list, text: str) -> bool:
@@ -122,7 +123,7 @@ class GraphEdits:
             return False
         first, last = self.network[selected[0]], self.network[selected[-1]]
         report = self.network.report()
-        srcs = report.layers[selected[0]].sources
+        srcs = report.layers[selected[0]].sources  # places in the list, as the report gives them
         main = report.layers[selected[-1]].output
         short = report.layers[srcs[0]].output if len(srcs) == 1 else None
         projection = None
@@ -141,15 +142,14 @@ class GraphEdits:
     def insert_inception(self) -> bool:
         """GoogLeNet's inception (3a) block, four branches and a concat, after the selection."""
         block = load_template("inception").layers
-        copies = wiring.copies(block, range(1, len(block)))
+        copies = wiring.copies(block, [layer.uid for layer in block[1:]])
         return self.add_with_edges(self.insertion_point(), copies, "Insert Inception block")
 
     def collapse_selection(self) -> bool:
         """Draw the selected layers as one block (view only: the file keeps every layer)."""
         from .canvas.collapse import group_problem
-        from ..model.graph import readers_of
         indices = self.selected_indices()
-        problem = group_problem(indices, readers_of(self.scene.sources))
+        problem = group_problem(indices, self.scene.readers)
         if problem:
             self.message.emit(problem)
             return False
@@ -172,10 +172,9 @@ class GraphEdits:
     def collapse_blocks(self) -> int:
         """Collapse every residual or inception block (from the layer after a block's input to
         its merge, and what follows the merge up to the next fork), e.g. ResNet-18 into 8 blocks."""
-        from ..model.graph import readers_of
         from .canvas.collapse import merge_blocks
         families = [layer.kind.family for layer in self.network.layers]
-        groups = merge_blocks(self.scene.sources, readers_of(self.scene.sources), families)
+        groups = merge_blocks(self.scene.sources, self.scene.readers, families)
         for group in groups:
             self.scene.collapse([self.network[i].uid for i in group])
         return len(groups)
@@ -183,7 +182,7 @@ class GraphEdits:
     # ------------------------------------------------------------------ positions
     def place(self, uid: int, x: float, y: float) -> bool:
         """Keep a block where the user dragged it (its layer's ``ui``; saved with the file)."""
-        layer = self.network[self.network.index_of(uid)]
+        layer = self.network.find(uid)
         ui = dict(layer.ui, x=round(x, 1), y=round(y, 1))
         if ui == layer.ui:
             return False

@@ -12,7 +12,7 @@ import json
 from PySide6.QtCore import QMimeData
 
 from ..model import KINDS, Layer
-from ..model.jsonio import layers_from_json
+from ..model.jsonio import layers_from_json, layers_json
 
 LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
 
@@ -37,12 +37,14 @@ def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
     return (type_, config) if type_ in KINDS else None
 
 
-def layers_text(layers: list) -> str:
-    return json.dumps([layer.to_json() for layer in layers], indent=2, ensure_ascii=False)
+def layers_text(layers: list, around=()) -> str:
+    """Copied layers as text (jsonio.layers_json; ``around``: the network they come from)."""
+    return json.dumps(layers_json(layers, around), indent=2, ensure_ascii=False)
 
 
-def layers_from_mime(data: QMimeData | None) -> list[Layer]:
-    """Layers from the clipboard: JSON text of a layer list (or one layer, or a model). An empty
+def layers_from_mime(data: QMimeData | None, outside=()) -> list[Layer]:
+    """Layers from the clipboard: JSON text of a layer list (or one layer, or a model); the ids
+    they read from outside them name layers of ``outside`` (jsonio.layers_from_json). An empty
     clipboard may have no data at all (None)."""
     if data is not None and data.hasText():
         text = data.text()
@@ -55,7 +57,7 @@ def layers_from_mime(data: QMimeData | None) -> list[Layer]:
     if isinstance(raw, dict):
         raw = raw.get("layers", [raw])
     try:
-        return layers_from_json(raw)
+        return layers_from_json(raw, outside)
     except ValueError:
         return []
 

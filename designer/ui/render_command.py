@@ -34,10 +34,9 @@ def run(args) -> int:
     from .diagram import diagram_scene, fit_bands, render
     scene = diagram_scene(network)
     if args.collapse:
-        from ..model.graph import readers_of
         from .canvas.collapse import merge_blocks
         families = [layer.kind.family for layer in network.layers]
-        for group in merge_blocks(scene.sources, readers_of(scene.sources), families):
+        for group in merge_blocks(scene.sources, scene.readers, families):
             scene.collapse([network[i].uid for i in group])
         fit_bands(scene)
     width, height = render(network, args.output, scene, args.scale)

@@ -1,5 +1,7 @@
 """Undo commands. Each one only calls the Network's edit methods, so undo and redo go through
-the same path as any other edit and every view updates from ``network.changed``.
+the same path as any other edit and every view updates from ``network.changed``. An edit of the
+order or the edges keeps the changes it made (an ``Edit``) and undoes them exactly; a setting, a
+name or a position keeps the old and the new value.
 
 A command may carry a ``selector`` (a callable taking a list of layer uids) that it calls after
 redo and undo, so the canvas selects what the step touched.
@@ -11,7 +13,7 @@ from typing import Any, Callable, Optional
 from PySide6.QtGui import QUndoCommand
 
 from ..model import Layer, Network
-from ..model.wiring import wiring_of
+from ..model.edits import Edit
 
 Selector = Optional[Callable[[list], None]]
 
@@ -27,73 +29,78 @@ class NetworkCommand(QUndoCommand):
             self.selector(uids)
 
 
-class InsertLayers(NetworkCommand):
-    """Insert ``layers`` at ``index`` (paste, duplicate, a drop, quick-add)."""
+class Rewire(NetworkCommand):
+    """An edit of the layers' order and edges (designer/model/edits.py): insert, delete, move,
+    and the edge edits of a branched network. It keeps the ``Edit`` (the changes it made): redo
+    applies it, undo applies its inverse, so nothing is worked out again and indices never go
+    stale. ``selected``: the layers selected after redo; ``after_undo`` those after undo (by
+    default the same ones, if they are still there)."""
+
+    def __init__(self, network: Network, edit: Edit, text: str, selector: Selector = None,
+                 selected=(), after_undo: Optional[list] = None):
+        super().__init__(network, text, selector)
+        self.edit = edit
+        self.selected = list(selected)
+        self.after_undo = after_undo
+
+    def redo(self) -> None:
+        self.network.apply(self.edit)
+        self._select(self.selected)
+
+    def undo(self) -> None:
+        self.network.apply(self.edit.inverse())
+        if self.after_undo is not None:
+            self._select(self.after_undo)
+        else:
+            here = {layer.uid for layer in self.network.layers}
+            self._select(self.selected if all(u in here for u in self.selected) else [])
+
+
+def _names(layers: list) -> str:
+    return ", ".join(layer.type for layer in layers[:3]) + ("…" if len(layers) > 3 else "")
+
+
+class InsertLayers(Rewire):
+    """Insert ``layers`` at ``index`` (paste, duplicate, a drop, quick-add), in line."""
 
     def __init__(self, network: Network, index: int, layers: list[Layer], text: str = "",
                  selector: Selector = None):
-        names = ", ".join(layer.type for layer in layers[:3]) + ("…" if len(layers) > 3 else "")
-        super().__init__(network, text or f"Add {names}", selector)
-        self.index = index
-        self.layers = list(layers)
-
-    def redo(self) -> None:
-        self.network.insert_many(self.index, self.layers)  # one event for them all
-        self._select([layer.uid for layer in self.layers])
-
-    def undo(self) -> None:
-        self.network.remove_many(range(self.index, self.index + len(self.layers)))
-        self._select([])
+        super().__init__(network, network.inserting(index, layers), text or f"Add {_names(layers)}",
+                         selector, [layer.uid for layer in layers], [])
 
 
-class RemoveLayers(NetworkCommand):
-    def __init__(self, network: Network, indices: list[int], selector: Selector = None):
-        self.indices = sorted(set(indices))
-        self.layers = [network[i] for i in self.indices]
-        names = ", ".join(layer.type for layer in self.layers[:3]) + ("…" if len(self.layers) > 3 else "")
-        super().__init__(network, f"Delete {names}", selector)
+class RemoveLayers(Rewire):
+    """Delete layers of a chain (a chain closes up)."""
 
-    def redo(self) -> None:
-        self.network.remove_many(self.indices)  # one event for them all
-        self._select([])
-
-    def undo(self) -> None:
-        self.network.insert_many(self.indices, self.layers)  # each back at its index, one event
-        self._select([layer.uid for layer in self.layers])
+    def __init__(self, network: Network, uids: list[int], selector: Selector = None):
+        wanted = set(uids)
+        layers = [layer for layer in network.layers if layer.uid in wanted]
+        super().__init__(network, network.removing(wanted), f"Delete {_names(layers)}", selector,
+                         [], [layer.uid for layer in layers])
 
 
-class MoveLayer(NetworkCommand):
-    """Move the layer at ``src`` so that it ends up at ``dst`` (one block dragged)."""
+class MoveLayer(Rewire):
+    """Move the layer ``uid`` so that it ends up at ``dst`` (one block dragged)."""
 
-    def __init__(self, network: Network, src: int, dst: int, selector: Selector = None):
-        super().__init__(network, f"Move {network[src].type}", selector)
-        self.src, self.dst = src, dst
-        self.uid = network[src].uid
-
-    def redo(self) -> None:
-        self.network.move(self.src, self.dst)
-        self._select([self.uid])
-
-    def undo(self) -> None:
-        self.network.move(self.dst, self.src)
-        self._select([self.uid])
+    def __init__(self, network: Network, uid: int, dst: int, selector: Selector = None):
+        super().__init__(network, network.moving(uid, dst), f"Move {network.find(uid).type}", selector,
+                         [uid], [uid])
 
 
 class SetKeys(NetworkCommand):
     """Set one or more settings of one layer (None restores a key's default): one typed value,
     or one change of an input's shape, is one step."""
 
-    def __init__(self, network: Network, index: int, values: dict[str, Any], selector: Selector = None):
-        layer = network[index]
+    def __init__(self, network: Network, uid: int, values: dict[str, Any], selector: Selector = None):
+        layer = network.find(uid)
         keys = ", ".join(values)
         super().__init__(network, f"Set {layer.type} {keys}", selector)
-        self.index = index
-        self.uid = layer.uid
+        self.uid = uid
         self.new = dict(values)
         self.old = {key: layer.config.get(key) for key in values}
 
     def _apply(self, values: dict) -> None:
-        self.network.set_keys(self.index, values)  # one event, all or nothing
+        self.network.set_keys(self.uid, values)  # one event, all or nothing
         self._select([self.uid])
 
     def redo(self) -> None:
@@ -104,41 +111,20 @@ class SetKeys(NetworkCommand):
 
 
 class RenameLayer(NetworkCommand):
-    def __init__(self, network: Network, index: int, name: Optional[str], selector: Selector = None):
-        layer = network[index]
+    def __init__(self, network: Network, uid: int, name: Optional[str], selector: Selector = None):
+        layer = network.find(uid)
         super().__init__(network, f"Rename {layer.type}", selector)
-        self.index = index
-        self.uid = layer.uid
+        self.uid = uid
         self.new = name or None
         self.old = layer.name
 
     def redo(self) -> None:
-        self.network.set_layer_name(self.index, self.new)
+        self.network.set_layer_name(self.uid, self.new)
         self._select([self.uid])
 
     def undo(self) -> None:
-        self.network.set_layer_name(self.index, self.old)
+        self.network.set_layer_name(self.uid, self.old)
         self._select([self.uid])
-
-
-class Rewire(NetworkCommand):
-    """Swap the network's wiring (order, ids, inputs; see designer/model/wiring.py) for another:
-    connect, disconnect, insert on an edge, delete or paste in a branched network, block commands."""
-
-    def __init__(self, network: Network, new: list, text: str, selector: Selector = None,
-                 selected: Optional[list] = None):
-        super().__init__(network, text, selector)
-        self.old = wiring_of(network.layers)
-        self.new = list(new)
-        self.selected = list(selected or [])
-
-    def redo(self) -> None:
-        self.network.set_wiring(self.new)
-        self._select(self.selected)
-
-    def undo(self) -> None:
-        self.network.set_wiring(self.old)
-        self._select(self.selected if all(any(w[0].uid == u for w in self.old) for u in self.selected) else [])
 
 
 class SetUis(NetworkCommand):

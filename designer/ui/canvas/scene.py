@@ -34,7 +34,8 @@ class PipelineScene(QGraphicsScene):
         self.grid = Grid(5)
         self.blocks: dict[int, BlockItem] = {}
         self.order: list[int] = []
-        self.sources: list = []  # per layer, the indices it reads (the report's)
+        self.sources: list = []  # per layer, the places of the layers it reads (the report's)
+        self.readers: list = []  # per layer, the places of the layers that read it (the report's)
         self.is_graph = False
         self.edges: dict = {}  # (src uid, dst uid) -> EdgeItem
         self.collapsed: list = []  # groups of layer uids drawn as one block
@@ -71,6 +72,7 @@ class PipelineScene(QGraphicsScene):
             self.removeItem(self.blocks.pop(uid))  # may emit selectionChanged: order is up to date
         self.collapsed = [g for g in ([u for u in group if u in alive] for group in self.collapsed) if len(g) > 1]
         self.sources = [info.sources for info in report.layers]
+        self.readers = report.readers
         was = self.is_graph
         self.is_graph = not chain_sources(self.sources)
         for i, (layer, info) in enumerate(zip(layers, report.layers)):

@@ -416,7 +416,7 @@ class CanvasView(QGraphicsView):
             self.block_placed.emit(order[current], max(pos.x() + dx * NUDGE, 0.0), max(pos.y() + dy * NUDGE, 0.0))
             return
         if dy:
-            nearby = scene.sources[current] if dy < 0 else [i for i, s in enumerate(scene.sources) if current in s]
+            nearby = list(scene.sources[current] if dy < 0 else scene.readers[current])
         else:
             here = block.pos()
             nearby = [i for i, uid in enumerate(order) if scene.blocks[uid].isVisible()

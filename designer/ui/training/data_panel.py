@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -419,9 +420,8 @@ class DataPanel(QGroupBox):
     def _fix_blocker(self, fix: dict) -> Optional[str]:
         """Why the network with its input set to ``fix`` still could not train on the data
         (its first error, or outputs that do not fit the labels), or None."""
-        # The input keeps its id: branches may read it by name (the inception block's "x").
-        first = Layer.make("input", **fix)
-        first.id = self.network.layers[0].id
+        # A stand-in for the input layer (the same uid, so the layers that read it read it).
+        first = replace(self.network.layers[0], config=Layer.make("input", **fix).config)
         trial = infer([first] + list(self.network.layers[1:]))
         if trial.problems:
             return trial.problems[0]

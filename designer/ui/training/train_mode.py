@@ -229,7 +229,7 @@ class TrainMode(QObject, wa.WeightsActions):
             if editor is not None:
                 editor.set_keys(self.network[0].uid, full)
             else:
-                self.network.set_keys(0, full)
+                self.network.set_keys(self.network[0].uid, full)
         except UserError as e:
             self.say(str(e), "error")
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ...errors import UserError
 from ...model import Network, load_weights, save_weights
+from ...model.document import clones
 from ...model.weights import check_arrays
 from .threads import Background, ThreadWorker
 from .worker import failure_sentence, sentence
@@ -85,7 +86,7 @@ class WeightsReader(ThreadWorker):
     def __init__(self, path: str, network):
         super().__init__()
         self.path = path
-        self.network = Network([layer.clone() for layer in network.layers], network.name)
+        self.network = Network(clones(network.layers), network.name)
 
     def request_stop(self) -> None:
         pass   # one read, not interruptible; its answer is dropped when nobody waits for it
