@@ -11,6 +11,7 @@ import json
 
 from PySide6.QtCore import QMimeData
 
+from ..errors import UserError
 from ..model import KINDS, Layer
 from ..model.jsonio import layers_from_json
 
@@ -32,7 +33,7 @@ def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
     try:
         obj = json.loads(bytes(data.data(LAYER_KIND_MIME)).decode())
         type_, config = str(obj["type"]), dict(obj.get("config") or {})
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # another app's data
         return None
     return (type_, config) if type_ in KINDS else None
 
@@ -50,13 +51,13 @@ def layers_from_mime(data: QMimeData | None) -> list[Layer]:
         return []
     try:
         raw = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (any text can be on the clipboard)
         return []
     if isinstance(raw, dict):
         raw = raw.get("layers", [raw])
     try:
         return layers_from_json(raw)
-    except ValueError:
+    except UserError:  # JSON, but not layers
         return []
 
 
