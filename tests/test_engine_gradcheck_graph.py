@@ -12,7 +12,7 @@ from designer.engine import EngineNet
 from designer.engine.layers import make_layer
 from designer.model import KINDS
 from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network
-from test_engine_gradcheck import TOL, build, check_layer, numeric, randomised, rel_error, spaced
+from engine_checks_support import TOL, build, check_layer, numeric, randomised, rel_error, spaced
 
 
 def build_merge(type_, shapes, **cfg):

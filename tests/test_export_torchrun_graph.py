@@ -22,7 +22,7 @@ torch = pytest.importorskip("torch")
 from designer.cli import main  # noqa: E402
 from designer.engine.net import EngineNet  # noqa: E402
 from designer.model import load_model, load_weights, loads, save_weights  # noqa: E402
-from test_export_torchrun_runs import assert_same_run, history, train_py  # noqa: E402
+from torchrun_support import assert_same_run, history, train_py  # noqa: E402
 
 
 def design(name, layers):

@@ -1,4 +1,4 @@
-"""Issue 6's check: for networks that together hold every layer kind, trained with
+"""For networks that together hold every layer kind, trained with
 ``nn-designer train``, the exported PyTorch module (run by torch) and the exported ONNX model (run
 by onnxruntime) produce what ``nn-designer predict`` writes, to 1e-4. Skipped where torch or
 onnxruntime is absent (.ci/run installs both)."""
@@ -12,14 +12,8 @@ import pytest
 from designer.cli import main
 from designer.model import KINDS
 from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT
+from perceptron_support import SIGN_NET
 from test_export import EVERY_KIND, load_module
-
-SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "layers": [
-    {"type": "input", "features": 4},
-    {"type": "dense", "units": 6, "name": "hidden"},
-    {"type": "sign"},
-    {"type": "dense", "units": 3, "name": "scores"}]}
-
 
 def _data(rng, shape, n=96, classes=4):
     """Inputs with a label each that depends on them (so training moves every weight)."""

@@ -57,7 +57,7 @@ def _settings(layer) -> tuple:
 def test_a_design_of_every_kind_exported_to_onnx_imports_back(tmp_path):
     """Our export's multi-node layers (maxout, the LRN of a vector, sign) fold back too."""
     from test_export import EVERY_KIND
-    from test_export_trained import SIGN_NET
+    from perceptron_support import SIGN_NET
 
     from designer.onnx_import import import_onnx
     for design in (EVERY_KIND, SIGN_NET):

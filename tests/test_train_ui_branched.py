@@ -14,7 +14,7 @@ from designer.engine.layers import engine_shape
 from designer.engine.training import Trainer
 from designer.ui.training.state import TrainState
 from branched_nets import RESIDUAL, design
-from test_train_ui_run import RUN_MS, record, run_to_end, settings, train_mode
+from train_ui_support import RUN_MS, record, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 # RESIDUAL's layers for the built-in shapes (28×28×1, six classes), the shortcut named.

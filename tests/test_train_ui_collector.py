@@ -10,7 +10,7 @@ import threading
 from PySide6.QtCore import QTimer
 
 from designer.ui.training.state import TrainState
-from test_train_ui_run import run_to_end, settings, train_mode
+from train_ui_support import run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 

@@ -12,7 +12,7 @@ from designer.engine.progress import HISTORY_COLUMNS
 from designer.engine.training import TrainConfig, Trainer
 from designer.model import load_model, load_weights
 from designer.ui.training.state import TrainState
-from test_train_ui_run import RUN_MS, run_to_end, settings, train_mode
+from train_ui_support import RUN_MS, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 COMPARED = [c for c in HISTORY_COLUMNS if c != "seconds"]

@@ -10,46 +10,8 @@ from designer.engine.training import Trainer
 from designer.ui.training import threads
 from designer.ui.training.state import TrainState
 from designer.ui.training.worker import BatchUpdate
+from train_ui_support import RUN_MS, record, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
-
-RUN_MS = 60000
-
-
-def train_mode(window, qtbot, template: str = "lenet5", data: str = "shapes:240"):
-    """The window on a template, in Train mode, with ``data`` loaded."""
-    window.files.new_from_template(template)
-    window.set_mode("Train")
-    mode = window.train_mode
-    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
-        mode.data.load(data)
-    return mode
-
-
-def settings(mode, **values):
-    fields = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9, val_split=0.25, seed=0)
-    fields.update(values)
-    mode.panel.set_config(fields)
-
-
-def record(mode):
-    """Lists that fill with what the worker sends, connected before the next Start."""
-    got = {"batch": [], "epoch": [], "probed": []}
-
-    def hook(state):
-        if state is TrainState.STARTING and mode.run is not None:
-            w = mode.run.worker
-            w.batch.connect(got["batch"].append)
-            w.epoch.connect(got["epoch"].append)
-            w.probed.connect(got["probed"].append)
-    mode.state_changed.connect(hook)
-    return got
-
-
-def run_to_end(mode, qtbot):
-    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
-        assert mode.start()
-    return blocker.args[0]
-
 
 def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     mode = train_mode(window, qtbot)
@@ -175,7 +137,12 @@ def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
     assert "Traceback" not in text and mode.state is TrainState.IDLE and window.editor.enabled
 
 
-def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
+def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch, tmp_path):
+    """One that is not bad input is a bug: the sentence says so, and the bug report (its dialog
+    and log) has the traceback."""
+    from designer.ui import bug_report
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    reporter = bug_report.install(window)
     mode = train_mode(window, qtbot)
     settings(mode, epochs=1)
 
@@ -183,10 +150,19 @@ def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
         yield from ()
         raise RuntimeError("the disk caught fire")
     monkeypatch.setattr(Trainer, "run", broken)
-    assert run_to_end(mode, qtbot) is None
-    text = mode.panel.message.text()
-    assert text == "Training failed: the disk caught fire (RuntimeError)."
-    assert mode.state is TrainState.IDLE and window.editor.enabled
+    try:
+        assert run_to_end(mode, qtbot) is None
+        text = mode.panel.message.text()
+        assert text == ("Training stopped because of a bug in NN Designer (RuntimeError: the disk caught fire); "
+                        "the bug report has the details.")
+        assert mode.state is TrainState.IDLE and window.editor.enabled
+        qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
+        assert "raise RuntimeError(\"the disk caught fire\")" in reporter.dialog.details.toPlainText()
+        assert reporter.dialog.logs[0] and "broken" in open(reporter.dialog.logs[0], encoding="utf-8").read()
+    finally:
+        reporter.uninstall()
+        if reporter.dialog is not None:
+            reporter.dialog.close()
 
 
 def test_changing_the_architecture_after_training_resets_the_weights(window, qtbot):

@@ -8,7 +8,7 @@ import pytest
 
 from designer.errors import UserError
 from designer.ui.weights_holder import WeightsBusy, WeightsHolder, WeightsSource
-from test_train_ui_run import run_to_end, settings, train_mode
+from train_ui_support import run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 
