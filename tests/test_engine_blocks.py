@@ -90,17 +90,20 @@ def test_grouped_conv_in_blocks(tiny_blocks, cfg):
 
 
 @pytest.mark.parametrize("cfg", checks.GROUP_CASES, ids=str)
+@pytest.mark.slow
 def test_grouped_conv_in_blocks_matches_torch(tiny_blocks, cfg):
     checks.check_grouped_conv_matches_torch(cfg)
 
 
 @pytest.mark.parametrize("mode,cfg", [(m, c) for m in ("max", "avg", "l2") for c in checks.POOL_CASES
                                       if not (m == "l2" and "padding" in c)], ids=str)
+@pytest.mark.slow
 def test_pool_gradients_in_blocks(tiny_blocks, mode, cfg):
     checks.check_pool(mode, cfg)
 
 
 @pytest.mark.parametrize("mode,cfg", checks.MODES, ids=str)
+@pytest.mark.slow
 def test_ceil_pool_in_blocks(tiny_blocks, mode, cfg):
     checks.check_ceil_pool_gradients(mode, cfg)
 
@@ -126,6 +129,7 @@ def test_rule_equals_forward_in_blocks(tiny_blocks, type_, cfg, in_shape):
     checks.check_rule_equals_forward(type_, cfg, in_shape, True)
 
 
+@pytest.mark.slow
 def test_whole_net_in_blocks(tiny_blocks):
     checks.check_whole_net("cross_entropy", "softmax")
 

@@ -117,7 +117,9 @@ def test_ceil_pool(mode, cfg):
 
 
 # --------------------------------------------------------------------------- whole nets
-@pytest.mark.parametrize("spec", [INCEPTION, RESIDUAL, SHARED_RELU_INPUT], ids=lambda s: s["name"])
+@pytest.mark.parametrize("spec", [pytest.param(INCEPTION, marks=pytest.mark.slow),
+                                  pytest.param(RESIDUAL, marks=pytest.mark.slow), SHARED_RELU_INPUT],
+                         ids=lambda s: s["name"])
 def test_branched_net_parameter_gradients(spec):
     """INCEPTION's "s" feeds three layers (two convs and a pool) whose outputs a concat joins;
     it has grouped convs and a ceil-mode pool. RESIDUAL adds identity and projection

@@ -166,6 +166,7 @@ def test_random_branched_shapes_and_parameter_counts_match_torch(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.slow
 def test_random_branched_training_matches_torch(seed):
     rng = np.random.default_rng(100 + seed)
     network = random_branched(rng)

@@ -150,6 +150,7 @@ def test_random_pipeline_gradients_match_torch(seed, loss):
 
 
 @pytest.mark.parametrize("seed", range(8))
+@pytest.mark.slow
 def test_full_batch_training_with_momentum_matches_torch(seed):
     network, net, model, x, y = training_twins(2000 + seed, 8)
     lr, momentum, decay = 0.05, 0.9, 1e-3

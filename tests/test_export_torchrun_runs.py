@@ -79,14 +79,17 @@ def runs(lenet, mnist2k):
     return get
 
 
+@pytest.mark.slow
 def test_torchrun_on_two_processes_gives_the_engines_weights_and_history(runs):
     assert_same_run(runs("torchrun-float32"), runs("engine-float32"), "float32")
 
 
+@pytest.mark.slow
 def test_one_plain_process_gives_the_engines_weights_and_history_in_float64(runs):
     assert_same_run(runs("python-float64"), runs("engine-float64"), "float64")
 
 
+@pytest.mark.slow
 def test_a_run_stopped_after_epoch_1_and_resumed_ends_as_the_uninterrupted_one(runs):
     resumed, whole = runs("resumed-float32"), runs("torchrun-float32")
     got, want = np.load(resumed / "out.npz"), np.load(whole / "out.npz")
@@ -101,6 +104,7 @@ def test_a_run_stopped_after_epoch_1_and_resumed_ends_as_the_uninterrupted_one(r
     assert saved["schedule"]["lr"] == pytest.approx(0.001) and saved["schedule"]["bad_epochs"] == 0
 
 
+@pytest.mark.slow
 def test_the_trained_weights_load_in_nn_designer(runs, mnist2k, capsys):
     out = runs("torchrun-float32") / "out.npz"
     assert main(["predict", "lenet5", "--weights", str(out), "--data", str(mnist2k), "-o",
@@ -133,6 +137,7 @@ def image_folder(root, n, size, rgb, seed=0):
     return root
 
 
+@pytest.mark.slow
 def test_an_image_folder_streams_through_two_workers_as_the_engine_reads_it(tmp_path):
     data = image_folder(tmp_path / "images", 200, (10, 12), rgb=False)
     design = tmp_path / "tiny.json"
@@ -150,6 +155,7 @@ def test_an_image_folder_streams_through_two_workers_as_the_engine_reads_it(tmp_
     assert_same_run(tmp_path / "streamed", tmp_path / "engine", "float64")
 
 
+@pytest.mark.slow
 def test_alexnets_recipe_with_dropout_and_batchnorm_runs_on_two_processes(tmp_path):
     data = image_folder(tmp_path / "images", 40, (30, 32), rgb=True, seed=2)  # resized and cropped to 24×24
     design = tmp_path / "alexnet-small.json"
@@ -172,6 +178,7 @@ def test_alexnets_recipe_with_dropout_and_batchnorm_runs_on_two_processes(tmp_pa
     assert [row["epoch"] for row in history(tmp_path / "history.csv")] == ["1", "2"]
 
 
+@pytest.mark.slow
 def test_a_diverging_run_stops_where_the_engines_does(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "points.npz", x=(rng.normal(size=(40, 2)) * 1e5).astype(np.float32), y=rng.integers(0, 2, 40))
@@ -194,6 +201,7 @@ def test_a_diverging_run_stops_where_the_engines_does(tmp_path):
     assert_same_run(tmp_path / "ours", tmp_path / "engine", "float64")  # two epochs, then the same weights
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_sentence_with_status_2(lenet, tmp_path):
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)

@@ -252,6 +252,7 @@ def test_the_window_network_choice(window, qtbot):
     assert view.choice.currentIndex() == 0 and view.stack.sizes == [3, 2, 2]
 
 
+@pytest.mark.slow
 def test_the_window_network_steps_with_the_weights_train_mode_holds(window, qtbot, tmp_path):
     """Weights trained (or loaded) in Train mode are the ones the stepper starts from."""
     from designer.engine.net import EngineNet

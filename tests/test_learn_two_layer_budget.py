@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from designer.engine import optim
 from designer.learn.perceptron_two_layer import (TRAIN_BUDGET, TRUTH_TABLE, XOR_TARGETS,
@@ -24,6 +25,7 @@ def counting_steps(monkeypatch) -> list:
     return steps
 
 
+@pytest.mark.slow
 def test_a_set_no_two_layer_network_solves_gets_a_bounded_number_of_epochs(monkeypatch):
     steps = counting_steps(monkeypatch)
     angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)

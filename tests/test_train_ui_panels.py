@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QScrollArea
 
 from designer.engine.data import Dataset
@@ -150,6 +151,7 @@ def test_start_and_the_progress_stay_in_view_on_a_small_screen(make_mode, qtbot)
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
 
 
+@pytest.mark.slow
 def test_the_sample_count_applies_to_built_in_sets_only(make_mode, qtbot, tmp_path):
     panel = make_mode().data
     loaded(qtbot, panel, "blobs:50")

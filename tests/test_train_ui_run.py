@@ -56,6 +56,7 @@ def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     assert not actions["Stop"].isEnabled() and actions["Start"].shortcut().toString() == "F5"
 
 
+@pytest.mark.slow
 def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
     mode = train_mode(window, qtbot)
     settings(mode, epochs=1)
@@ -69,6 +70,7 @@ def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
     assert maps.count == 84
 
 
+@pytest.mark.slow
 def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
     # 240 batches an epoch: the first (throttled) progress signal comes after about 0.1 s, so an
     # epoch must last well beyond that for the Stop it triggers to land mid-epoch.
@@ -90,6 +92,7 @@ def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
     assert mode.panel.save_w.isEnabled() and mode.panel.save_c.isEnabled()
 
 
+@pytest.mark.slow
 def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:1200")
     settings(mode, epochs=5, batch_size=16)
@@ -113,6 +116,7 @@ def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
     assert blocker.args[0].reason in ("stopped", "completed")
 
 
+@pytest.mark.slow
 def test_closing_the_window_during_training_stops_and_joins_the_thread(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:1200")
     settings(mode, epochs=5, batch_size=16)
@@ -127,6 +131,7 @@ def test_closing_the_window_during_training_stops_and_joins_the_thread(window, q
     assert mode.trainer.epoch < 5
 
 
+@pytest.mark.slow
 def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
     mode = train_mode(window, qtbot)
     settings(mode, epochs=2, lr=1e6)
@@ -137,6 +142,7 @@ def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
     assert "Traceback" not in text and mode.state is TrainState.IDLE and window.editor.enabled
 
 
+@pytest.mark.slow
 def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch, tmp_path):
     """One that is not bad input is a bug: the sentence says so, and the bug report (its dialog
     and log) has the traceback."""
@@ -165,6 +171,7 @@ def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch, tm
             reporter.dialog.close()
 
 
+@pytest.mark.slow
 def test_changing_the_architecture_after_training_resets_the_weights(window, qtbot):
     mode = train_mode(window, qtbot)
     settings(mode, epochs=1)
@@ -180,6 +187,7 @@ def test_changing_the_architecture_after_training_resets_the_weights(window, qtb
     window.undo_stack.clear()
 
 
+@pytest.mark.slow
 def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
     mode = train_mode(window, qtbot, template="mlp-example", data="spirals")   # 3 inputs, 2-D data
     assert "set the input layer to a vector input of 2 features" in mode.data.fit_text.text()
@@ -194,6 +202,7 @@ def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
     assert mode.data.fit_button.isVisibleTo(mode.left)
 
 
+@pytest.mark.slow
 def test_a_fix_that_would_not_train_is_not_offered(window, qtbot):
     # LeNet-5's convolutions cannot take a vector: setting its input to 2 features would only
     # move the error, so the button is not offered and the sentence says why.
@@ -214,6 +223,7 @@ def planar_model(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model):
     window.open_model(str(planar_model))
     window.set_mode("Train")
@@ -230,6 +240,7 @@ def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model)
     assert len(view.points.data) == 200
 
 
+@pytest.mark.slow
 def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
     # The curves' minimum widths once made the bottom dock so wide that the confusion matrix
     # was left 180 pixels in a 1400-pixel window.
@@ -243,6 +254,7 @@ def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
     assert curves.lr_plot.isHidden() and curves.lr_plot.minimumWidth() >= 150
 
 
+@pytest.mark.slow
 def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1)
@@ -254,6 +266,7 @@ def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
     window.undo_stack.clear()
 
 
+@pytest.mark.slow
 def test_opening_another_network_in_train_mode_suggests_its_settings_and_clears_the_views(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:120")
     assert mode.views.filters.grid.placeholder == "The filters appear when training starts."
@@ -271,6 +284,7 @@ def test_opening_another_network_in_train_mode_suggests_its_settings_and_clears_
     assert mode.views.filters.grid.placeholder == "No convolution in this network."
 
 
+@pytest.mark.slow
 def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:600")
     settings(mode, epochs=1)
@@ -287,6 +301,7 @@ def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta
     assert mode.panel.rate.text().endswith("ETA —")
 
 
+@pytest.mark.slow
 def test_new_data_clears_the_last_runs_results_and_an_old_complaint(window, qtbot):
     mode = train_mode(window, qtbot, data="spirals:100")
     assert mode.panel.message.text() == "" and not mode.start()
@@ -316,6 +331,7 @@ def test_the_default_data_fits_the_network(window, qtbot, planar_model):
     assert suggest_data(window.network) == "spirals"
 
 
+@pytest.mark.slow
 def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window, qtbot):
     """Stop mid-epoch, Continue (the pause button) to the end, then raise the epochs and Continue
     again: the weights and losses are those of one uninterrupted run of that length."""
@@ -357,6 +373,7 @@ def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window
     assert [r["val_loss"] for r in whole.history] == [r["val_loss"] for r in trainer.history]
 
 
+@pytest.mark.slow
 def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qtbot, monkeypatch):
     """A net is not thread-safe: quick layer or sample changes after a run probe one at a time
     (the latest choice last), and Continue starts training only once no probe uses the net."""
@@ -412,6 +429,7 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     assert started_with == [0] and most[0] == 1
 
 
+@pytest.mark.slow
 def test_renaming_a_layer_after_training_keeps_the_feature_maps_and_filters(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit
 from ..errors import UserError, bug_report, describe, write_bug_log
 from . import dialogs
 
-TITLE = "NN Designer ran into a bug"
+TITLE = "Bug report"  # Qt adds " — NN Designer"
 
 
 def report_bug(exc: BaseException) -> None:
@@ -86,6 +86,18 @@ class BugDialog(QDialog):
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.details.toPlainText())
         self.copy_button.setText("Copied")
+
+    def keep_on_screen(self) -> None:
+        """Moved into the screen's available area (centred on a window larger than the screen,
+        it would hang off it)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area, frame = screen.availableGeometry(), self.frameGeometry()
+        x = min(max(frame.left(), area.left()), max(area.left(), area.right() - frame.width() + 1))
+        y = min(max(frame.top(), area.top()), max(area.top(), area.bottom() - frame.height() + 1))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
 
     def _fit(self) -> None:
         """A size that shows a traceback, within the screen's available area."""
@@ -150,6 +162,7 @@ class BugReporter(QObject):
         else:
             self.dialog = BugDialog(self.window, summary, text, log)
             self.dialog.show()
+            self.dialog.keep_on_screen()
         self.dialog.raise_()
         self.dialog.activateWindow()
 
