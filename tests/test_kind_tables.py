@@ -49,11 +49,6 @@ def samples(type_: str) -> list:
     return found
 
 
-def sample(type_: str) -> Network:
-    """A small valid network holding one layer of ``type_``."""
-    return samples(type_)[0]
-
-
 def _zeros(network) -> dict:
     return {k: np.zeros(s, np.float32) for k, s in expected_arrays(network).items()}
 
