@@ -1,7 +1,8 @@
 """The ``nn-designer`` command (docs/cli.md). With no command (or a model file) it opens the app.
 
 Exit status: 0 on success; 2 for bad input, with one sentence on stderr and no traceback;
-1 for anything else.
+1 for anything else: an interruption, or a bug (any exception that is not a UserError), which is
+said to be one in a sentence naming the log file that holds its traceback.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import difflib
 import importlib
 import sys
 
-from .errors import UserError
+from .errors import UserError, bug_report, describe, write_bug_log
 
 # command -> module under designer.commands with add_arguments(parser) and run(args) -> int
 COMMANDS = {
@@ -97,6 +98,21 @@ def main(argv=None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except Exception as e:  # noqa: BLE001 — anything else is a bug: said to be one, with its traceback kept
+        report_bug(e)
+        return 1
+
+
+def report_bug(exc: BaseException) -> None:
+    """Tell the user that ``exc`` is a bug in NN Designer, not a mistake of theirs, and where its
+    traceback is: a log file, or standard error when no log can be written."""
+    text = bug_report(exc)
+    log = write_bug_log(text)
+    if log is None:
+        print(text, file=sys.stderr, end="")
+    where = f"its traceback is in {log}" if log else "its traceback is above"
+    print(f"nn-designer: this is a bug in NN Designer, not a problem with what you gave it "
+          f"({describe(exc)}); {where}; please report it", file=sys.stderr)
 
 
 def entry() -> None:

@@ -5,16 +5,21 @@ import gc
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+# The helpers shared by the tests live in *_support.py modules (never in a test module another
+# imports); their asserts are rewritten as a test module's are, so a failure shows its values.
+pytest.register_assert_rewrite(*sorted(p.stem for p in Path(__file__).parent.glob("*_support.py")))
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("NN_DESIGNER_NO_AUTOSAVE_PROMPT", "1")
 
 # Every property test runs a fixed set of examples in CI, so that the suite gives the same answer
-# on every run (issue 11: ten runs in a row); NN_DESIGNER_SOAK=1 draws new random examples, for a
+# on every run (ten runs in a row); NN_DESIGNER_SOAK=1 draws new random examples, for a
 # manual soak that looks for new failures.
 from hypothesis import settings as _hypothesis_settings  # noqa: E402
 
@@ -46,7 +51,8 @@ def digits_dir() -> Path:
 def process_settings_restored():
     """Each test starts from the same process-wide settings, whatever the previous one did: the
     environment, the working directory, NumPy's error handling and global random state, Python's
-    thread switch interval, garbage collector and Ctrl-C handler, and the BLAS threads. The app
+    thread switch interval, garbage collector, Ctrl-C handler and exception hooks (the window's bug
+    report installs its own), and the BLAS threads. The app
     must restore the last two itself (the BLAS policy, the GUI-thread collector): a test that
     leaves them changed fails."""
     from designer.engine import blas
@@ -55,6 +61,7 @@ def process_settings_restored():
     errors, random_state = np.geterr(), np.random.get_state()
     switch, gc_enabled, gc_thresholds = sys.getswitchinterval(), gc.isenabled(), gc.get_threshold()
     sigint = signal.getsignal(signal.SIGINT)
+    hooks = sys.excepthook, threading.excepthook
     threads = blas.blas_threads()
     yield
     left = {"BLAS threads": (threads, blas.blas_threads()), "garbage collection": (gc_enabled, gc.isenabled())}
@@ -67,6 +74,7 @@ def process_settings_restored():
     gc.set_threshold(*gc_thresholds)
     (gc.enable if gc_enabled else gc.disable)()
     signal.signal(signal.SIGINT, sigint)
+    sys.excepthook, threading.excepthook = hooks
     if threads is not None:
         blas.set_blas_threads(threads)
     changed = {what: values for what, values in left.items() if values[0] != values[1]}
@@ -75,7 +83,7 @@ def process_settings_restored():
 
 @pytest.fixture(autouse=True)
 def no_thread_left_running(process_settings_restored):
-    """Fail a test that leaves a Train-mode QThread running (issue 5); stop it for the next test
+    """Fail a test that leaves a Train-mode QThread running; stop it for the next test
     (before the settings are compared and restored)."""
     yield
     threads = sys.modules.get("designer.ui.training.threads")

@@ -42,6 +42,7 @@ def test_summary_and_explain(capsys, resnet_file):
     assert "add" in out
 
 
+@pytest.mark.slow
 def test_train_predict_bench_and_exports(capsys, resnet_file, tmp_path):
     path, data, x = resnet_file
     weights = tmp_path / "w.npz"

@@ -154,6 +154,7 @@ def test_an_output_that_is_a_symbolic_link_is_written_through(files, tmp_path):
 
 # --------------------------------------------------------------------------- (d) SIGTERM and SIGHUP
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.slow
 def test_a_termination_signal_ends_train_like_ctrl_c(tmp_path, signum):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     model = tmp_path / "m.json"

@@ -73,6 +73,7 @@ def test_size_suffix():
             load_data(bad)
 
 
+@pytest.mark.slow
 def test_lenet5_learns_shapes_in_a_few_epochs():
     training = pytest.importorskip("designer.engine.training")
     from designer.model.templates import load_model

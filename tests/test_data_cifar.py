@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from designer.engine.data import DataError, load_data
-from test_data_writers import CIFAR10_NAMES, cifar_batch, py2_pickle, write_cifar
+from data_support import CIFAR10_NAMES, cifar_batch, py2_pickle, write_cifar
 
 
 def _expected_x(data: np.ndarray) -> np.ndarray:

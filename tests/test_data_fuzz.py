@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from designer.engine.data import DataError, Dataset, load_data
-from test_data_writers import cifar_batch, idx_bytes, py2_pickle, small_digits
+from data_support import cifar_batch, idx_bytes, py2_pickle, small_digits
 
 # NN_DESIGNER_FUZZ_EXAMPLES=2000 for a longer hunt; CI keeps the fixed, quick default.
 SETTINGS = settings(max_examples=int(os.environ.get("NN_DESIGNER_FUZZ_EXAMPLES", 60)), deadline=None,

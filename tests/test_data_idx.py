@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from designer.engine.data import DataError, load_data
-from test_data_writers import idx_bytes, small_digits, write_idx_pair
+from data_support import idx_bytes, small_digits, write_idx_pair
 
 
 def test_real_mnist_test_set(mnist_dir):

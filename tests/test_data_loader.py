@@ -8,7 +8,7 @@ import pytest
 from designer.engine.data import (DataError, Dataset, check_fits, check_outputs, load_data, split,
                                   suggest_input)
 from designer.errors import UserError
-from test_data_writers import small_digits, write_cifar, write_idx_pair
+from data_support import small_digits, write_cifar, write_idx_pair
 
 
 def test_missing_path_and_near_miss_names(tmp_path):

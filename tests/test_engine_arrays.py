@@ -9,7 +9,7 @@ from designer.engine.net import EngineNet
 from designer.engine.training import TrainConfig, Trainer
 from designer.model import loads
 from designer.model.weights import expected_arrays
-from test_training_loop import SMALL_CNN, images
+from training_support import SMALL_CNN, images
 
 
 def test_arrays_are_the_live_arrays_of_the_weights_file():

@@ -11,9 +11,7 @@ import time
 
 import numpy as np
 import pytest
-import test_engine_gradcheck as gradcheck
-import test_engine_groups_ceil as groups_ceil
-import test_shapes_match_forward as shapes
+import engine_checks_support as checks
 
 from designer.engine import blocks
 
@@ -81,35 +79,38 @@ def test_blockwise_runs_small_work_in_one_piece():
     assert pieces == [(0, 10)]
 
 
-@pytest.mark.parametrize("cfg", gradcheck.CONV_CASES, ids=str)
+@pytest.mark.parametrize("cfg", checks.CONV_CASES, ids=str)
 def test_conv_gradients_in_blocks(tiny_blocks, cfg):
-    gradcheck.test_conv(cfg)
+    checks.check_conv(cfg)
 
 
-@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+@pytest.mark.parametrize("cfg", checks.GROUP_CASES, ids=str)
 def test_grouped_conv_in_blocks(tiny_blocks, cfg):
-    groups_ceil.test_grouped_conv_gradients(cfg)
+    checks.check_grouped_conv_gradients(cfg)
 
 
-@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+@pytest.mark.parametrize("cfg", checks.GROUP_CASES, ids=str)
+@pytest.mark.slow
 def test_grouped_conv_in_blocks_matches_torch(tiny_blocks, cfg):
-    groups_ceil.test_grouped_conv_matches_torch(cfg)
+    checks.check_grouped_conv_matches_torch(cfg)
 
 
-@pytest.mark.parametrize("mode,cfg", [(m, c) for m in ("max", "avg", "l2") for c in gradcheck.POOL_CASES
+@pytest.mark.parametrize("mode,cfg", [(m, c) for m in ("max", "avg", "l2") for c in checks.POOL_CASES
                                       if not (m == "l2" and "padding" in c)], ids=str)
+@pytest.mark.slow
 def test_pool_gradients_in_blocks(tiny_blocks, mode, cfg):
-    gradcheck.test_pool(mode, cfg)
+    checks.check_pool(mode, cfg)
 
 
-@pytest.mark.parametrize("mode,cfg", groups_ceil.MODES, ids=str)
+@pytest.mark.parametrize("mode,cfg", checks.MODES, ids=str)
+@pytest.mark.slow
 def test_ceil_pool_in_blocks(tiny_blocks, mode, cfg):
-    groups_ceil.test_ceil_pool_gradients(mode, cfg)
+    checks.check_ceil_pool_gradients(mode, cfg)
 
 
-@pytest.mark.parametrize("mode,cfg", groups_ceil.MODES, ids=str)
+@pytest.mark.parametrize("mode,cfg", checks.MODES, ids=str)
 def test_ceil_pool_in_blocks_matches_torch(tiny_blocks, mode, cfg):
-    groups_ceil.test_ceil_pool_matches_torch(mode, cfg)
+    checks.check_ceil_pool_matches_torch(mode, cfg)
 
 
 @pytest.mark.parametrize("type_,cfg", [
@@ -119,17 +120,18 @@ def test_ceil_pool_in_blocks_matches_torch(tiny_blocks, mode, cfg):
 @pytest.mark.parametrize("shape", [(3, 2, 6), (6,)], ids=["volume", "vector"])
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
 def test_pointwise_gradients_in_blocks(tiny_blocks, type_, cfg, shape, train):
-    gradcheck.test_pointwise(type_, cfg, shape, train)
+    checks.check_pointwise(type_, cfg, shape, train)
 
 
 @pytest.mark.parametrize("type_,cfg,in_shape",
-                         [(t, c, s) for t, cases in shapes.CASES.items() for c, s in cases], ids=str)
+                         [(t, c, s) for t, cases in checks.CASES.items() for c, s in cases], ids=str)
 def test_rule_equals_forward_in_blocks(tiny_blocks, type_, cfg, in_shape):
-    shapes.test_rule_equals_forward(type_, cfg, in_shape, True)
+    checks.check_rule_equals_forward(type_, cfg, in_shape, True)
 
 
+@pytest.mark.slow
 def test_whole_net_in_blocks(tiny_blocks):
-    gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+    checks.check_whole_net("cross_entropy", "softmax")
 
 
 @pytest.fixture
@@ -140,18 +142,18 @@ def rebuilt_columns(monkeypatch):
     monkeypatch.setattr(conv, "TILE", 1)
 
 
-@pytest.mark.parametrize("cfg", gradcheck.CONV_CASES, ids=str)
+@pytest.mark.parametrize("cfg", checks.CONV_CASES, ids=str)
 def test_conv_gradients_with_rebuilt_columns(rebuilt_columns, cfg):
-    gradcheck.test_conv(cfg)
+    checks.check_conv(cfg)
 
 
-@pytest.mark.parametrize("cfg", groups_ceil.GROUP_CASES, ids=str)
+@pytest.mark.parametrize("cfg", checks.GROUP_CASES, ids=str)
 def test_grouped_conv_with_rebuilt_columns(rebuilt_columns, cfg):
-    groups_ceil.test_grouped_conv_matches_torch(cfg)
+    checks.check_grouped_conv_matches_torch(cfg)
 
 
 def test_whole_net_with_rebuilt_columns(rebuilt_columns):
-    gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+    checks.check_whole_net("cross_entropy", "softmax")
 
 
 def test_set_threads_limits_the_helpers(tiny_blocks):

@@ -6,7 +6,7 @@ import numpy as np
 from designer.engine import checkpoint as ckpt
 from designer.engine.training import TrainConfig, Trainer
 from designer.model import loads
-from test_training_loop import SMALL_CNN, images
+from training_support import SMALL_CNN, images
 
 
 def test_capture_copies_the_weights_once():

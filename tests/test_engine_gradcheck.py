@@ -6,111 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from designer.model import KINDS, Layer, Network
+from engine_checks_support import (CONV_CASES, POOL_CASES, TOL, build, check_conv, check_layer, check_pointwise,
+                                   check_pool, check_whole_net, numeric, randomised, rel_error, small_net)
+
 from designer.engine import EngineNet, cross_entropy, make_targets, mse
-from designer.engine.layers import make_layer
-
-H = 1e-6
-TOL = 1e-6
-
-
-def build(type_, in_shape, **cfg):
-    """An engine layer (float64) for a model input shape (W, H, D) or (n,)."""
-    kind = KINDS[type_]
-    resolved = kind.resolve(kind.check(cfg))
-    outcome = kind.rule(resolved, [in_shape])
-    assert not outcome.errors, outcome.errors
-    return make_layer(type_, resolved, [in_shape], outcome.shape, np.float64)
-
-
-def rel_error(a, b) -> float:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    scale = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
-
-
-def numeric(f, a: np.ndarray) -> np.ndarray:
-    """Central differences of the scalar f() with respect to every entry of ``a`` (in place)."""
-    grad = np.zeros_like(a)
-    flat, gflat = a.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + H
-        up = f()
-        flat[i] = old - H
-        down = f()
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * H)
-    return grad
-
-
-def spaced(rng, shape, gap=0.05):
-    """Random values whose pairwise gaps exceed ``gap`` and that stay away from 0, so that
-    max, relu and friends have no kink within the finite-difference step."""
-    n = int(np.prod(shape))
-    values = (np.arange(n) - n / 2 + 0.5) * gap
-    return rng.permutation(values).reshape(shape)
-
-
-def check_layer(layer, x, train=True, seed=0):
-    rng = np.random.default_rng(seed)
-
-    def run():
-        layer.rng = np.random.default_rng(42)  # same dropout mask every time
-        return layer.forward(x, train)
-
-    out, cache = run()
-    r = rng.normal(size=out.shape)
-    dx, grads = layer.backward(r, cache)
-    loss = lambda: float((run()[0] * r).sum())  # noqa: E731
-    assert set(grads) == set(layer.params)
-    err = rel_error(dx, numeric(loss, x))
-    assert err < TOL, f"input gradient: relative error {err:.2e}"
-    for name, p in layer.params.items():
-        p[...] = rng.normal(size=p.shape)
-        out, cache = run()
-        _, grads = layer.backward(r, cache)
-        err = rel_error(grads[name], numeric(loss, p))
-        assert err < TOL, f"{name} gradient: relative error {err:.2e}"
-    return out
-
-
-def randomised(layer, rng):
-    for p in layer.params.values():
-        p[...] = rng.normal(size=p.shape)
-    return layer
-
-
-CONV_CASES = [
-    dict(filters=2, kernel=3),
-    dict(filters=3, kernel=[2, 3], stride=[1, 2], padding=[1, 0]),
-    dict(filters=2, kernel=3, stride=2, padding=1),
-    dict(filters=2, kernel=3, padding="same", bias=False),
-    dict(filters=2, kernel=[3, 1], stride=[2, 1], padding="same"),
-    dict(filters=1, kernel=1, stride=3),  # stride larger than the kernel: uncovered input
-    dict(filters=2, kernel=2, stride=2),  # windows that do not overlap
-]
+from designer.model import KINDS
 
 
 @pytest.mark.parametrize("cfg", CONV_CASES, ids=str)
 def test_conv(cfg):
-    rng = np.random.default_rng(1)
-    layer = randomised(build("conv", (6, 5, 2), **cfg), rng)
-    check_layer(layer, rng.normal(size=(2, 2, 5, 6)))
-
-
-POOL_CASES = [
-    dict(size=2), dict(size=3, stride=2), dict(size=[2, 3], stride=[1, 2]),
-    dict(size=3, stride=1, padding=1), dict(size=2, stride=3), dict(size=3, stride=2, padding=1),
-]
+    check_conv(cfg)
 
 
 @pytest.mark.parametrize("mode,cfg", [(m, c) for m in ("max", "avg", "l2") for c in POOL_CASES
                                       if not (m == "l2" and "padding" in c)], ids=str)
 def test_pool(mode, cfg):
-    rng = np.random.default_rng(2)
-    layer = build("pool", (7, 6, 2), mode=mode, **cfg)
-    check_layer(layer, spaced(rng, (2, 2, 6, 7)))
+    check_pool(mode, cfg)
 
 
 def test_max_pool_ties_go_to_the_first_maximum_like_torch():
@@ -148,14 +59,7 @@ def test_dense(shape, units, bias):
 @pytest.mark.parametrize("shape", [(3, 2, 6), (6,)], ids=["volume", "vector"])
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
 def test_pointwise(type_, cfg, shape, train):
-    rng = np.random.default_rng(4)
-    layer = build(type_, shape, **cfg)
-    randomised(layer, rng)
-    if type_ == "batchnorm":
-        layer.buffers["running_mean"][...] = rng.normal(size=6)
-        layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, size=6)
-    x = spaced(rng, (4,) + layer.in_shape)
-    check_layer(layer, x, train=train)
+    check_pointwise(type_, cfg, shape, train)
 
 
 def test_sign_straight_through():
@@ -213,35 +117,14 @@ def test_make_targets():
 
 
 # --------------------------------------------------------------------------- a whole net
-def _small_net(last):
-    layers = [Layer.make("input", width=6, height=5, depth=2),
-              Layer.make("conv", filters=4, kernel=3, padding=1), Layer.make("elu"),
-              Layer.make("batchnorm"), Layer.make("pool", mode="max", size=2), Layer.make("maxout", pieces=2),
-              Layer.make("lrn", size=3), Layer.make("dense", units=5), Layer.make("tanh"),
-              Layer.make("dense", units=3)]
-    if last:
-        layers.append(Layer.make(last))
-    return Network(layers)
-
-
 @pytest.mark.parametrize("loss,last", [("cross_entropy", "softmax"), ("cross_entropy", None),
                                        ("mse", "sigmoid"), ("mse", "softmax")])
 def test_whole_net_parameter_gradients(loss, last):
-    net = EngineNet(_small_net(last), np.float64, seed=7)
-    rng = np.random.default_rng(8)
-    x = rng.normal(size=(3, 2, 5, 6))
-    y = np.array([0, 2, 1])
-    net.loss_and_backward(x, y, loss)
-    grads = {k: g.copy() for k, g in net.grads.items()}
-    assert set(grads) == set(net.param_keys)
-    for key in net.param_keys:
-        num = numeric(lambda: net.loss_and_backward(x, y, loss)[0], net.params[key])
-        err = rel_error(grads[key], num)
-        assert err < TOL, f"{key}: relative error {err:.2e}"
+    check_whole_net(loss, last)
 
 
 def test_first_trainable_layer_computes_no_input_gradient():
-    net = EngineNet(_small_net("softmax"), np.float64)
+    net = EngineNet(small_net("softmax"), np.float64)
     assert not net.layers[1].need_dx and all(layer.need_dx for layer in net.layers[2:])
     out, cache = net.layers[1].forward(np.zeros((1, 2, 5, 6)), True)
     dx, grads = net.layers[1].backward(np.ones(out.shape), cache)

@@ -12,7 +12,7 @@ from designer.engine import EngineNet
 from designer.engine.layers import make_layer
 from designer.model import KINDS
 from branched_nets import INCEPTION, RESIDUAL, SHARED_RELU_INPUT, images, network
-from test_engine_gradcheck import TOL, build, check_layer, numeric, randomised, rel_error, spaced
+from engine_checks_support import TOL, build, check_layer, numeric, randomised, rel_error, spaced
 
 
 def build_merge(type_, shapes, **cfg):
@@ -117,7 +117,9 @@ def test_ceil_pool(mode, cfg):
 
 
 # --------------------------------------------------------------------------- whole nets
-@pytest.mark.parametrize("spec", [INCEPTION, RESIDUAL, SHARED_RELU_INPUT], ids=lambda s: s["name"])
+@pytest.mark.parametrize("spec", [pytest.param(INCEPTION, marks=pytest.mark.slow),
+                                  pytest.param(RESIDUAL, marks=pytest.mark.slow), SHARED_RELU_INPUT],
+                         ids=lambda s: s["name"])
 def test_branched_net_parameter_gradients(spec):
     """INCEPTION's "s" feeds three layers (two convs and a pool) whose outputs a concat joins;
     it has grouped convs and a ceil-mode pool. RESIDUAL adds identity and projection

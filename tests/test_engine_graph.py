@@ -5,7 +5,7 @@ resumption, Stop within a batch, predict and bench on a residual and an inceptio
 from __future__ import annotations
 
 import numpy as np
-from test_training_loop import run_stopping_inside
+from training_support import run_stopping_inside
 import pytest
 
 from designer.commands.bench import bench

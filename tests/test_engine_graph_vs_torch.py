@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 
 from designer.engine import SGD, EngineNet  # noqa: E402
 from designer.model import loads  # noqa: E402
-from test_engine_vs_torch import _torch_loss, torch_module, torch_tensor, torch_twin  # noqa: E402
+from torch_support import torch_loss, torch_module, torch_tensor, torch_twin  # noqa: E402
 
 
 def _pick(rng, options):
@@ -166,6 +166,7 @@ def test_random_branched_shapes_and_parameter_counts_match_torch(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.slow
 def test_random_branched_training_matches_torch(seed):
     rng = np.random.default_rng(100 + seed)
     network = random_branched(rng)
@@ -179,7 +180,7 @@ def test_random_branched_training_matches_torch(seed):
     for step in range(3):
         value, _ = net.loss_and_backward(x, y, "cross_entropy")
         topt.zero_grad()
-        want = _torch_loss(model, x, y, "cross_entropy", network, net.n_outputs)
+        want = torch_loss(model, x, y, "cross_entropy", network, net.n_outputs)
         want.backward()
         assert value == pytest.approx(want.item(), rel=1e-9, abs=1e-12)
         if step == 0:

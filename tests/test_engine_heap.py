@@ -33,6 +33,7 @@ STEPS = textwrap.dedent("""
 
 
 @glibc
+@pytest.mark.slow
 def test_training_steps_reuse_the_memory_the_last_step_freed():
     from pathlib import Path
     root = Path(__file__).resolve().parent.parent

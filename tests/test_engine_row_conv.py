@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import test_engine_gradcheck as gradcheck
-import test_engine_groups_ceil as groups_ceil
-import test_shapes_match_forward as shapes
+import engine_checks_support as checks
 
 from designer.engine import EngineNet, blocks
 from designer.engine.layers import row_conv
@@ -33,27 +31,27 @@ def by_rows(monkeypatch):
 
 
 def conv_layer(cfg):
-    return gradcheck.randomised(gradcheck.build("conv", (6, 5, 2), **cfg), np.random.default_rng(1))
+    return checks.randomised(checks.build("conv", (6, 5, 2), **cfg), np.random.default_rng(1))
 
 
-@pytest.mark.parametrize("cfg", ROW_CASES + gradcheck.CONV_CASES, ids=str)
+@pytest.mark.parametrize("cfg", ROW_CASES + checks.CONV_CASES, ids=str)
 def test_gradients_by_rows(by_rows, cfg):
     layer = conv_layer(cfg)
     stride1 = cfg.get("stride", 1) in (1, [1, 1])
     assert layer.by_rows == stride1  # every stride-1 case here takes the path
-    gradcheck.test_conv(cfg)
+    checks.check_conv(cfg)
 
 
 @pytest.mark.parametrize("cfg", ROW_CASES[:3], ids=str)
 def test_gradients_by_rows_in_blocks(by_rows, monkeypatch, cfg):
     monkeypatch.setattr(blocks, "BLOCK", 5)
     monkeypatch.setattr(blocks, "MIN_SPLIT", 0)
-    gradcheck.test_conv(cfg)
+    checks.check_conv(cfg)
 
 
-@pytest.mark.parametrize("cfg,in_shape", shapes.CASES["conv"], ids=str)
+@pytest.mark.parametrize("cfg,in_shape", checks.CASES["conv"], ids=str)
 def test_rule_equals_forward_by_rows(by_rows, cfg, in_shape):
-    shapes.test_rule_equals_forward("conv", cfg, in_shape, True)
+    checks.check_rule_equals_forward("conv", cfg, in_shape, True)
 
 
 @pytest.mark.parametrize("stack_below", [0, 1000], ids=["products", "stacked"])
@@ -63,11 +61,11 @@ def test_equals_torch_by_rows(by_rows, monkeypatch, cfg, stack_below):
     layer = conv_layer(cfg)
     assert layer.by_rows
     rng = np.random.default_rng(5)
-    groups_ceil.assert_conv_matches_torch(layer, rng.normal(size=(3, 2, 5, 6)), rng)
+    checks.assert_conv_matches_torch(layer, rng.normal(size=(3, 2, 5, 6)), rng)
 
 
 def test_whole_net_by_rows(by_rows):
-    gradcheck.test_whole_net_parameter_gradients("cross_entropy", "softmax")
+    checks.check_whole_net("cross_entropy", "softmax")
 
 
 def test_which_convolutions_go_by_rows():

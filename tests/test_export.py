@@ -55,6 +55,7 @@ def test_pytorch_export_computes_what_the_engine_computes(tmp_path, every_kind):
     np.testing.assert_allclose(got, net.predict(x), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_exported_file_runs_as_a_script(tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "lenet.py"

@@ -94,6 +94,7 @@ def test_layer_names_become_unique_identifiers():
     assert all(n.isidentifier() for n in names)
 
 
+@pytest.mark.slow
 def test_exported_file_runs_with_the_project_unimportable(tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "lenet.py"
@@ -105,6 +106,7 @@ def test_exported_file_runs_with_the_project_unimportable(tmp_path):
     assert "(hidden): Linear(in_features=3, out_features=2, bias=False)" in done.stdout
 
 
+@pytest.mark.slow
 def test_onnx_nodes_are_named_after_the_layers():
     pytest.importorskip("onnx")
     from designer.engine.net import EngineNet

@@ -22,7 +22,7 @@ torch = pytest.importorskip("torch")
 from designer.cli import main  # noqa: E402
 from designer.engine.net import EngineNet  # noqa: E402
 from designer.model import load_model, load_weights, loads, save_weights  # noqa: E402
-from test_export_torchrun_runs import assert_same_run, history, train_py  # noqa: E402
+from torchrun_support import assert_same_run, history, train_py  # noqa: E402
 
 
 def design(name, layers):
@@ -114,14 +114,17 @@ def runs(folders):
     return get
 
 
+@pytest.mark.slow
 def test_one_plain_process_trains_the_residual_net_as_the_engine_in_float64(runs):
     assert_same_run(runs("residual", "python", "float64"), runs("residual", "engine", "float64"), "float64")
 
 
+@pytest.mark.slow
 def test_torchrun_on_two_processes_trains_the_residual_net_as_the_engine_in_float32(runs):
     assert_same_run(runs("residual", "torchrun", "float32"), runs("residual", "engine", "float32"), "float32")
 
 
+@pytest.mark.slow
 def test_a_net_ending_in_an_add_takes_the_mse_targets_of_an_add(runs):
     """The tanh is Net's last module but not the output: with ±1 targets the weights would differ."""
     assert_same_run(runs("add", "python", "float64", "--loss", "mse"),
@@ -174,6 +177,7 @@ def test_initialisation_from_the_seed_draws_the_engines_weights_for_a_branched_n
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
 
 
+@pytest.mark.slow
 def test_resnet20_trains_an_epoch_on_two_processes_and_predict_loads_its_weights(tmp_path, capsys):
     data = samples(tmp_path / "tiny.npz", (3, 32, 32), 10, 24, seed=7)
     assert main(["export", "resnet20", "--to", "torchrun", "-o", str(tmp_path / "folder")]) == 0

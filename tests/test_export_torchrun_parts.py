@@ -22,7 +22,7 @@ from designer.engine.schedules import schedule_from_spec  # noqa: E402
 from designer.export import torchrun_train as T  # noqa: E402
 from designer.export.torchrun import TRAIN_SOURCE  # noqa: E402
 from designer.model import load_model  # noqa: E402
-from test_data_writers import write_cifar, write_idx_pair  # noqa: E402
+from data_support import write_cifar, write_idx_pair  # noqa: E402
 
 ALLOWED = {"torch", "numpy", "PIL", "model"}
 

@@ -8,7 +8,6 @@ uninterrupted one does; an image folder streams through DataLoader workers; Alex
 Each run costs seconds of start-up, so runs are shared between the tests (module fixtures)."""
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -23,47 +22,11 @@ from designer.cli import main  # noqa: E402
 from designer.engine.data.idx import read_idx  # noqa: E402
 from designer.engine.net import EngineNet  # noqa: E402
 from designer.model import load_model, load_weights, loads, save_weights  # noqa: E402
-from test_data_writers import write_idx_pair  # noqa: E402
+from data_support import write_idx_pair  # noqa: E402
+from torchrun_support import assert_same_run, history, train_py  # noqa: E402
 
 OPTIONS = ["--epochs", "2", "--batch-size", "64", "--lr", "0.01", "--momentum", "0.9", "--weight-decay", "0.0005",
            "--schedule", "plateau:patience=0,threshold=1", "--seed", "3"]
-TOLERANCE = {"float32": 1e-4, "float64": 1e-9}
-
-
-def train_py(folder, *args, processes=None, timeout=300):
-    """Run the folder's train.py: under torchrun with ``processes``, else as one plain process."""
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    env.pop("PYTHONPATH", None)  # train.py needs nothing of ours
-    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"] \
-        if processes else [sys.executable]
-    done = subprocess.run([*launch, str(folder / "train.py"), *map(str, args)], env=env, cwd=folder,
-                          capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
-
-
-def history(path) -> list:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def assert_same_run(got_dir, want_dir, dtype):
-    """Weights and history (all but the wall time) equal within the contract's tolerance."""
-    tol = TOLERANCE[dtype]
-    got, want = np.load(got_dir / "out.npz"), np.load(want_dir / "out.npz")
-    assert sorted(got.files) == sorted(want.files)
-    for key in want.files:
-        assert got[key].dtype == want[key].dtype == np.dtype(dtype), key
-        np.testing.assert_allclose(got[key], want[key], rtol=tol, atol=tol * np.abs(want[key]).max(), err_msg=key)
-    rows, expected = history(got_dir / "history.csv"), history(want_dir / "history.csv")
-    assert [list(r) for r in rows] == [list(r) for r in expected] and len(rows) == 2
-    for row, want_row in zip(rows, expected):
-        assert row["epoch"] == want_row["epoch"] and row["lr"] == want_row["lr"]
-        for column in ("train_loss", "train_acc", "val_loss", "val_acc"):
-            if want_row[column] == "":  # no validation set
-                assert row[column] == "", column
-            else:
-                assert float(row[column]) == pytest.approx(float(want_row[column]), rel=tol), column
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +79,17 @@ def runs(lenet, mnist2k):
     return get
 
 
+@pytest.mark.slow
 def test_torchrun_on_two_processes_gives_the_engines_weights_and_history(runs):
     assert_same_run(runs("torchrun-float32"), runs("engine-float32"), "float32")
 
 
+@pytest.mark.slow
 def test_one_plain_process_gives_the_engines_weights_and_history_in_float64(runs):
     assert_same_run(runs("python-float64"), runs("engine-float64"), "float64")
 
 
+@pytest.mark.slow
 def test_a_run_stopped_after_epoch_1_and_resumed_ends_as_the_uninterrupted_one(runs):
     resumed, whole = runs("resumed-float32"), runs("torchrun-float32")
     got, want = np.load(resumed / "out.npz"), np.load(whole / "out.npz")
@@ -138,6 +104,7 @@ def test_a_run_stopped_after_epoch_1_and_resumed_ends_as_the_uninterrupted_one(r
     assert saved["schedule"]["lr"] == pytest.approx(0.001) and saved["schedule"]["bad_epochs"] == 0
 
 
+@pytest.mark.slow
 def test_the_trained_weights_load_in_nn_designer(runs, mnist2k, capsys):
     out = runs("torchrun-float32") / "out.npz"
     assert main(["predict", "lenet5", "--weights", str(out), "--data", str(mnist2k), "-o",
@@ -170,6 +137,7 @@ def image_folder(root, n, size, rgb, seed=0):
     return root
 
 
+@pytest.mark.slow
 def test_an_image_folder_streams_through_two_workers_as_the_engine_reads_it(tmp_path):
     data = image_folder(tmp_path / "images", 200, (10, 12), rgb=False)
     design = tmp_path / "tiny.json"
@@ -187,6 +155,7 @@ def test_an_image_folder_streams_through_two_workers_as_the_engine_reads_it(tmp_
     assert_same_run(tmp_path / "streamed", tmp_path / "engine", "float64")
 
 
+@pytest.mark.slow
 def test_alexnets_recipe_with_dropout_and_batchnorm_runs_on_two_processes(tmp_path):
     data = image_folder(tmp_path / "images", 40, (30, 32), rgb=True, seed=2)  # resized and cropped to 24×24
     design = tmp_path / "alexnet-small.json"
@@ -209,6 +178,7 @@ def test_alexnets_recipe_with_dropout_and_batchnorm_runs_on_two_processes(tmp_pa
     assert [row["epoch"] for row in history(tmp_path / "history.csv")] == ["1", "2"]
 
 
+@pytest.mark.slow
 def test_a_diverging_run_stops_where_the_engines_does(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "points.npz", x=(rng.normal(size=(40, 2)) * 1e5).astype(np.float32), y=rng.integers(0, 2, 40))
@@ -231,6 +201,7 @@ def test_a_diverging_run_stops_where_the_engines_does(tmp_path):
     assert_same_run(tmp_path / "ours", tmp_path / "engine", "float64")  # two epochs, then the same weights
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_sentence_with_status_2(lenet, tmp_path):
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)

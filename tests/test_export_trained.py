@@ -1,4 +1,4 @@
-"""Issue 6's check: for networks that together hold every layer kind, trained with
+"""For networks that together hold every layer kind, trained with
 ``nn-designer train``, the exported PyTorch module (run by torch) and the exported ONNX model (run
 by onnxruntime) produce what ``nn-designer predict`` writes, to 1e-4. Skipped where torch or
 onnxruntime is absent (.ci/run installs both)."""

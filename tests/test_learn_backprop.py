@@ -120,6 +120,22 @@ def test_which_networks_qualify():
                                  "of dense layers each followed by a sigmoid.")
 
 
+def test_the_lessons_refusals_are_user_errors():
+    """The stepper's refusals are the user's mistakes (one sentence), never taken for a bug."""
+    from designer.errors import UserError
+    from designer.learn import LearnError
+    from designer.ui.learn.backprop import parse_numbers
+    with pytest.raises(LearnError, match="input of features") as refused:
+        network_stack(load_model("lenet5"))
+    assert isinstance(refused.value, UserError)
+    with pytest.raises(LearnError, match="x needs 2 values, one per input, not 3"):
+        parse_numbers("1, 2, 3", 2, "x", "input")
+    with pytest.raises(LearnError, match="must be numbers"):
+        parse_numbers("1, two", 2, "x", "input")
+    with pytest.raises(LearnError, match="x has 5 values"):
+        backprop_step(course_stack(), [1, 2, 3, 4, 5], COURSE_T, 0.1)
+
+
 # ---------------------------------------------------------------------- the view
 def texts(table):
     return [[table.item(r, c).text() if table.item(r, c) else "" for c in range(table.columnCount())]
@@ -252,6 +268,7 @@ def test_the_window_network_choice(window, qtbot):
     assert view.choice.currentIndex() == 0 and view.stack.sizes == [3, 2, 2]
 
 
+@pytest.mark.slow
 def test_the_window_network_steps_with_the_weights_train_mode_holds(window, qtbot, tmp_path):
     """Weights trained (or loaded) in Train mode are the ones the stepper starts from."""
     from designer.engine.net import EngineNet

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from designer.model import KINDS, Change, ChangeKind, Layer, Network, infer, load_model
+from designer.model import KINDS, Change, ChangeKind, ConfigError, Layer, Network, infer, load_model
 
 
 def net(*layers) -> Network:
@@ -174,10 +174,10 @@ def test_empty_network_report():
 def test_set_key_validation(value, message):
     network = load_model("lenet5")
     if message is None:  # None restores the default, but filters is required
-        with pytest.raises(ValueError, match="needs"):
+        with pytest.raises(ConfigError, match="needs"):
             network.set_key(network[1].uid, "filters", value)
         return
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         network.set_key(network[1].uid, "filters", value)
     assert network.report().total_params == 61_706  # nothing changed
 
@@ -231,7 +231,7 @@ def test_set_keys_is_one_event_and_all_or_nothing():
     network.changed.connect(seen.append)
     network.set_keys(network[0].uid, {"width": None, "height": None, "depth": None, "features": 784})
     assert [c.kind for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
-    with pytest.raises(ValueError, match="kernel must be at least 1"):
+    with pytest.raises(ConfigError, match="kernel must be at least 1"):
         network.set_keys(network[1].uid, {"filters": 8, "kernel": 0})
     assert network[1].config["filters"] == 6 and len(seen) == 1  # nothing was set
 

@@ -3,7 +3,7 @@ inception-style concats, grouped convs, ceil-mode pools, global pooling, vector 
 shapes, parameter counts and weights-file arrays of the same network built in PyTorch.
 
 The PyTorch twin is built here, layer by layer from each layer's PyTorch module
-(``test_engine_vs_torch.torch_module``), and run over the same graph: an add sums, a concat
+(``torch_support.torch_module``), and run over the same graph: an add sums, a concat
 joins along dim 1."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 
 from designer.model import Layer, Network, expected_arrays  # noqa: E402
 from designer.model.graph import follows  # noqa: E402
-from test_engine_vs_torch import main_linear, torch_module  # noqa: E402
+from torch_support import main_linear, torch_module  # noqa: E402
 
 
 class Draw:

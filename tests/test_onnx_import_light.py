@@ -28,6 +28,7 @@ def imported(request, tmp_path_factory):
     return request.param, path, import_onnx(path)
 
 
+@pytest.mark.slow
 def test_the_constant_of_shape_weights_import(imported):
     from designer.onnx_import import import_onnx
     name, _, random = imported
@@ -38,11 +39,13 @@ def test_the_constant_of_shape_weights_import(imported):
     assert np.allclose(array, 0.02)  # the light models' ConstantOfShape value
 
 
+@pytest.mark.slow
 def test_parameters_are_the_initializers_sizes(imported):
     _, path, result = imported
     assert result.network.report().total_params == weight_count(path)
 
 
+@pytest.mark.slow
 def test_shapes_are_onnx_shape_inference(imported):
     _, path, result = imported
     report = result.network.report()
@@ -54,6 +57,7 @@ def test_shapes_are_onnx_shape_inference(imported):
     assert int(np.prod(channels_first(report.output))) == int(np.prod(final))
 
 
+@pytest.mark.slow
 def test_predict_equals_onnxruntime(imported):
     from designer.engine.net import EngineNet
     _, path, result = imported

@@ -27,7 +27,7 @@ def random_arrays(network, seed=0) -> dict:
     return arrays
 
 
-@pytest.mark.parametrize("name", list(TEMPLATES))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "alexnet" else n for n in TEMPLATES])
 def test_a_template_exported_to_onnx_imports_back(tmp_path, name):
     from designer.onnx_import import import_onnx
     network = load_template(name)
@@ -93,6 +93,7 @@ NETWORK = {"format": "nn-designer", "version": 1, "name": "mixed", "layers": [
 
 
 @pytest.mark.parametrize("spec", ["mixed", "lenet5", "resnet20", "inception"])
+@pytest.mark.slow
 def test_a_torch_onnx_export_of_our_pytorch_module_imports(tmp_path, spec):
     torch = pytest.importorskip("torch")
     from designer.engine.net import EngineNet

@@ -14,7 +14,7 @@ from designer.engine.layers import engine_shape
 from designer.engine.training import Trainer
 from designer.ui.training.state import TrainState
 from branched_nets import RESIDUAL, design
-from test_train_ui_run import RUN_MS, record, run_to_end, settings, train_mode
+from train_ui_support import RUN_MS, record, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 # RESIDUAL's layers for the built-in shapes (28×28×1, six classes), the shortcut named.
@@ -45,6 +45,7 @@ def layer_shape(network, index: int) -> tuple:
     return engine_shape(network.report().layers[index].output)
 
 
+@pytest.mark.slow
 def test_a_residual_net_trains_and_shows_maps_of_an_add_and_of_a_branch(window, residual_mode, qtbot,  # noqa: F811
                                                                         monkeypatch):
     mode = residual_mode
@@ -90,6 +91,7 @@ def test_a_residual_net_trains_and_shows_maps_of_an_add_and_of_a_branch(window, 
     np.testing.assert_allclose(shown[ADD], inputs[0] + inputs[1], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_continue_and_a_checkpoint_of_a_residual_net_go_on_as_one_run(window, residual_mode, qtbot,  # noqa: F811
                                                                        tmp_path):
     mode = residual_mode
@@ -122,6 +124,7 @@ def test_continue_and_a_checkpoint_of_a_residual_net_go_on_as_one_run(window, re
         np.testing.assert_array_equal(mode.trainer.net.state_dict()[key], value, err_msg=key)
 
 
+@pytest.mark.slow
 def test_the_resnet20_template_takes_the_input_fix_and_trains(window, qtbot):  # noqa: F811
     mode = train_mode(window, qtbot, template="resnet20", data="shapes:48")
     assert mode.data.fit_button.isVisibleTo(mode.left)
@@ -139,6 +142,7 @@ def test_the_resnet20_template_takes_the_input_fix_and_trains(window, qtbot):  #
     window.undo_stack.clear()
 
 
+@pytest.mark.slow
 def test_the_input_fix_is_judged_with_the_inputs_id_kept(window, qtbot):  # noqa: F811
     # The inception block's branches read its input by id ("x"): the trial network with the
     # data's input once lost that id and blamed a missing reference instead of the real reason.

@@ -7,10 +7,11 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
 from PySide6.QtCore import QTimer
 
 from designer.ui.training.state import TrainState
-from test_train_ui_run import run_to_end, settings, train_mode
+from train_ui_support import run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 
@@ -26,6 +27,7 @@ class Cycle:
         Cycle.collected_in.append(threading.current_thread() is threading.main_thread())
 
 
+@pytest.mark.slow
 def test_garbage_made_during_a_run_is_collected_in_the_gui_thread(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:240")
     settings(mode, epochs=2, batch_size=8)

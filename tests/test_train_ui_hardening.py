@@ -6,7 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from test_train_ui_panels import MS, loaded, make_mode  # noqa: F401
+from train_ui_support import MS, loaded, make_mode  # noqa: F401
 
 from designer.engine import training
 from designer.engine.data import Dataset

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pytest
 
 from designer import cli
 from designer.engine.data import load_data
@@ -12,7 +13,7 @@ from designer.engine.progress import HISTORY_COLUMNS
 from designer.engine.training import TrainConfig, Trainer
 from designer.model import load_model, load_weights
 from designer.ui.training.state import TrainState
-from test_train_ui_run import RUN_MS, run_to_end, settings, train_mode
+from train_ui_support import RUN_MS, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 COMPARED = [c for c in HISTORY_COLUMNS if c != "seconds"]
@@ -33,6 +34,7 @@ def set_seed(mode, qtbot, seed: int) -> None:
         mode.panel.seed.setValue(seed)
 
 
+@pytest.mark.slow
 def test_the_app_and_the_command_line_give_the_same_history(window, qtbot, tmp_path, capsys):
     history_csv = tmp_path / "history.csv"
     status = cli.main(["train", "lenet5", "--data", "shapes:150", "--epochs", "3", "--batch-size", "16",
@@ -59,6 +61,7 @@ def trainer_history(network, dataset, config, **kw) -> list:
     return list(trainer.run())[-1].history
 
 
+@pytest.mark.slow
 def test_weights_saved_and_loaded_in_the_app_start_the_next_run(window, qtbot, tmp_path):
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1, batch_size=16)
@@ -95,6 +98,7 @@ def test_weights_of_another_network_are_refused_with_a_sentence(window, qtbot, t
     assert "junk.npz" in mode.panel.message.text()
 
 
+@pytest.mark.slow
 def test_a_checkpoint_saved_mid_epoch_resumes_to_the_same_history(window, qtbot, tmp_path):
     mode = train_mode(window, qtbot, data="shapes:300")
     settings(mode, epochs=2, batch_size=16, val_split=0.2)
@@ -120,6 +124,7 @@ def test_a_checkpoint_saved_mid_epoch_resumes_to_the_same_history(window, qtbot,
     assert mode.views.curves.epoch_loss.x == [1.0, 2.0]
 
 
+@pytest.mark.slow
 def test_a_checkpoint_of_other_data_is_refused_with_a_sentence(window, qtbot, tmp_path):
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1, batch_size=16)

@@ -9,29 +9,10 @@ import pytest
 from PySide6.QtWidgets import QScrollArea
 
 from designer.engine.data import Dataset
-from designer.model import load_model
 from designer.ui.training import data_panel
 from designer.ui.training.state import TrainState
-from designer.ui.training.train_mode import TrainMode
+from train_ui_support import MS, loaded, make_mode  # noqa: F401 (make_mode: a fixture)
 from ui_support import deliver_posted_events
-
-MS = 30000
-
-
-@pytest.fixture
-def make_mode(qtbot):
-    made = []
-
-    def make(template="lenet5", **kw):
-        mode = TrainMode(network=load_model(template), load_default_data=False, **kw)
-        qtbot.addWidget(mode.left)
-        qtbot.addWidget(mode.bottom)
-        made.append(mode)
-        return mode
-    yield make
-    for mode in made:
-        mode.shutdown()
-
 
 def test_alexnet_suggests_the_course_recipe(make_mode):
     cfg = make_mode("alexnet").panel.config()
@@ -59,12 +40,6 @@ def test_a_setting_that_is_not_a_number_is_a_sentence(make_mode):
     mode.panel.lr.setText("fast")
     assert not mode.start()
     assert mode.panel.message.text() == 'The learning rate "fast" is not a number.'
-
-
-def loaded(qtbot, panel, spec):
-    with qtbot.waitSignal(panel.dataset_changed, timeout=MS) as blocker:
-        panel.load(spec)
-    return blocker.args[0]
 
 
 def test_data_files_of_every_kind_load_and_show_what_they_hold(make_mode, qtbot, tmp_path):
@@ -176,6 +151,7 @@ def test_start_and_the_progress_stay_in_view_on_a_small_screen(make_mode, qtbot)
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
 
 
+@pytest.mark.slow
 def test_the_sample_count_applies_to_built_in_sets_only(make_mode, qtbot, tmp_path):
     panel = make_mode().data
     loaded(qtbot, panel, "blobs:50")

@@ -10,46 +10,8 @@ from designer.engine.training import Trainer
 from designer.ui.training import threads
 from designer.ui.training.state import TrainState
 from designer.ui.training.worker import BatchUpdate
+from train_ui_support import RUN_MS, record, run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
-
-RUN_MS = 60000
-
-
-def train_mode(window, qtbot, template: str = "lenet5", data: str = "shapes:240"):
-    """The window on a template, in Train mode, with ``data`` loaded."""
-    window.files.new_from_template(template)
-    window.set_mode("Train")
-    mode = window.train_mode
-    with qtbot.waitSignal(mode.data.dataset_changed, timeout=RUN_MS):
-        mode.data.load(data)
-    return mode
-
-
-def settings(mode, **values):
-    fields = dict(epochs=2, batch_size=32, lr=0.05, momentum=0.9, val_split=0.25, seed=0)
-    fields.update(values)
-    mode.panel.set_config(fields)
-
-
-def record(mode):
-    """Lists that fill with what the worker sends, connected before the next Start."""
-    got = {"batch": [], "epoch": [], "probed": []}
-
-    def hook(state):
-        if state is TrainState.STARTING and mode.run is not None:
-            w = mode.run.worker
-            w.batch.connect(got["batch"].append)
-            w.epoch.connect(got["epoch"].append)
-            w.probed.connect(got["probed"].append)
-    mode.state_changed.connect(hook)
-    return got
-
-
-def run_to_end(mode, qtbot):
-    with qtbot.waitSignal(mode.run_finished, timeout=RUN_MS) as blocker:
-        assert mode.start()
-    return blocker.args[0]
-
 
 def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     mode = train_mode(window, qtbot)
@@ -94,6 +56,7 @@ def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     assert not actions["Stop"].isEnabled() and actions["Start"].shortcut().toString() == "F5"
 
 
+@pytest.mark.slow
 def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
     mode = train_mode(window, qtbot)
     settings(mode, epochs=1)
@@ -107,6 +70,7 @@ def test_another_layer_shows_its_number_of_maps_after_training(window, qtbot):
     assert maps.count == 84
 
 
+@pytest.mark.slow
 def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
     # 240 batches an epoch: the first (throttled) progress signal comes after about 0.1 s, so an
     # epoch must last well beyond that for the Stop it triggers to land mid-epoch.
@@ -128,6 +92,7 @@ def test_stop_takes_effect_in_the_middle_of_an_epoch(window, qtbot):
     assert mode.panel.save_w.isEnabled() and mode.panel.save_c.isEnabled()
 
 
+@pytest.mark.slow
 def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:1200")
     settings(mode, epochs=5, batch_size=16)
@@ -151,6 +116,7 @@ def test_pause_waits_between_batches_and_resume_goes_on(window, qtbot):
     assert blocker.args[0].reason in ("stopped", "completed")
 
 
+@pytest.mark.slow
 def test_closing_the_window_during_training_stops_and_joins_the_thread(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:1200")
     settings(mode, epochs=5, batch_size=16)
@@ -165,6 +131,7 @@ def test_closing_the_window_during_training_stops_and_joins_the_thread(window, q
     assert mode.trainer.epoch < 5
 
 
+@pytest.mark.slow
 def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
     mode = train_mode(window, qtbot)
     settings(mode, epochs=2, lr=1e6)
@@ -175,7 +142,13 @@ def test_a_nan_loss_is_a_sentence_not_a_crash(window, qtbot):
     assert "Traceback" not in text and mode.state is TrainState.IDLE and window.editor.enabled
 
 
-def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
+@pytest.mark.slow
+def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch, tmp_path):
+    """One that is not bad input is a bug: the sentence says so, and the bug report (its dialog
+    and log) has the traceback."""
+    from designer.ui import bug_report
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    reporter = bug_report.install(window)
     mode = train_mode(window, qtbot)
     settings(mode, epochs=1)
 
@@ -183,12 +156,22 @@ def test_an_exception_in_the_worker_is_a_sentence(window, qtbot, monkeypatch):
         yield from ()
         raise RuntimeError("the disk caught fire")
     monkeypatch.setattr(Trainer, "run", broken)
-    assert run_to_end(mode, qtbot) is None
-    text = mode.panel.message.text()
-    assert text == "Training failed: the disk caught fire (RuntimeError)."
-    assert mode.state is TrainState.IDLE and window.editor.enabled
+    try:
+        assert run_to_end(mode, qtbot) is None
+        text = mode.panel.message.text()
+        assert text == ("Training stopped because of a bug in NN Designer (RuntimeError: the disk caught fire); "
+                        "the bug report has the details.")
+        assert mode.state is TrainState.IDLE and window.editor.enabled
+        qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
+        assert "raise RuntimeError(\"the disk caught fire\")" in reporter.dialog.details.toPlainText()
+        assert reporter.dialog.logs[0] and "broken" in open(reporter.dialog.logs[0], encoding="utf-8").read()
+    finally:
+        reporter.uninstall()
+        if reporter.dialog is not None:
+            reporter.dialog.close()
 
 
+@pytest.mark.slow
 def test_changing_the_architecture_after_training_resets_the_weights(window, qtbot):
     mode = train_mode(window, qtbot)
     settings(mode, epochs=1)
@@ -204,6 +187,7 @@ def test_changing_the_architecture_after_training_resets_the_weights(window, qtb
     window.undo_stack.clear()
 
 
+@pytest.mark.slow
 def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
     mode = train_mode(window, qtbot, template="mlp-example", data="spirals")   # 3 inputs, 2-D data
     assert "set the input layer to a vector input of 2 features" in mode.data.fit_text.text()
@@ -218,6 +202,7 @@ def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
     assert mode.data.fit_button.isVisibleTo(mode.left)
 
 
+@pytest.mark.slow
 def test_a_fix_that_would_not_train_is_not_offered(window, qtbot):
     # LeNet-5's convolutions cannot take a vector: setting its input to 2 features would only
     # move the error, so the button is not offered and the sentence says why.
@@ -238,6 +223,7 @@ def planar_model(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model):
     window.open_model(str(planar_model))
     window.set_mode("Train")
@@ -254,6 +240,7 @@ def test_the_decision_boundary_is_drawn_for_2d_data(window, qtbot, planar_model)
     assert len(view.points.data) == 200
 
 
+@pytest.mark.slow
 def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
     # The curves' minimum widths once made the bottom dock so wide that the confusion matrix
     # was left 180 pixels in a 1400-pixel window.
@@ -267,6 +254,7 @@ def test_the_results_dock_gets_its_width_in_the_default_window(window, qtbot):
     assert curves.lr_plot.isHidden() and curves.lr_plot.minimumWidth() >= 150
 
 
+@pytest.mark.slow
 def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1)
@@ -278,6 +266,7 @@ def test_renaming_a_layer_after_training_keeps_the_weights(window, qtbot):
     window.undo_stack.clear()
 
 
+@pytest.mark.slow
 def test_opening_another_network_in_train_mode_suggests_its_settings_and_clears_the_views(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:120")
     assert mode.views.filters.grid.placeholder == "The filters appear when training starts."
@@ -295,6 +284,7 @@ def test_opening_another_network_in_train_mode_suggests_its_settings_and_clears_
     assert mode.views.filters.grid.placeholder == "No convolution in this network."
 
 
+@pytest.mark.slow
 def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:600")
     settings(mode, epochs=1)
@@ -311,6 +301,7 @@ def test_a_new_run_does_not_show_the_last_runs_progress_and_a_stopped_one_no_eta
     assert mode.panel.rate.text().endswith("ETA —")
 
 
+@pytest.mark.slow
 def test_new_data_clears_the_last_runs_results_and_an_old_complaint(window, qtbot):
     mode = train_mode(window, qtbot, data="spirals:100")
     assert mode.panel.message.text() == "" and not mode.start()
@@ -340,6 +331,7 @@ def test_the_default_data_fits_the_network(window, qtbot, planar_model):
     assert suggest_data(window.network) == "spirals"
 
 
+@pytest.mark.slow
 def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window, qtbot):
     """Stop mid-epoch, Continue (the pause button) to the end, then raise the epochs and Continue
     again: the weights and losses are those of one uninterrupted run of that length."""
@@ -381,6 +373,7 @@ def test_continue_goes_on_after_stop_and_after_the_end_exactly_as_one_run(window
     assert [r["val_loss"] for r in whole.history] == [r["val_loss"] for r in trainer.history]
 
 
+@pytest.mark.slow
 def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qtbot, monkeypatch):
     """A net is not thread-safe: quick layer or sample changes after a run probe one at a time
     (the latest choice last), and Continue starts training only once no probe uses the net."""
@@ -436,6 +429,7 @@ def test_probes_after_a_run_never_overlap_and_continue_waits_for_them(window, qt
     assert started_with == [0] and most[0] == 1
 
 
+@pytest.mark.slow
 def test_renaming_a_layer_after_training_keeps_the_feature_maps_and_filters(window, qtbot):
     mode = train_mode(window, qtbot, data="shapes:120")
     settings(mode, epochs=1)

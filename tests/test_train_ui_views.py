@@ -130,7 +130,10 @@ def test_small_texts():
     assert eta_text(42) == "0:42" and eta_text(3725) == "1:02:05" and eta_text(float("inf")) == "—"
     assert human_bytes(2_427_635_424) == "2.3 GB" and human_bytes(1536) == "1.5 KB" and human_bytes(12) == "12 B"
     assert failure_sentence(MemoryError(), "training") == "training ran out of memory; try a smaller batch size"
-    assert failure_sentence(ValueError("bad"), "reading x") == "reading x failed: bad (ValueError)"
+    assert failure_sentence(OSError("bad"), "reading x") == "reading x failed: bad (OSError)"
+    # anything that is not bad input, memory or the system's refusal is a bug, and said to be one
+    assert failure_sentence(ValueError("bad"), "reading x") == \
+        "reading x stopped because of a bug in NN Designer (ValueError: bad); the bug report has the details"
     assert position(BatchProgress(3, 4, 5, 10, 0.1, None, 100.0, 1.0, 0.01)) == 2.5
 
 

@@ -13,18 +13,7 @@ from designer.engine.progress import BatchProgress, EpochProgress, Finished, HIS
 from designer.engine.training import TrainConfig, Trainer, TrainingError
 from designer.errors import UserError
 from designer.model import loads
-
-SMALL_CNN = """{"format": "nn-designer", "version": 1, "name": "small", "layers": [
-  {"type": "input", "width": 8, "height": 8, "depth": 1},
-  {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},
-  {"type": "relu"},
-  {"type": "pool", "mode": "max", "size": 2},
-  {"type": "batchnorm"},
-  {"type": "dense", "units": 12},
-  {"type": "relu"},
-  {"type": "dropout", "rate": 0.3},
-  {"type": "dense", "units": 3},
-  {"type": "softmax"}]}"""
+from training_support import SMALL_CNN, images, run_stopping_inside
 
 MLP = """{"format": "nn-designer", "version": 1, "name": "mlp", "layers": [
   {"type": "input", "features": 4},
@@ -32,17 +21,6 @@ MLP = """{"format": "nn-designer", "version": 1, "name": "mlp", "layers": [
   {"type": "tanh"},
   {"type": "dense", "units": 3},
   {"type": "softmax"}]}"""
-
-
-def images(n=120, seed=0):
-    """8×8 images of three classes: a bright square in the top-left, top-right or bottom half."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 3
-    x = rng.random((n, 1, 8, 8)).astype(np.float32) * 0.3
-    for i, c in enumerate(y):
-        rows, cols = [(slice(0, 4), slice(0, 4)), (slice(0, 4), slice(4, 8)), (slice(4, 8), slice(0, 8))][c]
-        x[i, 0, rows, cols] += 0.7
-    return Dataset("squares", x, y.astype(np.int64), ["left", "right", "bottom"], "test")
 
 
 def vectors(n=90, seed=0):
@@ -408,21 +386,3 @@ def test_stop_in_the_last_validation_or_at_the_end_does_not_stop_a_continued_run
     more = run_all(trainer)
     assert more[-1].reason == "completed" and trainer.epoch == 4
     assert sum(isinstance(e, BatchProgress) for e in more) == trainer.batches
-
-
-def run_stopping_inside(trainer, layer, nth: int) -> tuple:
-    """(events of ``trainer.run()``, ``layer``'s forward calls' ``train`` flags) with Stop pressed inside the ``nth`` training batch, while
-    ``layer`` runs forward (one or several inputs: the layer's own call is passed on as given)."""
-    forward, calls = layer.forward, []
-
-    def forward_then_stop(x, train):
-        calls.append(train)
-        if train and len(calls) == nth:
-            trainer.request_stop()
-        return forward(x, train)
-
-    layer.forward = forward_then_stop
-    try:
-        return list(trainer.run()), calls
-    finally:
-        layer.forward = forward

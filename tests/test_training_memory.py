@@ -122,6 +122,7 @@ def test_tiled_convolutions_give_the_same_gradients(monkeypatch):
             np.testing.assert_allclose(plain.grads[key], tiled.grads[key], rtol=1e-4, atol=1e-6, err_msg=key)
 
 
+@pytest.mark.slow
 def test_alexnet_s_convolutions_work_in_tiles():
     """A large convolution never holds the columns of a whole batch: AlexNet's first would need
     363 × 55·55·16 values (70 MB) at batch 16."""

@@ -70,6 +70,7 @@ def torch_loss(model, network, x, y, loss):
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("batch_size", [32, 5], ids=["full-batch", "mini-batches"])
+@pytest.mark.slow
 def test_trainer_matches_torch_sgd(seed, batch_size):
     rng = np.random.default_rng(100 + seed)
     network = loads(json.dumps(random_network(rng)))

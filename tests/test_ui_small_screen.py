@@ -3,6 +3,7 @@ in each mode and each lesson, and after leaving them (a plain stack of pages kep
 page's minimum forever: 1,477 px after Learn)."""
 from __future__ import annotations
 
+import pytest
 from ui_support import deliver_posted_events, dialog_log, window  # noqa: F401
 
 from designer.ui.learn.lessons import LESSONS
@@ -51,6 +52,7 @@ def squeezed(window) -> list:
     return out
 
 
+@pytest.mark.slow
 def test_at_1280_by_720_no_panel_is_squeezed_below_what_it_needs(window, qtbot):
     window.files.new_from_template("alexnet")
     window.resize(*SCREEN)

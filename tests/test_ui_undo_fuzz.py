@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -66,6 +67,7 @@ def one_sentence(error: UserError) -> None:
     assert text.strip() and "\n" not in text and "Traceback" not in text and len(text) < 400, repr(text)
 
 
+@pytest.mark.slow
 def test_random_edits_undo_and_redo_exactly(window, qtbot):
     editor, stack, network, scene = window.editor, window.undo_stack, window.network, window.scene
 

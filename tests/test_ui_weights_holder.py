@@ -8,7 +8,7 @@ import pytest
 
 from designer.errors import UserError
 from designer.ui.weights_holder import WeightsBusy, WeightsHolder, WeightsSource
-from test_train_ui_run import run_to_end, settings, train_mode
+from train_ui_support import run_to_end, settings, train_mode
 from ui_support import dialog_log, window  # noqa: F401
 
 
@@ -47,6 +47,7 @@ def test_while_a_run_changes_them_reading_the_weights_is_one_sentence():
     assert holder.version == version + 1 and holder.current() == {}
 
 
+@pytest.mark.slow
 def test_the_train_mode_keeps_the_windows_weights_and_the_export_reads_them(window, qtbot):
     holder = window.weights
     mode = train_mode(window, qtbot, data="shapes:60")

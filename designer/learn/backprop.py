@@ -19,6 +19,7 @@ from typing import Optional
 
 import numpy as np
 
+from . import LearnError
 from .perceptron import num
 
 __all__ = ["DenseStack", "LayerValues", "WeightRow", "Step", "Stage", "BackpropStepper",
@@ -138,9 +139,9 @@ def backprop_step(stack: DenseStack, x, t, lr: float, momentum: float = 0.0,
     t = np.asarray(t, dtype=np.float64).reshape(-1)
     sizes = stack.sizes
     if x.size != sizes[0]:
-        raise ValueError(f"x has {x.size} values, but the network has {sizes[0]} inputs")
+        raise LearnError(f"x has {x.size} values, but the network has {sizes[0]} inputs")
     if t.size != sizes[-1]:
-        raise ValueError(f"t has {t.size} values, but the network has {sizes[-1]} outputs")
+        raise LearnError(f"t has {t.size} values, but the network has {sizes[-1]} outputs")
     lr, momentum = float(lr), float(momentum)
     weights, biases = stack.weights, stack.biases
     if previous is None:

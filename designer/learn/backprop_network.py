@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.graph import is_chain
+from . import LearnError
 from .backprop import DenseStack
 
 __all__ = ["COURSE_X", "COURSE_T", "COURSE_LR", "COURSE_MOMENTUM", "MAX_NEURONS", "course_stack",
@@ -79,7 +80,7 @@ def network_stack(network, weights=None) -> DenseStack:
 
     reason = why_not(network)
     if reason:
-        raise ValueError(reason)
+        raise LearnError(reason)
     net = EngineNet(network, dtype=np.float64, seed=0)
     if weights is not None:
         net.load_state_dict(weights)

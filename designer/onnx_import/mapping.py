@@ -1,6 +1,21 @@
 """Turn a folded ONNX graph into layers: one operator, one layer (or none, for those that only
-pass data on), in the graph's order, reading the layers that made their inputs."""
+pass data on), in the graph's order, reading the layers that made their inputs.
+
+``OPERATORS`` is the importer's registry, keyed by ONNX op type (as onnx's reference implementation
+keeps its operators): each operator it reads, with its handler, a ``Mapper`` method registered with
+``@maps`` that adds the layer (or layers, or none: an Identity) the node becomes (a kind that is one
+node without settings, ``LayerKind.onnx``, gets one from the catalogue); or, without a
+handler, an operator read only inside a pattern that folding turns into one node a handler reads
+(``read_in_patterns``: the Greater and Where of our export's sign), refused when alone. The list
+of imported operators that refusals print is derived from it (``supported()``).
+
+``NOT_IMPORTABLE`` names the layer kinds whose ONNX export cannot be read back, with the reason
+(tests/test_kind_tables.py checks that every other kind's export writes only registered operators).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -10,10 +25,64 @@ from .folding import fold
 from .pooling import pair, pool_layer
 from .reading import Graph, Node
 
-SUPPORTED = ("Conv, Relu, LeakyRelu, Elu, Sigmoid, Tanh, MaxPool, AveragePool, LpPool, GlobalAveragePool, "
-             "GlobalMaxPool, ReduceMean, Gemm, MatMul, Flatten, Reshape to (N, -1), Add, Sum, Concat, LRN, "
-             "BatchNormalization, Dropout, Softmax and Identity")
-SIMPLE = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Sign": "sign"}
+
+@dataclass(frozen=True)
+class Operator:
+    op: str  # the ONNX op type, of the default domain
+    handler: Optional[Callable]  # handler(mapper, node); None: read only inside a folded pattern
+    listed: str  # how the list of imported operators names it ("Reshape to (N, -1)"); "" leaves it out
+    pattern: str = ""  # for one without a handler: the pattern it is read in
+
+
+OPERATORS: dict[str, Operator] = {}
+
+# layer type -> why its ONNX export does not import back (none today)
+NOT_IMPORTABLE: dict[str, str] = {}
+
+
+def _register(entry: Operator) -> None:
+    if entry.op in OPERATORS:
+        raise RuntimeError(f"the ONNX operator {entry.op} is registered twice")
+    OPERATORS[entry.op] = entry
+
+
+def maps(*ops: str, listed: Optional[str] = None):
+    """Decorator: register the handler for the op types ``ops``. ``listed`` is how the refusals'
+    list names it (the op type by default; "" for one only folding writes)."""
+    def register(handler: Callable) -> Callable:
+        for op in ops:
+            _register(Operator(op, handler, op if listed is None else listed))
+        return handler
+    return register
+
+
+def read_in_patterns(pattern: str, *ops: str, listed: bool = False) -> None:
+    """Register ``ops`` as read only inside ``pattern`` (one that folding.py turns into a node a
+    handler reads); ``listed`` names them in the refusals' list too (MatMul: a dense layer by itself)."""
+    for op in ops:
+        _register(Operator(op, None, op if listed else "", pattern))
+
+
+# The operators read only inside folding's patterns (the others in them have handlers).
+read_in_patterns("our export's sign, Where(x > 0, 1, -1)", "Greater", "Where")
+read_in_patterns("a MatMul by a constant matrix, with the Add of a constant after it: a dense layer", "MatMul",
+                 listed=True)
+read_in_patterns("a zero Pad before a Conv or a pool, or inside PyTorch's LocalResponseNorm", "Pad")
+read_in_patterns("our export's LRN of a vector (Unsqueeze, LRN, Squeeze), or PyTorch's LocalResponseNorm",
+                 "Unsqueeze", "Squeeze")
+read_in_patterns("PyTorch's LocalResponseNorm, or Caffe's Scale after a BatchNormalization", "Mul")
+read_in_patterns("PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div)", "Pow", "Div")
+
+
+def handler_of(op: str) -> Optional[Callable]:
+    entry = OPERATORS.get(op)
+    return entry.handler if entry is not None else None
+
+
+def supported() -> str:
+    """The operators a refusal says the designer imports, alphabetically: "Add, …, Sum and Tanh"."""
+    names = sorted({entry.listed for entry in OPERATORS.values() if entry.listed}, key=str.lower)
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def _f(value) -> float:
@@ -102,24 +171,32 @@ class Mapper:
     def node(self, n: Node) -> None:
         if n.domain:
             self.fail(n, f"is the operator {n.op} of the domain {quoted(n.domain)}, which the designer cannot "
-                      f"represent; it imports the standard operators {SUPPORTED}")
-        handler = getattr(self, f"op_{n.op}", None)
-        if n.op in SIMPLE:
-            self.emit(n, SIMPLE[n.op], {}, [self.source(n)])
-        elif handler is None:
-            self.fail(n, f"is an operator the designer cannot represent; it imports {SUPPORTED}")
-        else:
-            handler(n)
+                      f"represent; it imports the standard operators {supported()}")
+        handler = handler_of(n.op)
+        if handler is None:
+            self.fail(n, f"is an operator the designer cannot represent; it imports {supported()}")
+        handler(self, n)
 
+    def pointwise(self, n: Node, type_: str, config: Optional[dict] = None) -> None:
+        self.emit(n, type_, config or {}, [self.source(n)])
+
+    @maps("Sign")
+    def op_Sign(self, n):
+        self.pointwise(n, "sign")
+
+    @maps("LeakyRelu")
     def op_LeakyRelu(self, n):
-        self.emit(n, "leaky_relu", {"alpha": _f(n.attrs.get("alpha", 0.01))}, [self.source(n)])
+        self.pointwise(n, "leaky_relu", {"alpha": _f(n.attrs.get("alpha", 0.01))})
 
+    @maps("Elu")
     def op_Elu(self, n):
-        self.emit(n, "elu", {"alpha": _f(n.attrs.get("alpha", 1.0))}, [self.source(n)])
+        self.pointwise(n, "elu", {"alpha": _f(n.attrs.get("alpha", 1.0))})
 
+    @maps("Identity")
     def op_Identity(self, n):
         self.alias(n)
 
+    @maps("Dropout")
     def op_Dropout(self, n):
         self.unused_extra_outputs(n)
         rate = n.attrs.get("ratio", 0.5)
@@ -127,6 +204,7 @@ class Mapper:
             rate = float(np.ravel(self.const(n, 1, "ratio"))[0])
         self.emit(n, "dropout", {"rate": _f(rate)}, [self.source(n)])
 
+    @maps("Conv")
     def op_Conv(self, n):
         w = self.const(n, 1, "weights")
         b = self.const(n, 2, "bias", optional=True)
@@ -185,22 +263,27 @@ class Mapper:
             self.fail(n, layer)
         self.emit(n, layer[0], layer[1], [self.source(n)])
 
+    @maps("MaxPool")
     def op_MaxPool(self, n):
         if n.attrs.get("storage_order", 0):
             self.fail(n, "stores its indices column-major, which only matters for an output the designer drops")
         self.pool(n, "max")
 
+    @maps("AveragePool")
     def op_AveragePool(self, n):
         self.pool(n, "avg")
 
+    @maps("LpPool")
     def op_LpPool(self, n):
         if n.attrs.get("p", 2) != 2:
             self.fail(n, f"is an L{n.attrs.get('p')} pool; the designer's is L2 (p = 2)")
         self.pool(n, "l2")
 
+    @maps("GlobalAveragePool")
     def op_GlobalAveragePool(self, n):
         self.emit(n, "global_pool", {"mode": "avg"}, [self.source(n)])
 
+    @maps("GlobalMaxPool")
     def op_GlobalMaxPool(self, n):
         self.emit(n, "global_pool", {"mode": "max"}, [self.source(n)])
 
@@ -219,12 +302,15 @@ class Mapper:
             self.onnx_shapes[i] = (*self.shape(n, n.outputs[0]), 1, 1)
             self.emit(n, "flatten", {}, [i])
 
+    @maps("ReduceMean")
     def op_ReduceMean(self, n):
         self.reduce(n, "avg")
 
+    @maps("ReduceMax")
     def op_ReduceMax(self, n):
         self.reduce(n, "max")
 
+    @maps("Gemm")
     def op_Gemm(self, n):
         if n.attrs.get("transA", 0):
             self.fail(n, "transposes its input (transA), which the designer cannot represent")
@@ -257,11 +343,13 @@ class Mapper:
         else:
             self.emit(n, "flatten", {}, [self.source(n)])
 
+    @maps("Flatten")
     def op_Flatten(self, n):
         if n.attrs.get("axis", 1) != 1:
             self.fail(n, f"flattens from axis {n.attrs.get('axis')}; the designer flattens all but the batch (axis 1)")
         self.flatten(n)
 
+    @maps("Reshape", listed="Reshape to (N, -1)")
     def op_Reshape(self, n):
         x = self.shape(n, n.inputs[0])
         if self.g.shape(n.outputs[0]) is None and n.inputs[1] in self.g.consts:
@@ -290,21 +378,23 @@ class Mapper:
         else:
             self.emit(n, type_, {}, sources)
 
+    @maps("Add", "Sum")
     def op_Add(self, n):
         self.merge(n, "add")
 
-    def op_Sum(self, n):
-        self.merge(n, "add")
-
+    @maps("Concat")
     def op_Concat(self, n):
         rank = len(self.shape(n, n.outputs[0])) + 1
         if int(n.attrs.get("axis", 1)) % rank != 1:
             self.fail(n, f"joins along axis {n.attrs.get('axis')}; the designer joins channels (axis 1)")
         self.merge(n, "concat")
 
+    # not a standard operator (the checker refuses it in a file): folding writes it for our export's maxout
+    @maps("Maxout", listed="")
     def op_Maxout(self, n):
         self.emit(n, "maxout", {"pieces": n.attrs["pieces"]}, [self.source(n)])
 
+    @maps("LRN")
     def op_LRN(self, n):
         size = int(n.attrs["size"])
         if size % 2 == 0 and not n.attrs.get("torch_window"):
@@ -314,6 +404,7 @@ class Mapper:
                "k": _f(n.attrs.get("bias", 1.0))}
         self.emit(n, "lrn", cfg, [self.source(n)])
 
+    @maps("BatchNormalization")
     def op_BatchNormalization(self, n):
         self.unused_extra_outputs(n)
         names = ("weight", "bias", "running_mean", "running_var")
@@ -321,6 +412,7 @@ class Mapper:
         cfg = {"eps": _f(n.attrs.get("epsilon", 1e-5)), "momentum": _f(1.0 - n.attrs.get("momentum", 0.9))}
         self.emit(n, "batchnorm", cfg, [self.source(n)], arrays=arrays)
 
+    @maps("Softmax")
     def op_Softmax(self, n):
         x = self.shape(n, n.inputs[0])
         rank = len(x) + 1
@@ -330,6 +422,19 @@ class Mapper:
             self.fail(n, f"takes the softmax over axis {n.attrs.get('axis', 'default')} of {list(x)}; the "
                       "designer's softmax is over the channels or features (axis 1)")
         self.emit(n, "softmax", {}, [self.source(n)])
+
+
+def _one_node(type_: str) -> Callable:
+    def handler(mapper: Mapper, n: Node) -> None:
+        mapper.pointwise(n, type_)
+    return handler
+
+
+# A kind without settings that is one ONNX node (``LayerKind.onnx``: Relu, Sigmoid, Tanh) imports
+# back from that node, so such a kind needs nothing here.
+for _type, _kind in KINDS.items():
+    if _kind.onnx:
+        maps(_kind.onnx)(_one_node(_type))
 
 
 def _tidy(type_: str, cfg: dict) -> dict:
@@ -343,7 +448,7 @@ def map_graph(graph: Graph):
     fold(graph)
     m = Mapper(graph)
     for node in graph.nodes:  # an operator with no layer at all is named before any setting
-        if not node.domain and node.op not in SIMPLE and not hasattr(m, f"op_{node.op}"):
+        if not node.domain and handler_of(node.op) is None:
             m.node(node)
     m.input()
     for node in graph.nodes:

@@ -1,5 +1,5 @@
-"""The QApplication: name, icon, the main window, a model file from the command line, and the
-offer to recover work after a crash."""
+"""The QApplication: name, icon, the main window, a model file from the command line, the offer
+to recover work after a crash, and the bug report for any exception nothing catches."""
 from __future__ import annotations
 
 import sys
@@ -21,13 +21,16 @@ def create_app(argv: list):
 
 
 def start(argv: list, **window_options):
-    """Show the main window, open the model named on the command line (a file or a template
-    name), then offer to recover work a crash left behind."""
+    """Show the main window, with the bug report as its exception hook (bug_report.py), open the
+    model named on the command line (a file or a template name), then offer to recover work a
+    crash left behind."""
+    from . import bug_report
     from .files import autosave_interval
     from .main_window import MainWindow
 
     window_options.setdefault("autosave_ms", autosave_interval())
     window = MainWindow(**window_options)
+    bug_report.install(window)
     window.show()
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:

@@ -15,8 +15,8 @@ from ..model.graph import is_chain
 from ..model.wiring import copies as copies_with_edges
 from .canvas.scene import PipelineScene
 from .graph_edits import GraphEdits
+from .kinds import new_layer
 from .mime import layers_from_mime, layers_text
-from .starters import STARTERS, new_layer  # noqa: F401 (re-exported: the inspector, files)
 from .undo import InsertLayers, MoveLayer, RemoveLayers, RenameLayer, SetKeys
 
 def _sentence(text: str) -> str:

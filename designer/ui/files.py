@@ -15,11 +15,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from ..errors import UserError
 from ..model import TEMPLATES, Change, ChangeKind, Network, load, load_template, save
 from ..model.wiring import broken_reference
 from . import dialogs
 from .autosave import Orphan, Recovery
-from .editor import new_layer
+from .kinds import new_layer
 
 MAX_RECENT = 10
 AUTOSAVE_MS = 30_000
@@ -150,7 +151,7 @@ class Files(QObject):
                 network = imported.network
             else:
                 network = load(path)
-        except (ValueError, OSError) as e:  # ModelError is a UserError (a ValueError)
+        except (UserError, OSError) as e:  # a file that cannot be used; anything else is a bug
             dialogs.warn(self.window, "Cannot open the model", str(e))
             return False
         if ask and not self.maybe_save():
@@ -273,7 +274,7 @@ class Files(QObject):
     def recover(self, orphan: Orphan) -> bool:
         try:
             network = load(orphan.model)
-        except (ValueError, OSError) as e:
+        except (UserError, OSError) as e:
             dialogs.warn(self.window, "Cannot recover the model", str(e))
             return False
         if not self.maybe_save():

@@ -12,7 +12,7 @@ from ..model import wiring
 from ..model.graph import is_chain
 from ..model.kinds_merge import shortcut_fix
 from .undo import Rewire, SetUis
-from .starters import new_layer
+from .kinds import new_layer
 
 
 class GraphEdits:

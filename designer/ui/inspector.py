@@ -13,7 +13,8 @@ from ..model.catalogue import size_of
 from ..model.summary import human_count
 from ..model.words import plural, unbroken
 from .artwork import kind_pixmap
-from .editor import STARTERS, Editor
+from .editor import Editor
+from .kinds import UI_KINDS
 from .theme import CanvasColours, escape
 
 INPUT_IMAGE, INPUT_VECTOR = "image", "vector"
@@ -113,7 +114,7 @@ class LayerPage(QWidget):
         if self.inputs_edit is not None and not self.inputs_edit.hasFocus():
             self.inputs_edit.setText(", ".join(f"#{s}" for s in info.sources))
         resolved = layer.resolved()
-        shown_defaults = STARTERS["input"]  # what an input's empty box would be set to
+        shown_defaults = UI_KINDS["input"].starter  # what an input's empty box would be set to
         for name, editor in self.editors.items():
             editor.set_value(layer.config.get(name), resolved.get(name, shown_defaults.get(name)))
         if len(info.inputs) > 1:  # a merge: each input's shape, with the layer it comes from
@@ -274,7 +275,7 @@ class Inspector(QScrollArea):
             n = size_of(info.output or (2,))
             self.editor.set_keys(layer.uid, {"width": None, "height": None, "depth": None, "features": n})
         elif choice == 0 and "features" in layer.config:
-            self.editor.set_keys(layer.uid, {"features": None, **STARTERS["input"]})
+            self.editor.set_keys(layer.uid, {"features": None, **UI_KINDS["input"].starter})
 
     def focus_first(self) -> bool:
         """Put the keyboard in the first setting (after quick-add); False if there is none."""

@@ -20,10 +20,11 @@ from . import dialogs
 from .actions import build_menus
 from .canvas.scene import PipelineScene
 from .canvas.view import CanvasView
-from .editor import Editor, new_layer
+from .editor import Editor
 from .export_actions import Exporter
 from .files import AUTOSAVE_MS, Files
 from .inspector import Inspector
+from .kinds import new_layer
 from .mime import local_files
 from .modes import OPTIONAL_MODES, Mode, ModePanels, PageStack, PanelsOrFactory
 from .palette import Palette

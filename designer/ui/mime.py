@@ -11,6 +11,7 @@ import json
 
 from PySide6.QtCore import QMimeData
 
+from ..errors import UserError
 from ..model import KINDS, Layer
 from ..model.jsonio import layers_from_json, layers_json
 
@@ -32,7 +33,7 @@ def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
     try:
         obj = json.loads(bytes(data.data(LAYER_KIND_MIME)).decode())
         type_, config = str(obj["type"]), dict(obj.get("config") or {})
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # another app's data
         return None
     return (type_, config) if type_ in KINDS else None
 
@@ -52,13 +53,13 @@ def layers_from_mime(data: QMimeData | None, outside=()) -> list[Layer]:
         return []
     try:
         raw = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (any text can be on the clipboard)
         return []
     if isinstance(raw, dict):
         raw = raw.get("layers", [raw])
     try:
         return layers_from_json(raw, outside)
-    except ValueError:
+    except UserError:  # JSON, but not layers
         return []
 
 

@@ -1,22 +1,11 @@
-"""Colours: one hue per layer family (docs/ui-sketch.md), adapted to the system palette so that
-the canvas reads well in a light or a dark desktop theme."""
+"""Colours: one hue per layer family (``kinds.FAMILY_COLOURS``, docs/ui-sketch.md), adapted to the
+system palette so that the canvas reads well in a light or a dark desktop theme."""
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-# Family hues: input grey, convolution blue, pooling teal, activation yellow, dense purple,
-# merge rose, regularisation / normalisation green, output orange.
-FAMILY_COLOURS = {
-    "input": "#8a9099",
-    "convolution": "#3b7ddd",
-    "pooling": "#14a3a0",
-    "activation": "#e0b000",
-    "dense": "#8b5cf6",
-    "merge": "#d6457a",
-    "regularisation": "#2fa84f",
-    "normalisation": "#5fae2e",
-    "output": "#f07a1a",
-}
+from .kinds import FAMILY_COLOURS
+
 ERROR_COLOUR = "#d7263d"
 WARNING_COLOUR = "#e69500"
 # Class colours of 2-D data (data panel, decision boundary): TensorFlow Playground's orange and

@@ -1,21 +1,15 @@
-"""Engine layers: one class per layer kind of ``designer.model.KINDS``."""
+"""Engine layers: one class per layer kind of ``designer.model.KINDS``, in ``LAYER_CLASSES``.
+
+A class registers itself by setting ``type`` (``base.Layer.__init_subclass__``), so a new kind's
+class in one of these modules is all the engine needs; a new module is imported here.
+"""
 from __future__ import annotations
 
-from .activations import ELU, LeakyReLU, ReLU, Sigmoid, Sign, Tanh
-from .base import Identity, Layer, engine_shape
-from .conv import Conv
-from .dense import Dense, Flatten
-from .dropout import Dropout
-from .global_pool import GlobalPool
-from .maxout import Maxout
-from .merge import Add, Concat, MergeLayer
-from .normalisation import LRN, BatchNorm
-from .pool import Pool
-from .softmax import Softmax, softmax
-
-LAYER_CLASSES = {cls.type: cls for cls in (
-    Identity, Conv, Pool, GlobalPool, Dense, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Sign,
-    Maxout, Dropout, LRN, BatchNorm, Softmax, Add, Concat)}
+# Every module holding layer classes, imported so that its classes register.
+from . import activations, conv, dense, dropout, global_pool, maxout, normalisation, pool  # noqa: F401
+from .base import LAYER_CLASSES, Layer, engine_shape
+from .merge import MergeLayer
+from .softmax import softmax
 
 
 def make_layer(type_: str, cfg: dict, in_shapes: list, out_shape, dtype=None) -> Layer:
@@ -42,5 +36,4 @@ def make_layer(type_: str, cfg: dict, in_shapes: list, out_shape, dtype=None) ->
     return layer
 
 
-__all__ = ["LAYER_CLASSES", "Layer", "MergeLayer", "make_layer", "engine_shape", "softmax"] + [
-    c.__name__ for c in LAYER_CLASSES.values()]
+__all__ = ["LAYER_CLASSES", "Layer", "MergeLayer", "make_layer", "engine_shape", "softmax"]

@@ -47,10 +47,25 @@ def logical(m: np.ndarray) -> np.ndarray:
     return m.transpose(_TO_FIRST[m.ndim])
 
 
+# The engine's registry: layer type -> the class that computes it. A class registers itself by
+# defining ``type`` (``Layer.__init_subclass__``); ``make_layer`` builds from it.
+LAYER_CLASSES: dict = {}
+
+
 class Layer:
-    """One layer of the engine. Subclasses set ``params`` / ``buffers`` in ``__init__``."""
+    """One layer of the engine: a subclass that sets ``type`` (a kind of ``designer.model.KINDS``)
+    is that kind's class in ``LAYER_CLASSES``. ``make_layer`` allocates ``params`` / ``buffers``."""
 
     type = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        type_ = cls.__dict__.get("type")  # only a class that names its own kind (not a subclass of one)
+        if type_:
+            if type_ in LAYER_CLASSES:
+                raise TypeError(f"two engine classes for the layer type {type_!r}: "
+                                f"{LAYER_CLASSES[type_].__name__} and {cls.__name__}")
+            LAYER_CLASSES[type_] = cls
 
     def __init__(self, cfg: dict, in_shape: tuple, out_shape: tuple, dtype=np.float32):
         self.cfg = cfg

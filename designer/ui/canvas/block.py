@@ -135,10 +135,7 @@ class BlockItem(QGraphicsItem):
     def set_state(self, index: int, layer, info) -> bool:
         """Take the layer's settings and its LayerInfo; repaint only if what is shown changed."""
         kind = KINDS[layer.type]
-        try:
-            brief = kind.brief(layer.resolved())
-        except (KeyError, TypeError, ValueError):
-            brief = ""
+        brief = kind.brief(layer.resolved())  # the document's settings are checked: a failure is a bug
         title = layer.type + (f" · {layer.name}" if layer.name else "")
         params_shown = info.params
         if self.group:

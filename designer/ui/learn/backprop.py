@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, Q
                                QLineEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
                                QWidget)
 
+from ...errors import UserError
+from ...learn import LearnError
 from ...learn.backprop import BackpropStepper, fmt, fmt_given, stages
 from ...learn.backprop_network import (COURSE_LR, COURSE_MOMENTUM, COURSE_T, COURSE_X,
                                        course_stack, network_stack, same_structure, why_not)
@@ -30,14 +32,14 @@ CHOICES = ("course example (mlp-example)", "this window's network")
 
 def parse_numbers(text: str, count: int, what: str, per: str) -> list:
     """The numbers of ``text`` (separated by commas, semicolons or spaces; − or - for minus);
-    raises ValueError with a sentence when they are not ``count`` numbers."""
+    raises LearnError with a sentence when they are not ``count`` numbers."""
     parts = [p for p in re.split(r"[,;\s]+", text.replace("−", "-").strip()) if p]
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise ValueError(f"{what} must be numbers separated by commas, like 10, 30, 20.") from None
+        raise LearnError(f"{what} must be numbers separated by commas, like 10, 30, 20.") from None
     if len(values) != count:
-        raise ValueError(f"{what} needs {count} values, one per {per}, not {len(values)}.")
+        raise LearnError(f"{what} needs {count} values, one per {per}, not {len(values)}.")
     return values
 
 
@@ -186,7 +188,7 @@ class BackpropView(QWidget):
         if index == WINDOW:
             try:
                 self._use_window_network()
-            except ValueError:  # it stopped qualifying; the choice goes back to the course's
+            except UserError:  # it stopped qualifying (or its weights do not fit): the course's again
                 self.choice.setCurrentIndex(COURSE)
         else:
             self._use(course_stack())
@@ -251,7 +253,7 @@ class BackpropView(QWidget):
         try:
             x = parse_numbers(self.x_edit.text(), sizes[0], "x", "input")
             t = parse_numbers(self.t_edit.text(), sizes[-1], "t", "output")
-        except ValueError as exc:
+        except LearnError as exc:
             self.note = f"<span style='color:{ERROR_COLOUR}'>{exc}</span>"
             self._show()
             return

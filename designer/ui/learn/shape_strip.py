@@ -8,7 +8,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..theme import ERROR_COLOUR, FAMILY_COLOURS, mix
+from ..kinds import FAMILY_COLOURS
+from ..theme import ERROR_COLOUR, mix
 
 MAX_LANES = 6
 

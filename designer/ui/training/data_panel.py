@@ -29,7 +29,7 @@ from .boundary import shown_points
 from .images import ImageGrid, tiles_rgb
 from .threads import Background, ThreadWorker
 from .widgets import grid_of, tipped
-from .worker import failure_sentence, sentence
+from .worker import report_failure, sentence
 
 THUMBNAILS = 24
 
@@ -80,7 +80,7 @@ class DataLoadWorker(ThreadWorker):
         except _Cancelled:
             return
         except Exception as e:  # noqa: BLE001 — one sentence
-            self.failed.emit(failure_sentence(e, f"reading {self.spec}"))
+            self.failed.emit(report_failure(e, f"reading {self.spec}"))
             return
         if not self._cancel.is_set():
             self.loaded.emit((self.spec, self.seed, dataset))

@@ -18,7 +18,7 @@ from ...model import Network, load_weights, save_weights
 from ...model.document import clones
 from ...model.weights import check_arrays
 from .threads import Background, ThreadWorker
-from .worker import failure_sentence, sentence
+from .worker import report_failure, sentence
 
 NPZ_FILTER = "NumPy archives (*.npz);;All files (*)"
 
@@ -95,7 +95,7 @@ class WeightsReader(ThreadWorker):
         try:
             self.loaded.emit((self.path, load_weights(self.path, self.network)))
         except Exception as e:  # noqa: BLE001 — one sentence, never a crash
-            self.failed.emit(sentence(failure_sentence(e, "the file operation")))
+            self.failed.emit(sentence(report_failure(e, "the file operation")))
 
 
 class WeightsActions:
@@ -189,5 +189,5 @@ class WeightsActions:
         try:
             action()
         except Exception as e:  # noqa: BLE001 — one sentence, never a crash
-            self.say(sentence(failure_sentence(e, "the file operation")), "error")
+            self.say(sentence(report_failure(e, "the file operation")), "error")
 

@@ -9,7 +9,8 @@ generator and relays what happens as signals.
   seconds stops within one layer's time; pause waits for the end of the batch.
 * Views' data (feature maps, the first convolution's filters, the decision boundary) are computed
   here between two batches, while the weights are still, and sent as copies.
-* The worker never touches a widget; every failure becomes one sentence on ``failed``.
+* The worker never touches a widget; every failure becomes one sentence on ``failed``, and a
+  failure that is a bug is also reported as one (``report_failure``: the bug dialog and its log).
 
 The GUI side is ``TrainingRun``: it owns the thread, starts it, and at shutdown stops the worker
 and waits for the thread a bounded time.
@@ -26,7 +27,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ...engine.progress import BatchProgress, EpochProgress, Finished, clock_text
-from ...errors import UserError
+from ...errors import UserError, describe
+from ..bug_report import report_bug
 from . import probes
 from .threads import Background, ThreadWorker
 
@@ -49,14 +51,30 @@ def position(event: BatchProgress) -> float:
     return event.epoch - 1 + event.batch / max(1, event.batches)
 
 
+def is_bug(exc: BaseException) -> bool:
+    """Whether an exception is a bug in NN Designer: not bad input (UserError), not the machine
+    running out of memory, not the system refusing a file."""
+    return not isinstance(exc, (UserError, MemoryError, OSError))
+
+
 def failure_sentence(exc: BaseException, doing: str) -> str:
-    """One sentence for an exception: a UserError's own, else what failed and why."""
+    """One sentence for an exception: a UserError's own, else what failed and why; a bug is said
+    to be one."""
     if isinstance(exc, UserError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return f"{doing} ran out of memory; try a smaller batch size"
+    if is_bug(exc):
+        return f"{doing} stopped because of a bug in NN Designer ({describe(exc)}); the bug report has the details"
     text = str(exc) or exc.__class__.__name__
     return f"{doing} failed: {text} ({exc.__class__.__name__})"
+
+
+def report_failure(exc: BaseException, doing: str) -> str:
+    """``failure_sentence``, after reporting a bug as one (the dialog and the log)."""
+    if is_bug(exc):
+        report_bug(exc)
+    return failure_sentence(exc, doing)
 
 
 def sentence(text: str) -> str:
@@ -121,7 +139,7 @@ class TrainWorker(ThreadWorker):
         try:
             trainer = self._make_trainer()
         except Exception as e:  # noqa: BLE001 — shown as a sentence
-            self.failed.emit(failure_sentence(e, "preparing the training"))
+            self.failed.emit(report_failure(e, "preparing the training"))
             return
         with self._lock:
             self.trainer = trainer
@@ -164,7 +182,7 @@ class TrainWorker(ThreadWorker):
         except Exception as e:  # noqa: BLE001 — shown as a sentence
             if pending is not None:
                 self.batch.emit(pending)
-            self.failed.emit(failure_sentence(e, "training"))
+            self.failed.emit(report_failure(e, "training"))
 
     def _wait_while_paused(self, trainer) -> None:
         if self._go.is_set():
@@ -181,7 +199,7 @@ class TrainWorker(ThreadWorker):
         self._want_probe.clear()
         data, notes = self._prober.compute(trainer, self.spec)
         for what, exc in notes:
-            self.note.emit(failure_sentence(exc, f"drawing {what}"))
+            self.note.emit(report_failure(exc, f"drawing {what}"))
         if data:
             self.probed.emit(data)
 
@@ -203,7 +221,7 @@ class ProbeWorker(ThreadWorker):
     def work(self) -> None:
         data, notes = probes.Prober().compute(self.trainer, self.spec)
         for what, exc in notes:
-            self.note.emit(failure_sentence(exc, f"drawing {what}"))
+            self.note.emit(report_failure(exc, f"drawing {what}"))
         if data:
             self.probed.emit(data)
 
