@@ -257,10 +257,8 @@ class DataPanel(QGroupBox):
         self.size.setEnabled(self._editable and self._generated)   # a file has its own size
         worker = DataLoadWorker(spec, self.seed)
         job = Background(worker, "nn-designer data")
-        worker.progress.connect(self._on_progress)
-        worker.loaded.connect(self._on_loaded)
-        worker.failed.connect(self._on_failed)
-        job.thread.finished.connect(self._job_ended)
+        job.deliver(progress=self._on_progress, loaded=self._on_loaded, failed=self._on_failed,
+                    thread_finished=self._job_ended)
         self._job = job
         self.progress.setValue(0)
         self.progress_row.show()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Slot
 
 _jobs: list = []   # every Background whose thread may still run
 
@@ -116,7 +116,8 @@ class ThreadWorker(QObject):
 
 
 class Background(QObject):
-    """Runs one ThreadWorker on a new thread. Connect to ``worker``'s signals before ``start``."""
+    """Runs one ThreadWorker on a new thread. Connect to the worker's signals with ``deliver``
+    (never directly) before ``start``."""
 
     def __init__(self, worker: ThreadWorker, name: str, parent: Optional[QObject] = None):
         super().__init__(parent)
@@ -128,6 +129,17 @@ class Background(QObject):
         # running thread is never garbage-collected.
         _jobs.append(self)
         self.thread.started.connect(worker.run)
+
+    def deliver(self, thread_finished=None, **slots) -> None:
+        """Connect the worker's signals (by name) and the thread's ``finished`` to slots of GUI-thread
+        objects, always queued: every one of them is emitted on the worker thread. An automatic
+        connection is not enough: PySide6 (6.11) calls a slot defined on a mixin directly, in the
+        emitting thread, once the receiver has any dynamic slot (a plain method connected to a
+        signal), and a widget touched from a worker thread crashes the process now and then."""
+        for name, slot in slots.items():
+            getattr(self.worker, name).connect(slot, Qt.ConnectionType.QueuedConnection)
+        if thread_finished is not None:
+            self.thread.finished.connect(thread_finished, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
         GuiCollector.hold()

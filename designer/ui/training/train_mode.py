@@ -313,19 +313,11 @@ class TrainMode(QObject, wa.WeightsActions):
         self.spec.layer = self.views.maps.chosen_layer()
         self.spec.sample = self.views.maps.sample.value()
         run = TrainingRun(make_trainer, self.spec, parent=self)
-        w = run.worker
-        w.ready.connect(self._on_ready)
-        w.batch.connect(self._on_batch)
-        w.epoch.connect(self._on_epoch)
-        w.probed.connect(self._on_probed)
-        # Only bound methods of this GUI-thread object: a lambda connected to a worker signal
-        # would run in the worker thread.
-        w.paused.connect(self._on_paused)
-        w.resumed.connect(self._on_resumed)
-        w.note.connect(self._on_note)
-        w.finished.connect(self._on_finished)
-        w.failed.connect(self._on_failed)
-        run.thread.finished.connect(self._on_thread_done)
+        # Only bound methods of this GUI-thread object: a lambda would run in the worker thread.
+        run.deliver(ready=self._on_ready, batch=self._on_batch, epoch=self._on_epoch,
+                    probed=self._on_probed, paused=self._on_paused, resumed=self._on_resumed,
+                    note=self._on_note, finished=self._on_finished, failed=self._on_failed,
+                    thread_finished=self._on_thread_done)
         self.run = run
         self._progress = None
         self.panel.reset_progress("preparing…")
@@ -475,9 +467,7 @@ class TrainMode(QObject, wa.WeightsActions):
 
     def _start_probe(self) -> None:
         job = Background(ProbeWorker(self.trainer, self.spec), "nn-designer views")
-        job.worker.probed.connect(self._on_probed)
-        job.worker.note.connect(self._on_note)
-        job.thread.finished.connect(self._probe_done)
+        job.deliver(probed=self._on_probed, note=self._on_note, thread_finished=self._probe_done)
         self._probe_job, self._probe_again = job, False
         job.start()
 

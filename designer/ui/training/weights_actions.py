@@ -122,9 +122,8 @@ class WeightsActions:
         if not path:
             return
         job = Background(WeightsReader(path, self.network), "nn-designer weights")
-        job.worker.loaded.connect(self._weights_read)
-        job.worker.failed.connect(self._weights_failed)
-        job.thread.finished.connect(self._weights_job_ended)
+        job.deliver(loaded=self._weights_read, failed=self._weights_failed,
+                    thread_finished=self._weights_job_ended)
         self._weights_job, self._weights_report = job, self.network.report()
         self.say(f"Reading the weights in {path}…")
         job.start()

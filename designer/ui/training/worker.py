@@ -228,7 +228,8 @@ class ProbeWorker(ThreadWorker):
 
 class TrainingRun(Background):
     """One run on its own thread, seen from the GUI: ``start``, ``pause``, ``resume``, ``stop``,
-    ``shutdown`` (stop and join, bounded). Connect to ``worker``'s signals before ``start``."""
+    ``shutdown`` (stop and join, bounded). Connect to the worker's signals with ``deliver`` before
+    ``start``."""
 
     def __init__(self, make_trainer: Callable, spec: Optional[probes.ProbeSpec] = None,
                  parent: Optional[QObject] = None, **intervals):
