@@ -11,7 +11,8 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEve
 from PySide6.QtWidgets import QApplication
 
 from designer.ui import dialogs
-from designer.ui.canvas.layout import BLOCK_H, BLOCK_W, GAP_X
+from designer.ui.canvas.graph_layout import GAP_Y
+from designer.ui.canvas.layout import BLOCK_H, BLOCK_W
 
 
 def deliver_posted_events() -> None:
@@ -58,14 +59,15 @@ def window(qtbot, tmp_path, dialog_log):
 
 
 def scene_point_before(window, index: int) -> QPointF:
-    """A scene point in the gap just before block ``index`` (or after the last one)."""
+    """A scene point in the gap just before block ``index`` (or after the last one): the flow
+    runs down, so the gap above it."""
     scene = window.scene
     n = len(scene.order)
     if index < n:
         pos = scene.block_at_index(index).pos()
-        return QPointF(pos.x() - GAP_X / 4, pos.y() + BLOCK_H / 2)
+        return QPointF(pos.x() + BLOCK_W / 2, pos.y() - GAP_Y / 4)
     pos = scene.block_at_index(n - 1).pos()
-    return QPointF(pos.x() + BLOCK_W + GAP_X / 4, pos.y() + BLOCK_H / 2)
+    return QPointF(pos.x() + BLOCK_W / 2, pos.y() + BLOCK_H + GAP_Y / 4)
 
 
 def viewport_point(window, scene_pos: QPointF) -> QPoint:

@@ -189,17 +189,22 @@ class GraphEdits:
         return self._push(SetUis(self.network, {uid: ui}, f"Move {layer.type}", self.select))
 
     def tidy(self) -> bool:
-        """Forget the dragged positions: the layered layout places every block again."""
+        """Forget the dragged positions and the places kept across edits: the layered layout
+        places every block afresh."""
         uis = {layer.uid: {k: v for k, v in layer.ui.items() if k not in ("x", "y")}
                for layer in self.network.layers if "x" in layer.ui or "y" in layer.ui}
         if not uis:
+            if self.scene.forget_layout():
+                return True
             self.message.emit("The layout is already tidy.")
             return False
-        return self._push(SetUis(self.network, uis, "Tidy layout", self.select))
+        done = self._push(SetUis(self.network, uis, "Tidy layout", self.select))
+        self.scene.forget_layout()
+        return done
 
     def nudge(self, uid: int, dx: float, dy: float) -> bool:
         block = self.scene.block(uid)
-        return self.place(uid, max(block.pos().x() + dx, 0.0), max(block.pos().y() + dy, 0.0))
+        return self.place(uid, block.pos().x() + dx, max(block.pos().y() + dy, 0.0))
 
     def is_branched(self) -> bool:
         return not is_chain(self.network.layers)

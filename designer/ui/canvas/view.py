@@ -17,14 +17,15 @@ from PySide6.QtWidgets import QApplication, QGraphicsView
 from ..mime import kind_from_mime, local_files
 from ...model import KINDS
 from .items import EdgeItem
-from .graph_layout import GAP_Y
-from .layout import BLOCK_H, BLOCK_W, MARGIN, Grid, columns_for_width
+from .layout import BLOCK_H, BLOCK_W
 from .scene import PipelineScene
 
 NUDGE = 20.0  # how far Alt+arrow moves a block of a branched network
 
-MIN_ZOOM, MAX_ZOOM = 0.08, 3.0
-READABLE_ZOOM = 0.6  # below this a fitted layout is too small to read; scroll instead
+MIN_ZOOM, MAX_ZOOM = 0.08, 3.0  # zooming by hand
+FIT_MIN_ZOOM = 0.004  # Fit shows everything however small: no scroll bar, nothing cut
+READABLE_ZOOM = 0.4  # below this a whole network is too small to read: its width at the top instead
+FIT_SLACK = 0.995  # a fitted drawing stays a hair inside the viewport, or rounding adds scroll bars
 
 
 class CanvasView(QGraphicsView):
@@ -67,15 +68,15 @@ class CanvasView(QGraphicsView):
         self.gap_rule: Callable[[int, str], int] = lambda gap, _type: gap
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
         self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
-        scene.relaid.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
+        # an edit, a collapse or an expand keeps the zoom: the drawing stays where the user looks
 
     # ------------------------------------------------------------------ zoom and layout
     @property
     def zoom(self) -> float:
         return self.transform().m11()
 
-    def set_zoom(self, zoom: float) -> None:
-        zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+    def set_zoom(self, zoom: float, floor: float = MIN_ZOOM) -> None:
+        zoom = max(floor, min(MAX_ZOOM, zoom))
         factor = zoom / self.zoom
         if abs(factor - 1) > 1e-9:
             self.scale(factor, factor)
@@ -101,44 +102,25 @@ class CanvasView(QGraphicsView):
         self.arrange(fit=True)
 
     def arrange(self, fit: bool = True, force: bool = False) -> None:
-        """Choose how many blocks go in a row for this window and, if ``fit``, a zoom that shows
-        them all while staying readable; a long pipeline gets full-size rows and scrolls."""
-        vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
-        if self.pipeline.is_graph:
-            self._arrange_graph(vw, vh, fit, force)
+        """If ``fit``, zoom for this window: with ``force`` (Fit) the whole drawing however small;
+        else the whole drawing when its blocks stay readable (at least READABLE_ZOOM), or its
+        full width at a readable zoom, starting at the input (the top)."""
+        if not fit:
             return
-        n = len(self.pipeline.order)
-        best_cols, best_zoom = columns_for_width(vw), 0.0
-        for cols in range(1, max(n, best_cols) + 1):
-            w, h = Grid(cols).size(n)
-            zoom = min(vw / w, vh / h, 1.0)
-            if zoom >= best_zoom - 1e-6:  # of equal zooms the widest rows: layers added later
-                best_cols, best_zoom = cols, zoom  # flow to the right, not down a column
-        if best_zoom < READABLE_ZOOM and not force:
-            best_cols, best_zoom = columns_for_width(vw), 1.0
-        elif force and best_zoom < READABLE_ZOOM:
-            best_cols = columns_for_width(vw / READABLE_ZOOM)
-            w, h = Grid(best_cols).size(n)
-            best_zoom = max(min(vw / w, vh / h, 1.0), MIN_ZOOM)
-        self.pipeline.set_columns(max(best_cols, 1))
-        if fit:
-            self.set_zoom(best_zoom)
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
-            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
-
-    def _arrange_graph(self, vw: float, vh: float, fit: bool, force: bool) -> None:
-        """A branched network wraps into bands set side by side: the depth of band that shows it
-        biggest; if even that is too small to read, bands as deep as the window at full size."""
-        scene = self.pipeline
-        best_rows, best_zoom = scene.best_rows(vw, vh)
-        if best_zoom < READABLE_ZOOM and not force:
-            best_rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // (BLOCK_H + GAP_Y)))
-            best_zoom = 1.0
-        scene.set_max_rows(best_rows)
-        if fit:
-            self.set_zoom(max(best_zoom, MIN_ZOOM))
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
-            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+        rect = self.pipeline.sceneRect()
+        vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
+        whole = min(vw / max(rect.width(), 1.0), vh / max(rect.height(), 1.0)) * FIT_SLACK
+        if force:
+            self.set_zoom(min(whole, 1.0), FIT_MIN_ZOOM)
+        elif whole >= READABLE_ZOOM:
+            self.set_zoom(min(whole, 1.0))
+        else:
+            self.set_zoom(max(min(vw / max(rect.width(), 1.0) * FIT_SLACK, 1.0), READABLE_ZOOM))
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+        if self.pipeline.order:  # a network wider than the window: the input in view
+            first = self.pipeline.block_at_index(0)
+            self.ensureVisible(first.sceneBoundingRect(), 20, 20)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -276,7 +258,7 @@ class CanvasView(QGraphicsView):
                 block = self.pipeline.block(uid)
                 block.setOpacity(1.0)
                 top_left = self.mapToScene(event.position().toPoint()) - self._grab
-                self.block_placed.emit(uid, max(top_left.x(), 0.0), max(top_left.y(), 0.0))
+                self.block_placed.emit(uid, top_left.x(), max(top_left.y(), 0.0))
             super().mouseReleaseEvent(event)
             return
         if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -385,8 +367,7 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         current = selected[-1] if selected else -1
-        cols = self.pipeline.grid.columns
-        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -cols, Qt.Key.Key_Down: cols}
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
         if key == Qt.Key.Key_Home:
             target = 0
         elif key == Qt.Key.Key_End:
@@ -413,7 +394,7 @@ class CanvasView(QGraphicsView):
                   Qt.Key.Key_Down: (0, 1)}[key]
         if modifiers & Qt.KeyboardModifier.AltModifier:
             pos = block.pos()
-            self.block_placed.emit(order[current], max(pos.x() + dx * NUDGE, 0.0), max(pos.y() + dy * NUDGE, 0.0))
+            self.block_placed.emit(order[current], pos.x() + dx * NUDGE, max(pos.y() + dy * NUDGE, 0.0))
             return
         if dy:
             nearby = list(scene.sources[current] if dy < 0 else scene.readers[current])
