@@ -111,9 +111,8 @@ def drop_at_end(window, type_: str) -> None:
     drop_kind(window, type_, scene_point_before(window, len(window.scene.order)))
 
 
-def _mouse(widget, kind, pos: QPoint, button, buttons) -> None:
-    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
-                        Qt.KeyboardModifier.NoModifier)
+def _mouse(widget, kind, pos: QPoint, button, buttons, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons, modifiers)
     QApplication.sendEvent(widget, event)
 
 
@@ -131,13 +130,14 @@ def drag_block(window, index: int, scene_target: QPointF) -> None:
     _mouse(viewport, QEvent.Type.MouseButtonRelease, end, left, Qt.MouseButton.NoButton)
 
 
-def click_block(window, index: int) -> None:
+def click_block(window, index: int, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """A click on block ``index`` (with Shift or Ctrl held, given as ``modifiers``)."""
     viewport = window.canvas.viewport()
     block = window.scene.block_at_index(index)
     pos = viewport_point(window, block.mapToScene(QPointF(BLOCK_W / 2, BLOCK_H / 2)))
     left = Qt.MouseButton.LeftButton
-    _mouse(viewport, QEvent.Type.MouseButtonPress, pos, left, left)
-    _mouse(viewport, QEvent.Type.MouseButtonRelease, pos, left, Qt.MouseButton.NoButton)
+    _mouse(viewport, QEvent.Type.MouseButtonPress, pos, left, left, modifiers)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, pos, left, Qt.MouseButton.NoButton, modifiers)
 
 
 def types(window) -> list[str]:

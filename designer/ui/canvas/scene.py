@@ -42,6 +42,7 @@ class PipelineScene(QGraphicsScene):
         self.layout = None  # the GraphLayout drawn (a branched network)
         self.max_rows = None  # wrap into bands about this deep (None: one flow; only when asked)
         self._hints: dict = {}  # uid -> (rank, column) in the drawing before: what an edit keeps
+        self.anchor = None  # the block clicked last: where a Shift+click's range starts
         self._node_sources: list = []  # the graph laid out (collapsed groups contracted)
         self.marker = InsertionMarker(self.style.colours)
         self.addItem(self.marker)
@@ -259,7 +260,10 @@ class PipelineScene(QGraphicsScene):
         return None
 
     def selected_edges(self) -> list:
-        return [edge for edge in self.edges.values() if edge.isSelected()]
+        try:
+            return [edge for edge in self.edges.values() if edge.isSelected()]
+        except RuntimeError:  # the scene is being destroyed (the app is closing)
+            return []
 
     def port_at(self, pos: QPointF):
         """The block whose output port is under ``pos`` (where a connection is dragged from)."""
@@ -292,6 +296,14 @@ class PipelineScene(QGraphicsScene):
         finally:
             self.blockSignals(False)
         self.selectionChanged.emit()
+
+    def select_range(self, uid: int) -> None:
+        """Select the layers from the anchor (the block clicked last) to ``uid`` in list order,
+        the drawn ones (a collapsed group stands for its layers)."""
+        index = {u: i for i, u in enumerate(self.order)}
+        start = index.get(self.anchor, index[uid])
+        lo, hi = sorted((start, index[uid]))
+        self.select_uids([u for u in self.order[lo:hi + 1] if self.blocks[u].isVisible()])
 
     def show_marker(self, gap: int, pointer: QPointF | None = None) -> None:
         if self.is_graph:  # no gaps between rows: the edge under the pointer lights up instead

@@ -209,9 +209,17 @@ class CanvasView(QGraphicsView):
                 event.accept()
                 return
             block = self.pipeline.block_at(scene_pos)
+            if block is not None and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                # Shift+click: the layers from the last one clicked to this one, as in the
+                # Summary's table (Ctrl+click adds or removes one, Qt's own)
+                self.pipeline.select_range(block.uid)
+                self._press = None
+                event.accept()
+                return
             self._press = (block.uid, event.position().toPoint()) if block else None
             if block is not None:
                 self._grab = scene_pos - block.pos()
+                self.pipeline.anchor = block.uid
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
