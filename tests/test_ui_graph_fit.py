@@ -59,3 +59,19 @@ def test_googlenet_imported_opens_readable_and_fits_whole(window, qtbot):
     stem = [window.scene.block_at_index(i).pos().x() for i in range(11)]
     assert len(set(stem)) == 1  # the stem runs straight down
     window.undo_stack.clear()
+
+
+def test_wrapping_into_columns_only_when_asked_and_back_to_one_flow(window, qtbot):
+    window.files.new_from_template("resnet18")
+    flow = [b.pos() for b in window.scene.blocks.values()]
+    window.actions_by_name["fit"].trigger()
+    whole = window.canvas.zoom
+    wrap = window.actions_by_name["wrap"]
+    wrap.trigger()                                   # the user asks
+    assert wrap.isChecked() and window.scene.max_rows
+    assert len({b.pos().x() for b in window.scene.blocks.values()}) > 2  # bands side by side
+    assert window.canvas.zoom > 2 * whole            # fitted, much bigger than one long flow
+    view = window.canvas.mapToScene(window.canvas.viewport().rect()).boundingRect().adjusted(-1, -1, 1, 1)
+    assert all(view.contains(b.sceneBoundingRect()) for b in window.scene.blocks.values() if b.isVisible())
+    wrap.trigger()
+    assert window.scene.max_rows is None and [b.pos() for b in window.scene.blocks.values()] == flow

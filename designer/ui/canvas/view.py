@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QGraphicsView
 from ..mime import kind_from_mime, local_files
 from ...model import KINDS
 from .items import EdgeItem
-from .layout import BLOCK_H, BLOCK_W
+from .graph_layout import GAP_Y, PITCH_Y
+from .layout import BLOCK_H, BLOCK_W, MARGIN
 from .scene import PipelineScene
 
 NUDGE = 20.0  # how far Alt+arrow moves a block of a branched network
@@ -47,10 +48,11 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)  # a narrow flow in the middle
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("")
         self.auto_fit = True  # until the user zooms by hand, resizing re-fits the layout
+        self.wrap = False  # Blocks ▸ Wrap into columns: bands side by side that fit the window
         self._fit_whole = False  # Ctrl+0: fit the whole pipeline however small (kept on resize)
         self._press: tuple[int, QPoint] | None = None
         self._reordering: int | None = None
@@ -101,21 +103,40 @@ class CanvasView(QGraphicsView):
         self.auto_fit, self._fit_whole = True, False
         self.arrange(fit=True)
 
+    def set_wrap(self, on: bool) -> None:
+        """Wrap into columns (only when the user asks): the drawing is cut into bands side by side
+        that fit the window; off, one flow from top to bottom. Either way it is fitted again."""
+        self.wrap = bool(on)
+        if not self.wrap:
+            self.pipeline.set_max_rows(None)
+        self.arrange(fit=True, force=self._fit_whole)
+
+    def _wrap_for(self, vw: float, vh: float, force: bool) -> None:
+        """The band depth that shows the network biggest in this window; if that is too small to
+        read (and the user did not ask for everything), bands as deep as the window at full size."""
+        rows, zoom = self.pipeline.best_rows(vw, vh)
+        if zoom < READABLE_ZOOM and not force:
+            rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // PITCH_Y))
+        self.pipeline.set_max_rows(rows)
+
     def arrange(self, fit: bool = True, force: bool = False) -> None:
         """If ``fit``, zoom for this window: with ``force`` (Fit) the whole drawing however small;
         else the whole drawing when its blocks stay readable (at least READABLE_ZOOM), or its
         full width at a readable zoom, starting at the input (the top)."""
+        vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
+        if self.wrap:
+            self._wrap_for(vw, vh, force)
         if not fit:
             return
         rect = self.pipeline.sceneRect()
-        vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
         whole = min(vw / max(rect.width(), 1.0), vh / max(rect.height(), 1.0)) * FIT_SLACK
         if force:
             self.set_zoom(min(whole, 1.0), FIT_MIN_ZOOM)
         elif whole >= READABLE_ZOOM:
             self.set_zoom(min(whole, 1.0))
-        else:
-            self.set_zoom(max(min(vw / max(rect.width(), 1.0) * FIT_SLACK, 1.0), READABLE_ZOOM))
+        else:  # its full width, but at least three rows, at a readable zoom
+            rows = vh / (3 * PITCH_Y - GAP_Y + 2 * MARGIN)
+            self.set_zoom(max(min(vw / max(rect.width(), 1.0) * FIT_SLACK, 1.0, rows), READABLE_ZOOM))
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
         self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
         if self.pipeline.order:  # a network wider than the window: the input in view
