@@ -132,6 +132,9 @@ class CanvasView(QGraphicsView):
         whole = min(vw / max(rect.width(), 1.0), vh / max(rect.height(), 1.0)) * FIT_SLACK
         if force:
             self.set_zoom(min(whole, 1.0), FIT_MIN_ZOOM)
+            if whole < READABLE_ZOOM and not self.wrap:
+                self.refused.emit(f"The whole network at {self.zoom:.0%}: Blocks ▸ Wrap into columns "
+                                  "shows it bigger, in columns side by side.")
         elif whole >= READABLE_ZOOM:
             self.set_zoom(min(whole, 1.0))
         else:  # its full width, but at least three rows, at a readable zoom

@@ -1,0 +1,51 @@
+"""The canvas's layout in the window stays put: an edit through the Editor moves only the blocks
+below it (the scene keeps each block's row and column across edits), undo puts every block
+back, collapse and expand keep the zoom, and Tidy lays out afresh."""
+from __future__ import annotations
+
+from ui_support import click_block, dialog_log, types, window  # noqa: F401
+
+
+def places(window) -> dict:
+    return {uid: (b.pos().x(), b.pos().y()) for uid, b in window.scene.blocks.items() if b.isVisible()}
+
+
+def test_a_residual_on_lenet_moves_only_the_blocks_below_it_and_undo_puts_them_back(window):
+    window.files.new_from_template("lenet5")
+    before = places(window)
+    click_block(window, 8)
+    window.actions_by_name["add_residual"].trigger()  # around a relu: the same shape, an add
+    assert "add" in types(window)
+    after = places(window)
+    add = types(window).index("add")
+    above = [window.network[i].uid for i in range(add)]
+    assert all(after[uid] == before[uid] for uid in above)
+    assert all(after[uid][0] == before[uid][0] for uid in before)  # no wrapped columns, no sideways
+    window.undo_stack.undo()
+    assert places(window) == before
+
+
+def test_collapse_and_expand_keep_the_zoom_and_the_blocks_above(window):
+    window.files.new_from_template("resnet20")
+    canvas = window.canvas
+    canvas.zoom_by(0.8)
+    zoom = canvas.zoom
+    before = places(window)
+    count = window.editor.collapse_blocks()
+    assert count >= 3 and canvas.zoom == zoom
+    first = min(window.network.index_of(uid) for group in window.scene.collapsed for uid in group)
+    above = [window.network[i].uid for i in range(first)]
+    assert all(places(window)[uid] == before[uid] for uid in above)
+    for group in list(window.scene.collapsed):
+        window.scene.expand(group)
+    assert canvas.zoom == zoom and places(window) == before
+
+
+def test_rewiring_one_edge_swaps_no_unrelated_blocks(window):
+    window.files.new_from_template("inception")
+    before = places(window)
+    relu, conv = window.network[2].uid, window.network[12].uid
+    assert window.editor.connect_layers(relu, conv)
+    after = places(window)
+    moved = {uid for uid in before if after[uid] != before[uid]}
+    assert moved <= {window.network[i].uid for i in (12, 13, 14)}
