@@ -49,7 +49,14 @@ def test_every_template_opens_readable_and_fits_whole(window, qtbot, name):
     check_open_and_fit(window, qtbot)
 
 
-@pytest.mark.slow
+@pytest.mark.parametrize("name", ["mnist-resnet.json"])
+def test_the_examples_open_readable_and_fit_whole(window, qtbot, name):
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "docs" / "examples" / name
+    assert window.files.open_path(path, ask=False)
+    check_open_and_fit(window, qtbot)
+
+
 def test_googlenet_imported_opens_readable_and_fits_whole(window, qtbot):
     pytest.importorskip("onnx")
     from onnx_support import light
