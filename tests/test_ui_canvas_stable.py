@@ -49,3 +49,15 @@ def test_rewiring_one_edge_swaps_no_unrelated_blocks(window):
     after = places(window)
     moved = {uid for uid in before if after[uid] != before[uid]}
     assert moved <= {window.network[i].uid for i in (12, 13, 14)}
+
+
+def test_a_residual_with_a_projection_moves_nothing_above_it_on_the_screen(window):
+    window.files.new_from_template("lenet5")
+    canvas = window.canvas
+    shown = {uid: canvas.mapFromScene(b.pos()) for uid, b in window.scene.blocks.items()}
+    window.editor.select([window.network[1].uid, window.network[2].uid])
+    window.actions_by_name["add_residual"].trigger()  # 28×28×1 → 28×28×6: a 1×1 conv on the shortcut
+    assert types(window)[:5] == ["input", "conv", "relu", "conv", "add"]
+    for i in range(3):
+        uid = window.network[i].uid
+        assert canvas.mapFromScene(window.scene.blocks[uid].pos()) == shown[uid]
