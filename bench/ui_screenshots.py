@@ -173,6 +173,8 @@ def main(argv) -> int:
             if lesson:
                 window.set_mode("Learn")
                 settle()
+            if not lesson and not callable(selected):  # the design shots: the whole chain, in columns
+                window.actions_by_name["wrap"].trigger()
             window.canvas.fit_readable()  # as a document opens
             if callable(selected):
                 selected(window)

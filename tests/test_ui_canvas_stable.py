@@ -61,3 +61,29 @@ def test_a_residual_with_a_projection_moves_nothing_above_it_on_the_screen(windo
     for i in range(3):
         uid = window.network[i].uid
         assert canvas.mapFromScene(window.scene.blocks[uid].pos()) == shown[uid]
+
+
+def test_a_drop_on_a_chain_wrapped_into_columns_goes_where_the_marker_stands(window):
+    from PySide6.QtCore import QPointF
+
+    from designer.ui.canvas.graph_layout import GAP_Y
+    from designer.ui.canvas.layout import BLOCK_W
+    from ui_support import drop_kind
+    window.files.new_from_template("alexnet")
+    window.actions_by_name["wrap"].trigger()
+    scene = window.scene
+    xs = sorted({b.pos().x() for b in scene.blocks.values()})
+    assert len(xs) > 1
+    second = [i for i, uid in enumerate(scene.order) if scene.blocks[uid].pos().x() == xs[1]]
+    target_index = second[1]  # above the second block of the second column
+    block = scene.block_at_index(target_index)
+    target = QPointF(block.pos().x() + BLOCK_W / 2, block.pos().y() - GAP_Y / 4)
+    seen = {}
+
+    def hovering():
+        seen["marker"] = scene.marker.pos()
+
+    before = types(window)
+    drop_kind(window, "dropout", target, hover_check=hovering)
+    assert types(window) == before[:target_index] + ["dropout"] + before[target_index:]
+    assert abs(seen["marker"].x() - block.pos().x()) < 1 and abs(seen["marker"].y() - target.y()) < 30

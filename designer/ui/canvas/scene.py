@@ -248,10 +248,20 @@ class PipelineScene(QGraphicsScene):
         (a drop on an edge inserts on that edge instead, see ``edge_at``)."""
         if self.is_graph:
             return len(self.order)
-        return gap_index(pos.y(), self._tops())
+        members = self._band_at(pos)
+        if not members:
+            return 0
+        k = gap_index(pos.y(), [self.blocks[self.order[i]].pos().y() for i in members])
+        return members[k] if k < len(members) else members[-1] + 1
 
-    def _tops(self) -> list:
-        return [self.blocks[uid].pos().y() for uid in self.order]
+    def _band_at(self, pos: QPointF) -> list:
+        """The places of a chain's blocks in the column nearest ``pos`` (one column, or one band
+        of a chain wrapped into columns)."""
+        xs = [self.blocks[uid].pos().x() for uid in self.order]
+        if not xs:
+            return []
+        nearest = min(set(xs), key=lambda x: abs(x + BLOCK_W / 2 - pos.x()))
+        return [i for i, x in enumerate(xs) if x == nearest]
 
     def edge_at(self, pos: QPointF):
         for item in self.items(pos):
@@ -311,8 +321,13 @@ class PipelineScene(QGraphicsScene):
             for edge in self.edges.values():
                 edge.set_hot(edge is hot)
             return
-        x = self.blocks[self.order[0]].pos().x() if self.order else X0
-        self.marker.setPos(x, marker_y(gap, self._tops(), GAP_Y))
+        members = self._band_at(pointer) if pointer is not None else list(range(len(self.order)))
+        if gap < len(self.order) and gap not in members and gap - 1 >= 0:
+            members = self._band_at(self.blocks[self.order[gap - 1]].pos())  # the end of a column
+        tops = [self.blocks[self.order[i]].pos().y() for i in members]
+        x = self.blocks[self.order[members[0]]].pos().x() if members else X0
+        k = members.index(gap) if gap in members else len(members)
+        self.marker.setPos(x, marker_y(k, tops, GAP_Y))
         self.marker.setVisible(True)
 
     def hide_marker(self) -> None:
