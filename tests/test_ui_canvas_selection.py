@@ -136,6 +136,18 @@ def test_resnet_stem_rounding_is_information_and_a_rounding_that_loses_input_war
     assert odd.report().layers[1].warnings  # 7 → 3: the last row of real input is dropped
 
 
+def test_the_summary_shows_the_stem_rounding_as_a_note_in_the_text_colour(window):
+    from PySide6.QtCore import Qt as QtCore_Qt
+
+    from designer.ui.summary_panel import NOTES
+    window.files.new_from_template("resnet18")
+    model = window.summary.model
+    stem = 1  # conv1, 7×7/2 with padding 3 on 224
+    assert model.cells[stem][NOTES].startswith("note: ")
+    assert model.data(model.index(stem, NOTES), QtCore_Qt.ItemDataRole.ForegroundRole) is None
+    assert window.network.report().warning_count == 0
+
+
 def test_the_summary_keeps_the_selection_through_an_edit(window):
     window.files.new_from_template("lenet5")
     click_block(window, 2)

@@ -87,3 +87,15 @@ def test_a_drop_on_a_chain_wrapped_into_columns_goes_where_the_marker_stands(win
     drop_kind(window, "dropout", target, hover_check=hovering)
     assert types(window) == before[:target_index] + ["dropout"] + before[target_index:]
     assert abs(seen["marker"].x() - block.pos().x()) < 1 and abs(seen["marker"].y() - target.y()) < 30
+
+
+def test_deleting_and_undoing_puts_every_block_back(window):
+    window.files.new_from_template("resnet20")
+    before = places(window)
+    projection = next(i for i, layer in enumerate(window.network.layers)
+                      if layer.type == "conv" and layer.config.get("kernel") == 1)
+    window.editor.select([window.network[projection].uid, window.network[projection + 1].uid])
+    window.actions_by_name["delete"].trigger()
+    assert len(window.network) == len(before) - 2
+    window.undo_stack.undo()
+    assert places(window) == before

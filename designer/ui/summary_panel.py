@@ -66,6 +66,8 @@ class SummaryModel(QAbstractTableModel):
             return int(align | Qt.AlignmentFlag.AlignVCenter)
         notes = self.rows[row]["notes"]
         if role == Qt.ItemDataRole.ForegroundRole and notes and col in (1, 2, NOTES):
+            if notes[0].startswith("note"):
+                return None  # information, in the text's own colour
             return QColor(self.colours.error if notes[0].startswith("error") else self.colours.warning)
         if role == Qt.ItemDataRole.ToolTipRole and notes:
             return "\n".join(notes)
@@ -128,7 +130,11 @@ class SummaryPanel(QWidget):
 
     def refresh(self) -> None:
         report = self.network.report()
-        self.model.set_rows(summary.rows(report, self.network.layers))
+        rows = summary.rows(report, self.network.layers)
+        for row, info in zip(rows, report.layers):  # information: a rounding the design means
+            if info.notes:
+                row["notes"] = list(row["notes"]) + [f"note: {n}" for n in info.notes]
+        self.model.set_rows(rows)
         if self.selected_rows() != self._shown:  # a reset of the model dropped the selection
             self.select_rows(self._shown)
         self.table.setColumnHidden(INPUTS, not summary.branches(report))

@@ -96,8 +96,9 @@ class PipelineScene(QGraphicsScene):
         hints = {k: self._hints[self.order[i]] for k, i in enumerate(nodes) if self.order[i] in self._hints}
         layout = layered(node_sources, fixed, self.max_rows, hints)
         self.layout = layout
-        alive = set(self.order)
-        self._hints = {uid: h for uid, h in self._hints.items() if uid in alive}
+        if len(self._hints) > 4 * len(self.order) + 1000:  # a deleted layer's place is kept for its undo
+            alive = set(self.order)
+            self._hints = {uid: h for uid, h in self._hints.items() if uid in alive}
         for k, i in enumerate(nodes):  # hidden members of a collapsed group keep theirs
             self._hints[self.order[i]] = (layout.ranks[k], layout.columns[k])
         shown = set(nodes)
