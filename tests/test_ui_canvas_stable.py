@@ -99,3 +99,15 @@ def test_deleting_and_undoing_puts_every_block_back(window):
     assert len(window.network) == len(before) - 2
     window.undo_stack.undo()
     assert places(window) == before
+
+
+def test_a_resize_keeps_the_drawing_where_the_user_scrolled(window, qtbot):
+    window.files.new_from_template("resnet18")
+    canvas = window.canvas
+    bar = canvas.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    middle = canvas.mapToScene(canvas.viewport().rect().center()).y()
+    window.resize(window.width() - 60, window.height() - 40)
+    qtbot.waitUntil(lambda: not canvas.arrange_pending)
+    qtbot.wait(100)
+    assert bar.value() > 0 and abs(canvas.mapToScene(canvas.viewport().rect().center()).y() - middle) < 600

@@ -70,7 +70,9 @@ class CanvasView(QGraphicsView):
         # Editor's allowed_gap, so the marker stands where the drop will go
         self.gap_rule: Callable[[int, str], int] = lambda gap, _type: gap
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
-        self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
+        # after a resize the zoom follows the window, but the drawing stays where the user scrolled
+        self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole,
+                                                                 home=self._fit_whole))
         # an edit, a collapse or an expand keeps the zoom: the drawing stays where the user looks
 
     # ------------------------------------------------------------------ zoom and layout
@@ -120,10 +122,10 @@ class CanvasView(QGraphicsView):
             rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // PITCH_Y))
         self.pipeline.set_max_rows(rows)
 
-    def arrange(self, fit: bool = True, force: bool = False) -> None:
+    def arrange(self, fit: bool = True, force: bool = False, home: bool = True) -> None:
         """If ``fit``, zoom for this window: with ``force`` (Fit) the whole drawing however small;
         else the whole drawing when its blocks stay readable (at least READABLE_ZOOM), or its
-        full width at a readable zoom, starting at the input (the top)."""
+        full width at a readable zoom, starting at the input (the top) when ``home``."""
         vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
         if self.wrap:
             self._wrap_for(vw, vh, force)
@@ -141,6 +143,8 @@ class CanvasView(QGraphicsView):
         else:  # its full width, but at least three rows, at a readable zoom
             rows = vh / (3 * PITCH_Y - GAP_Y + 2 * MARGIN)
             self.set_zoom(max(min(vw / max(rect.width(), 1.0) * FIT_SLACK, 1.0, rows), READABLE_ZOOM))
+        if not home:
+            return
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
         self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
         if self.pipeline.order:  # a network wider than the window: the input in view
