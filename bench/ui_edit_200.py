@@ -5,7 +5,7 @@
 
 Each edit goes through the real path: an undo command on the stack → Network → report (inference)
 → scene (blocks updated incrementally), summary table, status bar, inspector → a synchronous
-repaint of the canvas's viewport and the summary. Target (issue 4): under 50 ms.
+repaint of the canvas's viewport and the summary. Target: under 50 ms.
 """
 from __future__ import annotations
 
