@@ -120,6 +120,11 @@ def _fold_one(graph: Graph, node: Node, consts: dict):
 
 
 # --------------------------------------------------------------------------- patterns
+# The op types folding writes that are no standard operator (the checker refuses them in a file),
+# so that no node of a file is taken for one.
+SIGN_OP = "nn-designer:SignMinusAtZero"
+MAXOUT_OP = "nn-designer:Maxout"
+
 class _Index:
     """Who makes and who reads each tensor, for pattern matching."""
 
@@ -224,7 +229,8 @@ def _fold_sign(index: _Index, where: Node):
         return None
     if greater.inputs[0] in index.graph.consts or index.scalar(greater.inputs[1]) != 0.0:
         return None
-    node = Node(where.name, "Sign", [greater.inputs[0]], [where.outputs[0]], {})
+    # not "Sign": ONNX's Sign gives 0 at 0, this gives -1 there, as the designer's sign does
+    node = Node(where.name, SIGN_OP, [greater.inputs[0]], [where.outputs[0]], {})
     return node, {id(greater): greater, id(where): where}
 
 
@@ -235,6 +241,8 @@ def _fold_matmul(index: _Index, matmul: Node):
     x, w = matmul.inputs
     if w not in index.graph.consts or index.graph.consts[w].ndim != 2 or x in index.graph.consts:
         return None
+    if len(index.graph.shapes.get(x) or ()) != 2:
+        return None  # a MatMul of a volume multiplies along its last axis (W): no dense layer
     found = {id(matmul): matmul}
     out, inputs = matmul.outputs[0], [x, w]
     add = index.only_reader(matmul.outputs[0])
@@ -301,14 +309,27 @@ def _fold_pad(index: _Index, pad: Node):
     return node, {id(pad): pad, id(target): target}
 
 
-def _per_channel(index: _Index, tensor: str, channels: int):
-    """A constant that scales or shifts each channel (shape (C,), (C, 1, 1) or (1, C, 1, 1)) as a
-    vector of C values, else None."""
-    c = index.graph.consts.get(tensor)
-    axis = {1: 0, 3: 0, 4: 1}.get(c.ndim) if c is not None else None
-    if axis is None or c.size != channels or c.shape[axis] != channels:
+def channel_vector(c, rank: int, channels: int):
+    """A constant that, broadcast as ONNX broadcasts (aligned at the last axis), scales or shifts
+    each channel of a rank-``rank`` tensor alike at every position: its C values, else None.
+    A (C,) constant against (N, C, H, W) runs along W, not C, so it is none (only (C, 1, 1),
+    (1, C, 1, 1) or a single value are)."""
+    if c is None or c.ndim > rank or rank < 2:
         return None
-    return c.reshape(-1).astype(np.float32)
+    shape = (1,) * (rank - c.ndim) + tuple(c.shape)
+    if shape[0] != 1 or shape[1] not in (1, channels) or any(d != 1 for d in shape[2:]):
+        return None
+    return np.broadcast_to(c.reshape(-1).astype(np.float32), (channels,)).copy()
+
+
+def _per_channel(index: _Index, tensor: str, rank: int, channels: int):
+    return channel_vector(index.graph.consts.get(tensor), rank, channels)
+
+
+def _other(node: Node, tensor: str) -> str:
+    """The input of a two-input node that is not ``tensor`` ("" when both are)."""
+    others = [i for i in node.inputs if i != tensor]
+    return others[0] if len(others) == 1 else ""
 
 
 def _fold_scale(index: _Index, bn: Node):
@@ -318,16 +339,19 @@ def _fold_scale(index: _Index, bn: Node):
     if len(bn.inputs) != 5 or any(i not in consts for i in bn.inputs[1:]):
         return None
     channels = consts[bn.inputs[1]].size
+    rank = len(index.graph.shapes.get(bn.inputs[0]) or ())
+    if any(o for o in bn.outputs[1:]) or bn.attrs.get("training_mode", 0):
+        return None  # a batchnorm in training mode: refused by its handler, never folded
     mul = index.only_reader(bn.outputs[0])
     if mul is None or mul.op != "Mul" or mul.domain or len(mul.inputs) != 2:
         return None
-    s = _per_channel(index, next(i for i in mul.inputs if i != bn.outputs[0]), channels)
+    s = _per_channel(index, _other(mul, bn.outputs[0]), rank, channels)
     if s is None:
         return None
     found, out, shift = {id(bn): bn, id(mul): mul}, mul.outputs[0], np.zeros(channels, np.float32)
     add = index.only_reader(mul.outputs[0])
     if add is not None and add.op == "Add" and not add.domain and len(add.inputs) == 2:
-        b = _per_channel(index, next(i for i in add.inputs if i != mul.outputs[0]), channels)
+        b = _per_channel(index, _other(add, mul.outputs[0]), rank, channels)
         if b is not None:
             found[id(add)], out, shift = add, add.outputs[0], b
     scale, bias = f"{out}\0scale", f"{out}\0shift"
@@ -357,7 +381,7 @@ def _fold_maxout(index: _Index, reduce: Node):
             or len(grouped) != len(source) + 1 or grouped[3:] != source[2:]
             or grouped[1] * grouped[2] != source[1]):
         return None
-    node = Node(reduce.name, "Maxout", [x], [reduce.outputs[0]], {"pieces": int(grouped[2])})
+    node = Node(reduce.name, MAXOUT_OP, [x], [reduce.outputs[0]], {"pieces": int(grouped[2])})
     return node, {id(reshape): reshape, id(reduce): reduce}
 
 

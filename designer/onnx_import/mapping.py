@@ -21,7 +21,7 @@ import numpy as np
 
 from ..model.catalogue import KINDS, quoted
 from . import OnnxImportError
-from .folding import fold
+from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer
 from .reading import Graph, Node
 
@@ -180,9 +180,14 @@ class Mapper:
     def pointwise(self, n: Node, type_: str, config: Optional[dict] = None) -> None:
         self.emit(n, type_, config or {}, [self.source(n)])
 
-    @maps("Sign")
-    def op_Sign(self, n):
+    @maps(SIGN_OP, listed="")
+    def op_sign(self, n):  # folding's node for Where(x > 0, 1, -1): the designer's sign exactly
         self.pointwise(n, "sign")
+
+    @maps("Sign", listed="")  # refused, so not in the list of what imports
+    def op_Sign(self, n):
+        self.fail(n, "is ONNX's Sign, which gives 0 for an input of 0 where the designer's sign gives -1, "
+                  "so it cannot be imported faithfully")
 
     @maps("LeakyRelu")
     def op_LeakyRelu(self, n):
@@ -390,7 +395,7 @@ class Mapper:
         self.merge(n, "concat")
 
     # not a standard operator (the checker refuses it in a file): folding writes it for our export's maxout
-    @maps("Maxout", listed="")
+    @maps(MAXOUT_OP, listed="")
     def op_Maxout(self, n):
         self.emit(n, "maxout", {"pieces": n.attrs["pieces"]}, [self.source(n)])
 
@@ -406,11 +411,30 @@ class Mapper:
 
     @maps("BatchNormalization")
     def op_BatchNormalization(self, n):
-        self.unused_extra_outputs(n)
+        self.training_batchnorm(n)
         names = ("weight", "bias", "running_mean", "running_var")
         arrays = {name: self.const(n, k + 1, name.replace("_", " ")) for k, name in enumerate(names)}
         cfg = {"eps": _f(n.attrs.get("epsilon", 1e-5)), "momentum": _f(1.0 - n.attrs.get("momentum", 0.9))}
         self.emit(n, "batchnorm", cfg, [self.source(n)], arrays=arrays)
+
+    def training_batchnorm(self, n: Node) -> None:
+        """Refuse a batchnorm exported in training mode: it normalises by each batch's own mean and
+        variance (and would update the running ones), which the designer's batchnorm does only
+        while training; imported as if in eval mode, its numbers would be wrong."""
+        a, why = n.attrs, ""
+        if a.get("training_mode", 0):
+            why = "training_mode=1"
+        elif self.g.opset < 7 and not a.get("is_test", 0):
+            why = f"is_test={a.get('is_test', 0)}"
+        elif self.g.opset < 9 and a.get("spatial", 1) == 0:
+            self.fail(n, "normalises each position separately (spatial=0), which the designer's batchnorm "
+                      "(per channel) cannot represent")
+        elif any(o for o in n.outputs[1:]):
+            why = f"{len([o for o in n.outputs if o]) - 1} extra outputs for the batch statistics"
+        if why:
+            self.fail(n, f"is a batchnorm exported in training mode ({why}): it normalises by each batch's own "
+                      "statistics, so it cannot be imported as the designer's batchnorm; export the model in "
+                      "eval mode (model.eval())")
 
     @maps("Softmax")
     def op_Softmax(self, n):
