@@ -157,13 +157,34 @@ def _maxout(g, cfg, info, xs, arrays, name) -> str:
 
 @_nodes_of("lrn")
 def _lrn(g, cfg, info, xs, arrays, name) -> str:
-    lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
-               bias=float(cfg["k"]))
+    size = int(cfg["size"])
+    if size % 2 == 0:  # ONNX's LRN takes odd sizes only (and would centre an even one elsewhere)
+        return _lrn_even(g, cfg, info, xs, name)
+    lrn = dict(size=size, alpha=float(cfg["alpha"]), beta=float(cfg["beta"]), bias=float(cfg["k"]))
     if reads_volume(info):
         return g.node("LRN", [xs[0]], name, **lrn)
     axes = g.const(f"{name}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
     x = g.node("LRN", [g.node("Unsqueeze", [xs[0], axes], f"{name}_unsqueeze")], f"{name}_lrn_3d", **lrn)
     return g.node("Squeeze", [x, axes], name)
+
+
+def _lrn_even(g, cfg, info, xs, name) -> str:
+    """PyTorch's LocalResponseNorm written out as its own ONNX export writes it: the squares
+    padded by size // 2 channels in front and (size - 1) // 2 behind, averaged over windows of
+    ``size`` channels (a 3-D AveragePool over a (N, 1, C, H, W) view), then
+    x / (k + alpha * average) ** beta. The importer folds it back into one LRN layer."""
+    size = int(cfg["size"])
+    axes = g.const(f"{name}_axes", np.array([1] if reads_volume(info) else [1, 3, 4], np.int64))
+    square = g.node("Mul", [xs[0], xs[0]], f"{name}_square")
+    view = g.node("Unsqueeze", [square, axes], f"{name}_view")
+    pads = g.const(f"{name}_pads", np.array([0, 0, size // 2, 0, 0, 0, 0, (size - 1) // 2, 0, 0], np.int64))
+    padded = g.node("Pad", [view, pads], f"{name}_pad")
+    mean = g.node("AveragePool", [padded], f"{name}_window", kernel_shape=[size, 1, 1], strides=[1, 1, 1],
+                  count_include_pad=1)
+    mean = g.node("Squeeze", [mean, axes], f"{name}_mean")
+    scaled = g.node("Mul", [mean, g.weight(f"{name}_alpha", cfg["alpha"])], f"{name}_scaled")
+    base = g.node("Add", [scaled, g.weight(f"{name}_k", cfg["k"])], f"{name}_base")
+    return g.node("Div", [xs[0], g.node("Pow", [base, g.weight(f"{name}_beta", cfg["beta"])], f"{name}_pow")], name)
 
 
 @_nodes_of("batchnorm")

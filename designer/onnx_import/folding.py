@@ -215,9 +215,33 @@ def _fold_lrn(index: _Index, div: Node):
             if o and o != div.outputs[0] and any(r is None or id(r) not in found for r in index.readers.get(o, [])):
                 return None
     size = int(kernel[0])
+    if _lrn_window(index, pool, [n for n in found.values() if n.op == "Pad"]) != (size // 2, (size - 1) // 2):
+        return None  # a window placed otherwise than PyTorch's (its size // 2 channels in front)
     lrn = Node(div.name or pow_.name, "LRN", [x], [div.outputs[0]],
                {"size": size, "alpha": alpha, "beta": beta, "bias": k, "torch_window": True})
     return lrn, found
+
+
+def _lrn_window(index: _Index, pool: Node, pads: list):
+    """(channels in front, channels behind) that the zero padding around the window of PyTorch's
+    LocalResponseNorm adds on the channel axis (axis 2 of the pooled view), or None when it pads
+    anything else, pads with another value, or the pool strides or rounds."""
+    if len(pads) > 1 or any(v != 1 for v in pool.attrs.get("strides", [1])):
+        return None
+    own = list(pool.attrs.get("pads", []))
+    r = len(own) // 2
+    front, back = (own[0], own[r]) if own else (0, 0)
+    if any(v for k, v in enumerate(own) if k not in (0, r)):
+        return None
+    for pad in pads:
+        amounts, value = _pads_of(index, pad)
+        if amounts is None or value != 0.0 or pad.attrs.get("mode", "constant") != "constant":
+            return None
+        r = len(amounts) // 2
+        if r < 3 or any(v for k, v in enumerate(amounts) if k not in (2, 2 + r)):
+            return None
+        front, back = front + amounts[2], back + amounts[2 + r]
+    return front, back
 
 
 def _fold_sign(index: _Index, where: Node):

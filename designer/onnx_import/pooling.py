@@ -3,7 +3,8 @@
 ONNX pads a pool on each side separately and lets an average leave the padding out
 (``count_include_pad`` 0, its default); the designer's pool pads both sides alike, counts the
 padding in an average (PyTorch's AvgPool2d default) and, with ``ceil``, rounds the output size up
-leaving a hanging last window out of the average. Converters from Caffe write Caffe's rounding up
+leaving the part of a hanging last window beyond the padding out of the average (as onnxruntime
+does with ``ceil_mode``). Converters from Caffe write Caffe's rounding up
 as extra padding at the end, so that is read back as ``ceil``. A pool whose single window covers
 the whole input is a global pool. Anything else is one sentence.
 """
@@ -47,8 +48,9 @@ def pool_layer(mode: str, kernel, strides, pads, ceil: bool, count_pad: bool, in
     if mode == "l2" and (any(pads) or ceil):
         return "pads or rounds up an L2 pool, which the designer's L2 pool (PyTorch's LPPool2d) does not"
     overhang = not _fits(in_hw, out_hw, kernel, strides, begin, False)
-    # an average counts the padding (as ours) or has none, and rounds up only without counting it
-    avg_ok = (count_pad or not any(begin)) and not (overhang and count_pad)
+    # an average counts the padding (as ours) or has none; rounded up, the window hanging over the
+    # end averages the values and padding it covers, in onnxruntime as in PyTorch and ours
+    avg_ok = count_pad or not any(begin)
     if begin == end and half and _fits(in_hw, out_hw, kernel, strides, begin, ceil) and (mode != "avg" or avg_ok):
         return layer(ceil and overhang)
     # extra padding at the end only: Caffe's rounding up; an average must not count any padding
