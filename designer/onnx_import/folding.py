@@ -280,8 +280,17 @@ def _fold_matmul(index: _Index, matmul: Node):
 
 
 def _pads_of(index: _Index, pad: Node) -> tuple:
+    return pads_of(index.graph, pad)
+
+
+def pads_of(graph: Graph, pad: Node) -> tuple:
     """(pads list, constant value) of a Pad node, or (None, None) when not constant."""
-    consts = index.graph.consts
+    consts = graph.consts
+
+    def scalar(tensor):
+        c = consts.get(tensor)
+        return float(np.ravel(c)[0]) if c is not None and c.size == 1 else None
+
     if "pads" in pad.attrs:  # before opset 11
         return list(pad.attrs["pads"]), float(pad.attrs.get("value", 0.0))
     if len(pad.inputs) < 2 or pad.inputs[1] not in consts:
@@ -289,11 +298,11 @@ def _pads_of(index: _Index, pad: Node) -> tuple:
     pads = [int(v) for v in np.ravel(consts[pad.inputs[1]])]
     value = 0.0
     if len(pad.inputs) > 2 and pad.inputs[2]:
-        if index.scalar(pad.inputs[2]) is None:
+        if scalar(pad.inputs[2]) is None:
             return None, None
-        value = index.scalar(pad.inputs[2])
+        value = scalar(pad.inputs[2])
     if len(pad.inputs) > 3 and pad.inputs[3]:  # axes (opset 18): pads for those axes only
-        rank = len(index.graph.shapes.get(pad.inputs[0]) or ())
+        rank = len(graph.shapes.get(pad.inputs[0]) or ())
         if pad.inputs[3] not in consts or not rank:
             return None, None
         axes = [int(a) % rank for a in np.ravel(consts[pad.inputs[3]])]

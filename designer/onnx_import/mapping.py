@@ -19,11 +19,11 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..model.catalogue import KINDS, quoted
+from ..model.catalogue import KINDS
 from . import OnnxImportError
 from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer
-from .reading import Graph, Node
+from .reading import Graph, Node, quoted
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,6 @@ def read_in_patterns(pattern: str, *ops: str, listed: bool = False) -> None:
 read_in_patterns("our export's sign, Where(x > 0, 1, -1)", "Greater", "Where")
 read_in_patterns("a MatMul by a constant matrix, with the Add of a constant after it: a dense layer", "MatMul",
                  listed=True)
-read_in_patterns("a zero Pad before a Conv or a pool, or inside PyTorch's LocalResponseNorm", "Pad")
 read_in_patterns("our export's LRN of a vector (Unsqueeze, LRN, Squeeze), or PyTorch's LocalResponseNorm",
                  "Unsqueeze", "Squeeze")
 read_in_patterns("PyTorch's LocalResponseNorm, or Caffe's Scale after a BatchNormalization", "Mul")
@@ -440,12 +439,39 @@ class Mapper:
     def op_Softmax(self, n):
         x = self.shape(n, n.inputs[0])
         rank = len(x) + 1
-        axis = int(n.attrs.get("axis", 1 if self.g.opset < 13 else -1)) % rank
-        whole = self.g.opset < 13 and int(np.prod(x[1:])) == 1  # before opset 13: over C·H·W
-        if axis != 1 or (rank > 2 and self.g.opset < 13 and not whole):
-            self.fail(n, f"takes the softmax over axis {n.attrs.get('axis', 'default')} of {list(x)}; the "
-                      "designer's softmax is over the channels or features (axis 1)")
+        given = n.attrs.get("axis")
+        axis = int(given if given is not None else (1 if self.g.opset < 13 else -1)) % rank
+        if self.g.opset < 13 and not (axis == 1 and all(d == 1 for d in x[1:])):
+            # before opset 13, Softmax flattens the axes from ``axis`` on into one: the designer's
+            # softmax is that one only where the axes after the channels have size 1
+            names = ("N", "C", "H", "W") if rank == 4 else ("N", "features") if rank == 2 else ("N", *x)
+            over = "·".join(str(d) for d in names[axis:])
+            self.fail(n, f"is an opset-{self.g.opset} Softmax with axis {axis}, which before opset 13 means one "
+                      f"softmax over {over} flattened together ({int(np.prod((1, *x)[axis:]))} values of "
+                      f"{list(x)} per sample), while the designer's softmax is over the channels at each position")
+        if axis != 1:
+            self.fail(n, f"takes the softmax over axis {axis} of {list(x)}; the designer's softmax is over the "
+                      "channels or features (axis 1)")
         self.emit(n, "softmax", {}, [self.source(n)])
+
+    @maps("Pad", listed="")  # a zero Pad is read before a Conv or a pool (folding.py)
+    def op_Pad(self, n):
+        from .folding import pads_of
+        mode = n.attrs.get("mode", "constant")
+        if mode != "constant":
+            self.fail(n, f"pads in {mode} mode (repeating the values at the edges), while the designer's layers "
+                      "pad with zeros")
+        pads, value = pads_of(self.g, n)
+        if pads is None:
+            self.fail(n, "pads by amounts computed at run time; the designer needs them constant")
+        if value != 0.0:
+            self.fail(n, f"pads with the value {_f(value):g}, while the designer's layers pad with zeros")
+        readers = self.readers.get(n.outputs[0], [])
+        if any(r.op == "MaxPool" for r in readers):
+            self.fail(n, "pads with zeros before a max pool, on data that can be negative: the zeros would win "
+                      "there, while the designer's max pool leaves its padding out")
+        self.fail(n, f"pads by {pads} (begins, then ends of each axis) where no Conv or pool reads it; the "
+                  "designer pads only inside a convolution or a pool, by the same amount on both sides")
 
 
 def _one_node(type_: str) -> Callable:
