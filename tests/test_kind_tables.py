@@ -18,7 +18,7 @@ import pytest
 
 from designer.model import KINDS, Layer, Network, expected_arrays
 
-SETTINGS = {"conv": {"filters": 2}, "dense": {"units": 3}}
+SETTINGS = {"conv": {"filters": 2}, "dense": {"units": 3}, "channel_slice": {"stop": 2}}
 INPUTS = ({"width": 6, "height": 6, "depth": 4}, {"features": 8})
 
 
