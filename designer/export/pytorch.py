@@ -201,6 +201,9 @@ def _mul(cfg, info) -> tuple:  # a (N, D, 1, 1) input broadcasts over H×W
 
 @_module_of("channel_shuffle")
 def _channel_shuffle(cfg, info) -> tuple:  # torchvision's channel_shuffle: (g, C/g) transposed
+    if reads_volume(info):
+        return f"nn.ChannelShuffle({cfg['groups']})", CALL, ()
+    # nn.ChannelShuffle wants (N, C, ...): a vector's features are shuffled by the same view
     return None, f"{{x}}.unflatten(1, ({cfg['groups']}, -1)).transpose(1, 2).flatten(1, 2)", ()
 
 
@@ -389,7 +392,12 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         *_aligned(calls, "        "),
         "        return x",
     ]
-    table = "{" + ", ".join(f"{i}: {name!r}" for i, name in holders.items()) + "}"
+    entries = [f"{i}: {name!r}" for i, name in holders.items()]
+    table = "{" + ", ".join(entries) + "}"
+    if len(table) > 100:  # a deep network's table, one short line after another (PEP 8's width)
+        import textwrap
+        table = "{\n" + "\n".join(textwrap.wrap(", ".join(entries) + ",", 96, initial_indent="    ",
+                                                   subsequent_indent="    ", break_on_hyphens=False)) + "\n}"
     return "\n".join(head) + "\n" + "".join(body) + "\n".join(net) + "\n" + _FOOT.format(layers=table)
 
 
