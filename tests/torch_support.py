@@ -131,6 +131,10 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
         return nn.LeakyReLU(cfg["alpha"])
     if t == "elu":
         return nn.ELU(cfg["alpha"])
+    if t == "hardtanh":
+        return nn.Hardtanh(cfg["min_val"], cfg["max_val"])
+    if t == "gelu":
+        return nn.GELU(approximate=cfg["approximate"])
     if t == "sigmoid":
         return nn.Sigmoid()
     if t == "tanh":

@@ -183,6 +183,61 @@ def _sign(g, cfg, info, xs, arrays, name) -> str:  # +1 if x > 0 else -1 (ONNX's
     return g.node("Where", [pos, g.weight(f"{name}_plus", 1.0), g.weight(f"{name}_minus", -1.0)], name)
 
 
+def _clip(g, x, lo: float, hi: float, name: str) -> str:
+    """Clip with constant bounds: since opset 11 they are inputs, not attributes."""
+    return g.node("Clip", [x, g.weight(f"{name}_min", lo), g.weight(f"{name}_max", hi)], name)
+
+
+@_nodes_of("relu6")
+def _relu6(g, cfg, info, xs, arrays, name) -> str:
+    return _clip(g, xs[0], 0.0, 6.0, name)
+
+
+@_nodes_of("hardtanh")
+def _hardtanh(g, cfg, info, xs, arrays, name) -> str:
+    return _clip(g, xs[0], float(cfg["min_val"]), float(cfg["max_val"]), name)
+
+
+@_nodes_of("hardsigmoid")
+def _hardsigmoid(g, cfg, info, xs, arrays, name) -> str:
+    # PyTorch's relu6(x + 3)/6; ONNX's HardSigmoid defaults to alpha 0.2 (Keras's), so both are given
+    return g.node("HardSigmoid", [xs[0]], name, alpha=1.0 / 6, beta=0.5)
+
+
+@_nodes_of("hardswish")
+def _hardswish(g, cfg, info, xs, arrays, name) -> str:
+    if OPSET >= 14:  # HardSwish is an operator from opset 14 on
+        return g.node("HardSwish", [xs[0]], name)
+    gate = g.node("HardSigmoid", [xs[0]], f"{name}_gate", alpha=1.0 / 6, beta=0.5)
+    return g.node("Mul", [xs[0], gate], name)
+
+
+@_nodes_of("silu")
+def _silu(g, cfg, info, xs, arrays, name) -> str:  # x·σ(x): ONNX has no Swish operator
+    return g.node("Mul", [xs[0], g.node("Sigmoid", [xs[0]], f"{name}_sigmoid")], name)
+
+
+@_nodes_of("gelu")
+def _gelu(g, cfg, info, xs, arrays, name) -> str:
+    """ONNX's Gelu is an operator of opset 20 only: before it, its formula in nodes (as PyTorch's
+    exporter writes it): x·(1 + erf(x/√2))/2, or x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2."""
+    x = xs[0]
+    if OPSET >= 20:
+        return g.node("Gelu", [x], name, approximate=cfg["approximate"])
+    if cfg["approximate"] == "tanh":
+        cube = g.node("Mul", [g.node("Mul", [x, x], f"{name}_square"), x], f"{name}_cube")
+        inner = g.node("Add", [x, g.node("Mul", [cube, g.weight(f"{name}_kappa", 0.044715)], f"{name}_kx3")],
+                       f"{name}_inner")
+        scaled = g.node("Mul", [inner, g.weight(f"{name}_beta", np.sqrt(2 / np.pi))], f"{name}_scaled")
+        gate = g.node("Tanh", [scaled], f"{name}_tanh")
+    else:
+        scaled = g.node("Div", [x, g.weight(f"{name}_sqrt2", np.sqrt(2.0))], f"{name}_scaled")
+        gate = g.node("Erf", [scaled], f"{name}_erf")
+    one_plus = g.node("Add", [gate, g.weight(f"{name}_one", 1.0)], f"{name}_one_plus")
+    half_x = g.node("Mul", [x, g.weight(f"{name}_half", 0.5)], f"{name}_half_x")
+    return g.node("Mul", [half_x, one_plus], name)
+
+
 @_nodes_of("maxout")
 def _maxout(g, cfg, info, xs, arrays, name) -> str:
     k = cfg["pieces"]

@@ -239,6 +239,16 @@ def _elu(cfg, info) -> tuple:
     return f"nn.ELU({cfg['alpha']!r})", CALL, ()
 
 
+@_module_of("hardtanh")
+def _hardtanh(cfg, info) -> tuple:
+    return f"nn.Hardtanh({cfg['min_val']!r}, {cfg['max_val']!r})", CALL, ()
+
+
+@_module_of("gelu")
+def _gelu(cfg, info) -> tuple:
+    return "nn.GELU(approximate='tanh')" if cfg["approximate"] == "tanh" else "nn.GELU()", CALL, ()
+
+
 @_module_of("maxout")
 def _maxout(cfg, info) -> tuple:
     return f"Maxout({cfg['pieces']})", CALL, ("Maxout",)

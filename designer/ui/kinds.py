@@ -222,6 +222,13 @@ UI_KINDS: dict[str, UiKind] = {
     "sigmoid": UiKind(curve(lambda x: 1.4 / (1 + math.exp(-2.5 * x)))),
     "tanh": UiKind(curve(lambda x: 1.2 * math.tanh(2 * x))),
     "sign": UiKind(_sign),
+    # the clipping ones drawn with the glyph's axis scale (x in [−2.2, 2.2]): bounds brought in
+    "relu6": UiKind(curve(lambda x: min(max(0.0, 1.3 * x), 1.3))),
+    "hardtanh": UiKind(curve(lambda x: min(max(-1.0, 1.3 * x), 1.0))),
+    "hardsigmoid": UiKind(curve(lambda x: 1.4 * min(max(0.0, x + 1), 2) / 2)),
+    "hardswish": UiKind(curve(lambda x: x * min(max(0.0, x + 1.5), 3) / 3)),
+    "silu": UiKind(curve(lambda x: x / (1 + math.exp(-2 * x)))),
+    "gelu": UiKind(curve(lambda x: x * 0.5 * (1 + math.erf(1.4 * x)))),
     "maxout": UiKind(curve(lambda x: max(0.9 * x, -0.6 * x))),
     "dropout": UiKind(_dropout),
     "batchnorm": UiKind(_bell),
