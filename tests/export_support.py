@@ -28,6 +28,16 @@ EVERY_KIND = {"format": "nn-designer", "version": 2, "name": "every kind", "laye
     {"type": "pool", "mode": "avg", "size": 3, "stride": 1, "padding": 1, "id": "side"},
     {"type": "add", "inputs": ["trunk", "side"], "id": "sum"},
     {"type": "concat", "inputs": ["sum", "trunk"]},
+    {"type": "pad", "left": 1, "right": 0, "top": 0, "bottom": 2, "value": 0.25},
+    {"type": "conv", "filters": 12, "kernel": 3, "groups": 12, "padding": 1, "id": "dw"},
+    {"type": "global_pool", "mode": "avg"},
+    {"type": "sigmoid", "id": "gate"},
+    {"type": "mul", "inputs": ["dw", "gate"]},
+    {"type": "channel_shuffle", "groups": 3},
+    {"type": "channel_slice", "start": 2, "stop": 10},
+    {"type": "conv", "filters": 6, "kernel": 2, "dilation": 2, "padding": 1},
+    {"type": "pool", "mode": "avg", "size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+    {"type": "pool", "mode": "max", "size": 2, "stride": 1, "padding": 1, "dilation": 2},
     {"type": "global_pool", "mode": "max"},
     {"type": "flatten"},
     {"type": "dense", "units": 12},
@@ -36,6 +46,8 @@ EVERY_KIND = {"format": "nn-designer", "version": 2, "name": "every kind", "laye
     {"type": "dropout", "rate": 0.5},
     {"type": "maxout", "pieces": 3},
     {"type": "dense", "units": 5},
+    {"type": "relu6"}, {"type": "hardtanh", "min_val": -0.5, "max_val": 2.0}, {"type": "hardsigmoid"},
+    {"type": "hardswish"}, {"type": "silu"}, {"type": "gelu"}, {"type": "gelu", "approximate": "tanh"},
     *({"type": t} for t in PLAIN),
     {"type": "dense", "units": 3, "id": "head"},
     {"type": "global_pool", "mode": "avg", "inputs": ["trunk"]},
@@ -49,6 +61,19 @@ SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "l
     {"type": "dense", "units": 6, "name": "hidden"},
     {"type": "sign"},
     {"type": "dense", "units": 3, "name": "scores"}]}
+
+
+# Kinds of issue 24 whose ONNX import is the importer's part of the issue (designer/onnx_import/,
+# another branch): until it registers the operators their export writes, the import tests leave
+# them out (``importable``) and tests/test_kind_tables.py expects the refusal; once the importer
+# reads one, that test fails and names the entry to remove here.
+AWAITING_IMPORT = {"relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu"}
+
+
+def importable(design: dict) -> dict:
+    """``design`` without the layers of the kinds in AWAITING_IMPORT (each keeps the shape and
+    reads the layer before it, so the rest stays a valid design)."""
+    return {**design, "layers": [layer for layer in design["layers"] if layer["type"] not in AWAITING_IMPORT]}
 
 
 def missing_kinds() -> set:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.kinds_spatial import window_of
+from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
@@ -86,6 +86,42 @@ def _concat(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Concat", list(xs), name, axis=1)
 
 
+@_nodes_of("mul")
+def _mul(g, cfg, info, xs, arrays, name) -> str:  # (N, D, 1, 1) broadcasts over H×W, as in PyTorch
+    total = xs[0]
+    for j, other in enumerate(xs[1:], 1):
+        total = g.node("Mul", [total, other], name if j == len(xs) - 1 else f"{name}_product{j}")
+    return total
+
+
+@_nodes_of("pad")
+def _pad(g, cfg, info, xs, arrays, name) -> str:
+    left, right, top, bottom = pads_of(cfg)  # ONNX's pads: the starts of every axis, then the ends
+    pads = g.const(f"{name}_pads", np.array([0, 0, top, left, 0, 0, bottom, right], np.int64))
+    value = g.weight(f"{name}_value", np.array(cfg.get("value", 0.0)))
+    return g.node("Pad", [xs[0], pads, value], name, mode="constant")
+
+
+@_nodes_of("channel_shuffle")
+def _channel_shuffle(g, cfg, info, xs, arrays, name) -> str:
+    shape = channels_first(info.input)  # (C, H, W) or (n,)
+    groups = int(cfg["groups"])
+    grouped = [0, groups, shape[0] // groups, *shape[1:]]
+    perm = [0, 2, 1, *range(3, len(grouped))]
+    r = g.node("Reshape", [xs[0], g.const(f"{name}_grouped_shape", np.array(grouped, np.int64))],
+               f"{name}_grouped")
+    t = g.node("Transpose", [r], f"{name}_transposed", perm=perm)
+    return g.node("Reshape", [t, g.const(f"{name}_shape", np.array([0, *shape], np.int64))], name)
+
+
+@_nodes_of("channel_slice")
+def _channel_slice(g, cfg, info, xs, arrays, name) -> str:
+    starts = g.const(f"{name}_starts", np.array([cfg["start"]], np.int64))
+    ends = g.const(f"{name}_ends", np.array([cfg["stop"]], np.int64))
+    axes = g.const(f"{name}_axes", np.array([1], np.int64))
+    return g.node("Slice", [xs[0], starts, ends, axes], name)
+
+
 @_nodes_of("global_pool")
 def _global_pool(g, cfg, info, xs, arrays, name) -> str:
     return g.node("GlobalMaxPool" if cfg["mode"] == "max" else "GlobalAveragePool", [xs[0]], name)
@@ -96,7 +132,7 @@ def _conv(g, cfg, info, xs, arrays, name) -> str:
     k, s, p = window_of("conv", cfg)
     ins = [xs[0]] + _weights(g, name, arrays, info, ("weight", "bias") if cfg["bias"] else ("weight",))
     return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
-                  pads=_pads(p), group=int(cfg.get("groups", 1)))
+                  pads=_pads(p), dilations=list(dilation_of(cfg)), group=int(cfg.get("groups", 1)))
 
 
 @_nodes_of("pool")
@@ -105,10 +141,11 @@ def _pool(g, cfg, info, xs, arrays, name) -> str:
     ceil = int(bool(cfg.get("ceil")))
     if cfg["mode"] == "max":
         return g.node("MaxPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), pads=_pads(p),
-                      ceil_mode=ceil)
+                      dilations=list(dilation_of(cfg)), ceil_mode=ceil)
     if cfg["mode"] == "avg":
         return g.node("AveragePool", [xs[0]], name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(p), count_include_pad=1, ceil_mode=ceil)
+                      pads=_pads(p), count_include_pad=int(bool(cfg.get("count_include_pad", True))),
+                      ceil_mode=ceil)
     return g.node("LpPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), p=2)
 
 
@@ -144,6 +181,61 @@ def _sign(g, cfg, info, xs, arrays, name) -> str:  # +1 if x > 0 else -1 (ONNX's
     zero = g.weight(f"{name}_zero", 0.0)
     pos = g.node("Greater", [xs[0], zero], f"{name}_positive")
     return g.node("Where", [pos, g.weight(f"{name}_plus", 1.0), g.weight(f"{name}_minus", -1.0)], name)
+
+
+def _clip(g, x, lo: float, hi: float, name: str) -> str:
+    """Clip with constant bounds: since opset 11 they are inputs, not attributes."""
+    return g.node("Clip", [x, g.weight(f"{name}_min", lo), g.weight(f"{name}_max", hi)], name)
+
+
+@_nodes_of("relu6")
+def _relu6(g, cfg, info, xs, arrays, name) -> str:
+    return _clip(g, xs[0], 0.0, 6.0, name)
+
+
+@_nodes_of("hardtanh")
+def _hardtanh(g, cfg, info, xs, arrays, name) -> str:
+    return _clip(g, xs[0], float(cfg["min_val"]), float(cfg["max_val"]), name)
+
+
+@_nodes_of("hardsigmoid")
+def _hardsigmoid(g, cfg, info, xs, arrays, name) -> str:
+    # PyTorch's relu6(x + 3)/6; ONNX's HardSigmoid defaults to alpha 0.2 (Keras's), so both are given
+    return g.node("HardSigmoid", [xs[0]], name, alpha=1.0 / 6, beta=0.5)
+
+
+@_nodes_of("hardswish")
+def _hardswish(g, cfg, info, xs, arrays, name) -> str:
+    if OPSET >= 14:  # HardSwish is an operator from opset 14 on
+        return g.node("HardSwish", [xs[0]], name)
+    gate = g.node("HardSigmoid", [xs[0]], f"{name}_gate", alpha=1.0 / 6, beta=0.5)
+    return g.node("Mul", [xs[0], gate], name)
+
+
+@_nodes_of("silu")
+def _silu(g, cfg, info, xs, arrays, name) -> str:  # x·σ(x): ONNX has no Swish operator
+    return g.node("Mul", [xs[0], g.node("Sigmoid", [xs[0]], f"{name}_sigmoid")], name)
+
+
+@_nodes_of("gelu")
+def _gelu(g, cfg, info, xs, arrays, name) -> str:
+    """ONNX's Gelu is an operator of opset 20 only: before it, its formula in nodes (as PyTorch's
+    exporter writes it): x·(1 + erf(x/√2))/2, or x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2."""
+    x = xs[0]
+    if OPSET >= 20:
+        return g.node("Gelu", [x], name, approximate=cfg["approximate"])
+    if cfg["approximate"] == "tanh":
+        cube = g.node("Mul", [g.node("Mul", [x, x], f"{name}_square"), x], f"{name}_cube")
+        inner = g.node("Add", [x, g.node("Mul", [cube, g.weight(f"{name}_kappa", 0.044715)], f"{name}_kx3")],
+                       f"{name}_inner")
+        scaled = g.node("Mul", [inner, g.weight(f"{name}_beta", np.sqrt(2 / np.pi))], f"{name}_scaled")
+        gate = g.node("Tanh", [scaled], f"{name}_tanh")
+    else:
+        scaled = g.node("Div", [x, g.weight(f"{name}_sqrt2", np.sqrt(2.0))], f"{name}_scaled")
+        gate = g.node("Erf", [scaled], f"{name}_erf")
+    one_plus = g.node("Add", [gate, g.weight(f"{name}_one", 1.0)], f"{name}_one_plus")
+    half_x = g.node("Mul", [x, g.weight(f"{name}_half", 0.5)], f"{name}_half_x")
+    return g.node("Mul", [half_x, one_plus], name)
 
 
 @_nodes_of("maxout")

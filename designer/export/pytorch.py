@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..model.catalogue import format_shape, size_of
 from ..model.keys import as_pair
-from ..model.kinds_spatial import window_of
+from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
@@ -148,9 +148,10 @@ CALL = "{m}({x})"
 @_module_of("conv")
 def _conv(cfg, info) -> tuple:
     k, s, p = window_of("conv", cfg)
-    groups = cfg.get("groups", 1)
+    groups, d = cfg.get("groups", 1), dilation_of(cfg)
     extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
                      f", padding={_pair(p)}" if p != (0, 0) else "",
+                     f", dilation={_pair(d)}" if d != (1, 1) else "",
                      f", groups={groups}" if groups != 1 else "",
                      "" if cfg["bias"] else ", bias=False"])
     return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", CALL, ()
@@ -160,7 +161,10 @@ def _conv(cfg, info) -> tuple:
 def _pool(cfg, info) -> tuple:
     k, s, p = window_of("pool", cfg)
     extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
+    extra += f", dilation={_pair(dilation_of(cfg))}" if dilation_of(cfg) != (1, 1) else ""
     extra += ", ceil_mode=True" if cfg.get("ceil") else ""
+    if cfg["mode"] == "avg" and not cfg.get("count_include_pad", True):
+        extra += ", count_include_pad=False"
     cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
     if cls is None:  # l2: the square root of the sum of squares (no padding)
         return f"nn.LPPool2d(2, kernel_size={_pair(k)}{extra})", CALL, ()
@@ -180,6 +184,32 @@ def _add(cfg, info) -> tuple:
 @_module_of("concat")
 def _concat(cfg, info) -> tuple:
     return None, "torch.cat([" + ", ".join(f"{{x{j}}}" for j in range(len(info.inputs))) + "], dim=1)", ()
+
+
+@_module_of("pad")
+def _pad(cfg, info) -> tuple:
+    sides = pads_of(cfg)  # (left, right, top, bottom), as PyTorch's padding modules
+    if cfg.get("value", 0.0) == 0:
+        return f"nn.ZeroPad2d({sides})", CALL, ()
+    return f"nn.ConstantPad2d({sides}, {float(cfg['value'])!r})", CALL, ()
+
+
+@_module_of("mul")
+def _mul(cfg, info) -> tuple:  # a (N, D, 1, 1) input broadcasts over H×W
+    return None, " * ".join(f"{{x{j}}}" for j in range(len(info.inputs))), ()
+
+
+@_module_of("channel_shuffle")
+def _channel_shuffle(cfg, info) -> tuple:  # torchvision's channel_shuffle: (g, C/g) transposed
+    if reads_volume(info):
+        return f"nn.ChannelShuffle({cfg['groups']})", CALL, ()
+    # nn.ChannelShuffle wants (N, C, ...): a vector's features are shuffled by the same view
+    return None, f"{{x}}.unflatten(1, ({cfg['groups']}, -1)).transpose(1, 2).flatten(1, 2)", ()
+
+
+@_module_of("channel_slice")
+def _channel_slice(cfg, info) -> tuple:
+    return None, f"{{x}}[:, {cfg['start']}:{cfg['stop']}]", ()
 
 
 @_module_of("dense")
@@ -207,6 +237,16 @@ def _leaky_relu(cfg, info) -> tuple:
 @_module_of("elu")
 def _elu(cfg, info) -> tuple:
     return f"nn.ELU({cfg['alpha']!r})", CALL, ()
+
+
+@_module_of("hardtanh")
+def _hardtanh(cfg, info) -> tuple:
+    return f"nn.Hardtanh({cfg['min_val']!r}, {cfg['max_val']!r})", CALL, ()
+
+
+@_module_of("gelu")
+def _gelu(cfg, info) -> tuple:
+    return "nn.GELU(approximate='tanh')" if cfg["approximate"] == "tanh" else "nn.GELU()", CALL, ()
 
 
 @_module_of("maxout")
@@ -362,7 +402,12 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         *_aligned(calls, "        "),
         "        return x",
     ]
-    table = "{" + ", ".join(f"{i}: {name!r}" for i, name in holders.items()) + "}"
+    entries = [f"{i}: {name!r}" for i, name in holders.items()]
+    table = "{" + ", ".join(entries) + "}"
+    if len(table) > 100:  # a deep network's table, one short line after another (PEP 8's width)
+        import textwrap
+        table = "{\n" + "\n".join(textwrap.wrap(", ".join(entries) + ",", 96, initial_indent="    ",
+                                                   subsequent_indent="    ", break_on_hyphens=False)) + "\n}"
     return "\n".join(head) + "\n" + "".join(body) + "\n".join(net) + "\n" + _FOOT.format(layers=table)
 
 

@@ -13,9 +13,11 @@ def register(kind: LayerKind) -> LayerKind:
     return kind
 
 
-def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: "", torch_module="", onnx=""):
+def _activation(type_, label, torch, help_, keys=(), brief=lambda cfg: "", torch_module="", onnx="",
+                aliases=""):
     return register(LayerKind(type_, label, "activation", keys=keys, rule=any_any, torch=torch,
-                              help=help_, brief=brief, torch_module=torch_module, onnx=onnx))
+                              help=help_, brief=brief, torch_module=torch_module, onnx=onnx,
+                              aliases=aliases))
 
 
 _activation("relu", "ReLU", "torch.nn.ReLU", "max(0, x): the default activation of deep nets.",
@@ -33,6 +35,44 @@ _activation("tanh", "Tanh", "torch.nn.Tanh", "tanh(x): squashes to (−1, 1).",
             torch_module="nn.Tanh()", onnx="Tanh")
 _activation("sign", "Sign", "torch.sign (straight-through gradient)",
             "The perceptron's output: +1 if x > 0, else −1.")
+
+
+# The activations of MobileNet, EfficientNet and ConvNeXt, named as PyTorch names them. Those
+# without settings that are one ONNX node still have an entry in the ONNX exporter (ReLU6 is a
+# Clip with constant bounds, hard-sigmoid a HardSigmoid with PyTorch's slope).
+_activation("relu6", "ReLU6", "torch.nn.ReLU6", "min(max(0, x), 6): ReLU capped at 6, as in MobileNet.",
+            torch_module="nn.ReLU6()", aliases="clip")
+_BOUND = 1e6
+
+
+def _hardtanh_rule(cfg: dict, shapes: list) -> Outcome:
+    if cfg["max_val"] <= cfg["min_val"]:
+        return Outcome(None, errors=[f"hardtanh max_val {cfg['max_val']:g} must be greater than "
+                                     f"min_val {cfg['min_val']:g}"])
+    return Outcome(shapes[0])
+
+
+register(LayerKind(
+    "hardtanh", "Hardtanh", "activation",
+    keys=(Key("min_val", "float", -1.0, lo=-_BOUND, hi=_BOUND, help="the lower bound x is clipped to"),
+          Key("max_val", "float", 1.0, lo=-_BOUND, hi=_BOUND, help="the upper bound x is clipped to")),
+    rule=_hardtanh_rule, torch="torch.nn.Hardtanh",
+    brief=lambda cfg: f"[{cfg['min_val']:g}, {cfg['max_val']:g}]",
+    help="x clipped to [min_val, max_val] (ONNX's Clip; ReLU6 is [0, 6]).", aliases="clip clamp",
+))
+_activation("hardsigmoid", "Hard sigmoid", "torch.nn.Hardsigmoid",
+            "relu6(x + 3)/6: a piecewise-linear sigmoid, as in MobileNetV3.",
+            torch_module="nn.Hardsigmoid()", aliases="h-sigmoid")
+_activation("hardswish", "Hard swish", "torch.nn.Hardswish",
+            "x·relu6(x + 3)/6: a piecewise swish, as in MobileNetV3.",
+            torch_module="nn.Hardswish()", aliases="h-swish")
+_activation("silu", "SiLU (swish)", "torch.nn.SiLU", "x·σ(x): the swish of EfficientNet.",
+            torch_module="nn.SiLU()", aliases="swish")
+_activation("gelu", "GELU", "torch.nn.GELU", "x·Φ(x), Φ the normal distribution: the activation of "
+            "transformers and ConvNeXt.",
+            keys=(Key("approximate", "choice", "none", choices=("none", "tanh"),
+                      help='"none": exact, with erf; "tanh": the tanh approximation'),),
+            brief=lambda cfg: "tanh" if cfg["approximate"] == "tanh" else "", aliases="gaussian")
 
 
 def _maxout_rule(cfg: dict, shapes: list) -> Outcome:

@@ -6,7 +6,8 @@ class in one of these modules is all the engine needs; a new module is imported 
 from __future__ import annotations
 
 # Every module holding layer classes, imported so that its classes register.
-from . import activations, conv, dense, dropout, global_pool, maxout, normalisation, pool  # noqa: F401
+from . import (activations, channels, conv, dense, dropout, global_pool, maxout,  # noqa: F401
+               modern_activations, normalisation, pool)
 from .base import LAYER_CLASSES, Layer, engine_shape
 from .merge import MergeLayer
 from .softmax import softmax
