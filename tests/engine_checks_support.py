@@ -307,6 +307,7 @@ CASES = {
 }
 CASES["hardtanh"] = [({"min_val": -0.5, "max_val": 2.0}, VOLUME), ({}, VECTOR)]
 CASES["gelu"] = [({"approximate": "tanh"}, VOLUME), ({}, VECTOR)]
+CASES["log_softmax"] = [({}, VOLUME), ({}, VECTOR)]
 for _t in ["leaky_relu", "elu", "softmax"] + [t for t, k in KINDS.items() if k.family == "activation" and not k.keys]:
     CASES[_t] = [({}, VOLUME), ({}, VECTOR)]  # every activation without settings, new ones too
 

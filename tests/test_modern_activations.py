@@ -124,3 +124,74 @@ def test_a_file_with_one_is_version_2_and_a_version_1_file_is_refused(type_, cfg
         loads('{"format": "nn-designer", "version": 1, "layers": ' + __import__("json").dumps(layers) + "}")
     plain = from_json({"format": "nn-designer", "version": 2, "layers": [layers[0], {"type": "relu"}]})
     assert '"version": 1' in dumps(plain)
+
+
+# --------------------------------------------------------------------------- log_softmax
+def _log_softmax_net(last="log_softmax"):
+    return [{"type": "input", "features": 5}, {"type": "dense", "units": 6}, {"type": "silu"},
+            {"type": "dense", "units": 4}, {"type": last}]
+
+
+def test_log_softmax_equals_torch_and_its_gradient_checks():
+    torch = pytest.importorskip("torch")
+    from engine_checks_support import check_pointwise
+    for shape in ((3, 2, 6), (6,)):
+        check_pointwise("log_softmax", {}, shape, True)
+    layer = build("log_softmax", (4,))
+    x = np.array([[0.0, 0.0, 0.0, 0.0], [1000.0, -1000.0, 0.0, 1000.0], [-3.0, 2.0, 7.5, 0.25]])
+    out, cache = layer.forward(x.copy())
+    want = torch.log_softmax(torch.from_numpy(x), dim=1).numpy()
+    np.testing.assert_allclose(out, want, rtol=1e-15, atol=1e-15)
+    assert np.all(np.isfinite(out))  # a probability of e^-2000 is still a finite log
+
+
+def test_cross_entropy_on_log_softmax_is_torchs_nll_and_its_cross_entropy_on_the_scores():
+    """Trained with cross_entropy, a network ending in log_softmax takes one step equal to PyTorch's
+    CrossEntropyLoss on the scores (= NLLLoss after LogSoftmax), and equal to the same network
+    ending in softmax."""
+    torch = pytest.importorskip("torch")
+    from step_parity_support import check_one_step, design
+    from designer.engine import EngineNet
+    check_one_step(_log_softmax_net())
+    a = EngineNet(from_json(design(_log_softmax_net())), np.float64, seed=3)
+    b = EngineNet(from_json(design(_log_softmax_net("softmax"))), np.float64, seed=3)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(7, 5)), rng.integers(0, 4, 7)
+    loss_a, out_a = a.loss_and_backward(x, y)
+    loss_b, out_b = b.loss_and_backward(x, y)
+    assert loss_a == loss_b
+    np.testing.assert_allclose(np.exp(out_a), out_b, rtol=1e-13)  # log-probabilities out, not probabilities
+    for key in a.grads:
+        np.testing.assert_array_equal(a.grads[key], b.grads[key])
+    scores = a.forward(x, upto=3)
+    nll = torch.nn.functional.nll_loss(torch.log_softmax(torch.from_numpy(scores), 1), torch.from_numpy(y))
+    assert loss_a == pytest.approx(nll.item(), rel=1e-13)
+    np.testing.assert_allclose(a.predict(x), out_a, rtol=1e-12)  # predict gives the log-probabilities
+
+
+def test_mse_refuses_a_log_softmax_network_in_one_sentence():
+    from designer.engine import EngineNet, LossError
+    from designer.engine.data import Dataset
+    from designer.engine.training import TrainConfig, Trainer
+    from step_parity_support import design
+    network = from_json(design(_log_softmax_net()))
+    with pytest.raises(LossError, match="ends in log_softmax .* train it with cross_entropy"):
+        EngineNet(network).loss_and_backward(np.zeros((2, 5)), np.array([0, 1]), "mse")
+    data = Dataset("d", np.zeros((4, 5), np.float32), np.array([0, 1, 2, 3]), None, "test")
+    with pytest.raises(LossError, match="ends in log_softmax"):
+        Trainer(network, data, TrainConfig(loss="mse", epochs=1))
+
+
+def test_the_log_softmax_exports_score_and_run_in_onnxruntime():
+    ort = pytest.importorskip("onnxruntime")
+    from step_parity_support import design
+    from designer.engine import EngineNet
+    from designer.export.onnx import onnx_model
+    from designer.export.pytorch import pytorch_source
+    network = from_json(design(_log_softmax_net()))
+    assert "def forward(self, x, scores=False)" in pytorch_source(network)
+    net = EngineNet(network)
+    session = ort.InferenceSession(onnx_model(network, net.state_dict()).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(1).normal(size=(3, 5)).astype(np.float32)
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], net.predict(x), rtol=1e-5, atol=1e-6)

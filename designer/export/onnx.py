@@ -166,6 +166,11 @@ def _softmax(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Softmax", [xs[0]], name, axis=1)
 
 
+@_nodes_of("log_softmax")
+def _log_softmax(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("LogSoftmax", [xs[0]], name, axis=1)
+
+
 @_nodes_of("leaky_relu")
 def _leaky_relu(g, cfg, info, xs, arrays, name) -> str:
     return g.node("LeakyRelu", [xs[0]], name, alpha=float(cfg["alpha"]))

@@ -20,6 +20,9 @@ from ..model.keys import as_pair
 from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 
+# Last layers whose input a training script's cross-entropy takes instead (forward(x, scores=True)):
+# the softmax, and the log-softmax, whose NLL is the cross-entropy of those scores.
+FOLDED = ("softmax", "log_softmax")
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
 STEMS = {"conv": "conv", "pool": "pool", "dense": "fc", "batchnorm": "bn", "leaky_relu": "lrelu",
          "dropout": "drop"}
@@ -356,7 +359,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             why = "active in model.train() only"
         elif expr is None:
             why = shape
-        if layer.type == "softmax" and info.index == last:
+        if layer.type in FOLDED and info.index == last:
             calls += [("if scores:", ""), (f"    return {ins[0]}", "the scores nn.CrossEntropyLoss wants")]
         text = call.format(m="self." + name, x=ins[0], **{f"x{j}": v for j, v in enumerate(ins)})
         calls.append((f"{out} = {text}", why))
@@ -365,7 +368,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     shape = channels_first(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
     total = sum(info.params for info in report.layers)
-    ends_in_softmax = network.layers[-1].type == "softmax"
+    ends_in_softmax = network.layers[-1].type in FOLDED
     head = [
         f'"""{title}: a PyTorch module written by NN Designer{origin}.',
         "",

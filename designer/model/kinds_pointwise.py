@@ -146,3 +146,10 @@ register(LayerKind(
     help="Turns scores into probabilities that sum to 1.",
 ))
 
+register(LayerKind(
+    "log_softmax", "Log-softmax", "output", keys=(), rule=any_any, torch="torch.nn.LogSoftmax(dim=1)",
+    torch_module="nn.LogSoftmax(dim=1)", aliases="log probabilities nll",
+    help="The logarithms of the softmax's probabilities; trained with cross_entropy it is PyTorch's "
+         "NLLLoss after LogSoftmax.",
+))
+

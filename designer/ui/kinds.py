@@ -158,6 +158,15 @@ def _softmax(painter: QPainter, ink: QColor) -> None:
         painter.drawRect(QRectF(8 + i * 6, 24 - h, 4.2, h))
 
 
+def _log_softmax(painter: QPainter, ink: QColor) -> None:
+    """The softmax's bars hanging down from zero: log-probabilities are at most 0."""
+    painter.drawLine(QPointF(6, 8), QPointF(26, 8))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ink)
+    for i, h in enumerate((16, 9, 4)):
+        painter.drawRect(QRectF(8 + i * 6, 8, 4.2, h))
+
+
 def _add(painter: QPainter, ink: QColor) -> None:
     """⊕: a sum of branches."""
     painter.drawEllipse(QPointF(16, 16), 9, 9)
@@ -234,6 +243,7 @@ UI_KINDS: dict[str, UiKind] = {
     "batchnorm": UiKind(_bell),
     "lrn": UiKind(_lrn),
     "softmax": UiKind(_softmax),
+    "log_softmax": UiKind(_log_softmax),
     "add": UiKind(_add),
     "concat": UiKind(_concat),
     "mul": UiKind(_mul),
