@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import OnnxImportError
+from .patterns import PATTERNS
 from .reading import MAX_ELEMENTS, Graph, Node
 
 # Operators evaluated when all their inputs are constants (cheap, bounded outputs).
@@ -459,7 +460,7 @@ _PATTERNS = (("Div", _fold_lrn), ("Where", _fold_sign), ("MatMul", _fold_matmul)
 def fold_patterns(graph: Graph) -> None:
     """Replace each matched group of nodes by the one node it stands for, where the group's last
     node was."""
-    for op, fold in _PATTERNS:
+    for op, fold in _PATTERNS + PATTERNS:
         index = _Index(graph)
         replaced, gone = {}, set()
         for node in graph.nodes:

@@ -1,92 +1,29 @@
 """Turn a folded ONNX graph into layers: one operator, one layer (or none, for those that only
 pass data on), in the graph's order, reading the layers that made their inputs.
 
-``OPERATORS`` is the importer's registry, keyed by ONNX op type (as onnx's reference implementation
-keeps its operators): each operator it reads, with its handler, a ``Mapper`` method registered with
-``@maps`` that adds the layer (or layers, or none: an Identity) the node becomes (a kind that is one
-node without settings, ``LayerKind.onnx``, gets one from the catalogue); or, without a
-handler, an operator read only inside a pattern that folding turns into one node a handler reads
-(``read_in_patterns``: the Greater and Where of our export's sign), refused when alone. The list
-of imported operators that refusals print is derived from it (``supported()``).
+``OPERATORS`` (registry.py) is the importer's registry, keyed by ONNX op type: the classic
+operators' handlers are ``Mapper`` methods registered with ``@maps`` that add the layer (or
+layers, or none: an Identity) the node becomes (a kind that is one node without settings,
+``LayerKind.onnx``, gets one from the catalogue); the modern CNNs' are in vocabulary.py.
 
 ``NOT_IMPORTABLE`` names the layer kinds whose ONNX export cannot be read back, with the reason
 (tests/test_kind_tables.py checks that every other kind's export writes only registered operators).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
 from ..model.catalogue import KINDS
 from . import OnnxImportError
+from . import vocabulary  # noqa: F401 — registers the modern CNNs' operators
 from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer
 from .reading import Graph, Node, quoted
+from .registry import NOT_IMPORTABLE, OPERATORS, Operator, _f, handler_of, maps, supported
 
-
-@dataclass(frozen=True)
-class Operator:
-    op: str  # the ONNX op type, of the default domain
-    handler: Optional[Callable]  # handler(mapper, node); None: read only inside a folded pattern
-    listed: str  # how the list of imported operators names it ("Reshape to (N, -1)"); "" leaves it out
-    pattern: str = ""  # for one without a handler: the pattern it is read in
-
-
-OPERATORS: dict[str, Operator] = {}
-
-# layer type -> why its ONNX export does not import back (none today)
-NOT_IMPORTABLE: dict[str, str] = {}
-
-
-def _register(entry: Operator) -> None:
-    if entry.op in OPERATORS:
-        raise RuntimeError(f"the ONNX operator {entry.op} is registered twice")
-    OPERATORS[entry.op] = entry
-
-
-def maps(*ops: str, listed: Optional[str] = None):
-    """Decorator: register the handler for the op types ``ops``. ``listed`` is how the refusals'
-    list names it (the op type by default; "" for one only folding writes)."""
-    def register(handler: Callable) -> Callable:
-        for op in ops:
-            _register(Operator(op, handler, op if listed is None else listed))
-        return handler
-    return register
-
-
-def read_in_patterns(pattern: str, *ops: str, listed: bool = False) -> None:
-    """Register ``ops`` as read only inside ``pattern`` (one that folding.py turns into a node a
-    handler reads); ``listed`` names them in the refusals' list too (MatMul: a dense layer by itself)."""
-    for op in ops:
-        _register(Operator(op, None, op if listed else "", pattern))
-
-
-# The operators read only inside folding's patterns (the others in them have handlers).
-read_in_patterns("our export's sign, Where(x > 0, 1, -1)", "Greater", "Where")
-read_in_patterns("a MatMul by a constant matrix, with the Add of a constant after it: a dense layer", "MatMul",
-                 listed=True)
-read_in_patterns("our export's LRN of a vector (Unsqueeze, LRN, Squeeze), or PyTorch's LocalResponseNorm",
-                 "Unsqueeze", "Squeeze")
-read_in_patterns("PyTorch's LocalResponseNorm, or Caffe's Scale after a BatchNormalization", "Mul")
-read_in_patterns("PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div)", "Pow", "Div")
-
-
-def handler_of(op: str) -> Optional[Callable]:
-    entry = OPERATORS.get(op)
-    return entry.handler if entry is not None else None
-
-
-def supported() -> str:
-    """The operators a refusal says the designer imports, alphabetically: "Add, …, Sum and Tanh"."""
-    names = sorted({entry.listed for entry in OPERATORS.values() if entry.listed}, key=str.lower)
-    return ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
-def _f(value) -> float:
-    """A float attribute (stored as float32 in the file) as the decimal it was written as."""
-    return float(f"{float(value):.7g}")
+__all__ = ["NOT_IMPORTABLE", "OPERATORS", "Operator", "Mapper", "map_graph", "supported"]
 
 
 class Mapper:
@@ -214,16 +151,20 @@ class Mapper:
         b = self.const(n, 2, "bias", optional=True)
         if w.ndim != 4:
             self.fail(n, f"is a {w.ndim - 2}-D convolution; the designer has 2-D ones")
-        if any(d != 1 for d in n.attrs.get("dilations", [1, 1])):
-            self.fail(n, f"is dilated ({n.attrs['dilations']}); the designer's convolutions are not")
         kernel = list(n.attrs.get("kernel_shape", w.shape[2:]))
         strides = list(n.attrs.get("strides", [1, 1]))
-        pads = self.pads(n, kernel, strides)
-        if pads[0] != pads[2] or pads[1] != pads[3]:
-            self.fail(n, f"pads unevenly (top, left, bottom, right = {pads}); the designer pads a "
-                      "convolution by the same amount on both sides")
+        dilations = [int(d) for d in n.attrs.get("dilations", [1, 1])]
+        if len(dilations) != 2 or any(d < 1 for d in dilations):
+            self.fail(n, f"has the dilations {dilations}; the designer's are two of 1 or more")
+        pads = self.pads(n, [d * (k - 1) + 1 for k, d in zip(kernel, dilations)], strides)
+        source = self.source(n)
+        if pads[0] != pads[2] or pads[1] != pads[3]:  # TensorFlow's SAME: a pad layer of zeros first
+            source = self.pad_layer(n, pads, 0.0, source, tensor=f"{n.outputs[0]}\0padded")
+            pads = [0, 0, 0, 0]
         cfg = {"filters": int(w.shape[0]), "kernel": pair(kernel), "stride": pair(strides),
                "padding": pair(pads[:2]), "bias": b is not None}
+        if dilations != [1, 1]:
+            cfg["dilation"] = pair(dilations)
         groups = int(n.attrs.get("group", 1))
         depth = self.shape(n, n.inputs[0])[0]
         if groups < 1 or w.shape[1] * groups != depth or w.shape[0] % groups:
@@ -232,7 +173,7 @@ class Mapper:
         if groups != 1:
             cfg["groups"] = groups
         arrays = {"weight": w} if b is None else {"weight": w, "bias": b}
-        self.emit(n, "conv", cfg, [self.source(n)], arrays=arrays)
+        self.emit(n, "conv", cfg, [source], arrays=arrays)
 
     def pads(self, n: Node, kernel: list, strides: list) -> list:
         """[top, left, bottom, right], ``auto_pad`` worked out from the input size."""
@@ -256,16 +197,21 @@ class Mapper:
     def pool(self, n: Node, mode: str):
         self.unused_extra_outputs(n)
         kernel = list(n.attrs.get("kernel_shape", []))
-        if len(kernel) != 2 or any(d != 1 for d in n.attrs.get("dilations", [1, 1])):
-            self.fail(n, f"pools over {kernel} with dilations {n.attrs.get('dilations', [1, 1])}; the designer "
-                      "pools 2-D windows without dilation")
+        dilations = [int(d) for d in n.attrs.get("dilations", [1, 1])]
+        if len(kernel) != 2 or len(dilations) != 2:
+            self.fail(n, f"pools over {kernel} with dilations {dilations}; the designer pools 2-D windows")
         strides = list(n.attrs.get("strides", [1, 1]))
         in_shape, out_shape = self.shape(n, n.inputs[0]), self.shape(n, n.outputs[0])
-        layer = pool_layer(mode, kernel, strides, self.pads(n, kernel, strides), bool(n.attrs.get("ceil_mode", 0)),
-                           bool(n.attrs.get("count_include_pad", 0)), in_shape[1:], out_shape[1:])
+        span = [d * (k - 1) + 1 for k, d in zip(kernel, dilations)]
+        layer = pool_layer(mode, kernel, strides, self.pads(n, span, strides), bool(n.attrs.get("ceil_mode", 0)),
+                           bool(n.attrs.get("count_include_pad", 0)), in_shape[1:], out_shape[1:], dilations)
         if isinstance(layer, str):
             self.fail(n, layer)
-        self.emit(n, layer[0], layer[1], [self.source(n)])
+        source = self.source(n)
+        if layer[0] == "pad":
+            _, sides, value, layer = layer
+            source = self.pad_layer(n, sides, value, source, tensor=f"{n.outputs[0]}\0padded")
+        self.emit(n, layer[0], layer[1], [source])
 
     @maps("MaxPool")
     def op_MaxPool(self, n):
@@ -372,15 +318,63 @@ class Mapper:
                       "(N, -1), a flatten")
         self.flatten(n)
 
+    @maps("MatMul")
+    def op_MatMul(self, n):  # one by a constant matrix that folding did not make a dense layer
+        if all(i and i not in self.g.consts for i in n.inputs[:2]):
+            self.fail(n, "multiplies two computed tensors (attention, as in a vision transformer), which the "
+                      "designer does not have yet, so the model cannot be imported")
+        self.fail(n, f"multiplies {list(self.shape(n, n.inputs[0]))} by a constant matrix along its last axis; the "
+                  "designer's dense layer reads a vector (N, features)")
+
     def merge(self, n, type_: str):
-        dynamic = [i for i in n.inputs if i]
-        if any(i in self.g.consts for i in dynamic):
-            self.fail(n, "adds a constant; the designer adds constants only as the bias after a MatMul")
+        constant = next((i for i in n.inputs if i and i in self.g.consts), None)
+        if constant is not None:
+            self.constant_operand(n, constant, "adds" if type_ == "add" else "joins")
+        self.broadcast_merge(n, type_)
+
+    def broadcast_merge(self, n: Node, type_: str) -> None:
+        """An add, mul or concat of layers' outputs. ONNX broadcasts any axis of size 1; the designer's
+        add takes one shape, its mul also a C×1×1 gate over a C×H×W input: anything else is refused
+        (broadcast along another axis it would give other numbers)."""
+        tensors = [i for i in n.inputs if i]
+        out = self.shape(n, n.outputs[0])
+        for t in tensors:
+            s = self.shape(n, t)
+            gate = type_ == "mul" and len(out) == 3 and s == (out[0], 1, 1)
+            if type_ != "concat" and s != out and not gate:
+                self.fail(n, f"broadcasts {list(s)} to {list(out)} per sample, which the designer's {type_} does not "
+                          "(it takes inputs of one shape" + (", or a C×1×1 gate over a C×H×W input)" if type_ == "mul"
+                                                             else ")"))
         sources = [self.source(n, k) for k in range(len(n.inputs)) if n.inputs[k]]
         if len(sources) == 1:
             self.alias(n)
         else:
             self.emit(n, type_, {}, sources)
+
+    def constant_operand(self, n: Node, tensor: str, verb: str) -> None:
+        """Refuse an elementwise operation with a constant, saying how ONNX broadcasts it."""
+        from .folding import channel_vector
+        c = self.g.consts[tensor]
+        out = self.shape(n, n.outputs[0])
+        if channel_vector(c, len(out) + 1, out[0] if out else 1) is not None:
+            how = "one value per channel" if c.size > 1 else "one value"
+        else:
+            axes = [k for k, d in enumerate((1,) * (len(out) + 1 - c.ndim) + tuple(c.shape)) if d != 1]
+            how = (f"a constant of shape {list(c.shape)}, which ONNX broadcasts along the axes {axes} of "
+                   f"{['N', *out] if len(out) != 3 else ['N', 'C', 'H', 'W']}, not per channel")
+        self.fail(n, f"{verb} {how}; the designer takes constants only inside a layer (a batchnorm's scale and "
+                  "shift, a dense layer's bias)")
+
+    def pad_layer(self, n: Node, sides: list, value: float, source: int, tensor: str = "") -> int:
+        """A pad layer of [top, left, bottom, right] cells of ``value``: the node's output, or the
+        intermediate ``tensor`` before the layer that the node also is (its shape worked out)."""
+        top, left, bottom, right = (int(v) for v in sides)
+        cfg = {"left": left, "right": right, "top": top, "bottom": bottom, "value": _f(value)}
+        i = self.emit(n, "pad", cfg, [source], tensor=tensor)
+        if tensor:
+            c, h, w = self.shape(n, n.inputs[0])
+            self.onnx_shapes[i] = (c, h + top + bottom, w + left + right)
+        return i
 
     @maps("Add", "Sum")
     def op_Add(self, n):
@@ -437,6 +431,10 @@ class Mapper:
 
     @maps("Softmax")
     def op_Softmax(self, n):
+        self.softmax_like(n, "softmax")
+
+    def softmax_like(self, n: Node, type_: str) -> None:
+        """Softmax or LogSoftmax over the channels (or features), as the designer's layer is."""
         x = self.shape(n, n.inputs[0])
         rank = len(x) + 1
         given = n.attrs.get("axis")
@@ -446,32 +444,13 @@ class Mapper:
             # softmax is that one only where the axes after the channels have size 1
             names = ("N", "C", "H", "W") if rank == 4 else ("N", "features") if rank == 2 else ("N", *x)
             over = "·".join(str(d) for d in names[axis:])
-            self.fail(n, f"is an opset-{self.g.opset} Softmax with axis {axis}, which before opset 13 means one "
+            self.fail(n, f"is an opset-{self.g.opset} {n.op} with axis {axis}, which before opset 13 means one "
                       f"softmax over {over} flattened together ({int(np.prod((1, *x)[axis:]))} values of "
-                      f"{list(x)} per sample), while the designer's softmax is over the channels at each position")
+                      f"{list(x)} per sample), while the designer's is over the channels at each position")
         if axis != 1:
-            self.fail(n, f"takes the softmax over axis {axis} of {list(x)}; the designer's softmax is over the "
+            self.fail(n, f"takes the {n.op} over axis {axis} of {list(x)}; the designer's is over the "
                       "channels or features (axis 1)")
-        self.emit(n, "softmax", {}, [self.source(n)])
-
-    @maps("Pad", listed="")  # a zero Pad is read before a Conv or a pool (folding.py)
-    def op_Pad(self, n):
-        from .folding import pads_of
-        mode = n.attrs.get("mode", "constant")
-        if mode != "constant":
-            self.fail(n, f"pads in {mode} mode (repeating the values at the edges), while the designer's layers "
-                      "pad with zeros")
-        pads, value = pads_of(self.g, n)
-        if pads is None:
-            self.fail(n, "pads by amounts computed at run time; the designer needs them constant")
-        if value != 0.0:
-            self.fail(n, f"pads with the value {_f(value):g}, while the designer's layers pad with zeros")
-        readers = self.readers.get(n.outputs[0], [])
-        if any(r.op == "MaxPool" for r in readers):
-            self.fail(n, "pads with zeros before a max pool, on data that can be negative: the zeros would win "
-                      "there, while the designer's max pool leaves its padding out")
-        self.fail(n, f"pads by {pads} (begins, then ends of each axis) where no Conv or pool reads it; the "
-                  "designer pads only inside a convolution or a pool, by the same amount on both sides")
+        self.emit(n, type_, {}, [self.source(n)])
 
 
 def _one_node(type_: str) -> Callable:
@@ -509,3 +488,4 @@ def map_graph(graph: Graph):
         raise OnnxImportError(f"{graph.source}: its output is not its last layer")
     layers = [(t, _tidy(t, cfg)) for t, cfg in m.layers]
     return build(graph, m, layers)
+
