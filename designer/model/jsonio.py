@@ -37,7 +37,7 @@ LAYER_META = ("type", "name", "ui", "id", "inputs")
 # so that older versions of the program still open it.
 V2_TYPES = ("add", "concat", "global_pool")
 V2_TYPES += ("relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu",  # issue 24's kinds
-             "log_softmax")
+             "log_softmax", "layer_norm", "layer_scale", "scale_shift")
 V2_KEYS = {"conv": ("groups",), "pool": ("ceil",)}
 
 
