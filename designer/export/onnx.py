@@ -291,6 +291,37 @@ def _batchnorm(g, cfg, info, xs, arrays, name) -> str:
                   momentum=1.0 - float(cfg["momentum"]))
 
 
+def _per_channel(g: _Graph, name: str, array, info) -> str:
+    """A per-channel constant shaped to broadcast over (N, C, H, W): (C, 1, 1); a vector's (n,).
+    ONNX broadcasts from the last axis, so a (C,) constant would scale W."""
+    a = np.asarray(array)
+    return g.weight(name, a.reshape(-1, 1, 1) if reads_volume(info) else a)
+
+
+@_nodes_of("layer_norm")
+def _layer_norm(g, cfg, info, xs, arrays, name) -> str:
+    """LayerNormalization (opset 17) over the last axis: a volume's channels moved there and back,
+    as torchvision's LayerNorm2d exports."""
+    weights = _weights(g, name, arrays, info, ("weight", "bias"))
+    if not reads_volume(info):
+        return g.node("LayerNormalization", [xs[0], *weights], name, axis=-1, epsilon=float(cfg["eps"]))
+    last = g.node("Transpose", [xs[0]], f"{name}_channels_last", perm=[0, 2, 3, 1])
+    normed = g.node("LayerNormalization", [last, *weights], f"{name}_norm", axis=-1, epsilon=float(cfg["eps"]))
+    return g.node("Transpose", [normed], name, perm=[0, 3, 1, 2])
+
+
+@_nodes_of("layer_scale")
+def _layer_scale(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Mul", [xs[0], _per_channel(g, f"{name}.weight", arrays[f"{info.index}.weight"], info)], name)
+
+
+@_nodes_of("scale_shift")
+def _scale_shift(g, cfg, info, xs, arrays, name) -> str:
+    scaled = g.node("Mul", [xs[0], _per_channel(g, f"{name}.scale", arrays[f"{info.index}.scale"], info)],
+                    f"{name}_scaled")
+    return g.node("Add", [scaled, _per_channel(g, f"{name}.shift", arrays[f"{info.index}.shift"], info)], name)
+
+
 def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
     """Add the nodes of one layer (named after it, as in the PyTorch export) reading the tensors
     ``xs``; returns the name of the layer's output."""
