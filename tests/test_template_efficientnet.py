@@ -1,4 +1,4 @@
-"""The efficientnet_b0 template is torchvision's EfficientNet-B0 (written by tools/make_efficientnet.py):
+"""The efficientnet_b0 template is torchvision's EfficientNet-B0 (written by tools/make_modern_templates.py):
 5,288,548 parameters, the sizes of its stages, SiLU and squeeze-and-excitation in every MBConv block,
 residual adds where torchvision has them, and (slow) its output equal to its PyTorch twin's; with
 torchvision installed, every parameter's shape equals torchvision's by module name."""
