@@ -73,7 +73,7 @@ SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "l
 # another branch): until it registers the operators their export writes, the import tests leave
 # them out (``importable``) and tests/test_kind_tables.py expects the refusal; once the importer
 # reads one, that test fails and names the entry to remove here.
-AWAITING_IMPORT = {"layer_norm", "layer_scale", "scale_shift"}
+AWAITING_IMPORT: set = set()
 # VOCAB_LAYERS (the new kinds and conv/pool's dilation and count_include_pad) waited for the importer
 # as a whole segment (it changes shapes, so it was left out whole); the importer reads them now.
 VOCAB_AWAITS_IMPORT = False

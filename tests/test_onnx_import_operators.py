@@ -168,7 +168,7 @@ REFUSED = {
     "LRN of an even size": (([N("LRN", ["x"], ["y"], size=4)], []), "even"),
     "Softmax over the width": (([N("Softmax", ["x"], ["y"], axis=3)], []), "axis"),
     "an operator it lacks": (([N("Transpose", ["x"], ["y"], perm=[0, 1, 3, 2])], []), "(Transpose)"),
-    "Add of a constant": (([N("Add", ["x", "c"], ["y"])], [F("c", 1.0)]), "constant"),
+    "Add of a constant along W": (([N("Add", ["x", "c"], ["y"])], [F("c", np.arange(9.0))]), "along W"),
     "Reshape that is not a flatten": (([N("Reshape", ["x", "s"], ["y"])], [I64("s", [1, 2, 2, 81])]), "reshapes"),
 }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import OnnxImportError
-from .patterns import PATTERNS
+from .patterns import PATTERNS, channel_vector
 from .reading import MAX_ELEMENTS, Graph, Node
 
 # Operators evaluated when all their inputs are constants (cheap, bounded outputs).
@@ -343,19 +343,6 @@ def _fold_pad(index: _Index, pad: Node):
     return node, {id(pad): pad, id(target): target}
 
 
-def channel_vector(c, rank: int, channels: int):
-    """A constant that, broadcast as ONNX broadcasts (aligned at the last axis), scales or shifts
-    each channel of a rank-``rank`` tensor alike at every position: its C values, else None.
-    A (C,) constant against (N, C, H, W) runs along W, not C, so it is none (only (C, 1, 1),
-    (1, C, 1, 1) or a single value are)."""
-    if c is None or c.ndim > rank or rank < 2:
-        return None
-    shape = (1,) * (rank - c.ndim) + tuple(c.shape)
-    if shape[0] != 1 or shape[1] not in (1, channels) or any(d != 1 for d in shape[2:]):
-        return None
-    return np.broadcast_to(c.reshape(-1).astype(np.float32), (channels,)).copy()
-
-
 def _per_channel(index: _Index, tensor: str, rank: int, channels: int):
     return channel_vector(index.graph.consts.get(tensor), rank, channels)
 
@@ -478,7 +465,9 @@ def fold_patterns(graph: Graph) -> None:
 
 
 def fold(graph: Graph) -> Graph:
+    from .channels_last import fold_channels_last
     fold_constants(graph)
     graph.infer_again()
     fold_patterns(graph)
+    fold_channels_last(graph)  # after the patterns: a GELU inside is one node by then
     return graph

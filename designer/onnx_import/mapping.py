@@ -328,9 +328,19 @@ class Mapper:
 
     def merge(self, n, type_: str):
         constant = next((i for i in n.inputs if i and i in self.g.consts), None)
+        if constant is not None and type_ == "add" and len([i for i in n.inputs if i]) == 2:
+            values = self.constant_operand(n, constant, "adds")
+            ones = np.ones_like(values)
+            self.emit(n, "scale_shift", {}, [self.source(n, n.inputs.index(self.other(n, constant)))],
+                      arrays={"scale": ones, "shift": values})
+            return
         if constant is not None:
-            self.constant_operand(n, constant, "adds" if type_ == "add" else "joins")
+            self.constant_operand(n, constant, "joins", refuse=True)
         self.broadcast_merge(n, type_)
+
+    @staticmethod
+    def other(n: Node, tensor: str) -> str:
+        return next(i for i in n.inputs if i and i != tensor)
 
     def broadcast_merge(self, n: Node, type_: str) -> None:
         """An add, mul or concat of layers' outputs. ONNX broadcasts any axis of size 1; the designer's
@@ -351,19 +361,37 @@ class Mapper:
         else:
             self.emit(n, type_, {}, sources)
 
-    def constant_operand(self, n: Node, tensor: str, verb: str) -> None:
-        """Refuse an elementwise operation with a constant, saying how ONNX broadcasts it."""
-        from .folding import channel_vector
+    def constant_operand(self, n: Node, tensor: str, verb: str, refuse: bool = False):
+        """The C values of a constant that ONNX broadcasts per channel (or a single value) of the
+        node's other input; anything else is refused, saying how ONNX broadcasts it."""
+        from .patterns import channel_vector
         c = self.g.consts[tensor]
         out = self.shape(n, n.outputs[0])
-        if channel_vector(c, len(out) + 1, out[0] if out else 1) is not None:
+        other = self.g.shape(self.other(n, tensor)) if len([i for i in n.inputs if i]) == 2 else None
+        values = channel_vector(c, len(out) + 1, out[0]) if other is not None and tuple(other[1:]) == out else None
+        if values is not None and not refuse:
+            return values
+        if values is not None:
             how = "one value per channel" if c.size > 1 else "one value"
         else:
             axes = [k for k, d in enumerate((1,) * (len(out) + 1 - c.ndim) + tuple(c.shape)) if d != 1]
-            how = (f"a constant of shape {list(c.shape)}, which ONNX broadcasts along the axes {axes} of "
-                   f"{['N', *out] if len(out) != 3 else ['N', 'C', 'H', 'W']}, not per channel")
-        self.fail(n, f"{verb} {how}; the designer takes constants only inside a layer (a batchnorm's scale and "
-                  "shift, a dense layer's bias)")
+            names = ["N", "C", "H", "W"] if len(out) == 3 else ["N", *(f"axis {k}" for k in range(1, len(out) + 1))]
+            how = (f"a constant of shape {list(c.shape)}, which ONNX broadcasts along {', '.join(names[a] for a in axes)}"
+                   f" of {['N', *out]}, not per channel")
+        self.fail(n, f"{verb} {how}; the designer takes a constant per channel (a scale or shift) or a single value")
+
+    def layer_norm(self, n: Node) -> None:
+        """LayerNormalization over the channels (or features): its scale and (optional) shift."""
+        if any(o and (self.readers.get(o) or o == self.g.output) for o in n.outputs[1:]):
+            self.unused_extra_outputs(n)
+        depth = self.shape(n, n.outputs[0])[0]
+        scale = np.ravel(self.const(n, 1, "scale"))
+        bias = self.const(n, 2, "bias", optional=True)
+        bias = np.zeros(depth, np.float32) if bias is None else np.ravel(bias)
+        if scale.size != depth or bias.size != depth:
+            self.fail(n, f"scales {depth} channels by {scale.size} values and shifts them by {bias.size}")
+        self.emit(n, "layer_norm", {"eps": _f(n.attrs.get("epsilon", 1e-5))}, [self.source(n)],
+                  arrays={"weight": scale, "bias": bias})
 
     def pad_layer(self, n: Node, sides: list, value: float, source: int, tensor: str = "") -> int:
         """A pad layer of [top, left, bottom, right] cells of ``value``: the node's output, or the

@@ -11,12 +11,28 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .reading import Node
 
 SILU_OP = "nn-designer:SiLU"
 HARDSWISH_OP = "nn-designer:HardSwish"
 GELU_OP = "nn-designer:Gelu"
 SHUFFLE_OP = "nn-designer:ChannelShuffle"
+SCALE_SHIFT_OP = "nn-designer:ScaleShift"
+
+
+def channel_vector(c, rank: int, channels: int):
+    """A constant that, broadcast as ONNX broadcasts (aligned at the last axis), scales or shifts
+    each channel of a rank-``rank`` tensor alike at every position: its C values, else None.
+    A (C,) constant against (N, C, H, W) runs along W, not C, so it is none (only (C, 1, 1),
+    (1, C, 1, 1) or a single value are)."""
+    if c is None or c.ndim > rank or rank < 2:
+        return None
+    shape = (1,) * (rank - c.ndim) + tuple(c.shape)
+    if shape[0] != 1 or shape[1] not in (1, channels) or any(d != 1 for d in shape[2:]):
+        return None
+    return np.broadcast_to(np.asarray(c, np.float32).reshape(-1), (channels,)).copy()
 
 
 def _near(value, want: float) -> bool:
@@ -177,6 +193,38 @@ def fold_shuffle(index, back: Node):
     return node, {id(grouped): grouped, id(t): t, id(back): back}
 
 
+def constant_per_channel(index, node: Node):
+    """(x, its C values) of a Mul or Add of a computed tensor x and a constant that ONNX
+    broadcasts per channel of x (or a single value), else None."""
+    if len(node.inputs) != 2 or node.domain:
+        return None
+    consts = index.graph.consts
+    for x, c in (node.inputs, node.inputs[::-1]):
+        shape = index.graph.shape(x)
+        if x not in consts and c in consts and shape is not None and len(shape) >= 2 \
+                and tuple(index.graph.shape(node.outputs[0]) or ()) == tuple(shape):
+            values = channel_vector(consts[c], len(shape), shape[1])
+            if values is not None:
+                return x, values
+    return None
+
+
+def fold_scale_shift(index, add: Node):
+    """Mul by per-channel constants, then Add of them (our export's scale_shift, an imported
+    model's x·a + b): one node with its scale and shift as vectors."""
+    if add.op != "Add":
+        return None
+    shifted = constant_per_channel(index, add)
+    mul = index.made_by(shifted[0], "Mul") if shifted else None
+    scaled = constant_per_channel(index, mul) if mul is not None else None
+    if scaled is None or index.only_reader(mul.outputs[0]) is not add:
+        return None
+    out = add.outputs[0]
+    index.graph.consts[f"{out}\0scale"], index.graph.consts[f"{out}\0shift"] = scaled[1], shifted[1]
+    node = Node(add.name, SCALE_SHIFT_OP, [scaled[0], f"{out}\0scale", f"{out}\0shift"], [out], {})
+    return node, {id(mul): mul, id(add): add}
+
+
 # (the op type a pattern ends in, its folder), run after folding.py's own
 PATTERNS = (("Erf", fold_gelu_erf), ("Tanh", fold_gelu_tanh), ("Mul", fold_silu), ("Mul", fold_hardswish),
-            ("Reshape", fold_shuffle))
+            ("Reshape", fold_shuffle), ("Add", fold_scale_shift))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .registry import _f, maps
-from .patterns import GELU_OP, HARDSWISH_OP, SHUFFLE_OP, SILU_OP
+from .patterns import GELU_OP, HARDSWISH_OP, SCALE_SHIFT_OP, SHUFFLE_OP, SILU_OP
+from .channels_last import LAYER_NORM_OP
 from .reading import Node
 
 # float32's lowest value: a pad layer's cells that never win a max (JSON has no -inf)
@@ -97,11 +98,34 @@ def op_LogSoftmax(m, n: Node) -> None:
 
 @maps("Mul")
 def op_Mul(m, n: Node) -> None:
-    dynamic = [i for i in n.inputs if i and i not in m.g.consts]
-    if len(dynamic) < len([i for i in n.inputs if i]):
-        constant = next(i for i in n.inputs if i and i in m.g.consts)
-        m.constant_operand(n, constant, "multiplies")
-    m.broadcast_merge(n, "mul")
+    constant = next((i for i in n.inputs if i and i in m.g.consts), None)
+    if constant is None:
+        m.broadcast_merge(n, "mul")
+        return
+    if len([i for i in n.inputs if i]) != 2:
+        m.fail(n, "multiplies more than two tensors")
+    values = m.constant_operand(n, constant, "multiplies")
+    m.emit(n, "layer_scale", {}, [m.source(n, n.inputs.index(m.other(n, constant)))], arrays={"weight": values})
+
+
+@maps(LAYER_NORM_OP, listed="")
+def op_layer_norm_first(m, n: Node) -> None:  # channels_last.py's LayerNormalization over the channels
+    m.layer_norm(n)
+
+
+@maps("LayerNormalization")
+def op_LayerNormalization(m, n: Node) -> None:
+    shape = m.shape(n, n.inputs[0])
+    if len(shape) != 1 or int(n.attrs.get("axis", -1)) not in (-1, 1):
+        m.fail(n, f"normalises {list(shape)} from axis {n.attrs.get('axis', -1)}; the designer's layer norm is over "
+               "a vector's features, or the channels at each position of an image (ConvNeXt's)")
+    m.layer_norm(n)
+
+
+@maps(SCALE_SHIFT_OP, listed="")
+def op_scale_shift(m, n: Node) -> None:  # folding's Mul then Add by per-channel constants
+    m.emit(n, "scale_shift", {}, [m.source(n)],
+           arrays={"scale": m.g.consts[n.inputs[1]], "shift": m.g.consts[n.inputs[2]]})
 
 
 @maps("Pad", listed="Pad (constant)")
