@@ -356,6 +356,8 @@ class Mapper:
                           "(it takes inputs of one shape" + (", or a C×1×1 gate over a C×H×W input)" if type_ == "mul"
                                                              else ")"))
         sources = [self.source(n, k) for k in range(len(n.inputs)) if n.inputs[k]]
+        if len(set(sources)) < len(sources):
+            self.fail(n, f"reads the same tensor more than once, while the designer's {type_} reads each layer once")
         if len(sources) == 1:
             self.alias(n)
         else:

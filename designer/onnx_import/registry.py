@@ -51,7 +51,7 @@ def read_in_patterns(pattern: str, *ops: str, listed: bool = False) -> None:
 read_in_patterns("our export's sign, Where(x > 0, 1, -1)", "Greater", "Where")
 read_in_patterns("our export's LRN of a vector (Unsqueeze, LRN, Squeeze), or PyTorch's LocalResponseNorm",
                  "Unsqueeze", "Squeeze")
-read_in_patterns("PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div)", "Pow", "Div")
+read_in_patterns("PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div)", "Pow")
 
 
 def handler_of(op: str) -> Optional[Callable]:

@@ -200,6 +200,12 @@ def op_Split(m, n: Node) -> None:
         start += size
 
 
+@maps("Div", listed="")  # read inside PyTorch's LocalResponseNorm and GELU (folding)
+def op_Div(m, n: Node) -> None:
+    m.fail(n, "divides outside the patterns the designer folds (PyTorch's LocalResponseNorm, GELU's "
+           "x·(1 + erf(x/√2))/2), so no layer computes it")
+
+
 # ----------------------------------------------------------------- what has no layer yet
 def _no_layer(what: str):
     def refuse(m, n: Node) -> None:
