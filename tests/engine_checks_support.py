@@ -121,6 +121,9 @@ def check_pointwise(type_, cfg, shape, train):
     if type_ == "batchnorm":
         layer.buffers["running_mean"][...] = rng.normal(size=6)
         layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, size=6)
+    if type_ == "scale_shift":  # constants away from 1 and 0
+        for b in layer.buffers.values():
+            b[...] = rng.normal(size=b.shape)
     x = spaced(rng, (4,) + layer.in_shape)
     check_layer(layer, x, train=train)
 
@@ -278,13 +281,22 @@ CASES = {
              ({"filters": 2, "kernel": 4, "padding": "same", "stride": 2}, VOLUME),
              ({"filters": 1, "kernel": [3, 1], "padding": [1, 2], "stride": 3}, VOLUME),
              ({"filters": 6, "kernel": 5, "padding": 2}, (28, 28, 1)),
-             ({"filters": 6, "kernel": 3, "groups": 2}, VOLUME), ({"filters": 4, "groups": 4}, VOLUME)],
+             ({"filters": 6, "kernel": 3, "groups": 2}, VOLUME), ({"filters": 4, "groups": 4}, VOLUME),
+             ({"filters": 2, "kernel": 3, "dilation": 2, "padding": "same"}, VOLUME),
+             ({"filters": 4, "kernel": 3, "dilation": [1, 2], "groups": 4, "stride": 2}, VOLUME)],
     "pool": [({"mode": m, **cfg}, VOLUME) for m in ("max", "avg", "l2")
              for cfg in ({}, {"size": 3, "stride": 2}, {"size": [2, 3], "stride": [1, 2]})]
             + [({"mode": m, "size": 3, "stride": 2, "padding": 1}, VOLUME) for m in ("max", "avg")]
             + [({"mode": "max", "size": 3, "stride": 2}, (55, 55, 2))]
             + [({"mode": m, "size": 3, "stride": 2, "ceil": True, **p}, VOLUME) for m in ("max", "avg")
-               for p in ({}, {"padding": 1})] + [({"mode": "max", "size": 2, "ceil": True}, (55, 55, 2))],
+               for p in ({}, {"padding": 1})] + [({"mode": "max", "size": 2, "ceil": True}, (55, 55, 2))]
+            + [({"mode": "max", "size": 3, "dilation": 2, "padding": 1, "stride": 2}, VOLUME),
+               ({"mode": "max", "size": 2, "dilation": [2, 1], "ceil": True}, VOLUME),
+               ({"mode": "avg", "size": 3, "stride": 2, "padding": 1, "count_include_pad": False}, VOLUME)],
+    "pad": [({"left": 1, "right": 2, "top": 0, "bottom": 3}, VOLUME), ({"right": 1, "bottom": 1, "value": -1.5}, VOLUME)],
+    "mul": [({}, [VOLUME, VOLUME]), ({}, [VOLUME, (1, 1, 4)]), ({}, [(1, 1, 4), VOLUME, VOLUME]), ({}, [VECTOR] * 2)],
+    "channel_shuffle": [({"groups": 2}, VOLUME), ({"groups": 3}, VECTOR), ({"groups": 4}, VOLUME)],
+    "channel_slice": [({"start": 1, "stop": 3}, VOLUME), ({"stop": 4}, VOLUME), ({"start": 5, "stop": 12}, VECTOR)],
     "global_pool": [({"mode": "avg"}, VOLUME), ({"mode": "max"}, (5, 3, 2))],
     # merges read a list of shapes
     "add": [({}, [VOLUME, VOLUME]), ({}, [VECTOR] * 3)],
@@ -296,6 +308,11 @@ CASES = {
     "batchnorm": [({}, VOLUME), ({}, VECTOR)],
     "dropout": [({"rate": 0.5}, VOLUME), ({}, VECTOR)],
 }
+CASES["hardtanh"] = [({"min_val": -0.5, "max_val": 2.0}, VOLUME), ({}, VECTOR)]
+CASES["gelu"] = [({"approximate": "tanh"}, VOLUME), ({}, VECTOR)]
+CASES["log_softmax"] = [({}, VOLUME), ({}, VECTOR)]
+for _t in ("layer_norm", "layer_scale", "scale_shift"):
+    CASES[_t] = [({}, VOLUME), ({}, VECTOR)]
 for _t in ["leaky_relu", "elu", "softmax"] + [t for t, k in KINDS.items() if k.family == "activation" and not k.keys]:
     CASES[_t] = [({}, VOLUME), ({}, VECTOR)]  # every activation without settings, new ones too
 

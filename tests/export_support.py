@@ -13,10 +13,24 @@ from designer.model import KINDS
 # Kinds without settings that are one PyTorch module and one ONNX node: they keep the shape.
 PLAIN = [t for t, kind in KINDS.items() if not kind.keys and not kind.is_merge and kind.torch_module and kind.onnx]
 
+VOCAB_LAYERS = [  # issue 24's layers and keys (a segment of EVERY_KIND: 2×2×12 in, 2×2×6 out)
+    {"type": "pad", "left": 1, "right": 0, "top": 0, "bottom": 2, "value": 0.25},
+    {"type": "conv", "filters": 12, "kernel": 3, "groups": 12, "padding": 1, "id": "dw"},
+    {"type": "global_pool", "mode": "avg"},
+    {"type": "sigmoid", "id": "gate"},
+    {"type": "mul", "inputs": ["dw", "gate"]},
+    {"type": "channel_shuffle", "groups": 3},
+    {"type": "channel_slice", "start": 2, "stop": 10},
+    {"type": "conv", "filters": 6, "kernel": 2, "dilation": 2, "padding": 1},
+    {"type": "pool", "mode": "avg", "size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+    {"type": "pool", "mode": "max", "size": 2, "stride": 1, "padding": 1, "dilation": 2},
+]
+
 EVERY_KIND = {"format": "nn-designer", "version": 2, "name": "every kind", "layers": [
     {"type": "input", "width": 9, "height": 8, "depth": 3},
     {"type": "conv", "filters": 8, "kernel": [3, 2], "padding": 1},
     {"type": "batchnorm"},
+    {"type": "layer_norm"}, {"type": "layer_scale", "init": 0.5}, {"type": "scale_shift"},
     {"type": "maxout", "pieces": 2},
     {"type": "pool", "mode": "avg", "size": 2, "padding": 1},
     {"type": "lrn", "size": 3},
@@ -28,6 +42,7 @@ EVERY_KIND = {"format": "nn-designer", "version": 2, "name": "every kind", "laye
     {"type": "pool", "mode": "avg", "size": 3, "stride": 1, "padding": 1, "id": "side"},
     {"type": "add", "inputs": ["trunk", "side"], "id": "sum"},
     {"type": "concat", "inputs": ["sum", "trunk"]},
+    *VOCAB_LAYERS,
     {"type": "global_pool", "mode": "max"},
     {"type": "flatten"},
     {"type": "dense", "units": 12},
@@ -36,6 +51,9 @@ EVERY_KIND = {"format": "nn-designer", "version": 2, "name": "every kind", "laye
     {"type": "dropout", "rate": 0.5},
     {"type": "maxout", "pieces": 3},
     {"type": "dense", "units": 5},
+    {"type": "relu6"}, {"type": "hardtanh", "min_val": -0.5, "max_val": 2.0}, {"type": "hardsigmoid"},
+    {"type": "hardswish"}, {"type": "silu"}, {"type": "gelu"}, {"type": "gelu", "approximate": "tanh"},
+    {"type": "log_softmax"}, {"type": "layer_norm", "eps": 1e-6}, {"type": "layer_scale"}, {"type": "scale_shift"},
     *({"type": t} for t in PLAIN),
     {"type": "dense", "units": 3, "id": "head"},
     {"type": "global_pool", "mode": "avg", "inputs": ["trunk"]},
@@ -49,6 +67,25 @@ SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "l
     {"type": "dense", "units": 6, "name": "hidden"},
     {"type": "sign"},
     {"type": "dense", "units": 3, "name": "scores"}]}
+
+
+# Kinds of issue 24 whose ONNX import is the importer's part of the issue (designer/onnx_import/,
+# another branch): until it registers the operators their export writes, the import tests leave
+# them out (``importable``) and tests/test_kind_tables.py expects the refusal; once the importer
+# reads one, that test fails and names the entry to remove here.
+AWAITING_IMPORT: set = set()
+# VOCAB_LAYERS (the new kinds and conv/pool's dilation and count_include_pad) waited for the importer
+# as a whole segment (it changes shapes, so it was left out whole); the importer reads them now.
+VOCAB_AWAITS_IMPORT = False
+
+
+def importable(design: dict) -> dict:
+    """``design`` without the layers of the kinds in AWAITING_IMPORT (each keeps the shape and
+    reads the layer before it, so the rest stays a valid design) and, while VOCAB_AWAITS_IMPORT,
+    without the VOCAB_LAYERS segment (whose ids only it reads)."""
+    def waits(layer):
+        return layer["type"] in AWAITING_IMPORT or (VOCAB_AWAITS_IMPORT and any(layer is v for v in VOCAB_LAYERS))
+    return {**design, "layers": [layer for layer in design["layers"] if not waits(layer)]}
 
 
 def missing_kinds() -> set:

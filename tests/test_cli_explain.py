@@ -96,3 +96,48 @@ def test_a_mismatched_add_is_explained_with_the_fix(capsys, tmp_path):
     assert "an add needs inputs of exactly the same shape, but #1 is 4×4×8 and #0 is 8×8×4" in out
     assert "a 1×1 conv with 8 filters and stride 2 on the shortcut from #0 would make it 4×4×8" in out
     assert "#1: 4×4×8" in out and "#0: 8×8×4" in out
+
+
+SEPARABLE = {"format": "nn-designer", "version": 2, "layers": [
+    {"type": "input", "width": 8, "height": 8, "depth": 16},
+    {"type": "conv", "filters": 16, "kernel": 3, "padding": 1, "groups": 16, "bias": False},
+    {"type": "batchnorm"}, {"type": "relu"},
+    {"type": "conv", "filters": 32, "kernel": 1, "bias": False},
+    {"type": "pad", "right": 1, "bottom": 1},
+    {"type": "conv", "filters": 32, "kernel": 3, "stride": 2, "groups": 32, "dilation": 2, "id": "dw"},
+    {"type": "global_pool", "mode": "avg"},
+    {"type": "mul", "inputs": ["dw", 7]},
+    {"type": "channel_slice", "start": 8, "stop": 24},
+    {"type": "channel_shuffle", "groups": 4},
+    {"type": "pool", "mode": "avg", "size": 3, "padding": 1, "stride": 1, "count_include_pad": False}]}
+
+
+def test_a_depthwise_conv_is_set_beside_the_full_conv_with_the_ratio(capsys, tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(SEPARABLE))
+    code, out, _ = run(capsys, "explain", path, "1", "6")
+    assert code == 0
+    # 3×3 depthwise 16 channels (144) + its pointwise 16 → 32 (512), against one 3×3 conv 16 → 32
+    assert "9·16 = 144 parameters, 9·16·8·8 = 9,216 multiply-adds" in out
+    assert "its pointwise 1×1 conv #4 (16 → 32)" in out
+    assert "(9·16)·32 = 4,608 parameters, 9·16·32·8·8 = 294,912 multiply-adds" in out
+    assert "41,984 / 294,912 = 0.142 (1/F + 1/K² = 1/32 + 1/9 = 0.142); parameters 656 / 4,608 = 0.142" in out
+    # a depthwise conv with no pointwise conv after it (and dilated: its span K′)
+    second = out.split("#6 conv")[1]
+    assert "K′ = D·(K − 1) + 1 = 2·(3 − 1) + 1 = 5" in second
+    assert "= 1/D₁ = 1/32" in second and "Separable" not in second
+
+
+def test_the_new_layers_are_explained(capsys, tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(SEPARABLE))
+    code, out, _ = run(capsys, "explain", path)
+    assert code == 0
+    titles = [line.split(":")[0] for line in out.splitlines() if line.startswith("#")]
+    assert "#5 pad" in titles and "#8 mul" in titles  # explained without being named
+    assert "W₂ = 8 + 0 + 1 = 9 and H₂ = 8 + 0 + 1 = 9" in out
+    assert "each 1×1×32 input gives one value per channel, which scales that channel at all 3×3 positions" in out
+    assert "Padding left out" in out
+    code, out, _ = run(capsys, "explain", path, "9", "10")
+    assert "Channel slice takes channels 8 to 23: 3×3×32 → 3×3×16" in out
+    assert "output channel j·4 + i is input channel i·4 + j" in out

@@ -50,11 +50,14 @@ def test_dense(shape, units, bias):
     (t, {}) for t, kind in KINDS.items() if kind.family == "activation" and not kind.keys and t != "sign"
 ] + [
     ("leaky_relu", {"alpha": 0.2}), ("elu", {"alpha": 0.7}),
+    ("hardtanh", {}), ("hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+    ("gelu", {"approximate": "none"}), ("gelu", {"approximate": "tanh"}),
     ("softmax", {}), ("flatten", {}), ("dropout", {"rate": 0.4}),
     ("lrn", {"size": 3, "alpha": 0.5, "beta": 0.75, "k": 2.0}),
     ("lrn", {"size": 4, "alpha": 1.0, "beta": 0.6, "k": 1.0}),
     ("maxout", {"pieces": 2}), ("maxout", {"pieces": 3}),
     ("batchnorm", {"momentum": 0.1}),
+    ("layer_norm", {}), ("layer_norm", {"eps": 0.5}), ("layer_scale", {"init": 0.3}), ("scale_shift", {}),
 ], ids=lambda v: str(v))
 @pytest.mark.parametrize("shape", [(3, 2, 6), (6,)], ids=["volume", "vector"])
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])

@@ -41,7 +41,13 @@ def random_network(rng: np.random.Generator, dropout: bool = True, tries: int = 
 
 def _activation(rng, dropout):
     t = _pick(rng, ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "sign", "lrn", "batchnorm",
-                    "maxout"] + (["dropout"] if dropout else []))
+                    "maxout", "relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu"]
+              + (["dropout"] if dropout else []))
+    if t == "hardtanh":
+        lo = float(rng.uniform(-2.0, 0.0))
+        return Layer.make(t, min_val=lo, max_val=lo + float(rng.uniform(0.5, 3.0)))
+    if t == "gelu":
+        return Layer.make(t, approximate=_pick(rng, ["none", "tanh"]))
     if t == "leaky_relu":
         return Layer.make(t, alpha=float(rng.uniform(0.01, 0.3)))
     if t == "elu":

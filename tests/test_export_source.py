@@ -14,7 +14,7 @@ import pytest
 from designer.cli import main
 from designer.export import channels_first
 from designer.export.onnx import onnx_model
-from designer.export.pytorch import attribute_names, pytorch_source, tensor_names
+from designer.export.pytorch import MODULES, attribute_names, pytorch_source, tensor_names
 from designer.model import format_shape, load_model, loads
 from export_support import EVERY_KIND
 
@@ -32,6 +32,12 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 
 def _network(spec):
     return loads(json.dumps(spec)) if isinstance(spec, dict) else load_model(spec)
+
+
+def _has_module(layer, info) -> bool:
+    """Whether the export gives the layer an attribute (a merge or a slice is an expression)."""
+    make = MODULES.get(layer.type)
+    return make(layer.resolved(), info)[0] is not None if make else bool(layer.kind.torch_module)
 
 
 @pytest.mark.parametrize("spec", ["lenet5", "alexnet", "mlp-example", "perceptron", EVERY_KIND])
@@ -57,14 +63,17 @@ def test_source_compiles_imports_nothing_of_ours_and_has_one_named_line_per_laye
     calls = [line.strip() for line in forward if " = " in line and not line.strip().startswith("#")]
     layers = [(n, v, layer, info) for n, v, layer, info in zip(names, tensor_names(network, report),
                                                                network.layers, report.layers) if layer.type != "input"]
-    modules = [(n, info) for n, _, layer, info in layers if layer.type not in ("add", "concat")]
+    modules = [(n, info) for n, _, layer, info in layers if _has_module(layer, info)]
     assert len(init) == len(modules) and len(calls) == len(layers)
     for (name, info), line in zip(modules, init):
         assert line.startswith(f"self.{name} = ")
         assert line.split("  # ", 1)[1].split(",")[0] == format_shape(info.output)
     for (name, tensor, layer, info), call in zip(layers, calls):
-        merged = {"add": " + ", "concat": "torch.cat(["}.get(layer.type)
-        assert call.startswith(f"{tensor} = " + ("" if merged else f"self.{name}(")) and (not merged or merged in call)
+        merged = {"add": " + ", "concat": "torch.cat([", "mul": " * ", "channel_slice": "["}.get(layer.type)
+        if not _has_module(layer, info):
+            assert merged and call.startswith(f"{tensor} = ") and merged in call, call
+        else:
+            assert call.startswith(f"{tensor} = self.{name}("), call
     if isinstance(spec, str):  # a chain: every line reads and writes x
         assert all(call.startswith("x = self.") for call in calls)
     assert all(len(line) <= 110 for line in lines)

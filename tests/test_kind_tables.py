@@ -18,7 +18,7 @@ import pytest
 
 from designer.model import KINDS, Layer, Network, expected_arrays
 
-SETTINGS = {"conv": {"filters": 2}, "dense": {"units": 3}}
+SETTINGS = {"conv": {"filters": 2}, "dense": {"units": 3}, "channel_slice": {"stop": 2}}
 INPUTS = ({"width": 6, "height": 6, "depth": 4}, {"features": 8})
 
 
@@ -80,6 +80,9 @@ def _importer(type_):
     for network in samples(type_):
         written |= {node.op_type for node in onnx_model(network, _zeros(network)).graph.node}
     missing = sorted(written - set(OPERATORS))
+    from export_support import AWAITING_IMPORT
+    if type_ in AWAITING_IMPORT:
+        _awaiting(type_)
     if type_ in NOT_IMPORTABLE:
         assert NOT_IMPORTABLE[type_].strip(), f"designer.onnx_import.mapping.NOT_IMPORTABLE gives no reason for {type_!r}"
         assert missing, (f"{type_!r} is declared not importable (designer.onnx_import.mapping.NOT_IMPORTABLE), "
@@ -89,6 +92,28 @@ def _importer(type_):
             f"the ONNX importer's registry designer.onnx_import.mapping.OPERATORS lacks {', '.join(missing)}, "
             f"which the ONNX export writes for {type_!r}: register a handler (@maps) or the pattern folding "
             f"reads it in (read_in_patterns), or say why in NOT_IMPORTABLE")
+
+
+def _awaiting(type_):
+    """A kind whose import is still to come is refused in one sentence; once one of its sample
+    exports imports, it is time to take it off the list."""
+    import tempfile
+    from pathlib import Path
+
+    from designer.export.onnx import onnx_model
+    from designer.onnx_import import OnnxImportError, import_onnx
+    refusals = []
+    with tempfile.TemporaryDirectory() as folder:
+        for network in samples(type_):
+            path = Path(folder) / "sample.onnx"
+            path.write_bytes(onnx_model(network, _zeros(network)).SerializeToString())
+            try:
+                import_onnx(path)
+            except OnnxImportError as e:
+                refusals.append(str(e))
+    assert refusals, (f"the importer now reads every export of {type_!r}: remove it from "
+                      f"tests/export_support.py's AWAITING_IMPORT")
+    pytest.xfail(f"{type_!r} awaits the importer's part of issue 24: {refusals[0]}")
 
 
 def _ui(type_):
@@ -127,12 +152,12 @@ def test_no_registry_names_a_kind_the_catalogue_lacks():
 
 def test_the_importers_refusals_list_the_operators_of_its_registry():
     """The list of imported operators that a refusal prints is the registry's: every listed
-    operator (ReduceMax and Sign too, which a hand-kept list had left out), none of those read only
-    inside a pattern (Greater) or written only by folding (Maxout)."""
+    operator (ReduceMax too, which a hand-kept list had left out), none of those read only inside a
+    pattern (Greater), written only by folding (Maxout) or refused (ONNX's Sign, 0 at 0)."""
     pytest.importorskip("onnx")
     from designer.onnx_import.mapping import OPERATORS, supported
     text = supported()
     listed = [entry.listed for entry in OPERATORS.values() if entry.listed]
-    assert all(name in text for name in listed) and {"ReduceMax", "Sign", "Reshape to (N, -1)"} <= set(listed)
-    assert "Maxout" not in text and "Greater" not in text and "Where" not in text
+    assert all(name in text for name in listed) and {"ReduceMax", "Reshape to (N, -1)"} <= set(listed)
+    assert "Sign" not in listed and "Maxout" not in text and "Greater" not in text and "Where" not in text
     assert all(entry.pattern for entry in OPERATORS.values() if entry.handler is None)

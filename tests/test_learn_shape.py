@@ -176,3 +176,19 @@ def test_a_ceil_pool_says_where_its_last_window_hangs():
     assert "⌈(14 − 3 + 2·0)/2⌉ + 1 = ⌈5.5⌉ + 1 = 7" in text
     assert "(7 − 1)·2 + 3 = 15 > 14" in text and "hangs 1 past the padded input at the right and bottom" in text
     assert "Remainder dropped" not in text  # rounding up drops nothing
+
+
+def test_the_lesson_sets_a_depthwise_conv_beside_the_full_one(window, qtbot):
+    """The Learn mode's lesson shows what ``explain`` writes: a depthwise conv's numbers with
+    its pointwise conv, the full convolution's and the ratio."""
+    import json
+
+    from designer.model import loads
+    from test_cli_explain import SEPARABLE
+    window.network.replace(loads(json.dumps(SEPARABLE)).layers)
+    window.set_mode("Learn")
+    view = window.learn_mode.show_lesson("shape")
+    window.editor.select([window.network[1].uid])
+    text = view.text()
+    assert "Full conv instead" in text and "41,984 / 294,912 = 0.142" in text
+    assert "the reason MobileNet exists" in text

@@ -303,3 +303,26 @@ def test_the_shipped_branched_templates_are_what_the_generator_writes():
     spec.loader.exec_module(make)
     for name in ("resnet18", "resnet20", "inception"):
         assert template_path(name).read_text(encoding="utf-8") == make.dumps(getattr(make, name)()), name
+
+
+NEW_IN_2 = [({"type": "conv", "filters": 2, "dilation": 1}, 'the key "dilation"'),
+            ({"type": "pool", "mode": "max", "dilation": 2}, 'the key "dilation"'),
+            ({"type": "pool", "mode": "avg", "count_include_pad": False}, 'the key "count_include_pad"'),
+            ({"type": "pad", "right": 1}, "the type pad"),
+            ({"type": "channel_shuffle", "groups": 1}, "the type channel_shuffle"),
+            ({"type": "channel_slice", "stop": 1}, "the type channel_slice")]
+
+
+@pytest.mark.parametrize("layer,what", NEW_IN_2, ids=str)
+def test_the_modern_vocabulary_is_version_2(layer, what):
+    """Issue 24's keys and kinds make a file version 2; a version 1 file using one is refused."""
+    assert json.loads(dumps(loads(doc(X1, layer))))["version"] == 2
+    with pytest.raises(ModelError, match=rf"^layers\[1\]: this layer uses {what}, which needs \"version\": 2"):
+        loads(doc(X1, layer, version=1))
+
+
+def test_mul_is_version_2():
+    net = loads(doc(X1, {"type": "relu", "id": "a"}, {"type": "mul", "inputs": [0, "a"]}))
+    assert json.loads(dumps(net))["version"] == 2
+    with pytest.raises(ModelError, match=r"this layer uses"):
+        loads(doc(X1, {"type": "relu"}, {"type": "mul"}, version=1))

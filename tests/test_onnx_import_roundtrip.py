@@ -27,7 +27,19 @@ def random_arrays(network, seed=0) -> dict:
     return arrays
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "alexnet" else n for n in TEMPLATES])
+# Templates of issue 24's layers wait for the importer's part of the issue (silu, mul): strict, so
+# that the test says when they import and the mark is to be removed.
+AWAITING_IMPORT = {"efficientnet_b0"}
+
+
+def _template_param(name):
+    if name in AWAITING_IMPORT:
+        return pytest.param(name, marks=[pytest.mark.slow, pytest.mark.xfail(
+            strict=True, reason=f"{name} awaits the importer's part of issue 24")])
+    return pytest.param(name, marks=pytest.mark.slow) if name == "alexnet" else name
+
+
+@pytest.mark.parametrize("name", [_template_param(n) for n in TEMPLATES])
 def test_a_template_exported_to_onnx_imports_back(tmp_path, name):
     from designer.onnx_import import import_onnx
     network = load_template(name)
@@ -47,20 +59,23 @@ def test_a_template_exported_to_onnx_imports_back(tmp_path, name):
 
 
 def _settings(layer) -> tuple:
-    """A layer's type and settings, "same" padding as the number it stands for (ONNX has only those)."""
+    """A layer's type and settings, "same" padding as the number it stands for (ONNX has only those),
+    a layer scale's ``init`` left out."""
     cfg = layer.resolved()
     if layer.type == "conv":
         cfg["padding"] = list(window_of("conv", cfg)[2])
+    if layer.type == "layer_scale":
+        cfg.pop("init")  # how γ starts before training: the file holds γ itself, not where it began
     return layer.type, cfg
 
 
 def test_a_design_of_every_kind_exported_to_onnx_imports_back(tmp_path):
     """Our export's multi-node layers (maxout, the LRN of a vector, sign) fold back too."""
-    from export_support import EVERY_KIND, SIGN_NET
+    from export_support import EVERY_KIND, SIGN_NET, importable
 
     from designer.onnx_import import import_onnx
     for design in (EVERY_KIND, SIGN_NET):
-        network = from_json(design)
+        network = from_json(importable(design))
         arrays = random_arrays(network)
         export_network(network, "onnx", tmp_path / "every.onnx", arrays=arrays)
         back = import_onnx(tmp_path / "every.onnx")

@@ -12,7 +12,7 @@ nn = torch.nn
 from designer.engine import EngineNet, make_targets  # noqa: E402
 from designer.model import Layer  # noqa: E402
 from designer.model.keys import as_pair  # noqa: E402
-from designer.model.kinds_spatial import padding_of  # noqa: E402
+from designer.model.kinds_spatial import dilation_of, pads_of, window_of  # noqa: E402
 
 
 # --------------------------------------------------------------------------- torch equivalents
@@ -36,6 +36,34 @@ class Maxout(nn.Module):
 class Add(nn.Module):
     def forward(self, *xs):
         return sum(xs[1:], xs[0])
+
+
+class Mul(nn.Module):
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class ChannelShuffle(nn.Module):
+    """torchvision's channel_shuffle (view as (g, C/g), transpose, flatten)."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x):
+        return x.unflatten(1, (self.groups, -1)).transpose(1, 2).flatten(1, 2)
+
+
+class ChannelSlice(nn.Module):
+    def __init__(self, start, stop):
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x):
+        return x[:, self.start:self.stop]
 
 
 class Concat(nn.Module):
@@ -64,23 +92,31 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
     if layer.kind.torch_module:  # the exporter's own expression, e.g. "nn.ReLU()"
         return eval(layer.kind.torch_module, {"nn": nn})
     if t == "conv":
-        k = as_pair(cfg["kernel"])
-        return nn.Conv2d(in_shape[2], cfg["filters"], k, as_pair(cfg["stride"]),
-                         padding_of(cfg, k), bias=cfg["bias"], groups=cfg.get("groups", 1))
+        k, s, p = window_of("conv", cfg)
+        return nn.Conv2d(in_shape[2], cfg["filters"], k, s, p, dilation=dilation_of(cfg), bias=cfg["bias"],
+                         groups=cfg.get("groups", 1))
     if t == "pool":
         k = as_pair(cfg["size"])
         s = as_pair(cfg["stride"]) if "stride" in cfg else k
         p = as_pair(cfg.get("padding", 0))
         ceil = cfg.get("ceil", False)
         if cfg["mode"] == "max":
-            return nn.MaxPool2d(k, s, p, ceil_mode=ceil)
+            return nn.MaxPool2d(k, s, p, dilation=dilation_of(cfg), ceil_mode=ceil)
         if cfg["mode"] == "avg":
-            return nn.AvgPool2d(k, s, p, ceil_mode=ceil)
+            return nn.AvgPool2d(k, s, p, ceil_mode=ceil, count_include_pad=cfg.get("count_include_pad", True))
         return nn.LPPool2d(2, k, s, ceil_mode=ceil)
     if t == "global_pool":
         return nn.AdaptiveAvgPool2d(1) if cfg["mode"] == "avg" else nn.AdaptiveMaxPool2d(1)
     if t == "add":
         return Add()
+    if t == "mul":
+        return Mul()
+    if t == "pad":
+        return nn.ConstantPad2d(pads_of(cfg), cfg["value"])
+    if t == "channel_shuffle":
+        return ChannelShuffle(cfg["groups"])
+    if t == "channel_slice":
+        return ChannelSlice(cfg["start"], cfg["stop"])
     if t == "concat":
         return Concat()
     if t == "dense":
@@ -95,6 +131,10 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
         return nn.LeakyReLU(cfg["alpha"])
     if t == "elu":
         return nn.ELU(cfg["alpha"])
+    if t == "hardtanh":
+        return nn.Hardtanh(cfg["min_val"], cfg["max_val"])
+    if t == "gelu":
+        return nn.GELU(approximate=cfg["approximate"])
     if t == "sigmoid":
         return nn.Sigmoid()
     if t == "tanh":
@@ -113,6 +153,14 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
         return bn(d, eps=cfg["eps"], momentum=cfg["momentum"])
     if t == "softmax":
         return nn.Softmax(dim=1)
+    if t in ("layer_norm", "layer_scale", "scale_shift"):  # the export's own modules
+        from designer.export.pytorch import _HELPERS, MODULES
+        from designer.model.inference import LayerInfo
+        expr, _, helpers = MODULES[t](cfg, LayerInfo(0, t, in_shape, in_shape))
+        namespace = {"nn": nn, "torch": torch}
+        for h in helpers:
+            exec(_HELPERS[h], namespace)
+        return eval(expr, namespace)
     raise AssertionError(f"no torch module for {t}")
 
 
@@ -158,7 +206,7 @@ def torch_twin(net: EngineNet) -> TorchGraph:
     state = net.state_dict()
     for i, m in enumerate(mods):
         target = main_linear(m)
-        for name in ("weight", "bias", "running_mean", "running_var"):
+        for name in ("weight", "bias", "running_mean", "running_var", "scale", "shift"):
             key = f"{i}.{name}"
             if key in state:
                 getattr(target, name).data = torch.from_numpy(state[key].astype(np.float64))

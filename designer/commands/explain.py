@@ -48,7 +48,7 @@ def run(args) -> int:
     if args.layers:
         indices = [_index(network, text) for text in args.layers]
     else:
-        others = ("dense", "global_pool", "add", "concat")
+        others = ("dense", "global_pool", "add", "concat", "mul", "pad")
         dense = [i for i, layer in enumerate(network.layers) if layer.type in others]
         indices = sorted(set(spatial_indices(network)) | set(dense))
         if not indices:

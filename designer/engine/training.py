@@ -31,10 +31,10 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
-from .process import runs_engine
-from .losses import SIGNED_OUTPUTS, cross_entropy, make_targets, mse
+from .losses import FOLDED, SIGNED_OUTPUTS, check_loss, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
+from .process import runs_engine
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
 from .settings import SETTING, check_settings
@@ -106,6 +106,7 @@ class Trainer:
         datamod.check_outputs(dataset, report.output)
         self.n_out = int(report.output[0])
         self.last_type = network.layers[-1].type
+        check_loss(config.loss, self.last_type)
         if config.loss == "cross_entropy" and self.n_out < 2:
             raise TrainingError("the cross_entropy loss needs at least two outputs, but the network has one; "
                                 "train it with the mse loss")
@@ -303,8 +304,8 @@ class Trainer:
         chunks of the batch size (the memory check counted that many samples at a time).
         Raises Interrupted between two chunks once a stop is requested (it changes nothing)."""
         bs = self.config.batch_size
-        # cross_entropy takes the input of a final softmax (folded into the loss).
-        fold = self.config.loss == "cross_entropy" and self.last_type == "softmax"
+        # cross_entropy takes the input of a final softmax or log-softmax (folded into the loss).
+        fold = self.config.loss == "cross_entropy" and self.last_type in FOLDED
         upto = len(self.net.layers) - 2 if fold else None
         total, preds = 0.0, []
         for lo in range(0, len(x), bs):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.kinds_spatial import window_of
+from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
@@ -86,6 +86,42 @@ def _concat(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Concat", list(xs), name, axis=1)
 
 
+@_nodes_of("mul")
+def _mul(g, cfg, info, xs, arrays, name) -> str:  # (N, D, 1, 1) broadcasts over H×W, as in PyTorch
+    total = xs[0]
+    for j, other in enumerate(xs[1:], 1):
+        total = g.node("Mul", [total, other], name if j == len(xs) - 1 else f"{name}_product{j}")
+    return total
+
+
+@_nodes_of("pad")
+def _pad(g, cfg, info, xs, arrays, name) -> str:
+    left, right, top, bottom = pads_of(cfg)  # ONNX's pads: the starts of every axis, then the ends
+    pads = g.const(f"{name}_pads", np.array([0, 0, top, left, 0, 0, bottom, right], np.int64))
+    value = g.weight(f"{name}_value", np.array(cfg.get("value", 0.0)))
+    return g.node("Pad", [xs[0], pads, value], name, mode="constant")
+
+
+@_nodes_of("channel_shuffle")
+def _channel_shuffle(g, cfg, info, xs, arrays, name) -> str:
+    shape = channels_first(info.input)  # (C, H, W) or (n,)
+    groups = int(cfg["groups"])
+    grouped = [0, groups, shape[0] // groups, *shape[1:]]
+    perm = [0, 2, 1, *range(3, len(grouped))]
+    r = g.node("Reshape", [xs[0], g.const(f"{name}_grouped_shape", np.array(grouped, np.int64))],
+               f"{name}_grouped")
+    t = g.node("Transpose", [r], f"{name}_transposed", perm=perm)
+    return g.node("Reshape", [t, g.const(f"{name}_shape", np.array([0, *shape], np.int64))], name)
+
+
+@_nodes_of("channel_slice")
+def _channel_slice(g, cfg, info, xs, arrays, name) -> str:
+    starts = g.const(f"{name}_starts", np.array([cfg["start"]], np.int64))
+    ends = g.const(f"{name}_ends", np.array([cfg["stop"]], np.int64))
+    axes = g.const(f"{name}_axes", np.array([1], np.int64))
+    return g.node("Slice", [xs[0], starts, ends, axes], name)
+
+
 @_nodes_of("global_pool")
 def _global_pool(g, cfg, info, xs, arrays, name) -> str:
     return g.node("GlobalMaxPool" if cfg["mode"] == "max" else "GlobalAveragePool", [xs[0]], name)
@@ -96,7 +132,7 @@ def _conv(g, cfg, info, xs, arrays, name) -> str:
     k, s, p = window_of("conv", cfg)
     ins = [xs[0]] + _weights(g, name, arrays, info, ("weight", "bias") if cfg["bias"] else ("weight",))
     return g.node("Conv", ins, name, kernel_shape=list(k), strides=list(s),
-                  pads=_pads(p), group=int(cfg.get("groups", 1)))
+                  pads=_pads(p), dilations=list(dilation_of(cfg)), group=int(cfg.get("groups", 1)))
 
 
 @_nodes_of("pool")
@@ -105,10 +141,11 @@ def _pool(g, cfg, info, xs, arrays, name) -> str:
     ceil = int(bool(cfg.get("ceil")))
     if cfg["mode"] == "max":
         return g.node("MaxPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), pads=_pads(p),
-                      ceil_mode=ceil)
+                      dilations=list(dilation_of(cfg)), ceil_mode=ceil)
     if cfg["mode"] == "avg":
         return g.node("AveragePool", [xs[0]], name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(p), count_include_pad=1, ceil_mode=ceil)
+                      pads=_pads(p), count_include_pad=int(bool(cfg.get("count_include_pad", True))),
+                      ceil_mode=ceil)
     return g.node("LpPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), p=2)
 
 
@@ -129,6 +166,11 @@ def _softmax(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Softmax", [xs[0]], name, axis=1)
 
 
+@_nodes_of("log_softmax")
+def _log_softmax(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("LogSoftmax", [xs[0]], name, axis=1)
+
+
 @_nodes_of("leaky_relu")
 def _leaky_relu(g, cfg, info, xs, arrays, name) -> str:
     return g.node("LeakyRelu", [xs[0]], name, alpha=float(cfg["alpha"]))
@@ -146,6 +188,61 @@ def _sign(g, cfg, info, xs, arrays, name) -> str:  # +1 if x > 0 else -1 (ONNX's
     return g.node("Where", [pos, g.weight(f"{name}_plus", 1.0), g.weight(f"{name}_minus", -1.0)], name)
 
 
+def _clip(g, x, lo: float, hi: float, name: str) -> str:
+    """Clip with constant bounds: since opset 11 they are inputs, not attributes."""
+    return g.node("Clip", [x, g.weight(f"{name}_min", lo), g.weight(f"{name}_max", hi)], name)
+
+
+@_nodes_of("relu6")
+def _relu6(g, cfg, info, xs, arrays, name) -> str:
+    return _clip(g, xs[0], 0.0, 6.0, name)
+
+
+@_nodes_of("hardtanh")
+def _hardtanh(g, cfg, info, xs, arrays, name) -> str:
+    return _clip(g, xs[0], float(cfg["min_val"]), float(cfg["max_val"]), name)
+
+
+@_nodes_of("hardsigmoid")
+def _hardsigmoid(g, cfg, info, xs, arrays, name) -> str:
+    # PyTorch's relu6(x + 3)/6; ONNX's HardSigmoid defaults to alpha 0.2 (Keras's), so both are given
+    return g.node("HardSigmoid", [xs[0]], name, alpha=1.0 / 6, beta=0.5)
+
+
+@_nodes_of("hardswish")
+def _hardswish(g, cfg, info, xs, arrays, name) -> str:
+    if OPSET >= 14:  # HardSwish is an operator from opset 14 on
+        return g.node("HardSwish", [xs[0]], name)
+    gate = g.node("HardSigmoid", [xs[0]], f"{name}_gate", alpha=1.0 / 6, beta=0.5)
+    return g.node("Mul", [xs[0], gate], name)
+
+
+@_nodes_of("silu")
+def _silu(g, cfg, info, xs, arrays, name) -> str:  # x·σ(x): ONNX has no Swish operator
+    return g.node("Mul", [xs[0], g.node("Sigmoid", [xs[0]], f"{name}_sigmoid")], name)
+
+
+@_nodes_of("gelu")
+def _gelu(g, cfg, info, xs, arrays, name) -> str:
+    """ONNX's Gelu is an operator of opset 20 only: before it, its formula in nodes (as PyTorch's
+    exporter writes it): x·(1 + erf(x/√2))/2, or x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2."""
+    x = xs[0]
+    if OPSET >= 20:
+        return g.node("Gelu", [x], name, approximate=cfg["approximate"])
+    if cfg["approximate"] == "tanh":
+        cube = g.node("Mul", [g.node("Mul", [x, x], f"{name}_square"), x], f"{name}_cube")
+        inner = g.node("Add", [x, g.node("Mul", [cube, g.weight(f"{name}_kappa", 0.044715)], f"{name}_kx3")],
+                       f"{name}_inner")
+        scaled = g.node("Mul", [inner, g.weight(f"{name}_beta", np.sqrt(2 / np.pi))], f"{name}_scaled")
+        gate = g.node("Tanh", [scaled], f"{name}_tanh")
+    else:
+        scaled = g.node("Div", [x, g.weight(f"{name}_sqrt2", np.sqrt(2.0))], f"{name}_scaled")
+        gate = g.node("Erf", [scaled], f"{name}_erf")
+    one_plus = g.node("Add", [gate, g.weight(f"{name}_one", 1.0)], f"{name}_one_plus")
+    half_x = g.node("Mul", [x, g.weight(f"{name}_half", 0.5)], f"{name}_half_x")
+    return g.node("Mul", [half_x, one_plus], name)
+
+
 @_nodes_of("maxout")
 def _maxout(g, cfg, info, xs, arrays, name) -> str:
     k = cfg["pieces"]
@@ -157,8 +254,10 @@ def _maxout(g, cfg, info, xs, arrays, name) -> str:
 
 @_nodes_of("lrn")
 def _lrn(g, cfg, info, xs, arrays, name) -> str:
-    lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
-               bias=float(cfg["k"]))
+    size = int(cfg["size"])
+    if size % 2 == 0:  # ONNX's LRN takes odd sizes only (and would centre an even one elsewhere)
+        return _lrn_even(g, cfg, info, xs, name)
+    lrn = dict(size=size, alpha=float(cfg["alpha"]), beta=float(cfg["beta"]), bias=float(cfg["k"]))
     if reads_volume(info):
         return g.node("LRN", [xs[0]], name, **lrn)
     axes = g.const(f"{name}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
@@ -166,11 +265,61 @@ def _lrn(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Squeeze", [x, axes], name)
 
 
+def _lrn_even(g, cfg, info, xs, name) -> str:
+    """PyTorch's LocalResponseNorm written out as its own ONNX export writes it: the squares
+    padded by size // 2 channels in front and (size - 1) // 2 behind, averaged over windows of
+    ``size`` channels (a 3-D AveragePool over a (N, 1, C, H, W) view), then
+    x / (k + alpha * average) ** beta. The importer folds it back into one LRN layer."""
+    size = int(cfg["size"])
+    axes = g.const(f"{name}_axes", np.array([1] if reads_volume(info) else [1, 3, 4], np.int64))
+    square = g.node("Mul", [xs[0], xs[0]], f"{name}_square")
+    view = g.node("Unsqueeze", [square, axes], f"{name}_view")
+    pads = g.const(f"{name}_pads", np.array([0, 0, size // 2, 0, 0, 0, 0, (size - 1) // 2, 0, 0], np.int64))
+    padded = g.node("Pad", [view, pads], f"{name}_pad")
+    mean = g.node("AveragePool", [padded], f"{name}_window", kernel_shape=[size, 1, 1], strides=[1, 1, 1],
+                  count_include_pad=1)
+    mean = g.node("Squeeze", [mean, axes], f"{name}_mean")
+    scaled = g.node("Mul", [mean, g.weight(f"{name}_alpha", cfg["alpha"])], f"{name}_scaled")
+    base = g.node("Add", [scaled, g.weight(f"{name}_k", cfg["k"])], f"{name}_base")
+    return g.node("Div", [xs[0], g.node("Pow", [base, g.weight(f"{name}_beta", cfg["beta"])], f"{name}_pow")], name)
+
+
 @_nodes_of("batchnorm")
 def _batchnorm(g, cfg, info, xs, arrays, name) -> str:
     ins = [xs[0]] + _weights(g, name, arrays, info, ("weight", "bias", "running_mean", "running_var"))
     return g.node("BatchNormalization", ins, name, epsilon=float(cfg["eps"]),
                   momentum=1.0 - float(cfg["momentum"]))
+
+
+def _per_channel(g: _Graph, name: str, array, info) -> str:
+    """A per-channel constant shaped to broadcast over (N, C, H, W): (C, 1, 1); a vector's (n,).
+    ONNX broadcasts from the last axis, so a (C,) constant would scale W."""
+    a = np.asarray(array)
+    return g.weight(name, a.reshape(-1, 1, 1) if reads_volume(info) else a)
+
+
+@_nodes_of("layer_norm")
+def _layer_norm(g, cfg, info, xs, arrays, name) -> str:
+    """LayerNormalization (opset 17) over the last axis: a volume's channels moved there and back,
+    as torchvision's LayerNorm2d exports."""
+    weights = _weights(g, name, arrays, info, ("weight", "bias"))
+    if not reads_volume(info):
+        return g.node("LayerNormalization", [xs[0], *weights], name, axis=-1, epsilon=float(cfg["eps"]))
+    last = g.node("Transpose", [xs[0]], f"{name}_channels_last", perm=[0, 2, 3, 1])
+    normed = g.node("LayerNormalization", [last, *weights], f"{name}_norm", axis=-1, epsilon=float(cfg["eps"]))
+    return g.node("Transpose", [normed], name, perm=[0, 3, 1, 2])
+
+
+@_nodes_of("layer_scale")
+def _layer_scale(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Mul", [xs[0], _per_channel(g, f"{name}.weight", arrays[f"{info.index}.weight"], info)], name)
+
+
+@_nodes_of("scale_shift")
+def _scale_shift(g, cfg, info, xs, arrays, name) -> str:
+    scaled = g.node("Mul", [xs[0], _per_channel(g, f"{name}.scale", arrays[f"{info.index}.scale"], info)],
+                    f"{name}_scaled")
+    return g.node("Add", [scaled, _per_channel(g, f"{name}.shift", arrays[f"{info.index}.shift"], info)], name)
 
 
 def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:

@@ -17,12 +17,15 @@ from typing import Optional
 
 from ..model.catalogue import format_shape, size_of
 from ..model.keys import as_pair
-from ..model.kinds_spatial import window_of
+from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 
+# Last layers whose input a training script's cross-entropy takes instead (forward(x, scores=True)):
+# the softmax, and the log-softmax, whose NLL is the cross-entropy of those scores.
+FOLDED = ("softmax", "log_softmax")
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
 STEMS = {"conv": "conv", "pool": "pool", "dense": "fc", "batchnorm": "bn", "leaky_relu": "lrelu",
-         "dropout": "drop"}
+         "dropout": "drop", "layer_norm": "ln"}
 # Attributes nn.Module already has, which a layer name must not replace.
 _RESERVED = {"forward", "training", "train", "eval", "modules", "children", "parameters", "buffers",
              "state_dict", "apply", "to", "cpu", "cuda", "float", "double", "half", "type", "zero_grad",
@@ -38,6 +41,40 @@ class Sign(nn.Module):
     def forward(self, x):
         s = torch.where(x > 0, torch.ones_like(x), -torch.ones_like(x))
         return x + (s - x).detach()
+''',
+    "LayerNorm2d": '''
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels at each position of (N, C, H, W), as torchvision's ConvNeXt."""
+
+    def forward(self, x):
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+''',
+    "LayerScale": '''
+
+class LayerScale(nn.Module):
+    """x times a learnt factor per channel (or feature): ConvNeXt's layer scale."""
+
+    def __init__(self, channels, init):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), float(init)))
+
+    def forward(self, x):
+        return x * self.weight.view(-1, *[1] * (x.dim() - 2))
+''',
+    "ScaleShift": '''
+
+class ScaleShift(nn.Module):
+    """x * scale + shift per channel (or feature), constants loaded with the weights."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.register_buffer("scale", torch.ones(channels))
+        self.register_buffer("shift", torch.zeros(channels))
+
+    def forward(self, x):
+        shape = (-1, *[1] * (x.dim() - 2))
+        return x * self.scale.view(shape) + self.shift.view(shape)
 ''',
     "Maxout": '''
 
@@ -148,9 +185,10 @@ CALL = "{m}({x})"
 @_module_of("conv")
 def _conv(cfg, info) -> tuple:
     k, s, p = window_of("conv", cfg)
-    groups = cfg.get("groups", 1)
+    groups, d = cfg.get("groups", 1), dilation_of(cfg)
     extra = "".join([f", stride={_pair(s)}" if s != (1, 1) else "",
                      f", padding={_pair(p)}" if p != (0, 0) else "",
+                     f", dilation={_pair(d)}" if d != (1, 1) else "",
                      f", groups={groups}" if groups != 1 else "",
                      "" if cfg["bias"] else ", bias=False"])
     return f"nn.Conv2d({info.input[2]}, {cfg['filters']}, kernel_size={_pair(k)}{extra})", CALL, ()
@@ -160,7 +198,10 @@ def _conv(cfg, info) -> tuple:
 def _pool(cfg, info) -> tuple:
     k, s, p = window_of("pool", cfg)
     extra = (f", stride={_pair(s)}" if s != k else "") + (f", padding={_pair(p)}" if p != (0, 0) else "")
+    extra += f", dilation={_pair(dilation_of(cfg))}" if dilation_of(cfg) != (1, 1) else ""
     extra += ", ceil_mode=True" if cfg.get("ceil") else ""
+    if cfg["mode"] == "avg" and not cfg.get("count_include_pad", True):
+        extra += ", count_include_pad=False"
     cls = {"max": "nn.MaxPool2d", "avg": "nn.AvgPool2d"}.get(cfg["mode"])
     if cls is None:  # l2: the square root of the sum of squares (no padding)
         return f"nn.LPPool2d(2, kernel_size={_pair(k)}{extra})", CALL, ()
@@ -180,6 +221,32 @@ def _add(cfg, info) -> tuple:
 @_module_of("concat")
 def _concat(cfg, info) -> tuple:
     return None, "torch.cat([" + ", ".join(f"{{x{j}}}" for j in range(len(info.inputs))) + "], dim=1)", ()
+
+
+@_module_of("pad")
+def _pad(cfg, info) -> tuple:
+    sides = pads_of(cfg)  # (left, right, top, bottom), as PyTorch's padding modules
+    if cfg.get("value", 0.0) == 0:
+        return f"nn.ZeroPad2d({sides})", CALL, ()
+    return f"nn.ConstantPad2d({sides}, {float(cfg['value'])!r})", CALL, ()
+
+
+@_module_of("mul")
+def _mul(cfg, info) -> tuple:  # a (N, D, 1, 1) input broadcasts over H×W
+    return None, " * ".join(f"{{x{j}}}" for j in range(len(info.inputs))), ()
+
+
+@_module_of("channel_shuffle")
+def _channel_shuffle(cfg, info) -> tuple:  # torchvision's channel_shuffle: (g, C/g) transposed
+    if reads_volume(info):
+        return f"nn.ChannelShuffle({cfg['groups']})", CALL, ()
+    # nn.ChannelShuffle wants (N, C, ...): a vector's features are shuffled by the same view
+    return None, f"{{x}}.unflatten(1, ({cfg['groups']}, -1)).transpose(1, 2).flatten(1, 2)", ()
+
+
+@_module_of("channel_slice")
+def _channel_slice(cfg, info) -> tuple:
+    return None, f"{{x}}[:, {cfg['start']}:{cfg['stop']}]", ()
 
 
 @_module_of("dense")
@@ -209,6 +276,16 @@ def _elu(cfg, info) -> tuple:
     return f"nn.ELU({cfg['alpha']!r})", CALL, ()
 
 
+@_module_of("hardtanh")
+def _hardtanh(cfg, info) -> tuple:
+    return f"nn.Hardtanh({cfg['min_val']!r}, {cfg['max_val']!r})", CALL, ()
+
+
+@_module_of("gelu")
+def _gelu(cfg, info) -> tuple:
+    return "nn.GELU(approximate='tanh')" if cfg["approximate"] == "tanh" else "nn.GELU()", CALL, ()
+
+
 @_module_of("maxout")
 def _maxout(cfg, info) -> tuple:
     return f"Maxout({cfg['pieces']})", CALL, ("Maxout",)
@@ -230,6 +307,23 @@ def _lrn(cfg, info) -> tuple:
 def _batchnorm(cfg, info) -> tuple:
     cls, d = ("nn.BatchNorm2d", info.input[2]) if reads_volume(info) else ("nn.BatchNorm1d", info.input[0])
     return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", CALL, ()
+
+
+@_module_of("layer_norm")
+def _layer_norm(cfg, info) -> tuple:
+    if reads_volume(info):
+        return f"LayerNorm2d({info.input[2]}, eps={cfg['eps']!r})", CALL, ("LayerNorm2d",)
+    return f"nn.LayerNorm({info.input[0]}, eps={cfg['eps']!r})", CALL, ()
+
+
+@_module_of("layer_scale")
+def _layer_scale(cfg, info) -> tuple:
+    return f"LayerScale({info.input[-1]}, {cfg['init']!r})", CALL, ("LayerScale",)
+
+
+@_module_of("scale_shift")
+def _scale_shift(cfg, info) -> tuple:
+    return f"ScaleShift({info.input[-1]})", CALL, ("ScaleShift",)
 
 
 def _module(layer, info) -> tuple:
@@ -302,7 +396,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             continue
         expr, call, need = _module(layer, info)
         helpers += [h for h in need if h not in helpers]
-        if info.params:
+        if info.params or info.buffers:  # scale_shift holds only constants
             holders[info.index] = name
         shape = format_shape(info.output)
         if expr is not None:
@@ -316,7 +410,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             why = "active in model.train() only"
         elif expr is None:
             why = shape
-        if layer.type == "softmax" and info.index == last:
+        if layer.type in FOLDED and info.index == last:
             calls += [("if scores:", ""), (f"    return {ins[0]}", "the scores nn.CrossEntropyLoss wants")]
         text = call.format(m="self." + name, x=ins[0], **{f"x{j}": v for j, v in enumerate(ins)})
         calls.append((f"{out} = {text}", why))
@@ -325,7 +419,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     shape = channels_first(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
     total = sum(info.params for info in report.layers)
-    ends_in_softmax = network.layers[-1].type == "softmax"
+    ends_in_softmax = network.layers[-1].type in FOLDED
     head = [
         f'"""{title}: a PyTorch module written by NN Designer{origin}.',
         "",
@@ -362,8 +456,24 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         *_aligned(calls, "        "),
         "        return x",
     ]
-    table = "{" + ", ".join(f"{i}: {name!r}" for i, name in holders.items()) + "}"
+    table = _table(holders)
     return "\n".join(head) + "\n" + "".join(body) + "\n".join(net) + "\n" + _FOOT.format(layers=table)
+
+
+def _table(holders: dict) -> str:
+    """The LAYERS dict's text: on one line when it fits, else wrapped at about 100 characters."""
+    items = [f"{i}: {name!r}" for i, name in holders.items()]
+    one = "{" + ", ".join(items) + "}"
+    if len(one) <= 90:
+        return one
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(item) > 92:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    return "{\n" + "\n".join(f"    {text}" for text in lines + [line + ","]) + "\n}"
 
 
 def write_pytorch(network, out, weights_path=None, source: str = "") -> None:

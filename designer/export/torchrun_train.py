@@ -431,7 +431,8 @@ class Schedule:
 
 class Loss:
     """Sum over a batch of the per-sample loss, and the predicted classes. cross_entropy takes the
-    scores before a final softmax (folded into the loss); mse is ½Σ(t − o)² per sample, with
+    scores before a final softmax or log-softmax (folded into the loss: for log-softmax, the NLL
+    of its outputs); mse is ½Σ(t − o)² per sample, with
     one-hot targets (±1 after sign or tanh) made from class labels."""
 
     def __init__(self, net, kind, input_shape):
@@ -451,6 +452,9 @@ class Loss:
         self.kind = kind
         self.folds = "scores" in inspect.signature(net.forward).parameters
         self.signed = any(o is out and type(m).__name__ in ("Tanh", "Sign") for m, o in ran)
+        if kind == "mse" and any(o is out and isinstance(m, torch.nn.LogSoftmax) for m, o in ran):
+            raise Bad("the network ends in log_softmax, whose log-probabilities mse would compare with "
+                      "0/1 targets; train it with --loss cross_entropy (the NLL of its outputs)")
 
     def __call__(self, net, x, y):
         out = net(x, scores=True) if self.folds and self.kind == "cross_entropy" else net(x)

@@ -14,25 +14,17 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import KINDS, format_shape
-from ..model.catalogue import depth_of, is_volume, size_of
+from ..model.catalogue import is_volume, size_of
 from ..model.graph import label as layer_label
-from ..model.kinds_spatial import exact_fixes, window, window_of
+from ..model.kinds_spatial import dilation_of, exact_fixes, spanned, window, window_of
 from ..model.words import plural
+from . import shape_modern
+from .shape_modern import Row  # noqa: F401  (the rows of an Explanation; re-exported)
+from .sentences import sentence as _classic_sentence
 
 SPATIAL = ("conv", "pool")  # the sliding windows
 MERGES = tuple(t for t, kind in KINDS.items() if kind.is_merge)
 NOTHING_SELECTED = "Select a conv or pool layer on the canvas to see its shape worked out"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One worked-out line: what it is, the maths (lines separated by newlines), a sentence
-    after it, and its level (``""``, ``"result"``, ``"warning"`` or ``"error"``)."""
-
-    label: str
-    maths: str = ""
-    note: str = ""
-    level: str = ""
 
 
 @dataclass
@@ -212,15 +204,19 @@ def _padding_rows(axes: list, p_setting) -> list:
     return rows
 
 
-def _spatial(layer, info, cfg: dict) -> tuple:
+def _spatial(network, index, layer, info, cfg: dict) -> tuple:
     shape = info.input
     d = shape[2]
     k, s, p = window_of(layer.type, cfg)
+    dil = dilation_of(cfg)
+    span = spanned(k, dil)  # a dilated window's size works as a kernel of its span
     ceil = cfg.get("ceil", False)
-    axes = _axes(shape, k, s, p, ceil)
-    oh, ow, _w, errors, _f = window(shape[1], shape[0], k, s, p,
+    axes = _axes(shape, span, s, p, ceil)
+    oh, ow, _w, errors, _f = window(shape[1], shape[0], span, s, p,
                                    "kernel" if layer.type == "conv" else "window", ceil)
     rows, dropped = _window_rows(layer.type, axes, {"W": ow, "H": oh})
+    if dil != (1, 1):
+        rows.insert(0, shape_modern.dilation_row(k, dil, span))
     g = cfg.get("groups", 1)
     if layer.type == "conv":
         f = cfg["filters"]
@@ -245,6 +241,11 @@ def _spatial(layer, info, cfg: dict) -> tuple:
         if info.output is not None:
             rows.append(Row("Multiply-adds", f"{kk}·{d1} · W₂·H₂·D₂ = {weights} · {ow}·{oh}·{f} = "
                                               f"{info.macs:,}", "per image, forward"))
+            rows += shape_modern.separable_rows(network, index, info, cfg)
+    elif cfg["mode"] == "avg" and not cfg.get("count_include_pad", True) and p != (0, 0):
+        rows.append(Row("Padding left out", "each mean ÷ the window's cells inside the input",
+                        "count_include_pad false: a window at the border divides by fewer cells"))
+        rows.append(Row("Parameters", "0 — pooling has no parameters", level="result"))
     else:
         rows.append(Row("Parameters", "0 — pooling has no parameters", level="result"))
     return rows, ([] if errors else [(axes[0], ow), (axes[1], oh)])
@@ -276,6 +277,8 @@ def _merge(layer, info) -> list:
     rows = [Row("Inputs", listed, f"{len(info.inputs)} layers, as listed in its inputs")]
     if info.output is None:
         return rows
+    if layer.type == "mul":
+        return rows + shape_modern.mul_rows(info)
     if layer.type == "add":
         rows.append(Row("Output size", f"W₂×H₂×D₂ = {format_shape(info.output)}",
                         "the inputs are summed value by value, so they need exactly the same shape "
@@ -308,25 +311,7 @@ def _global_pool(info, cfg: dict) -> list:
 
 
 def _sentence(layer, info, cfg: dict) -> str:
-    label = KINDS[layer.type].label
-    shape_in, shape_out = format_shape(info.input), format_shape(info.output)
-    if layer.type == "input":
-        if is_volume(info.output):
-            return f"The input is a {shape_out} volume (W×H×D); it has no parameters."
-        return f"The input is a vector of {shape_out} features; it has no parameters."
-    if layer.type == "flatten":
-        dims = "·".join(str(x) for x in info.input)
-        return (f"Flatten turns {shape_in} into a vector of {dims} = {size_of(info.input):,} values "
-                "and has no parameters.")
-    if layer.type == "maxout":
-        return (f"Maxout keeps the largest of every {cfg['pieces']} consecutive channels: "
-                f"{shape_in} becomes {shape_out}. It has no parameters of its own (the pieces' "
-                "weights are in the layer before it).")
-    if layer.type == "batchnorm":
-        d = depth_of(info.input)
-        return (f"Batch norm keeps the shape {shape_out} and learns a scale γ and a shift β per "
-                f"channel: params = 2·{d} = {info.params:,}.")
-    return f"{label} keeps the shape {shape_out} and has no parameters."
+    return shape_modern.sentence(layer, info, cfg) or _classic_sentence(layer, info, cfg)
 
 
 def layer_title(network, index: int) -> str:
@@ -367,7 +352,7 @@ def explain(network, index: Optional[int], where: str = "canvas") -> Explanation
                                         f"({ERROR_WHERE[where]}).", level="error"))
         return out
     if layer.type in SPATIAL and is_volume(info.input):
-        rows, out.axes = _spatial(layer, info, cfg)
+        rows, out.axes = _spatial(network, index, layer, info, cfg)
         out.rows += rows
     elif layer.type == "dense":
         out.rows += _dense(info, cfg)

@@ -290,7 +290,7 @@ def infer(layers, reads: Optional[dict] = None) -> Report:
                     out = kind.rule(cfg, shapes)
         params = buffers = 0
         params_known = True
-        if kind.has_params:
+        if kind.has_params or kind.has_buffers:  # scale_shift has constants only
             params_known = False
             if known:
                 arrays = kind.params(cfg, shapes)

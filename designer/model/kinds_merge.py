@@ -1,4 +1,6 @@
-"""Layer kinds that join branches: add (residual shortcuts) and concat (inception blocks).
+"""Layer kinds that join or split branches: add (residual shortcuts), concat (inception blocks),
+mul (squeeze-and-excitation: a 1×1×D volume scales every position of a W×H×D one), and the
+channel operations of ShuffleNet: channel_shuffle and channel_slice (a range of channels).
 
 A merge's rule takes, besides the settings and the input shapes, the labels of its inputs
 (``#5``) so that a mismatch can name the layers, not only their shapes.
@@ -7,7 +9,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .kind import LayerKind, Outcome, format_shape, is_volume
+from .keys import Key
+from .kind import LayerKind, Outcome, depth_of, format_shape, is_volume
 
 DEFINED: list = []  # the kinds of this module, in palette order (collected by the catalogue)
 
@@ -81,4 +84,79 @@ DEFINED.append(LayerKind(
     min_inputs=2, max_inputs=None,
     help="Joins its inputs along the depth (volumes of equal W×H) or end to end (vectors).",
     aliases="cat join inception stack",
+))
+
+
+def broadcast_shape(shapes: list) -> Optional[tuple]:
+    """The shape of a product of ``shapes``: all equal, or volumes W×H×D with some 1×1×D (one
+    value per channel, spread over every position: squeeze-and-excitation); None when they do not fit."""
+    full = max(shapes, key=lambda s: (len(s), s[0] * s[1] if len(s) == 3 else 0))
+    for shape in shapes:
+        if shape != full and not (is_volume(shape) and is_volume(full) and shape == (1, 1, full[2])):
+            return None
+    return full
+
+
+def _mul_rule(_cfg: dict, shapes: list, labels: Optional[list] = None) -> Outcome:
+    labels = _labels(shapes, labels)
+    full = broadcast_shape(shapes)
+    listed = ", ".join(f"{label} {format_shape(shape)}" for label, shape in zip(labels, shapes))
+    if full is None:
+        return Outcome(None, errors=[f"a mul needs inputs of the same shape, or a 1×1×D volume with a "
+                                     f"W×H×D one of the same depth, but the inputs are {listed}"])
+    spread = [label for label, shape in zip(labels, shapes) if shape != full]
+    how = (f"; {' and '.join(spread)} (1×1×{full[2]}) scale every position" if spread else "")
+    return Outcome(full, formula=f"{' × '.join(labels)}: multiplied value by value = "
+                                 f"{format_shape(full)}{how}")
+
+
+DEFINED.append(LayerKind(
+    "mul", "Multiply", "merge", keys=(), rule=_mul_rule, torch="(a * b: elementwise product, broadcast)",
+    min_inputs=2, max_inputs=None,
+    help="Multiplies its inputs value by value; a 1×1×D input scales each channel of a W×H×D one "
+         "(squeeze-and-excitation).",
+    aliases="multiply product gate scale squeeze excitation se attention",
+))
+
+
+# --------------------------------------------------------------------------- channel operations
+def _shuffle_rule(cfg: dict, shapes: list) -> Outcome:
+    shape, g = shapes[0], cfg["groups"]
+    d = depth_of(shape)
+    what = "depth" if is_volume(shape) else "feature count"
+    if d % g:
+        return Outcome(None, errors=[f"groups {g} do not divide the input {what} {d}"])
+    return Outcome(shape, formula=f"{d} channels as {g} groups of {d // g}, read across the groups: "
+                                  f"channel j·{g} + i of the output is channel i·{d // g} + j of the input")
+
+
+DEFINED.append(LayerKind(
+    "channel_shuffle", "Channel shuffle", "merge",
+    keys=(Key("groups", "int", 2, lo=1, help="the groups of channels interleaved (ShuffleNet's g)"),),
+    rule=_shuffle_rule, torch="torch.nn.ChannelShuffle", brief=lambda cfg: f"g{cfg['groups']}",
+    help="Interleaves the channels of its groups, so that the next grouped convolution sees every group "
+         "(ShuffleNet).",
+    aliases="shuffle interleave shufflenet",
+))
+
+
+def _slice_rule(cfg: dict, shapes: list) -> Outcome:
+    shape, start, stop = shapes[0], cfg["start"], cfg["stop"]
+    d = depth_of(shape)
+    what = "depth" if is_volume(shape) else "feature count"
+    if stop > d:
+        return Outcome(None, errors=[f"stop {stop} is past the input {what} {d}"])
+    if start >= stop:
+        return Outcome(None, errors=[f"start {start} must be below stop {stop}"])
+    out = (shape[0], shape[1], stop - start) if is_volume(shape) else (stop - start,)
+    return Outcome(out, formula=f"channels {start} to {stop - 1} of {d}: {stop - start}")
+
+
+DEFINED.append(LayerKind(
+    "channel_slice", "Channel slice", "merge",
+    keys=(Key("start", "int", 0, lo=0, help="the first channel taken (counting from 0)"),
+          Key("stop", "int", None, required=True, lo=1, help="the channel after the last one taken")),
+    rule=_slice_rule, torch="x[:, start:stop]", brief=lambda cfg: f"[{cfg['start']}:{cfg['stop']}]",
+    help="Takes the channels start…stop − 1 (or those features of a vector): ShuffleNetV2's split.",
+    aliases="split slice narrow chunk channels",
 ))

@@ -1,5 +1,7 @@
-"""Layer kinds that change the shape: input, conv, pool, global_pool, flatten, dense."""
+"""Layer kinds that change the shape: input, conv, pool, pad, global_pool, flatten, dense."""
 from __future__ import annotations
+
+import math
 
 from .keys import Key, as_pair, show_pair
 from .kind import LayerKind, Outcome, format_shape, is_volume, size_of
@@ -93,11 +95,21 @@ def window(in_h: int, in_w: int, k: tuple, s: tuple, p: tuple, what: str, ceil: 
 
 def window_of(type_: str, cfg: dict) -> tuple:
     """(kernel, stride, padding) pairs of a conv or pool layer from its resolved settings: a conv's
-    "same" padding resolved, a pool's stride defaulting to its window."""
+    "same" padding resolved (for the dilated kernel's span), a pool's stride defaulting to its window."""
     if type_ == "conv":
         k = as_pair(cfg["kernel"])
-        return k, as_pair(cfg["stride"]), padding_of(cfg, k)
+        return k, as_pair(cfg["stride"]), padding_of(cfg, spanned(k, dilation_of(cfg)))
     return as_pair(cfg["size"]), as_pair(cfg["stride"]), as_pair(cfg["padding"])
+
+
+def dilation_of(cfg: dict) -> tuple:
+    """The (dh, dw) dilation of a conv or pool (1: taps side by side)."""
+    return as_pair(cfg.get("dilation", 1))
+
+
+def spanned(k: tuple, d: tuple) -> tuple:
+    """The span of a kernel K with dilation D, D·(K − 1) + 1: what the output size depends on."""
+    return tuple(dd * (kk - 1) + 1 for kk, dd in zip(k, d))
 
 
 def padding_of(cfg: dict, k: tuple) -> tuple:
@@ -176,12 +188,17 @@ def _conv_rule(cfg: dict, shapes: list) -> Outcome:
         return Outcome(None, errors=errs)
     w, h, d = shape
     k, s, p = window_of("conv", cfg)
+    dil = dilation_of(cfg)
+    span = spanned(k, dil)
     g = cfg.get("groups", 1)
     warns = []
-    if cfg.get("padding") == "same" and (k[0] % 2 == 0 or k[1] % 2 == 0 or s != (1, 1)):
+    if cfg.get("padding") == "same" and (span[0] % 2 == 0 or span[1] % 2 == 0 or s != (1, 1)):
         warns.append('"same" padding keeps the size only with stride 1 and an odd kernel; '
                      f"padding {show_pair(p)} is used")
-    oh, ow, w2, errors, formula = window(h, w, k, s, p, "kernel")
+    oh, ow, w2, errors, formula = window(h, w, span, s, p, "kernel" if dil == (1, 1) else "dilated kernel")
+    if dil != (1, 1):
+        formula = (f"dilation {show_pair(dil)}: the {show_pair(k)} kernel spans {show_pair(span)} "
+                   f"(D·(K − 1) + 1)\n") + formula
     errors = group_errors(cfg, d) + errors
     f = cfg["filters"]
     per_filter = k[0] * k[1] * (d // g)
@@ -206,6 +223,9 @@ def _conv_brief(cfg: dict) -> str:
         text += f" pad {pp[0] if pp[0] == pp[1] else show_pair(pp)}"
     if cfg.get("groups", 1) != 1:
         text += f" g{cfg['groups']}"
+    if dilation_of(cfg) != (1, 1):
+        d = dilation_of(cfg)
+        text += f" d{d[0] if d[0] == d[1] else show_pair(d)}"
     return text
 
 
@@ -219,6 +239,7 @@ CONV = register(LayerKind(
         Key("bias", "bool", True, help="add a learnt bias per filter"),
         Key("groups", "int", 1, lo=1,
             help="split input channels and filters into this many groups (each filter sees its group)"),
+        Key("dilation", "pair", 1, lo=1, help="spacing D between the kernel's taps (atrous convolution)"),
     ),
     params=_conv_params, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
     help="Slides filters over the input volume; each filter makes one feature map.",
@@ -234,12 +255,23 @@ def _pool_rule(cfg: dict, shapes: list) -> Outcome:
         return Outcome(None, errors=errs)
     w, h, d = shape
     k, s, p = window_of("pool", cfg)
-    errors = []
-    if p[0] * 2 > k[0] or p[1] * 2 > k[1]:
+    dil = dilation_of(cfg)
+    span = spanned(k, dil)
+    errors, notes = [], []
+    if dil != (1, 1) and cfg["mode"] != "max":
+        errors.append(f"only a max pool can be dilated (as PyTorch's MaxPool2d), not an {cfg['mode']} pool")
+    if p[0] * 2 > k[0] or p[1] * 2 > k[1]:  # PyTorch's rule, dilated or not
         errors.append(f"padding {show_pair(p)} is more than half the window {show_pair(k)}")
     if cfg["mode"] == "l2" and p != (0, 0):
         errors.append("an l2 pool takes no padding (as PyTorch's LPPool2d)")
-    oh, ow, warns, errs2, formula = window(h, w, k, s, p, "window", cfg.get("ceil", False))
+    if not cfg.get("count_include_pad", True) and cfg["mode"] != "avg":
+        notes.append(f"count_include_pad only changes an average pool; a {cfg['mode']} pool ignores it")
+    oh, ow, warns, errs2, formula = window(h, w, span, s, p, "window", cfg.get("ceil", False))
+    warns = notes + warns
+    if dil != (1, 1):
+        formula = f"dilation {show_pair(dil)}: the {show_pair(k)} window spans {show_pair(span)}\n" + formula
+    if cfg["mode"] == "avg" and p != (0, 0) and not cfg.get("count_include_pad", True):
+        formula += "\neach mean is over the window's cells inside the input (padding left out)"
     errors += errs2
     if errors:
         return Outcome(None, 0, warns, errors, formula)
@@ -253,6 +285,11 @@ def _pool_brief(cfg: dict) -> str:
         text += f" /{s[0] if s[0] == s[1] else show_pair(s)}"
     if cfg.get("ceil"):
         text += " ceil"
+    if dilation_of(cfg) != (1, 1):
+        d = dilation_of(cfg)
+        text += f" d{d[0] if d[0] == d[1] else show_pair(d)}"
+    if cfg["mode"] == "avg" and not cfg.get("count_include_pad", True):
+        text += " excl. pad"
     return text
 
 
@@ -264,10 +301,57 @@ POOL = register(LayerKind(
         Key("stride", "pair", None, lo=1, default_from="size", help="step S (default: the window size)"),
         Key("padding", "pair", 0, lo=0, help="zeros added around the input"),
         Key("ceil", "bool", False, help="round the output size up (PyTorch's ceil_mode, Caffe's rule)"),
+        Key("dilation", "pair", 1, lo=1, help="spacing between the window's cells (max pool only)"),
+        Key("count_include_pad", "bool", True,
+            help="an average pool divides by the whole window (true) or only its cells inside the input"),
     ),
     rule=_pool_rule, torch="torch.nn.MaxPool2d / AvgPool2d / LPPool2d(2)", spatial=True,
     brief=_pool_brief, help="Downsamples each feature map by taking the max (or mean) of each window.",
     aliases="subsampling",
+))
+
+
+# --------------------------------------------------------------------------- pad
+SIDES = ("left", "right", "top", "bottom")
+
+
+def pads_of(cfg: dict) -> tuple:
+    """(left, right, top, bottom) of a pad layer: PyTorch's ZeroPad2d order."""
+    return tuple(int(cfg.get(side, 0)) for side in SIDES)
+
+
+def _pad_rule(cfg: dict, shapes: list) -> Outcome:
+    shape = shapes[0]
+    errs = _need_volume("pad", shape)
+    if errs:
+        return Outcome(None, errors=errs)
+    w, h, d = shape
+    left, right, top, bottom = pads_of(cfg)
+    out = (w + left + right, h + top + bottom, d)
+    warns = [] if any((left, right, top, bottom)) else ["this pad layer adds nothing (every side is 0)"]
+    formula = (f"out W = {w} + {left} + {right} = {out[0]}\nout H = {h} + {top} + {bottom} = {out[1]}"
+               f"\nnew cells hold {cfg.get('value', 0.0):g}")
+    return Outcome(out, 0, warns, [], formula)
+
+
+def _pad_brief(cfg: dict) -> str:
+    left, right, top, bottom = pads_of(cfg)
+    text = f"l{left} r{right} t{top} b{bottom}"
+    value = cfg.get("value", 0.0)
+    return text if value == 0 else f"{text} = {value:g}"
+
+
+PAD = register(LayerKind(
+    "pad", "Pad", "convolution",
+    keys=tuple(Key(side, "int", 0, lo=0, help=f"columns or rows of the value added on the {side}")
+               for side in SIDES) + (
+        Key("value", "float", 0.0, lo=-math.inf, hi=math.inf, help="the value of the added cells (0: zero padding)"),
+    ),
+    rule=_pad_rule, torch="torch.nn.ZeroPad2d / ConstantPad2d((left, right, top, bottom))", spatial=True,
+    brief=_pad_brief,
+    help="Adds rows and columns of a constant around each map, a different number on each side "
+         "(TensorFlow's \"same\" padding with stride 2 pads only the right and bottom).",
+    aliases="padding zeropad constantpad asymmetric",
 ))
 
 

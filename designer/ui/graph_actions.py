@@ -1,4 +1,5 @@
-"""The Blocks menu (residual connection, Inception block, branch from here, collapse / expand,
+"""The Blocks menu (residual connection, Inception, inverted-residual and squeeze-and-excitation
+blocks, branch from here, collapse / expand,
 Tidy layout) and File ▸ Export diagram…: the actions of the canvas's branched networks, built by
 actions.build_menus."""
 from __future__ import annotations
@@ -22,6 +23,12 @@ def build_blocks_menu(window, bar, a: dict, make_action):
                                     "shortcut when the shapes differ", local)
     a["insert_inception"] = make_action(window, "Insert &Inception block", editor.insert_inception, None,
                                         "Four branches (1×1, 3×3, 5×5, pool) joined by a concat, after the selection")
+    a["insert_inverted_residual"] = make_action(
+        window, "Insert in&verted-residual block", editor.insert_inverted_residual, None,
+        "MobileNetV2's block after the selection: 1×1 expand ×6, 3×3 depthwise, 1×1 project, the input added back")
+    a["insert_squeeze_excitation"] = make_action(
+        window, "Insert s&queeze-and-excitation block", editor.insert_squeeze_excitation, None,
+        "Average pool, 1×1 to D/4, ReLU, 1×1 back to D, sigmoid: each channel of the selection's output scaled")
     a["branch"] = make_action(window, "&Branch from here…", window.open_branch_add, "Ctrl+B",
                               "Type a layer to add beside what already reads the selected layer", local)
     a["collapse"] = make_action(window, "&Collapse selection", editor.collapse_selection, "Ctrl+G",
@@ -36,7 +43,8 @@ def build_blocks_menu(window, bar, a: dict, make_action):
                             "Cut a long network into columns side by side that fit the window "
                             "(off: one flow from top to bottom)")
     a["wrap"].setCheckable(True)
-    for name in ("add_residual", "insert_inception", "branch"):
+    for name in ("add_residual", "insert_inception", "insert_inverted_residual", "insert_squeeze_excitation",
+                 "branch"):
         m.addAction(a[name])
     m.addSeparator()
     for name in ("collapse", "expand", "collapse_all", "tidy", "wrap"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..model import KINDS, ConfigError, Layer, load_template
-from ..model import wiring
+from ..model import block_designs, wiring
 from ..model.graph import is_chain, is_layer
 from ..model.kinds_merge import shortcut_fix
 from .undo import Rewire, SetUis
@@ -158,6 +158,26 @@ class GraphEdits:
         block = load_template("inception").layers
         copies = wiring.copies(block, [layer.uid for layer in block[1:]])
         return self.add_with_edges(self.insertion_point(), copies, "Insert Inception block")
+
+    def insert_inverted_residual(self) -> bool:
+        """MobileNetV2's inverted residual for the volume after the selection (see block_designs)."""
+        return self._insert_block(block_designs.inverted_residual, "Insert inverted-residual block")
+
+    def insert_squeeze_excitation(self) -> bool:
+        """A squeeze-and-excitation block for the volume after the selection."""
+        return self._insert_block(block_designs.squeeze_excitation, "Insert squeeze-and-excitation block")
+
+    def _insert_block(self, design, text: str) -> bool:
+        at = self.insertion_point()
+        shape = self.network.report().layers[at - 1].output if at else None
+        if shape is None or len(shape) != 3:
+            what = "nothing" if not at else "a vector" if shape else "a layer with an error"
+            self.message.emit(f"{text[len('Insert '):].capitalize()} goes after a W×H×D volume; "
+                              f"the selection gives {what}. Select a conv or pool layer first.")
+            return False
+        block = design(shape).layers
+        copies = wiring.copies(block, [layer.uid for layer in block[1:]])
+        return self.add_with_edges(at, copies, text)
 
     def collapse_selection(self) -> bool:
         """Draw the selected layers as one block (view only: the file keeps every layer)."""

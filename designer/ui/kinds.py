@@ -145,6 +145,28 @@ def _bell(painter: QPainter, ink: QColor) -> None:
     painter.drawLine(QPointF(6, 25), QPointF(26, 25))
 
 
+def _layer_norm(painter: QPainter, ink: QColor) -> None:
+    """The bell over a column of channels: normalised across them, at each position."""
+    _bell(painter, ink)
+    for y in (8.0, 12.0):
+        painter.drawLine(QPointF(24, y), QPointF(28, y))
+
+
+def _layer_scale(painter: QPainter, ink: QColor) -> None:
+    """Bars of different heights from one base: a factor per channel."""
+    painter.drawLine(QPointF(6, 25), QPointF(26, 25))
+    for i, h in enumerate((12, 6, 15, 9)):
+        painter.drawLine(QPointF(9 + i * 5, 25), QPointF(9 + i * 5, 25 - h))
+
+
+def _scale_shift(painter: QPainter, ink: QColor) -> None:
+    """×, then +: a fixed scale and shift."""
+    painter.drawLine(QPointF(7, 9), QPointF(15, 17))
+    painter.drawLine(QPointF(15, 9), QPointF(7, 17))
+    painter.drawLine(QPointF(21, 15), QPointF(21, 25))
+    painter.drawLine(QPointF(16, 20), QPointF(26, 20))
+
+
 def _lrn(painter: QPainter, ink: QColor) -> None:
     for i, h in enumerate((9, 14, 9)):
         painter.drawLine(QPointF(10 + i * 6, 24), QPointF(10 + i * 6, 24 - h))
@@ -156,6 +178,15 @@ def _softmax(painter: QPainter, ink: QColor) -> None:
     painter.setBrush(ink)
     for i, h in enumerate((5, 9, 16)):
         painter.drawRect(QRectF(8 + i * 6, 24 - h, 4.2, h))
+
+
+def _log_softmax(painter: QPainter, ink: QColor) -> None:
+    """The softmax's bars hanging down from zero: log-probabilities are at most 0."""
+    painter.drawLine(QPointF(6, 8), QPointF(26, 8))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ink)
+    for i, h in enumerate((16, 9, 4)):
+        painter.drawRect(QRectF(8 + i * 6, 8, 4.2, h))
 
 
 def _add(painter: QPainter, ink: QColor) -> None:
@@ -181,10 +212,38 @@ def _global_pool(painter: QPainter, ink: QColor) -> None:
     painter.drawEllipse(QPointF(26.5, 16), 2.6, 2.6)
 
 
+def _mul(painter: QPainter, ink: QColor) -> None:
+    """⊗: a product of branches."""
+    painter.drawEllipse(QPointF(16, 16), 9, 9)
+    painter.drawLine(QPointF(11.5, 11.5), QPointF(20.5, 20.5))
+    painter.drawLine(QPointF(20.5, 11.5), QPointF(11.5, 20.5))
+
+
+def _pad(painter: QPainter, ink: QColor) -> None:
+    """A map with a border on two sides only: asymmetric padding."""
+    painter.drawRect(QRectF(6, 6, 20, 20))
+    painter.setBrush(ink)
+    painter.drawRect(QRectF(6, 6, 14, 14))
+
+
+def _channel_shuffle(painter: QPainter, ink: QColor) -> None:
+    """Two groups of channels crossing over."""
+    for a, b in ((8, 8), (13, 18), (18, 13), (24, 24)):
+        painter.drawLine(QPointF(a, 7), QPointF(b, 25))
+
+
+def _channel_slice(painter: QPainter, ink: QColor) -> None:
+    """A stack of channels with the top part taken."""
+    painter.drawRect(QRectF(9, 6, 14, 20))
+    painter.setBrush(ink)
+    painter.drawRect(QRectF(9, 6, 14, 9))
+
+
 UI_KINDS: dict[str, UiKind] = {
     "input": UiKind(_input, {"width": 28, "height": 28, "depth": 1}),
     "conv": UiKind(_conv, {"filters": 16}),
     "pool": UiKind(_pool),
+    "pad": UiKind(_pad, {"right": 1, "bottom": 1}),
     "global_pool": UiKind(_global_pool),
     "dense": UiKind(_dense, {"units": 64}),
     "flatten": UiKind(_flatten),
@@ -194,11 +253,25 @@ UI_KINDS: dict[str, UiKind] = {
     "sigmoid": UiKind(curve(lambda x: 1.4 / (1 + math.exp(-2.5 * x)))),
     "tanh": UiKind(curve(lambda x: 1.2 * math.tanh(2 * x))),
     "sign": UiKind(_sign),
+    # the clipping ones drawn with the glyph's axis scale (x in [−2.2, 2.2]): bounds brought in
+    "relu6": UiKind(curve(lambda x: min(max(0.0, 1.3 * x), 1.3))),
+    "hardtanh": UiKind(curve(lambda x: min(max(-1.0, 1.3 * x), 1.0))),
+    "hardsigmoid": UiKind(curve(lambda x: 1.4 * min(max(0.0, x + 1), 2) / 2)),
+    "hardswish": UiKind(curve(lambda x: x * min(max(0.0, x + 1.5), 3) / 3)),
+    "silu": UiKind(curve(lambda x: x / (1 + math.exp(-2 * x)))),
+    "gelu": UiKind(curve(lambda x: x * 0.5 * (1 + math.erf(1.4 * x)))),
     "maxout": UiKind(curve(lambda x: max(0.9 * x, -0.6 * x))),
     "dropout": UiKind(_dropout),
     "batchnorm": UiKind(_bell),
     "lrn": UiKind(_lrn),
+    "layer_norm": UiKind(_layer_norm),
+    "layer_scale": UiKind(_layer_scale),
+    "scale_shift": UiKind(_scale_shift),
     "softmax": UiKind(_softmax),
+    "log_softmax": UiKind(_log_softmax),
     "add": UiKind(_add),
     "concat": UiKind(_concat),
+    "mul": UiKind(_mul),
+    "channel_shuffle": UiKind(_channel_shuffle),
+    "channel_slice": UiKind(_channel_slice, {"stop": 8}),
 }

@@ -117,6 +117,10 @@ class Layer:
         receptive = int(np.prod(w.shape[2:])) if w.ndim > 2 else 1
         return w.shape[1] * receptive, w.shape[0] * receptive
 
+    def started(self) -> None:
+        """Called once its arrays exist at their ``start_value``: a class whose arrays start
+        elsewhere (layer scale's γ at its ``init`` setting) sets them here."""
+
     def forward(self, x: np.ndarray, train: bool = False):
         raise NotImplementedError
 

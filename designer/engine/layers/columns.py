@@ -1,7 +1,7 @@
 """im2col and col2im for the convolution, batch-last, with the padding implied instead of copied.
 
-The columns of a (C, H, W, N) batch are ``cols[c, i, j, oy, ox, n] = x[c, oy·sy + i − py,
-ox·sx + j − px, n]``, zero where that falls in the padding. Each kernel tap (i, j) reads one
+The columns of a (C, H, W, N) batch are ``cols[c, i, j, oy, ox, n] = x[c, oy·sy + i·dy − py,
+ox·sx + j·dx − px, n]`` (d the dilation, 1 for most), zero where that falls in the padding. Each kernel tap (i, j) reads one
 rectangle of the input (``tap_span``) and writes it to one rectangle of its row of ``cols``;
 the rest of the row (the padding border) is zeroed. No padded copy of the input is made.
 
@@ -33,20 +33,23 @@ def tap_span(size: int, out: int, k: int, s: int, p: int, i: int, start: int = 0
     return first - start, stop - start, first * s + i - p
 
 
-def spans(shape_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tuple, row: int = 0) -> tuple:
-    """Per axis, the tap_span of every kernel offset, for the ``out_hw[0]`` output rows from
-    output row ``row`` on (a tile of rows; the whole map when row is 0 and out_hw is all)."""
-    (h, w), (oh, ow), (kh, kw), (sy, sx), (py, px) = shape_hw, out_hw, kernel, stride, pad
-    return ([tap_span(h, row + oh, kh, sy, py, i, row) for i in range(kh)],
-            [tap_span(w, ow, kw, sx, px, j) for j in range(kw)])
+def spans(shape_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tuple, row: int = 0,
+          dilation: tuple = (1, 1)) -> tuple:
+    """Per axis, the tap_span of every kernel offset (tap i sits i·dilation from the window's
+    start), for the ``out_hw[0]`` output rows from output row ``row`` on (a tile of rows; the
+    whole map when row is 0 and out_hw is all)."""
+    (h, w), (oh, ow), (kh, kw), (sy, sx), (py, px), (dy, dx) = shape_hw, out_hw, kernel, stride, pad, dilation
+    return ([tap_span(h, row + oh, kh, sy, py, i * dy, row) for i in range(kh)],
+            [tap_span(w, ow, kw, sx, px, j * dx) for j in range(kw)])
 
 
-def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: tuple, row: int = 0) -> None:
+def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: tuple, row: int = 0,
+           dilation: tuple = (1, 1)) -> None:
     """Fill ``cols`` (C, KH, KW, OH, OW, N) from the batch-last volume ``m`` (C, H, W, N); with
     ``row``, ``cols`` holds the OH output rows from that row on (a tile)."""
     c, kh, kw = cols.shape[:3]
     sy, sx = stride
-    rows, cols_x = spans(m.shape[1:3], cols.shape[3:5], kernel, stride, pad, row)
+    rows, cols_x = spans(m.shape[1:3], cols.shape[3:5], kernel, stride, pad, row, dilation)
 
     def run(a, z):
         # One copy per tap for a block of channels: few NumPy calls however many channels.
@@ -70,16 +73,16 @@ def im2col(m: np.ndarray, cols: np.ndarray, kernel: tuple, stride: tuple, pad: t
 
 
 def col2im(dcols: np.ndarray, dx: np.ndarray, kernel: tuple, stride: tuple, pad: tuple,
-           row: int = 0, zero: bool = True) -> None:
+           row: int = 0, zero: bool = True, dilation: tuple = (1, 1)) -> None:
     """dx (C, H, W, N) = the sum of every tap's rectangle of ``dcols`` (C, KH, KW, OH, OW, N).
     With ``row`` (dcols a tile of output rows from that row on) and ``zero`` False, the tile's
     sums are added to what dx holds (tiles overlap on the input rows between them)."""
     c, kh, kw = dcols.shape[:3]
     sy, sx = stride
-    rows, cols_x = spans(dx.shape[1:3], dcols.shape[3:5], kernel, stride, pad, row)
-    # Taps that never overlap (stride ≥ kernel) each own their input cells: assign, not add
-    # (also across tiles, which then share no input cell).
-    overlap = kh > sy or kw > sx
+    rows, cols_x = spans(dx.shape[1:3], dcols.shape[3:5], kernel, stride, pad, row, dilation)
+    # Taps that never overlap (stride ≥ the kernel's span) each own their input cells: assign, not
+    # add (also across tiles, which then share no input cell).
+    overlap = (kh - 1) * dilation[0] + 1 > sy or (kw - 1) * dilation[1] + 1 > sx
 
     def run(a, z):
         target = dx[a:z]

@@ -20,7 +20,9 @@ convolution (LeNet-5's) keeps its whole columns as the cache of the pass, in the
 buffer.
 
 Most convolutions of today's networks (3×3, stride 1, 16 channels or more) take neither way but
-``row_conv``'s: KW shifted copies of the input instead of KH·KW columns (``by_rows``).
+``row_conv``'s: KW shifted copies of the input instead of KH·KW columns (``by_rows``), and a
+depthwise one (groups = channels = filters) takes ``depthwise``'s. A dilated kernel's taps sit
+D apart: im2col and col2im read and write them there (``dilation``); row_conv is not dilated.
 """
 from __future__ import annotations
 
@@ -28,10 +30,10 @@ import threading
 
 import numpy as np
 
-from ...model.kinds_spatial import window_of
+from ...model.kinds_spatial import dilation_of, window_of
 from .base import Layer, batch_last, logical
 from .columns import col2im, im2col
-from . import row_conv
+from . import depthwise, row_conv
 
 # Values in a tile's columns: 4 MB of float32, which stays in the L2/L3 caches between its
 # im2col and its products. Tests make it tiny to run the tiled path on small layers.
@@ -70,7 +72,11 @@ class Conv(Layer):
         super().__init__(cfg, in_shape, out_shape, dtype)
         self.kernel, self.stride, self.pad = window_of("conv", cfg)
         self.groups = int(cfg.get("groups", 1))
-        self.by_rows = row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0])
+        self.dilation = dilation_of(cfg)
+        # Depthwise (one filter per channel): its own path, K² multiply-adds over whole blocks.
+        self.depthwise = depthwise.is_depthwise(self.groups, self.in_shape[0], int(cfg["filters"]))
+        self.by_rows = (not self.depthwise and self.dilation == (1, 1) and
+                        row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0]))
 
     def column_rows(self) -> int:
         """Rows of the columns matrix: C·KH·KW, plus the ones row when it carries the bias."""
@@ -99,7 +105,7 @@ class Conv(Layer):
         (kh, kw), ow = self.kernel, self.out_shape[2]
         k = c * kh * kw
         im2col(m, cols[:k].reshape(c, kh, kw, rows[1] - rows[0], ow, n), self.kernel, self.stride,
-               self.pad, rows[0])
+               self.pad, rows[0], self.dilation)
         if self.ones():
             cols[k] = 1
         return cols
@@ -193,6 +199,9 @@ class Conv(Layer):
         n = x.shape[0]
         f, oh, ow = self.out_shape
         m = batch_last(x)  # a C-ordered batch (a first layer's data) is transposed once
+        if self.depthwise:
+            out, xp = depthwise.forward(self, m)
+            return logical(out), (xp, x.shape, "depthwise")
         if self.by_rows:
             out, rows = self.forward_by_rows(m)
             return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
@@ -211,6 +220,9 @@ class Conv(Layer):
 
     def backward(self, dout, cache):
         first, in_shape, tiles = cache
+        if tiles == "depthwise":
+            dx, grads = depthwise.backward(self, batch_last(dout), first, in_shape)
+            return (logical(dx) if dx is not None else None), grads
         if self.by_rows:
             dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
             return (logical(dx) if dx is not None else None), grads
@@ -228,7 +240,8 @@ class Conv(Layer):
             if dx is not None:
                 dcols = shared_buffer((c * kh * kw, d2.shape[1]), self.dtype, "dcols")
                 self.input_product(d2, dcols)
-                col2im(dcols.reshape(c, kh, kw, oh, ow, n), dx, self.kernel, self.stride, self.pad)
+                col2im(dcols.reshape(c, kh, kw, oh, ow, n), dx, self.kernel, self.stride, self.pad,
+                       dilation=self.dilation)
         else:
             if dx is not None:
                 dx.fill(0)
@@ -247,7 +260,7 @@ class Conv(Layer):
                     dcols = shared_buffer((c * kh * kw, span.stop - span.start), self.dtype, "dcols")
                     self.input_product(d2[:, span], dcols)
                     col2im(dcols.reshape(c, kh, kw, y1 - y0, ow, n), dx, self.kernel, self.stride,
-                           self.pad, y0, zero=False)
+                           self.pad, y0, zero=False, dilation=self.dilation)
         grads = {"weight": dwt[:kg].T.reshape(w.shape)}
         if "bias" in self.params:
             grads["bias"] = dwt[kg].copy() if self.groups == 1 else d2.sum(axis=1)

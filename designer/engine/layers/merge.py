@@ -51,3 +51,31 @@ class Concat(MergeLayer):
 
     def backward(self, dout, cache):
         return [logical(d) for d in np.split(batch_view(dout), self.bounds, axis=0)], {}
+
+
+class Mul(MergeLayer):
+    """The product of its inputs value by value; an input of engine shape (D, 1, 1) scales every
+    position of the (D, H, W) ones (squeeze-and-excitation). Its gradient is dout times the
+    product of the other inputs, summed over H×W for a broadcast input."""
+
+    type = "mul"
+
+    def forward(self, xs, train=False):
+        views = [batch_view(x) for x in xs]
+        out = np.multiply(views[0], views[1], order="C")
+        for v in views[2:]:
+            out *= v
+        return logical(out), views
+
+    def backward(self, dout, views):
+        d = batch_view(dout)
+        dxs = []
+        for j, v in enumerate(views):
+            g = d.copy() if len(views) > 1 else d
+            for k, other in enumerate(views):
+                if k != j:
+                    g *= other
+            if v.shape != g.shape:  # broadcast over H×W: the gradient sums over the positions
+                g = g.sum(axis=(1, 2), keepdims=True)
+            dxs.append(logical(g))
+        return dxs, {}

@@ -11,13 +11,15 @@ when the last window would start past the input and its left padding), and the l
 may hang past the padded input: the volume gets that many extra cells of fill on the bottom
 and right. An average then divides by the cells of its window inside the padded input (padding
 counts, overhang does not) and an L2 pool scales its sum of squares by K²/that count, both as
-PyTorch (LPPool2d is an AvgPool2d of the squares times K²).
+PyTorch (LPPool2d is an AvgPool2d of the squares times K²). With ``count_include_pad`` false an
+average divides by its window's cells inside the input itself. A dilated max pool's window
+takes every D-th cell of a span of D·(K − 1) + 1.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ...model.kinds_spatial import window_of
+from ...model.kinds_spatial import dilation_of, spanned, window_of
 from ..blocks import blockwise
 from .base import Layer, batch_last, batch_view, logical
 from .windows import padded, scatter_taps, windows
@@ -62,24 +64,33 @@ class Pool(Layer):
         super().__init__(cfg, in_shape, out_shape, dtype)
         self.mode = cfg["mode"]
         self.kernel, self.stride, self.pad = window_of("pool", cfg)
+        self.dilation = dilation_of(cfg)  # a max pool's only (the rule refuses others)
+        self.span = spanned(self.kernel, self.dilation)
         self.keeps_output = self.mode == "l2"
+        # An average over the window's cells inside the input only (PyTorch's count_include_pad=False).
+        self.exclude_pad = self.mode == "avg" and not cfg.get("count_include_pad", True) and self.pad != (0, 0)
         h, w = self.in_shape[1:]
         out_hw = [ceil_size(n, k, s, p, bool(cfg.get("ceil", False)))
-                  for n, k, s, p in zip((h, w), self.kernel, self.stride, self.pad)]
+                  for n, k, s, p in zip((h, w), self.span, self.stride, self.pad)]
         # Cells of fill past the padded input that the last windows reach (ceil mode).
         self.extra = tuple(max(0, (o - 1) * s + k - (n + 2 * p))
-                           for o, n, k, s, p in zip(out_hw, (h, w), self.kernel, self.stride, self.pad))
+                           for o, n, k, s, p in zip(out_hw, (h, w), self.span, self.stride, self.pad))
         self.scale = self.window_scale(out_hw)
+        self.scaled = not isinstance(self.scale, float)
 
     def window_scale(self, out_hw: list):
-        """Per output position, K² / cells of the window inside the padded input, shaped to
-        broadcast over (C, OH, OW, N); the plain 1.0 when no window hangs over."""
-        if not any(self.extra):
+        """Per output position, K² / cells of the window that count (inside the padded input, or
+        with ``exclude_pad`` inside the input itself), shaped to broadcast over (C, OH, OW, N);
+        the plain 1.0 when every window counts K² cells."""
+        if not any(self.extra) and not self.exclude_pad:
             return 1.0
         counts = []
         for o, n, k, s, p in zip(out_hw, self.in_shape[1:], self.kernel, self.stride, self.pad):
             start = np.arange(o) * s
-            counts.append(np.minimum(start + k, n + 2 * p) - start)
+            if self.exclude_pad:  # in input coordinates, the window is [start − p, start − p + k)
+                counts.append(np.minimum(start - p + k, n) - np.maximum(start - p, 0))
+            else:
+                counts.append(np.minimum(start + k, n + 2 * p) - start)
         inside = counts[0][:, None] * counts[1][None, :]
         kk = self.kernel[0] * self.kernel[1]
         return (kk / inside).astype(self.dtype)[None, :, :, None]
@@ -88,12 +99,14 @@ class Pool(Layer):
         """A block of channels at a time (``blockwise``): the block's taps are combined while
         they are in the cache, and blocks run on all cores."""
         fill = -np.inf if self.mode == "max" else 0.0
-        win = windows(padded(self, batch_view(x), self.pad, fill, self.extra), self.kernel, self.stride)
+        win = windows(padded(self, batch_view(x), self.pad, fill, self.extra), self.span, self.stride)
+        if self.dilation != (1, 1):
+            win = win[..., ::self.dilation[0], ::self.dilation[1]]
         kh, kw = self.kernel
         c, oh, ow, n = win.shape[:4]
         out = np.empty((c, oh, ow, n), self.dtype)
         idx = np.empty(out.shape, index_type(kh * kw)) if self.mode == "max" else None
-        scale = self.extra != (0, 0)
+        scale = self.scaled
 
         def run(a, z):
             taps = [win[a:z, ..., i, j] for i in range(kh) for j in range(kw)]
@@ -136,7 +149,7 @@ class Pool(Layer):
                 out = cache[1]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     g = np.where(out > 0, d / out, 0).astype(self.dtype, copy=False)
-            if self.extra != (0, 0):
+            if self.scaled:
                 g = g * self.scale
 
             def tap(i, j, target, overlap, a, z):
@@ -145,7 +158,7 @@ class Pool(Layer):
                 else:
                     target[...] = g[a:z]
         dx = scatter_taps(tap, in_shape, d.shape[1:3], self.kernel, self.stride, self.pad, self.dtype,
-                          self.extra)
+                          self.extra, self.dilation)
         if self.mode == "l2":
             dx = logical(batch_last(dx) * batch_last(cache[0]))
         return dx, {}

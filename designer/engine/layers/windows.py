@@ -29,7 +29,7 @@ def windows(xp: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
 
 
 def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tuple, pad: tuple,
-                 dtype, extra=(0, 0)) -> np.ndarray:
+                 dtype, extra=(0, 0), dilation=(1, 1)) -> np.ndarray:
     """col2im: put the gradient of every kernel tap back onto the input.
 
     ``tap(i, j, target, overlap, a, z)`` adds (or, when windows do not overlap, writes) the
@@ -39,10 +39,12 @@ def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tup
     (N, C, H, W) gradient of the unpadded input, contiguous batch-last (``extra`` as in
     ``padded``)."""
     n, c, h, w = in_shape
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, pad, out_hw
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow), (dh, dw) = kernel, stride, pad, out_hw, dilation
     hp, wp = h + 2 * ph + extra[0], w + 2 * pw + extra[1]
-    overlap = kh > sh or kw > sw
-    covers = not overlap and kh == sh and kw == sw and oh * sh == hp and ow * sw == wp
+    # with dilation D a window spans D·(K − 1) + 1 cells (and misses some of them)
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    overlap = span_h > sh or span_w > sw
+    covers = not overlap and (dh, dw) == (1, 1) and kh == sh and kw == sw and oh * sh == hp and ow * sw == wp
     dx = np.empty((c, h, w, n), dtype)
 
     def run(a, z):
@@ -50,7 +52,8 @@ def scatter_taps(tap, in_shape: tuple, out_hw: tuple, kernel: tuple, stride: tup
         dxp = np.empty(shape, dtype) if covers else np.zeros(shape, dtype)
         for i in range(kh):
             for j in range(kw):
-                target = dxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+                y, x = i * dh, j * dw
+                target = dxp[:, y:y + sh * (oh - 1) + 1:sh, x:x + sw * (ow - 1) + 1:sw]
                 tap(i, j, target, overlap, a, z)
         dx[a:z] = dxp[:, ph:ph + h, pw:pw + w]
     blockwise(run, c, hp * wp * n)

@@ -1,0 +1,60 @@
+"""The efficientnet_b0 template is torchvision's EfficientNet-B0 (written by tools/make_modern_templates.py):
+5,288,548 parameters, the sizes of its stages, SiLU and squeeze-and-excitation in every MBConv block,
+residual adds where torchvision has them, and (slow) its output equal to its PyTorch twin's; with
+torchvision installed, every parameter's shape equals torchvision's by module name."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from designer.model import load_model
+
+
+def test_parameters_and_shapes_are_torchvisions():
+    net = load_model("efficientnet_b0")
+    report = net.report()
+    assert not report.problems
+    assert report.total_params == 5_288_548
+    assert report.input == (224, 224, 3) and report.output == (1000,)
+    by_name = {layer.name: info for layer, info in zip(net.layers, report.layers) if layer.name}
+    # the end of each stage (torchvision's features.1 … features.7), then the 1×1 conv to 1280
+    ends = {"features.1.0.block.2.1": (112, 112, 16), "features.2.1.block.3.1": (56, 56, 24),
+            "features.3.1.block.3.1": (28, 28, 40), "features.4.2.block.3.1": (14, 14, 80),
+            "features.5.2.block.3.1": (14, 14, 112), "features.6.3.block.3.1": (7, 7, 192),
+            "features.7.0.block.3.1": (7, 7, 320), "features.8.1": (7, 7, 1280)}
+    for name, shape in ends.items():
+        assert by_name[name].output == shape, name
+    types = [layer.type for layer in net.layers]
+    assert types.count("mul") == 16 and types.count("add") == 9  # 16 MBConv blocks, 9 with a shortcut
+    depthwise = [layer for layer in net.layers if layer.type == "conv" and layer.resolved()["groups"] > 1]
+    assert len(depthwise) == 16 and all(layer.resolved()["groups"] == layer.resolved()["filters"] for layer in depthwise)
+    assert types.count("silu") == 1 + 16 * 2 + 15 + 1 and "relu" not in types  # stem, dw + SE, expansions, head
+    assert by_name["features.6.0.block.1.0"].params == 672 * 5 * 5  # a 5×5 depthwise over 672 channels
+
+
+def test_each_parameter_is_torchvisions_by_module_name():
+    torchvision = pytest.importorskip("torchvision")
+    theirs = {k: tuple(v.shape) for k, v in torchvision.models.efficientnet_b0().state_dict().items()
+              if not k.endswith("num_batches_tracked")}
+    net = load_model("efficientnet_b0")
+    report = net.report()
+    ours = {}
+    for layer, info in zip(net.layers, report.layers):
+        shapes = {**(layer.kind.param_shapes(layer.resolved(), info.inputs) or {}),
+                  **(layer.kind.buffer_shapes(layer.resolved(), info.inputs) or {})}
+        ours.update({f"{layer.name}.{k}": tuple(v) for k, v in shapes.items()})
+    assert ours == theirs
+
+
+@pytest.mark.slow
+def test_the_output_equals_its_pytorch_twin():
+    torch = pytest.importorskip("torch")
+    from designer.engine import EngineNet
+    from torch_support import torch_twin
+    net = EngineNet(load_model("efficientnet_b0"), np.float32, seed=1)
+    model = torch_twin(net).float().eval()
+    x = np.random.default_rng(0).normal(size=(1, 3, 224, 224)).astype(np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(x)).numpy()
+    got = net.forward(x)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)
