@@ -18,7 +18,7 @@ from torch_support import torch_loss, torch_module, torch_tensor, torch_twin  # 
 
 
 def test_every_kind_has_a_torch_module():
-    samples = {"conv": {"filters": 2}, "dense": {"units": 3}}
+    samples = {"conv": {"filters": 2}, "dense": {"units": 3}, "channel_slice": {"stop": 2}}
     for t in (t for t in KINDS if not KINDS[t].is_merge):  # merges are not modules
         shape = (6, 6, 4) if KINDS[t].spatial or t in ("conv", "pool", "batchnorm") else (4,)
         assert isinstance(torch_module(Layer.make(t, **samples.get(t, {})), shape), nn.Module)
