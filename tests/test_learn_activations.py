@@ -60,7 +60,8 @@ CLOSED_FORMS = {
     "elu": ({"alpha": ELU_ALPHA}, lambda x: np.where(x > 0, x, ELU_ALPHA * (np.exp(x) - 1)),
             lambda x: np.where(x > 0, 1.0, ELU_ALPHA * np.exp(x))),
     "relu6": ({}, lambda x: np.clip(x, 0, 6), lambda x: ((x > 0) & (x < 6)) * 1.0),
-    "hardsigmoid": ({}, lambda x: np.clip(x + 3, 0, 6) / 6, lambda x: ((x > -3) & (x < 3)) / 6),
+    # its slope is PyTorch's float32 1/6 (the engine matches PyTorch's kernel), 3e-8 from 1/6
+    "hardsigmoid": ({}, lambda x: np.clip(x + 3, 0, 6) / 6, lambda x: ((x > -3) & (x < 3)) * float(np.float32(1 / 6))),
     "hardswish": ({}, lambda x: x * np.clip(x + 3, 0, 6) / 6,
                   lambda x: np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))),
     "silu": ({}, lambda x: x / (1 + np.exp(-x)),
