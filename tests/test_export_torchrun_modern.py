@@ -63,3 +63,18 @@ def test_train_py_trains_the_modern_layers_as_the_engine_in_float64(folder):
         else:
             train_py(root / "folder", "--data", data, *options, *files)
     assert_same_run(outs["python"], outs["engine"], "float64")
+
+
+@pytest.mark.slow
+def test_train_py_refuses_mse_for_a_log_softmax_output_in_one_sentence(folder):
+    import os
+    import subprocess
+    import sys
+    root, _path, data = folder
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([sys.executable, str(root / "folder" / "train.py"), "--data", str(data), "--loss", "mse",
+                           "--epochs", "1", "--out", str(root / "mse.npz")], env=env, cwd=root / "folder",
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "ends in log_softmax" in done.stderr and "--loss cross_entropy" in done.stderr
