@@ -23,13 +23,19 @@ class Hardtanh(Layer):
     """x clipped to [min_val, max_val]; the gradient passes strictly inside."""
 
     type = "hardtanh"
+    overwrites_input = True
+
+    def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
+        super().__init__(cfg, in_shape, out_shape, dtype)
+        self.inplace = False  # set by the net, as for relu: MobileNet's ReLU6 after each batchnorm
 
     def bounds(self) -> tuple:
         return self.dtype.type(self.cfg["min_val"]), self.dtype.type(self.cfg["max_val"])
 
     def forward(self, x, train=False):
         lo, hi = self.bounds()
-        out = elementwise(lambda o, m: np.clip(m, lo, hi, out=o), x)
+        out = elementwise(lambda o, m: np.clip(m, lo, hi, out=o), x,
+                          out=batch_last(x) if self.inplace else None)
         return out, batch_last(out)
 
     def backward(self, dout, out):
