@@ -91,9 +91,11 @@ def run_worker(args) -> None:
     if args.single:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     from engine_vs_torch import step_ours, step_torch
+    from designer.engine.process import engine_running
     make = step_ours if args.worker == "ours" else step_torch
     clock = time.process_time if args.single else time.perf_counter
-    print(json.dumps(timed_blocks(make(args.model, args.batch), args.batch, args.seconds, args.blocks, clock)))
+    with engine_running(training=False):   # ours keeps freed memory between steps (engine/process.py)
+        print(json.dumps(timed_blocks(make(args.model, args.batch), args.batch, args.seconds, args.blocks, clock)))
 
 
 def worker(which: str, design: dict, args) -> dict:

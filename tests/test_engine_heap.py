@@ -23,6 +23,9 @@ STEPS = textwrap.dedent("""
     import resource, sys
     sys.path.insert(0, "bench")
     from engine_vs_torch import step_ours
+    from designer.engine.process import engine_running
+    settings = engine_running(training=False)   # as a benchmark; kept referenced: this process ends
+    settings.__enter__()
     step = step_ours("resnet20", 32)
     step(); step()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
