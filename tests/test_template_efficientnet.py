@@ -58,3 +58,27 @@ def test_the_output_equals_its_pytorch_twin():
         want = model(torch.from_numpy(x)).numpy()
     got = net.forward(x)
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_its_onnx_and_pytorch_exports_equal_the_engine(tmp_path):
+    """Exported with random weights, onnxruntime and the PyTorch module compute the engine's output."""
+    ort = pytest.importorskip("onnxruntime")
+    torch = pytest.importorskip("torch")
+    from designer.engine import EngineNet
+    from designer.export import export_network
+    from export_support import load_module
+    network = load_model("efficientnet_b0")
+    net = EngineNet(network, np.float32, seed=2)
+    arrays = net.state_dict()
+    x = np.random.default_rng(1).normal(size=(2, 3, 224, 224)).astype(np.float32)
+    want = net.predict(x)
+    export_network(network, "onnx", tmp_path / "b0.onnx", arrays=arrays)
+    session = ort.InferenceSession(str(tmp_path / "b0.onnx"), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], want, rtol=1e-3, atol=1e-6)
+    np.savez(tmp_path / "b0.npz", **arrays)
+    export_network(network, "pytorch", tmp_path / "b0.py", weights_path=tmp_path / "b0.npz")
+    model = load_module(tmp_path / "b0.py")["build"]()
+    with torch.no_grad():
+        got = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-6)
