@@ -1,4 +1,4 @@
-"""Training throughput of our engine against PyTorch CPU across a suite of designs (issue 15).
+"""Training throughput of our engine against PyTorch CPU across a suite of designs.
 
     python bench/suite.py [--quick] [--rounds N] [--only NAME,...] [--markdown]
 
@@ -26,7 +26,7 @@ On a shared machine whose other jobs keep both cores busy, wall-clock rounds say
 and one PyTorch thread) by the process's CPU time per step, which other processes do not
 inflate: the ratio of the work each engine does, without the gain of the second core.
 
-Targets (issue 15): every design ≥ 0.8× PyTorch, the geometric mean ≥ 1.0×, and our peak memory
+Targets: every design ≥ 0.8× PyTorch, the geometric mean ≥ 1.0×, and our peak memory
 no more than PyTorch's for each design.
 """
 from __future__ import annotations

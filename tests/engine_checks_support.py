@@ -121,6 +121,9 @@ def check_pointwise(type_, cfg, shape, train):
     if type_ == "batchnorm":
         layer.buffers["running_mean"][...] = rng.normal(size=6)
         layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, size=6)
+    if type_ == "scale_shift":  # constants away from 1 and 0
+        for b in layer.buffers.values():
+            b[...] = rng.normal(size=b.shape)
     x = spaced(rng, (4,) + layer.in_shape)
     check_layer(layer, x, train=train)
 
@@ -307,6 +310,9 @@ CASES = {
 }
 CASES["hardtanh"] = [({"min_val": -0.5, "max_val": 2.0}, VOLUME), ({}, VECTOR)]
 CASES["gelu"] = [({"approximate": "tanh"}, VOLUME), ({}, VECTOR)]
+CASES["log_softmax"] = [({}, VOLUME), ({}, VECTOR)]
+for _t in ("layer_norm", "layer_scale", "scale_shift"):
+    CASES[_t] = [({}, VOLUME), ({}, VECTOR)]
 for _t in ["leaky_relu", "elu", "softmax"] + [t for t, k in KINDS.items() if k.family == "activation" and not k.keys]:
     CASES[_t] = [({}, VOLUME), ({}, VECTOR)]  # every activation without settings, new ones too
 

@@ -57,6 +57,7 @@ def test_dense(shape, units, bias):
     ("lrn", {"size": 4, "alpha": 1.0, "beta": 0.6, "k": 1.0}),
     ("maxout", {"pieces": 2}), ("maxout", {"pieces": 3}),
     ("batchnorm", {"momentum": 0.1}),
+    ("layer_norm", {}), ("layer_norm", {"eps": 0.5}), ("layer_scale", {"init": 0.3}), ("scale_shift", {}),
 ], ids=lambda v: str(v))
 @pytest.mark.parametrize("shape", [(3, 2, 6), (6,)], ids=["volume", "vector"])
 @pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])

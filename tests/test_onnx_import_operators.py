@@ -96,6 +96,24 @@ def _cases():
         [I64("zero", 0), I64("axes", [0]), I64("minus", [-1]), W("gw", 5, 324)])
     c["Flatten then Relu"] = ([N("Flatten", ["x"], ["f"]), N("Relu", ["f"], ["y"])], [])
     c["Softmax over channels"] = ([N("Softmax", ["x"], ["y"], axis=1)], [])
+    n, i = conv("x", "y", pads=[0, 0, 1, 1])
+    c["uneven Conv padding (a pad layer first)"] = (n, i)
+    n, i = conv("x", "y", auto_pad="SAME_UPPER", strides=[2, 2], k=2)
+    c["TensorFlow's SAME padding, even kernel, stride 2"] = (n, i)
+    n, i = conv("x", "y", dilations=[2, 2], pads=[2, 2, 2, 2])
+    c["dilated Conv"] = (n, i)
+    n, i = conv("x", "y", dilations=[1, 2], pads=[0, 1, 2, 1])
+    c["dilated Conv, uneven padding"] = (n, i)
+    c["dilated MaxPool"] = ([N("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], dilations=[2, 2], pads=[1, 1, 1, 1])], [])
+    c["AveragePool leaving its padding out"] = (
+        [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])], [])
+    c["AveragePool leaving its padding out, ceil_mode"] = (
+        [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)], [])
+    c["MaxPool padding unevenly (a pad layer that never wins)"] = (
+        [N("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 1, 1])], [])
+    c["AveragePool counting uneven padding"] = (
+        [N("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], pads=[1, 0, 0, 1], count_include_pad=1)],
+        [])
     return c
 
 
@@ -140,14 +158,17 @@ def test_an_operator_computes_what_onnxruntime_computes(tmp_path, case):
 
 
 REFUSED = {
-    "uneven Conv padding": (conv("x", "y", pads=[0, 0, 1, 1]), "pads unevenly"),
-    "dilated Conv": (conv("x", "y", dilations=[2, 2]), "dilated"),
-    "average leaving its padding out": (([N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])], []),
-                                        "left out"),
+    "average leaving its uneven padding out": (
+        ([N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 2, 2])], []), "left out"),
+    "transposed convolution": (([N("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[2, 2])], [W("w", 4, 3, 2, 2)]),
+                               "transposed convolution"),
+    "Resize": (([N("Resize", ["x", "", "scales"], ["y"], mode="nearest")], [F("scales", [1, 1, 2, 2])]), "resize"),
+    "attention's MatMul of two computed tensors": (
+        ([N("Relu", ["x"], ["r"]), N("MatMul", ["x", "r"], ["y"])], []), "attention"),
     "LRN of an even size": (([N("LRN", ["x"], ["y"], size=4)], []), "even"),
     "Softmax over the width": (([N("Softmax", ["x"], ["y"], axis=3)], []), "axis"),
     "an operator it lacks": (([N("Transpose", ["x"], ["y"], perm=[0, 1, 3, 2])], []), "(Transpose)"),
-    "Add of a constant": (([N("Add", ["x", "c"], ["y"])], [F("c", 1.0)]), "constant"),
+    "Add of a constant along W": (([N("Add", ["x", "c"], ["y"])], [F("c", np.arange(9.0))]), "along W"),
     "Reshape that is not a flatten": (([N("Reshape", ["x", "s"], ["y"])], [I64("s", [1, 2, 2, 81])]), "reshapes"),
 }
 
@@ -172,8 +193,10 @@ def test_pool_settings_become_the_pool_that_computes_them():
         ("global_pool", {"mode": "avg"})
     # ceil_mode that rounds nothing up stays a plain pool
     assert pool_layer("max", [2, 2], [2, 2], [0, 0, 0, 0], True, False, (8, 8), (4, 4))[1].get("ceil") is None
-    # an average that leaves its padding out has no equal
-    assert isinstance(pool_layer("avg", [3, 3], [1, 1], [1, 1, 1, 1], False, False, (5, 5), (5, 5)), str)
+    # an average that leaves its padding out is the pool with count_include_pad off
+    assert pool_layer("avg", [3, 3], [1, 1], [1, 1, 1, 1], False, False, (5, 5), (5, 5))[1]["count_include_pad"] is False
+    # one that leaves uneven padding out has no equal (a pad layer's cells would count)
+    assert isinstance(pool_layer("avg", [3, 3], [1, 1], [1, 1, 2, 2], False, False, (5, 5), (6, 6)), str)
 
 
 def test_our_exports_chain_of_adds_is_one_add_layer_again(tmp_path):

@@ -153,6 +153,14 @@ def torch_module(layer: Layer, in_shape: tuple) -> nn.Module:
         return bn(d, eps=cfg["eps"], momentum=cfg["momentum"])
     if t == "softmax":
         return nn.Softmax(dim=1)
+    if t in ("layer_norm", "layer_scale", "scale_shift"):  # the export's own modules
+        from designer.export.pytorch import _HELPERS, MODULES
+        from designer.model.inference import LayerInfo
+        expr, _, helpers = MODULES[t](cfg, LayerInfo(0, t, in_shape, in_shape))
+        namespace = {"nn": nn, "torch": torch}
+        for h in helpers:
+            exec(_HELPERS[h], namespace)
+        return eval(expr, namespace)
     raise AssertionError(f"no torch module for {t}")
 
 
@@ -198,7 +206,7 @@ def torch_twin(net: EngineNet) -> TorchGraph:
     state = net.state_dict()
     for i, m in enumerate(mods):
         target = main_linear(m)
-        for name in ("weight", "bias", "running_mean", "running_var"):
+        for name in ("weight", "bias", "running_mean", "running_var", "scale", "shift"):
             key = f"{i}.{name}"
             if key in state:
                 getattr(target, name).data = torch.from_numpy(state[key].astype(np.float64))

@@ -7,7 +7,9 @@
 
 Only a weight with fans (a matrix or a filter bank) is drawn, with its bias. Every other array the
 kind declares starts at a constant, whatever ``how`` says: a scale (a weight of one value per
-channel, batchnorm's γ) and a running variance at 1, anything else (shifts, running means) at 0.
+channel, batchnorm's γ; scale_shift's ``scale``) and a running variance at 1, anything else
+(shifts, running means) at 0 — unless the layer's class sets its own (``Layer.started``: layer
+scale's γ starts at its ``init``).
 Numbers are drawn in float64 and cast, so a float32 and a float64 net from one seed hold the same
 values.
 """
@@ -37,7 +39,7 @@ def fill(a: np.ndarray, draw) -> None:
 
 def start_value(name: str, shape: tuple) -> float:
     """The constant an array of the kind's declaration starts at, before any drawing."""
-    return 1.0 if name == "running_var" or (name == "weight" and len(shape) == 1) else 0.0
+    return 1.0 if name in ("running_var", "scale") or (name == "weight" and len(shape) == 1) else 0.0
 
 
 def initialise(layer, how: str, rng: np.random.Generator) -> None:

@@ -2,8 +2,9 @@
 
 * ``cross_entropy(logits, targets)``: softmax over the last layer's outputs, then the mean over
   the batch of −Σₖ tₖ log pₖ. ``targets`` are int class labels (N,) or target rows (N, k).
-  A network that ends with ``softmax`` hands the softmax's *input* here (the softmax is folded
-  into the loss, not applied twice).
+  A network that ends with ``softmax`` or ``log_softmax`` (``FOLDED``) hands that layer's *input*
+  here (it is folded into the loss, not applied twice); a log-softmax network trains on the NLL
+  of its outputs, which is this. mse refuses a log-softmax network (``check_loss``).
 * ``mse(out, targets)``: the course's E = ½ Σₖ (tₖ − oₖ)², summed over outputs, averaged over the
   batch. ``targets`` are rows (N, k), usually from ``make_targets``.
 
@@ -19,11 +20,22 @@ from ..model.words import plural
 from .layers.softmax import softmax
 
 LOSSES = ("cross_entropy", "mse")
+# Last layers that cross_entropy folds into itself (it takes their input, the scores): a softmax,
+# and a log-softmax, whose cross-entropy is the NLL of its log-probabilities (PyTorch's NLLLoss
+# after LogSoftmax, which is CrossEntropyLoss on the scores).
+FOLDED = ("softmax", "log_softmax")
 SIGNED_OUTPUTS = ("sign", "tanh")
 
 
 class LossError(UserError):
     """Targets that do not fit the network's outputs, or an unknown loss."""
+
+
+def check_loss(loss: str, last_type: str) -> None:
+    """Refuse a loss that cannot train a network ending in ``last_type``."""
+    if loss == "mse" and last_type == "log_softmax":
+        raise LossError("a network that ends in log_softmax outputs log-probabilities, which mse would "
+                        "compare with 0/1 targets; train it with cross_entropy (the NLL of its outputs)")
 
 
 def _is_labels(y: np.ndarray) -> bool:

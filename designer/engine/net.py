@@ -26,10 +26,10 @@ import numpy as np
 
 from ..errors import UserError
 from ..model import check_arrays, format_shape
-from .heap import keep_freed_memory
 from .init import initialise
 from .layers import engine_shape, make_layer
-from .losses import LOSSES, LossError, cross_entropy, make_targets, mse
+from .layers.softmax import log_softmax
+from .losses import FOLDED, LOSSES, LossError, check_loss, cross_entropy, make_targets, mse
 from .plan import INPUT, make_plan
 
 
@@ -44,7 +44,6 @@ class Interrupted(Exception):
 
 class EngineNet:
     def __init__(self, network, dtype=np.float32, seed: int = 0, init: str = "default"):
-        keep_freed_memory()  # steps reuse what the last one freed (engine/heap.py)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise EngineError(f"the engine computes in float32 or float64, not {self.dtype}")
@@ -174,7 +173,8 @@ class EngineNet:
             raise LossError(f"cross_entropy needs one score per class, but the network outputs a "
                             f"{w}×{h}×{d} volume; end it with a dense layer (or a 1×1×classes volume)")
         last = len(self.layers) - 1
-        fold = loss == "cross_entropy" and self.types[-1] == "softmax"
+        check_loss(loss, self.types[-1])
+        fold = loss == "cross_entropy" and self.types[-1] in FOLDED
         h = self.check_input(x)
         if len(y) != len(h):
             raise EngineError(f"the batch has {len(h)} samples but {len(y)} targets")
@@ -183,7 +183,7 @@ class EngineNet:
         h = self.run(h, True, plan, caches)
         if loss == "cross_entropy":
             value, dh, probs = cross_entropy(h.reshape(h.shape[0], -1), y)
-            out = probs if fold else h
+            out = h if not fold else probs if self.types[-1] == "softmax" else log_softmax(h, axis=1)
         else:
             targets = make_targets(y, self.n_outputs, self.types[-1], self.dtype)
             value, dh, out = mse(h, targets)

@@ -31,11 +31,10 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
-from .blas import under_training_policy
-from .heap import gives_back_after
-from .losses import SIGNED_OUTPUTS, cross_entropy, make_targets, mse
+from .losses import FOLDED, SIGNED_OUTPUTS, check_loss, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
+from .process import runs_engine
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
 from .settings import SETTING, check_settings
@@ -107,6 +106,7 @@ class Trainer:
         datamod.check_outputs(dataset, report.output)
         self.n_out = int(report.output[0])
         self.last_type = network.layers[-1].type
+        check_loss(config.loss, self.last_type)
         if config.loss == "cross_entropy" and self.n_out < 2:
             raise TrainingError("the cross_entropy loss needs at least two outputs, but the network has one; "
                                 "train it with the mse loss")
@@ -180,8 +180,7 @@ class Trainer:
     def save_checkpoint(self, path) -> None:
         ckpt.save(path, self.checkpoint())
 
-    @under_training_policy  # the app's and the command line's runs use one BLAS-thread policy
-    @gives_back_after  # the memory a run's steps kept for each other (engine/heap.py)
+    @runs_engine  # one BLAS-thread policy for the app and the command line; memory kept between steps
     def run(self):
         """The generator of progress events; see the module docstring."""
         cfg, n = self.config, len(self.train_x)
@@ -305,8 +304,8 @@ class Trainer:
         chunks of the batch size (the memory check counted that many samples at a time).
         Raises Interrupted between two chunks once a stop is requested (it changes nothing)."""
         bs = self.config.batch_size
-        # cross_entropy takes the input of a final softmax (folded into the loss).
-        fold = self.config.loss == "cross_entropy" and self.last_type == "softmax"
+        # cross_entropy takes the input of a final softmax or log-softmax (folded into the loss).
+        fold = self.config.loss == "cross_entropy" and self.last_type in FOLDED
         upto = len(self.net.layers) - 2 if fold else None
         total, preds = 0.0, []
         for lo in range(0, len(x), bs):

@@ -16,7 +16,8 @@ from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
-OPSET = 17
+OPSET = 17  # what the export writes (docs/cli.md); onnx_model also writes 13 to 20 (OPSETS)
+OPSETS = range(13, 21)
 
 
 def _require_onnx():
@@ -30,8 +31,8 @@ def _require_onnx():
 
 
 class _Graph:
-    def __init__(self, helper, numpy_helper, dtype):
-        self.helper, self.numpy_helper, self.dtype = helper, numpy_helper, dtype
+    def __init__(self, helper, numpy_helper, dtype, opset: int = OPSET):
+        self.helper, self.numpy_helper, self.dtype, self.opset = helper, numpy_helper, dtype, opset
         self.nodes, self.inits = [], []
 
     def const(self, name: str, array) -> str:
@@ -166,6 +167,11 @@ def _softmax(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Softmax", [xs[0]], name, axis=1)
 
 
+@_nodes_of("log_softmax")
+def _log_softmax(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("LogSoftmax", [xs[0]], name, axis=1)
+
+
 @_nodes_of("leaky_relu")
 def _leaky_relu(g, cfg, info, xs, arrays, name) -> str:
     return g.node("LeakyRelu", [xs[0]], name, alpha=float(cfg["alpha"]))
@@ -206,7 +212,7 @@ def _hardsigmoid(g, cfg, info, xs, arrays, name) -> str:
 
 @_nodes_of("hardswish")
 def _hardswish(g, cfg, info, xs, arrays, name) -> str:
-    if OPSET >= 14:  # HardSwish is an operator from opset 14 on
+    if g.opset >= 14:  # HardSwish is an operator from opset 14 on
         return g.node("HardSwish", [xs[0]], name)
     gate = g.node("HardSigmoid", [xs[0]], f"{name}_gate", alpha=1.0 / 6, beta=0.5)
     return g.node("Mul", [xs[0], gate], name)
@@ -222,7 +228,7 @@ def _gelu(g, cfg, info, xs, arrays, name) -> str:
     """ONNX's Gelu is an operator of opset 20 only: before it, its formula in nodes (as PyTorch's
     exporter writes it): x·(1 + erf(x/√2))/2, or x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2."""
     x = xs[0]
-    if OPSET >= 20:
+    if g.opset >= 20:
         return g.node("Gelu", [x], name, approximate=cfg["approximate"])
     if cfg["approximate"] == "tanh":
         cube = g.node("Mul", [g.node("Mul", [x, x], f"{name}_square"), x], f"{name}_cube")
@@ -244,13 +250,17 @@ def _maxout(g, cfg, info, xs, arrays, name) -> str:
     shape = channels_first(info.input)
     grouped = [0, shape[0] // k, k, *shape[1:]]
     r = g.node("Reshape", [xs[0], g.const(f"{name}_shape", np.array(grouped, np.int64))], f"{name}_grouped")
+    if g.opset >= 18:  # the axes became an input
+        return g.node("ReduceMax", [r, g.const(f"{name}_axes", np.array([2], np.int64))], name, keepdims=0)
     return g.node("ReduceMax", [r], name, axes=[2], keepdims=0)
 
 
 @_nodes_of("lrn")
 def _lrn(g, cfg, info, xs, arrays, name) -> str:
-    lrn = dict(size=int(cfg["size"]), alpha=float(cfg["alpha"]), beta=float(cfg["beta"]),
-               bias=float(cfg["k"]))
+    size = int(cfg["size"])
+    if size % 2 == 0:  # ONNX's LRN takes odd sizes only (and would centre an even one elsewhere)
+        return _lrn_even(g, cfg, info, xs, name)
+    lrn = dict(size=size, alpha=float(cfg["alpha"]), beta=float(cfg["beta"]), bias=float(cfg["k"]))
     if reads_volume(info):
         return g.node("LRN", [xs[0]], name, **lrn)
     axes = g.const(f"{name}_axes", np.array([2, 3], np.int64))  # LRN wants (N, C, H, W)
@@ -258,11 +268,64 @@ def _lrn(g, cfg, info, xs, arrays, name) -> str:
     return g.node("Squeeze", [x, axes], name)
 
 
+def _lrn_even(g, cfg, info, xs, name) -> str:
+    """PyTorch's LocalResponseNorm written out as its own ONNX export writes it: the squares
+    padded by size // 2 channels in front and (size - 1) // 2 behind, averaged over windows of
+    ``size`` channels (a 3-D AveragePool over a (N, 1, C, H, W) view), then
+    x / (k + alpha * average) ** beta. The importer folds it back into one LRN layer."""
+    size = int(cfg["size"])
+    axes = g.const(f"{name}_axes", np.array([1] if reads_volume(info) else [1, 3, 4], np.int64))
+    square = g.node("Mul", [xs[0], xs[0]], f"{name}_square")
+    view = g.node("Unsqueeze", [square, axes], f"{name}_view")
+    pads = g.const(f"{name}_pads", np.array([0, 0, size // 2, 0, 0, 0, 0, (size - 1) // 2, 0, 0], np.int64))
+    padded = g.node("Pad", [view, pads], f"{name}_pad")
+    mean = g.node("AveragePool", [padded], f"{name}_window", kernel_shape=[size, 1, 1], strides=[1, 1, 1],
+                  count_include_pad=1)
+    mean = g.node("Squeeze", [mean, axes], f"{name}_mean")
+    scaled = g.node("Mul", [mean, g.weight(f"{name}_alpha", cfg["alpha"])], f"{name}_scaled")
+    base = g.node("Add", [scaled, g.weight(f"{name}_k", cfg["k"])], f"{name}_base")
+    return g.node("Div", [xs[0], g.node("Pow", [base, g.weight(f"{name}_beta", cfg["beta"])], f"{name}_pow")], name)
+
+
 @_nodes_of("batchnorm")
 def _batchnorm(g, cfg, info, xs, arrays, name) -> str:
     ins = [xs[0]] + _weights(g, name, arrays, info, ("weight", "bias", "running_mean", "running_var"))
     return g.node("BatchNormalization", ins, name, epsilon=float(cfg["eps"]),
                   momentum=1.0 - float(cfg["momentum"]))
+
+
+def _per_channel(g: _Graph, name: str, array, info) -> str:
+    """A per-channel constant shaped to broadcast over (N, C, H, W): (C, 1, 1); a vector's (n,).
+    ONNX broadcasts from the last axis, so a (C,) constant would scale W."""
+    a = np.asarray(array)
+    return g.weight(name, a.reshape(-1, 1, 1) if reads_volume(info) else a)
+
+
+@_nodes_of("layer_norm")
+def _layer_norm(g, cfg, info, xs, arrays, name) -> str:
+    """LayerNormalization (opset 17) over the last axis: a volume's channels moved there and back,
+    as torchvision's LayerNorm2d exports."""
+    if g.opset < 17:
+        raise ExportError(f"layer {info.index} (layer_norm) needs ONNX's LayerNormalization, an operator "
+                          f"from opset 17 on; this export writes opset {g.opset}")
+    weights = _weights(g, name, arrays, info, ("weight", "bias"))
+    if not reads_volume(info):
+        return g.node("LayerNormalization", [xs[0], *weights], name, axis=-1, epsilon=float(cfg["eps"]))
+    last = g.node("Transpose", [xs[0]], f"{name}_channels_last", perm=[0, 2, 3, 1])
+    normed = g.node("LayerNormalization", [last, *weights], f"{name}_norm", axis=-1, epsilon=float(cfg["eps"]))
+    return g.node("Transpose", [normed], name, perm=[0, 3, 1, 2])
+
+
+@_nodes_of("layer_scale")
+def _layer_scale(g, cfg, info, xs, arrays, name) -> str:
+    return g.node("Mul", [xs[0], _per_channel(g, f"{name}.weight", arrays[f"{info.index}.weight"], info)], name)
+
+
+@_nodes_of("scale_shift")
+def _scale_shift(g, cfg, info, xs, arrays, name) -> str:
+    scaled = g.node("Mul", [xs[0], _per_channel(g, f"{name}.scale", arrays[f"{info.index}.scale"], info)],
+                    f"{name}_scaled")
+    return g.node("Add", [scaled, _per_channel(g, f"{name}.shift", arrays[f"{info.index}.shift"], info)], name)
 
 
 def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
@@ -276,11 +339,15 @@ def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
     raise ExportError(f"layer {info.index} ({layer.type}) has no ONNX equivalent in the exporter")
 
 
-def onnx_model(network, arrays: dict, dtype=np.float32):
-    """The ``onnx.ModelProto`` of ``network`` with the given weight arrays (weights-file keys)."""
+def onnx_model(network, arrays: dict, dtype=np.float32, opset: int = OPSET):
+    """The ``onnx.ModelProto`` of ``network`` with the given weight arrays (weights-file keys),
+    written for ``opset`` (one of OPSETS: hard-swish is its own operator from 14 on, GELU from 20;
+    layer_norm needs 17)."""
     onnx, helper, numpy_helper, TensorProto = _require_onnx()
+    if opset not in OPSETS:
+        raise ExportError(f"the ONNX export writes opsets {OPSETS[0]} to {OPSETS[-1]}, not {opset}")
     report = checked_report(network)
-    g = _Graph(helper, numpy_helper, np.dtype(dtype))
+    g = _Graph(helper, numpy_helper, np.dtype(dtype), opset)
     names = [f"{n}_layer" if n in ("input", "output") else n for n in attribute_names(network)]
     outs = []  # the tensor holding each layer's output
     for layer, info, name in zip(network.layers, report.layers, names):
@@ -292,9 +359,9 @@ def onnx_model(network, arrays: dict, dtype=np.float32):
         [helper.make_tensor_value_info("input", elem, ["N", *channels_first(report.input)])],
         [helper.make_tensor_value_info("output", elem, ["N", *channels_first(report.output)])],
         initializer=g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="nn-designer")
-    model.ir_version = min(model.ir_version, 8)  # readable by older runtimes
+    model.ir_version = min(model.ir_version, 8 if opset <= 18 else 9)  # readable by older runtimes
     onnx.checker.check_model(model)
     # Every tensor's shape recorded in the file (Netron shows them on the edges); strict, so a
     # graph whose shapes do not work out fails here rather than in a runtime.

@@ -20,9 +20,12 @@ from ..model.keys import as_pair
 from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 
+# Last layers whose input a training script's cross-entropy takes instead (forward(x, scores=True)):
+# the softmax, and the log-softmax, whose NLL is the cross-entropy of those scores.
+FOLDED = ("softmax", "log_softmax")
 # What an unnamed layer of each kind is called ("conv1", "fc2", …), as in the course's figures.
 STEMS = {"conv": "conv", "pool": "pool", "dense": "fc", "batchnorm": "bn", "leaky_relu": "lrelu",
-         "dropout": "drop"}
+         "dropout": "drop", "layer_norm": "ln"}
 # Attributes nn.Module already has, which a layer name must not replace.
 _RESERVED = {"forward", "training", "train", "eval", "modules", "children", "parameters", "buffers",
              "state_dict", "apply", "to", "cpu", "cuda", "float", "double", "half", "type", "zero_grad",
@@ -38,6 +41,40 @@ class Sign(nn.Module):
     def forward(self, x):
         s = torch.where(x > 0, torch.ones_like(x), -torch.ones_like(x))
         return x + (s - x).detach()
+''',
+    "LayerNorm2d": '''
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels at each position of (N, C, H, W), as torchvision's ConvNeXt."""
+
+    def forward(self, x):
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+''',
+    "LayerScale": '''
+
+class LayerScale(nn.Module):
+    """x times a learnt factor per channel (or feature): ConvNeXt's layer scale."""
+
+    def __init__(self, channels, init):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), float(init)))
+
+    def forward(self, x):
+        return x * self.weight.view(-1, *[1] * (x.dim() - 2))
+''',
+    "ScaleShift": '''
+
+class ScaleShift(nn.Module):
+    """x * scale + shift per channel (or feature), constants loaded with the weights."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.register_buffer("scale", torch.ones(channels))
+        self.register_buffer("shift", torch.zeros(channels))
+
+    def forward(self, x):
+        shape = (-1, *[1] * (x.dim() - 2))
+        return x * self.scale.view(shape) + self.shift.view(shape)
 ''',
     "Maxout": '''
 
@@ -272,6 +309,23 @@ def _batchnorm(cfg, info) -> tuple:
     return f"{cls}({d}, eps={cfg['eps']!r}, momentum={cfg['momentum']!r})", CALL, ()
 
 
+@_module_of("layer_norm")
+def _layer_norm(cfg, info) -> tuple:
+    if reads_volume(info):
+        return f"LayerNorm2d({info.input[2]}, eps={cfg['eps']!r})", CALL, ("LayerNorm2d",)
+    return f"nn.LayerNorm({info.input[0]}, eps={cfg['eps']!r})", CALL, ()
+
+
+@_module_of("layer_scale")
+def _layer_scale(cfg, info) -> tuple:
+    return f"LayerScale({info.input[-1]}, {cfg['init']!r})", CALL, ("LayerScale",)
+
+
+@_module_of("scale_shift")
+def _scale_shift(cfg, info) -> tuple:
+    return f"ScaleShift({info.input[-1]})", CALL, ("ScaleShift",)
+
+
 def _module(layer, info) -> tuple:
     """(constructor expression or None, forward expression, helpers needed) of one layer."""
     make = MODULES.get(layer.type)
@@ -342,7 +396,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             continue
         expr, call, need = _module(layer, info)
         helpers += [h for h in need if h not in helpers]
-        if info.params:
+        if info.params or info.buffers:  # scale_shift holds only constants
             holders[info.index] = name
         shape = format_shape(info.output)
         if expr is not None:
@@ -356,7 +410,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             why = "active in model.train() only"
         elif expr is None:
             why = shape
-        if layer.type == "softmax" and info.index == last:
+        if layer.type in FOLDED and info.index == last:
             calls += [("if scores:", ""), (f"    return {ins[0]}", "the scores nn.CrossEntropyLoss wants")]
         text = call.format(m="self." + name, x=ins[0], **{f"x{j}": v for j, v in enumerate(ins)})
         calls.append((f"{out} = {text}", why))
@@ -365,7 +419,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     shape = channels_first(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
     total = sum(info.params for info in report.layers)
-    ends_in_softmax = network.layers[-1].type == "softmax"
+    ends_in_softmax = network.layers[-1].type in FOLDED
     head = [
         f'"""{title}: a PyTorch module written by NN Designer{origin}.',
         "",
@@ -402,13 +456,24 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         *_aligned(calls, "        "),
         "        return x",
     ]
-    entries = [f"{i}: {name!r}" for i, name in holders.items()]
-    table = "{" + ", ".join(entries) + "}"
-    if len(table) > 100:  # a deep network's table, one short line after another (PEP 8's width)
-        import textwrap
-        table = "{\n" + "\n".join(textwrap.wrap(", ".join(entries) + ",", 96, initial_indent="    ",
-                                                   subsequent_indent="    ", break_on_hyphens=False)) + "\n}"
+    table = _table(holders)
     return "\n".join(head) + "\n" + "".join(body) + "\n".join(net) + "\n" + _FOOT.format(layers=table)
+
+
+def _table(holders: dict) -> str:
+    """The LAYERS dict's text: on one line when it fits, else wrapped at about 100 characters."""
+    items = [f"{i}: {name!r}" for i, name in holders.items()]
+    one = "{" + ", ".join(items) + "}"
+    if len(one) <= 90:
+        return one
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(item) > 92:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    return "{\n" + "\n".join(f"    {text}" for text in lines + [line + ","]) + "\n}"
 
 
 def write_pytorch(network, out, weights_path=None, source: str = "") -> None:

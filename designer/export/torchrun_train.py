@@ -359,12 +359,14 @@ def split(labels, n, val_split, seed):
 def initialise(net, layers, how, seed):
     """NN Designer's initialisations, drawn in float64 from one generator in the design's layer
     order: default U(±1/√fan_in) for weight and bias (PyTorch's); he N(0, 2/fan_in) and xavier
-    U(±√(6/(fan_in + fan_out))) weights with zero biases. Batchnorm starts at 1 and 0."""
+    U(±√(6/(fan_in + fan_out))) weights with zero biases. Only a weight with fans (a matrix or a
+    filter bank) is drawn: a per-channel one (batchnorm's, layer norm's, layer scale's) keeps the
+    value its module starts it at (1, or layer scale's init), as in the engine."""
     rng = np.random.default_rng(seed)
     for index in sorted(layers):
         module = net.get_submodule(layers[index])
         w, b = getattr(module, "weight", None), getattr(module, "bias", None)
-        if w is None or isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+        if w is None or w.dim() < 2:
             continue
         receptive = int(np.prod(w.shape[2:])) if w.dim() > 2 else 1
         fan_in, fan_out = w.shape[1] * receptive, w.shape[0] * receptive
@@ -431,7 +433,8 @@ class Schedule:
 
 class Loss:
     """Sum over a batch of the per-sample loss, and the predicted classes. cross_entropy takes the
-    scores before a final softmax (folded into the loss); mse is ½Σ(t − o)² per sample, with
+    scores before a final softmax or log-softmax (folded into the loss: for log-softmax, the NLL
+    of its outputs); mse is ½Σ(t − o)² per sample, with
     one-hot targets (±1 after sign or tanh) made from class labels."""
 
     def __init__(self, net, kind, input_shape):
@@ -451,6 +454,9 @@ class Loss:
         self.kind = kind
         self.folds = "scores" in inspect.signature(net.forward).parameters
         self.signed = any(o is out and type(m).__name__ in ("Tanh", "Sign") for m, o in ran)
+        if kind == "mse" and any(o is out and isinstance(m, torch.nn.LogSoftmax) for m, o in ran):
+            raise Bad("the network ends in log_softmax, whose log-probabilities mse would compare with "
+                      "0/1 targets; train it with --loss cross_entropy (the NLL of its outputs)")
 
     def __call__(self, net, x, y):
         out = net(x, scores=True) if self.folds and self.kind == "cross_entropy" else net(x)

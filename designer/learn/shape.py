@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import KINDS, format_shape
-from ..model.catalogue import depth_of, is_volume, size_of
+from ..model.catalogue import is_volume, size_of
 from ..model.graph import label as layer_label
 from ..model.kinds_spatial import dilation_of, exact_fixes, spanned, window, window_of
 from ..model.words import plural
 from . import shape_modern
 from .shape_modern import Row  # noqa: F401  (the rows of an Explanation; re-exported)
+from .sentences import sentence as _classic_sentence
 
 SPATIAL = ("conv", "pool")  # the sliding windows
 MERGES = tuple(t for t, kind in KINDS.items() if kind.is_merge)
@@ -310,28 +311,7 @@ def _global_pool(info, cfg: dict) -> list:
 
 
 def _sentence(layer, info, cfg: dict) -> str:
-    label = KINDS[layer.type].label
-    modern = shape_modern.sentence(layer, info, cfg)
-    if modern:
-        return modern
-    shape_in, shape_out = format_shape(info.input), format_shape(info.output)
-    if layer.type == "input":
-        if is_volume(info.output):
-            return f"The input is a {shape_out} volume (W×H×D); it has no parameters."
-        return f"The input is a vector of {shape_out} features; it has no parameters."
-    if layer.type == "flatten":
-        dims = "·".join(str(x) for x in info.input)
-        return (f"Flatten turns {shape_in} into a vector of {dims} = {size_of(info.input):,} values "
-                "and has no parameters.")
-    if layer.type == "maxout":
-        return (f"Maxout keeps the largest of every {cfg['pieces']} consecutive channels: "
-                f"{shape_in} becomes {shape_out}. It has no parameters of its own (the pieces' "
-                "weights are in the layer before it).")
-    if layer.type == "batchnorm":
-        d = depth_of(info.input)
-        return (f"Batch norm keeps the shape {shape_out} and learns a scale γ and a shift β per "
-                f"channel: params = 2·{d} = {info.params:,}.")
-    return f"{label} keeps the shape {shape_out} and has no parameters."
+    return shape_modern.sentence(layer, info, cfg) or _classic_sentence(layer, info, cfg)
 
 
 def layer_title(network, index: int) -> str:

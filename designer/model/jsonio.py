@@ -36,7 +36,8 @@ LAYER_META = ("type", "name", "ui", "id", "inputs")
 # What only version 2 of the file format has: a file without any of it is written as version 1,
 # so that older versions of the program still open it.
 V2_TYPES = ("add", "concat", "global_pool", "mul", "pad", "channel_shuffle", "channel_slice")
-V2_TYPES += ("relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu")  # issue 24's activations
+V2_TYPES += ("relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu",  # issue 24's kinds
+             "log_softmax", "layer_norm", "layer_scale", "scale_shift")
 V2_KEYS = {"conv": ("groups", "dilation"), "pool": ("ceil", "dilation", "count_include_pad")}
 
 

@@ -87,6 +87,11 @@ class LayerKind:
         return self.params is not no_arrays
 
     @property
+    def has_buffers(self) -> bool:
+        """The kind stores arrays that are not learnt (batchnorm's statistics, scale_shift's constants)."""
+        return self.buffers is not no_arrays
+
+    @property
     def is_merge(self) -> bool:
         return self.max_inputs is None or self.max_inputs > 1
 

@@ -139,10 +139,69 @@ register(LayerKind(
     help="Normalises each channel over the batch, then scales and shifts it.", aliases="bn",
 ))
 
+def _per_channel(what: str, count: int):
+    """The rule of a layer with ``count`` arrays of one value per channel (or feature)."""
+    def rule(_cfg: dict, shapes: list) -> Outcome:
+        d = depth_of(shapes[0])
+        unit = "channel" if is_volume(shapes[0]) else "feature"
+        return Outcome(shapes[0], count * size_of(shapes[0]),
+                       formula=f"{what} = {count}·{d} = {count * d}" if count > 1 else f"{what} = {d}, one per {unit}")
+    return rule
+
+
+def _scale_and_shift(_cfg: dict, shapes: list) -> dict:
+    d = depth_of(shapes[0])
+    return {"weight": (d,), "bias": (d,)}
+
+
+register(LayerKind(
+    "layer_norm", "Layer norm", "normalisation",
+    keys=(Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),),
+    params=_scale_and_shift, rule=_per_channel("params", 2),
+    torch="torch.nn.LayerNorm (a vector) / torchvision's LayerNorm2d (a volume: over the channels at each position)",
+    help="Normalises each sample's features (a volume: the channels at each position, as ConvNeXt), "
+         "then scales and shifts them; the same in training and evaluation.", aliases="ln layernorm",
+))
+
+
+def _one_scale(_cfg: dict, shapes: list) -> dict:
+    return {"weight": (depth_of(shapes[0]),)}
+
+
+register(LayerKind(
+    "layer_scale", "Layer scale", "normalisation",
+    keys=(Key("init", "float", 1e-6, lo=-1e6, hi=1e6, help="the value every channel's scale starts at"),),
+    params=_one_scale, rule=_per_channel("params", 1), torch="ConvNeXt's layer_scale (x · γ per channel)",
+    brief=lambda cfg: f"γ₀ {cfg['init']:g}",
+    help="Multiplies each channel (or feature) by its own learnt factor γ, as ConvNeXt's blocks do.",
+    aliases="gamma",
+))
+
+
+def _constants(_cfg: dict, shapes: list) -> dict:
+    d = depth_of(shapes[0])
+    return {"scale": (d,), "shift": (d,)}  # stored in the weights file, never learnt
+
+
+register(LayerKind(
+    "scale_shift", "Scale and shift", "normalisation", keys=(),
+    buffers=_constants, rule=_per_channel("constants", 2),
+    torch="x · scale + shift per channel, constants (register_buffer)",
+    help="x · scale + shift with a fixed value per channel (or feature), read from the weights file "
+         "(1 and 0 until then): an imported model's constant Mul and Add.", aliases="affine mul add constant",
+))
+
 register(LayerKind(
     "softmax", "Softmax", "output", keys=(), rule=any_any, torch="torch.nn.Softmax(dim=1)",
     torch_module="nn.Softmax(dim=1)",
     aliases="output probabilities",
     help="Turns scores into probabilities that sum to 1.",
+))
+
+register(LayerKind(
+    "log_softmax", "Log-softmax", "output", keys=(), rule=any_any, torch="torch.nn.LogSoftmax(dim=1)",
+    torch_module="nn.LogSoftmax(dim=1)", aliases="log probabilities nll",
+    help="The logarithms of the softmax's probabilities; trained with cross_entropy it is PyTorch's "
+         "NLLLoss after LogSoftmax.",
 ))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import OnnxImportError
+from .patterns import PATTERNS, channel_vector
 from .reading import MAX_ELEMENTS, Graph, Node
 
 # Operators evaluated when all their inputs are constants (cheap, bounded outputs).
@@ -120,6 +121,11 @@ def _fold_one(graph: Graph, node: Node, consts: dict):
 
 
 # --------------------------------------------------------------------------- patterns
+# The op types folding writes that are no standard operator (the checker refuses them in a file),
+# so that no node of a file is taken for one.
+SIGN_OP = "nn-designer:SignMinusAtZero"
+MAXOUT_OP = "nn-designer:Maxout"
+
 class _Index:
     """Who makes and who reads each tensor, for pattern matching."""
 
@@ -210,9 +216,33 @@ def _fold_lrn(index: _Index, div: Node):
             if o and o != div.outputs[0] and any(r is None or id(r) not in found for r in index.readers.get(o, [])):
                 return None
     size = int(kernel[0])
+    if _lrn_window(index, pool, [n for n in found.values() if n.op == "Pad"]) != (size // 2, (size - 1) // 2):
+        return None  # a window placed otherwise than PyTorch's (its size // 2 channels in front)
     lrn = Node(div.name or pow_.name, "LRN", [x], [div.outputs[0]],
                {"size": size, "alpha": alpha, "beta": beta, "bias": k, "torch_window": True})
     return lrn, found
+
+
+def _lrn_window(index: _Index, pool: Node, pads: list):
+    """(channels in front, channels behind) that the zero padding around the window of PyTorch's
+    LocalResponseNorm adds on the channel axis (axis 2 of the pooled view), or None when it pads
+    anything else, pads with another value, or the pool strides or rounds."""
+    if len(pads) > 1 or any(v != 1 for v in pool.attrs.get("strides", [1])):
+        return None
+    own = list(pool.attrs.get("pads", []))
+    r = len(own) // 2
+    front, back = (own[0], own[r]) if own else (0, 0)
+    if any(v for k, v in enumerate(own) if k not in (0, r)):
+        return None
+    for pad in pads:
+        amounts, value = _pads_of(index, pad)
+        if amounts is None or value != 0.0 or pad.attrs.get("mode", "constant") != "constant":
+            return None
+        r = len(amounts) // 2
+        if r < 3 or any(v for k, v in enumerate(amounts) if k not in (2, 2 + r)):
+            return None
+        front, back = front + amounts[2], back + amounts[2 + r]
+    return front, back
 
 
 def _fold_sign(index: _Index, where: Node):
@@ -224,7 +254,8 @@ def _fold_sign(index: _Index, where: Node):
         return None
     if greater.inputs[0] in index.graph.consts or index.scalar(greater.inputs[1]) != 0.0:
         return None
-    node = Node(where.name, "Sign", [greater.inputs[0]], [where.outputs[0]], {})
+    # not "Sign": ONNX's Sign gives 0 at 0, this gives -1 there, as the designer's sign does
+    node = Node(where.name, SIGN_OP, [greater.inputs[0]], [where.outputs[0]], {})
     return node, {id(greater): greater, id(where): where}
 
 
@@ -235,6 +266,8 @@ def _fold_matmul(index: _Index, matmul: Node):
     x, w = matmul.inputs
     if w not in index.graph.consts or index.graph.consts[w].ndim != 2 or x in index.graph.consts:
         return None
+    if len(index.graph.shapes.get(x) or ()) != 2:
+        return None  # a MatMul of a volume multiplies along its last axis (W): no dense layer
     found = {id(matmul): matmul}
     out, inputs = matmul.outputs[0], [x, w]
     add = index.only_reader(matmul.outputs[0])
@@ -248,8 +281,17 @@ def _fold_matmul(index: _Index, matmul: Node):
 
 
 def _pads_of(index: _Index, pad: Node) -> tuple:
+    return pads_of(index.graph, pad)
+
+
+def pads_of(graph: Graph, pad: Node) -> tuple:
     """(pads list, constant value) of a Pad node, or (None, None) when not constant."""
-    consts = index.graph.consts
+    consts = graph.consts
+
+    def scalar(tensor):
+        c = consts.get(tensor)
+        return float(np.ravel(c)[0]) if c is not None and c.size == 1 else None
+
     if "pads" in pad.attrs:  # before opset 11
         return list(pad.attrs["pads"]), float(pad.attrs.get("value", 0.0))
     if len(pad.inputs) < 2 or pad.inputs[1] not in consts:
@@ -257,11 +299,11 @@ def _pads_of(index: _Index, pad: Node) -> tuple:
     pads = [int(v) for v in np.ravel(consts[pad.inputs[1]])]
     value = 0.0
     if len(pad.inputs) > 2 and pad.inputs[2]:
-        if index.scalar(pad.inputs[2]) is None:
+        if scalar(pad.inputs[2]) is None:
             return None, None
-        value = index.scalar(pad.inputs[2])
+        value = scalar(pad.inputs[2])
     if len(pad.inputs) > 3 and pad.inputs[3]:  # axes (opset 18): pads for those axes only
-        rank = len(index.graph.shapes.get(pad.inputs[0]) or ())
+        rank = len(graph.shapes.get(pad.inputs[0]) or ())
         if pad.inputs[3] not in consts or not rank:
             return None, None
         axes = [int(a) % rank for a in np.ravel(consts[pad.inputs[3]])]
@@ -301,14 +343,14 @@ def _fold_pad(index: _Index, pad: Node):
     return node, {id(pad): pad, id(target): target}
 
 
-def _per_channel(index: _Index, tensor: str, channels: int):
-    """A constant that scales or shifts each channel (shape (C,), (C, 1, 1) or (1, C, 1, 1)) as a
-    vector of C values, else None."""
-    c = index.graph.consts.get(tensor)
-    axis = {1: 0, 3: 0, 4: 1}.get(c.ndim) if c is not None else None
-    if axis is None or c.size != channels or c.shape[axis] != channels:
-        return None
-    return c.reshape(-1).astype(np.float32)
+def _per_channel(index: _Index, tensor: str, rank: int, channels: int):
+    return channel_vector(index.graph.consts.get(tensor), rank, channels)
+
+
+def _other(node: Node, tensor: str) -> str:
+    """The input of a two-input node that is not ``tensor`` ("" when both are)."""
+    others = [i for i in node.inputs if i != tensor]
+    return others[0] if len(others) == 1 else ""
 
 
 def _fold_scale(index: _Index, bn: Node):
@@ -318,16 +360,19 @@ def _fold_scale(index: _Index, bn: Node):
     if len(bn.inputs) != 5 or any(i not in consts for i in bn.inputs[1:]):
         return None
     channels = consts[bn.inputs[1]].size
+    rank = len(index.graph.shapes.get(bn.inputs[0]) or ())
+    if any(o for o in bn.outputs[1:]) or bn.attrs.get("training_mode", 0):
+        return None  # a batchnorm in training mode: refused by its handler, never folded
     mul = index.only_reader(bn.outputs[0])
     if mul is None or mul.op != "Mul" or mul.domain or len(mul.inputs) != 2:
         return None
-    s = _per_channel(index, next(i for i in mul.inputs if i != bn.outputs[0]), channels)
+    s = _per_channel(index, _other(mul, bn.outputs[0]), rank, channels)
     if s is None:
         return None
     found, out, shift = {id(bn): bn, id(mul): mul}, mul.outputs[0], np.zeros(channels, np.float32)
     add = index.only_reader(mul.outputs[0])
     if add is not None and add.op == "Add" and not add.domain and len(add.inputs) == 2:
-        b = _per_channel(index, next(i for i in add.inputs if i != mul.outputs[0]), channels)
+        b = _per_channel(index, _other(add, mul.outputs[0]), rank, channels)
         if b is not None:
             found[id(add)], out, shift = add, add.outputs[0], b
     scale, bias = f"{out}\0scale", f"{out}\0shift"
@@ -357,7 +402,7 @@ def _fold_maxout(index: _Index, reduce: Node):
             or len(grouped) != len(source) + 1 or grouped[3:] != source[2:]
             or grouped[1] * grouped[2] != source[1]):
         return None
-    node = Node(reduce.name, "Maxout", [x], [reduce.outputs[0]], {"pieces": int(grouped[2])})
+    node = Node(reduce.name, MAXOUT_OP, [x], [reduce.outputs[0]], {"pieces": int(grouped[2])})
     return node, {id(reshape): reshape, id(reduce): reduce}
 
 
@@ -402,7 +447,7 @@ _PATTERNS = (("Div", _fold_lrn), ("Where", _fold_sign), ("MatMul", _fold_matmul)
 def fold_patterns(graph: Graph) -> None:
     """Replace each matched group of nodes by the one node it stands for, where the group's last
     node was."""
-    for op, fold in _PATTERNS:
+    for op, fold in _PATTERNS + PATTERNS:
         index = _Index(graph)
         replaced, gone = {}, set()
         for node in graph.nodes:
@@ -420,7 +465,9 @@ def fold_patterns(graph: Graph) -> None:
 
 
 def fold(graph: Graph) -> Graph:
+    from .channels_last import fold_channels_last
     fold_constants(graph)
     graph.infer_again()
     fold_patterns(graph)
+    fold_channels_last(graph)  # after the patterns: a GELU inside is one node by then
     return graph

@@ -1,93 +1,29 @@
 """Turn a folded ONNX graph into layers: one operator, one layer (or none, for those that only
 pass data on), in the graph's order, reading the layers that made their inputs.
 
-``OPERATORS`` is the importer's registry, keyed by ONNX op type (as onnx's reference implementation
-keeps its operators): each operator it reads, with its handler, a ``Mapper`` method registered with
-``@maps`` that adds the layer (or layers, or none: an Identity) the node becomes (a kind that is one
-node without settings, ``LayerKind.onnx``, gets one from the catalogue); or, without a
-handler, an operator read only inside a pattern that folding turns into one node a handler reads
-(``read_in_patterns``: the Greater and Where of our export's sign), refused when alone. The list
-of imported operators that refusals print is derived from it (``supported()``).
+``OPERATORS`` (registry.py) is the importer's registry, keyed by ONNX op type: the classic
+operators' handlers are ``Mapper`` methods registered with ``@maps`` that add the layer (or
+layers, or none: an Identity) the node becomes (a kind that is one node without settings,
+``LayerKind.onnx``, gets one from the catalogue); the modern CNNs' are in vocabulary.py.
 
 ``NOT_IMPORTABLE`` names the layer kinds whose ONNX export cannot be read back, with the reason
 (tests/test_kind_tables.py checks that every other kind's export writes only registered operators).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
-from ..model.catalogue import KINDS, quoted
+from ..model.catalogue import KINDS
 from . import OnnxImportError
-from .folding import fold
+from . import vocabulary  # noqa: F401 — registers the modern CNNs' operators
+from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer
-from .reading import Graph, Node
+from .reading import Graph, Node, quoted
+from .registry import NOT_IMPORTABLE, OPERATORS, Operator, _f, handler_of, maps, supported
 
-
-@dataclass(frozen=True)
-class Operator:
-    op: str  # the ONNX op type, of the default domain
-    handler: Optional[Callable]  # handler(mapper, node); None: read only inside a folded pattern
-    listed: str  # how the list of imported operators names it ("Reshape to (N, -1)"); "" leaves it out
-    pattern: str = ""  # for one without a handler: the pattern it is read in
-
-
-OPERATORS: dict[str, Operator] = {}
-
-# layer type -> why its ONNX export does not import back (none today)
-NOT_IMPORTABLE: dict[str, str] = {}
-
-
-def _register(entry: Operator) -> None:
-    if entry.op in OPERATORS:
-        raise RuntimeError(f"the ONNX operator {entry.op} is registered twice")
-    OPERATORS[entry.op] = entry
-
-
-def maps(*ops: str, listed: Optional[str] = None):
-    """Decorator: register the handler for the op types ``ops``. ``listed`` is how the refusals'
-    list names it (the op type by default; "" for one only folding writes)."""
-    def register(handler: Callable) -> Callable:
-        for op in ops:
-            _register(Operator(op, handler, op if listed is None else listed))
-        return handler
-    return register
-
-
-def read_in_patterns(pattern: str, *ops: str, listed: bool = False) -> None:
-    """Register ``ops`` as read only inside ``pattern`` (one that folding.py turns into a node a
-    handler reads); ``listed`` names them in the refusals' list too (MatMul: a dense layer by itself)."""
-    for op in ops:
-        _register(Operator(op, None, op if listed else "", pattern))
-
-
-# The operators read only inside folding's patterns (the others in them have handlers).
-read_in_patterns("our export's sign, Where(x > 0, 1, -1)", "Greater", "Where")
-read_in_patterns("a MatMul by a constant matrix, with the Add of a constant after it: a dense layer", "MatMul",
-                 listed=True)
-read_in_patterns("a zero Pad before a Conv or a pool, or inside PyTorch's LocalResponseNorm", "Pad")
-read_in_patterns("our export's LRN of a vector (Unsqueeze, LRN, Squeeze), or PyTorch's LocalResponseNorm",
-                 "Unsqueeze", "Squeeze")
-read_in_patterns("PyTorch's LocalResponseNorm, or Caffe's Scale after a BatchNormalization", "Mul")
-read_in_patterns("PyTorch's LocalResponseNorm (Mul, Pad, AveragePool, Mul, Add, Pow, Div)", "Pow", "Div")
-
-
-def handler_of(op: str) -> Optional[Callable]:
-    entry = OPERATORS.get(op)
-    return entry.handler if entry is not None else None
-
-
-def supported() -> str:
-    """The operators a refusal says the designer imports, alphabetically: "Add, …, Sum and Tanh"."""
-    names = sorted({entry.listed for entry in OPERATORS.values() if entry.listed}, key=str.lower)
-    return ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
-def _f(value) -> float:
-    """A float attribute (stored as float32 in the file) as the decimal it was written as."""
-    return float(f"{float(value):.7g}")
+__all__ = ["NOT_IMPORTABLE", "OPERATORS", "Operator", "Mapper", "map_graph", "supported"]
 
 
 class Mapper:
@@ -180,9 +116,14 @@ class Mapper:
     def pointwise(self, n: Node, type_: str, config: Optional[dict] = None) -> None:
         self.emit(n, type_, config or {}, [self.source(n)])
 
-    @maps("Sign")
-    def op_Sign(self, n):
+    @maps(SIGN_OP, listed="")
+    def op_sign(self, n):  # folding's node for Where(x > 0, 1, -1): the designer's sign exactly
         self.pointwise(n, "sign")
+
+    @maps("Sign", listed="")  # refused, so not in the list of what imports
+    def op_Sign(self, n):
+        self.fail(n, "is ONNX's Sign, which gives 0 for an input of 0 where the designer's sign gives -1, "
+                  "so it cannot be imported faithfully")
 
     @maps("LeakyRelu")
     def op_LeakyRelu(self, n):
@@ -210,16 +151,20 @@ class Mapper:
         b = self.const(n, 2, "bias", optional=True)
         if w.ndim != 4:
             self.fail(n, f"is a {w.ndim - 2}-D convolution; the designer has 2-D ones")
-        if any(d != 1 for d in n.attrs.get("dilations", [1, 1])):
-            self.fail(n, f"is dilated ({n.attrs['dilations']}); the designer's convolutions are not")
         kernel = list(n.attrs.get("kernel_shape", w.shape[2:]))
         strides = list(n.attrs.get("strides", [1, 1]))
-        pads = self.pads(n, kernel, strides)
-        if pads[0] != pads[2] or pads[1] != pads[3]:
-            self.fail(n, f"pads unevenly (top, left, bottom, right = {pads}); the designer pads a "
-                      "convolution by the same amount on both sides")
+        dilations = [int(d) for d in n.attrs.get("dilations", [1, 1])]
+        if len(dilations) != 2 or any(d < 1 for d in dilations):
+            self.fail(n, f"has the dilations {dilations}; the designer's are two of 1 or more")
+        pads = self.pads(n, [d * (k - 1) + 1 for k, d in zip(kernel, dilations)], strides)
+        source = self.source(n)
+        if pads[0] != pads[2] or pads[1] != pads[3]:  # TensorFlow's SAME: a pad layer of zeros first
+            source = self.pad_layer(n, pads, 0.0, source, tensor=f"{n.outputs[0]}\0padded")
+            pads = [0, 0, 0, 0]
         cfg = {"filters": int(w.shape[0]), "kernel": pair(kernel), "stride": pair(strides),
                "padding": pair(pads[:2]), "bias": b is not None}
+        if dilations != [1, 1]:
+            cfg["dilation"] = pair(dilations)
         groups = int(n.attrs.get("group", 1))
         depth = self.shape(n, n.inputs[0])[0]
         if groups < 1 or w.shape[1] * groups != depth or w.shape[0] % groups:
@@ -228,7 +173,7 @@ class Mapper:
         if groups != 1:
             cfg["groups"] = groups
         arrays = {"weight": w} if b is None else {"weight": w, "bias": b}
-        self.emit(n, "conv", cfg, [self.source(n)], arrays=arrays)
+        self.emit(n, "conv", cfg, [source], arrays=arrays)
 
     def pads(self, n: Node, kernel: list, strides: list) -> list:
         """[top, left, bottom, right], ``auto_pad`` worked out from the input size."""
@@ -252,16 +197,21 @@ class Mapper:
     def pool(self, n: Node, mode: str):
         self.unused_extra_outputs(n)
         kernel = list(n.attrs.get("kernel_shape", []))
-        if len(kernel) != 2 or any(d != 1 for d in n.attrs.get("dilations", [1, 1])):
-            self.fail(n, f"pools over {kernel} with dilations {n.attrs.get('dilations', [1, 1])}; the designer "
-                      "pools 2-D windows without dilation")
+        dilations = [int(d) for d in n.attrs.get("dilations", [1, 1])]
+        if len(kernel) != 2 or len(dilations) != 2:
+            self.fail(n, f"pools over {kernel} with dilations {dilations}; the designer pools 2-D windows")
         strides = list(n.attrs.get("strides", [1, 1]))
         in_shape, out_shape = self.shape(n, n.inputs[0]), self.shape(n, n.outputs[0])
-        layer = pool_layer(mode, kernel, strides, self.pads(n, kernel, strides), bool(n.attrs.get("ceil_mode", 0)),
-                           bool(n.attrs.get("count_include_pad", 0)), in_shape[1:], out_shape[1:])
+        span = [d * (k - 1) + 1 for k, d in zip(kernel, dilations)]
+        layer = pool_layer(mode, kernel, strides, self.pads(n, span, strides), bool(n.attrs.get("ceil_mode", 0)),
+                           bool(n.attrs.get("count_include_pad", 0)), in_shape[1:], out_shape[1:], dilations)
         if isinstance(layer, str):
             self.fail(n, layer)
-        self.emit(n, layer[0], layer[1], [self.source(n)])
+        source = self.source(n)
+        if layer[0] == "pad":
+            _, sides, value, layer = layer
+            source = self.pad_layer(n, sides, value, source, tensor=f"{n.outputs[0]}\0padded")
+        self.emit(n, layer[0], layer[1], [source])
 
     @maps("MaxPool")
     def op_MaxPool(self, n):
@@ -368,15 +318,93 @@ class Mapper:
                       "(N, -1), a flatten")
         self.flatten(n)
 
+    @maps("MatMul")
+    def op_MatMul(self, n):  # one by a constant matrix that folding did not make a dense layer
+        if all(i and i not in self.g.consts for i in n.inputs[:2]):
+            self.fail(n, "multiplies two computed tensors (attention, as in a vision transformer), which the "
+                      "designer does not have yet, so the model cannot be imported")
+        self.fail(n, f"multiplies {list(self.shape(n, n.inputs[0]))} by a constant matrix along its last axis; the "
+                  "designer's dense layer reads a vector (N, features)")
+
     def merge(self, n, type_: str):
-        dynamic = [i for i in n.inputs if i]
-        if any(i in self.g.consts for i in dynamic):
-            self.fail(n, "adds a constant; the designer adds constants only as the bias after a MatMul")
+        constant = next((i for i in n.inputs if i and i in self.g.consts), None)
+        if constant is not None and type_ == "add" and len([i for i in n.inputs if i]) == 2:
+            values = self.constant_operand(n, constant, "adds")
+            ones = np.ones_like(values)
+            self.emit(n, "scale_shift", {}, [self.source(n, n.inputs.index(self.other(n, constant)))],
+                      arrays={"scale": ones, "shift": values})
+            return
+        if constant is not None:
+            self.constant_operand(n, constant, "joins", refuse=True)
+        self.broadcast_merge(n, type_)
+
+    @staticmethod
+    def other(n: Node, tensor: str) -> str:
+        return next(i for i in n.inputs if i and i != tensor)
+
+    def broadcast_merge(self, n: Node, type_: str) -> None:
+        """An add, mul or concat of layers' outputs. ONNX broadcasts any axis of size 1; the designer's
+        add takes one shape, its mul also a C×1×1 gate over a C×H×W input: anything else is refused
+        (broadcast along another axis it would give other numbers)."""
+        tensors = [i for i in n.inputs if i]
+        out = self.shape(n, n.outputs[0])
+        for t in tensors:
+            s = self.shape(n, t)
+            gate = type_ == "mul" and len(out) == 3 and s == (out[0], 1, 1)
+            if type_ != "concat" and s != out and not gate:
+                self.fail(n, f"broadcasts {list(s)} to {list(out)} per sample, which the designer's {type_} does not "
+                          "(it takes inputs of one shape" + (", or a C×1×1 gate over a C×H×W input)" if type_ == "mul"
+                                                             else ")"))
         sources = [self.source(n, k) for k in range(len(n.inputs)) if n.inputs[k]]
+        if len(set(sources)) < len(sources):
+            self.fail(n, f"reads the same tensor more than once, while the designer's {type_} reads each layer once")
         if len(sources) == 1:
             self.alias(n)
         else:
             self.emit(n, type_, {}, sources)
+
+    def constant_operand(self, n: Node, tensor: str, verb: str, refuse: bool = False):
+        """The C values of a constant that ONNX broadcasts per channel (or a single value) of the
+        node's other input; anything else is refused, saying how ONNX broadcasts it."""
+        from .patterns import channel_vector
+        c = self.g.consts[tensor]
+        out = self.shape(n, n.outputs[0])
+        other = self.g.shape(self.other(n, tensor)) if len([i for i in n.inputs if i]) == 2 else None
+        values = channel_vector(c, len(out) + 1, out[0]) if other is not None and tuple(other[1:]) == out else None
+        if values is not None and not refuse:
+            return values
+        if values is not None:
+            how = "one value per channel" if c.size > 1 else "one value"
+        else:
+            axes = [k for k, d in enumerate((1,) * (len(out) + 1 - c.ndim) + tuple(c.shape)) if d != 1]
+            names = ["N", "C", "H", "W"] if len(out) == 3 else ["N", *(f"axis {k}" for k in range(1, len(out) + 1))]
+            how = (f"a constant of shape {list(c.shape)}, which ONNX broadcasts along {', '.join(names[a] for a in axes)}"
+                   f" of {['N', *out]}, not per channel")
+        self.fail(n, f"{verb} {how}; the designer takes a constant per channel (a scale or shift) or a single value")
+
+    def layer_norm(self, n: Node) -> None:
+        """LayerNormalization over the channels (or features): its scale and (optional) shift."""
+        if any(o and (self.readers.get(o) or o == self.g.output) for o in n.outputs[1:]):
+            self.unused_extra_outputs(n)
+        depth = self.shape(n, n.outputs[0])[0]
+        scale = np.ravel(self.const(n, 1, "scale"))
+        bias = self.const(n, 2, "bias", optional=True)
+        bias = np.zeros(depth, np.float32) if bias is None else np.ravel(bias)
+        if scale.size != depth or bias.size != depth:
+            self.fail(n, f"scales {depth} channels by {scale.size} values and shifts them by {bias.size}")
+        self.emit(n, "layer_norm", {"eps": _f(n.attrs.get("epsilon", 1e-5))}, [self.source(n)],
+                  arrays={"weight": scale, "bias": bias})
+
+    def pad_layer(self, n: Node, sides: list, value: float, source: int, tensor: str = "") -> int:
+        """A pad layer of [top, left, bottom, right] cells of ``value``: the node's output, or the
+        intermediate ``tensor`` before the layer that the node also is (its shape worked out)."""
+        top, left, bottom, right = (int(v) for v in sides)
+        cfg = {"left": left, "right": right, "top": top, "bottom": bottom, "value": _f(value)}
+        i = self.emit(n, "pad", cfg, [source], tensor=tensor)
+        if tensor:
+            c, h, w = self.shape(n, n.inputs[0])
+            self.onnx_shapes[i] = (c, h + top + bottom, w + left + right)
+        return i
 
     @maps("Add", "Sum")
     def op_Add(self, n):
@@ -390,7 +418,7 @@ class Mapper:
         self.merge(n, "concat")
 
     # not a standard operator (the checker refuses it in a file): folding writes it for our export's maxout
-    @maps("Maxout", listed="")
+    @maps(MAXOUT_OP, listed="")
     def op_Maxout(self, n):
         self.emit(n, "maxout", {"pieces": n.attrs["pieces"]}, [self.source(n)])
 
@@ -406,22 +434,53 @@ class Mapper:
 
     @maps("BatchNormalization")
     def op_BatchNormalization(self, n):
-        self.unused_extra_outputs(n)
+        self.training_batchnorm(n)
         names = ("weight", "bias", "running_mean", "running_var")
         arrays = {name: self.const(n, k + 1, name.replace("_", " ")) for k, name in enumerate(names)}
         cfg = {"eps": _f(n.attrs.get("epsilon", 1e-5)), "momentum": _f(1.0 - n.attrs.get("momentum", 0.9))}
         self.emit(n, "batchnorm", cfg, [self.source(n)], arrays=arrays)
 
+    def training_batchnorm(self, n: Node) -> None:
+        """Refuse a batchnorm exported in training mode: it normalises by each batch's own mean and
+        variance (and would update the running ones), which the designer's batchnorm does only
+        while training; imported as if in eval mode, its numbers would be wrong."""
+        a, why = n.attrs, ""
+        if a.get("training_mode", 0):
+            why = "training_mode=1"
+        elif self.g.opset < 7 and not a.get("is_test", 0):
+            why = f"is_test={a.get('is_test', 0)}"
+        elif self.g.opset < 9 and a.get("spatial", 1) == 0:
+            self.fail(n, "normalises each position separately (spatial=0), which the designer's batchnorm "
+                      "(per channel) cannot represent")
+        elif any(o for o in n.outputs[1:]):
+            why = f"{len([o for o in n.outputs if o]) - 1} extra outputs for the batch statistics"
+        if why:
+            self.fail(n, f"is a batchnorm exported in training mode ({why}): it normalises by each batch's own "
+                      "statistics, so it cannot be imported as the designer's batchnorm; export the model in "
+                      "eval mode (model.eval())")
+
     @maps("Softmax")
     def op_Softmax(self, n):
+        self.softmax_like(n, "softmax")
+
+    def softmax_like(self, n: Node, type_: str) -> None:
+        """Softmax or LogSoftmax over the channels (or features), as the designer's layer is."""
         x = self.shape(n, n.inputs[0])
         rank = len(x) + 1
-        axis = int(n.attrs.get("axis", 1 if self.g.opset < 13 else -1)) % rank
-        whole = self.g.opset < 13 and int(np.prod(x[1:])) == 1  # before opset 13: over C·H·W
-        if axis != 1 or (rank > 2 and self.g.opset < 13 and not whole):
-            self.fail(n, f"takes the softmax over axis {n.attrs.get('axis', 'default')} of {list(x)}; the "
-                      "designer's softmax is over the channels or features (axis 1)")
-        self.emit(n, "softmax", {}, [self.source(n)])
+        given = n.attrs.get("axis")
+        axis = int(given if given is not None else (1 if self.g.opset < 13 else -1)) % rank
+        if self.g.opset < 13 and not (axis == 1 and all(d == 1 for d in x[1:])):
+            # before opset 13, Softmax flattens the axes from ``axis`` on into one: the designer's
+            # softmax is that one only where the axes after the channels have size 1
+            names = ("N", "C", "H", "W") if rank == 4 else ("N", "features") if rank == 2 else ("N", *x)
+            over = "·".join(str(d) for d in names[axis:])
+            self.fail(n, f"is an opset-{self.g.opset} {n.op} with axis {axis}, which before opset 13 means one "
+                      f"softmax over {over} flattened together ({int(np.prod((1, *x)[axis:]))} values of "
+                      f"{list(x)} per sample), while the designer's is over the channels at each position")
+        if axis != 1:
+            self.fail(n, f"takes the {n.op} over axis {axis} of {list(x)}; the designer's is over the "
+                      "channels or features (axis 1)")
+        self.emit(n, type_, {}, [self.source(n)])
 
 
 def _one_node(type_: str) -> Callable:
@@ -459,3 +518,4 @@ def map_graph(graph: Graph):
         raise OnnxImportError(f"{graph.source}: its output is not its last layer")
     layers = [(t, _tidy(t, cfg)) for t, cfg in m.layers]
     return build(graph, m, layers)
+

@@ -7,14 +7,20 @@ declared size. Only the nodes the graph's output depends on are kept.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..model.catalogue import quoted
 from . import OnnxImportError, require_onnx
+
+
+def quoted(name) -> str:
+    """A node's or tensor's name from the file, quoted whole for a one-line message (newlines
+    escaped): a cut name ("…/features.0.2/HardSw…") does not say which node it is."""
+    return json.dumps(str(name), ensure_ascii=False)
 
 # A tensor or dimension beyond these is not a real network (the input key's own limit for a
 # dimension; 2^28 elements = 1 GiB of float32 for one array, 2^31 for all the constants).

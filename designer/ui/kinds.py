@@ -145,6 +145,28 @@ def _bell(painter: QPainter, ink: QColor) -> None:
     painter.drawLine(QPointF(6, 25), QPointF(26, 25))
 
 
+def _layer_norm(painter: QPainter, ink: QColor) -> None:
+    """The bell over a column of channels: normalised across them, at each position."""
+    _bell(painter, ink)
+    for y in (8.0, 12.0):
+        painter.drawLine(QPointF(24, y), QPointF(28, y))
+
+
+def _layer_scale(painter: QPainter, ink: QColor) -> None:
+    """Bars of different heights from one base: a factor per channel."""
+    painter.drawLine(QPointF(6, 25), QPointF(26, 25))
+    for i, h in enumerate((12, 6, 15, 9)):
+        painter.drawLine(QPointF(9 + i * 5, 25), QPointF(9 + i * 5, 25 - h))
+
+
+def _scale_shift(painter: QPainter, ink: QColor) -> None:
+    """×, then +: a fixed scale and shift."""
+    painter.drawLine(QPointF(7, 9), QPointF(15, 17))
+    painter.drawLine(QPointF(15, 9), QPointF(7, 17))
+    painter.drawLine(QPointF(21, 15), QPointF(21, 25))
+    painter.drawLine(QPointF(16, 20), QPointF(26, 20))
+
+
 def _lrn(painter: QPainter, ink: QColor) -> None:
     for i, h in enumerate((9, 14, 9)):
         painter.drawLine(QPointF(10 + i * 6, 24), QPointF(10 + i * 6, 24 - h))
@@ -156,6 +178,15 @@ def _softmax(painter: QPainter, ink: QColor) -> None:
     painter.setBrush(ink)
     for i, h in enumerate((5, 9, 16)):
         painter.drawRect(QRectF(8 + i * 6, 24 - h, 4.2, h))
+
+
+def _log_softmax(painter: QPainter, ink: QColor) -> None:
+    """The softmax's bars hanging down from zero: log-probabilities are at most 0."""
+    painter.drawLine(QPointF(6, 8), QPointF(26, 8))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ink)
+    for i, h in enumerate((16, 9, 4)):
+        painter.drawRect(QRectF(8 + i * 6, 8, 4.2, h))
 
 
 def _add(painter: QPainter, ink: QColor) -> None:
@@ -233,7 +264,11 @@ UI_KINDS: dict[str, UiKind] = {
     "dropout": UiKind(_dropout),
     "batchnorm": UiKind(_bell),
     "lrn": UiKind(_lrn),
+    "layer_norm": UiKind(_layer_norm),
+    "layer_scale": UiKind(_layer_scale),
+    "scale_shift": UiKind(_scale_shift),
     "softmax": UiKind(_softmax),
+    "log_softmax": UiKind(_log_softmax),
     "add": UiKind(_add),
     "concat": UiKind(_concat),
     "mul": UiKind(_mul),

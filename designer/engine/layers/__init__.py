@@ -6,7 +6,7 @@ class in one of these modules is all the engine needs; a new module is imported 
 from __future__ import annotations
 
 # Every module holding layer classes, imported so that its classes register.
-from . import (activations, channels, conv, dense, dropout, global_pool, maxout,  # noqa: F401
+from . import (activations, channel_scale, channels, conv, dense, dropout, global_pool, maxout,  # noqa: F401
                modern_activations, normalisation, pool)
 from .base import LAYER_CLASSES, Layer, engine_shape
 from .merge import MergeLayer
@@ -34,6 +34,7 @@ def make_layer(type_: str, cfg: dict, in_shapes: list, out_shape, dtype=None) ->
                     (kind.param_shapes(cfg, in_shapes) or {}).items()}
     layer.buffers = {name: np.full(shape, start_value(name, shape), dtype) for name, shape in
                      (kind.buffer_shapes(cfg, in_shapes) or {}).items()}
+    layer.started()
     return layer
 
 

@@ -85,6 +85,10 @@ class Layer:
     # True when the cache of forward() holds the output array itself (so the next layer must
     # not overwrite its input in place).
     keeps_output = True
+    # True for a layer that may compute in place, over its input (the net sets ``inplace`` when
+    # nothing else references that array): relu and the clipping activations, whose backward
+    # pass reads only their output.
+    overwrites_input = False
 
     def scratch(self, name: str, shape: tuple, fill=None) -> np.ndarray:
         """A scratch array of ``shape``. With ``reuse_buffers`` the layer keeps one flat buffer
@@ -116,6 +120,10 @@ class Layer:
         w = self.params["weight"]
         receptive = int(np.prod(w.shape[2:])) if w.ndim > 2 else 1
         return w.shape[1] * receptive, w.shape[0] * receptive
+
+    def started(self) -> None:
+        """Called once its arrays exist at their ``start_value``: a class whose arrays start
+        elsewhere (layer scale's γ at its ``init`` setting) sets them here."""
 
     def forward(self, x: np.ndarray, train: bool = False):
         raise NotImplementedError
