@@ -13,6 +13,7 @@ from engine_checks_support import build, check_layer, randomised, spaced, torch_
 from test_engine_gradcheck_graph import build_merge, check_merge
 
 MUL_SHAPES = [[(5, 4, 3), (1, 1, 3)], [(1, 1, 3), (5, 4, 3)], [(5, 4, 3)] * 2, [(1, 1, 3), (5, 4, 3), (5, 4, 3)],
+              [(1, 1, 3), (1, 1, 3), (5, 4, 3)],
               [(6,), (6,)], [(1, 1, 3), (1, 1, 3)]]
 
 
