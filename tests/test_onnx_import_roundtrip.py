@@ -27,19 +27,7 @@ def random_arrays(network, seed=0) -> dict:
     return arrays
 
 
-# Templates of issue 24's layers wait for the importer's part of the issue (silu, mul): strict, so
-# that the test says when they import and the mark is to be removed.
-AWAITING_IMPORT = {"efficientnet_b0"}
-
-
-def _template_param(name):
-    if name in AWAITING_IMPORT:
-        return pytest.param(name, marks=[pytest.mark.slow, pytest.mark.xfail(
-            strict=True, reason=f"{name} awaits the importer's part of issue 24")])
-    return pytest.param(name, marks=pytest.mark.slow) if name == "alexnet" else name
-
-
-@pytest.mark.parametrize("name", [_template_param(n) for n in TEMPLATES])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "alexnet" else n for n in TEMPLATES])
 def test_a_template_exported_to_onnx_imports_back(tmp_path, name):
     from export_support import AWAITING_IMPORT
 
