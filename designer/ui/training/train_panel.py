@@ -159,6 +159,7 @@ class TrainPanel(QGroupBox):
         self.set_config(defaults())
         self.set_state(TrainState.IDLE, has_weights=False, has_data=False)
         self.speed = ""
+        self.last_progress: Optional[BatchProgress] = None   # the latest batch shown
         self.tone, self.about = "info", ""
 
     # ------------------------------------------------------------------ settings
@@ -245,7 +246,18 @@ class TrainPanel(QGroupBox):
             action.setText(button.text())
             action.setIcon(button.icon())
 
+    def show_paused(self, p: Optional[BatchProgress]) -> str:
+        """The paused state: the speed and the time left mean nothing while nothing runs, so
+        the line under the bar says where the run waits instead. Returns that sentence."""
+        text = (f"Paused at epoch {p.epoch}, batch {p.batch}" if p is not None
+                else "Paused before the first batch")
+        self.rate.setText(text)
+        if p is not None:
+            self.bar.setFormat(f"paused · epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
+        return text
+
     def show_progress(self, p: BatchProgress, unit: str = "samples") -> None:
+        self.last_progress = p
         done = (p.epoch - 1 + p.batch / max(1, p.batches)) / max(1, p.epochs)
         self.bar.setValue(int(done * 1000))
         self.bar.setFormat(f"epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
@@ -263,6 +275,7 @@ class TrainPanel(QGroupBox):
         self.bar.setFormat(text)
         self.rate.setText("")
         self.speed = ""
+        self.last_progress = None
 
     def say(self, text: str, tone: str = "info", about: str = "") -> None:
         """Show one sentence; ``about`` names what it is about, so that only news about that
