@@ -23,6 +23,7 @@ from .canvas.view import CanvasView
 from .editor import Editor
 from .export_actions import Exporter
 from .files import AUTOSAVE_MS, Files
+from .frame_fit import FrameFit
 from .inspector import Inspector
 from .kinds import new_layer
 from .mime import local_files
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(first_size(self._available()))
         self._restore_geometry()
+        self.frame_fit = FrameFit(self)  # the frame, not only the client area, fits the screen
         self.files.update_title()
         self._update_recent_menu()
         self.canvas.fit_readable()
