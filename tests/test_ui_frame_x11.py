@@ -13,7 +13,7 @@ from x11_support import need_x11, run_qt, x_display
 # Shows a main window with the settings file argv[1], lets the window manager frame it, and
 # prints its frame, client area, status bar (in screen coordinates) and the available area.
 CHILD = r"""
-import json, sys
+import json, sys, time
 from pathlib import Path
 from PySide6.QtCore import QRect, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -34,19 +34,31 @@ def look(tag):
                 "available": rect(w.screen().availableGeometry()),
                 "bar": rect(QRect(top_left, bar.size())), "bar_visible": bar.isVisible()}
 
-def maximise():
-    w.showMaximized()
+def settled():  # framed by the window manager and fitted (FrameFit done), or 10 s gone
+    return (w.frameGeometry() != w.geometry() and not w.frame_fit.armed) or time.monotonic() > deadline[0]
 
-def restore():
-    w.showNormal()
+def when_settled(then):
+    if settled():
+        then()
+    else:
+        QTimer.singleShot(100, lambda: when_settled(then))
 
-steps = [(1500, lambda: look("shown"))]
+def after(step, then):
+    def run():
+        step()
+        deadline[0] = time.monotonic() + 10
+        QTimer.singleShot(300, lambda: when_settled(then))
+    return run
+
+deadline = [time.monotonic() + 10]
+finish = lambda: (w.close(), QTimer.singleShot(200, app.quit))
 if "maximise" in sys.argv:
-    steps += [(1700, maximise), (2700, restore), (4000, lambda: look("restored"))]
-for at, step in steps:
-    QTimer.singleShot(at, step)
-QTimer.singleShot(steps[-1][0] + 100, w.close)
-QTimer.singleShot(steps[-1][0] + 300, app.quit)
+    restored = after(w.showNormal, lambda: (look("restored"), finish()))
+    maximised = lambda: QTimer.singleShot(1000, restored)
+    first = after(lambda: None, lambda: (look("shown"), w.showMaximized(), maximised()))
+else:
+    first = after(lambda: None, lambda: (look("shown"), finish()))
+QTimer.singleShot(0, first)
 app.exec()
 print(json.dumps(out))
 """

@@ -9,6 +9,7 @@ fit is armed at those moments and done at the first event after which the margin
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 ARMED_MS = 3000  # how long after a show or a restore a late frame still gets fitted
@@ -50,6 +51,8 @@ class FrameFit(QObject):
         window.installEventFilter(self)
 
     def arm(self) -> None:
+        if QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return   # no window manager, no screen a user sees: nothing to fit (and tests size freely)
         self.armed = True
         self._disarm.start()
         self._poll.start()
@@ -79,11 +82,14 @@ class FrameFit(QObject):
         if screen is None:
             return False
         frame, client = w.frameGeometry(), w.geometry()
+        if frame == client:
+            # No frame yet (or no window manager, as offscreen): the first start's size already
+            # keeps the client area within the screen; wait for the frame.
+            return False
         least = w.minimumSize().expandedTo(w.minimumSizeHint())
         target = fitted(frame, client, screen.availableGeometry(), least.width(), least.height())
-        if target is None:
-            if frame != client:   # framed, and the frame fits: done until the next show or restore
-                self._stop()
+        if target is None:   # framed, and the frame fits: done until the next show or restore
+            self._stop()
             return False
         w.resize(target.size())
         w.move(target.topLeft() - (client.topLeft() - frame.topLeft()))  # move() places the frame
