@@ -142,6 +142,7 @@ class Inspector(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.uid: int | None = None
         self.selected_count = 0
+        self.mode = "Design"   # the window's mode: the hint names only what that mode shows
         self.pages: dict[tuple, LayerPage] = {}
         self.page: LayerPage | None = None  # the page shown, None for the overview
         self.stack = QStackedWidget()
@@ -159,6 +160,12 @@ class Inspector(QScrollArea):
         editor.scene.selectionChanged.connect(self._selection_changed)
         network.changed.connect(lambda _change: self.refresh())
         self.refresh()
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            if self.page is None:
+                self._show_overview()
 
     # the shown page's widgets (empty / None on the overview)
     @property
@@ -225,10 +232,14 @@ class Inspector(QScrollArea):
         if self.selected_count > 1:
             text = f"{self.selected_count} layers selected. Select one layer to edit its settings."
         else:
-            text = (f"{plural(len(self.network), 'layer')}. Select a block to edit its settings here.\n\n"
-                    "Drag layers from the palette onto the canvas, or press Ctrl+F and type a name "
-                    "to add one after the selection. Drag a block to move it; Delete removes it. Enter on "
-                    "a block edits its settings here, Esc goes back to the canvas.")
+            text = f"{plural(len(self.network), 'layer')}. Select a block to edit its settings here."
+            if self.mode == "Design":   # the palette is shown in Design only
+                text += ("\n\nDrag layers from the palette onto the canvas, or press Ctrl+F and type a "
+                         "name to add one after the selection. Drag a block to move it; Delete removes "
+                         "it. Enter on a block edits its settings here, Esc goes back to the canvas.")
+            else:
+                text += ("\n\nThe palette is in the Design mode; Ctrl+F adds a layer from here. "
+                         "Enter on a block edits its settings here, Esc goes back to the canvas.")
         self.overview_text.setText(text)
 
     def changeEvent(self, event) -> None:

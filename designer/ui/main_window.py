@@ -10,7 +10,7 @@ import importlib.util
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
 
@@ -101,6 +101,10 @@ class MainWindow(QMainWindow):
 
         self.modes: dict[str, Mode] = {}
         self.current_mode = ""
+        # Each mode's own arrangement of the docks (QMainWindow.saveState), kept when it is left
+        # and restored when it comes back, and across restarts: one shared arrangement gave the
+        # canvas the lesson's height back in Design.
+        self.mode_states: dict[str, object] = {}
         self.mode_bar = QTabBar()
         self.mode_bar.setDrawBase(False)
         self.mode_bar.setExpanding(False)
@@ -267,7 +271,9 @@ class MainWindow(QMainWindow):
             return
         design = self.modes["Design"].build(self)
         panels = self.modes[name].build(self)
+        size = self.size()   # a mode switch never resizes the window (see _keep_size)
         if self.current_mode:
+            self.mode_states[self.current_mode] = self.saveState()
             old = self.modes[self.current_mode].panels
             for menu in (old.menus if old else []):
                 menu.menuAction().setVisible(False)
@@ -292,13 +298,31 @@ class MainWindow(QMainWindow):
             self.mode_bar.blockSignals(True)
             self.mode_bar.setCurrentIndex(index)
             self.mode_bar.blockSignals(False)
-        if not self.modes[name].docks_sized:
+        if self.mode_states.get(name) is not None:
             self.modes[name].docks_sized = True
+            self.restoreState(self.mode_states[name])
+        elif not self.modes[name].docks_sized:
+            self.modes[name].docks_sized = True
+            for place in panels.hidden:
+                self.docks[place].hide()
             self._size_docks(panels.dock_sizes)
+        self.inspector.set_mode(name)
         if panels.on_enter:
             panels.on_enter()
         self.status.refresh()   # the memory estimate's batch may be the mode's
+        self._keep_size(size)
         self.mode_changed.emit(name)
+
+    def _keep_size(self, size: QSize) -> None:
+        """Give the window back ``size`` if the new mode's docks grew it (now and once the layout
+        has settled): switching to Train widened a 900-px window by itself. A mode whose panels
+        need more than ``size`` gets its minimum only."""
+        def back() -> None:
+            if self.isVisible() and not (self.isMaximized() or self.isFullScreen()) and self.size() != size:
+                self.resize(size.expandedTo(self.minimumSizeHint()))
+        if self.isVisible():   # before the first show the window has no size of its own yet
+            back()
+            QTimer.singleShot(0, back)
 
     def _size_docks(self, sizes: dict) -> None:
         """Resize docks to ``sizes`` (ModePanels.dock_sizes: pixels, or a share of the window)."""
@@ -307,12 +331,18 @@ class MainWindow(QMainWindow):
             whole = self.height() if place == "bottom" else self.width()
             return int(whole * size) if isinstance(size, float) and size < 1 else int(size)
 
+        # Within the window as it is: docks asked wider than it has room for grew the window
+        # (Train's 360 + 340 px made a 900-px window 950 px wide), and the canvas keeps a third.
         across = [place for place in ("left", "right") if place in sizes]
         if across:
-            self.resizeDocks([self.docks[p] for p in across], [pixels(p) for p in across],
-                             Qt.Orientation.Horizontal)
+            wanted = [pixels(p) for p in across]
+            room = int(self.width() * 0.66)
+            if sum(wanted) > room:
+                wanted = [w * room // sum(wanted) for w in wanted]
+            self.resizeDocks([self.docks[p] for p in across], wanted, Qt.Orientation.Horizontal)
         if "bottom" in sizes:
-            self.resizeDocks([self.docks["bottom"]], [pixels("bottom")], Qt.Orientation.Vertical)
+            self.resizeDocks([self.docks["bottom"]], [min(pixels("bottom"), int(self.height() * 0.75))],
+                             Qt.Orientation.Vertical)
 
     def open_lesson(self, key: str) -> None:
         """Switch to the Learn mode and show lesson ``key`` (designer/ui/learn/lessons.py)."""
@@ -356,7 +386,10 @@ class MainWindow(QMainWindow):
             if mode.panels and mode.panels.on_leave and mode.name == self.current_mode:
                 mode.panels.on_leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.mode_states[self.current_mode] = self.saveState()
+        for name, state in self.mode_states.items():
+            self.settings.setValue(f"window/modes/{name}", state)
+        self.settings.setValue("window/state", self.mode_states["Design"])
         self.files.close()
         event.accept()
 
@@ -370,6 +403,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        for name in self.modes:
+            saved = self.settings.value(f"window/modes/{name}")
+            if saved is not None and name != "Design":
+                self.mode_states[name] = saved
         if state is not None:
             self.restoreState(state)
         else:
