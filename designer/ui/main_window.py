@@ -12,7 +12,7 @@ from typing import Optional
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabBar
 
 from .. import APP_NAME, __version__
 from ..model import Network, template_name
@@ -29,7 +29,7 @@ from .kinds import new_layer
 from .mime import local_files
 from .modes import OPTIONAL_MODES, Mode, ModePanels, PageStack, PanelsOrFactory
 from .palette import Palette
-from .status import StatusFields
+from .status import MessageBar, StatusFields
 from .summary_panel import SummaryPanel
 from .weights_holder import WeightsHolder
 
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.palette_panel = Palette()
         self.inspector = Inspector(self.network, self.editor)
         self.summary = SummaryPanel(self.network)
+        self.setStatusBar(MessageBar())   # messages whole, kept until the next one
         self.status = StatusFields(self.statusBar(), self.network, self._status_batch_size)
         self._quick_add = None  # built on first use (Ctrl+F)
         self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
@@ -270,7 +271,16 @@ class MainWindow(QMainWindow):
         if name not in self.modes or name == self.current_mode:
             return
         design = self.modes["Design"].build(self)
-        panels = self.modes[name].build(self)
+        first = self.modes[name].panels is None
+        if first:
+            self._announce(name)
+        try:
+            panels = self.modes[name].build(self)
+        finally:
+            if first:
+                QApplication.restoreOverrideCursor()
+                if self.statusBar().currentMessage() == f"Opening the {name} mode…":
+                    self.statusBar().clearMessage()
         size = self.size()   # a mode switch never resizes the window (see _keep_size)
         if self.current_mode:
             self.mode_states[self.current_mode] = self.saveState()
@@ -312,6 +322,15 @@ class MainWindow(QMainWindow):
         self.status.refresh()   # the memory estimate's batch may be the mode's
         self._keep_size(size)
         self.mode_changed.emit(name)
+
+    def _announce(self, name: str) -> None:
+        """Show at once that a mode is coming (its first build takes a moment): the tab, a
+        wait cursor and a sentence, painted now rather than after the build."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.statusBar().showMessage(f"Opening the {name} mode…")
+        if self.isVisible():
+            self.mode_bar.repaint()
+            self.statusBar().repaint()
 
     def _keep_size(self, size: QSize) -> None:
         """Give the window back ``size`` if the new mode's docks grew it (now and once the layout
