@@ -8,6 +8,7 @@ on it (``--child``), maximises the window and writes into OUT_DIR (docs/screensh
 default), with ``import -window root`` (ImageMagick):
 
 * ``<W>x<H>-design.png``: LeNet-5, its first convolution selected (the inspector's formula);
+* ``<W>x<H>-design-message.png``: a refusal in the status bar, whole;
 * ``<W>x<H>-design-resnet18.png``: ResNet-18 as it opens (a branched network);
 * ``<W>x<H>-train.png``: LeNet-5 after 3 epochs on the built-in shapes;
 * ``<W>x<H>-train-paused.png``: a run paused in its first epoch;
@@ -124,6 +125,12 @@ def child(out: Path, size: str) -> int:
     window = window_on("lenet5")
     window.editor.select([window.network[1].uid])
     shot("design")
+    window.editor.select([window.network[1].uid, window.network[3].uid])
+    window.actions_by_name["add_residual"].trigger() if "add_residual" in window.actions_by_name else None
+    if not window.statusBar().currentMessage():
+        window.statusBar().showMessage("Cannot add a residual connection around these layers: select one run of "
+                                       "layers from one input to one output, or use Blocks ▸ Branch from here.")
+    shot("design-message")
     train(window, 3)
     shot("train")
     close(window)
