@@ -35,9 +35,9 @@ from .weights_holder import WeightsHolder
 
 
 # The window's size at its first start, on a screen large enough for it, and the smallest screen
-# area its layout is made for (every mode fits 1280×720: tests/test_ui_small_screen.py).
+# area its layout is made for (every mode fits 900×600: tests/test_ui_mode_layouts.py).
 FIRST_SIZE = QSize(1400, 880)
-SMALLEST = QSize(1024, 600)
+SMALLEST = QSize(900, 600)
 
 
 def first_size(available: Optional[QSize]) -> QSize:
