@@ -3,6 +3,7 @@ Design gives the canvas its size back, a dock resized in one mode stays so there
 and after a restart each mode comes back as it was left."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from ui_support import deliver_posted_events, dialog_log, window  # noqa: F401
@@ -102,6 +103,7 @@ def test_switching_modes_never_resizes_the_window(window, qtbot):
         assert (window.width(), window.height()) == (780, 600), lesson.key
 
 
+@pytest.mark.slow
 def test_every_mode_and_lesson_needs_at_most_900_by_600(window, qtbot):
     from designer.ui.learn.lessons import LESSONS
     seen = []
