@@ -127,7 +127,8 @@ class TrainPanel(QGroupBox):
         # Where the settings shown come from, when not the command line's defaults.
         self.source = QLabel("")
         self.source.setWordWrap(True)
-        self.source.setStyleSheet("color: palette(mid);")
+        # In the text's own colour: grey read as a disabled control.
+        self.source.setStyleSheet("QLabel { border-left: 3px solid palette(highlight); padding-left: 5px; }")
         self.source.setVisible(False)
         self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
