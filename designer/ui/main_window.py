@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabBar
 
 from .. import APP_NAME, __version__
 from ..model import Network, template_name
-from . import dialogs
+from . import dialogs, tab_stops
 from .actions import build_menus
 from .canvas.scene import PipelineScene
 from .canvas.view import CanvasView
@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
             title = getattr(panels, f"{place}_title") if getattr(panels, place) else getattr(design, f"{place}_title")
             stack = self.stacks[place]
             if stack.indexOf(page) < 0:
+                tab_stops.settle(page)   # Tab only where a key does something
                 stack.addWidget(page)
             stack.setCurrentWidget(page)
             self.docks[place].setWindowTitle(title)
