@@ -131,6 +131,8 @@ def child(out: Path, size: str) -> int:
         window.statusBar().showMessage("Cannot add a residual connection around these layers: select one run of "
                                        "layers from one input to one output, or use Blocks ▸ Branch from here.")
     shot("design-message")
+    while window.undo_stack.canUndo():   # the residual, if it was added: the next shots show LeNet-5
+        window.undo_stack.undo()
     train(window, 3)
     shot("train")
     close(window)

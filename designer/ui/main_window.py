@@ -430,5 +430,9 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         else:
-            self.resizeDocks([self.docks["left"], self.docks["right"]], [210, 300], Qt.Orientation.Horizontal)
+            # A share of a small window, never below what the palette and the inspector need.
+            width = self.width()
+            self.resizeDocks([self.docks["left"], self.docks["right"]],
+                             [max(150, min(210, int(width * 0.18))), max(260, min(300, int(width * 0.3)))],
+                             Qt.Orientation.Horizontal)
             self.resizeDocks([self.docks["bottom"]], [230], Qt.Orientation.Vertical)
