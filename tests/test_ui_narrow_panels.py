@@ -64,3 +64,40 @@ def test_a_900_by_600_screen_gets_a_window_its_size():
     from designer.ui.main_window import first_size
     assert first_size(QSize(900, 600)) == QSize(900, 600)
     assert first_size(QSize(1000, 700)) == QSize(1000, 700)
+
+
+def test_after_a_small_window_grows_again_the_panels_are_whole(window, qtbot):
+    window.resize(780, 600)
+    qtbot.waitUntil(lambda: window.width() == 780)
+    window.resize(1400, 880)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    deliver_posted_events()
+    assert window.inspector.width() >= MIN_WIDTH and window.palette_panel.width() >= 150
+
+
+def test_the_inspectors_hint_names_only_what_the_mode_shows(window):
+    window.editor.select([])
+    text = window.inspector.overview_text.text
+    assert "Drag layers from the palette" in text()
+    window.set_mode("Learn")
+    assert "Drag layers from the palette" not in text() and "The palette is in the Design mode" in text()
+    window.set_mode("Design")
+    assert "Drag layers from the palette" in text()
+
+
+@pytest.mark.parametrize("key", ["filters", "kernel", "stride"])
+def test_a_setting_applies_when_the_focus_leaves_it_not_only_on_enter(window, qtbot, key):
+    window.files.new_from_template("lenet5")
+    conv = window.network[1]
+    window.editor.select([conv.uid])
+    deliver_posted_events()
+    editor = window.inspector.editors[key]
+    spin = editor.focus_widget()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "3")
+    window.canvas.setFocus()                    # Tab or a click elsewhere: no Enter
+    qtbot.waitUntil(window.canvas.hasFocus)
+    assert conv.config.get(key) in (3, [3, 3], (3, 3)), conv.config
+    assert window.undo_stack.count() == 1       # one step
