@@ -50,3 +50,14 @@ def test_the_first_visit_shows_the_first_lesson(window, qtbot):
     assert mode.list.currentRow() == 0
     qtbot.waitUntil(lambda: first.isVisible() and first.width() > 300)
     assert first.drawing.weight_labels                             # drawn, not blank
+
+
+def test_learn_gives_the_lesson_most_of_the_height_and_hides_the_inspector(window, qtbot):
+    window.resize(780, 700)
+    qtbot.waitUntil(lambda: window.width() == 780)
+    window.set_mode("Learn")
+    deliver_posted_events()
+    qtbot.waitUntil(lambda: window.docks["bottom"].height() >= 0.6 * window.height(), timeout=2000)
+    assert not window.docks["right"].isVisible()     # the inspector beside the lessons: View ▸ Panels
+    window.set_mode("Design")
+    qtbot.waitUntil(lambda: window.docks["right"].isVisible(), timeout=2000)
