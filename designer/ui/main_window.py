@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
                 self.resize(size.expandedTo(self.minimumSizeHint()))
         if self.isVisible():   # before the first show the window has no size of its own yet
             back()
-            QTimer.singleShot(0, back)
+            QTimer.singleShot(0, self, back)   # with the window as context: dropped if it is gone
 
     def _size_docks(self, sizes: dict) -> None:
         """Resize docks to ``sizes`` (ModePanels.dock_sizes: pixels, or a share of the window)."""

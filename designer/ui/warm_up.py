@@ -25,7 +25,7 @@ class WarmUp(QObject):
         self.thread: threading.Thread | None = None
         self.done = threading.Event()
         if os.environ.get("NN_DESIGNER_NO_WARM_UP") != "1":
-            QTimer.singleShot(delay_ms, self.start)
+            QTimer.singleShot(delay_ms, self, self.start)   # dropped with its owner
 
     def start(self) -> None:
         if self.thread is None:

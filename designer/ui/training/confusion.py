@@ -47,13 +47,15 @@ class ConfusionView(PaintedWidget):
     def sizeHint(self) -> QSize:
         """As tall as what it holds: before the first epoch its sentence (an empty matrix took
         340 px for one line), after it a square of cells under the class names."""
+        # Qt may ask before __init__ has set the text, or while the view is being destroyed.
+        title, matrix = getattr(self, "title", ""), getattr(self, "matrix", None)
         fm = self.fontMetrics()
         width = max(self.width(), 280)
-        text_h = fm.boundingRect(0, 0, width - 4, 1000, Qt.TextFlag.TextWordWrap, self.title).height() + 8
-        if self.matrix is None or len(self.matrix) == 0 or len(self.matrix) > MAX_CLASSES:
+        text_h = fm.boundingRect(0, 0, width - 4, 1000, Qt.TextFlag.TextWordWrap, title).height() + 8
+        if matrix is None or len(matrix) == 0 or len(matrix) > MAX_CLASSES:
             return QSize(280, text_h)
-        k = len(self.matrix)
-        names = max((fm.horizontalAdvance(n) for n in self.names), default=0)
+        k = len(matrix)
+        names = max((fm.horizontalAdvance(n) for n in getattr(self, "names", [])), default=0)
         cell = max(18, min(44, (width - min(names, int(width * 0.4)) - 30) // k))
         head = min(names, HEADER_MAX) + 6
         return QSize(280, text_h + fm.height() + 6 + head + k * cell + 2 * fm.height() + 16)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -139,6 +139,8 @@ class Curves(QWidget):
         return [self.loss_plot, self.acc_plot] + ([self.lr_plot] if not self.lr_plot.isHidden() else [])
 
     def _arrange(self, force: bool = False) -> None:
+        if not hasattr(self, "grid"):   # a resize before __init__ has made the layout
+            return
         plots = self._plots()
         columns = max(1, min(len(plots), self.width() // self.PLOT_WIDTH))
         if columns == self._columns and not force:
@@ -159,8 +161,7 @@ class Curves(QWidget):
         super().resizeEvent(event)
         self._arrange()
 
-    def minimumSizeHint(self):
-        from PySide6.QtCore import QSize
+    def minimumSizeHint(self) -> QSize:
         return QSize(150, 200)
 
     def _empty_axes(self) -> None:
