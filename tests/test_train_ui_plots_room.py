@@ -41,6 +41,7 @@ def test_a_changing_rate_adds_its_plot_and_the_plots_rearrange(curves, qtbot):
     from designer.engine.progress import BatchProgress
     from designer.ui.training.worker import BatchUpdate
     laid_out(qtbot, curves, 800, 420)
+    assert curves.lr_plot.isHidden()                   # no rate yet: no plot for it
     for lr, x0 in ((0.05, 0.0), (0.005, 1.0)):
         latest = BatchProgress(1, 1, 2, 2, 0.4, 0.6, 100.0, 1.0, lr=lr)
         curves.add_batches(BatchUpdate(latest, x=[x0, x0 + 0.5], loss=[0.8, 0.4], acc=[0.5, 0.6]))

@@ -132,8 +132,8 @@ class Curves(QWidget):
         self.c_acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                             symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
         self.c_lr = self.lr_plot.plot(pen=pg.mkPen(LR_COLOUR, width=2))
+        self._arrange()   # parent the plots first: a widget hidden before it had a parent showed
         self.clear()
-        self._arrange()
 
     def _plots(self) -> list:
         return [self.loss_plot, self.acc_plot] + ([self.lr_plot] if not self.lr_plot.isHidden() else [])
