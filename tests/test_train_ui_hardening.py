@@ -254,3 +254,18 @@ def test_the_panel_says_where_its_suggested_settings_come_from(make_mode):
     assert "--epochs 15" in panel.source.toolTip() and "nn-designer train" in panel.source.toolTip()
     alexnet = make_mode("alexnet").panel
     assert alexnet.source.text().startswith("AlexNet's recipe")
+
+
+def test_a_large_network_is_not_called_small_and_the_note_is_not_grey(make_mode):
+    # ResNet-18's 11.7 M parameters were "Suggested for a small network", in grey.
+    from designer.engine.settings import defaults
+    for template in ("resnet18", "alexnet"):
+        panel = make_mode(template).panel
+        text = panel.source.text()
+        assert "small network" not in text, (template, text)
+        assert "mid" not in panel.source.styleSheet()
+    big = make_mode("resnet18").panel
+    assert big.source.text().startswith("The defaults of nn-designer train, for a network of 11.7 M")
+    assert big.config().lr == defaults()["lr"] and big.config().batch_size == defaults()["batch_size"]
+    small = make_mode("lenet5").panel
+    assert small.source.text().startswith("Suggested for a small network")

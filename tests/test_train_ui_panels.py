@@ -35,11 +35,32 @@ def test_an_impossible_run_is_refused_with_the_figure(make_mode):
     assert mode.state is TrainState.IDLE and mode.run is None
 
 
-def test_a_setting_that_is_not_a_number_is_a_sentence(make_mode):
+def test_the_rates_are_spin_boxes_that_take_only_numbers(make_mode, qtbot):
+    # The learning rate and the decay were text fields that took "fast" and refused it at Start;
+    # like every other setting they are spin boxes now, stepped along 1, 2, 5 per decade.
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QValidator
+    from PySide6.QtWidgets import QAbstractSpinBox
     mode = make_mode()
-    mode.panel.lr.setText("fast")
-    assert not mode.start()
-    assert mode.panel.message.text() == 'The learning rate "fast" is not a number.'
+    for spin in (mode.panel.lr, mode.panel.decay):
+        assert isinstance(spin, QAbstractSpinBox)
+        assert spin.validate("fast", 0)[0] is QValidator.State.Invalid
+        assert spin.validate("5e-", 0)[0] is QValidator.State.Intermediate   # on the way to 5e-4
+    lr = mode.panel.lr
+    lr.set_value(0.05)
+    assert lr.text() == "0.05"
+    lr.stepBy(1)
+    assert lr.value() == 0.1
+    lr.stepBy(-2)
+    assert lr.value() == 0.02
+    assert lr.minimum() > 0                       # a rate of 0 cannot be set (it must be above 0)
+    lr.lineEdit().selectAll()
+    qtbot.keyClicks(lr, "5e-4")
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    assert lr.value() == 0.0005 and lr.text() == "0.0005"
+    assert mode.panel.config().lr == 0.0005
+    mode.panel.decay.set_value(5e-4)
+    assert mode.panel.decay.text() == "0.0005" and mode.panel.config().weight_decay == 0.0005
 
 
 def test_data_files_of_every_kind_load_and_show_what_they_hold(make_mode, qtbot, tmp_path):

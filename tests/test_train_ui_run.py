@@ -11,7 +11,7 @@ from designer.ui.training import threads
 from designer.ui.training.state import TrainState
 from designer.ui.training.worker import BatchUpdate
 from train_ui_support import RUN_MS, record, run_to_end, settings, train_mode
-from ui_support import dialog_log, window  # noqa: F401
+from ui_support import deliver_posted_events, dialog_log, window  # noqa: F401
 
 def test_lenet5_trains_on_shapes_through_the_ui_to_the_end(window, qtbot):
     mode = train_mode(window, qtbot)
@@ -193,13 +193,20 @@ def test_data_that_does_not_fit_offers_an_undoable_fix(window, qtbot):
     assert "set the input layer to a vector input of 2 features" in mode.data.fit_text.text()
     assert mode.data.fit_button.isVisibleTo(mode.left)
     assert not mode.start() and "spirals holds vectors of 2 features" in mode.panel.message.text().lower()
+    deliver_posted_events()
+    below = mode.panel.mapTo(mode.left, mode.panel.rect().topLeft()).y()
     mode.data.fit_button.click()
     assert window.network[0].config == {"features": 2}
-    assert not mode.data.fit_button.isVisibleTo(mode.left)
+    # The button keeps its place, saying it is done: the panel under the pointer does not move.
+    assert mode.data.fit_button.isVisibleTo(mode.left) and not mode.data.fit_button.isEnabled()
+    assert mode.data.fit_text.text() == "The input layer is set to 2 features; Edit ▸ Undo takes it back."
+    deliver_posted_events()
+    assert mode.panel.mapTo(mode.left, mode.panel.rect().topLeft()).y() == below
     assert mode.data.fit_problem() is None                     # the fix made a network that trains
     window.undo_stack.undo()
     assert window.network[0].config == {"features": 3}
-    assert mode.data.fit_button.isVisibleTo(mode.left)
+    assert mode.data.fit_button.isVisibleTo(mode.left) and mode.data.fit_button.isEnabled()
+    assert mode.data.fit_button.text().startswith("Set the input layer to")
 
 
 @pytest.mark.slow

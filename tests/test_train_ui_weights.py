@@ -13,6 +13,7 @@ def test_save_checkpoint_is_enabled_only_once_a_trainer_exists(qtbot, tmp_path):
     mode = TrainMode(network=network, load_default_data=False)
     qtbot.addWidget(mode.left)
     qtbot.addWidget(mode.bottom)
+    qtbot.addWidget(mode.right)
     with qtbot.waitSignal(mode.weights_loaded, timeout=30000):
         mode.load_weights(str(tmp_path / "w.npz"))
     assert mode.has_weights() and mode.trainer is None

@@ -59,6 +59,7 @@ def make_mode(qtbot):
         mode = TrainMode(network=load_model(template), load_default_data=False, **kw)
         qtbot.addWidget(mode.left)
         qtbot.addWidget(mode.bottom)
+        qtbot.addWidget(mode.right)   # the results, maps and filters
         made.append(mode)
         return mode
     yield make

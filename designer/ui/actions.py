@@ -140,6 +140,10 @@ def build_menus(window) -> Menus:
     learn = _learn_menu(window, bar, a)
 
     m = bar.addMenu("&Help")
+    from .shortcuts import show_shortcuts
+    a["shortcuts"] = _action(window, "&Keyboard shortcuts", lambda: show_shortcuts(window), "F1",
+                             "Every key the window knows, by menu and panel")
+    m.addAction(a["shortcuts"])
     a["about"] = _action(window, "&About NN Designer", window.show_about, None, "Version and credits")
     a["about"].setMenuRole(QAction.MenuRole.AboutRole)
     m.addAction(a["about"])

@@ -32,6 +32,8 @@ def start(argv: list, **window_options):
     window = MainWindow(**window_options)
     bug_report.install(window)
     window.show()
+    from .warm_up import WarmUp
+    window.warm_up = WarmUp(window)   # the Train and Learn modes' imports, ahead of their first use
     files = [arg for arg in argv if not arg.startswith("-")]
     if files:
         window.open_model(files[0])

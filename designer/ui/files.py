@@ -103,8 +103,12 @@ class Files(QObject):
                modified: bool = False) -> None:
         self.network.replace(network.layers, network.name)
         self.stack.clear()
+        # QUndoStack.clear() returns early on an empty stack and keeps its clean index, so after
+        # an import (never clean) every later document showed modified: set it here, both ways.
         if modified:
             self.stack.resetClean()
+        else:
+            self.stack.setClean()
         self.path = path
         self.template = template
         self.imported = None

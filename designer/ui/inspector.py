@@ -3,6 +3,8 @@ was worked out (the formula from the report, the input and output volumes, param
 error or warning as a sentence). It edits only through the Editor, one undo step per value."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea,
@@ -11,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.catalogue import size_of
 from ..model.summary import human_count
-from ..model.words import plural, unbroken
+from ..model.words import NBSP, plural, unbroken
 from .artwork import kind_pixmap
 from .editor import Editor
 from .kinds import UI_KINDS
@@ -25,6 +27,19 @@ def _rule() -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setFrameShadow(QFrame.Shadow.Sunken)
     return line
+
+
+MIN_WIDTH = 260   # pixels: the narrowest the inspector gets (tests/test_ui_narrow_panels.py)
+
+
+def wrappable(formula: str) -> str:
+    """``formula`` with no-break spaces inside its terms (``unbroken``: it wraps after an "=")
+    and breaks allowed where one term ends and the next begins: after a ":", before a "→" and
+    between the inputs of a merge ("#3 + #4 + #7"), so that a narrow inspector wraps a merge's
+    formula instead of needing a horizontal scroll bar."""
+    text = re.sub(f"(?<=[a-z0-9]{{2}}){NBSP}(?=[a-z]{{2}})", " ", unbroken(formula))   # between words of prose
+    return (text.replace(f":{NBSP}", ": ").replace(f"{NBSP}→{NBSP}", f" →{NBSP}")
+            .replace(f"{NBSP}+{NBSP}#", f" +{NBSP}#"))
 
 
 def _wrapped(text: str = "", rich: bool = False) -> QLabel:
@@ -54,6 +69,7 @@ class LayerPage(QWidget):
         head.setPixmap(kind_pixmap(type_, 32, inspector.devicePixelRatioF()))
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)   # "Global pooling  global_pool · layer 67" in a narrow inspector
         row = QFormLayout()
         row.addRow(head, self.title)
         box.addLayout(row)
@@ -125,7 +141,7 @@ class LayerPage(QWidget):
         lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
                  f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
         self.shapes.setText("<br>".join(lines))
-        self.formula.setText(unbroken(info.formula))   # wraps after an "=", never inside a term
+        self.formula.setText(wrappable(info.formula))   # wraps between terms, never inside one
         self.formula.setVisible(bool(info.formula))
         problems = [f"<p style='color:{colours.error.name()}'>✖ {escape(e)}</p>" for e in info.errors]
         problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]
@@ -143,8 +159,12 @@ class Inspector(QScrollArea):
         self.editor = editor
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # Every layer's page fits this width without a horizontal scroll bar (its formula and
+        # names wrap): a small window squeezed the inspector to some 150 px.
+        self.setMinimumWidth(MIN_WIDTH)
         self.uid: int | None = None
         self.selected_count = 0
+        self.mode = "Design"   # the window's mode: the hint names only what that mode shows
         self.pages: dict[tuple, LayerPage] = {}
         self.page: LayerPage | None = None  # the page shown, None for the overview
         self.stack = QStackedWidget()
@@ -162,6 +182,15 @@ class Inspector(QScrollArea):
         editor.scene.selectionChanged.connect(self._selection_changed)
         network.changed.connect(lambda _change: self._network_changed())
         self.refresh()
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            # Beside a lesson (Learn hides it; View ▸ Panels shows it) it yields to the lesson,
+            # or showing it would widen a 900-px window.
+            self.setMinimumWidth(MIN_WIDTH if mode == "Design" else 0)
+            if self.page is None:
+                self._show_overview()
 
     # the shown page's widgets (empty / None on the overview)
     @property
@@ -243,10 +272,14 @@ class Inspector(QScrollArea):
         if self.selected_count > 1:
             text = f"{self.selected_count} layers selected. Select one layer to edit its settings."
         else:
-            text = (f"{plural(len(self.network), 'layer')}. Select a block to edit its settings here.\n\n"
-                    "Drag layers from the palette onto the canvas, or press Ctrl+F and type a name "
-                    "to add one after the selection. Drag a block to move it; Delete removes it. Enter on "
-                    "a block edits its settings here, Esc goes back to the canvas.")
+            text = f"{plural(len(self.network), 'layer')}. Select a block to edit its settings here."
+            if self.mode == "Design":   # the palette is shown in Design only
+                text += ("\n\nDrag layers from the palette onto the canvas, or press Ctrl+F and type a "
+                         "name to add one after the selection. Drag a block to move it; Delete removes "
+                         "it. Enter on a block edits its settings here, Esc goes back to the canvas.")
+            else:
+                text += ("\n\nThe palette is in the Design mode; Ctrl+F adds a layer from here. "
+                         "Enter on a block edits its settings here, Esc goes back to the canvas.")
         self.overview_text.setText(text)
 
     def _edge_text(self, src_uid: int, dst_uid: int) -> str:

@@ -10,33 +10,34 @@ import importlib.util
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabBar
 
 from .. import APP_NAME, __version__
 from ..model import Network, template_name
-from . import dialogs
+from . import dialogs, tab_stops
 from .actions import build_menus
 from .canvas.scene import PipelineScene
 from .canvas.view import CanvasView
 from .editor import Editor
 from .export_actions import Exporter
 from .files import AUTOSAVE_MS, Files
+from .frame_fit import FrameFit
 from .inspector import Inspector
 from .kinds import new_layer
 from .mime import local_files
 from .modes import OPTIONAL_MODES, Mode, ModePanels, PageStack, PanelsOrFactory
 from .palette import Palette
-from .status import StatusFields
+from .status import MessageBar, StatusFields
 from .summary_panel import SummaryPanel
 from .weights_holder import WeightsHolder
 
 
 # The window's size at its first start, on a screen large enough for it, and the smallest screen
-# area its layout is made for (every mode fits 1280×720: tests/test_ui_small_screen.py).
+# area its layout is made for (every mode fits 900×600: tests/test_ui_mode_layouts.py).
 FIRST_SIZE = QSize(1400, 880)
-SMALLEST = QSize(1024, 600)
+SMALLEST = QSize(900, 600)
 
 
 def first_size(available: Optional[QSize]) -> QSize:
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.palette_panel = Palette()
         self.inspector = Inspector(self.network, self.editor)
         self.summary = SummaryPanel(self.network)
+        self.setStatusBar(MessageBar())   # messages whole, kept until the next one
         self.status = StatusFields(self.statusBar(), self.network, self._status_batch_size)
         self._quick_add = None  # built on first use (Ctrl+F)
         self.files = Files(self, self.network, self.undo_stack, self.settings, recovery_dir, autosave_ms)
@@ -100,6 +102,10 @@ class MainWindow(QMainWindow):
 
         self.modes: dict[str, Mode] = {}
         self.current_mode = ""
+        # Each mode's own arrangement of the docks (QMainWindow.saveState), kept when it is left
+        # and restored when it comes back, and across restarts: one shared arrangement gave the
+        # canvas the lesson's height back in Design.
+        self.mode_states: dict[str, object] = {}
         self.mode_bar = QTabBar()
         self.mode_bar.setDrawBase(False)
         self.mode_bar.setExpanding(False)
@@ -117,6 +123,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(first_size(self._available()))
         self._restore_geometry()
+        self.frame_fit = FrameFit(self)  # the frame, not only the client area, fits the screen
         self.files.update_title()
         self._update_recent_menu()
         self.canvas.fit_readable()
@@ -268,8 +275,19 @@ class MainWindow(QMainWindow):
         if name not in self.modes or name == self.current_mode:
             return
         design = self.modes["Design"].build(self)
-        panels = self.modes[name].build(self)
+        first = self.modes[name].panels is None
+        if first:
+            self._announce(name)
+        try:
+            panels = self.modes[name].build(self)
+        finally:
+            if first:
+                QApplication.restoreOverrideCursor()
+                if self.statusBar().currentMessage() == f"Opening the {name} mode…":
+                    self.statusBar().clearMessage()
+        size = self.size()   # a mode switch never resizes the window (see _keep_size)
         if self.current_mode:
+            self.mode_states[self.current_mode] = self.saveState()
             old = self.modes[self.current_mode].panels
             for menu in (old.menus if old else []):
                 menu.menuAction().setVisible(False)
@@ -280,6 +298,7 @@ class MainWindow(QMainWindow):
             title = getattr(panels, f"{place}_title") if getattr(panels, place) else getattr(design, f"{place}_title")
             stack = self.stacks[place]
             if stack.indexOf(page) < 0:
+                tab_stops.settle(page)   # Tab only where a key does something
                 stack.addWidget(page)
             stack.setCurrentWidget(page)
             self.docks[place].setWindowTitle(title)
@@ -294,13 +313,40 @@ class MainWindow(QMainWindow):
             self.mode_bar.blockSignals(True)
             self.mode_bar.setCurrentIndex(index)
             self.mode_bar.blockSignals(False)
-        if not self.modes[name].docks_sized:
+        if self.mode_states.get(name) is not None:
             self.modes[name].docks_sized = True
+            self.restoreState(self.mode_states[name])
+        elif not self.modes[name].docks_sized:
+            self.modes[name].docks_sized = True
+            for place in panels.hidden:
+                self.docks[place].hide()
             self._size_docks(panels.dock_sizes)
+        self.inspector.set_mode(name)
         if panels.on_enter:
             panels.on_enter()
         self.status.refresh()   # the memory estimate's batch may be the mode's
+        self._keep_size(size)
         self.mode_changed.emit(name)
+
+    def _announce(self, name: str) -> None:
+        """Show at once that a mode is coming (its first build takes a moment): the tab, a
+        wait cursor and a sentence, painted now rather than after the build."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.statusBar().showMessage(f"Opening the {name} mode…")
+        if self.isVisible():
+            self.mode_bar.repaint()
+            self.statusBar().repaint()
+
+    def _keep_size(self, size: QSize) -> None:
+        """Give the window back ``size`` if the new mode's docks grew it (now and once the layout
+        has settled): switching to Train widened a 900-px window by itself. A mode whose panels
+        need more than ``size`` gets its minimum only."""
+        def back() -> None:
+            if self.isVisible() and not (self.isMaximized() or self.isFullScreen()) and self.size() != size:
+                self.resize(size.expandedTo(self.minimumSizeHint()))
+        if self.isVisible():   # before the first show the window has no size of its own yet
+            back()
+            QTimer.singleShot(0, self, back)   # with the window as context: dropped if it is gone
 
     def _size_docks(self, sizes: dict) -> None:
         """Resize docks to ``sizes`` (ModePanels.dock_sizes: pixels, or a share of the window)."""
@@ -309,12 +355,18 @@ class MainWindow(QMainWindow):
             whole = self.height() if place == "bottom" else self.width()
             return int(whole * size) if isinstance(size, float) and size < 1 else int(size)
 
+        # Within the window as it is: docks asked wider than it has room for grew the window
+        # (Train's 360 + 340 px made a 900-px window 950 px wide), and the canvas keeps a third.
         across = [place for place in ("left", "right") if place in sizes]
         if across:
-            self.resizeDocks([self.docks[p] for p in across], [pixels(p) for p in across],
-                             Qt.Orientation.Horizontal)
+            wanted = [pixels(p) for p in across]
+            room = int(self.width() * 0.66)
+            if sum(wanted) > room:
+                wanted = [w * room // sum(wanted) for w in wanted]
+            self.resizeDocks([self.docks[p] for p in across], wanted, Qt.Orientation.Horizontal)
         if "bottom" in sizes:
-            self.resizeDocks([self.docks["bottom"]], [pixels("bottom")], Qt.Orientation.Vertical)
+            self.resizeDocks([self.docks["bottom"]], [min(pixels("bottom"), int(self.height() * 0.75))],
+                             Qt.Orientation.Vertical)
 
     def open_lesson(self, key: str) -> None:
         """Switch to the Learn mode and show lesson ``key`` (designer/ui/learn/lessons.py)."""
@@ -358,7 +410,10 @@ class MainWindow(QMainWindow):
             if mode.panels and mode.panels.on_leave and mode.name == self.current_mode:
                 mode.panels.on_leave()
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.mode_states[self.current_mode] = self.saveState()
+        for name, state in self.mode_states.items():
+            self.settings.setValue(f"window/modes/{name}", state)
+        self.settings.setValue("window/state", self.mode_states["Design"])
         self.files.close()
         event.accept()
 
@@ -372,8 +427,16 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        for name in self.modes:
+            saved = self.settings.value(f"window/modes/{name}")
+            if saved is not None and name != "Design":
+                self.mode_states[name] = saved
         if state is not None:
             self.restoreState(state)
         else:
-            self.resizeDocks([self.docks["left"], self.docks["right"]], [210, 300], Qt.Orientation.Horizontal)
+            # A share of a small window, never below what the palette and the inspector need.
+            width = self.width()
+            self.resizeDocks([self.docks["left"], self.docks["right"]],
+                             [max(150, min(210, int(width * 0.18))), max(260, min(300, int(width * 0.3)))],
+                             Qt.Orientation.Horizontal)
             self.resizeDocks([self.docks["bottom"]], [230], Qt.Orientation.Vertical)

@@ -35,6 +35,9 @@ class ModePanels:
     # The batch size of the status bar's memory estimate while the mode is shown (Train: the
     # run's); None keeps the summary's
     batch_size: Optional[Callable[[], int]] = None
+    # Docks hidden the first time the mode is entered ("right": the inspector); each mode keeps
+    # its own arrangement after that (the window's mode_states), so Design shows them again
+    hidden: tuple = ()
 
 
 class PageStack(QStackedWidget):

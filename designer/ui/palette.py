@@ -33,6 +33,24 @@ class PaletteTree(QTreeWidget):
         self.setIconSize(QSize(24, 24))
         self.setIndentation(12)
         self.setRootIsDecorated(True)
+        # Where the keyboard is must show: the default style drew no focus at all here.
+        self.setObjectName("palette_tree")
+        self.setStyleSheet("QTreeWidget#palette_tree:focus { border: 2px solid palette(highlight); }")
+
+    def focusInEvent(self, event) -> None:
+        """Tabbing in lands on a layer kind (not on nothing), so that Enter adds it."""
+        super().focusInEvent(event)
+        current = self.currentItem()
+        if current is None or current.isHidden() or not current.data(0, TYPE_ROLE):
+            first = next((item for item in self._kinds() if not item.isHidden() and not item.parent().isHidden()), None)
+            if first is not None:
+                self.setCurrentItem(first)
+
+    def _kinds(self):
+        for g in range(self.topLevelItemCount()):
+            group = self.topLevelItem(g)
+            for k in range(group.childCount()):
+                yield group.child(k)
 
     def mimeTypes(self) -> list:
         return [LAYER_KIND_MIME]
@@ -66,6 +84,8 @@ class Palette(QWidget):
         self.search.setToolTip("Filter the layer kinds by name, e.g. 'pool' or 'relu'")
         self.tree = PaletteTree()
         self.tree.setToolTip("Drag a layer onto the canvas")
+        # The kinds' names whole: squeezed by a small window, the palette showed icons only.
+        self.setMinimumWidth(150)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)

@@ -2,7 +2,8 @@
 estimate (the summary's numbers) and the zoom."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar
 
 from ..model import Network
 from ..model.summary import human_bytes, partial_note, totals
@@ -15,6 +16,46 @@ def counts_text(report) -> str:
         return plural(n, word, grouped=True)   # 61,706 parameters
     return (f"{count(report.total_params, 'parameter')}{partial_note(report)} · "
             f"{count(report.error_count, 'error')} · {count(report.warning_count, 'warning')}")
+
+
+class MessageBar(QStatusBar):
+    """A status bar whose messages (every refusal, "Saved …", an import's note) are shown whole:
+    a temporary message was cut at the permanent fields, with the suggested fix, and was gone
+    after four seconds. A message here wraps onto more lines when it must and stays until the
+    next one. Qt's own status tips (a menu item hovered) still show as temporary messages, above
+    it; only calls from Python reach ``showMessage`` here."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.message = QLabel()
+        self.message.setObjectName("status_message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.addWidget(self.message, 1)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt's name)
+        """Show ``text`` until the next message (``timeout`` is accepted for Qt's signature and
+        not used: a sentence the user had no time to read was lost)."""
+        self.message.setText(text)
+        self.message.setToolTip(text)
+        self._fit()
+
+    def clearMessage(self) -> None:  # noqa: N802
+        self.showMessage("")
+
+    def currentMessage(self) -> str:  # noqa: N802
+        return self.message.text()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As many lines as the sentence needs at the width it has."""
+        width = self.message.width() or max(200, self.width() // 2)
+        lines = self.message.heightForWidth(width) if self.message.text() else 0
+        self.message.setMinimumHeight(max(lines, self.fontMetrics().height()))
 
 
 class StatusFields:

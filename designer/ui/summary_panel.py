@@ -104,6 +104,7 @@ class SummaryPanel(QWidget):
         self.table.clicked.connect(lambda idx: self.row_clicked.emit(idx.row()))
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.totals = QLabel()
+        self.totals.setWordWrap(True)   # unwrapped, its one line kept a 900-px window from narrowing
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.totals.setToolTip("Totals as `nn-designer summary` prints them (float32)")
         self.batch = QSpinBox(minimum=1, maximum=4096, value=64)

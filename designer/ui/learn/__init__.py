@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["create_mode"]
 
 LEFT_WIDTH = 220   # the lesson list; the lesson beside it needs up to ~750 px of a 1280-px window
-BOTTOM_SHARE = 0.58   # of the window's height: the lessons need room, the canvas less
+BOTTOM_SHARE = 0.7    # of the window's height: the lessons need room, the canvas less
 
 
 def create_mode(window):
@@ -24,4 +24,7 @@ def create_mode(window):
     window.learn_mode = mode
     return ModePanels(left=mode.left, bottom=mode.bottom, left_title="Lessons",
                       bottom_title="Lesson", on_enter=mode.entered, on_leave=mode.leaving,
-                      dock_sizes={"left": LEFT_WIDTH, "bottom": BOTTOM_SHARE})
+                      dock_sizes={"left": LEFT_WIDTH, "bottom": BOTTOM_SHARE},
+                      # The lessons take the width: the inspector beside them (until shown
+                      # again from View ▸ Panels) left a 900-px window no room for either.
+                      hidden=("right",))

@@ -21,7 +21,6 @@ DF_COLOUR = "#e6550d"
 X_RANGE = 5.0
 SAMPLES = 1001
 SLIDER_STEPS = 100   # slider ticks per unit of x
-BODY_PT = 12.5
 
 
 def create(window) -> QWidget:
@@ -69,9 +68,7 @@ class ActivationGallery(QWidget):
 
         self.list = QListWidget()
         self.list.setObjectName("activation_list")
-        font = self.list.font()
-        font.setPointSizeF(BODY_PT + 1)
-        self.list.setFont(font)
+        # The other lessons' font (the window's): 12.5–13.5 pt here read as another app.
         for a in self.activations:
             self.list.addItem(a.name)
         self.list.setFixedWidth(140)
@@ -111,7 +108,7 @@ class ActivationGallery(QWidget):
         self.readout = QLabel()
         self.readout.setObjectName("activation_readout")
         font = self.readout.font()
-        font.setPointSizeF(BODY_PT + 1)
+        font.setBold(True)
         self.readout.setFont(font)
         readout_row = QHBoxLayout()
         readout_row.addWidget(QLabel("x"))
@@ -146,9 +143,6 @@ class ActivationGallery(QWidget):
 
         self.info = QTextBrowser()
         self.info.setObjectName("activation_info")
-        font = self.info.font()
-        font.setPointSizeF(BODY_PT)
-        self.info.setFont(font)
 
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
@@ -206,7 +200,7 @@ class ActivationGallery(QWidget):
         pad = 0.08 * max(hi - lo, 1.0)
         self.plot.setYRange(lo - pad, hi + pad, padding=0)
         self.plot.getPlotItem().setTitle(escape(a.name), color=self.palette().color(
-            QPalette.ColorRole.Text).name(), size="13pt")
+            QPalette.ColorRole.Text).name(), size=f"{self.font().pointSizeF() + 1:g}pt")
         self.info.setHtml(self.html())
         self._update_readout()
 
@@ -223,7 +217,7 @@ class ActivationGallery(QWidget):
     def html(self) -> str:
         a = self.current
         remarks = "".join(f"<li style='margin-bottom:3px'>{escape(r)}</li>" for r in a.remarks)
-        big = BODY_PT + 2
+        big = f"{self.font().pointSizeF() + 1:g}"   # the formulas a little larger than the text
         return (f"<p style='font-size:{big}pt; margin-bottom:2px'>"
                 f"<span style='color:{F_COLOUR}'>━</span> {escape(a.formula)}</p>"
                 f"<p style='font-size:{big}pt; margin-top:2px; margin-bottom:2px'>"

@@ -15,7 +15,7 @@ from ..theme import CanvasColours, mix
 NODE_W, NODE_H = 110, 50
 COLUMN_GAP = 212      # from one column's left edge to the next one's
 ROW_GAP = 74          # from one neuron's top to the next one's
-LABEL_AT = 0.3        # where a weight sits along its edge, from the source
+LABEL_SPAN = (0.2, 0.8)   # where along its edge a weight may sit, from the source
 MAX_LABELS = 12       # a layer with more weights shows them in tooltips and the tables only
 MAX_SCALE = 1.25
 
@@ -67,6 +67,9 @@ class BackpropDrawing(QGraphicsView):
         scene = self.scene()
         scene.clear()
         self.texts = {}
+        self.weight_labels = {}   # key -> the label item, where a weight is written on its edge
+        self._segments = []       # every edge (start, end, key), for placing the weights
+        self._pending = []        # the weights to write, placed once every edge is known
         colours = CanvasColours(self.palette())
         done = {(s.kind, s.layer) for s in stage_list[:current + 1]}
         now = stage_list[current]
@@ -98,6 +101,7 @@ class BackpropDrawing(QGraphicsView):
                     new = step.new_biases[l][j] if i is None else step.new_weights[l][j, i]
                     self._edge(scene, start, end, old, new if updated else None, lit, colours,
                                ("weight", l, (j, i)), labelled and i is not None)
+        self._place_weights(scene, colours)
         # Neurons.
         for level, column in enumerate(pos):
             for k, at in enumerate(column):
@@ -190,12 +194,37 @@ class BackpropDrawing(QGraphicsView):
         tip = f"w = {full(old)}" if new is None else f"old W {full(old)} → new W {full(new)}"
         line.setToolTip(tip)
         self.texts[key] = text
-        if not labelled:
-            return
-        at = start + (end - start) * LABEL_AT
-        colour = colours.highlight if (lit and new is not None) else colours.text
-        label = self._label(scene, text, at, colour, bold=lit, size=8, tip=tip, boxed=colours)
-        label.setZValue(1.0 if lit else 0.0)
+        self._segments.append((start, end, key))
+        if labelled:
+            colour = colours.highlight if (lit and new is not None) else colours.text
+            self._pending.append((start, end, key, text, colour, lit, tip))
+
+    def _place_weights(self, scene, colours) -> None:
+        """Write each weight on its edge where it is farthest from the other edges and the
+        weights already written: at a fixed share of the way all the weights leaving a neuron
+        bunched up beside it, where its edges still run together."""
+        placed: list = []   # the rectangles of the weights written so far
+        for start, end, key, text, colour, lit, tip in self._pending:
+            label = self._label(scene, text, start, colour, bold=lit, size=8, tip=tip, boxed=colours)
+            w, h = label.boundingRect().width() + 6, label.boundingRect().height() + 2
+            best, best_score = start, -1e9
+            lo, hi = LABEL_SPAN
+            for k in range(25):
+                t = lo + (hi - lo) * k / 24
+                p = start + (end - start) * t
+                rect = QRectF(p.x() - w / 2, p.y() - h / 2, w, h)
+                near_edge = min((_distance(p, a, b) for a, b, other in self._segments if other != key),
+                                default=1e9)
+                apart = min((_separation(rect, r) for r in placed), default=1e9)
+                # Never on another weight; then as far from the other edges as it can be.
+                score = min(apart, 0.0) * 100 + min(near_edge, 24.0) + min(apart, 30.0) * 0.2
+                if score > best_score + 1e-6:
+                    best, best_score = p, score
+            placed.append(QRectF(best.x() - w / 2, best.y() - h / 2, w, h))
+            rect = label.boundingRect()
+            label.setPos(best.x() - rect.width() / 2, best.y() - rect.height() / 2)
+            label.setZValue(1.0 if lit else 0.0)
+            self.weight_labels[key] = label
 
     def _label(self, scene, text: str, centre: QPointF, colour, bold=False, size=9.0, tip="",
                boxed=None):
@@ -214,3 +243,19 @@ class BackpropDrawing(QGraphicsView):
             back.setFlag(back.GraphicsItemFlag.ItemStacksBehindParent)
         scene.addItem(item)
         return item
+
+
+def _distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    """The distance from ``p`` to the segment ``a``–``b``."""
+    dx, dy = b.x() - a.x(), b.y() - a.y()
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((p.x() - a.x()) * dx + (p.y() - a.y()) * dy) / length2))
+    cx, cy = a.x() + t * dx - p.x(), a.y() + t * dy - p.y()
+    return (cx * cx + cy * cy) ** 0.5
+
+
+def _separation(a: QRectF, b: QRectF) -> float:
+    """How far apart two rectangles are (negative: by how much they overlap)."""
+    dx = max(a.left() - b.right(), b.left() - a.right())
+    dy = max(a.top() - b.bottom(), b.top() - a.bottom())
+    return max(dx, dy)

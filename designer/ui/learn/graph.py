@@ -59,7 +59,7 @@ class GraphLesson(QWidget):
         # As wide as a short title, not the longest (the lesson must fit beside the lesson list
         # and the inspector of a 1280-px window); the open list shows the titles whole.
         self.example.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.example.setMinimumContentsLength(18)
+        self.example.setMinimumContentsLength(14)
         self.example.currentIndexChanged.connect(self._example_changed)
         self.inputs_row = QHBoxLayout()
         self.inputs_row.setSpacing(6)

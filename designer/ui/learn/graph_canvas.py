@@ -52,7 +52,7 @@ class GraphCanvas(QWidget):
     def __init__(self, stepper: Stepper, parent=None):
         super().__init__(parent)
         self.stepper = stepper
-        self.setMinimumSize(420, 240)
+        self.setMinimumSize(360, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.fonts = {"value": _font(15), "grad": _font(15), "name": _font(17, bold=True),
                       "gate": _font(19, bold=True), "small_gate": _font(14, bold=True)}
@@ -190,12 +190,18 @@ class GraphCanvas(QWidget):
         metrics = QFontMetricsF(font)
         painter.setFont(font)
         x, y = 10.0, 8.0 + metrics.ascent()
-        for text, colour in (("green above a wire: the value it carries", colours["value"]),
-                             ("   ·   ", colours["dim"]),
-                             (f"red below: the gradient ∂{f}/∂(wire)", colours["grad"])):
+        parts = (("green above a wire: the value it carries", colours["value"]),
+                 ("   ·   ", colours["dim"]),
+                 (f"red below: the gradient ∂{f}/∂(wire)", colours["grad"]))
+        # One line where it fits, else two: on one line it was cut at "∂f/∂(wire".
+        one_line = 20 + sum(metrics.horizontalAdvance(text) for text, _ in parts) <= self.width()
+        for text, colour in (parts if one_line else (parts[0], parts[2])):
             painter.setPen(colour)
             painter.drawText(QPointF(x, y), text)
-            x += metrics.horizontalAdvance(text)
+            if one_line:
+                x += metrics.horizontalAdvance(text)
+            else:
+                y += metrics.lineSpacing()
 
     def _paint_wires(self, painter: QPainter, colours: dict) -> None:
         pen = QPen(colours["line"], 2.0)

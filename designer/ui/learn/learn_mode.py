@@ -10,6 +10,7 @@ import importlib
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from .. import tab_stops
 from ..modes import PageStack
 from .lessons import BY_KEY, LESSONS
 
@@ -71,6 +72,7 @@ class LearnMode(QObject):
                 widget = QLabel(f"The lesson “{lesson.title}” is not part of this build ({exc}).")
                 widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             widget.setObjectName(f"lesson_{key}")
+            tab_stops.settle(widget)   # no Tab stop on its drawings and scroll areas
             self.views[key] = widget
             self.bottom.addWidget(widget)
         return self.views[key]

@@ -26,7 +26,7 @@ BLOB_EXTENT = (-1.5, 1.5, -1.5, 1.5)
 MAX_RUN_EPOCHS = 100   # Run stops here when the perceptron cannot converge
 EPOCH_MS = 1200        # Run shows about one epoch in this time…
 READOUT_MIN = 190      # pixels: the readout's sentences beside the controls
-PLANE_MIN = 260        # pixels: the smallest plane (a 1280×720 window)
+PLANE_MIN = 220        # pixels: the smallest plane (a 1280×720 window)
 MIN_TICK_MS, MAX_TICK_MS = 30, 250   # …one or more samples per tick
 
 
@@ -112,7 +112,7 @@ class PerceptronView(QWidget):
         controls.addStretch(1)
         self.side = side = QWidget()
         side.setLayout(controls)
-        side.setFixedWidth(262)
+        side.setFixedWidth(240)
 
         self.rule_label = self._label()
         self.weights_label = self._label()
@@ -151,7 +151,13 @@ class PerceptronView(QWidget):
         readout beside the controls READOUT_MIN pixels (a 1280-px window cut its sentences)."""
         super().resizeEvent(event)
         room = self.width() - self.side.width() - READOUT_MIN - 30
-        self.plane.setFixedWidth(max(PLANE_MIN, min(470, self.height() - 10, room)))
+        # A maximum, not a fixed width: a fixed width is also a minimum, which kept a window
+        # once made wide from being narrowed again (the window would not go below ~1000 px).
+        self.plane.setMinimumWidth(PLANE_MIN)
+        widest = max(PLANE_MIN, min(470, self.height() - 10, room))
+        if widest != self.plane.maximumWidth():
+            self.plane.setMaximumWidth(widest)
+            self.layout().invalidate()   # changed during a layout pass: lay out once more
 
     @staticmethod
     def _label() -> QLabel:

@@ -23,7 +23,7 @@ def create_mode(window) -> ModePanels:
     if status is not None:   # the memory estimate follows the batch this mode trains with
         mode.panel.batch.valueChanged.connect(lambda _b: status.refresh())
     return ModePanels(left=mode.left, bottom=mode.bottom, right=mode.right,
-                      left_title="Data and training", bottom_title="Training curves and feature maps",
-                      right_title="Results", menus=[mode.menu], on_close=mode.shutdown,
+                      left_title="Data and training", bottom_title="Training curves",
+                      right_title="Results, feature maps and filters", menus=[mode.menu], on_close=mode.shutdown,
                       dock_sizes={"left": LEFT_WIDTH, "right": RIGHT_WIDTH, "bottom": BOTTOM_HEIGHT},
                       batch_size=mode.panel.batch.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -27,6 +27,8 @@ def trimmed(confusion: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 class ConfusionView(PaintedWidget):
+    content_changed = Signal()   # what it holds changed size: the dock refits it
+
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
         self.matrix: Optional[np.ndarray] = None
@@ -36,18 +38,35 @@ class ConfusionView(PaintedWidget):
         self.headers_turned = False           # column names drawn upright (they did not fit across)
         self.mistake_rect = QRectF()          # where the most common mistake was written
         self.title = "Confusion matrix (validation) appears after the first epoch."
-        self.setMinimumSize(160, 140)
+        self._shown_classes = 0               # the matrix size the dock was last fitted to
+        self.setMinimumSize(160, 40)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Rows: the true class; columns: the class the network predicted. "
                         "The diagonal is what it got right.")
 
     def sizeHint(self) -> QSize:
-        return QSize(280, 240)
+        """As tall as what it holds: before the first epoch its sentence (an empty matrix took
+        340 px for one line), after it a square of cells under the class names."""
+        # Qt may ask before __init__ has set the text, or while the view is being destroyed.
+        title, matrix = getattr(self, "title", ""), getattr(self, "matrix", None)
+        fm = self.fontMetrics()
+        width = max(self.width(), 280)
+        text_h = fm.boundingRect(0, 0, width - 4, 1000, Qt.TextFlag.TextWordWrap, title).height() + 8
+        if matrix is None or len(matrix) == 0 or len(matrix) > MAX_CLASSES:
+            return QSize(280, text_h)
+        k = len(matrix)
+        names = max((fm.horizontalAdvance(n) for n in getattr(self, "names", [])), default=0)
+        cell = max(18, min(44, (width - min(names, int(width * 0.4)) - 30) // k))
+        head = min(names, HEADER_MAX) + 6
+        return QSize(280, text_h + fm.height() + 6 + head + k * cell + 2 * fm.height() + 16)
 
     def clear(self) -> None:
         self.matrix = None
+        self._shown_classes = 0
         self.title = "Confusion matrix (validation) appears after the first epoch."
         self.update()
+        self.updateGeometry()
+        self.content_changed.emit()
 
     def show_matrix(self, confusion: np.ndarray, classes: Optional[list], epoch: int) -> None:
         k = len(classes) if classes else 0
@@ -58,6 +77,10 @@ class ConfusionView(PaintedWidget):
         acc = 100.0 * np.trace(m) / total if total else 0.0
         self.title = f"Confusion on validation, epoch {epoch}: {acc:.1f} % of {total} right"
         self.update()
+        if len(m) != self._shown_classes:   # a new size: the dock gives it the room it needs
+            self._shown_classes = len(m)
+            self.updateGeometry()
+            self.content_changed.emit()
 
     def _paint(self, p: QPainter) -> None:
         pal = self.palette()

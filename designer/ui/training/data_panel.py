@@ -143,6 +143,7 @@ class DataPanel(QGroupBox):
         self._job: Optional[Background] = None
         self._old_jobs: list = []
         self._fix: Optional[dict] = None
+        self._applied = None   # (data set, shape text) of the fix just applied, while it holds
         self._editable = True           # False while a run uses the data
         self._generated = True          # the chosen data is a built-in set (its size can change)
 
@@ -280,8 +281,9 @@ class DataPanel(QGroupBox):
     def set_editable(self, on: bool) -> None:
         """Changing the data is not allowed while a run uses it."""
         self._editable = on
-        for w in (self.choice, self.open_file, self.open_folder, self.fit_button):
+        for w in (self.choice, self.open_file, self.open_folder):
             w.setEnabled(on)
+        self.fit_button.setEnabled(on and self._applied is None)
         self.size.setEnabled(on and self._generated)
 
     # ------------------------------------------------------------------ choosing
@@ -431,14 +433,30 @@ class DataPanel(QGroupBox):
 
     def refresh_fit(self) -> None:
         problem = self.fit_problem()
+        if problem is None and self._applied is not None and self.dataset is self._applied[0]:
+            # The fix just applied: its line and button keep their place (now saying so), so
+            # that the panel does not move up under the pointer that pressed it.
+            if self.fit_text.isVisible():   # a shorter sentence keeps the longer one's height
+                self.fit_text.setMinimumHeight(self.fit_text.height())
+            self.fit_text.setText(f"The input layer is set to {self._applied[1]}; Edit ▸ Undo takes it back.")
+            self.fit_text.setStyleSheet("")
+            self.fit_text.setVisible(True)
+            self.fit_button.setText("The input layer matches the data")
+            self.fit_button.setEnabled(False)
+            self.fit_button.setVisible(True)
+            return
+        self._applied = None
+        self.fit_text.setMinimumHeight(0)
         self.fit_text.setText(problem or "")
         self.fit_text.setVisible(bool(problem))
         self.fit_text.setStyleSheet("color: #c0392b;" if problem else "")
         if self._fix is not None:
             self.fit_button.setText(f"Set the input layer to {fix_text(self._fix)}")
+        self.fit_button.setEnabled(self._fix is not None and getattr(self, "_editable", True))
         self.fit_button.setVisible(self._fix is not None)
 
     def _apply_fix(self) -> None:
         if self._fix is not None:
+            self._applied = (self.dataset, fix_text(self._fix))
             self.fit_input.emit(dict(self._fix))
 

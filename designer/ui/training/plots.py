@@ -8,9 +8,9 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ...engine.progress import EpochProgress
 from ..theme import style_axes
@@ -74,8 +74,21 @@ def _plot(title: str, y_label: str, background: QColor, foreground: QColor) -> p
     return w
 
 
+def legend_html(fg: QColor) -> str:
+    """One legend for both plots, in a row above them: on a plot a legend sat on the curves."""
+    def key(mark: str, colour: str, text: str) -> str:
+        return f'<span style="color:{colour}; font-weight:bold;">{mark}</span>&nbsp;{text}'
+    return "&nbsp;&nbsp;&nbsp;".join((key("━━", TRAIN_COLOUR, "training batches (smoothed)"),
+                                      key("●", TRAIN_COLOUR, "training, per epoch"),
+                                      key("■━", VAL_COLOUR, "validation, per epoch")))
+
+
 class Curves(QWidget):
-    """Loss, accuracy and learning-rate plots, fed by the worker's signals."""
+    """Loss, accuracy and learning-rate plots, fed by the worker's signals. The plots go side by
+    side while each keeps ``PLOT_WIDTH`` px, else they wrap to rows: three plots of 150 px had
+    their epoch ticks run together."""
+
+    PLOT_WIDTH = 240
 
     def __init__(self, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -89,21 +102,24 @@ class Curves(QWidget):
         self.acc_plot.setToolTip("Accuracy per batch (smoothed) and per epoch for training (●) "
                                  "and validation (■)")
         self.lr_plot.setToolTip("The learning rate η used by each batch")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.loss_plot, 5)
-        lay.addWidget(self.acc_plot, 5)
-        lay.addWidget(self.lr_plot, 4)
         self.lr_plot.setMinimumWidth(150)   # its title and η ticks need it; the others can shrink
+        self.legend = QLabel(legend_html(fg))
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(4)
+        self._columns = 0
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.legend)
+        lay.addLayout(self.grid, 1)
+        # Before any point, sane axes: accuracy 0–100 %, loss from 0, the first epoch.
+        self.acc_plot.getPlotItem().getViewBox().setLimits(yMin=-5, yMax=105)
 
         faint = QColor(TRAIN_COLOUR)
         faint.setAlpha(70)
-        # Loss falls and accuracy rises: their legends go where the curves are not. Short names
-        # (training is the blue, validation the orange): a legend wider than a plot of a small
-        # screen was cut off.
-        for p, offset in ((self.loss_plot, (-4, 4)), (self.acc_plot, (-4, -4))):
-            p.addLegend(offset=offset, labelTextColor=fg, labelTextSize="8pt", verSpacing=-6,
-                        brush=pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
         self.c_loss_raw = self.loss_plot.plot(pen=pg.mkPen(faint, width=1))
         self.c_loss_smooth = self.loss_plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="batches")
         self.c_loss_epoch = self.loss_plot.plot(pen=None, symbol="o", symbolSize=7, symbolBrush=TRAIN_COLOUR,
@@ -116,7 +132,44 @@ class Curves(QWidget):
         self.c_acc_val = self.acc_plot.plot(pen=pg.mkPen(VAL_COLOUR, width=2), symbol="s", symbolSize=7,
                                             symbolBrush=VAL_COLOUR, symbolPen=fg, name="validation")
         self.c_lr = self.lr_plot.plot(pen=pg.mkPen(LR_COLOUR, width=2))
+        self._arrange()   # parent the plots first: a widget hidden before it had a parent showed
         self.clear()
+
+    def _plots(self) -> list:
+        return [self.loss_plot, self.acc_plot] + ([self.lr_plot] if not self.lr_plot.isHidden() else [])
+
+    def _arrange(self, force: bool = False) -> None:
+        if not hasattr(self, "grid"):   # a resize before __init__ has made the layout
+            return
+        plots = self._plots()
+        columns = max(1, min(len(plots), self.width() // self.PLOT_WIDTH))
+        if columns == self._columns and not force:
+            return
+        self._columns = columns
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+            self.grid.removeWidget(plot)
+        for c in range(3):
+            self.grid.setColumnStretch(c, 0)
+        for k, plot in enumerate(plots):
+            self.grid.addWidget(plot, k // columns, k % columns)
+        for c in range(columns):
+            self.grid.setColumnStretch(c, 1)
+        if self.lr_plot.isHidden():
+            self.grid.addWidget(self.lr_plot, 2, 0)   # kept in the layout, hidden
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(150, 200)
+
+    def _empty_axes(self) -> None:
+        self.acc_plot.setYRange(0, 100, padding=0.02)
+        self.loss_plot.setYRange(0, 1, padding=0.02)
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+            plot.setXRange(0, 1, padding=0.02)
+            plot.getPlotItem().enableAutoRange(x=True, y=plot is not self.acc_plot)
 
     def clear(self) -> None:
         self.batch_loss, self.batch_acc, self.lr = Series(), Series(), Series()
@@ -128,6 +181,7 @@ class Curves(QWidget):
                   self.c_acc_smooth, self.c_acc_epoch, self.c_acc_val, self.c_lr):
             c.setData([], [])
         self._show_rate(None)
+        self._empty_axes()
 
     @property
     def points(self) -> int:
@@ -209,7 +263,10 @@ class Curves(QWidget):
     def _show_rate(self, constant: Optional[float]) -> None:
         """A rate that never changed is not a third of the plots for a flat line (the progress
         line under the Start button says η); the rate's plot shows once it changes (a schedule)."""
-        self.lr_plot.setVisible(constant is None and len(self.lr) > 0)
+        shown = constant is None and len(self.lr) > 0
+        if shown != (not self.lr_plot.isHidden()):
+            self.lr_plot.setVisible(shown)
+            self._arrange(force=True)
 
     @staticmethod
     def _epoch_curves(train, val, many: bool) -> None:

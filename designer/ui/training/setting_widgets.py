@@ -6,8 +6,8 @@ panel offers what the ``train`` command offers, with the same defaults, ranges a
 - a whole number: a ``QSpinBox`` over the setting's range;
 - a number bounded on both sides (momentum, validation split): a ``QDoubleSpinBox`` whose ends are
   the setting's, an open end one step of its precision inside (0.999 for "below 1");
-- any other number (learning rate, weight decay): a ``NumberEdit`` (a text field that takes
-  0.01, 5e-4 or 0,05), checked by ``setting.parse`` when read;
+- any other number (learning rate, weight decay): a ``NumberSpin`` (shown as %g, typed as 0.01,
+  5e-4 or 0,05, stepped 1-2-5 per decade), checked by the setting when read;
 - a choice: a ``QComboBox`` whose items' data are the setting's choices.
 
 Every widget has ``setting``, ``value()`` (raises SettingError for text that cannot be used) and
@@ -15,10 +15,9 @@ Every widget has ``setting``, ``value()`` (raises SettingError for text that can
 """
 from __future__ import annotations
 
-from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
-from ...engine.settings import Setting, SettingError
+from ...engine.settings import Setting
 
 FLOAT_DECIMALS = 3   # precision of a float spin box; an open end lies 10⁻³ inside
 FLOAT_STEP = 0.05
@@ -59,28 +58,71 @@ class SettingDoubleSpin(QDoubleSpinBox):
         self.setValue(float(value))
 
 
-class NumberEdit(QLineEdit):
-    """A float field shown as %g (0.01, 5e-04) that accepts scientific notation."""
+class NumberSpin(QDoubleSpinBox):
+    """A spin box for a rate that spans decades (learning rate, weight decay): shown as %g (0.01,
+    5e-04), typed in plain or scientific notation (0,05 too), and stepped along 1, 2, 5, 10, …
+    (a step of 0.05 means nothing at 5e-4). Like the other settings it is a spin box: a plain text
+    field took any text and applied it only at Start."""
+
+    LADDER = (1.0, 2.0, 5.0)
+    SMALLEST = 1e-8
 
     def __init__(self, setting: Setting):
         super().__init__()
         _bind(self, setting)
-        validator = QDoubleValidator(self)
-        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
-        if setting.low is not None:
-            validator.setBottom(setting.low)
-        self.setValidator(validator)
+        self.setDecimals(12)   # the value is kept whole; the text is %g
+        low = setting.low if setting.low is not None else -1e9
+        if setting.low_open:
+            low = max(low, 0.0) + self.SMALLEST
+        self.setRange(low, setting.high if setting.high is not None else 1e6)
+        self.setKeyboardTracking(False)   # applied when the typing is done (Enter, focus out)
         self.set_value(setting.default)
 
-    def set_value(self, value: float) -> None:
-        self.setText(f"{value:g}")
+    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt's name)
+        return f"{value:g}"
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802
+        try:
+            return float(text.strip().replace(",", "."))
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        from PySide6.QtGui import QValidator
+        t = text.strip().replace(",", ".")
+        try:
+            value = float(t)
+        except ValueError:
+            # "5e-", "1." or "" on the way to a number; letters never
+            partial = t == "" or all(c in "0123456789.eE+-" for c in t)
+            return (QValidator.State.Intermediate if partial else QValidator.State.Invalid), text, pos
+        if self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802
+        value = self.value()
+        for _ in range(abs(steps)):
+            value = self._next(value, 1 if steps > 0 else -1)
+        self.setValue(value)
+
+    def _next(self, value: float, direction: int) -> float:
+        """The next value of the 1-2-5 ladder above (or below) ``value``."""
+        import math
+        if value <= 0:
+            return self.SMALLEST * 10 if direction > 0 else value
+        decade = 10.0 ** math.floor(math.log10(value) + 1e-9)
+        rungs = [decade * r for r in self.LADDER] + [decade * 10]
+        if direction > 0:
+            return next(r for r in rungs if r > value * (1 + 1e-9))
+        lower = [decade / 10 * 5] + rungs
+        return max(r for r in lower if r < value * (1 - 1e-9))
 
     def value(self) -> float:
-        try:
-            value = float(self.text().strip().replace(",", "."))
-        except ValueError:
-            raise SettingError(f'{self.setting.what} "{self.text()}" is not a number') from None
-        return self.setting.check(value)
+        return self.setting.check(float(f"{super().value():.12g}"))
+
+    def set_value(self, value: float) -> None:
+        self.setValue(float(value))
 
 
 class SettingCombo(QComboBox):
@@ -107,5 +149,5 @@ def make_widget(setting: Setting):
     if setting.type is float and setting.low is not None and setting.high is not None:
         return SettingDoubleSpin(setting)
     if setting.type is float:
-        return NumberEdit(setting)
+        return NumberSpin(setting)
     raise ValueError(f"no widget for the setting {setting.name} ({setting.type.__name__})")

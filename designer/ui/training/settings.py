@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...engine.memory import available_memory, memory_problem  # noqa: F401 (the Train mode's)
 from ...engine.settings import SETTING, defaults
+from ...model.summary import human_count
 
 # The course's AlexNet recipe: batch 128, momentum 0.9, lr 0.01, weight decay 5e-4, ÷10 on plateau.
 ALEXNET_RECIPE = dict(batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau")
@@ -31,11 +32,19 @@ def is_alexnet(network) -> bool:
     return report.input == (227, 227, 3) and any(layer.type == "lrn" for layer in network.layers)
 
 
+SMALL_PARAMS = 1_000_000   # parameters: below this, the small-network suggestion applies
+
+
+def is_small(network) -> bool:
+    return network.report().total_params < SMALL_PARAMS
+
+
 def suggest(network) -> dict:
     """TrainConfig fields suited to ``network`` (``suggestion_source`` says why they differ from
     the schema's defaults, which are the command line's)."""
     out = defaults()
-    out.update(SMALL_NET)
+    if is_small(network):   # a large rate and small batches would not suit ResNet-18's 11.7 M
+        out.update(SMALL_NET)
     if is_alexnet(network):
         out.update(ALEXNET_RECIPE)
         out["epochs"] = 10
@@ -63,6 +72,9 @@ def suggestion_source(network) -> str:
     values, base = suggest(network), defaults()
     changed = {k: v for k, v in values.items() if v != base[k]}
     if not changed:
+        if not is_small(network):
+            return (f"The defaults of nn-designer train, for a network of "
+                    f"{human_count(network.report().total_params)} parameters.")
         return "The defaults of nn-designer train."
     why = ("AlexNet's recipe" if is_alexnet(network) else
            "Suggested for a small network (it learns faster with a larger rate and smaller batches)")

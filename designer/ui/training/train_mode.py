@@ -435,11 +435,22 @@ class TrainMode(QObject, wa.WeightsActions):
     def _on_paused(self) -> None:
         if self.state is not TrainState.STOPPING:
             self._set_state(TrainState.PAUSED)
+            # Draw the batch the run stopped at first, so that the sentence names that batch.
+            self._redraw_timer.stop()
+            self._redraw()
+            self._running_text = (self.panel.message.text(), self.panel.tone)
+            where = self.panel.show_paused(self.panel.last_progress)
+            self.say(f"{where}. Resume (F6) goes on from there; Stop keeps the weights so far.")
 
     @Slot()
     def _on_resumed(self) -> None:
         if self.state is not TrainState.STOPPING:
             self._set_state(TrainState.RUNNING)
+            text, tone = getattr(self, "_running_text", ("", "info"))
+            self.say(text, tone)
+            if self.panel.last_progress is not None:   # the speed and ETA come back at once
+                unit = "img" if self.dataset is not None and self.dataset.is_image else "samples"
+                self.panel.show_progress(self.panel.last_progress, unit)
 
     @Slot(str)
     def _on_note(self, text: str) -> None:

@@ -127,7 +127,8 @@ class TrainPanel(QGroupBox):
         # Where the settings shown come from, when not the command line's defaults.
         self.source = QLabel("")
         self.source.setWordWrap(True)
-        self.source.setStyleSheet("color: palette(mid);")
+        # In the text's own colour: grey read as a disabled control.
+        self.source.setStyleSheet("QLabel { border-left: 3px solid palette(highlight); padding-left: 5px; }")
         self.source.setVisible(False)
         self.source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -159,6 +160,7 @@ class TrainPanel(QGroupBox):
         self.set_config(defaults())
         self.set_state(TrainState.IDLE, has_weights=False, has_data=False)
         self.speed = ""
+        self.last_progress: Optional[BatchProgress] = None   # the latest batch shown
         self.tone, self.about = "info", ""
 
     # ------------------------------------------------------------------ settings
@@ -245,7 +247,18 @@ class TrainPanel(QGroupBox):
             action.setText(button.text())
             action.setIcon(button.icon())
 
+    def show_paused(self, p: Optional[BatchProgress]) -> str:
+        """The paused state: the speed and the time left mean nothing while nothing runs, so
+        the line under the bar says where the run waits instead. Returns that sentence."""
+        text = (f"Paused at epoch {p.epoch}, batch {p.batch}" if p is not None
+                else "Paused before the first batch")
+        self.rate.setText(text)
+        if p is not None:
+            self.bar.setFormat(f"paused · epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
+        return text
+
     def show_progress(self, p: BatchProgress, unit: str = "samples") -> None:
+        self.last_progress = p
         done = (p.epoch - 1 + p.batch / max(1, p.batches)) / max(1, p.epochs)
         self.bar.setValue(int(done * 1000))
         self.bar.setFormat(f"epoch {p.epoch}/{p.epochs} · batch {p.batch}/{p.batches}")
@@ -263,6 +276,7 @@ class TrainPanel(QGroupBox):
         self.bar.setFormat(text)
         self.rate.setText("")
         self.speed = ""
+        self.last_progress = None
 
     def say(self, text: str, tone: str = "info", about: str = "") -> None:
         """Show one sentence; ``about`` names what it is about, so that only news about that

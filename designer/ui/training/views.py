@@ -23,30 +23,41 @@ class TrainViews:
         self.confusion = ConfusionView()
         self.boundary = BoundaryView()
 
-        middle = QSplitter(Qt.Orientation.Vertical)
-        middle.addWidget(self.maps)
-        middle.addWidget(self.filters)
-        middle.setStretchFactor(0, 3)
-        middle.setStretchFactor(1, 2)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.curves)
-        split.addWidget(middle)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([600, 400])
+        # The curves take the whole bottom dock (three plots beside feature maps had about
+        # 165 px each); the maps and filters go under the results in the right dock.
         self.bottom = QWidget()
         lay = QVBoxLayout(self.bottom)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(split)
+        lay.addWidget(self.curves)
 
-        # The boundary shows only for 2-D data; the confusion matrix always.
+        # The boundary shows only for 2-D data; the confusion matrix always, as tall as what it
+        # holds (one sentence before the first epoch, the matrix after).
         self.results = QSplitter(Qt.Orientation.Vertical)
-        self.results.addWidget(self.boundary)
-        self.results.addWidget(self.confusion)
-        self.results.setStretchFactor(0, 3)
-        self.results.setStretchFactor(1, 2)
+        self.results.setChildrenCollapsible(False)
+        for k, view in enumerate((self.boundary, self.confusion, self.maps, self.filters)):
+            self.results.addWidget(view)
+            self.results.setStretchFactor(k, (3, 0, 2, 1)[k])
         self.boundary.hide()
         self.right = self.results
+        self.confusion.content_changed.connect(self._fit_results)
+
+    def _fit_results(self) -> None:
+        """Give the confusion matrix the height its content asks for (at most half the dock),
+        the rest to the views around it."""
+        sizes = self.results.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        want = min(self.confusion.sizeHint().height(), total // 2)
+        k = self.results.indexOf(self.confusion)
+        others = [i for i in range(len(sizes)) if i != k and sizes[i] > 0]
+        spare = total - want
+        share = sum(sizes[i] for i in others) or 1
+        new = list(sizes)
+        new[k] = want
+        for i in others:
+            new[i] = int(spare * sizes[i] / share)
+        self.results.setSizes(new)
 
     def set_dataset(self, dataset) -> None:
         planar = dataset is not None and is_planar(dataset)

@@ -165,6 +165,11 @@ class TrainWorker(ThreadWorker):
                     if now - last_probe >= self.probe_interval or self._want_probe.is_set():
                         self._probe(trainer)
                         last_probe = time.monotonic()
+                    if pending is not None and not self._go.is_set():
+                        # Pausing: the batches not sent yet go first, so that the paused state
+                        # names the batch the run waits after.
+                        self.batch.emit(pending)
+                        pending, last_update = None, now
                     self._wait_while_paused(trainer)
                     continue
                 if pending is not None:
