@@ -78,6 +78,9 @@ class LayerPage(QWidget):
         box.addWidget(help_label)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A long key name (count_include_pad) beside a wide editor would widen the narrowest
+        # inspector into a horizontal scroll bar: the field goes under its label instead.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.name_edit = QLineEdit(placeholderText="optional label", clearButtonEnabled=True)
         self.name_edit.setToolTip("A label shown on the block and in the summary (e.g. conv1)")
         self.name_edit.editingFinished.connect(inspector._rename)
