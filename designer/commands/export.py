@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..atomic import together
 from ..errors import UserError
 from ..export import FORMATS
 from .args import different_files, model_file, network_memory, output_file, writing
@@ -40,12 +41,16 @@ def run(args) -> int:
     network = load_model(args.model)
     network_memory(network)
     weights = shipped_weights(args.model, args.weights)
-    different_files(("-o", args.output), inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
+    outputs = [("-o", args.output)]
+    if args.to == "torchrun":  # every file of the folder is an output (a weights.npz there may link to --weights)
+        from ..export.torchrun import FILES
+        outputs = [("-o", str(Path(args.output) / name)) for name in FILES]
+    different_files(*outputs, inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
     arrays = None
     if weights is not None and not args.weights and args.to in ("pytorch", "torchrun"):
         from ..model import load_weights  # a template's: copied beside the .py, not referenced
         arrays, weights = load_weights(weights, network), None
-    with writing(args.output):
+    with writing(args.output), together():  # a module and its weights file: both or neither
         print(export_network(network, args.to, args.output, weights_path=weights, arrays=arrays,
                              source=args.model))
     return 0

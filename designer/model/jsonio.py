@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from ..atomic import write_text_atomic
+from ..atomic import regular_input, write_text_atomic
 from ..errors import UserError
 from . import graph
 from .catalogue import KINDS, ConfigError, did_you_mean, path_key, quoted
@@ -37,6 +37,10 @@ LAYER_META = ("type", "name", "ui", "id", "inputs")
 # so that older versions of the program still open it.
 V2_TYPES = ("add", "concat", "global_pool")
 V2_KEYS = {"conv": ("groups",), "pool": ("ceil",)}
+# The largest model this program reads (docs/model-format.md): every command answers within
+# seconds up to here; a 46 MB file of 2.9 million layers took minutes in each (issue 25).
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_LAYERS = 50_000
 
 
 class _ReadAs(NamedTuple):
@@ -88,6 +92,9 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         raise ModelError(f"layers must be a list, not {_kind_name(raw_layers)}", "layers")
     if not raw_layers and not allow_empty:
         raise ModelError("the network has no layers; it needs at least an input layer", "layers")
+    if len(raw_layers) > MAX_LAYERS:
+        raise ModelError(f"the network has {len(raw_layers):,} layers, more than the {MAX_LAYERS:,} "
+                         "this program reads", "layers")
     read = [_layer(raw, i) for i, raw in enumerate(raw_layers)]
     layers = [layer for layer, _ in read]
     refs = [inputs for _, inputs in read]
@@ -330,6 +337,7 @@ def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") 
 def load(path, allow_empty: bool = False) -> Network:
     """Read a model file; errors name the file."""
     path = Path(path)
+    regular_input(path, ModelError, "a model file", limit=MAX_FILE_BYTES)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..atomic import regular_input
 from ..errors import UserError, file_errors
 from .words import human_bytes
 
@@ -66,6 +67,7 @@ def check_npz(path, error: Callable[[str], Exception] = UserError, what: str = "
     that together declare more memory than the machine has available. Returns declared_arrays."""
     path = Path(path)
     unreadable = f"{path}: is not a readable {what}"
+    regular_input(path, error, f"an {what}" if what[0] in ".aeiou" else f"a {what}")
     try:
         with file_errors(path, error), open(path, "rb") as f:
             magic = f.read(6)
