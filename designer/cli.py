@@ -7,9 +7,12 @@ said to be one in a sentence naming the log file that holds its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
+import signal
 import sys
+import threading
 
 from .errors import UserError, bug_report, describe, write_bug_log
 
@@ -77,8 +80,45 @@ def check_model_argument(word: str) -> None:
                     f"the commands are {', '.join(COMMANDS)} (nn-designer --help)")
 
 
+# Signals that end a command as Ctrl-C does (a closed terminal, a job scheduler's kill): each
+# raises KeyboardInterrupt, so that atomic writes remove their temporary files and train stops
+# after its batch and writes its outputs; by default SIGTERM killed the process in the middle of
+# a write and left a hidden 200 MB temporary file beside an ONNX export (issue 25).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_as_interrupt():
+    """While a command runs: SIGTERM and SIGHUP do what Ctrl-C does (then the handlers are put back)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not _is_command(argv):
+        return _main(argv)  # the window: Qt's event loop, where a KeyboardInterrupt would be a bug dialog
+    with signals_as_interrupt():
+        return _main(argv)
+
+
+def _is_command(argv: list) -> bool:
+    return bool(argv) and argv[0] in COMMANDS
+
+
+def _main(argv: list) -> int:
+    from .atomic import discard_temporaries
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
             if argv:
@@ -94,6 +134,7 @@ def main(argv=None) -> int:
         print(f"nn-designer: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        discard_temporaries()
         print("nn-designer: interrupted", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -116,7 +157,20 @@ def report_bug(exc: BaseException) -> None:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script. Ctrl-C, SIGTERM and SIGHUP end it cleanly from its first instant (while
+    the command's modules are imported) to its last (once its answer is printed, a signal has
+    nothing left to stop, so it is ignored while the process exits)."""
+    stop = (signal.SIGINT,) + STOP_SIGNALS if _is_command(sys.argv[1:]) else ()
+    for number in stop:
+        signal.signal(number, _interrupt)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between main's own handlers and its return
+        print("nn-designer: interrupted", file=sys.stderr)
+        code = 1
+    for number in stop:
+        signal.signal(number, signal.SIG_IGN)
+    sys.exit(code)
 
 
 def gui_entry() -> None:
