@@ -131,7 +131,7 @@ def _main(argv: list) -> int:
             return run_app([])
         return int(_command_module(args.command).run(args) or 0)
     except UserError as e:
-        print(f"nn-designer: {e}", file=sys.stderr)
+        print(f"nn-designer: {shown(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         discard_temporaries()
@@ -142,6 +142,13 @@ def _main(argv: list) -> int:
     except Exception as e:  # noqa: BLE001 — anything else is a bug: said to be one, with its traceback kept
         report_bug(e)
         return 1
+
+
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: a control character or a lone surrogate (in a file's name, in
+    a value quoted back) is written as its escape, ``\\x1b``, so nothing reaches the terminal raw."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") if not 0xD800 <= ord(ch) <= 0xDFFF else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def report_bug(exc: BaseException) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
@@ -61,6 +62,43 @@ def _kind_name(value: Any) -> str:
             type(None): "null"}.get(type(value), "a number")
 
 
+def text_problem(text: str) -> Optional[str]:
+    """Why ``text`` cannot be a name or any text of a model (None when it can): a control
+    character (escape, bell, CR/LF, NUL: they made render write an SVG that is not XML and summary
+    send escapes to the terminal), a line separator, or a lone surrogate, which is not Unicode at
+    all (``"\\ud800"`` in the JSON; it made summary and every export fail). Said with the
+    character's code, never the character itself."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            return f"holds U+{ord(ch):04X}, half of a surrogate pair, which is not a character (not valid Unicode)"
+        if category == "Cc":
+            return f"holds the control character U+{ord(ch):04X}; text in a model is printable"
+        if category in ("Zl", "Zp"):
+            return f"holds the line separator U+{ord(ch):04X}; a name is one line"
+    return None
+
+
+def _check_text(value: Any, path: str = "") -> None:
+    """Refuse (ModelError at its JSON path) any string of the file, key or value, that
+    text_problem refuses. Iterative: a deeply nested file is refused elsewhere, not here."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                raise ModelError(problem, where.lstrip(".") or "the file")
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                problem = text_problem(key)
+                if problem:
+                    raise ModelError(f"a key {problem}", where.lstrip(".") or "the file")
+                stack.append((inner, f"{where}{path_key(key)}"))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in enumerate(item))
+
+
 def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitled") -> Network:
     """A Network from parsed JSON, checked against model-format.md."""
     if not isinstance(data, dict):
@@ -69,6 +107,7 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         if key not in TOP_KEYS:
             raise ModelError(f"unknown top-level key {quoted(key)}{did_you_mean(key, TOP_KEYS)}",
                              path_key(key).lstrip("."))
+    _check_text(data)
     if "format" in data and data["format"] != FORMAT:
         raise ModelError(f'this is not an NN Designer model (format is {json.dumps(data["format"])[:40]}, '
                          f'expected "{FORMAT}")', "format")
@@ -351,7 +390,8 @@ def load(path, allow_empty: bool = False) -> Network:
     except UnicodeDecodeError:
         raise ModelError(f"{path}: is not a text file, so not a model (it is not UTF-8)") from None
     try:
-        return loads(text, allow_empty, default_name=path.stem or "untitled")
+        stem = path.stem if path.stem and not text_problem(path.stem) else "untitled"
+        return loads(text, allow_empty, default_name=stem)
     except ModelError as e:
         raise ModelError(f"{path}: {e}") from None
 
