@@ -39,8 +39,8 @@ def check_fits(path, n: int, what: str, share: float = 1.0) -> None:
     """Refuse, before reading, ``n`` bytes that a file's header announces and memory cannot hold."""
     limit = memory_limit(share)
     if limit is not None and n > limit:
-        raise DataError(f"{path} announces {human_bytes(n)} of {what}, more than the {human_bytes(limit)} "
-                        "of memory this machine has available; it is not read")
+        raise DataError(f"{path} announces {human_bytes(n)} of {what}, more than reading them can take of the "
+                        f"{human_bytes(available_memory() or 0)} of memory this machine has available; it is not read")
 
 
 def is_gzip(path: Path) -> bool:
@@ -116,8 +116,8 @@ def read_all(path: Path, progress: Progress = None, limit: Optional[int] = None,
                 got += len(part)
                 if limit is not None and got > limit:
                     raise DataError(f"{path} {'inflates' if gz else 'grows'} to more than {human_bytes(limit)} "
-                                    f"of {what}, more than this machine's memory can take to read it; "
-                                    "it is not read")
+                                    f"of {what}, more than reading it can take of the memory this machine has "
+                                    "available; it is not read")
                 if progress is not None:
                     progress(min(1.0, raw.tell() / size))
             return b"".join(parts)
