@@ -101,15 +101,20 @@ def batch_advice(batch_size: int) -> str:
     return "the network is too large for this machine's memory even one sample at a time; make it smaller"
 
 
-def network_memory(network) -> None:
-    """Refuse a network whose weights alone do not fit in the memory available, before anything
-    allocates them (export and train do, as bench's batch check does)."""
+def network_memory(network, copies: float = 3.0, what: str = "the weights") -> None:
+    """Refuse a network whose weights do not fit in the memory available, before anything
+    allocates them (export and train do, as bench's batch check does). ``copies``: how many
+    float32 copies of the weights the command holds at its peak; initial weights are drawn in
+    float64 first (two copies' worth) before they are float32, hence 3 by default."""
     from ..model.npz_headers import available_memory
     from ..model.summary import human_bytes
     report = network.report()
     if report.problems:
         return
-    need, have = report.param_bytes, available_memory()
+    weights, have = report.param_bytes, available_memory()
+    need = int(weights * copies)
     if have is not None and need > have:
-        raise UserError(f"the weights of {network.name or 'the network'} need {human_bytes(need)} of memory, "
+        also = f" ({human_bytes(need)} while they are drawn)" if what == "the weights" else \
+            f", and {what} needs {human_bytes(need)}"
+        raise UserError(f"the weights of {network.name or 'the network'} need {human_bytes(weights)} of memory{also}, "
                         f"but this machine has {human_bytes(have)} available; make the network smaller")

@@ -32,6 +32,21 @@ def _output(text: str) -> str:
     return text if Path(text).is_dir() else output_file(text)
 
 
+# An ONNX export holds the weights about 8 times at its peak (drawn in float64, as float32, as
+# the tensors' bytes, in the serialised protobuf); measured 31 bytes a parameter. Protobuf
+# cannot serialise a message over 2 GB, so a model past it is refused before anything is drawn.
+ONNX_COPIES = 8
+PROTOBUF_LIMIT = 2 ** 31 - 1
+
+
+def _onnx_size(network) -> None:
+    from ..model.summary import human_bytes
+    report = network.report()
+    if not report.problems and report.param_bytes >= PROTOBUF_LIMIT:
+        raise UserError(f"the weights of {network.name or 'the network'} are {human_bytes(report.param_bytes)}, "
+                        "more than the 2 GB an ONNX file can hold; export it --to pytorch, or make it smaller")
+
+
 def run(args) -> int:
     from ..export import export_network
     from ..model import load_model, shipped_weights
@@ -40,6 +55,9 @@ def run(args) -> int:
         raise UserError(f"argument -o/--output: {args.output} is a folder; give the name of a file to write")
     network = load_model(args.model)
     network_memory(network)
+    if args.to == "onnx":
+        _onnx_size(network)
+        network_memory(network, ONNX_COPIES, "writing them as an ONNX model")
     weights = shipped_weights(args.model, args.weights)
     outputs = [("-o", args.output)]
     if args.to == "torchrun":  # every file of the folder is an output (a weights.npz there may link to --weights)

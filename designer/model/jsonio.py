@@ -40,8 +40,8 @@ V2_TYPES = ("add", "concat", "global_pool")
 V2_KEYS = {"conv": ("groups",), "pool": ("ceil",)}
 # The largest model this program reads (docs/model-format.md): every command answers within
 # seconds up to here; a 46 MB file of 2.9 million layers took minutes in each (issue 25).
-MAX_FILE_BYTES = 32 * 1024 * 1024
-MAX_LAYERS = 50_000
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_LAYERS = 10_000
 
 
 class _ReadAs(NamedTuple):
