@@ -1,8 +1,9 @@
 """The ``nn-designer`` command (docs/cli.md). With no command (or a model file) it opens the app.
 
-Exit status: 0 on success; 2 for bad input, with one sentence on stderr and no traceback;
-1 for anything else: an interruption, or a bug (any exception that is not a UserError), which is
-said to be one in a sentence naming the log file that holds its traceback.
+Exit status: 0 on success; 2 for bad input or an output that cannot be written (a missing
+folder, a read-only or full disk), with one sentence on stderr and no traceback; 1 for anything
+else: an interruption, or a bug (any exception that is not a UserError), which is said to be one
+in a sentence naming the log file that holds its traceback.
 """
 from __future__ import annotations
 
