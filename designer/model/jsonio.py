@@ -17,7 +17,9 @@ Every problem raises ``ModelError`` whose message is one sentence starting with 
 from __future__ import annotations
 
 import copy
+import decimal
 import json
+import math
 import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
@@ -114,8 +116,11 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
     if "version" not in data:
         raise ModelError(f"the file does not say its version (expected {VERSION})", "version")
     version = data["version"]
+    if isinstance(version, float) and math.isfinite(version) and version.is_integer():
+        version = int(version)  # 1.0 is 1, as a whole-number setting takes 4.0 for 4
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ModelError(f"the version must be a whole number, not {_kind_name(version)}", "version")
+        shown = repr(version) if isinstance(version, float) else _kind_name(version)
+        raise ModelError(f"the version must be a whole number, not {shown}", "version")
     if version > VERSION:
         raise ModelError(f"the file is version {show_number(version)}, newer than this NN Designer reads "
                          f"(up to {VERSION}); update the app to open it", "version")
@@ -173,13 +178,16 @@ def _resolve(layers: list, refs: list, index: int, ids: dict) -> tuple:
             target, named = ids[ref], f"the id {quoted(ref)}"
         else:
             if not 0 <= ref < len(layers):
-                problems.append((where, f"there is no layer {show_number(ref)}"))
+                shown = show_number(ref)
+                shown = shown if shown[0].isdigit() or shown[0] == "-" else f"with {shown}"  # a number of 22 digits
+                problems.append((where, f"there is no layer {shown}; the layers are 0 to {len(layers) - 1}"))
                 continue
             target, named = ref, f"layer {ref}"
         if target == index:
             problems.append((where, f"a layer cannot read itself ({named})"))
         elif target > index:
-            problems.append((where, f"{named} is layer {target}, after this one; a layer reads "
+            which = named if named == f"layer {target}" else f"{named} (layer {target})"
+            problems.append((where, f"{which} comes after this one (layer {index}); a layer reads "
                                     f"only earlier layers"))
         elif target in sources:
             problems.append((where, f"{named} (layer {target}) is read twice"))
@@ -360,9 +368,21 @@ def to_json(network: Network) -> dict:
             "layers": [_layer_json(layer, *w) for layer, w in zip(layers, written)]}
 
 
+def _exact_float(literal: str) -> float:
+    """A JSON number with a fraction or an exponent. One that float rounds to a whole number
+    although it is not one (1.999… with 5,000 nines became 2 filters) is kept just off that
+    number, so that a whole-number setting refuses it; 4.0 and 1e3 stay whole (docs/model-format.md)."""
+    value = float(literal)
+    if value.is_integer() and math.isfinite(value) and len(literal) > 17:
+        exact = decimal.Decimal(literal)
+        if exact != exact.to_integral_value():
+            return math.nextafter(value, 0.0 if value > 0 else 1.0) if value else math.ulp(0.0)
+    return value
+
+
 def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") -> Network:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_exact_float)
     except json.JSONDecodeError as e:
         raise ModelError(f"the JSON is broken at line {e.lineno}, column {e.colno} ({e.msg})") from None
     except RecursionError:
