@@ -52,3 +52,21 @@ def test_a_reference_forward_or_out_of_range_reads_plainly():
                        (-1, "there is no layer -1")):
         with pytest.raises(UserError, match=words):
             loads(_graph(ref))
+
+
+def test_an_npz_header_that_is_an_expression_is_said_in_words(tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from designer.model.npz_headers import check_npz
+    buf = io.BytesIO()
+    np.save(buf, np.zeros(3, np.float32))
+    for fake in (b"(1+2,)", b"(f(),) ", b"[3]*1 "):
+        raw = buf.getvalue().replace(b"(3,), ", fake.ljust(6)[:6], 1)
+        with zipfile.ZipFile(tmp_path / "odd.npz", "w") as z:
+            z.writestr("x.npy", raw)
+        with pytest.raises(UserError) as refused:
+            check_npz(tmp_path / "odd.npz")
+        assert " object at 0x" not in str(refused.value) and "odd.npz" in str(refused.value)
