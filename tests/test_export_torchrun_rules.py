@@ -73,7 +73,7 @@ train = runpy.run_path(sys.argv[1])
 out = {}
 for name in json.loads(sys.argv[2]):
     try:
-        x, y = train["read_data"](Path(name))
+        x, y = train["read_data"](Path(name))[:2]
         out[name] = f"ok {tuple(x.shape)} {y.dtype}"
     except (train["Bad"], train["DataRefused"]) as e:
         out[name] = f"refused: {e}"
@@ -96,3 +96,33 @@ def test_train_py_and_nn_designer_say_the_same_of_every_hostile_data_file(tmp_pa
     differ = {name: (mine[name], theirs[name]) for name in names if mine[name] != theirs[name]}
     assert not differ, json.dumps(differ, indent=1, ensure_ascii=False)
     assert sum(v.startswith("refused") for v in mine.values()) >= 25
+
+
+NETWORK_CASES = {  # data that the network cannot take: said by the fit rules, in both programs
+    "five_classes.csv": "1,2,4\n3,4,0\n1,1,1\n2,2,2\n0,0,3\n",
+    "three_features.csv": "1,2,3,0\n3,4,5,1\n1,1,1,1\n2,2,2,0\n0,0,0,1\n",
+}
+
+
+@pytest.mark.slow
+def test_train_py_refuses_data_the_network_cannot_take_with_nn_designers_sentence(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from cli_support import one_line_error
+    from designer.cli import main
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"format": "nn-designer", "version": 1, "layers": [
+        {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}))
+    assert main(["export", str(model), "--to", "torchrun", "-o", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    for name, text in NETWORK_CASES.items():
+        (tmp_path / name).write_text(text)
+    x = np.random.default_rng(0).random((6, 2)).astype(np.float32)
+    np.savez(tmp_path / "onehot2.npz", x=x, y=np.eye(6, 2, dtype=np.float32))
+    np.savez(tmp_path / "images.npz", x=np.zeros((6, 8, 8, 3), np.uint8), y=np.zeros(6, np.int64))
+    for name in [*NETWORK_CASES, "onehot2.npz", "images.npz"]:
+        ours_said = one_line_error(capsys, "train", str(model), "--data", str(tmp_path / name), "--epochs", "1")
+        done = subprocess.run([sys.executable, str(tmp_path / "run" / "train.py"), "--data", str(tmp_path / name),
+                               "--epochs", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (name, done.stderr[-1500:])
+        theirs = done.stderr.strip().splitlines()[-1]
+        assert theirs.removeprefix("train.py: ") == ours_said.removeprefix("nn-designer: "), (name, ours_said, theirs)

@@ -278,6 +278,67 @@ def npz_arrays(x, y, classes, path):
             raise DataRefused(f"{path}: the label {int(y.max())} is out of range for the "
                               f"{len(names)} names in 'classes'")
     return x, y, names, layout
+
+
+# --------------------------------------------------------------------------- data and network
+def _plural(n, word):
+    return f"{n:,} {word if n == 1 else word + 's'}"
+
+
+def _shape_text(shape):
+    return "×".join(str(int(d)) for d in shape)
+
+
+def _input_text(shape):
+    if len(shape) == 1:
+        return f"a vector of {_plural(shape[0], 'feature')}"
+    return _shape_text(shape)
+
+
+def data_name(path):
+    """The name a data file's set goes by in messages: its file name without .gz, .csv, .npz."""
+    name = path.name
+    for suffix in (".gz", ".csv", ".npz"):
+        name = name[: -len(suffix)] if name.lower().endswith(suffix) else name
+    return name
+
+
+def check_input(name, volume, input_shape, layout=""):
+    """Refuse data whose samples (``volume``: (W, H, D) images or (F,) vectors, the model's
+    notation) are not the network's input (``input_shape``, the same notation)."""
+    shape = tuple(int(d) for d in input_shape)
+    volume = tuple(int(d) for d in volume)
+    if shape == volume:
+        return
+    if len(volume) == 3:
+        what, fix = f"{_shape_text(volume)} images", _shape_text(volume)
+    else:
+        what = f"vectors of {_plural(volume[0], 'feature')}"
+        fix = f"a vector input of {_plural(volume[0], 'feature')}"
+    read = f" (its images read as {layout})" if layout else ""
+    raise DataRefused(f"{name} holds {what}{read}, but the network's input is "
+                      f"{_input_text(shape)}; set the input layer to {fix}")
+
+
+def check_output(name, output_shape, targets, top, classes):
+    """Refuse a network whose last layer (``output_shape``) cannot be trained on the data: ``targets``
+    is the length k of (N, k) target vectors (None for class labels), ``top`` the largest label
+    + 1, ``classes`` the number of classes."""
+    shape = tuple(int(d) for d in output_shape)
+    if len(shape) != 1:
+        raise DataRefused(f"the network's output is the volume {_shape_text(shape)}, but training on "
+                          f"{name} needs a vector of outputs; end the network with a dense layer")
+    n = shape[0]
+    if targets is not None:
+        if targets != n:
+            raise DataRefused(f"the data {name} has target vectors of length {targets} but the "
+                              f"network has {_plural(n, 'output')}; make its last dense layer {_plural(targets, 'unit')}")
+        return
+    if n == 1 and top <= 2:
+        return
+    if top > n:
+        raise DataRefused(f"the data {name} has labels up to {top - 1} but the "
+                          f"network has {_plural(n, 'output')}; make its last dense layer {_plural(max(top, classes), 'unit')}")
 # <<< rules.py
 
 
@@ -456,16 +517,16 @@ def read_npz(path):
                     raise Bad(f"{path}: the array '{key}' holds Python objects, which are not "
                               f"read; save numbers") from None
                 raise Bad(f"{path}: the array '{key}' is damaged ({type(e).__name__}: {str(e)[:80]})") from None
-    x, y, _, _ = npz_arrays(got["x"], got["y"], got.get("classes"), path)
-    return x, y
+    x, y, names, layout = npz_arrays(got["x"], got["y"], got.get("classes"), path)
+    return x, y, len(names or ()), layout if x.ndim == 4 else ""
 
 
 def read_csv(path):
     """Comma- (or ;, tab, space) separated rows, label last: NN Designer's rules (csv_table)."""
     with _open(path) as f:
         data = f.read()
-    x, y, _ = csv_table(data, path)
-    return x, y
+    x, y, classes = csv_table(data, path)
+    return x, y, len(classes or ()), ""
 
 
 class ImageFolder:
@@ -736,6 +797,10 @@ def train(args, rank, world, device):
     loss = Loss(net, args.loss, model.INPUT_SHAPE)
     data, targets = samples(args, model)
     labels = targets if targets.ndim == 1 else None
+    if not isinstance(data, ImageFolder):  # NN Designer's rule, with its sentence
+        top = int(labels.max()) + 1 if labels is not None and len(labels) else 0
+        check_output(samples.name, (loss.n_out,), None if labels is not None else targets.shape[1], top,
+                     max(top, samples.classes))
     if args.loss == "cross_entropy" and loss.n_out < 2:
         raise Bad("the cross_entropy loss needs at least two outputs; train a single output with --loss mse")
     if labels is not None and labels.max() >= max(loss.n_out, 2):
@@ -840,10 +905,11 @@ def samples(args, model):
     if isinstance(data, ImageFolder):
         data.shape = tuple(model.INPUT_SHAPE)
         return data, data.y
-    x, y = data
-    if x.shape[1:] != tuple(model.INPUT_SHAPE):
-        raise Bad(f"{args.data} holds samples of shape {x.shape[1:]} (channels first), but the network's "
-                  f"input is {tuple(model.INPUT_SHAPE)}")
+    x, y, classes, layout = (*data, 0, "") if len(data) == 2 else data  # CSV and NPZ: also classes, layout
+    name = data_name(Path(args.data).expanduser())
+    model_order = lambda shape: tuple(reversed(shape)) if len(shape) == 3 else tuple(shape)  # noqa: E731
+    check_input(name, model_order(x.shape[1:]), model_order(tuple(model.INPUT_SHAPE)), layout)
+    samples.name, samples.classes = name, classes  # for check_output, once the network's outputs are known
     return x, y
 
 

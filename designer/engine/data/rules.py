@@ -235,3 +235,64 @@ def npz_arrays(x, y, classes, path):
             raise DataRefused(f"{path}: the label {int(y.max())} is out of range for the "
                               f"{len(names)} names in 'classes'")
     return x, y, names, layout
+
+
+# --------------------------------------------------------------------------- data and network
+def _plural(n, word):
+    return f"{n:,} {word if n == 1 else word + 's'}"
+
+
+def _shape_text(shape):
+    return "×".join(str(int(d)) for d in shape)
+
+
+def _input_text(shape):
+    if len(shape) == 1:
+        return f"a vector of {_plural(shape[0], 'feature')}"
+    return _shape_text(shape)
+
+
+def data_name(path):
+    """The name a data file's set goes by in messages: its file name without .gz, .csv, .npz."""
+    name = path.name
+    for suffix in (".gz", ".csv", ".npz"):
+        name = name[: -len(suffix)] if name.lower().endswith(suffix) else name
+    return name
+
+
+def check_input(name, volume, input_shape, layout=""):
+    """Refuse data whose samples (``volume``: (W, H, D) images or (F,) vectors, the model's
+    notation) are not the network's input (``input_shape``, the same notation)."""
+    shape = tuple(int(d) for d in input_shape)
+    volume = tuple(int(d) for d in volume)
+    if shape == volume:
+        return
+    if len(volume) == 3:
+        what, fix = f"{_shape_text(volume)} images", _shape_text(volume)
+    else:
+        what = f"vectors of {_plural(volume[0], 'feature')}"
+        fix = f"a vector input of {_plural(volume[0], 'feature')}"
+    read = f" (its images read as {layout})" if layout else ""
+    raise DataRefused(f"{name} holds {what}{read}, but the network's input is "
+                      f"{_input_text(shape)}; set the input layer to {fix}")
+
+
+def check_output(name, output_shape, targets, top, classes):
+    """Refuse a network whose last layer (``output_shape``) cannot be trained on the data: ``targets``
+    is the length k of (N, k) target vectors (None for class labels), ``top`` the largest label
+    + 1, ``classes`` the number of classes."""
+    shape = tuple(int(d) for d in output_shape)
+    if len(shape) != 1:
+        raise DataRefused(f"the network's output is the volume {_shape_text(shape)}, but training on "
+                          f"{name} needs a vector of outputs; end the network with a dense layer")
+    n = shape[0]
+    if targets is not None:
+        if targets != n:
+            raise DataRefused(f"the data {name} has target vectors of length {targets} but the "
+                              f"network has {_plural(n, 'output')}; make its last dense layer {_plural(targets, 'unit')}")
+        return
+    if n == 1 and top <= 2:
+        return
+    if top > n:
+        raise DataRefused(f"the data {name} has labels up to {top - 1} but the "
+                          f"network has {_plural(n, 'output')}; make its last dense layer {_plural(max(top, classes), 'unit')}")
