@@ -75,11 +75,14 @@ def small_disk(path: Path, size: str = "64k", read_only: bool = False):
         subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
-def fill(folder: Path) -> None:
-    """Fill the file system of ``folder`` to its last byte (with a file named filler)."""
+def fill(folder: Path, leave: int = 0) -> None:
+    """Fill the file system of ``folder`` to its last byte (with a file named filler), then free
+    ``leave`` bytes of it again (room for the first small files, not for the rest)."""
     with open(folder / "filler", "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"x" * 1024)
         except OSError:
             pass
+    if leave:
+        os.truncate(folder / "filler", max(0, (folder / "filler").stat().st_size - leave))

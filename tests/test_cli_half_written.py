@@ -104,3 +104,15 @@ def test_a_full_disk_is_one_sentence_for_every_output(capsys, folder):
             line = refused(capsys, *argv)
             assert "No space left" in line or "cannot be written" in line, (argv, line)
             assert snapshot(folder) == before, (argv, "a file or a temporary file was left")
+
+
+def test_install_desktop_on_a_full_disk_writes_none_of_its_files(capsys, tmp_path, monkeypatch):
+    with small_disk(tmp_path / "home"):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home"))
+        (tmp_path / "home" / "applications").mkdir()
+        (tmp_path / "home" / "mime" / "packages").mkdir(parents=True)  # the folders fit, the files do not
+        fill(tmp_path / "home", leave=8192)  # the entry and the file type fit, the icons do not
+        line = refused(capsys, "install-desktop")
+        assert "cannot be written" in line, line
+        files = [p for p in (tmp_path / "home").rglob("*") if p.is_file() and p.name != "filler"]
+        assert not files, files
