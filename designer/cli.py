@@ -1,14 +1,18 @@
 """The ``nn-designer`` command (docs/cli.md). With no command (or a model file) it opens the app.
 
-Exit status: 0 on success; 2 for bad input, with one sentence on stderr and no traceback;
-1 for anything else: an interruption, or a bug (any exception that is not a UserError), which is
-said to be one in a sentence naming the log file that holds its traceback.
+Exit status: 0 on success; 2 for bad input or an output that cannot be written (a missing
+folder, a read-only or full disk), with one sentence on stderr and no traceback; 1 for anything
+else: an interruption, or a bug (any exception that is not a UserError), which is said to be one
+in a sentence naming the log file that holds its traceback.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import signal
 import sys
+import threading
 
 from .errors import UserError, bug_report, describe, write_bug_log
 
@@ -95,8 +99,45 @@ def check_model_argument(word: str) -> None:
                     f"the commands are {', '.join(COMMANDS)} (nn-designer --help)")
 
 
+# Signals that end a command as Ctrl-C does (a closed terminal, a job scheduler's kill): each
+# raises KeyboardInterrupt, so that atomic writes remove their temporary files and train stops
+# after its batch and writes its outputs; by default SIGTERM killed the process in the middle of
+# a write and left a hidden 200 MB temporary file beside an ONNX export (issue 25).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_as_interrupt():
+    """While a command runs: SIGTERM and SIGHUP do what Ctrl-C does (then the handlers are put back)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not _is_command(argv):
+        return _main(argv)  # the window: Qt's event loop, where a KeyboardInterrupt would be a bug dialog
+    with signals_as_interrupt():
+        return _main(argv)
+
+
+def _is_command(argv: list) -> bool:
+    return bool(argv) and argv[0] in COMMANDS
+
+
+def _main(argv: list) -> int:
+    from .atomic import discard_temporaries
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
             if argv:
@@ -109,9 +150,10 @@ def main(argv=None) -> int:
             return run_app([])
         return int(_command_module(args.command).run(args) or 0)
     except UserError as e:
-        print(f"nn-designer: {e}", file=sys.stderr)
+        print(f"nn-designer: {shown(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        discard_temporaries()
         print("nn-designer: interrupted", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -119,6 +161,13 @@ def main(argv=None) -> int:
     except Exception as e:  # noqa: BLE001 — anything else is a bug: said to be one, with its traceback kept
         report_bug(e)
         return 1
+
+
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: a control character or a lone surrogate (in a file's name, in
+    a value quoted back) is written as its escape, ``\\x1b``, so nothing reaches the terminal raw."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") if not 0xD800 <= ord(ch) <= 0xDFFF else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def report_bug(exc: BaseException) -> None:
@@ -134,7 +183,20 @@ def report_bug(exc: BaseException) -> None:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script. Ctrl-C, SIGTERM and SIGHUP end it cleanly from its first instant (while
+    the command's modules are imported) to its last (once its answer is printed, a signal has
+    nothing left to stop, so it is ignored while the process exits)."""
+    stop = (signal.SIGINT,) + STOP_SIGNALS if _is_command(sys.argv[1:]) else ()
+    for number in stop:
+        signal.signal(number, _interrupt)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # between main's own handlers and its return
+        print("nn-designer: interrupted", file=sys.stderr)
+        code = 1
+    for number in stop:
+        signal.signal(number, signal.SIG_IGN)
+    sys.exit(code)
 
 
 def gui_entry() -> None:

@@ -154,7 +154,7 @@ def test_thousands_of_digits_give_one_sentence_naming_the_problem():
     with pytest.raises(ModelError, match="^version: the file is version a number of 4,000 digits"):
         loads(f'{{"version": {big}, "layers": []}}')
     text = f'{{"version": 2, "layers": [{{"type": "input", "features": 2}}, {{"type": "relu", "inputs": [{big}]}}]}}'
-    with pytest.raises(ModelError, match=r"^layers\[1\]\.inputs\[0\]: there is no layer a number of 4,000 digits"):
+    with pytest.raises(ModelError, match=r"^layers\[1\]\.inputs\[0\]: there is no layer with a number of 4,000 digits"):
         loads(text)
 
 

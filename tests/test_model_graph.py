@@ -79,7 +79,7 @@ def test_a_hanging_branch_is_not_connected_to_the_output():
 
 @pytest.mark.parametrize("layers,path,words", [
     ([X, {"type": "relu", "inputs": ["y"]}], "layers[1].inputs[0]", 'no layer has the id "y"'),
-    ([X, {"type": "relu", "inputs": [2]}, {"type": "relu"}], "layers[1].inputs[0]", "layer 2, after this one"),
+    ([X, {"type": "relu", "inputs": [2]}, {"type": "relu"}], "layers[1].inputs[0]", "layer 2 comes after this one (layer 1)"),
     ([X, {"type": "relu", "id": "r", "inputs": ["r"]}], "layers[1].inputs[0]", "cannot read itself"),
     ([X, {"type": "relu", "inputs": [1]}], "layers[1].inputs[0]", "cannot read itself"),
     ([X, {"type": "relu", "inputs": [7]}], "layers[1].inputs[0]", "there is no layer 7"),
@@ -107,7 +107,7 @@ def test_inference_reports_the_same_reference_errors_on_a_document():
     report = infer(layers)
     assert report.layers[1].errors == ['id: the id "x" is already layer 0\'s; ids are unique']
     assert report.layers[2].errors == ['inputs[0]: no layer has the id "gone"']
-    assert report.layers[3].errors == ["inputs[1]: layer 4 is layer 4, after this one; a layer reads only earlier layers"]
+    assert report.layers[3].errors == ["inputs[1]: layer 4 comes after this one (layer 3); a layer reads only earlier layers"]
     assert [[e.code for e in info.errors] for info in report.layers[1:4]] == [
         [Code.DUPLICATE_ID], [Code.MISSING_INPUT], [Code.BAD_INPUT]]
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import os
-from pathlib import Path
 
-from ..atomic import different_files  # noqa: F401 (the commands import it from here)
+from ..atomic import different_files, output_problem, writing  # noqa: F401 (the commands import them from here)
 from ..errors import UserError
 
 
@@ -60,29 +58,11 @@ def default_text(setting) -> str:
 
 
 def output_file(text: str) -> str:
-    """A file the command will write: its folder must exist and be writable, and it must not
-    itself be a folder. Checked before any work, so a long training run is not lost to a typo."""
-    path = Path(text)
-    folder = path.parent
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; give the name of a file to write")
-    if not folder.exists():
-        raise argparse.ArgumentTypeError(f"the folder {folder} does not exist, so {text} cannot be written")
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(f"{folder} is not a folder, so {text} cannot be written")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"the folder {folder} is not writable, so {text} cannot be written")
+    """A file the command will write (argparse's type): atomic.output_problem as argparse's error."""
+    problem = output_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text
-
-
-@contextlib.contextmanager
-def writing(path):
-    """Turn a failure to write ``path`` (disk full, permissions changed meanwhile) into one sentence.
-    The writes are atomic, so an existing file is left as it was."""
-    try:
-        yield
-    except OSError as e:
-        raise UserError(f"{path} cannot be written ({e.strerror or e})") from None
 
 
 def model_file(spec):
@@ -121,15 +101,20 @@ def batch_advice(batch_size: int) -> str:
     return "the network is too large for this machine's memory even one sample at a time; make it smaller"
 
 
-def network_memory(network) -> None:
-    """Refuse a network whose weights alone do not fit in the memory available, before anything
-    allocates them (export and train do, as bench's batch check does)."""
+def network_memory(network, copies: float = 3.0, what: str = "the weights") -> None:
+    """Refuse a network whose weights do not fit in the memory available, before anything
+    allocates them (export and train do, as bench's batch check does). ``copies``: how many
+    float32 copies of the weights the command holds at its peak; initial weights are drawn in
+    float64 first (two copies' worth) before they are float32, hence 3 by default."""
     from ..model.npz_headers import available_memory
     from ..model.summary import human_bytes
     report = network.report()
     if report.problems:
         return
-    need, have = report.param_bytes, available_memory()
+    weights, have = report.param_bytes, available_memory()
+    need = int(weights * copies)
     if have is not None and need > have:
-        raise UserError(f"the weights of {network.name or 'the network'} need {human_bytes(need)} of memory, "
+        also = f" ({human_bytes(need)} while they are drawn)" if what == "the weights" else \
+            f", and {what} needs {human_bytes(need)}"
+        raise UserError(f"the weights of {network.name or 'the network'} need {human_bytes(weights)} of memory{also}, "
                         f"but this machine has {human_bytes(have)} available; make the network smaller")

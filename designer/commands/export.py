@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..atomic import together
 from ..errors import UserError
 from ..export import FORMATS
 from .args import different_files, model_file, network_memory, output_file, writing
@@ -31,6 +32,21 @@ def _output(text: str) -> str:
     return text if Path(text).is_dir() else output_file(text)
 
 
+# An ONNX export holds the weights about 8 times at its peak (drawn in float64, as float32, as
+# the tensors' bytes, in the serialised protobuf); measured 31 bytes a parameter. Protobuf
+# cannot serialise a message over 2 GB, so a model past it is refused before anything is drawn.
+ONNX_COPIES = 8
+PROTOBUF_LIMIT = 2 ** 31 - 1
+
+
+def _onnx_size(network) -> None:
+    from ..model.summary import human_bytes
+    report = network.report()
+    if not report.problems and report.param_bytes >= PROTOBUF_LIMIT:
+        raise UserError(f"the weights of {network.name or 'the network'} are {human_bytes(report.param_bytes)}, "
+                        "more than the 2 GB an ONNX file can hold; export it --to pytorch, or make it smaller")
+
+
 def run(args) -> int:
     from ..export import export_network
     from ..model import load_model, shipped_weights
@@ -39,13 +55,20 @@ def run(args) -> int:
         raise UserError(f"argument -o/--output: {args.output} is a folder; give the name of a file to write")
     network = load_model(args.model)
     network_memory(network)
+    if args.to == "onnx":
+        _onnx_size(network)
+        network_memory(network, ONNX_COPIES, "writing them as an ONNX model")
     weights = shipped_weights(args.model, args.weights)
-    different_files(("-o", args.output), inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
+    outputs = [("-o", args.output)]
+    if args.to == "torchrun":  # every file of the folder is an output (a weights.npz there may link to --weights)
+        from ..export.torchrun import FILES
+        outputs = [("-o", str(Path(args.output) / name)) for name in FILES]
+    different_files(*outputs, inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
     arrays = None
     if weights is not None and not args.weights and args.to in ("pytorch", "torchrun"):
         from ..model import load_weights  # a template's: copied beside the .py, not referenced
         arrays, weights = load_weights(weights, network), None
-    with writing(args.output):
+    with writing(args.output), together():  # a module and its weights file: both or neither
         print(export_network(network, args.to, args.output, weights_path=weights, arrays=arrays,
                              source=args.model))
     return 0

@@ -2,10 +2,12 @@
 
 Reads an ONNX model into a design and, with ``--weights``, its weights file. An operator or
 setting the designer cannot represent is one sentence naming the node, and nothing is written;
-both files are written atomically, after the whole model has been imported.
+both files are written atomically, after the whole model has been imported, and together: a
+failure to write one (a full disk) leaves neither.
 """
 from __future__ import annotations
 
+from ..atomic import together
 from .args import different_files, output_file, writing
 
 
@@ -25,10 +27,10 @@ def run(args) -> int:
     imported = import_onnx(args.model)
     layers = imported.document["layers"]
     params = imported.network.report().total_params
-    with writing(args.weights or args.output):
+    with writing(args.output), together():  # both files, or neither: never the weights alone
         if args.weights and imported.arrays:
-            save_weights(args.weights, imported.arrays)
-    with writing(args.output):
+            with writing(args.weights):
+                save_weights(args.weights, imported.arrays)
         save(imported.network, args.output)
     print(f"wrote {args.output}: {len(layers)} layers, {params:,} parameters")
     if args.weights and imported.arrays:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..atomic import write_bytes_atomic, write_text_atomic
+from ..atomic import together, write_bytes_atomic, write_text_atomic
 from ..errors import UserError
 
 APP_ID = "nn-designer"
@@ -133,21 +133,27 @@ def install(home: Path) -> list[Path]:
     try:
         for path in paths.values():
             path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(paths["desktop"], desktop_entry())
-        written.append(paths["desktop"])
-        write_text_atomic(paths["mime"], MIME_XML)
-        written.append(paths["mime"])
-        write_bytes_atomic(paths["svg"], (folder / f"{APP_ID}.svg").read_bytes())
-        written.append(paths["svg"])
-        for size in SIZES:
-            png = folder / f"{APP_ID}-{size}.png"
-            if png.exists():
-                write_bytes_atomic(paths[f"png{size}"], png.read_bytes())
-                written.append(paths[f"png{size}"])
+        with together():  # the entry, the file type and the icons, or none of them (a full disk)
+            _write_all(paths, folder, written)
     except OSError as e:
         raise UserError(f"{e.filename or home}: cannot be written ({e.strerror or e})") from None
     _refresh_caches(home)
     return written
+
+
+def _write_all(paths: dict, folder: Path, written: list) -> None:
+    """Write the desktop entry, the file type and the icons, adding each to ``written``."""
+    write_text_atomic(paths["desktop"], desktop_entry())
+    written.append(paths["desktop"])
+    write_text_atomic(paths["mime"], MIME_XML)
+    written.append(paths["mime"])
+    write_bytes_atomic(paths["svg"], (folder / f"{APP_ID}.svg").read_bytes())
+    written.append(paths["svg"])
+    for size in SIZES:
+        png = folder / f"{APP_ID}-{size}.png"
+        if png.exists():
+            write_bytes_atomic(paths[f"png{size}"], png.read_bytes())
+            written.append(paths[f"png{size}"])
 
 
 def uninstall(home: Path) -> list[Path]:

@@ -120,7 +120,7 @@ def restore(trainer, data: dict) -> None:
         _restore(trainer, data, source)
     except UserError:
         raise
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise CheckpointError(f"{source}: is a damaged checkpoint (its state does not fit: "
                               f"{type(e).__name__} {e})") from None
 
@@ -137,6 +137,7 @@ def _restore(trainer, data: dict, source: str) -> None:
         if key != "epochs" and key in saved and saved[key] != now[key]:
             raise CheckpointError(f"{source} was saved with {key} {saved[key]!r}, not {now[key]!r}; "
                                   "a run resumes with the settings it started with (only epochs may change)")
+    _check_position(trainer, meta, arrays, source)
     weights = {k[len("weights/"):]: v for k, v in arrays.items() if k.startswith("weights/")}
     try:
         trainer.net.load_state_dict(weights)
@@ -145,7 +146,7 @@ def _restore(trainer, data: dict, source: str) -> None:
     trainer.optimizer.load_state_dict(_unflatten(meta["optimizer"], arrays))
     trainer.optimizer.lr = float(meta["lr"])
     trainer.schedule.load_state_dict(meta["schedule"])
-    for g, state in zip(generators(trainer), meta["rngs"]):
+    for g, state in zip(generators(trainer), meta["rngs"], strict=True):
         g.bit_generator.state = state
     trainer.epoch, trainer.batch = int(meta["epoch"]), int(meta["batch"])
     trainer._sums = [float(meta["sums"][0]), int(meta["sums"][1]), int(meta["sums"][2])]
@@ -181,6 +182,81 @@ def load(path) -> dict:
     return {"meta": meta, "arrays": arrays, "source": str(path)}
 
 
+# --------------------------------------------------------------------------- strict checks
+# A checkpoint's fields are checked as strictly as a model file, before anything is restored or
+# allocated: epoch -1 made a run train 4 epochs while saying 3, rngs [] silently dropped exact
+# resume, and a huge batch or RNG state, or a list where a number belongs, ended in a traceback.
+MAX_EPOCHS = 10_000_000
+
+
+def _damaged(path, what: str) -> CheckpointError:
+    return CheckpointError(f"{path}: is a damaged checkpoint ({what})")
+
+
+def _whole(value, path, what: str, top: int) -> int:
+    """``value`` as a whole number from 0 to ``top``, or CheckpointError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+        shown = json.dumps(value)[:40] if isinstance(value, (int, float, str, bool)) else _kind(value)
+        raise _damaged(path, f"its {what} must be a whole number from 0 to {top:,}, not {shown}")
+    return value
+
+
+def _kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(type(value), "a number")
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _like(saved, template, path, what: str) -> None:
+    """``saved`` has the structure and types of ``template`` (the state a fresh trainer has):
+    the same keys, list lengths and kinds of value, whole numbers within 0 … 2¹²⁸, equal strings."""
+    if isinstance(template, dict):
+        if not isinstance(saved, dict) or set(saved) != set(template):
+            raise _damaged(path, f"its {what} does not have the entries this run's state has")
+        for key in template:
+            _like(saved[key], template[key], path, f"{what}.{key}")
+    elif isinstance(template, list):
+        if not isinstance(saved, list) or len(saved) != len(template):
+            raise _damaged(path, f"its {what} must be a list of {len(template)}, not {_kind(saved)}"
+                           + (f" of {len(saved)}" if isinstance(saved, list) else ""))
+        for i, (a, b) in enumerate(zip(saved, template)):
+            _like(a, b, path, f"{what}[{i}]")
+    elif isinstance(template, bool):
+        if not isinstance(saved, bool):
+            raise _damaged(path, f"its {what} must be true or false, not {_kind(saved)}")
+    elif isinstance(template, int):
+        _whole(saved, path, what, 2 ** 128)
+    elif isinstance(template, float) or template is None:
+        if not (_number(saved) or saved is None):
+            raise _damaged(path, f"its {what} must be a finite number, not {_kind(saved)}")
+    elif isinstance(template, str) and saved != template:
+        raise _damaged(path, f"its {what} is {json.dumps(saved)[:40]}, not {json.dumps(template)}")
+
+
+def _check_position(trainer, meta: dict, arrays: dict, source: str) -> None:
+    """What only a trainer tells: the batch within an epoch, the order of the samples, the state
+    of each random generator and of the schedule and optimizer."""
+    batches, n = trainer.batches, len(trainer.train_x)
+    if meta["batch"] > batches:  # = batches: stopped at the end of an epoch, before the next
+        raise _damaged(source, f"it stopped after batch {meta['batch']:,} of an epoch of {batches:,} batches")
+    if meta["sums"][2] > n:
+        raise _damaged(source, f"its running sums count {meta['sums'][2]:,} samples of an epoch of {n:,}")
+    if "perm" in arrays:
+        perm = np.asarray(arrays["perm"])
+        if perm.shape != (n,) or perm.dtype.kind not in "iu" or not np.array_equal(np.sort(perm), np.arange(n)):
+            raise _damaged(source, f"its perm is not an order of the {n:,} training samples")
+    _like(meta["rngs"], [g.bit_generator.state for g in generators(trainer)], source, "rngs")
+    _like(meta["schedule"], trainer.schedule.state_dict(), source, "schedule")
+    template = _flatten(trainer.optimizer.state_dict(), "optimizer", current := {})
+    _like(meta["optimizer"], template, source, "optimizer")
+    for name, array in current.items():
+        got = arrays.get(name)
+        if got is None or np.shape(got) != array.shape or np.asarray(got).dtype.kind != "f":
+            raise _damaged(source, f"its optimizer array {name} is missing or not {list(array.shape)} floats")
+
+
 # What meta.json must hold, with its type; checked on loading so that a damaged file is one sentence.
 _META_TYPES = {"config": dict, "epoch": int, "batch": int, "sums": list, "history": list,
                "lr": (int, float), "schedule": dict, "optimizer": dict, "rngs": list,
@@ -191,6 +267,28 @@ def _check_meta(meta: dict, path) -> None:
     for key, kind in _META_TYPES.items():
         if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
             raise CheckpointError(f"{path}: is a damaged checkpoint (its {key} is missing or of the wrong type)")
+    epoch = _whole(meta["epoch"], path, "epoch", MAX_EPOCHS)
+    _whole(meta["batch"], path, "batch", 2 ** 40)
+    if not _number(meta["lr"]) or meta["lr"] <= 0:
+        raise _damaged(path, "its lr must be a finite number above 0")
+    sums = meta["sums"]
+    if len(sums) != 3 or not _number(sums[0]) or sums[0] < 0:
+        raise _damaged(path, "its sums must be [loss, correct, samples] of numbers 0 or more")
+    _whole(sums[1], path, "sums[1]", 2 ** 62)
+    _whole(sums[2], path, "sums[2]", 2 ** 62)
+    if sums[1] > sums[2]:
+        raise _damaged(path, "its sums count more correct samples than samples")
+    history = meta["history"]
+    if len(history) != epoch:
+        raise _damaged(path, f"its history has {len(history):,} rows for {epoch:,} finished epochs")
+    for i, row in enumerate(history):
+        if not isinstance(row, dict) or not all(isinstance(k, str) and (_number(v) or v is None or isinstance(v, str))
+                                                for k, v in row.items()):
+            raise _damaged(path, f"its history row {i + 1} is not a table row of numbers")
+    if not meta["rngs"]:
+        raise _damaged(path, "it holds no random generator states, so the run cannot resume exactly")
+    if meta.get("data_spec") is not None and not isinstance(meta["data_spec"], str):
+        raise _damaged(path, "its data_spec must be a string")
     try:
         check_settings(meta["config"])  # the settings schema, not training.py: no import cycle
     except UserError as e:

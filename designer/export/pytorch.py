@@ -414,8 +414,10 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             calls += [("if scores:", ""), (f"    return {ins[0]}", "the scores nn.CrossEntropyLoss wants")]
         text = call.format(m="self." + name, x=ins[0], **{f"x{j}": v for j, v in enumerate(ins)})
         calls.append((f"{out} = {text}", why))
-    title = network.name or "network"
-    origin = f" from {source}" if source else ""
+    # Names and paths go inside docstrings: a quote or a backslash is escaped, so that any name
+    # ('"""', a trailing backslash) still gives a module that parses (issue 25).
+    title = _in_docstring(network.name or "network")
+    origin = _in_docstring(f" from {source}") if source else ""
     shape = channels_first(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
     total = sum(info.params for info in report.layers)
@@ -479,3 +481,8 @@ def _table(holders: dict) -> str:
 def write_pytorch(network, out, weights_path=None, source: str = "") -> None:
     from ..atomic import write_text_atomic
     write_text_atomic(out, pytorch_source(network, weights_path, source))
+
+
+def _in_docstring(text: str) -> str:
+    """``text`` as it may stand inside a triple-quoted string: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')

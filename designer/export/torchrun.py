@@ -10,13 +10,17 @@
   several nodes and Slurm.
 
 The folder may be new, or an earlier training folder (rewritten); in any other folder none of the
-four names may be taken, so that nothing of the user's is replaced.
+four names may be taken, so that nothing of the user's is replaced. The four files are written
+whole or not at all (a full disk leaves the folder as it was, a new folder is removed), and each
+replaces what its name held: a ``weights.npz`` or ``model.py`` that is a link to a user's file
+is replaced by the new file, never written through (it rewrote the input weights, issue 25).
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from ..atomic import write_text_atomic
+from ..atomic import together, write_text_atomic
 from ..model.catalogue import format_shape
 from ..model.summary import human_count
 from .common import ExportError, checked_report
@@ -56,13 +60,21 @@ def write_torchrun(network, folder, arrays=None, source: str = "") -> str:
     report = checked_report(network)
     folder = Path(folder)
     check_folder(folder)
+    made = not folder.exists()
     folder.mkdir(exist_ok=True)
-    if arrays is not None:
-        save_weights(folder / WEIGHTS, arrays)
     weights = folder / WEIGHTS if arrays is not None else None
-    write_text_atomic(folder / "model.py", pytorch_source(network, weights, source, beside=True))
-    write_text_atomic(folder / "train.py", TRAIN_SOURCE.read_text(encoding="utf-8"))
-    write_text_atomic(folder / "README.md", readme(network, report, source, arrays is not None))
+    try:
+        with together():
+            if arrays is not None:
+                save_weights(weights, arrays, follow=False)
+            write_text_atomic(folder / "model.py", pytorch_source(network, weights, source, beside=True), follow=False)
+            write_text_atomic(folder / "train.py", TRAIN_SOURCE.read_text(encoding="utf-8"), follow=False)
+            write_text_atomic(folder / "README.md", readme(network, report, source, arrays is not None), follow=False)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty: the temporary files are gone already
+        raise
     names = ["model.py", "train.py", "README.md"] + ([WEIGHTS] if arrays is not None else [])
     start = "starting from the weights in weights.npz" if arrays is not None else "initialised from --seed"
     return f"wrote {folder}: {', '.join(names[:-1])} and {names[-1]}, a torchrun training folder ({start})"

@@ -213,7 +213,8 @@ def _references(i: int, refs: list, at: dict) -> tuple:
         if target == i:
             problems.append(Problem(Code.BAD_INPUT, f"{where}: a layer cannot read itself ({named})"))
         elif target > i:
-            problems.append(Problem(Code.BAD_INPUT, f"{where}: {named} is layer {target}, after this one; "
+            which = named if named == f"layer {target}" else f"{named} (layer {target})"
+            problems.append(Problem(Code.BAD_INPUT, f"{where}: {which} comes after this one (layer {i}); "
                                                     f"a layer reads only earlier layers"))
         elif target in srcs:
             problems.append(Problem(Code.BAD_INPUT, f"{where}: {named} (layer {target}) is read twice"))

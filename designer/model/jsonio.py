@@ -17,11 +17,14 @@ Every problem raises ``ModelError`` whose message is one sentence starting with 
 from __future__ import annotations
 
 import copy
+import decimal
 import json
+import math
+import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from ..atomic import write_text_atomic
+from ..atomic import regular_input, write_text_atomic
 from ..errors import UserError
 from . import graph
 from .catalogue import KINDS, ConfigError, did_you_mean, path_key, quoted
@@ -36,9 +39,13 @@ LAYER_META = ("type", "name", "ui", "id", "inputs")
 # What only version 2 of the file format has: a file without any of it is written as version 1,
 # so that older versions of the program still open it.
 V2_TYPES = ("add", "concat", "global_pool", "mul", "pad", "channel_shuffle", "channel_slice")
-V2_TYPES += ("relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu",  # issue 24's kinds
+V2_TYPES += ("relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu",  # the modern CNNs' kinds
              "log_softmax", "layer_norm", "layer_scale", "scale_shift")
 V2_KEYS = {"conv": ("groups", "dilation"), "pool": ("ceil", "dilation", "count_include_pad")}
+# The largest model this program reads (docs/model-format.md): every command answers within
+# seconds up to here; a 46 MB file of 2.9 million layers took minutes in each.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_LAYERS = 10_000
 
 
 class _ReadAs(NamedTuple):
@@ -59,6 +66,43 @@ def _kind_name(value: Any) -> str:
             type(None): "null"}.get(type(value), "a number")
 
 
+def text_problem(text: str) -> Optional[str]:
+    """Why ``text`` cannot be a name or any text of a model (None when it can): a control
+    character (escape, bell, CR/LF, NUL: they made render write an SVG that is not XML and summary
+    send escapes to the terminal), a line separator, or a lone surrogate, which is not Unicode at
+    all (``"\\ud800"`` in the JSON; it made summary and every export fail). Said with the
+    character's code, never the character itself."""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            return f"holds U+{ord(ch):04X}, half of a surrogate pair, which is not a character (not valid Unicode)"
+        if category == "Cc":
+            return f"holds the control character U+{ord(ch):04X}; text in a model is printable"
+        if category in ("Zl", "Zp"):
+            return f"holds the line separator U+{ord(ch):04X}; a name is one line"
+    return None
+
+
+def _check_text(value: Any, path: str = "") -> None:
+    """Refuse (ModelError at its JSON path) any string of the file, key or value, that
+    text_problem refuses. Iterative: a deeply nested file is refused elsewhere, not here."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                raise ModelError(problem, where.lstrip(".") or "the file")
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                problem = text_problem(key)
+                if problem:
+                    raise ModelError(f"a key {problem}", where.lstrip(".") or "the file")
+                stack.append((inner, f"{where}{path_key(key)}"))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in enumerate(item))
+
+
 def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitled") -> Network:
     """A Network from parsed JSON, checked against model-format.md."""
     if not isinstance(data, dict):
@@ -67,14 +111,18 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         if key not in TOP_KEYS:
             raise ModelError(f"unknown top-level key {quoted(key)}{did_you_mean(key, TOP_KEYS)}",
                              path_key(key).lstrip("."))
+    _check_text(data)
     if "format" in data and data["format"] != FORMAT:
         raise ModelError(f'this is not an NN Designer model (format is {json.dumps(data["format"])[:40]}, '
                          f'expected "{FORMAT}")', "format")
     if "version" not in data:
         raise ModelError(f"the file does not say its version (expected {VERSION})", "version")
     version = data["version"]
+    if isinstance(version, float) and math.isfinite(version) and version.is_integer():
+        version = int(version)  # 1.0 is 1, as a whole-number setting takes 4.0 for 4
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ModelError(f"the version must be a whole number, not {_kind_name(version)}", "version")
+        shown = repr(version) if isinstance(version, float) else _kind_name(version)
+        raise ModelError(f"the version must be a whole number, not {shown}", "version")
     if version > VERSION:
         raise ModelError(f"the file is version {show_number(version)}, newer than this NN Designer reads "
                          f"(up to {VERSION}); update the app to open it", "version")
@@ -90,6 +138,9 @@ def from_json(data: Any, allow_empty: bool = False, default_name: str = "untitle
         raise ModelError(f"layers must be a list, not {_kind_name(raw_layers)}", "layers")
     if not raw_layers and not allow_empty:
         raise ModelError("the network has no layers; it needs at least an input layer", "layers")
+    if len(raw_layers) > MAX_LAYERS:
+        raise ModelError(f"the network has {len(raw_layers):,} layers, more than the {MAX_LAYERS:,} "
+                         "this program reads", "layers")
     read = [_layer(raw, i) for i, raw in enumerate(raw_layers)]
     layers = [layer for layer, _ in read]
     refs = [inputs for _, inputs in read]
@@ -129,13 +180,16 @@ def _resolve(layers: list, refs: list, index: int, ids: dict) -> tuple:
             target, named = ids[ref], f"the id {quoted(ref)}"
         else:
             if not 0 <= ref < len(layers):
-                problems.append((where, f"there is no layer {show_number(ref)}"))
+                shown = show_number(ref)
+                shown = shown if shown[0].isdigit() or shown[0] == "-" else f"with {shown}"  # a number of 22 digits
+                problems.append((where, f"there is no layer {shown}; the layers are 0 to {len(layers) - 1}"))
                 continue
             target, named = ref, f"layer {ref}"
         if target == index:
             problems.append((where, f"a layer cannot read itself ({named})"))
         elif target > index:
-            problems.append((where, f"{named} is layer {target}, after this one; a layer reads "
+            which = named if named == f"layer {target}" else f"{named} (layer {target})"
+            problems.append((where, f"{which} comes after this one (layer {index}); a layer reads "
                                     f"only earlier layers"))
         elif target in sources:
             problems.append((where, f"{named} (layer {target}) is read twice"))
@@ -316,9 +370,21 @@ def to_json(network: Network) -> dict:
             "layers": [_layer_json(layer, *w) for layer, w in zip(layers, written)]}
 
 
+def _exact_float(literal: str) -> float:
+    """A JSON number with a fraction or an exponent. One that float rounds to a whole number
+    although it is not one (1.999… with 5,000 nines became 2 filters) is kept just off that
+    number, so that a whole-number setting refuses it; 4.0 and 1e3 stay whole (docs/model-format.md)."""
+    value = float(literal)
+    if value.is_integer() and math.isfinite(value) and len(literal) > 17:
+        exact = decimal.Decimal(literal)
+        if exact != exact.to_integral_value():
+            return math.nextafter(value, 0.0 if value > 0 else 1.0) if value else math.ulp(0.0)
+    return value
+
+
 def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") -> Network:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_exact_float)
     except json.JSONDecodeError as e:
         raise ModelError(f"the JSON is broken at line {e.lineno}, column {e.colno} ({e.msg})") from None
     except RecursionError:
@@ -332,6 +398,7 @@ def loads(text: str, allow_empty: bool = False, default_name: str = "untitled") 
 def load(path, allow_empty: bool = False) -> Network:
     """Read a model file; errors name the file."""
     path = Path(path)
+    regular_input(path, ModelError, "a model file", limit=MAX_FILE_BYTES)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -345,7 +412,8 @@ def load(path, allow_empty: bool = False) -> Network:
     except UnicodeDecodeError:
         raise ModelError(f"{path}: is not a text file, so not a model (it is not UTF-8)") from None
     try:
-        return loads(text, allow_empty, default_name=path.stem or "untitled")
+        stem = path.stem if path.stem and not text_problem(path.stem) else "untitled"
+        return loads(text, allow_empty, default_name=stem)
     except ModelError as e:
         raise ModelError(f"{path}: {e}") from None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..atomic import regular_input
 from ..errors import UserError, file_errors
 from .words import human_bytes
 
@@ -66,6 +68,7 @@ def check_npz(path, error: Callable[[str], Exception] = UserError, what: str = "
     that together declare more memory than the machine has available. Returns declared_arrays."""
     path = Path(path)
     unreadable = f"{path}: is not a readable {what}"
+    regular_input(path, error, f"an {what}" if what[0] in ".aeiou" else f"a {what}")
     try:
         with file_errors(path, error), open(path, "rb") as f:
             magic = f.read(6)
@@ -79,7 +82,7 @@ def check_npz(path, error: Callable[[str], Exception] = UserError, what: str = "
     try:
         arrays = declared_arrays(path)
     except (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile, zipfile.LargeZipFile) as e:
-        raise error(f"{unreadable} (damaged or truncated: {e})") from None
+        raise error(f"{unreadable} (damaged or truncated: {_plain(e)})") from None
     total = 0
     for name, (shape, dtype, declared, held) in arrays.items():
         if dtype.hasobject:
@@ -95,6 +98,15 @@ def check_npz(path, error: Callable[[str], Exception] = UserError, what: str = "
                     f"declares shape {shape} of {dtype}, {human_bytes(declared)}), but this machine has "
                     f"{human_bytes(have)} available; it is not read")
     return arrays
+
+
+def _plain(e: BaseException) -> str:
+    """A library's reason in words: NumPy's header parser says "malformed node or string:
+    <ast.BinOp object at 0x7f…>" for a header such as shape (1+2,), which means nothing to a user."""
+    text = " ".join(str(e).split())
+    if "malformed node" in text or re.search(r"<[\w.]+ object at 0x[0-9a-f]+>", text):
+        return "an array's header is not a plain description of its shape and type"
+    return text[:200]
 
 
 def _is_text(head: bytes) -> bool:

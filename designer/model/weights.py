@@ -79,8 +79,8 @@ def load_weights(path, network) -> dict:
     return check_arrays(read_npz(path, WeightsError), network, str(path))
 
 
-def save_weights(path, arrays: dict) -> None:
-    """Write an ``.npz`` atomically."""
+def save_weights(path, arrays: dict, follow: bool = True) -> None:
+    """Write an ``.npz`` atomically (``follow``: see atomic.write_atomic)."""
     buf = io.BytesIO()
     np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
-    write_bytes_atomic(path, buf.getvalue())
+    write_bytes_atomic(path, buf.getvalue(), follow=follow)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import regular_input
 from . import OnnxImportError, require_onnx
 
 
@@ -93,6 +94,7 @@ def _fail(path, message: str):
 def _parse(path: Path):
     onnx = require_onnx()
     from google.protobuf.message import DecodeError
+    regular_input(path, OnnxImportError, "an ONNX model")  # a FIFO would block, /dev/zero never end
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..atomic import different_files
+from ..atomic import different_files, output_problem, writing
 from ..errors import UserError
 from ..model import load_model
 from ..model.templates import template_name
@@ -25,6 +25,9 @@ def run(args) -> int:
         raise UserError(f"render: --scale is between 0.05 and 8, not {args.scale:g}")
     if not args.output.lower().endswith((".svg", ".png")):
         raise UserError(f"render: {args.output}: a diagram is written as .svg or .png")
+    problem = output_problem(args.output)
+    if problem:
+        raise UserError(f"render: argument -o/--output: {problem}")
     network = load_model(args.model)
     different_files(("-o", args.output), inputs=[("MODEL", None if template_name(args.model) else args.model)])
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("QT_QPA_PLATFORM"):
@@ -39,7 +42,8 @@ def run(args) -> int:
         for group in merge_blocks(scene.sources, scene.readers, families):
             scene.collapse([network[i].uid for i in group])
         fit_bands(scene)
-    width, height = render(network, args.output, scene, args.scale)
+    with writing(args.output):
+        width, height = render(network, args.output, scene, args.scale)
     print(f"wrote {args.output} ({width}×{height})")
     del app
     return 0

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .reading import PARSE_ERRORS, Progress, brief, read_all
+from .reading import PARSE_ERRORS, Progress, brief, check_fits, memory_limit, read_all
 from .safepickle import Refused, loads_plain
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
@@ -133,7 +133,7 @@ def _read(reader: Callable[[str, Progress], bytes], label: str, names, progress:
 
 def load_cifar_folder(folder: Path, progress: Progress = None) -> Dataset:
     names = [p.name for p in folder.iterdir() if p.is_file()]
-    return _read(lambda name, prog: read_all(folder / name, prog), str(folder), names, progress,
+    return _read(lambda name, prog: read_all(folder / name, prog, memory_limit(1 / 8), "CIFAR batches"), str(folder), names, progress,
                  f"CIFAR batches in {folder}")
 
 
@@ -147,6 +147,7 @@ def load_cifar_archive(path: Path, progress: Progress = None) -> Dataset:
     try:
         with tarfile.open(path, "r:*") as tar:
             members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
+            check_fits(path, sum(m.size for m in members.values()), "CIFAR batches", 1 / 8)
 
             def reader(name, prog):
                 f = tar.extractfile(members[name])

@@ -15,6 +15,8 @@ import numpy as np
 from designer.errors import UserError
 from designer.model.words import plural
 
+from . import rules
+
 
 class DataError(UserError):
     """A data set that cannot be used; ``str(e)`` is one sentence naming the file and the problem."""
@@ -111,39 +113,21 @@ def suggest_input(dataset: Dataset) -> dict:
 
 def check_fits(dataset: Dataset, input_shape) -> None:
     """Raise DataError unless one sample of the data is exactly the network's input shape
-    (``input_shape`` is the model's (W, H, D) or (n,))."""
-    shape = tuple(int(d) for d in input_shape)
-    if shape == tuple(dataset.volume):
-        return
-    want = suggest_input(dataset)
-    if "features" in want:
-        fix = f"a vector input of {plural(want['features'], 'feature', grouped=True)}"
-    else:
-        fix = f"{want['width']}×{want['height']}×{want['depth']}"
+    (``input_shape`` is the model's (W, H, D) or (n,)); the rule is rules.check_input."""
     layout = dataset.source.partition("images read as ")[2]
-    read = f" (its images read as {layout})" if layout else ""
-    raise DataError(f"{dataset.name} holds {_data_text(dataset)}{read}, but the network's input is "
-                    f"{_input_text(shape)}; set the input layer to {fix}")
+    try:
+        rules.check_input(dataset.name, dataset.volume, input_shape, layout)
+    except rules.DataRefused as e:
+        raise DataError(str(e)) from None
 
 
 def check_outputs(dataset: Dataset, output_shape) -> None:
     """Raise DataError unless the network's last layer (``output_shape`` (n,)) can be trained on the
     data's labels or targets: n outputs for k-vectors with n = k, labels below n, or a single
-    output for two classes."""
-    shape = tuple(int(d) for d in output_shape)
-    if len(shape) != 1:
-        raise DataError(f"the network's output is the volume {_shape_text(shape)}, but training on "
-                        f"{dataset.name} needs a vector of outputs; end the network with a dense layer")
-    n = shape[0]
-    if dataset.has_targets:
-        k = dataset.y.shape[1]
-        if k != n:
-            raise DataError(f"the data {dataset.name} has target vectors of length {k} but the "
-                            f"network has {plural(n, 'output')}; make its last dense layer {plural(k, 'unit')}")
-        return
-    top = int(dataset.y.max()) + 1 if len(dataset) else 0
-    if n == 1 and top <= 2:
-        return
-    if top > n:
-        raise DataError(f"the data {dataset.name} has labels up to {top - 1} but the network has "
-                        f"{plural(n, 'output')}; make its last dense layer {plural(max(top, dataset.num_classes), 'unit')}")
+    output for two classes (rules.check_output)."""
+    targets = dataset.y.shape[1] if dataset.has_targets else None
+    top = int(dataset.y.max()) + 1 if len(dataset) and targets is None else 0
+    try:
+        rules.check_output(dataset.name, output_shape, targets, top, dataset.num_classes)
+    except rules.DataRefused as e:
+        raise DataError(str(e)) from None

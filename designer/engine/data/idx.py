@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import DataError, Dataset
-from .reading import Progress, guarded, open_binary, read_exact
+from .reading import Progress, check_fits, guarded, open_binary, read_exact
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
@@ -90,6 +90,7 @@ def read_idx(path: Path, magic: int, what: str, progress: Progress = None) -> np
         if any(d == 0 for d in dims[1:]):
             raise DataError(f"{path} declares {what} of size {'×'.join(map(str, dims[1:]))}")
         n = int(np.prod(dims, dtype=object))
+        check_fits(path, n, what, 1 / 6)  # and 4 bytes a value once they are floats
         data = read_exact(f, n, path, f"{what} data", progress, 0, n)
         if f.read(1):
             raise DataError(f"{path} has more bytes than the {n} of {what} its header announces")

@@ -19,7 +19,7 @@ from .builtin import BUILTIN_SETS, make_builtin, parse_builtin
 from .csvfile import load_csv
 from .dataset import DataError, Dataset
 from .npzfile import load_npz
-from .reading import GZIP_MAGIC, Progress, guarded
+from .reading import GZIP_MAGIC, Progress, guarded, regular
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tra", ".tes", ".data", ".txt", ".txt.gz")
 
@@ -44,6 +44,7 @@ def _load_folder(path: Path, progress: Progress, nested: bool = False) -> Datase
 
 
 def _looks_like_text(path: Path) -> bool:
+    regular(path)
     with open(path, "rb") as f:
         head = f.read(4096)
     if head[:2] == GZIP_MAGIC:
@@ -57,6 +58,7 @@ def _looks_like_text(path: Path) -> bool:
 
 
 def _load_file(path: Path, progress: Progress) -> Dataset:
+    regular(path)  # a FIFO or /dev/zero as --data: refused before any reader opens it
     low = path.name.lower()
     if low.endswith(".npz"):
         return load_npz(path, progress)

@@ -9,6 +9,9 @@ import zlib
 from pathlib import Path
 from typing import Callable, Optional
 
+from ...atomic import regular_input
+from ...model.npz_headers import available_memory
+from ...model.words import human_bytes
 from .dataset import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -21,7 +24,27 @@ CHUNK = 1 << 20
 Progress = Optional[Callable[[float], None]]
 
 
+def regular(path: Path) -> None:
+    """Refuse a FIFO, a device or a socket before it is opened (a FIFO blocks, /dev/zero never ends)."""
+    regular_input(path, DataError, "a data file", folders=True)
+
+
+def memory_limit(share: float = 1.0) -> Optional[int]:
+    """``share`` of the memory available now, the most a reader may inflate a file into."""
+    have = available_memory()
+    return None if have is None else int(have * share)
+
+
+def check_fits(path, n: int, what: str, share: float = 1.0) -> None:
+    """Refuse, before reading, ``n`` bytes that a file's header announces and memory cannot hold."""
+    limit = memory_limit(share)
+    if limit is not None and n > limit:
+        raise DataError(f"{path} announces {human_bytes(n)} of {what}, more than reading them can take of the "
+                        f"{human_bytes(available_memory() or 0)} of memory this machine has available; it is not read")
+
+
 def is_gzip(path: Path) -> bool:
+    regular(path)
     with guarded(path), open(path, "rb") as f:
         return f.read(2) == GZIP_MAGIC
 
@@ -51,6 +74,7 @@ def guarded(path):
 
 def open_binary(path: Path):
     """The file's bytes, decompressed when it is gzipped (whatever its name)."""
+    regular(path)
     return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
 
 
@@ -72,20 +96,28 @@ def read_exact(f, n: int, path, what: str, progress: Progress = None, done: int 
     return b"".join(parts)
 
 
-def read_all(path: Path, progress: Progress = None) -> bytes:
-    """The whole (decompressed) content of a file, with progress by compressed position."""
+def read_all(path: Path, progress: Progress = None, limit: Optional[int] = None, what: str = "text") -> bytes:
+    """The whole (decompressed) content of a file, with progress by compressed position. A file
+    that inflates past ``limit`` bytes (a gzip bomb: a few kB that expand to gigabytes) is refused
+    as soon as it does, in a stream, before the rest is decompressed."""
+    regular(path)
     with guarded(path):
         size = max(1, path.stat().st_size)
         with open(path, "rb") as raw:
             gz = raw.read(2) == GZIP_MAGIC
             raw.seek(0)
             f = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
-            parts = []
+            parts, got = [], 0
             while True:
                 part = f.read(CHUNK)
                 if not part:
                     break
                 parts.append(part)
+                got += len(part)
+                if limit is not None and got > limit:
+                    raise DataError(f"{path} {'inflates' if gz else 'grows'} to more than {human_bytes(limit)} "
+                                    f"of {what}, more than reading it can take of the memory this machine has "
+                                    "available; it is not read")
                 if progress is not None:
                     progress(min(1.0, raw.tell() / size))
             return b"".join(parts)
