@@ -121,3 +121,22 @@ def test_an_imported_mobilenet_v2_block_trains_one_sgd_step_as_pytorch(tmp_path)
     assert [a.size for a in ours] == [b.size for b in theirs]
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.reshape(b.shape), b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MODERN)
+def test_a_modern_cnn_exported_at_opset_13_imports(tmp_path, name):
+    """Before opset 17 a layer norm is written out (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) and
+    hard-swish before opset 14 as x·HardSigmoid(x): both fold back."""
+    path = tmp_path / f"{name}.onnx"
+    export(name, path, opset=13, size=64)
+    _equal_to_onnxruntime(path, 64)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet_b0", "shufflenet_v2_x0_5"])
+def test_a_modern_cnn_from_the_dynamo_exporter_imports(tmp_path, name):
+    pytest.importorskip("onnxscript")  # what torch.onnx's dynamo exporter writes with
+    path = tmp_path / f"{name}.onnx"
+    export(name, path, opset=18, size=64, dynamo=True)
+    _equal_to_onnxruntime(path, 64)

@@ -90,6 +90,12 @@ CASES = {
     "LayerNormalization of a vector": ([N("LayerNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3)],
                                        [F("s", np.linspace(.5, 2, 6)), F("b", np.linspace(-1, 1, 6))], VECTOR, 17,
                                        ["layer_norm"]),
+    "LayerNorm written out (before opset 17)": (
+        [N("ReduceMean", ["x"], ["mu"], axes=[-1]), N("Sub", ["x", "mu"], ["d"]), N("Pow", ["d", "two"], ["sq"]),
+         N("ReduceMean", ["sq"], ["var"], axes=[-1]), N("Add", ["var", "eps"], ["ve"]), N("Sqrt", ["ve"], ["sd"]),
+         N("Div", ["d", "sd"], ["n"]), N("Mul", ["n", "s"], ["m"]), N("Add", ["m", "b"], ["y"])],
+        [F("two", 2.0), F("eps", 1e-5), F("s", np.linspace(.5, 2, 6)), F("b", np.linspace(-1, 1, 6))], VECTOR, 13,
+        ["layer_norm"]),
     "ConvNeXt's LayerNorm2d": (
         [N("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]), N("LayerNormalization", ["t", "s", "b"], ["n"]),
          N("Transpose", ["n"], ["y"], perm=[0, 3, 1, 2])],
