@@ -119,3 +119,29 @@ def test_pytorchs_ceil_mode_average_and_even_lrn_import_equal(tmp_path):
         want = module(torch.from_numpy(x)).detach().numpy()
         np.testing.assert_allclose(onnxruntime_run(path, x), want, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(designer_run(import_onnx(path), x).reshape(want.shape), want, rtol=1e-4, atol=1e-5)
+
+
+# Rounded-up pools whose last window PyTorch drops on one axis (it would start in the end padding)
+# while ONNX's ceil_mode keeps it: the export writes them rounding down over extra end padding.
+DROPPED = [("max", 2, 2, 1, True), ("max", 1, 2, 0, True), ("max", 2, 3, 1, True), ("avg", 2, 2, 1, True),
+           ("avg", 2, 2, 1, False), ("avg", 2, 3, 0, False), ("avg", 3, 3, 1, True), ("avg", 4, 3, 2, False)]
+
+
+@pytest.mark.parametrize("mode,size,stride,padding,count", DROPPED)
+@pytest.mark.parametrize("width", [4, 7])
+def test_a_rounded_up_pool_that_drops_a_last_window_exports_and_never_imports_wrong(tmp_path, mode, size, stride,
+                                                                                 padding, count, width):
+    from onnx_graphs_support import refused_or_equal
+
+    from designer.engine.net import EngineNet
+    layer = {"type": "pool", "mode": mode, "size": size, "stride": stride, "padding": padding, "ceil": True}
+    if mode == "avg":
+        layer["count_include_pad"] = count
+    network = from_json({"format": "nn-designer", "version": 2, "name": "pool", "layers": [
+        {"type": "input", "width": width, "height": width + 1, "depth": 2}, layer]})
+    path = tmp_path / "pool.onnx"
+    export_network(network, "onnx", path, arrays={})  # once: onnx's strict shape inference refused it
+    x = edge_input(_input_shape(network))
+    want = onnxruntime_run(path, x)
+    np.testing.assert_allclose(EngineNet(network).predict(x), want, rtol=1e-5, atol=1e-6)
+    refused_or_equal(path, _input_shape(network), '"pool1"')
