@@ -140,6 +140,16 @@ class Mapper:
     @maps("Dropout")
     def op_Dropout(self, n):
         self.unused_extra_outputs(n)
+        # in training mode a Dropout zeroes values at random: the designer's dropout layer is the
+        # identity outside training, so that would be other numbers
+        if self.g.opset < 7 and not n.attrs.get("is_test", 0):
+            self.fail(n, f"drops values at random (is_test={n.attrs.get('is_test', 0)}: training mode), which "
+                      "the designer's dropout does only while training; export the model in eval mode")
+        if len(n.inputs) > 2 and n.inputs[2]:
+            mode = self.const(n, 2, "training mode")
+            if bool(np.ravel(mode)[0]):
+                self.fail(n, "drops values at random (training mode: training_mode is true), which the designer's dropout does "
+                          "only while training; export the model in eval mode")
         rate = n.attrs.get("ratio", 0.5)
         if len(n.inputs) > 1 and n.inputs[1]:
             rate = float(np.ravel(self.const(n, 1, "ratio"))[0])
