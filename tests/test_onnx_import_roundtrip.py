@@ -27,16 +27,11 @@ def random_arrays(network, seed=0) -> dict:
     return arrays
 
 
-# Templates of issue 24's layers wait for the importer's part of the issue (silu, mul): strict, so
-# that the test says when they import and the mark is to be removed.
-AWAITING_IMPORT = {"efficientnet_b0"}
+SLOW_TEMPLATES = {"alexnet"}  # over 1.5 s
 
 
 def _template_param(name):
-    if name in AWAITING_IMPORT:
-        return pytest.param(name, marks=[pytest.mark.slow, pytest.mark.xfail(
-            strict=True, reason=f"{name} awaits the importer's part of issue 24")])
-    return pytest.param(name, marks=pytest.mark.slow) if name == "alexnet" else name
+    return pytest.param(name, marks=pytest.mark.slow) if name in SLOW_TEMPLATES else name
 
 
 @pytest.mark.parametrize("name", [_template_param(n) for n in TEMPLATES])
