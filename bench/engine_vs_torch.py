@@ -37,7 +37,9 @@ from designer.commands.bench import peak_memory_mb  # noqa: E402
 
 
 def step_ours(model: str, batch: int):
-    """One training step of our engine on a random batch (the step function to time)."""
+    """One training step of our engine on a random batch (the step function to time). Time it
+    inside ``engine_running(training=False)`` (engine/process.py), as a benchmark does: memory kept
+    between steps, the BLAS threads left as the process has them."""
     import numpy as np
     from designer.engine import SGD, EngineNet
     from designer.model import load_model
@@ -55,7 +57,9 @@ def step_ours(model: str, batch: int):
 
 
 def run_ours(model: str, batch: int, steps: int, warmup: int) -> dict:
-    return _time(step_ours(model, batch), batch, steps, warmup)
+    from designer.engine.process import engine_running
+    with engine_running(training=False):
+        return _time(step_ours(model, batch), batch, steps, warmup)
 
 
 def torch_model(network):

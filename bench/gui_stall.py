@@ -2,7 +2,7 @@
 
 A 5 ms QTimer probe records the time between its ticks while the Train mode trains LeNet-5 at
 batch 64 (the real window, plots, feature maps and confusion matrix updating). A stall is a tick
-that comes later than it should: gap − 5 ms. The goal (issue 5) is a longest stall under 50 ms.
+that comes later than it should: gap − 5 ms. The goal is a longest stall under 50 ms.
 Then three more runs are stopped in the middle, timing Stop until the run has ended (goal:
 under 200 ms).
 

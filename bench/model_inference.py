@@ -2,7 +2,7 @@
 
     python bench/model_inference.py
 
-Target (issue 2): under 5 ms. Prints the median and the worst of many runs.
+Target: under 5 ms. Prints the median and the worst of many runs.
 """
 from __future__ import annotations
 

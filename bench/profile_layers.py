@@ -4,7 +4,7 @@
 
 Times each layer's forward and backward pass (and the loss and the SGD update) over ``--steps``
 training steps after two warm-up steps, as EngineNet.loss_and_backward runs them, and prints
-milliseconds per step, slowest first. Used to choose what to optimise (issue 15).
+milliseconds per step, slowest first. Used to choose what to optimise.
 
 On a shared, loaded machine wall-clock times of single layers swing by several times; with
 ``--cpu`` the clock is the calling thread's CPU time (time.thread_time), which other processes do

@@ -1,4 +1,4 @@
-"""Photograph every mode of the window at 1280×720 (issue 12: every mode must work on a small
+"""Photograph every mode of the window at 1280×720 (every mode must work on a small
 screen), on an X server of exactly that size:
 
     Xvfb :99 -screen 0 1280x720x24 &

@@ -5,7 +5,7 @@
 
 Each edit goes through the real path: an undo command on the stack → Network → report (inference)
 → scene (blocks updated incrementally), summary table, status bar, inspector → a synchronous
-repaint of the canvas's viewport and the summary. Target (issue 4): under 50 ms.
+repaint of the canvas's viewport and the summary. Target: under 50 ms.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def main() -> None:
         app.processEvents()
         net, editor = window.network, window.editor
         print(f"{len(net)} layers, {net.report().total_params:,} parameters, "
-              f"{window.scene.grid.columns} blocks a row, zoom {window.canvas.zoom:.2f}, "
+              f"zoom {window.canvas.zoom:.2f}, "
               f"platform {app.platformName()}")
         first_conv = next(layer.uid for layer in net.layers if layer.type == "conv")
         dropout = next(layer.uid for layer in net.layers if layer.type == "dropout")

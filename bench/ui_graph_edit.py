@@ -1,4 +1,4 @@
-"""Branched networks on the canvas (issue 14): one edit on a 200-layer branched network, recomputed
+"""Branched networks on the canvas: one edit on a 200-layer branched network, recomputed
 and repainted, and the layered layout of ResNet-18. A script, not a test: it prints the times.
 
     python bench/ui_graph_edit.py            # offscreen

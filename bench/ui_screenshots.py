@@ -7,7 +7,7 @@ Design shots: opens each model, selects a layer so that the inspector shows its 
 Learn shots: opens the Learn mode on a model, shows each lesson and puts it in its example state
 (``show_example()``). Branches shots: ResNet-18 with its residual blocks collapsed, and expanded
 at its first projection shortcut, and the inception block. Imported: GoogLeNet opened from the onnx
-package's light copy, fitted. Training: docs/examples/mnist-resnet.json trained on the MNIST test
+package's light copy, wrapped into columns and fitted. Training: docs/examples/mnist-resnet.json trained on the MNIST test
 images ($NN_DESIGNER_SHARED/data/mnist, ../shared by default) for two epochs, showing the maps of
 its last residual `add`. Each is saved with ``import -window root`` (ImageMagick) as
 docs/screenshots/<name>.png.
@@ -38,6 +38,7 @@ SIZE = (1600, 1000)
 
 def _collapsed(window) -> None:
     window.editor.collapse_blocks()
+    window.actions_by_name["wrap"].trigger()  # Blocks ▸ Wrap into columns
     window.canvas.fit()
 
 
@@ -57,6 +58,7 @@ def _inception(window) -> None:
 
 
 def _fitted(window) -> None:
+    window.actions_by_name["wrap"].trigger()  # Blocks ▸ Wrap into columns: the stacks side by side
     window.canvas.fit()
 
 
@@ -171,7 +173,9 @@ def main(argv) -> int:
             if lesson:
                 window.set_mode("Learn")
                 settle()
-            window.canvas.fit()
+            if not lesson and not callable(selected):  # the design shots: the whole chain, in columns
+                window.actions_by_name["wrap"].trigger()
+            window.canvas.fit_readable()  # as a document opens
             if callable(selected):
                 selected(window)
             elif selected is not None:

@@ -5,8 +5,8 @@
 
 Each run is a fresh process, timed from its start until the window has been shown and painted
 once and the event loop has turned (interpreter start-up included on both sides). Bytecode is
-cached as in an installed app (a warm-up run writes it even where PYTHONDONTWRITEBYTECODE is set). Target
-(issue 4): the app takes at most twice the bare window's time. Prints medians of several runs.
+cached as in an installed app (a warm-up run writes it even where PYTHONDONTWRITEBYTECODE is set). Target:
+the app takes at most twice the bare window's time. Prints medians of several runs.
 """
 from __future__ import annotations
 

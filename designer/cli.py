@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import sys
 
 from .errors import UserError, bug_report, describe, write_bug_log
@@ -47,13 +46,32 @@ def build_parser(command: str = "") -> argparse.ArgumentParser:
     return parser
 
 
-# Commands whose module is not designer.commands.<name>: "import" is a Python keyword, and render
-# draws with Qt, which only designer.ui may import (the import-linter contracts in pyproject.toml).
-MODULES = {"import": "designer.commands.import_onnx", "render": "designer.ui.render_command"}
-
-
 def _command_module(name: str):
-    return importlib.import_module(MODULES.get(name, f"designer.commands.{name.replace('-', '_')}"))
+    """The module of command ``name`` (``add_arguments(parser)``, ``run(args) -> int``), imported
+    only when that command runs, so each command starts fast. The imports are written out, not
+    loaded by name, so that the import contracts (pyproject.toml) see every one. "import" is a
+    Python keyword; render draws with Qt, which only designer.ui may import."""
+    if name == "summary":
+        from .commands import summary as module
+    elif name == "train":
+        from .commands import train as module
+    elif name == "predict":
+        from .commands import predict as module
+    elif name == "bench":
+        from .commands import bench as module
+    elif name == "export":
+        from .commands import export as module
+    elif name == "explain":
+        from .commands import explain as module
+    elif name == "render":
+        from .ui import render_command as module
+    elif name == "import":
+        from .commands import import_onnx as module
+    elif name == "install-desktop":
+        from .commands import install_desktop as module
+    else:
+        raise KeyError(name)
+    return module
 
 
 def check_model_argument(word: str) -> None:

@@ -55,7 +55,7 @@ def process_settings_restored():
     report installs its own), and the BLAS threads. The app
     must restore the last two itself (the BLAS policy, the GUI-thread collector): a test that
     leaves them changed fails."""
-    from designer.engine import blas
+    from designer.engine import blas, process
 
     environ, cwd = dict(os.environ), os.getcwd()
     errors, random_state = np.geterr(), np.random.get_state()
@@ -63,8 +63,12 @@ def process_settings_restored():
     sigint = signal.getsignal(signal.SIGINT)
     hooks = sys.excepthook, threading.excepthook
     threads = blas.blas_threads()
+    engine = process.entered()
     yield
-    left = {"BLAS threads": (threads, blas.blas_threads()), "garbage collection": (gc_enabled, gc.isenabled())}
+    if process.entered() and not engine:
+        gc.collect()   # a run generator dropped without close() ends its settings when collected
+    left = {"BLAS threads": (threads, blas.blas_threads()), "garbage collection": (gc_enabled, gc.isenabled()),
+            "the engine's settings (engine/process.py)": (engine, process.entered())}
     os.environ.clear()
     os.environ.update(environ)
     os.chdir(cwd)

@@ -49,3 +49,10 @@ def test_a_user_error_is_not_a_value_error():
     """Catching ValueError (a bug inside NumPy raises one) never catches the user's mistake, nor
     the other way round."""
     assert not issubclass(UserError, ValueError) and not issubclass(ValueError, UserError)
+
+
+def test_every_command_has_its_module_with_its_two_functions():
+    from designer import cli
+    for name in cli.COMMANDS:
+        module = cli._command_module(name)
+        assert callable(module.add_arguments) and callable(module.run), name

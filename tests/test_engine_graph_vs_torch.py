@@ -97,7 +97,41 @@ def _ceil_pool(b: Builder, rng, src: int, depth: int) -> tuple:
                   "padding": _pick(rng, [0, 1]), "ceil": True}, [src]), depth
 
 
-BLOCKS = [_residual, _inception, _grouped, _ceil_pool]
+def _squeeze_excite(b: Builder, rng, src: int, depth: int) -> tuple:
+    """A depthwise conv (dilated or not) and a squeeze-and-excitation: issue 24's mul of a 1×1×D gate."""
+    dilation = _pick(rng, [1, 2])
+    dw = b.conv(depth, [src], kernel=3, padding=dilation, dilation=dilation, groups=depth, bias=False)
+    b.add({"type": "global_pool", "mode": "avg"})
+    b.conv(max(1, depth // 2), kernel=1)
+    b.add({"type": "relu"})
+    b.conv(depth, kernel=1)
+    gate = b.add({"type": "sigmoid"})
+    return b.add({"type": "mul"}, _pick(rng, [[dw, gate], [gate, dw]])), depth
+
+
+def _shuffle_split(b: Builder, rng, src: int, depth: int) -> tuple:
+    """ShuffleNetV2's unit: split by channel_slice, one half through a conv, concat, channel_shuffle."""
+    if depth % 2:
+        src, depth = b.conv(2 * depth, [src], kernel=1), 2 * depth
+    half = depth // 2
+    keep = b.add({"type": "channel_slice", "start": 0, "stop": half}, [src])
+    b.add({"type": "channel_slice", "start": half, "stop": depth}, [src])
+    b.conv(half, kernel=3, padding=1)
+    branch = b.add({"type": "elu"})
+    b.add({"type": "concat"}, [keep, branch])
+    return b.add({"type": "channel_shuffle", "groups": _pick(rng, [2, half] if half > 1 else [2])}), depth
+
+
+def _pad_pool(b: Builder, rng, src: int, depth: int) -> tuple:
+    """TensorFlow's asymmetric padding, an average pool without its padding, a dilated max pool."""
+    sides = {side: int(rng.integers(0, 3)) for side in ("left", "right", "top", "bottom")}
+    b.add({"type": "pad", **sides, "value": _pick(rng, [0.0, 0.5])}, [src])
+    b.add({"type": "pool", "mode": "avg", "size": 3, "stride": _pick(rng, [1, 2]), "padding": 1,
+           "count_include_pad": False})
+    return b.add({"type": "pool", "mode": "max", "size": 2, "stride": 1, "padding": 1, "dilation": 2}), depth
+
+
+BLOCKS = [_residual, _inception, _grouped, _ceil_pool, _squeeze_excite, _shuffle_split, _pad_pool]
 
 
 def _draw(rng) -> list:
@@ -140,13 +174,20 @@ def test_the_generator_covers_every_feature():
                 seen.add("groups")
             if layer.type == "pool" and cfg["ceil"]:
                 seen.add("ceil")
+            if layer.type == "conv" and cfg["groups"] == cfg["filters"] == info.inputs[0][2] > 1:
+                seen.add("depthwise")
+            if layer.type in ("conv", "pool") and cfg.get("dilation", 1) != 1:
+                seen.add("dilation")
+            if layer.type == "pool" and not cfg["count_include_pad"]:
+                seen.add("count_include_pad")
             if layer.type == "add" and all(network.layers[s].type != "batchnorm" and
                                            network.layers[s].type != "conv" for s in info.sources[1:]):
                 seen.add("identity shortcut")
             if layer.type == "add" and any(network.layers[s].type in ("conv", "batchnorm") for s in info.sources[1:]):
                 seen.add("projection shortcut")
     assert {"add", "concat", "global_pool", "groups", "ceil", "identity shortcut",
-            "projection shortcut", "batchnorm"} <= seen
+            "projection shortcut", "batchnorm", "mul", "pad", "channel_slice", "channel_shuffle", "depthwise",
+            "dilation", "count_include_pad"} <= seen
 
 
 @pytest.mark.parametrize("seed", SEEDS)

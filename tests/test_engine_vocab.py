@@ -202,3 +202,26 @@ def test_pool_rules_refuse_what_pytorch_refuses():
     assert kind.rule(kind.resolve({"mode": "max", "size": 3, "padding": 2, "dilation": 2}), [(8, 8, 1)]).errors
     warned = kind.rule(kind.resolve({"mode": "max", "count_include_pad": False}), [(8, 8, 1)])
     assert "ignores it" in warned.warnings[0]
+
+
+POINTWISE = [dict(filters=5, kernel=1), dict(filters=3, kernel=1, bias=False), dict(filters=4, kernel=[1, 1])]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pointwise path", "im2col"])
+@pytest.mark.parametrize("cfg", POINTWISE, ids=str)
+def test_pointwise_conv(cfg, fast, monkeypatch):
+    """A 1×1 convolution with stride 1 and no padding: one product on the input itself."""
+    monkeypatch.setattr(conv, "POINTWISE", fast)
+    layer, rng = _conv(cfg, 6)
+    assert layer.pointwise == fast and not layer.by_rows
+    x = rng.normal(size=(2, 6, 8, 7))
+    check_layer(layer, x)
+    assert_equals_torch_conv(layer, x, rng)
+
+
+def test_which_convolutions_are_pointwise():
+    assert build("conv", (7, 8, 6), filters=4, kernel=1).pointwise
+    assert not build("conv", (7, 8, 6), filters=4, kernel=1, stride=2).pointwise
+    assert not build("conv", (7, 8, 6), filters=4, kernel=1, padding=1).pointwise
+    assert not build("conv", (7, 8, 6), filters=4, kernel=1, groups=2).pointwise
+    assert not build("conv", (7, 8, 6), filters=4, kernel=3).pointwise

@@ -18,7 +18,7 @@ from torch_support import torch_loss, torch_module, torch_tensor, torch_twin  # 
 
 
 def test_every_kind_has_a_torch_module():
-    samples = {"conv": {"filters": 2}, "dense": {"units": 3}}
+    samples = {"conv": {"filters": 2}, "dense": {"units": 3}, "channel_slice": {"stop": 2}}
     for t in (t for t in KINDS if not KINDS[t].is_merge):  # merges are not modules
         shape = (6, 6, 4) if KINDS[t].spatial or t in ("conv", "pool", "batchnorm") else (4,)
         assert isinstance(torch_module(Layer.make(t, **samples.get(t, {})), shape), nn.Module)
@@ -41,13 +41,17 @@ def random_network(rng: np.random.Generator, dropout: bool = True, tries: int = 
 
 def _activation(rng, dropout):
     t = _pick(rng, ["relu", "leaky_relu", "elu", "sigmoid", "tanh", "sign", "lrn", "batchnorm",
-                    "maxout", "relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu"]
+                    "maxout", "relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "gelu",
+                    "layer_norm", "layer_scale", "scale_shift"]
               + (["dropout"] if dropout else []))
     if t == "hardtanh":
         lo = float(rng.uniform(-2.0, 0.0))
         return Layer.make(t, min_val=lo, max_val=lo + float(rng.uniform(0.5, 3.0)))
     if t == "gelu":
         return Layer.make(t, approximate=_pick(rng, ["none", "tanh"]))
+    if t in ("layer_norm", "layer_scale"):
+        return Layer.make(t, **({"eps": float(rng.uniform(1e-6, 0.1))} if t == "layer_norm"
+                                else {"init": float(rng.uniform(0.1, 2.0))}))
     if t == "leaky_relu":
         return Layer.make(t, alpha=float(rng.uniform(0.01, 0.3)))
     if t == "elu":

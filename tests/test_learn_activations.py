@@ -15,6 +15,11 @@ from ui_support import dialog_log, window  # noqa: F401
 X = np.linspace(-4.0, 4.0, 161)
 
 
+def _erf(x):
+    import math
+    return np.array([math.erf(v) for v in np.ravel(x)]).reshape(np.shape(x))
+
+
 def away_from_kinks(activation, x=X, gap=1e-3):
     keep = np.ones_like(x, dtype=bool)
     for k in activation.kinks:
@@ -24,7 +29,7 @@ def away_from_kinks(activation, x=X, gap=1e-3):
 
 def test_the_gallery_has_the_course_activations():
     assert [a.key for a in ACTIVATIONS] == ["sigmoid", "tanh", "relu", "leaky_relu", "elu",
-                                            "maxout", "sign"]
+                                            "maxout", "sign", "relu6", "hardsigmoid", "hardswish", "silu", "gelu"]
     for a in ACTIVATIONS:
         assert a.formula and a.derivative and len(a.remarks) >= 3
 
@@ -54,6 +59,15 @@ CLOSED_FORMS = {
                    lambda x: np.where(x > 0, 1.0, LEAKY_ALPHA)),
     "elu": ({"alpha": ELU_ALPHA}, lambda x: np.where(x > 0, x, ELU_ALPHA * (np.exp(x) - 1)),
             lambda x: np.where(x > 0, 1.0, ELU_ALPHA * np.exp(x))),
+    "relu6": ({}, lambda x: np.clip(x, 0, 6), lambda x: ((x > 0) & (x < 6)) * 1.0),
+    # its slope is PyTorch's float32 1/6 (the engine matches PyTorch's kernel), 3e-8 from 1/6
+    "hardsigmoid": ({}, lambda x: np.clip(x + 3, 0, 6) / 6, lambda x: ((x > -3) & (x < 3)) * float(np.float32(1 / 6))),
+    "hardswish": ({}, lambda x: x * np.clip(x + 3, 0, 6) / 6,
+                  lambda x: np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))),
+    "silu": ({}, lambda x: x / (1 + np.exp(-x)),
+             lambda x: 1 / (1 + np.exp(-x)) * (1 + x * (1 - 1 / (1 + np.exp(-x))))),
+    "gelu": ({}, lambda x: x * 0.5 * (1 + _erf(x / np.sqrt(2))),
+             lambda x: 0.5 * (1 + _erf(x / np.sqrt(2))) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)),
 }
 SAMPLES = np.array([-3.5, -1.0, -0.25, 0.3, 1.0, 2.75])
 

@@ -1,4 +1,4 @@
-"""The Train mode against hostile data and files (issue 12): a summary never costs more than the
+"""The Train mode against hostile data and files: a summary never costs more than the
 data it summarises, large reads stay off the GUI thread, and no message is lost."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training memory (issue 11.8): a diverging run keeps its last good weights without a copy of
+"""Training memory: a diverging run keeps its last good weights without a copy of
 them per batch (each step is checked before it is applied), and a large convolution works in
 tiles of output rows instead of holding a whole batch's columns. bench/train_memory.py compares AlexNet's peak with PyTorch's."""
 from __future__ import annotations

@@ -2,8 +2,8 @@
 a MobileNet-style inverted residual (1×1 expand, depthwise 3×3, squeeze-and-excitation by ``mul``,
 1×1 project, identity shortcut), TensorFlow's asymmetric "same" padding before a stride-2
 depthwise conv, a ShuffleNetV2 unit (channel_slice split, branch, concat, channel_shuffle), a
-dilated conv, a dilated max pool and an average pool without its padding. The depthwise path is
-forced on and off, as the parity tests force the other convolution paths."""
+dilated conv, a dilated max pool and an average pool without its padding. The depthwise and
+1×1 (pointwise) paths are forced on and off, as the parity tests force the other convolution paths."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from designer.engine import SGD, EngineNet  # noqa: E402
-from designer.engine.layers import depthwise  # noqa: E402
+from designer.engine.layers import conv, depthwise  # noqa: E402
 from designer.model import loads  # noqa: E402
 from torch_support import torch_loss, torch_tensor, torch_twin  # noqa: E402
 
@@ -64,13 +64,15 @@ def test_the_network_uses_every_new_feature():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fast", [True, False], ids=["depthwise path", "grouped im2col"])
+@pytest.mark.parametrize("fast", [True, False], ids=["depthwise and pointwise paths", "im2col"])
 def test_training_steps_match_torch(fast, monkeypatch):
     monkeypatch.setattr(depthwise, "ENABLED", fast)
+    monkeypatch.setattr(conv, "POINTWISE", fast)
     network = vocab_network()
     rng = np.random.default_rng(5)
     net = EngineNet(network, np.float64, seed=3)
     assert any(getattr(layer, "depthwise", False) for layer in net.layers) == fast
+    assert any(getattr(layer, "pointwise", False) for layer in net.layers) == fast
     model = torch_twin(net).train()
     x = rng.normal(size=(4,) + net.input_shape)
     y = rng.integers(0, 3, size=4)

@@ -62,3 +62,35 @@ def test_after_a_vector_the_blocks_refuse_in_one_sentence(window):
     assert not window.editor.insert_inverted_residual()
     assert window.undo_stack.count() == count
     assert said[0].startswith("Squeeze-and-excitation block goes after a W×H×D volume; the selection gives a vector")
+
+
+def test_the_inspector_edits_the_new_settings(window):
+    """pad's sides and value, a conv's dilation, a pool's count_include_pad: typed widgets from the
+    catalogue's keys, each change one undo step that the block and the shapes follow."""
+    from ui_support import click_block
+    window.files.new_from_template("lenet5")
+    window.editor.select([window.network[2].uid])
+    assert window.editor.insert_kind(3, "pad") is not None  # starts with right 1, bottom 1
+    pad = window.network[3]
+    assert window.network.report().layers[3].output == (29, 29, 6)
+    click_block(window, 3)
+    editors = window.inspector.editors
+    assert {"left", "right", "top", "bottom", "value"} <= set(editors)
+    editors["left"].spin.setValue(2)
+    editors["value"].spin.setValue(-0.5)
+    assert pad.config["left"] == 2 and pad.config["value"] == -0.5
+    assert window.network.report().layers[3].output == (31, 29, 6)
+    assert "l2 r1 t0 b1 = -0.5" in window.scene.blocks[pad.uid].state[3]
+    click_block(window, 1)
+    dilation = window.inspector.editors["dilation"]
+    assert dilation.link.isChecked()
+    dilation.h.setValue(2)
+    from designer.model.kinds_spatial import dilation_of
+    assert dilation_of(window.network[1].resolved()) == (2, 2)
+    assert window.network.report().layers[1].output == (24, 24, 6)  # 28 − (2·4 + 1) + 2·2 + 1
+    pool = next(i for i, layer in enumerate(window.network.layers) if layer.type == "pool")
+    window.editor.set_keys(window.network[pool].uid, {"mode": "avg", "padding": 1})
+    click_block(window, pool)
+    window.inspector.editors["count_include_pad"].box.setChecked(False)
+    assert window.network[pool].config["count_include_pad"] is False
+    assert "excl. pad" in window.scene.blocks[window.network[pool].uid].state[3]

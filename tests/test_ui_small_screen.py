@@ -1,4 +1,4 @@
-"""Every mode works at 1280×720 (issue 12): the window's minimum size stays within that screen
+"""Every mode works at 1280×720: the window's minimum size stays within that screen
 in each mode and each lesson, and after leaving them (a plain stack of pages kept the widest
 page's minimum forever: 1,477 px after Learn)."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the window says (issue 12): the status bar's memory estimate is for the batch that will
+"""What the window says: the status bar's memory estimate is for the batch that will
 be used, a total of parameters says when it leaves out layers after an error, and numbers and
 words agree ("1 unit", "1 class", no "106544.0 GB")."""
 from __future__ import annotations

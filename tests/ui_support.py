@@ -11,7 +11,8 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEve
 from PySide6.QtWidgets import QApplication
 
 from designer.ui import dialogs
-from designer.ui.canvas.layout import BLOCK_H, BLOCK_W, GAP_X
+from designer.ui.canvas.graph_layout import GAP_Y
+from designer.ui.canvas.layout import BLOCK_H, BLOCK_W
 
 
 def deliver_posted_events() -> None:
@@ -58,14 +59,15 @@ def window(qtbot, tmp_path, dialog_log):
 
 
 def scene_point_before(window, index: int) -> QPointF:
-    """A scene point in the gap just before block ``index`` (or after the last one)."""
+    """A scene point in the gap just before block ``index`` (or after the last one): the flow
+    runs down, so the gap above it."""
     scene = window.scene
     n = len(scene.order)
     if index < n:
         pos = scene.block_at_index(index).pos()
-        return QPointF(pos.x() - GAP_X / 4, pos.y() + BLOCK_H / 2)
+        return QPointF(pos.x() + BLOCK_W / 2, pos.y() - GAP_Y / 4)
     pos = scene.block_at_index(n - 1).pos()
-    return QPointF(pos.x() + BLOCK_W + GAP_X / 4, pos.y() + BLOCK_H / 2)
+    return QPointF(pos.x() + BLOCK_W / 2, pos.y() + BLOCK_H + GAP_Y / 4)
 
 
 def viewport_point(window, scene_pos: QPointF) -> QPoint:
@@ -109,9 +111,8 @@ def drop_at_end(window, type_: str) -> None:
     drop_kind(window, type_, scene_point_before(window, len(window.scene.order)))
 
 
-def _mouse(widget, kind, pos: QPoint, button, buttons) -> None:
-    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
-                        Qt.KeyboardModifier.NoModifier)
+def _mouse(widget, kind, pos: QPoint, button, buttons, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons, modifiers)
     QApplication.sendEvent(widget, event)
 
 
@@ -129,13 +130,14 @@ def drag_block(window, index: int, scene_target: QPointF) -> None:
     _mouse(viewport, QEvent.Type.MouseButtonRelease, end, left, Qt.MouseButton.NoButton)
 
 
-def click_block(window, index: int) -> None:
+def click_block(window, index: int, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """A click on block ``index`` (with Shift or Ctrl held, given as ``modifiers``)."""
     viewport = window.canvas.viewport()
     block = window.scene.block_at_index(index)
     pos = viewport_point(window, block.mapToScene(QPointF(BLOCK_W / 2, BLOCK_H / 2)))
     left = Qt.MouseButton.LeftButton
-    _mouse(viewport, QEvent.Type.MouseButtonPress, pos, left, left)
-    _mouse(viewport, QEvent.Type.MouseButtonRelease, pos, left, Qt.MouseButton.NoButton)
+    _mouse(viewport, QEvent.Type.MouseButtonPress, pos, left, left, modifiers)
+    _mouse(viewport, QEvent.Type.MouseButtonRelease, pos, left, Qt.MouseButton.NoButton, modifiers)
 
 
 def types(window) -> list[str]:

@@ -61,6 +61,7 @@ def bench(network, batch_size: int = 64, steps=None, warmup: int = 3, dtype="flo
     enough and a large one does not take minutes."""
     from ..engine.net import EngineNet
     from ..engine.optim import SGD
+    from ..engine.process import engine_running
     net = EngineNet(network, dtype=np.dtype(dtype), seed=seed)
     rng = np.random.default_rng(seed)
     x = rng.random((batch_size, *net.input_shape), dtype=np.float64).astype(net.dtype)
@@ -73,14 +74,17 @@ def bench(network, batch_size: int = 64, steps=None, warmup: int = 3, dtype="flo
         net.loss_and_backward(x, y, loss)
         opt.step(net.grads)
 
-    for _ in range(warmup):
-        step()
-    t0 = time.perf_counter()
-    done = 0
-    while (done < steps) if steps else (done < 5 or time.perf_counter() - t0 < min_seconds):
-        step()
-        done += 1
-    seconds = time.perf_counter() - t0
+    # The engine's process settings as a run has them (engine/process.py), BLAS threads excepted:
+    # a benchmark keeps the number the process has, as PyTorch beside it keeps its own.
+    with engine_running(training=False):
+        for _ in range(warmup):
+            step()
+        t0 = time.perf_counter()
+        done = 0
+        while (done < steps) if steps else (done < 5 or time.perf_counter() - t0 < min_seconds):
+            step()
+            done += 1
+        seconds = time.perf_counter() - t0
     steps = done
     return {"samples_per_second": batch_size * steps / seconds, "batch_size": batch_size,
             "steps": steps, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}

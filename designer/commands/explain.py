@@ -2,7 +2,8 @@
 each layer's output size ⌊(W − K + 2P)/S⌋ + 1, depth, same padding, parameters (K·K·D + 1)·F and
 multiply-adds written out with its numbers, and for a floored division the rows or columns left
 uncovered and the settings that make it exact. LAYER is an index or a layer's name; without one,
-every conv, pool, global pool, dense, add and concat layer is explained."""
+every conv, pool, global pool, dense, add, concat, mul and pad layer is explained; a depthwise conv's
+numbers are set beside the full conv's, with the ratio."""
 from __future__ import annotations
 
 from ..errors import UserError
@@ -10,7 +11,7 @@ from ..errors import UserError
 
 def add_arguments(p) -> None:
     p.add_argument("model", metavar="MODEL", help="a model file or a template name")
-    p.add_argument("layers", nargs="*", metavar="LAYER", help="a layer's index or name (default: conv, pool, dense and merge layers)")
+    p.add_argument("layers", nargs="*", metavar="LAYER", help="a layer's index or name (default: conv, pool, pad, dense and merge layers)")
 
 
 def _index(network, text: str) -> int:

@@ -11,18 +11,15 @@ number of threads once, here, for every run:
   changes the order of the sums), so the app and ``nn-designer train`` give the same history only
   when they use the same number.
 
-``Trainer.run()`` applies ``training_threads()`` while it runs (``under_training_policy``) and
-restores the previous number when it ends, so the policy holds wherever a run is driven from and
-leaves nothing behind. Nested or concurrent runs share one setting: the first sets it, the last
-restores it. NumPy only; nothing happens when the library cannot be found.
+``Trainer.run()`` applies ``training_threads()`` while it runs and restores the previous number
+when it ends (``engine/process.py``'s ``engine_running``, which owns the process-wide settings), so
+the policy holds wherever a run is driven from and leaves nothing behind. NumPy only; nothing
+happens when the library cannot be found.
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import functools
 import os
-import threading
 from typing import Optional
 
 _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
@@ -30,9 +27,6 @@ _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads
 _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
             "openblas_get_num_threads64_", "openblas_get_num_threads")
 _lib = None
-_lock = threading.Lock()
-_users = 0                       # runs inside training_policy() now
-_saved: Optional[int] = None     # the number of threads before the first of them began
 
 
 def _openblas():
@@ -84,32 +78,3 @@ def usable_cores() -> int:
 def training_threads() -> int:
     """The policy: every usable core but one, which stays for the GUI (or the shell), at least one."""
     return max(1, usable_cores() - 1)
-
-
-@contextlib.contextmanager
-def training_policy():
-    """BLAS threads set to ``training_threads()`` inside, the previous number restored after the
-    last of the (possibly concurrent) users leaves."""
-    global _users, _saved
-    with _lock:
-        if _users == 0:
-            _saved = blas_threads()
-            set_blas_threads(training_threads())
-        _users += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _users -= 1
-            if _users == 0 and _saved is not None:
-                set_blas_threads(_saved)
-
-
-def under_training_policy(generator_function):
-    """Decorate a generator function so that it runs inside ``training_policy()`` (from its first
-    step until it returns or is closed)."""
-    @functools.wraps(generator_function)
-    def run(*args, **kwargs):
-        with training_policy():
-            yield from generator_function(*args, **kwargs)
-    return run

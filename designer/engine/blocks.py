@@ -27,13 +27,12 @@ BLOCK = 1 << 17
 MIN_SPLIT = 1 << 18  # below this many elements one thread is faster than handing work out
 
 _pool = None
-_threads = None  # set_threads: the process's thread policy, when it has one
+_threads = None  # set_threads' override (tests and experiments), else None
 
 
 def set_threads(n) -> None:
-    """Use at most ``n`` threads (the caller included) for block work; None: one per core.
-    The thread policy that limits the BLAS threads (e.g. one core left for the GUI) should set
-    this too."""
+    """Use at most ``n`` threads (the caller included) for block work; None: as ``cores()`` decides
+    from the BLAS threads (which already follow the training policy). For tests and experiments."""
     global _threads
     _threads = None if n is None else max(1, int(n))
 

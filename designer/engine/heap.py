@@ -8,20 +8,24 @@ step at batch 64 took 11,000 page faults and 32 ms of system time of its 250 ms;
 kept, none, and the step took ~20 % less time. The peak (what ``bench/suite.py`` compares) does not
 change: it is the largest step, held either way.
 
-``keep_freed_memory()`` raises both of malloc's thresholds once per process (the engine calls it
-when it builds a net); ``give_back()`` returns what is free to the system (after a run, so the app
-does not keep a finished run's memory). glibc only (Linux); elsewhere both do nothing.
+``keep_freed_memory()`` raises both of malloc's thresholds; ``let_go()`` puts them back at glibc's
+defaults and returns what is free to the system (``give_back``), so the app does not keep a finished
+run's memory. Only ``engine/process.py``'s context calls them: a training run or a benchmark
+enters it, and building a net changes nothing in the process. glibc only (Linux); elsewhere they
+do nothing.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import functools
 import threading
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 KEEP = 1 << 30  # bytes of free memory malloc may hold before it trims; blocks below it from the heap
+# glibc's documented defaults (mallopt(3)). Setting the mmap threshold, even back to its default,
+# turns off glibc's dynamic adjustment of it; after a run the process keeps the fixed default.
+DEFAULT = 128 * 1024
 
 _lock = threading.Lock()
 _libc = None
@@ -43,8 +47,6 @@ def keep_freed_memory() -> bool:
     """Have malloc keep freed memory (both thresholds at ``KEEP``); True when it took effect."""
     global _kept
     with _lock:
-        if _kept:
-            return True
         lib = _glibc()
         if lib is None:
             return False
@@ -52,20 +54,25 @@ def keep_freed_memory() -> bool:
         return _kept
 
 
+def kept() -> bool:
+    """Whether malloc keeps freed memory now (``keep_freed_memory`` took effect, no ``let_go`` since)."""
+    return _kept
+
+
+def let_go() -> None:
+    """Put malloc's thresholds back at glibc's defaults and give the free memory back."""
+    global _kept
+    with _lock:
+        lib = _glibc()
+        if lib is not None and _kept:
+            lib.mallopt(M_MMAP_THRESHOLD, DEFAULT)
+            lib.mallopt(M_TRIM_THRESHOLD, DEFAULT)
+        _kept = False
+    give_back()
+
+
 def give_back() -> None:
     """Return the memory malloc holds free to the system (malloc_trim)."""
     lib = _glibc()
     if lib is not None:
         lib.malloc_trim(0)
-
-
-def gives_back_after(generator_function):
-    """Decorate a generator function (a training run) to ``give_back()`` when it returns or is
-    closed."""
-    @functools.wraps(generator_function)
-    def run(*args, **kwargs):
-        try:
-            yield from generator_function(*args, **kwargs)
-        finally:
-            give_back()
-    return run

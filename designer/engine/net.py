@@ -26,7 +26,6 @@ import numpy as np
 
 from ..errors import UserError
 from ..model import check_arrays, format_shape
-from .heap import keep_freed_memory
 from .init import initialise
 from .layers import engine_shape, make_layer
 from .layers.softmax import log_softmax
@@ -45,7 +44,6 @@ class Interrupted(Exception):
 
 class EngineNet:
     def __init__(self, network, dtype=np.float32, seed: int = 0, init: str = "default"):
-        keep_freed_memory()  # steps reuse what the last one freed (engine/heap.py)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise EngineError(f"the engine computes in float32 or float64, not {self.dtype}")

@@ -12,7 +12,8 @@ Two fast paths are decided here, each only where it is provably safe:
   relu(max(x)) exactly, and the gradients are the same (a window whose maximum is not positive
   passes no gradient either way), but the relu touches a quarter of the values (2×2 pooling).
   The pool then writes the relu's slot (nobody else reads it) and the relu writes the pool's.
-* A relu overwrites its input in place when that array is referenced nowhere else: it is read by
+* A relu (or a relu6, a hardtanh: ``overwrites_input``) overwrites its input in place when that
+  array is referenced nowhere else: it is read by
   this one step, and its writer neither keeps it in its cache nor returns a view of its input
   (``keeps_output`` is False) — so never the caller's batch, and never a branch point.
 
@@ -31,7 +32,7 @@ class Step:
     layer: int            # index of the layer run
     ins: list             # slots read (one, or a merge's several)
     out: int              # slot written
-    inplace: bool = False  # a relu that may overwrite its input
+    inplace: bool = False  # a relu (relu6, hardtanh) that may overwrite its input
     backward: bool = True  # some input needs a gradient, or the layer has parameters
     free: list = field(default_factory=list)
     merge: bool = False    # the layer takes the list of its inputs (and returns a list of dx)
@@ -105,7 +106,7 @@ def _decide_inplace(steps: list, layers: list) -> None:
             reads[s] = reads.get(s, 0) + 1
     writer = {step.out: step.layer for step in steps}
     for step in steps:
-        if layers[step.layer].type != "relu":
+        if not layers[step.layer].overwrites_input:
             continue
         s = step.ins[0]
         step.inplace = (s != INPUT and reads[s] == 1 and layers[writer[s]].type != "input"

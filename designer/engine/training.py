@@ -31,11 +31,10 @@ from ..model.weights import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
-from .blas import under_training_policy
-from .heap import gives_back_after
 from .losses import FOLDED, SIGNED_OUTPUTS, check_loss, cross_entropy, make_targets, mse
 from .net import EngineNet, Interrupted
 from .optim import SGD
+from .process import runs_engine
 from .progress import BatchProgress, EpochProgress, Finished
 from .schedules import schedule_from_spec
 from .settings import SETTING, check_settings
@@ -181,8 +180,7 @@ class Trainer:
     def save_checkpoint(self, path) -> None:
         ckpt.save(path, self.checkpoint())
 
-    @under_training_policy  # the app's and the command line's runs use one BLAS-thread policy
-    @gives_back_after  # the memory a run's steps kept for each other (engine/heap.py)
+    @runs_engine  # one BLAS-thread policy for the app and the command line; memory kept between steps
     def run(self):
         """The generator of progress events; see the module docstring."""
         cfg, n = self.config, len(self.train_x)

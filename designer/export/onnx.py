@@ -16,7 +16,8 @@ from ..model.kinds_spatial import dilation_of, pads_of, window_of
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
-OPSET = 17
+OPSET = 17  # what the export writes (docs/cli.md); onnx_model also writes 13 to 20 (OPSETS)
+OPSETS = range(13, 21)
 
 
 def _require_onnx():
@@ -30,8 +31,8 @@ def _require_onnx():
 
 
 class _Graph:
-    def __init__(self, helper, numpy_helper, dtype):
-        self.helper, self.numpy_helper, self.dtype = helper, numpy_helper, dtype
+    def __init__(self, helper, numpy_helper, dtype, opset: int = OPSET):
+        self.helper, self.numpy_helper, self.dtype, self.opset = helper, numpy_helper, dtype, opset
         self.nodes, self.inits = [], []
 
     def const(self, name: str, array) -> str:
@@ -245,7 +246,7 @@ def _hardsigmoid(g, cfg, info, xs, arrays, name) -> str:
 
 @_nodes_of("hardswish")
 def _hardswish(g, cfg, info, xs, arrays, name) -> str:
-    if OPSET >= 14:  # HardSwish is an operator from opset 14 on
+    if g.opset >= 14:  # HardSwish is an operator from opset 14 on
         return g.node("HardSwish", [xs[0]], name)
     gate = g.node("HardSigmoid", [xs[0]], f"{name}_gate", alpha=1.0 / 6, beta=0.5)
     return g.node("Mul", [xs[0], gate], name)
@@ -261,7 +262,7 @@ def _gelu(g, cfg, info, xs, arrays, name) -> str:
     """ONNX's Gelu is an operator of opset 20 only: before it, its formula in nodes (as PyTorch's
     exporter writes it): x·(1 + erf(x/√2))/2, or x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2."""
     x = xs[0]
-    if OPSET >= 20:
+    if g.opset >= 20:
         return g.node("Gelu", [x], name, approximate=cfg["approximate"])
     if cfg["approximate"] == "tanh":
         cube = g.node("Mul", [g.node("Mul", [x, x], f"{name}_square"), x], f"{name}_cube")
@@ -283,6 +284,8 @@ def _maxout(g, cfg, info, xs, arrays, name) -> str:
     shape = channels_first(info.input)
     grouped = [0, shape[0] // k, k, *shape[1:]]
     r = g.node("Reshape", [xs[0], g.const(f"{name}_shape", np.array(grouped, np.int64))], f"{name}_grouped")
+    if g.opset >= 18:  # the axes became an input
+        return g.node("ReduceMax", [r, g.const(f"{name}_axes", np.array([2], np.int64))], name, keepdims=0)
     return g.node("ReduceMax", [r], name, axes=[2], keepdims=0)
 
 
@@ -336,6 +339,9 @@ def _per_channel(g: _Graph, name: str, array, info) -> str:
 def _layer_norm(g, cfg, info, xs, arrays, name) -> str:
     """LayerNormalization (opset 17) over the last axis: a volume's channels moved there and back,
     as torchvision's LayerNorm2d exports."""
+    if g.opset < 17:
+        raise ExportError(f"layer {info.index} (layer_norm) needs ONNX's LayerNormalization, an operator "
+                          f"from opset 17 on; this export writes opset {g.opset}")
     weights = _weights(g, name, arrays, info, ("weight", "bias"))
     if not reads_volume(info):
         return g.node("LayerNormalization", [xs[0], *weights], name, axis=-1, epsilon=float(cfg["eps"]))
@@ -367,11 +373,15 @@ def _layer(g: _Graph, layer, info, xs: list, arrays: dict, name: str) -> str:
     raise ExportError(f"layer {info.index} ({layer.type}) has no ONNX equivalent in the exporter")
 
 
-def onnx_model(network, arrays: dict, dtype=np.float32):
-    """The ``onnx.ModelProto`` of ``network`` with the given weight arrays (weights-file keys)."""
+def onnx_model(network, arrays: dict, dtype=np.float32, opset: int = OPSET):
+    """The ``onnx.ModelProto`` of ``network`` with the given weight arrays (weights-file keys),
+    written for ``opset`` (one of OPSETS: hard-swish is its own operator from 14 on, GELU from 20;
+    layer_norm needs 17)."""
     onnx, helper, numpy_helper, TensorProto = _require_onnx()
+    if opset not in OPSETS:
+        raise ExportError(f"the ONNX export writes opsets {OPSETS[0]} to {OPSETS[-1]}, not {opset}")
     report = checked_report(network)
-    g = _Graph(helper, numpy_helper, np.dtype(dtype))
+    g = _Graph(helper, numpy_helper, np.dtype(dtype), opset)
     names = [f"{n}_layer" if n in ("input", "output") else n for n in attribute_names(network)]
     outs = []  # the tensor holding each layer's output
     for layer, info, name in zip(network.layers, report.layers, names):
@@ -383,9 +393,9 @@ def onnx_model(network, arrays: dict, dtype=np.float32):
         [helper.make_tensor_value_info("input", elem, ["N", *channels_first(report.input)])],
         [helper.make_tensor_value_info("output", elem, ["N", *channels_first(report.output)])],
         initializer=g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="nn-designer")
-    model.ir_version = min(model.ir_version, 8)  # readable by older runtimes
+    model.ir_version = min(model.ir_version, 8 if opset <= 18 else 9)  # readable by older runtimes
     onnx.checker.check_model(model)
     # Every tensor's shape recorded in the file (Netron shows them on the edges); strict, so a
     # graph whose shapes do not work out fails here rather than in a runtime.

@@ -359,12 +359,14 @@ def split(labels, n, val_split, seed):
 def initialise(net, layers, how, seed):
     """NN Designer's initialisations, drawn in float64 from one generator in the design's layer
     order: default U(±1/√fan_in) for weight and bias (PyTorch's); he N(0, 2/fan_in) and xavier
-    U(±√(6/(fan_in + fan_out))) weights with zero biases. Batchnorm starts at 1 and 0."""
+    U(±√(6/(fan_in + fan_out))) weights with zero biases. Only a weight with fans (a matrix or a
+    filter bank) is drawn: a per-channel one (batchnorm's, layer norm's, layer scale's) keeps the
+    value its module starts it at (1, or layer scale's init), as in the engine."""
     rng = np.random.default_rng(seed)
     for index in sorted(layers):
         module = net.get_submodule(layers[index])
         w, b = getattr(module, "weight", None), getattr(module, "bias", None)
-        if w is None or isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+        if w is None or w.dim() < 2:
             continue
         receptive = int(np.prod(w.shape[2:])) if w.dim() > 2 else 1
         fan_in, fan_out = w.shape[1] * receptive, w.shape[0] * receptive

@@ -1,5 +1,7 @@
 """The activation functions of the course with their derivatives and what the course says of
-them (the Activation gallery lesson): sigmoid, tanh, ReLU, leaky ReLU, ELU, maxout and sign.
+them (the Activation gallery lesson): sigmoid, tanh, ReLU, leaky ReLU, ELU, maxout and sign;
+then those of the mobile and recent networks (issue 24): ReLU6, hard sigmoid, hard swish, SiLU
+and GELU.
 
 Each ``Activation`` has a name, its formula and derivative as text, remarks, and ``f`` / ``df``
 (NumPy arrays in, float64 arrays out). The values are the engine's: ``f`` runs the engine layer's
@@ -122,6 +124,51 @@ def _all() -> tuple:
     leaky_f, leaky_df = engine_functions("leaky_relu", alpha=LEAKY_ALPHA)
     elu_f, elu_df = engine_functions("elu", alpha=ELU_ALPHA)
     sign_f, _straight_through = engine_functions("sign")
+    return _course(sig_f, sig_df, tanh_f, tanh_df, relu_f, relu_df, leaky_f, leaky_df, elu_f, elu_df,
+                   sign_f) + _modern()
+
+
+def _modern() -> tuple:
+    """The activations of MobileNet, EfficientNet and the transformers, from the engine's layers."""
+    made = {key: engine_functions(key) for key in ("relu6", "hardsigmoid", "hardswish", "silu", "gelu")}
+    return (
+        Activation(
+            "relu6", "ReLU6", "f(x) = min(max(0, x), 6)", "f′(x) = 1 if 0 < x < 6, else 0", "[0, 6]",
+            ("ReLU capped at 6: MobileNet's activation.",
+             "The cap keeps activations small, so they survive low-precision (8-bit) arithmetic on phones.",
+             "Like ReLU it dies for x < 0, and it also stops learning above 6."),
+            *made["relu6"], (0.0, 6.0)),
+        Activation(
+            "hardsigmoid", "Hard sigmoid", "f(x) = relu6(x + 3)/6", "f′(x) = 1/6 if −3 < x < 3, else 0",
+            "[0, 1]",
+            ("A piecewise-linear sigmoid: no exp(), only a clip.",
+             "MobileNetV3 uses it as the gate of its squeeze-and-excitation blocks.",
+             "ONNX's HardSigmoid has slope 0.2 by default (Keras's); PyTorch's is 1/6."),
+            *made["hardsigmoid"], (-3.0, 3.0)),
+        Activation(
+            "hardswish", "Hard swish", "f(x) = x·relu6(x + 3)/6",
+            "f′(x) = 0 if x ≤ −3, x/3 + 1/2 if −3 < x < 3, 1 if x ≥ 3", "[−0.375, ∞)",
+            ("Swish x·σ(x) with the hard sigmoid as the gate: cheap on a phone.",
+             "Not monotonic: it dips to −3/8 at x = −1.5 before rising.",
+             "MobileNetV3's activation in its deeper layers."),
+            *made["hardswish"], (-3.0, 3.0)),
+        Activation(
+            "silu", "SiLU (swish)", "f(x) = x·σ(x)", "f′(x) = σ(x)·(1 + x·(1 − σ(x)))", "[−0.278…, ∞)",
+            ("Smooth everywhere, and close to ReLU for large |x|.",
+             "Not monotonic: a small dip below 0 for negative x lets a little gradient through.",
+             "Found by an automatic search (Ramachandran et al. 2017); EfficientNet's activation."),
+            *made["silu"]),
+        Activation(
+            "gelu", "GELU", "f(x) = x·Φ(x) = x·(1 + erf(x/√2))/2",
+            "f′(x) = Φ(x) + x·φ(x), φ the normal density", "[−0.17…, ∞)",
+            ("Weighs x by the chance that a standard normal value is below it (Hendrycks and Gimpel 2016).",
+             "The activation of BERT, GPT and ConvNeXt.",
+             "PyTorch also offers a tanh approximation: nn.GELU(approximate='tanh')."),
+            *made["gelu"]),
+    )
+
+
+def _course(sig_f, sig_df, tanh_f, tanh_df, relu_f, relu_df, leaky_f, leaky_df, elu_f, elu_df, sign_f) -> tuple:
     return (
         Activation(
             "sigmoid", "Sigmoid", "σ(x) = 1 / (1 + e⁻ˣ)", "σ′(x) = σ(x)(1 − σ(x))", "(0, 1)",

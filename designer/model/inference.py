@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import graph
 from .catalogue import KINDS, Outcome, count_of, quoted, size_of
+from .kinds_spatial import window_of
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -68,6 +69,8 @@ class LayerInfo:
     buffers: int = 0  # stored values that are not parameters (batchnorm's running statistics)
     # False for a layer with weights behind an earlier error: its count cannot be known.
     params_known: bool = True
+    # Information, neither warning nor error: a rounding the design means (see ``_by_design``).
+    notes: list = field(default_factory=list)
 
     @property
     def activations(self) -> int:
@@ -224,6 +227,23 @@ def _rule_problems(kind, errors: list) -> list:
     return [e if isinstance(e, Problem) else Problem(code, e) for e in errors]
 
 
+def _rounding_by_design(type_: str, cfg: dict, shapes: list) -> bool:
+    """True when the only warning a conv or pool has, its output size floored, loses nothing the
+    design cares about: on each axis the rows never covered are padding only (ResNet's 7×7/2
+    stem with padding 3 on 224), or no more than the stride skips between windows anyway (a 1×1
+    stride-2 projection). Then it is information, not a warning; a floor that drops real input
+    a window would have covered (a 5×5/2 convolution on 28 without padding) stays a warning."""
+    if type_ not in ("conv", "pool") or len(shapes) != 1 or shapes[0] is None or len(shapes[0]) != 3:
+        return False
+    (kh, kw), (sh, sw), (ph, pw) = window_of(type_, cfg)
+    width, height = shapes[0][0], shapes[0][1]
+    for n, k, s, p in ((height, kh, sh, ph), (width, kw, sw, pw)):
+        left = (n - k + 2 * p) % s
+        if left and left > p and left > s - k:
+            return False
+    return True
+
+
 def infer(layers, reads: Optional[dict] = None) -> Report:
     """The report of ``layers``; ``reads`` (uid -> sources) stands in for some layers' own
     sources, to check an edit before making it."""
@@ -278,10 +298,13 @@ def infer(layers, reads: Optional[dict] = None) -> Report:
                     params_known = True
                     params = count_of(arrays)
                     buffers = count_of(kind.buffers(cfg, shapes))
+        warnings, notes = list(out.warnings), []
+        if warnings and known and _rounding_by_design(layer.type, cfg, shapes):
+            warnings, notes = [], warnings
         infos.append(LayerInfo(
             i, layer.type, shapes[0] if shapes else None, out.shape, params,
-            params if kind.trainable else 0, out.macs, out.warnings, errors + _rule_problems(kind, out.errors),
-            out.formula, srcs, shapes, buffers, params_known))
+            params if kind.trainable else 0, out.macs, warnings, errors + _rule_problems(kind, out.errors),
+            out.formula, srcs, shapes, buffers, params_known, notes))
     readers = graph.readers_of(all_sources)
     # A layer no later one reads hangs, unless a broken reference may have been meant for it:
     # that reference is the error to fix first.

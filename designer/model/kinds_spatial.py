@@ -1,7 +1,6 @@
 """Layer kinds that change the shape: input, conv, pool, pad, global_pool, flatten, dense."""
 from __future__ import annotations
 
-import math
 
 from .keys import Key, as_pair, show_pair
 from .kind import LayerKind, Outcome, format_shape, is_volume, size_of
@@ -345,7 +344,7 @@ PAD = register(LayerKind(
     "pad", "Pad", "convolution",
     keys=tuple(Key(side, "int", 0, lo=0, help=f"columns or rows of the value added on the {side}")
                for side in SIDES) + (
-        Key("value", "float", 0.0, lo=-math.inf, hi=math.inf, help="the value of the added cells (0: zero padding)"),
+        Key("value", "float", 0.0, lo=-1e6, hi=1e6, help="the value of the added cells (0: zero padding)"),
     ),
     rule=_pad_rule, torch="torch.nn.ZeroPad2d / ConstantPad2d((left, right, top, bottom))", spatial=True,
     brief=_pad_brief,

@@ -17,6 +17,8 @@ TEMPLATES = {
     "resnet18": ("ResNet-18", "torchvision's ResNet-18 on 224×224×3, 11.7 M parameters"),
     "resnet20": ("ResNet-20", "He et al.'s CIFAR-10 ResNet (32×32×3 → 10), 272 K parameters"),
     "inception": ("Inception (3a)", "GoogLeNet's inception block on 28×28×192 → 28×28×256"),
+    "mobilenet_v2": ("MobileNetV2", "torchvision's MobileNetV2 on 224×224×3: inverted residuals, "
+                                    "depthwise convs, ReLU6; 3.5 M parameters"),
     "efficientnet_b0": ("EfficientNet-B0", "torchvision's EfficientNet-B0 on 224×224×3: MBConv blocks with "
                                            "squeeze-and-excitation and SiLU, 5.3 M parameters"),
 }

@@ -13,7 +13,6 @@ from PySide6.QtGui import QImage, QPainter
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
 from ..model import Network
-from .canvas.layout import columns_for_width
 from .canvas.scene import PipelineScene
 
 FORMATS = (".svg", ".png")
@@ -24,15 +23,13 @@ CHAIN_HEIGHT = 900  # a long branched network wraps into bands that fit it best)
 def diagram_scene(network: Network) -> PipelineScene:
     """A scene of ``network`` laid out as the canvas lays it out (nothing selected)."""
     scene = PipelineScene(network)
-    scene.set_columns(columns_for_width(CHAIN_WIDTH))
     fit_bands(scene)
     return scene
 
 
 def fit_bands(scene: PipelineScene) -> None:
-    """Wrap a branched network into the bands that fit a CHAIN_WIDTH × CHAIN_HEIGHT picture best."""
-    if scene.is_graph:
-        scene.set_max_rows(scene.best_rows(CHAIN_WIDTH, CHAIN_HEIGHT)[0])
+    """Wrap a long network into the bands that fit a CHAIN_WIDTH × CHAIN_HEIGHT picture best."""
+    scene.set_max_rows(scene.best_rows(CHAIN_WIDTH, CHAIN_HEIGHT)[0])
 
 
 def render(network: Network, path, scene: Optional[PipelineScene] = None, scale: float = 1.0) -> tuple:

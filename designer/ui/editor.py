@@ -89,9 +89,32 @@ class Editor(QObject, GraphEdits):
         if not indices:
             return self.disconnect_edges([(edge.src, edge.dst) for edge in self.scene.selected_edges()])
         uids = [self.network[i].uid for i in indices]
+        after = self.next_after_delete(indices)
         if self.is_branched():
-            return self.remove_from_graph(uids)
-        return self._push(RemoveLayers(self.network, uids, self.select))
+            return self.remove_from_graph(uids, after)
+        command = RemoveLayers(self.network, uids, self.select)
+        command.selected = after
+        return self._push(command)
+
+    def next_after_delete(self, indices: list) -> list:
+        """The block to select once the layers at ``indices`` are deleted: the one that reads the
+        last of them (the next in the flow), else the one the first of them read, else the
+        nearest left in the list; so that Delete, Delete, ... walks on."""
+        layers, report = self.network.layers, self.network.report()
+        gone = set(indices)
+        for i in sorted(gone, reverse=True):
+            for r in report.readers[i]:
+                if r not in gone:
+                    return [layers[r].uid]
+        for i in sorted(gone):
+            for s in report.layers[i].sources:
+                if s not in gone:
+                    return [layers[s].uid]
+        left = [i for i in range(len(layers)) if i not in gone]
+        if not left:
+            return []
+        first = min(gone)
+        return [layers[min(left, key=lambda i: (abs(i - first), i))].uid]
 
     def move(self, uid: int, gap: int) -> bool:
         """Move a layer so that it lands in the gap ``gap`` (0..n, counted before the move)."""

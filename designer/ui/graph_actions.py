@@ -39,11 +39,15 @@ def build_blocks_menu(window, bar, a: dict, make_action):
                                     "Draw each residual or inception block as one block")
     a["tidy"] = make_action(window, "&Tidy layout", editor.tidy, "Ctrl+L",
                             "Place every block by the layered layout again (forgets dragged positions)")
+    a["wrap"] = make_action(window, "&Wrap into columns", lambda: canvas.set_wrap(a["wrap"].isChecked()), None,
+                            "Cut a long network into columns side by side that fit the window "
+                            "(off: one flow from top to bottom)")
+    a["wrap"].setCheckable(True)
     for name in ("add_residual", "insert_inception", "insert_inverted_residual", "insert_squeeze_excitation",
                  "branch"):
         m.addAction(a[name])
     m.addSeparator()
-    for name in ("collapse", "expand", "collapse_all", "tidy"):
+    for name in ("collapse", "expand", "collapse_all", "tidy", "wrap"):
         m.addAction(a[name])
     for name in ("add_residual", "branch", "collapse", "expand", "tidy"):
         canvas.addAction(a[name])

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..model import ConfigError, Layer, load_template
+from ..model import KINDS, ConfigError, Layer, load_template
 from ..model import block_designs, wiring
-from ..model.graph import is_chain
+from ..model.graph import is_chain, is_layer
 from ..model.kinds_merge import shortcut_fix
 from .undo import Rewire, SetUis
 from .kinds import new_layer
@@ -37,8 +37,22 @@ class GraphEdits:
         """Make ``dst_uid`` read ``src_uid`` (a merge gains an input, at ``slot`` among them, -1
         last; another layer reads it instead of what it read)."""
         at = None if slot < 0 else slot
-        return self._rewire(lambda: wiring.connect(self.network.layers, src_uid, dst_uid, at),
+        dst = self.network.find(dst_uid)
+        replaced = [s for s in dst.sources if is_layer(s)] if not KINDS[dst.type].is_merge else []
+        done = self._rewire(lambda: wiring.connect(self.network.layers, src_uid, dst_uid, at),
                             f"Connect {self._uid_label(src_uid)} to {self._uid_label(dst_uid)}", [dst_uid])
+        if done and replaced:
+            # a layer that is not a merge reads one input: say which one it no longer reads, and
+            # whether that one now hangs (read by nothing), rather than change it silently
+            old = ", ".join(self._uid_label(s.uid) for s in replaced)
+            read = {s.uid for layer in self.network.layers for s in layer.sources if is_layer(s)}
+            hanging = [s for s in replaced if s.uid not in read]
+            text = f"{self._uid_label(dst_uid).capitalize()} now reads {self._uid_label(src_uid)} instead of {old}"
+            if hanging:
+                text += (f"; {self._uid_label(hanging[0].uid)} is read by nothing now: connect it, "
+                         "delete it, or undo")
+            self.message.emit(text + ".")
+        return done
 
     def connection_problem(self, src_uid: int, dst_uid: int) -> str:
         """Why connecting ``src_uid`` to ``dst_uid`` would be refused, or "" (the live preview)."""
@@ -84,13 +98,13 @@ class GraphEdits:
             return None
 
     # ------------------------------------------------------------------ layers in a graph
-    def remove_from_graph(self, uids: list) -> bool:
+    def remove_from_graph(self, uids: list, after: Optional[list] = None) -> bool:
         """Delete layers of a branched network: a chain closes up, a merge that read one of them
         turns red and says so (nothing else is rewired)."""
         wanted = set(uids)
         types = [layer.type for layer in self.network.layers if layer.uid in wanted]
         names = ", ".join(types[:3]) + ("…" if len(types) > 3 else "")
-        return self._rewire(lambda: wiring.remove(self.network.layers, uids), f"Delete {names}")
+        return self._rewire(lambda: wiring.remove(self.network.layers, uids), f"Delete {names}", after)
 
     def add_with_edges(self, index: int, layers: list, text: str) -> bool:
         """Insert copied layers keeping the edges among them (paste, duplicate) in line at ``index``."""
@@ -209,17 +223,22 @@ class GraphEdits:
         return self._push(SetUis(self.network, {uid: ui}, f"Move {layer.type}", self.select))
 
     def tidy(self) -> bool:
-        """Forget the dragged positions: the layered layout places every block again."""
+        """Forget the dragged positions and the places kept across edits: the layered layout
+        places every block afresh."""
         uis = {layer.uid: {k: v for k, v in layer.ui.items() if k not in ("x", "y")}
                for layer in self.network.layers if "x" in layer.ui or "y" in layer.ui}
         if not uis:
+            if self.scene.forget_layout():
+                return True
             self.message.emit("The layout is already tidy.")
             return False
-        return self._push(SetUis(self.network, uis, "Tidy layout", self.select))
+        done = self._push(SetUis(self.network, uis, "Tidy layout", self.select))
+        self.scene.forget_layout()
+        return done
 
     def nudge(self, uid: int, dx: float, dy: float) -> bool:
         block = self.scene.block(uid)
-        return self.place(uid, max(block.pos().x() + dx, 0.0), max(block.pos().y() + dy, 0.0))
+        return self.place(uid, block.pos().x() + dx, max(block.pos().y() + dy, 0.0))
 
     def is_branched(self) -> bool:
         return not is_chain(self.network.layers)

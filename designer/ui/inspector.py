@@ -129,6 +129,9 @@ class LayerPage(QWidget):
         self.formula.setVisible(bool(info.formula))
         problems = [f"<p style='color:{colours.error.name()}'>✖ {escape(e)}</p>" for e in info.errors]
         problems += [f"<p style='color:{colours.warning.name()}'>⚠ {escape(w)}</p>" for w in info.warnings]
+        # information, in the text's own colour: a rounding the design means (ResNet's stem)
+        problems += [f"<p>ℹ {escape(n)} (as the design intends: only padding, or what the stride "
+                     f"skips anyway, is left out)</p>" for n in info.notes]
         self.problems.setText("".join(problems))
         self.problems.setVisible(bool(problems))
 
@@ -157,7 +160,7 @@ class Inspector(QScrollArea):
         self.setWidget(self.stack)
         self.colours = CanvasColours(self.palette())
         editor.scene.selectionChanged.connect(self._selection_changed)
-        network.changed.connect(lambda _change: self.refresh())
+        network.changed.connect(lambda _change: self._network_changed())
         self.refresh()
 
     # the shown page's widgets (empty / None on the overview)
@@ -186,6 +189,14 @@ class Inspector(QScrollArea):
         uids = self.editor.scene.selected_uids()
         self.selected_count = len(uids)
         self.uid = uids[-1] if len(uids) == 1 else None
+        self.refresh()
+
+    def _network_changed(self) -> None:
+        """Undo, redo or any other edit: a message under a field about a value it refused is
+        about a value no longer shown (the field shows the layer's again), so it goes."""
+        for page in self.pages.values():
+            for editor in page.editors.values():
+                editor.show_error("")
         self.refresh()
 
     def _layer(self):
@@ -222,6 +233,13 @@ class Inspector(QScrollArea):
     def _show_overview(self) -> None:
         self._show(self.overview)
         self.overview_title.setText(f"<b>{escape(self.network.name)}</b>")
+        edges = self.editor.scene.selected_edges() if self.selected_count == 0 else []
+        if edges:
+            self.overview_title.setText("<b>Edge</b>" if len(edges) == 1 else f"<b>{len(edges)} edges</b>")
+            self.overview_text.setText("\n\n".join(self._edge_text(e.src, e.dst) for e in edges[:4])
+                                       + "\n\nDelete removes it; drop a layer from the palette on it to "
+                                         "insert the layer there.")
+            return
         if self.selected_count > 1:
             text = f"{self.selected_count} layers selected. Select one layer to edit its settings."
         else:
@@ -230,6 +248,22 @@ class Inspector(QScrollArea):
                     "to add one after the selection. Drag a block to move it; Delete removes it. Enter on "
                     "a block edits its settings here, Esc goes back to the canvas.")
         self.overview_text.setText(text)
+
+    def _edge_text(self, src_uid: int, dst_uid: int) -> str:
+        """What a selected edge joins: its two ends, the shape it carries, and which input of
+        the reader it is."""
+        try:
+            s, d = self.network.index_of(src_uid), self.network.index_of(dst_uid)
+        except KeyError:
+            return ""
+        report = self.network.report()
+        src, dst = self.network[s], self.network[d]
+        shape = report.layers[s].output
+        carries = f", carrying {format_shape(shape)}" if shape is not None else ""
+        sources = report.layers[d].sources
+        slot = f" (input {sources.index(s) + 1} of {len(sources)})" if len(sources) > 1 and s in sources else ""
+        return (f"From {src.name or src.type} #{s}{carries}\n"
+                f"to {dst.name or dst.type} #{d}{slot}.")
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.inspector, self.canvas.setFocus)
         back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # Esc: from a setting back to the canvas
         self.palette_panel.activated.connect(e.add_after_selection)
-        self.summary.row_clicked.connect(self._select_index)
+        self.summary.rows_selected.connect(self._select_indices)
         self.summary.batch_changed.connect(lambda _b: self.status.refresh())
         e.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.recent_changed.connect(self._update_recent_menu)
@@ -162,13 +162,17 @@ class MainWindow(QMainWindow):
             bool(selected or self.scene.selected_edges()) and self.editor.enabled)
         for name in ("move_left", "move_right"):
             self.actions_by_name[name].setEnabled(len(selected) == 1 and self.editor.enabled)
-        if len(selected) == 1:
-            self.summary.select_row(selected[0])
+        self.summary.select_rows(selected)  # one selection, shown in both
 
     def _select_index(self, index: int) -> None:
-        if 0 <= index < len(self.scene.order):
-            self.editor.select([self.scene.order[index]])
-            self.canvas.ensureVisible(self.scene.block_at_index(index), 40, 40)
+        self._select_indices([index])
+
+    def _select_indices(self, indices: list) -> None:
+        """The Summary's selection becomes the canvas's (the one selection every command acts on)."""
+        indices = [i for i in indices if 0 <= i < len(self.scene.order)]
+        self.editor.select([self.scene.order[i] for i in indices])
+        if indices:
+            self.canvas.ensureVisible(self.scene.block_at_index(indices[-1]), 40, 40)
 
     def _quick_added(self, type_: str, config: dict) -> None:
         if getattr(self, "_branching", False):

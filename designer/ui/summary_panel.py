@@ -1,10 +1,11 @@
 """The summary dock: the same table and totals as ``nn-designer summary`` (designer.model.summary),
 errors in red and warnings in amber with their sentences, and a batch size for the memory
-estimate. Clicking a row selects the block. For a network that branches, an inputs column says
-which layers each layer reads (the canvas does not draw branches yet)."""
+estimate. The table's selection is the canvas's: a click, Shift+click (a range) or Ctrl+click
+(one more or one less) selects the layers on the canvas too, and the canvas's selection is shown
+here. For a network that branches, an inputs column says which layers each layer reads."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
                                QTableView, QVBoxLayout, QWidget)
@@ -65,6 +66,8 @@ class SummaryModel(QAbstractTableModel):
             return int(align | Qt.AlignmentFlag.AlignVCenter)
         notes = self.rows[row]["notes"]
         if role == Qt.ItemDataRole.ForegroundRole and notes and col in (1, 2, NOTES):
+            if notes[0].startswith("note"):
+                return None  # information, in the text's own colour
             return QColor(self.colours.error if notes[0].startswith("error") else self.colours.warning)
         if role == Qt.ItemDataRole.ToolTipRole and notes:
             return "\n".join(notes)
@@ -73,6 +76,7 @@ class SummaryModel(QAbstractTableModel):
 
 class SummaryPanel(QWidget):
     row_clicked = Signal(int)  # layer index
+    rows_selected = Signal(list)  # the layer indices the user selected in the table
     batch_changed = Signal(int)
 
     def __init__(self, network: Network, parent=None):
@@ -82,6 +86,9 @@ class SummaryPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._shown: list = []  # the rows selected, as the canvas has them
+        self._syncing = False
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
@@ -95,6 +102,7 @@ class SummaryPanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.clicked.connect(lambda idx: self.row_clicked.emit(idx.row()))
+        self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.totals = QLabel()
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.totals.setToolTip("Totals as `nn-designer summary` prints them (float32)")
@@ -122,10 +130,45 @@ class SummaryPanel(QWidget):
 
     def refresh(self) -> None:
         report = self.network.report()
-        self.model.set_rows(summary.rows(report, self.network.layers))
+        rows = summary.rows(report, self.network.layers)
+        for row, info in zip(rows, report.layers):  # information: a rounding the design means
+            if info.notes:
+                row["notes"] = list(row["notes"]) + [f"note: {n}" for n in info.notes]
+        self.model.set_rows(rows)
+        if self.selected_rows() != self._shown:  # a reset of the model dropped the selection
+            self.select_rows(self._shown)
         self.table.setColumnHidden(INPUTS, not summary.branches(report))
         self.totals.setText(summary.totals_line(report, self.batch_size) if report.layers else "no layers")
 
+    def _table_selection_changed(self, *_args) -> None:
+        if self._syncing:
+            return
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        self._shown = rows
+        self.rows_selected.emit(rows)
+
+    def selected_rows(self) -> list:
+        return sorted(i.row() for i in self.table.selectionModel().selectedRows())
+
+    def select_rows(self, indices: list) -> None:
+        """Show the canvas's selection (layer indices) as the table's, without echoing it back."""
+        rows = [i for i in indices if 0 <= i < self.model.rowCount()]
+        self._shown = rows
+        if rows == self.selected_rows():
+            return
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for row in rows:
+            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        self._syncing = True
+        try:
+            self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            if rows:
+                current = self.model.index(rows[-1], 0)
+                self.table.selectionModel().setCurrentIndex(current, QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.table.scrollTo(current)
+        finally:
+            self._syncing = False
+
     def select_row(self, index: int) -> None:
-        if 0 <= index < self.model.rowCount():
-            self.table.selectRow(index)
+        self.select_rows([index])

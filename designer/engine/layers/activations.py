@@ -37,6 +37,7 @@ def elementwise(fn, x: np.ndarray, *others: np.ndarray, out=None) -> np.ndarray:
 
 class ReLU(Layer):
     type = "relu"
+    overwrites_input = True
 
     def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shape, out_shape, dtype)

@@ -85,6 +85,10 @@ class Layer:
     # True when the cache of forward() holds the output array itself (so the next layer must
     # not overwrite its input in place).
     keeps_output = True
+    # True for a layer that may compute in place, over its input (the net sets ``inplace`` when
+    # nothing else references that array): relu and the clipping activations, whose backward
+    # pass reads only their output.
+    overwrites_input = False
 
     def scratch(self, name: str, shape: tuple, fill=None) -> np.ndarray:
         """A scratch array of ``shape``. With ``reuse_buffers`` the layer keeps one flat buffer

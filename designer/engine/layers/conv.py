@@ -21,7 +21,8 @@ buffer.
 
 Most convolutions of today's networks (3×3, stride 1, 16 channels or more) take neither way but
 ``row_conv``'s: KW shifted copies of the input instead of KH·KW columns (``by_rows``), and a
-depthwise one (groups = channels = filters) takes ``depthwise``'s. A dilated kernel's taps sit
+depthwise one (groups = channels = filters) takes ``depthwise``'s, and a 1×1 one with stride 1
+and no padding is one product on the input itself (``pointwise``). A dilated kernel's taps sit
 D apart: im2col and col2im read and write them there (``dilation``); row_conv is not dilated.
 """
 from __future__ import annotations
@@ -34,6 +35,11 @@ from ...model.kinds_spatial import dilation_of, window_of
 from .base import Layer, batch_last, logical
 from .columns import col2im, im2col
 from . import depthwise, row_conv
+
+# A 1×1 convolution with stride 1 and no padding (most of MobileNet's and EfficientNet's work) is
+# one product on the input itself: its columns would be a copy of the input. Tests switch it off
+# to compare it with the im2col path.
+POINTWISE = True
 
 # Values in a tile's columns: 4 MB of float32, which stays in the L2/L3 caches between its
 # im2col and its products. Tests make it tiny to run the tiled path on small layers.
@@ -75,6 +81,8 @@ class Conv(Layer):
         self.dilation = dilation_of(cfg)
         # Depthwise (one filter per channel): its own path, K² multiply-adds over whole blocks.
         self.depthwise = depthwise.is_depthwise(self.groups, self.in_shape[0], int(cfg["filters"]))
+        self.pointwise = (POINTWISE and self.kernel == (1, 1) and tuple(self.stride) == (1, 1)
+                          and tuple(self.pad) == (0, 0) and self.groups == 1)
         self.by_rows = (not self.depthwise and self.dilation == (1, 1) and
                         row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0]))
 
@@ -195,6 +203,24 @@ class Conv(Layer):
         row_conv.row_products(row_conv.weight_rows(row_conv.flipped(w)), drows, h, width * n, dx, self.spare)
         return dx.reshape(c, h, width, n), grads
 
+    def backward_pointwise(self, d: np.ndarray, m2: np.ndarray, in_shape: tuple):
+        """A 1×1 convolution's backward: dW = d2 · xᵀ (into the scratch buffer, as cols @ d2ᵀ, the
+        faster order), db = Σ d2, dx = Wᵀ · d2."""
+        w = self.params["weight"]
+        f, c = w.shape[:2]
+        d2 = d.reshape(f, -1)
+        dwt = self.scratch("grad", (c, f))
+        np.matmul(m2, d2.T, out=dwt)
+        grads = {"weight": dwt.T.reshape(w.shape)}
+        if "bias" in self.params:
+            grads["bias"] = d2.sum(axis=1)
+        if not self.need_dx:
+            return None, grads
+        n, _, h, width = in_shape
+        dx = np.empty((c, h * width * n), self.dtype)
+        np.matmul(w.reshape(f, c).T, d2, out=dx)
+        return logical(dx.reshape(c, h, width, n)), grads
+
     def forward(self, x, train=False):
         n = x.shape[0]
         f, oh, ow = self.out_shape
@@ -202,6 +228,13 @@ class Conv(Layer):
         if self.depthwise:
             out, xp = depthwise.forward(self, m)
             return logical(out), (xp, x.shape, "depthwise")
+        if self.pointwise:  # the input is its own columns: out = W @ x (+ b), the input the cache
+            m2 = m.reshape(m.shape[0], -1)
+            out = np.empty((f, m2.shape[1]), self.dtype)
+            np.matmul(self.params["weight"].reshape(f, -1), m2, out=out)
+            if "bias" in self.params:
+                out += self.params["bias"][:, None]
+            return logical(out.reshape(f, oh, ow, n)), (m2, x.shape, "pointwise")
         if self.by_rows:
             out, rows = self.forward_by_rows(m)
             return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
@@ -223,6 +256,8 @@ class Conv(Layer):
         if tiles == "depthwise":
             dx, grads = depthwise.backward(self, batch_last(dout), first, in_shape)
             return (logical(dx) if dx is not None else None), grads
+        if tiles == "pointwise":
+            return self.backward_pointwise(batch_last(dout), first, in_shape)
         if self.by_rows:
             dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
             return (logical(dx) if dx is not None else None), grads

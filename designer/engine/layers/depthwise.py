@@ -85,19 +85,21 @@ def backward(layer, d: np.ndarray, xp: np.ndarray, in_shape: tuple) -> tuple:
 
     def run(a, z):
         da = d[a:z]
-        flat = da.reshape(z - a, -1)
         for t in range(kh * kw):
             i, j = divmod(t, kw)
             tap = _tap(xp[a:z], i, j, (oh, ow), layer.stride, layer.dilation)
-            # Σ over positions and samples of dout · tap, one dot per channel
-            dw[a:z, i, j] = np.einsum("cm,cm->c", flat, tap.reshape(z - a, -1))
+            # Σ over positions and samples of dout · tap, one dot per channel (einsum reads the
+            # strided view in place: no copy of the tap)
+            dw[a:z, i, j] = np.einsum("chwn,chwn->c", da, tap)
         if dx is None:
             return
         dxp = np.zeros((z - a,) + xp.shape[1:], layer.dtype)
+        tmp = np.empty(da.shape, layer.dtype)
         for t in range(kh * kw):
             i, j = divmod(t, kw)
             target = _tap(dxp, i, j, (oh, ow), layer.stride, layer.dilation)
-            target += da * w[a:z, i, j][:, None, None, None]
+            np.multiply(da, w[a:z, i, j][:, None, None, None], out=tmp)
+            target += tmp
         dx[a:z] = dxp[:, py:py + h, px:px + width]
     blockwise(run, c, xp[0].size * 2)
     grads = {"weight": dw.reshape(weight.shape)}

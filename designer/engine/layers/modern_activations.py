@@ -23,13 +23,19 @@ class Hardtanh(Layer):
     """x clipped to [min_val, max_val]; the gradient passes strictly inside."""
 
     type = "hardtanh"
+    overwrites_input = True
+
+    def __init__(self, cfg, in_shape, out_shape, dtype=np.float32):
+        super().__init__(cfg, in_shape, out_shape, dtype)
+        self.inplace = False  # set by the net, as for relu: MobileNet's ReLU6 after each batchnorm
 
     def bounds(self) -> tuple:
         return self.dtype.type(self.cfg["min_val"]), self.dtype.type(self.cfg["max_val"])
 
     def forward(self, x, train=False):
         lo, hi = self.bounds()
-        out = elementwise(lambda o, m: np.clip(m, lo, hi, out=o), x)
+        out = elementwise(lambda o, m: np.clip(m, lo, hi, out=o), x,
+                          out=batch_last(x) if self.inplace else None)
         return out, batch_last(out)
 
     def backward(self, dout, out):
@@ -65,7 +71,9 @@ class Hardsigmoid(Layer):
         return out, batch_last(out)
 
     def backward(self, dout, out):
-        sixth = self.dtype.type(1 / 6)
+        # PyTorch's kernel multiplies by 1.0f / 6.0f, a float32 constant, in float64 too: the same
+        # number here, so that float64 training equals PyTorch's to 1e-9 (it is 3e-8 from 1/6).
+        sixth = self.dtype.type(np.float32(1) / np.float32(6))
 
         def run(o, d, y):
             np.greater(y, 0, out=o)

@@ -215,6 +215,7 @@ class BlockItem(QGraphicsItem):
                   for e in info.errors]
         lines += [f"<span style='color:{colours.warning.name()}'>warning: {escape(w)}</span>"
                   for w in info.warnings]
+        lines += [f"note: {escape(n)}" for n in info.notes]  # a rounding the design means
         lines.append(f"<i>{escape(kind.help)}</i>")
         return "<p style='white-space:pre-wrap'>" + "<br>".join(lines) + "</p>"
 

@@ -1,13 +1,23 @@
-"""Where the blocks of a branched network go: a layered layout, top to bottom. Pure arithmetic, no Qt.
+"""Where the blocks go: one vertical flow for every network, chains included (Sugiyama-style
+layers, top to bottom). Pure arithmetic, no Qt.
 
 * Each block's row (rank) is the length of the longest path from the input to it, so a merge
-  sits below everything it joins.
-* The spine, the longest path into the output, runs down column 0; branches go side by side
-  in the columns to its right, each in the column of what it reads when that is free.
+  sits below everything it joins, and an edit changes the rows only of what it reaches.
+* The spine, the longest path into the output, runs down column 0; a branch goes beside it on
+  the side where it joins its merge (a concat's first input left of the spine, its later ones
+  right), so the inputs of a merge arrive in their order and never cross. A merge whose
+  branches lie on both sides of the spine thus sits centred below them.
+* Stability: ``hints`` are the (rank, column) each node had in the drawing before the edit.
+  A node keeps its column when it is free, nodes whose row did not change first, so an edit
+  moves only the blocks it must: what it adds or removes and what lies below it. Column 0 is
+  always at the same x (columns left of the spine are at negative x), so a branch added on the
+  left moves nothing either.
 * Edges run only through the gaps between rows and between columns, so none passes through a
-  block: down from the source into the gap below it, along that gap, down a lane between two
-  columns, along the gap above the target, into the target. A shortcut from the spine to the
-  spine takes the lane on the spine's left.
+  block: down the source's column while it is free, along the gap above the target, into the
+  target; otherwise down a lane between two columns. The runs into one merge are stacked so
+  that they do not overlap.
+* ``max_rows`` wraps a long network into bands set side by side (only when asked: the diagram
+  export). A cut goes only where a single edge crosses it.
 
 Positions a user dragged (``fixed``) are kept; edges that touch them take a plain elbow.
 Coordinates are scene units; ``(x, y)`` is a block's top-left corner.
@@ -22,15 +32,27 @@ from .layout import BLOCK_H, BLOCK_W, MARGIN
 GAP_X = 70.0   # room for lanes and shape labels between columns
 GAP_Y = 64.0   # room for the horizontal runs of edges between rows
 LANE_STEP = 7.0
+RUN_STEP = 9.0  # between the stacked runs into one merge: far enough apart to follow each
+PITCH_X, PITCH_Y = BLOCK_W + GAP_X, BLOCK_H + GAP_Y
+X0 = MARGIN + GAP_X / 2  # column 0's x: room on its left for the spine's shortcut lane
 
 
 @dataclass
 class GraphLayout:
     positions: list            # (x, y) per node
     routes: dict               # (src, dst) -> [(x, y), ...] polyline, ending on dst's top
-    size: tuple                # (width, height) with margins
+    size: tuple                # (width, height) with margins, from ``origin``
     columns: list = field(default_factory=list)
     ranks: list = field(default_factory=list)
+    origin: tuple = (0.0, 0.0)  # the top-left of the drawing (x < 0 when a branch is left of the spine)
+
+    @property
+    def rect(self) -> tuple:
+        return (*self.origin, *self.size)
+
+    def hints(self) -> dict:
+        """node -> (rank, column): what a later layout keeps where it can."""
+        return {i: (r, c) for i, (r, c) in enumerate(zip(self.ranks, self.columns))}
 
 
 def ranks_of(sources: list) -> list:
@@ -52,10 +74,141 @@ def spine_of(sources: list, rank: list) -> list:
     return path[::-1]
 
 
+def sides_of(sources: list, spine: list) -> list:
+    """For each node off the spine, -1 when the branch it is on joins the spine before the
+    spine's own input of that merge (left), else +1; 0 on the spine."""
+    n = len(sources)
+    on = set(spine)
+    before = {spine[k + 1]: spine[k] for k in range(len(spine) - 1)}  # merge -> its spine input
+    readers: list = [[] for _ in range(n)]
+    for d, srcs in enumerate(sources):
+        for s in srcs:
+            readers[s].append(d)
+    side = [0] * n
+    for i in range(n - 1, -1, -1):
+        if i in on:
+            continue
+        side[i] = 1
+        for r in readers[i]:
+            if r in on:
+                srcs = sources[r]
+                spine_in = before.get(r)
+                if spine_in in srcs and srcs.index(i) < srcs.index(spine_in):
+                    side[i] = -1
+                break
+            side[i] = side[r]
+            break
+    return side
+
+
+def columns_of(sources: list, rank: list, hints: Optional[dict] = None) -> list:
+    n = len(sources)
+    hints = hints or {}
+    spine = spine_of(sources, rank)
+    on = set(spine)
+    side = sides_of(sources, spine)
+    column: list = [None] * n
+    taken: set = set()
+
+    def take(i: int, c: int, step: int) -> None:
+        while (rank[i], c) in taken:
+            c += step
+        column[i] = c
+        taken.add((rank[i], c))
+
+    # the nodes the edit did not reach keep their place first, then the ones it moved down or up
+    hinted = [i for i in range(n) if i in hints]
+    for i in sorted(hinted, key=lambda i: (hints[i][0] != rank[i], i)):
+        c = hints[i][1]
+        if (rank[i], c) not in taken:
+            column[i] = c
+            taken.add((rank[i], c))
+    for i in spine:
+        if column[i] is None:
+            take(i, 0, 1)
+    for i in range(n):
+        if column[i] is not None:
+            continue
+        step = side[i] or 1
+        first = sources[i][0] if sources[i] else None
+        if first is not None and first not in on and column[first] * step > 0:
+            want = column[first]
+        else:
+            want = (column[first] if first is not None else 0) + step
+        take(i, want, step)
+    return column
+
+
+def layered(sources: list, fixed: Optional[dict] = None, max_rows: Optional[int] = None,
+            hints: Optional[dict] = None) -> GraphLayout:
+    """The layout of nodes ``0..n-1`` (topological order) where node i reads ``sources[i]``;
+    ``fixed`` maps a node to the (x, y) the user put it at; ``max_rows``: wrap into bands about
+    that deep (None: one band); ``hints``: node -> (rank, column) of the drawing before."""
+    n = len(sources)
+    fixed = fixed or {}
+    rank = ranks_of(sources)
+    column = columns_of(sources, rank, hints)
+    taken = {(rank[i], column[i]) for i in range(n)}
+    band = _Bands(sources, rank, column, max_rows)
+    grid = [band.position(rank[i], column[i]) for i in range(n)]
+    positions = [tuple(fixed.get(i, grid[i])) for i in range(n)]
+    routes = {}
+    lanes: dict = {}  # lane x -> list of (y0, y1) taken, so parallel runs do not overlap
+    for d in range(n):
+        srcs = sources[d]
+        ends = _entries(srcs, positions, d)
+        runs = _run_levels(srcs, positions, ends)
+        for k, s in enumerate(srcs):
+            start = (positions[s][0] + BLOCK_W / 2, positions[s][1] + BLOCK_H)
+            end = ends[k]
+            if s in fixed or d in fixed:
+                routes[(s, d)] = _elbow(start, end)
+                continue
+            routes[(s, d)] = _route(s, d, start, end, rank, column, taken, band, lanes, runs[k])
+    xs = [x for x, _ in positions] or [X0]
+    ys = [y for _, y in positions] or [MARGIN]
+    left = min(0.0, min(xs) - GAP_X / 2 - MARGIN)
+    top = min(0.0, min(ys) - MARGIN)
+    width = max(max(xs) + BLOCK_W + MARGIN, X0 + BLOCK_W + MARGIN) - left
+    height = max(max(ys) + BLOCK_H + MARGIN, MARGIN + BLOCK_H + MARGIN) - top
+    return GraphLayout(positions, routes, (width, height), column, rank, (left, top))
+
+
+class _Bands:
+    """Rows and columns to scene units, a long network cut into bands when ``max_rows`` asks."""
+
+    def __init__(self, sources, rank, column, max_rows):
+        self.starts = bands_of(sources, rank, max_rows)
+        top = max(rank, default=0)
+        self.band_of = [0] * (top + 1)
+        for b, first in enumerate(self.starts):
+            for r in range(first, top + 1):
+                self.band_of[r] = b
+        lo = [0] * len(self.starts)
+        hi = [0] * len(self.starts)
+        for r, c in zip(rank, column):
+            b = self.band_of[r]
+            lo[b], hi[b] = min(lo[b], c), max(hi[b], c)
+        self.lo = lo
+        self.zero = [X0]  # the x of column 0 in each band: band 0's never moves
+        for b in range(1, len(self.starts)):
+            right = self.zero[b - 1] + hi[b - 1] * PITCH_X + BLOCK_W
+            self.zero.append(right + GAP_X * 1.5 - lo[b] * PITCH_X)
+
+    def position(self, r: int, c: int) -> tuple:
+        return self.zero[self.band_of[r]] + c * PITCH_X, self.row_y(r)
+
+    def row_y(self, r: int) -> float:
+        return MARGIN + (r - self.starts[self.band_of[r]]) * PITCH_Y
+
+    def lane_right(self, r: int, col: int) -> float:
+        """The middle of the gap right of column ``col`` in rank ``r``'s band."""
+        return self.zero[self.band_of[r]] + col * PITCH_X + BLOCK_W + GAP_X / 2
+
+
 def bands_of(sources: list, rank: list, max_rows: Optional[int]) -> list:
-    """The first rank of each band. A long network is cut into bands set side by side (as a
-    chain wraps into rows), each at most ``max_rows`` rows deep where it can be: a cut goes only
-    where a single edge crosses it (between a residual block's add and its relu, say)."""
+    """The first rank of each band, each at most ``max_rows`` rows deep where it can be: a cut
+    goes only where a single edge crosses it (between a residual block's add and its relu, say)."""
     top = max(rank, default=0)
     if not max_rows or top + 1 <= max_rows:
         return [0]
@@ -68,7 +221,7 @@ def bands_of(sources: list, rank: list, max_rows: Optional[int]) -> list:
     starts = [0]
     while True:
         begin = starts[-1]
-        fits = [r for r in cuts if begin <= r < begin + max_rows - 1 + 1 and r < top]
+        fits = [r for r in cuts if begin <= r < begin + max_rows and r < top]
         later = [r for r in cuts if r >= begin]
         if top - begin + 1 <= max_rows or not later:
             return starts
@@ -76,78 +229,32 @@ def bands_of(sources: list, rank: list, max_rows: Optional[int]) -> list:
         starts.append(cut + 1)
 
 
-def layered(sources: list, fixed: Optional[dict] = None, max_rows: Optional[int] = None) -> GraphLayout:
-    """The layout of nodes ``0..n-1`` (topological order) where node i reads ``sources[i]``;
-    ``fixed`` maps a node to the (x, y) the user put it at; ``max_rows``: wrap into bands about
-    that deep (None: one band)."""
-    n = len(sources)
-    fixed = fixed or {}
-    rank = ranks_of(sources)
-    spine = set(spine_of(sources, rank))
-    column = [0] * n
-    taken: set = set()
-    for i in range(n):
-        if i in spine:
-            taken.add((rank[i], 0))
-    for i in range(n):
-        if i in spine:
-            continue
-        first = sources[i][0] if sources[i] else None
-        want = column[first] if first is not None and first not in spine else 1
-        c = max(want, 1)
-        while (rank[i], c) in taken:
-            c += 1
-        column[i] = c
-        taken.add((rank[i], c))
-    pitch_x, pitch_y = BLOCK_W + GAP_X, BLOCK_H + GAP_Y
-    starts = bands_of(sources, rank, max_rows)
-    band_of = [0] * (max(rank, default=0) + 1)
-    for b, first in enumerate(starts):
-        for r in range(first, len(band_of)):
-            band_of[r] = b
-    band_cols = [1] * len(starts)
-    for i in range(n):
-        b = band_of[rank[i]]
-        band_cols[b] = max(band_cols[b], column[i] + 1)
-    left = [MARGIN + GAP_X / 2]  # each band has room on its left for the spine's shortcut lane
-    for b in range(1, len(starts)):
-        left.append(left[-1] + band_cols[b - 1] * pitch_x + GAP_X / 2)
-    band = _Bands(starts, band_of, left, pitch_x, pitch_y)
-    grid = [(left[band_of[rank[i]]] + column[i] * pitch_x, band.row_y(rank[i])) for i in range(n)]
-    positions = [tuple(fixed.get(i, grid[i])) for i in range(n)]
-    routes = {}
-    lanes: dict = {}  # lane x -> list of (y0, y1) taken, so parallel runs do not overlap
-    for d in range(n):
-        srcs = sources[d]
-        for k, s in enumerate(srcs):
-            start = (positions[s][0] + BLOCK_W / 2, positions[s][1] + BLOCK_H)
-            end = (positions[d][0] + BLOCK_W * (k + 1) / (len(srcs) + 1), positions[d][1])
-            if s in fixed or d in fixed:
-                routes[(s, d)] = _elbow(start, end)
-                continue
-            # the runs into one merge each at their own height, so that each can be followed
-            stagger = (len(srcs) - 1 - k) * LANE_STEP
-            routes[(s, d)] = _route(s, d, start, end, rank, column, taken, band, lanes, stagger)
-    width = left[-1] + band_cols[-1] * pitch_x - GAP_X + MARGIN + GAP_X / 2
-    rows = max(min(starts[b + 1] if b + 1 < len(starts) else len(band_of), len(band_of)) - starts[b]
-               for b in range(len(starts)))
-    height = MARGIN + rows * pitch_y - GAP_Y + MARGIN
-    for x, y in positions:
-        width, height = max(width, x + BLOCK_W + MARGIN), max(height, y + BLOCK_H + MARGIN)
-    return GraphLayout(positions, routes, (width, height), column, rank)
+def _entries(srcs: list, positions: list, d: int) -> list:
+    """Where each input enters the top of node ``d``: spread along it in the order of the
+    sources' x (left to right), so that the runs into a merge do not cross."""
+    if not srcs:
+        return []
+    x, y = positions[d]
+    order = sorted(range(len(srcs)), key=lambda k: (positions[srcs[k]][0], k))
+    ends: list = [None] * len(srcs)
+    for place, k in enumerate(order):
+        ends[k] = (x + BLOCK_W * (place + 1) / (len(srcs) + 1), y)
+    return ends
 
 
-class _Bands:
-    def __init__(self, starts, band_of, left, pitch_x, pitch_y):
-        self.starts, self.band_of, self.left = starts, band_of, left
-        self.pitch_x, self.pitch_y = pitch_x, pitch_y
-
-    def row_y(self, r: int) -> float:
-        return MARGIN + (r - self.starts[self.band_of[r]]) * self.pitch_y
-
-    def lane_right(self, r: int, col: int) -> float:
-        """The middle of the gap right of column ``col`` in rank ``r``'s band."""
-        return self.left[self.band_of[r]] + col * self.pitch_x + BLOCK_W + GAP_X / 2
+def _run_levels(srcs: list, positions: list, ends: list) -> list:
+    """How far above the target each input's horizontal run goes (0: nearest): of the runs going
+    left, the one ending further right runs nearer the target, and the other way round for the
+    runs going right, so that no run crosses another input's last leg."""
+    levels = [0] * len(srcs)
+    left = sorted((k for k in range(len(srcs)) if positions[srcs[k]][0] + BLOCK_W / 2 > ends[k][0] + 0.5),
+                  key=lambda k: -ends[k][0])
+    right = sorted((k for k in range(len(srcs)) if positions[srcs[k]][0] + BLOCK_W / 2 < ends[k][0] - 0.5),
+                   key=lambda k: ends[k][0])
+    for group in (left, right):
+        for level, k in enumerate(group):
+            levels[k] = level
+    return levels
 
 
 def _elbow(start: tuple, end: tuple) -> list:
@@ -157,27 +264,32 @@ def _elbow(start: tuple, end: tuple) -> list:
     return [start, (start[0], mid), (end[0], mid), end]
 
 
-def _route(s, d, start, end, rank, column, taken, band: _Bands, lanes, stagger=0.0) -> list:
-    below = band.row_y(rank[s]) + BLOCK_H + GAP_Y / 2 - stagger / 2  # the gap under the source's row
-    above = band.row_y(rank[d]) - GAP_Y / 2 + stagger / 2            # the gap over the target's row
+def _route(s, d, start, end, rank, column, taken, band: _Bands, lanes, level=0) -> list:
+    # the gap over the target's row, its runs stacked from near the target upwards
+    above = band.row_y(rank[d]) - GAP_Y / 4 - min(level, 3) * RUN_STEP
+    below = band.row_y(rank[s]) + BLOCK_H + GAP_Y / 4  # the gap under the source's row
+    straight = abs(start[0] - end[0]) < 0.5
     if band.band_of[rank[s]] != band.band_of[rank[d]]:
         # to the next band: along the gap under the source, up between the bands, along the
         # top margin, down into the target (the only edge that crosses this cut)
-        between = band.left[band.band_of[rank[d]]] - GAP_X * 0.75
+        b = band.band_of[rank[d]]
+        between = band.zero[b] + band.lo[b] * PITCH_X - GAP_X * 0.75
         top = MARGIN / 2
         return [start, (start[0], below), (between, below), (between, top), (end[0], top), end]
-    if rank[d] == rank[s] + 1:
-        if abs(start[0] - end[0]) < 0.5:
+    between = range(rank[s] + 1, rank[d])
+    if all((r, column[s]) not in taken for r in between):
+        # nothing under the source down to the target's row: down its own column
+        if straight:
             return [start, end]
+        return [start, (start[0], above), (end[0], above), end]
+    if all((r, column[d]) not in taken for r in between):
         return [start, (start[0], below), (end[0], below), end]
-    same = column[s] == column[d]
-    if same and all((r, column[s]) not in taken for r in range(rank[s] + 1, rank[d])) \
-            and abs(start[0] - end[0]) < 0.5:
-        return [start, end]  # nothing in between: straight down
-    if same and column[s] == 0:
-        base = band.left[band.band_of[rank[s]]] - GAP_X / 4          # left of the spine
+    if column[s] == column[d] == 0:
+        base = band.zero[band.band_of[rank[s]]] - GAP_X / 2 + LANE_STEP  # left of the spine
+    elif column[d] < column[s]:
+        base = band.lane_right(rank[s], column[s] - 1)  # the gap on the source's left
     else:
-        base = band.lane_right(rank[s], max(column[s], column[d]))
+        base = band.lane_right(rank[s], column[s])
     lane = _free_lane(lanes, base, below, above)
     return [start, (start[0], below), (lane, below), (lane, above), (end[0], above), end]
 

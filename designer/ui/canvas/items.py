@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from .layout import BLOCK_H
+from .layout import BLOCK_W
 
 HEAD = 8.0
 
@@ -133,7 +133,8 @@ class EdgeItem(ArrowItem):
 
 
 class InsertionMarker(QGraphicsItem):
-    """A vertical bar with two small triangles: where a dragged layer will go."""
+    """A horizontal bar with two small triangles, as wide as a block: where a dragged layer will
+    go between two rows of the flow."""
 
     def __init__(self, colours):
         super().__init__()
@@ -143,15 +144,15 @@ class InsertionMarker(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-9, -12, 18, BLOCK_H + 24)
+        return QRectF(-12, -9, BLOCK_W + 24, 18)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         colour = self.colours.highlight
         painter.setPen(QPen(colour, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        painter.drawLine(QPointF(0, -4), QPointF(0, BLOCK_H + 4))
+        painter.drawLine(QPointF(-4, 0), QPointF(BLOCK_W + 4, 0))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
-        painter.drawPolygon(QPolygonF([QPointF(-8, -12), QPointF(8, -12), QPointF(0, -3)]))
-        painter.drawPolygon(QPolygonF([QPointF(-8, BLOCK_H + 12), QPointF(8, BLOCK_H + 12),
-                                       QPointF(0, BLOCK_H + 3)]))
+        painter.drawPolygon(QPolygonF([QPointF(-12, -8), QPointF(-12, 8), QPointF(-3, 0)]))
+        painter.drawPolygon(QPolygonF([QPointF(BLOCK_W + 12, -8), QPointF(BLOCK_W + 12, 8),
+                                       QPointF(BLOCK_W + 3, 0)]))

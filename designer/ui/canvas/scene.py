@@ -3,9 +3,10 @@ Network incrementally. On every ``network.changed`` the scene adds and removes o
 layers that came or went, repaints only the blocks whose text changed, and moves only the blocks
 whose place changed, so an edit on a 200-layer network stays cheap.
 
-A chain (every layer reads the one before) wraps into rows like text (layout.py); a network
-that branches gets the layered layout of graph_layout.py, where positions the user dragged
-(each layer's ``ui`` ``x``/``y``) are kept, and groups may be collapsed into one block (view only).
+Every network, a chain too, is drawn as one vertical flow (graph_layout.py). The scene keeps each
+layer's row and column of the drawing before, so that an edit moves only the blocks it must;
+positions the user dragged in a branched network (each layer's ``ui`` ``x``/``y``) are kept;
+groups may be collapsed into one block (view only).
 """
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from PySide6.QtWidgets import QGraphicsScene, QToolTip
 from ...model import KINDS, Network, format_shape
 from .block import BlockItem, Style
 from .collapse import contract
-from .graph_layout import layered
+from .graph_layout import GAP_Y, X0, layered
 from .items import EdgeItem, InsertionMarker
-from .layout import BLOCK_H, BLOCK_W, Grid, connector
+from .layout import BLOCK_H, BLOCK_W, gap_index, marker_y
 
 
 def chain_sources(sources: list) -> bool:
@@ -25,13 +26,12 @@ def chain_sources(sources: list) -> bool:
 
 
 class PipelineScene(QGraphicsScene):
-    relaid = Signal()  # the drawing changed shape (chain ⇄ graph, collapse, expand): the view re-fits
+    relaid = Signal()  # the drawing changed shape (chain ⇄ graph, collapse, expand, wrap)
 
     def __init__(self, network: Network, parent=None):
         super().__init__(parent)
         self.network = network
         self.style = Style()
-        self.grid = Grid(5)
         self.blocks: dict[int, BlockItem] = {}
         self.order: list[int] = []
         self.sources: list = []  # per layer, the places of the layers it reads (the report's)
@@ -40,7 +40,9 @@ class PipelineScene(QGraphicsScene):
         self.edges: dict = {}  # (src uid, dst uid) -> EdgeItem
         self.collapsed: list = []  # groups of layer uids drawn as one block
         self.layout = None  # the GraphLayout drawn (a branched network)
-        self.max_rows = None  # a branched network wraps into bands about this deep (the view chooses)
+        self.max_rows = None  # wrap into bands about this deep (None: one flow; only when asked)
+        self._hints: dict = {}  # uid -> (rank, column) in the drawing before: what an edit keeps
+        self.anchor = None  # the block clicked last: where a Shift+click's range starts
         self._node_sources: list = []  # the graph laid out (collapsed groups contracted)
         self.marker = InsertionMarker(self.style.colours)
         self.addItem(self.marker)
@@ -82,35 +84,23 @@ class PipelineScene(QGraphicsScene):
             self.relaid.emit()
 
     def _place(self) -> None:
-        if self.is_graph:
-            self._place_graph()
-            return
-        self.layout = None
-        positions = [self.grid.position(i) for i in range(len(self.order))]
-        for uid, (x, y) in zip(self.order, positions):
-            block = self.blocks[uid]
-            block.set_port(QPointF(BLOCK_W, BLOCK_H / 2))
-            block.set_group(None)
-            block.setVisible(True)
-            if block.pos() != QPointF(x, y):
-                block.setPos(x, y)
-        self._set_edges({(self.order[i], self.order[i + 1]): connector(positions[i], positions[i + 1])
-                         for i in range(len(positions) - 1)})
-        w, h = self.grid.size(len(positions))
-        self._set_rect(w, h)
-
-    def _place_graph(self) -> None:
         index = {uid: i for i, uid in enumerate(self.order)}
         groups = [sorted(index[u] for u in group) for group in self.collapsed]
         nodes, node_sources, node_edges = contract(self.sources, groups)
         fixed = {}
         for k, i in enumerate(nodes):
             ui = self.network.layers[i].ui
-            if isinstance(ui.get("x"), (int, float)) and isinstance(ui.get("y"), (int, float)):
+            if self.is_graph and isinstance(ui.get("x"), (int, float)) and isinstance(ui.get("y"), (int, float)):
                 fixed[k] = (float(ui["x"]), float(ui["y"]))
         self._node_sources = node_sources
-        layout = layered(node_sources, fixed, self.max_rows)
+        hints = {k: self._hints[self.order[i]] for k, i in enumerate(nodes) if self.order[i] in self._hints}
+        layout = layered(node_sources, fixed, self.max_rows, hints)
         self.layout = layout
+        if len(self._hints) > 4 * len(self.order) + 1000:  # a deleted layer's place is kept for its undo
+            alive = set(self.order)
+            self._hints = {uid: h for uid, h in self._hints.items() if uid in alive}
+        for k, i in enumerate(nodes):  # hidden members of a collapsed group keep theirs
+            self._hints[self.order[i]] = (layout.ranks[k], layout.columns[k])
         shown = set(nodes)
         report = self.network.report()
         members = {max(g): g for g in groups}
@@ -133,7 +123,15 @@ class PipelineScene(QGraphicsScene):
             points = layout.routes[(a, b)]
             wanted[(self.order[s], self.order[d])] = points
         self._set_edges(wanted)
-        self._set_rect(*layout.size)
+        self._set_rect(*layout.rect)
+
+    def forget_layout(self) -> bool:
+        """Lay every block out afresh (Tidy layout), forgetting the rows and columns kept across
+        edits; True if a block moved."""
+        before = {uid: block.pos() for uid, block in self.blocks.items()}
+        self._hints = {}
+        self._place()
+        return any(self.blocks[uid].pos() != pos for uid, pos in before.items())
 
     def _set_edges(self, wanted: dict) -> None:
         """Keep one EdgeItem per (src uid, dst uid) in ``wanted`` (its polyline), labelled with
@@ -153,28 +151,23 @@ class PipelineScene(QGraphicsScene):
             output = report.layers[s].output
             edge.set_label(format_shape(output) if merge and output is not None else "")
 
-    def _set_rect(self, w: float, h: float) -> None:
-        rect = QRectF(0, 0, w, h)
+    def _set_rect(self, x: float, y: float, w: float, h: float) -> None:
+        rect = QRectF(x, y, w, h)
         if rect != self.sceneRect():
             self.setSceneRect(rect)
 
-    def set_columns(self, columns: int) -> None:
-        if columns != self.grid.columns:
-            self.grid = Grid(columns)
-            if not self.is_graph:
-                self._place()
-
     def graph_size(self, max_rows) -> tuple:
-        """The size the branched network would take wrapped into bands ``max_rows`` deep."""
+        """The size the network would take wrapped into bands ``max_rows`` deep."""
         return layered(self._node_sources, None, max_rows).size
 
     def graph_rows(self) -> int:
-        """How many rows deep the branched network is, in one band."""
+        """How many rows deep the network is, in one band."""
         return max(layered(self._node_sources).ranks, default=0) + 1
 
     def best_rows(self, width: float, height: float) -> tuple:
-        """(max_rows, zoom): the band depth that shows the branched network biggest in a
-        ``width`` × ``height`` window (None: one band), and that zoom (at most 1)."""
+        """(max_rows, zoom): the band depth that shows the network biggest in a ``width`` ×
+        ``height`` window (None: one band), and that zoom (at most 1). For a wrap the user asks
+        for (and the diagram export)."""
         deepest = self.graph_rows()
         best_rows, best_zoom, best_area = None, 0.0, 0.0
         # a dozen depths, not every one: a 200-layer network is laid out in a few milliseconds each
@@ -184,17 +177,17 @@ class PipelineScene(QGraphicsScene):
             w, h = self.graph_size(rows if rows < deepest else None)
             zoom = min(width / w, height / h, 1.0)
             # At the same zoom the smaller drawing wins: GoogLeNet's inception stacks cannot be
-            # cut, so their band sets the height whatever the depth, and the shallowest depth
-            # would chop its stem into two-row bands beside them for nothing.
+            # cut, so their band sets the height whatever the depth.
             if zoom > best_zoom + 1e-6 or (zoom > best_zoom - 1e-6 and w * h < best_area):
                 best_rows, best_zoom, best_area = (rows if rows < deepest else None), zoom, w * h
         return best_rows, best_zoom
 
     def set_max_rows(self, rows) -> None:
+        """Wrap into bands about ``rows`` deep (None: one flow)."""
         if rows != self.max_rows:
             self.max_rows = rows
-            if self.is_graph:
-                self._place()
+            self._place()
+            self.relaid.emit()
 
     def collapse(self, uids: list) -> None:
         """Draw the layers ``uids`` as one block (view only)."""
@@ -256,7 +249,20 @@ class PipelineScene(QGraphicsScene):
         (a drop on an edge inserts on that edge instead, see ``edge_at``)."""
         if self.is_graph:
             return len(self.order)
-        return self.grid.gap_index(pos.x(), pos.y(), len(self.order))
+        members = self._band_at(pos)
+        if not members:
+            return 0
+        k = gap_index(pos.y(), [self.blocks[self.order[i]].pos().y() for i in members])
+        return members[k] if k < len(members) else members[-1] + 1
+
+    def _band_at(self, pos: QPointF) -> list:
+        """The places of a chain's blocks in the column nearest ``pos`` (one column, or one band
+        of a chain wrapped into columns)."""
+        xs = [self.blocks[uid].pos().x() for uid in self.order]
+        if not xs:
+            return []
+        nearest = min(set(xs), key=lambda x: abs(x + BLOCK_W / 2 - pos.x()))
+        return [i for i, x in enumerate(xs) if x == nearest]
 
     def edge_at(self, pos: QPointF):
         for item in self.items(pos):
@@ -265,7 +271,10 @@ class PipelineScene(QGraphicsScene):
         return None
 
     def selected_edges(self) -> list:
-        return [edge for edge in self.edges.values() if edge.isSelected()]
+        try:
+            return [edge for edge in self.edges.values() if edge.isSelected()]
+        except RuntimeError:  # the scene is being destroyed (the app is closing)
+            return []
 
     def port_at(self, pos: QPointF):
         """The block whose output port is under ``pos`` (where a connection is dragged from)."""
@@ -299,14 +308,27 @@ class PipelineScene(QGraphicsScene):
             self.blockSignals(False)
         self.selectionChanged.emit()
 
+    def select_range(self, uid: int) -> None:
+        """Select the layers from the anchor (the block clicked last) to ``uid`` in list order,
+        the drawn ones (a collapsed group stands for its layers)."""
+        index = {u: i for i, u in enumerate(self.order)}
+        start = index.get(self.anchor, index[uid])
+        lo, hi = sorted((start, index[uid]))
+        self.select_uids([u for u in self.order[lo:hi + 1] if self.blocks[u].isVisible()])
+
     def show_marker(self, gap: int, pointer: QPointF | None = None) -> None:
         if self.is_graph:  # no gaps between rows: the edge under the pointer lights up instead
             hot = self.edge_at(pointer) if pointer is not None else None
             for edge in self.edges.values():
                 edge.set_hot(edge is hot)
             return
-        x, y = self.grid.marker(gap, len(self.order), pointer.y() if pointer is not None else None)
-        self.marker.setPos(x, y)
+        members = self._band_at(pointer) if pointer is not None else list(range(len(self.order)))
+        if gap < len(self.order) and gap not in members and gap - 1 >= 0:
+            members = self._band_at(self.blocks[self.order[gap - 1]].pos())  # the end of a column
+        tops = [self.blocks[self.order[i]].pos().y() for i in members]
+        x = self.blocks[self.order[members[0]]].pos().x() if members else X0
+        k = members.index(gap) if gap in members else len(members)
+        self.marker.setPos(x, marker_y(k, tops, GAP_Y))
         self.marker.setVisible(True)
 
     def hide_marker(self) -> None:

@@ -17,14 +17,16 @@ from PySide6.QtWidgets import QApplication, QGraphicsView
 from ..mime import kind_from_mime, local_files
 from ...model import KINDS
 from .items import EdgeItem
-from .graph_layout import GAP_Y
-from .layout import BLOCK_H, BLOCK_W, MARGIN, Grid, columns_for_width
+from .graph_layout import GAP_Y, PITCH_Y
+from .layout import BLOCK_H, BLOCK_W, MARGIN
 from .scene import PipelineScene
 
 NUDGE = 20.0  # how far Alt+arrow moves a block of a branched network
 
-MIN_ZOOM, MAX_ZOOM = 0.08, 3.0
-READABLE_ZOOM = 0.6  # below this a fitted layout is too small to read; scroll instead
+MIN_ZOOM, MAX_ZOOM = 0.08, 3.0  # zooming by hand
+FIT_MIN_ZOOM = 0.004  # Fit shows everything however small: no scroll bar, nothing cut
+READABLE_ZOOM = 0.4  # below this a whole network is too small to read: its width at the top instead
+FIT_SLACK = 0.995  # a fitted drawing stays a hair inside the viewport, or rounding adds scroll bars
 
 
 class CanvasView(QGraphicsView):
@@ -46,10 +48,12 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # left, not centred: a branch added on the right then moves nothing on the screen
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setToolTip("")
         self.auto_fit = True  # until the user zooms by hand, resizing re-fits the layout
+        self.wrap = False  # Blocks ▸ Wrap into columns: bands side by side that fit the window
         self._fit_whole = False  # Ctrl+0: fit the whole pipeline however small (kept on resize)
         self._press: tuple[int, QPoint] | None = None
         self._reordering: int | None = None
@@ -66,16 +70,18 @@ class CanvasView(QGraphicsView):
         # Editor's allowed_gap, so the marker stands where the drop will go
         self.gap_rule: Callable[[int, str], int] = lambda gap, _type: gap
         self._arrange_timer = QTimer(self, singleShot=True, interval=60)
-        self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
-        scene.relaid.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole))
+        # after a resize the zoom follows the window, but the drawing stays where the user scrolled
+        self._arrange_timer.timeout.connect(lambda: self.arrange(fit=self.auto_fit, force=self._fit_whole,
+                                                                 home=self._fit_whole))
+        # an edit, a collapse or an expand keeps the zoom: the drawing stays where the user looks
 
     # ------------------------------------------------------------------ zoom and layout
     @property
     def zoom(self) -> float:
         return self.transform().m11()
 
-    def set_zoom(self, zoom: float) -> None:
-        zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+    def set_zoom(self, zoom: float, floor: float = MIN_ZOOM) -> None:
+        zoom = max(floor, min(MAX_ZOOM, zoom))
         factor = zoom / self.zoom
         if abs(factor - 1) > 1e-9:
             self.scale(factor, factor)
@@ -100,45 +106,50 @@ class CanvasView(QGraphicsView):
         self.auto_fit, self._fit_whole = True, False
         self.arrange(fit=True)
 
-    def arrange(self, fit: bool = True, force: bool = False) -> None:
-        """Choose how many blocks go in a row for this window and, if ``fit``, a zoom that shows
-        them all while staying readable; a long pipeline gets full-size rows and scrolls."""
-        vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
-        if self.pipeline.is_graph:
-            self._arrange_graph(vw, vh, fit, force)
-            return
-        n = len(self.pipeline.order)
-        best_cols, best_zoom = columns_for_width(vw), 0.0
-        for cols in range(1, max(n, best_cols) + 1):
-            w, h = Grid(cols).size(n)
-            zoom = min(vw / w, vh / h, 1.0)
-            if zoom >= best_zoom - 1e-6:  # of equal zooms the widest rows: layers added later
-                best_cols, best_zoom = cols, zoom  # flow to the right, not down a column
-        if best_zoom < READABLE_ZOOM and not force:
-            best_cols, best_zoom = columns_for_width(vw), 1.0
-        elif force and best_zoom < READABLE_ZOOM:
-            best_cols = columns_for_width(vw / READABLE_ZOOM)
-            w, h = Grid(best_cols).size(n)
-            best_zoom = max(min(vw / w, vh / h, 1.0), MIN_ZOOM)
-        self.pipeline.set_columns(max(best_cols, 1))
-        if fit:
-            self.set_zoom(best_zoom)
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
-            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+    def set_wrap(self, on: bool) -> None:
+        """Wrap into columns (only when the user asks): the drawing is cut into bands side by side
+        that fit the window; off, one flow from top to bottom. Either way it is fitted again."""
+        self.wrap = bool(on)
+        if not self.wrap:
+            self.pipeline.set_max_rows(None)
+        self.arrange(fit=True, force=self._fit_whole)
 
-    def _arrange_graph(self, vw: float, vh: float, fit: bool, force: bool) -> None:
-        """A branched network wraps into bands set side by side: the depth of band that shows it
-        biggest; if even that is too small to read, bands as deep as the window at full size."""
-        scene = self.pipeline
-        best_rows, best_zoom = scene.best_rows(vw, vh)
-        if best_zoom < READABLE_ZOOM and not force:
-            best_rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // (BLOCK_H + GAP_Y)))
-            best_zoom = 1.0
-        scene.set_max_rows(best_rows)
-        if fit:
-            self.set_zoom(max(best_zoom, MIN_ZOOM))
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
-            self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+    def _wrap_for(self, vw: float, vh: float, force: bool) -> None:
+        """The band depth that shows the network biggest in this window; if that is too small to
+        read (and the user did not ask for everything), bands as deep as the window at full size."""
+        rows, zoom = self.pipeline.best_rows(vw, vh)
+        if zoom < READABLE_ZOOM and not force:
+            rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // PITCH_Y))
+        self.pipeline.set_max_rows(rows)
+
+    def arrange(self, fit: bool = True, force: bool = False, home: bool = True) -> None:
+        """If ``fit``, zoom for this window: with ``force`` (Fit) the whole drawing however small;
+        else the whole drawing when its blocks stay readable (at least READABLE_ZOOM), or its
+        full width at a readable zoom, starting at the input (the top) when ``home``."""
+        vw, vh = max(self.viewport().width(), 100), max(self.viewport().height(), 100)
+        if self.wrap:
+            self._wrap_for(vw, vh, force)
+        if not fit:
+            return
+        rect = self.pipeline.sceneRect()
+        whole = min(vw / max(rect.width(), 1.0), vh / max(rect.height(), 1.0)) * FIT_SLACK
+        if force:
+            self.set_zoom(min(whole, 1.0), FIT_MIN_ZOOM)
+            if whole < READABLE_ZOOM and not self.wrap:
+                self.refused.emit(f"The whole network at {self.zoom:.0%}: Blocks ▸ Wrap into columns "
+                                  "shows it bigger, in columns side by side.")
+        elif whole >= READABLE_ZOOM:
+            self.set_zoom(min(whole, 1.0))
+        else:  # its full width, but at least three rows, at a readable zoom
+            rows = vh / (3 * PITCH_Y - GAP_Y + 2 * MARGIN)
+            self.set_zoom(max(min(vw / max(rect.width(), 1.0) * FIT_SLACK, 1.0, rows), READABLE_ZOOM))
+        if not home:
+            return
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
+        if self.pipeline.order:  # a network wider than the window: the input in view
+            first = self.pipeline.block_at_index(0)
+            self.ensureVisible(first.sceneBoundingRect(), 20, 20)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -227,9 +238,17 @@ class CanvasView(QGraphicsView):
                 event.accept()
                 return
             block = self.pipeline.block_at(scene_pos)
+            if block is not None and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                # Shift+click: the layers from the last one clicked to this one, as in the
+                # Summary's table (Ctrl+click adds or removes one, Qt's own)
+                self.pipeline.select_range(block.uid)
+                self._press = None
+                event.accept()
+                return
             self._press = (block.uid, event.position().toPoint()) if block else None
             if block is not None:
                 self._grab = scene_pos - block.pos()
+                self.pipeline.anchor = block.uid
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -276,7 +295,7 @@ class CanvasView(QGraphicsView):
                 block = self.pipeline.block(uid)
                 block.setOpacity(1.0)
                 top_left = self.mapToScene(event.position().toPoint()) - self._grab
-                self.block_placed.emit(uid, max(top_left.x(), 0.0), max(top_left.y(), 0.0))
+                self.block_placed.emit(uid, top_left.x(), max(top_left.y(), 0.0))
             super().mouseReleaseEvent(event)
             return
         if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -385,8 +404,7 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         current = selected[-1] if selected else -1
-        cols = self.pipeline.grid.columns
-        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -cols, Qt.Key.Key_Down: cols}
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
         if key == Qt.Key.Key_Home:
             target = 0
         elif key == Qt.Key.Key_End:
@@ -413,7 +431,7 @@ class CanvasView(QGraphicsView):
                   Qt.Key.Key_Down: (0, 1)}[key]
         if modifiers & Qt.KeyboardModifier.AltModifier:
             pos = block.pos()
-            self.block_placed.emit(order[current], max(pos.x() + dx * NUDGE, 0.0), max(pos.y() + dy * NUDGE, 0.0))
+            self.block_placed.emit(order[current], pos.x() + dx * NUDGE, max(pos.y() + dy * NUDGE, 0.0))
             return
         if dy:
             nearby = list(scene.sources[current] if dy < 0 else scene.readers[current])

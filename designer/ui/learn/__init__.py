@@ -1,4 +1,4 @@
-"""The Learn mode of the window (issue 7): a list of lessons on the left and the chosen lesson's
+"""The Learn mode of the window: a list of lessons on the left and the chosen lesson's
 view at the bottom, the canvas (and the inspector) staying where they are.
 
 ``create_mode(window)`` is what the main window calls (designer/ui/modes.py) the first time the

@@ -1,4 +1,4 @@
-"""The Train mode of the window (issue 5): data and training panels, a background training
+"""The Train mode of the window: data and training panels, a background training
 worker, live plots, feature maps, filters, confusion matrix and decision boundary.
 
 ``create_mode(window)`` is what the main window calls (designer/ui/modes.py) the first time the
