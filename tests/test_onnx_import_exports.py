@@ -145,3 +145,25 @@ def test_a_rounded_up_pool_that_drops_a_last_window_exports_and_never_imports_wr
     want = onnxruntime_run(path, x)
     np.testing.assert_allclose(EngineNet(network).predict(x), want, rtol=1e-5, atol=1e-6)
     refused_or_equal(path, _input_shape(network), '"pool1"')
+
+
+@pytest.mark.parametrize("opset", [13, 14, 17, 18, 20])
+def test_a_design_of_every_kind_exported_at_each_opset_imports_back(tmp_path, opset):
+    """Hard-swish is x·HardSigmoid(x) before opset 14, GELU its formula before 20, ReduceMax's
+    axes an input from 18: each form folds back (a layer norm needs opset 17's LayerNormalization)."""
+    from designer.engine.net import EngineNet
+    from designer.export.onnx import onnx_model
+    design = EVERY_KIND if opset >= 17 else {
+        **EVERY_KIND, "layers": [layer for layer in EVERY_KIND["layers"] if layer["type"] != "layer_norm"]}
+    network = from_json(design)
+    arrays = random_arrays(network)
+    path = tmp_path / "every.onnx"
+    path.write_bytes(onnx_model(network, arrays, opset=opset).SerializeToString())
+    x = edge_input(_input_shape(network))
+    want = onnxruntime_run(path, x)
+    net = EngineNet(network)
+    net.load_state_dict(arrays)
+    np.testing.assert_allclose(net.predict(x).reshape(want.shape), want, rtol=1e-4, atol=1e-5)
+    back = import_onnx(path)
+    assert [_settings(layer) for layer in back.network.layers] == [_settings(layer) for layer in network.layers]
+    assert all(np.array_equal(back.arrays[k], arrays[k]) for k in arrays)

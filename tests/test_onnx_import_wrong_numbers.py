@@ -38,7 +38,9 @@ def test_a_constant_after_a_4d_batchnorm_is_per_channel_only_when_onnx_broadcast
     path = save(tmp_path, nodes, inits, in_shape=SQUARE)
     if per_channel:
         imported = assert_imports_equal(path, SQUARE)
-        assert [layer.type for layer in imported.network.layers][-1] == "batchnorm"
+        # Caffe's Scale (Mul and Add) folds into the batchnorm; a Mul alone is a layer scale
+        assert [layer.type for layer in imported.network.layers][1:] == \
+            (["batchnorm"] if op == "Add" else ["batchnorm", "layer_scale"])
         return
     # refused naming the node, or (a layer that computes ONNX's broadcast along W) equal
     refused_or_equal(path, SQUARE, '"scale"' if op == "Mul" else '"shift"')

@@ -369,12 +369,15 @@ def _fold_scale(index: _Index, bn: Node):
     s = _per_channel(index, _other(mul, bn.outputs[0]), rank, channels)
     if s is None:
         return None
-    found, out, shift = {id(bn): bn, id(mul): mul}, mul.outputs[0], np.zeros(channels, np.float32)
     add = index.only_reader(mul.outputs[0])
-    if add is not None and add.op == "Add" and not add.domain and len(add.inputs) == 2:
-        b = _per_channel(index, _other(add, mul.outputs[0]), rank, channels)
-        if b is not None:
-            found[id(add)], out, shift = add, add.outputs[0], b
+    if add is None or add.op != "Add" or add.domain or len(add.inputs) != 2:
+        return None  # a Mul alone is a layer scale (numbers equal either way; the design stays ours)
+    if add.name and mul.name == f"{add.name}_scaled":
+        return None  # our export's scale_shift layer, which imports back as itself
+    shift = _per_channel(index, _other(add, mul.outputs[0]), rank, channels)
+    if shift is None:
+        return None
+    found, out = {id(bn): bn, id(mul): mul, id(add): add}, add.outputs[0]
     scale, bias = f"{out}\0scale", f"{out}\0shift"
     consts[scale] = consts[bn.inputs[1]].astype(np.float32) * s
     consts[bias] = consts[bn.inputs[2]].astype(np.float32) * s + shift
