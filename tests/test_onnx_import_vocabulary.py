@@ -79,6 +79,9 @@ CASES = {
         VOLUME, 18, ["channel_slice", "channel_slice", "concat"]),
     "Split by sizes": ([N("Split", ["x", "sz"], ["a", "b"], axis=1), N("Concat", ["b", "a"], ["y"], axis=1)],
                        [I64("sz", [1, 3])], VOLUME, 13, ["channel_slice", "channel_slice", "concat"]),
+    "Split of which one part is read": (
+        [N("Split", ["x", "sz"], ["a", "b", "c"], axis=1), N("Relu", ["b"], ["y"])], [I64("sz", [1, 2, 1])],
+        VOLUME, 13, ["channel_slice", "relu"]),
     "channel shuffle, 2 groups": (
         [N("Reshape", ["x", "g"], ["r"]), N("Transpose", ["r"], ["t"], perm=[0, 2, 1, 3, 4]),
          N("Reshape", ["t", "back"], ["y"])], [I64("g", [1, 2, 3, 6, 6]), I64("back", [1, 6, 6, 6])],

@@ -195,7 +195,7 @@ def op_Split(m, n: Node) -> None:
         m.fail(n, f"splits {shape[0]} channels into {sizes}, which do not add up")
     source, start = m.source(n), 0
     for out, size in zip(outputs, sizes):
-        if out:
+        if out and (m.readers.get(out) or out == m.g.output):  # a part nothing reads is no layer
             m.emit(n, "channel_slice", {"start": start, "stop": start + size}, [source], tensor=out)
         start += size
 
