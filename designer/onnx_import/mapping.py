@@ -17,11 +17,11 @@ import numpy as np
 
 from ..model.catalogue import KINDS
 from . import OnnxImportError
-from . import vocabulary  # noqa: F401 — registers the modern CNNs' operators
 from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer
 from .reading import Graph, Node, quoted
 from .registry import NOT_IMPORTABLE, OPERATORS, Operator, _f, handler_of, maps, supported
+from .vocabulary import LATER  # importing it registers the modern CNNs' operators
 
 __all__ = ["NOT_IMPORTABLE", "OPERATORS", "Operator", "Mapper", "map_graph", "supported"]
 
@@ -516,6 +516,10 @@ def map_graph(graph: Graph):
     from .document import build
     fold(graph)
     m = Mapper(graph)
+    for node in graph.nodes:  # what the designer has no layer for yet is said first (a ViT's attention,
+        if node.op in LATER or (node.op == "MatMul" and all(  # not the Reshape before it)
+                i and i not in graph.consts for i in node.inputs[:2])):
+            m.node(node)
     for node in graph.nodes:  # an operator with no layer at all is named before any setting
         if not node.domain and handler_of(node.op) is None:
             m.node(node)
