@@ -173,3 +173,12 @@ def test_what_no_layer_computes_is_refused_naming_the_node(tmp_path, case):
     message = refusal(save(tmp_path, nodes, inits, in_shape=shape, opset=opset))
     named = [n.name for n in nodes if f'"{n.name}"' in message]
     assert named and words in message, message
+
+
+def test_a_channels_last_region_closed_by_another_transpose_is_not_folded(tmp_path):
+    """Only Transpose(0, 3, 1, 2) puts the channels back first; a region ending in another
+    permutation (here one that also swaps H and W) is left as it is, and refused."""
+    nodes = [N("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]), N("Relu", ["t"], ["r"]),
+             N("Transpose", ["r"], ["y"], name="other/Transpose", perm=[0, 3, 2, 1])]
+    message = refusal(save(tmp_path, nodes, [], in_shape=(1, 4, 4, 4)))  # H = W: shapes alone agree
+    assert "(Transpose)" in message
