@@ -315,8 +315,8 @@ class Mapper:
         if self.g.shape(n.outputs[0]) is None and n.inputs[1] in self.g.consts:
             # a target computed from Shape (folded since), which shape inference could not follow
             full = (1, *x)
-            target = [full[k] if v == 0 and not n.attrs.get("allowzero") else int(v)
-                      for k, v in enumerate(np.ravel(self.g.consts[n.inputs[1]]))]
+            target = [(full[k] if k < len(full) else -2) if v == 0 and not n.attrs.get("allowzero") else int(v)
+                      for k, v in enumerate(np.ravel(self.g.consts[n.inputs[1]]))]  # -2: a 0 past the input's axes
             if target.count(-1) == 1:
                 known = int(np.prod([v for v in target if v != -1]))
                 target[target.index(-1)] = int(np.prod(full)) // max(known, 1)
