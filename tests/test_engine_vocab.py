@@ -13,6 +13,7 @@ from engine_checks_support import build, check_layer, randomised, spaced, torch_
 from test_engine_gradcheck_graph import build_merge, check_merge
 
 MUL_SHAPES = [[(5, 4, 3), (1, 1, 3)], [(1, 1, 3), (5, 4, 3)], [(5, 4, 3)] * 2, [(1, 1, 3), (5, 4, 3), (5, 4, 3)],
+              [(1, 1, 3), (1, 1, 3), (5, 4, 3)],
               [(6,), (6,)], [(1, 1, 3), (1, 1, 3)]]
 
 
@@ -225,3 +226,19 @@ def test_which_convolutions_are_pointwise():
     assert not build("conv", (7, 8, 6), filters=4, kernel=1, padding=1).pointwise
     assert not build("conv", (7, 8, 6), filters=4, kernel=1, groups=2).pointwise
     assert not build("conv", (7, 8, 6), filters=4, kernel=3).pointwise
+
+
+def test_depthwise_taps_that_see_only_padding():
+    """On a map one row high, the top and bottom taps of a padded 3×3 kernel only ever see
+    padding: their weight gradient is zero, and everything equals PyTorch (the padding is implied,
+    never copied)."""
+    rng = np.random.default_rng(7)
+    layer = randomised(build("conv", (5, 1, 4), filters=4, kernel=3, groups=4, padding=1), rng)
+    assert layer.depthwise
+    x = rng.normal(size=(3, 4, 1, 5))
+    check_layer(layer, x)
+    assert_equals_torch_conv(layer, x, rng)
+    out, cache = layer.forward(x, True)
+    _, grads = layer.backward(np.ones_like(out), cache)
+    assert not grads["weight"][:, 0, [0, 2]].any() and grads["weight"][:, 0, 1].all()
+    assert cache[0].shape == (4, 1, 5, 3)  # the cache is the batch-last input itself, unpadded

@@ -225,3 +225,14 @@ def test_relu6_and_hardtanh_overwrite_their_input_only_where_nothing_else_reads_
     np.testing.assert_allclose(out, values[-1], rtol=1e-13)
     value, _ = net.loss_and_backward(x, np.array([0, 2]))
     assert np.isfinite(value)
+
+
+def test_the_format_doc_names_every_version_2_type_and_key():
+    """docs/model-format.md's list of what makes a file version 2 is jsonio's (V2_TYPES, V2_KEYS)."""
+    import re
+    from pathlib import Path
+    from designer.model.jsonio import V2_KEYS, V2_TYPES
+    text = (Path(__file__).resolve().parent.parent / "docs" / "model-format.md").read_text(encoding="utf-8")
+    start = text.index("- A file whose layers never use")
+    named = set(re.findall(r"`(\w+)`", text[start:text.index("is written as version 1", start)])) - {"inputs"}
+    assert named == set(V2_TYPES) | {key for keys in V2_KEYS.values() for key in keys}

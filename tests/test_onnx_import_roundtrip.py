@@ -27,14 +27,7 @@ def random_arrays(network, seed=0) -> dict:
     return arrays
 
 
-SLOW_TEMPLATES = {"alexnet"}  # over 1.5 s
-
-
-def _template_param(name):
-    return pytest.param(name, marks=pytest.mark.slow) if name in SLOW_TEMPLATES else name
-
-
-@pytest.mark.parametrize("name", [_template_param(n) for n in TEMPLATES])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "alexnet" else n for n in TEMPLATES])
 def test_a_template_exported_to_onnx_imports_back(tmp_path, name):
     from designer.onnx_import import import_onnx
     network = load_template(name)

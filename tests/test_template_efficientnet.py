@@ -59,3 +59,70 @@ def test_the_output_equals_its_pytorch_twin():
         want = model(torch.from_numpy(x)).numpy()
     got = net.forward(x)
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_its_onnx_and_pytorch_exports_equal_the_engine(tmp_path):
+    """Exported with random weights, onnxruntime and the PyTorch module compute the engine's output."""
+    ort = pytest.importorskip("onnxruntime")
+    torch = pytest.importorskip("torch")
+    from designer.engine import EngineNet
+    from designer.export import export_network
+    from export_support import load_module
+    network = load_model("efficientnet_b0")
+    net = EngineNet(network, np.float32, seed=2)
+    arrays = net.state_dict()
+    x = np.random.default_rng(1).normal(size=(2, 3, 224, 224)).astype(np.float32)
+    want = net.predict(x)
+    export_network(network, "onnx", tmp_path / "b0.onnx", arrays=arrays)
+    session = ort.InferenceSession(str(tmp_path / "b0.onnx"), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input": x})[0], want, rtol=1e-3, atol=1e-6)
+    np.savez(tmp_path / "b0.npz", **arrays)
+    export_network(network, "pytorch", tmp_path / "b0.py", weights_path=tmp_path / "b0.npz")
+    model = load_module(tmp_path / "b0.py")["build"]()
+    with torch.no_grad():
+        got = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-6)
+
+
+def close(a, b) -> bool:
+    """Equal to one part in a million of the arrays' size, or within 1e-8 (a bias before a
+    batchnorm has a gradient of 0 that rounding makes 1e-10)."""
+    return float(np.linalg.norm(a - b)) <= 1e-6 * float(np.linalg.norm(a) + np.linalg.norm(b)) + 1e-8
+
+
+@pytest.mark.slow
+def test_a_training_step_on_small_images_equals_pytorch():
+    """The whole template (every MBConv, SE and 5×5 depthwise path) on 32×32 images, float64:
+    the loss, every gradient and the weights after two SGD steps equal its PyTorch twin's."""
+    torch = pytest.importorskip("torch")
+    from designer.engine import SGD, EngineNet
+    from torch_support import torch_loss, torch_tensor, torch_twin
+    network = load_model("efficientnet_b0")
+    network.set_keys(network[0].uid, {"width": 32, "height": 32})
+    dropout = next(layer for layer in network.layers if layer.type == "dropout")
+    network.set_keys(dropout.uid, {"rate": 0.0})  # the engine's masks are not PyTorch's
+    assert not network.report().problems and network.report().total_params == 5_288_548
+    net = EngineNet(network, np.float64, seed=4)
+    model = torch_twin(net).train()
+    rng = np.random.default_rng(3)
+    # a batch of 4: the last stages' maps are 1×1, and a batchnorm over 2 values is ±1 whatever they
+    # are (its gradient is rounding noise)
+    x = rng.normal(size=(4,) + net.input_shape)
+    y = np.array([3, 997, 500, 3])
+    lr = 0.01
+    opt = SGD(net.params, lr=lr, momentum=0.9)
+    topt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for step in range(2):
+        value, _ = net.loss_and_backward(x, y, "cross_entropy")
+        topt.zero_grad()
+        want = torch_loss(model, x, y, "cross_entropy", network, net.n_outputs)
+        want.backward()
+        assert value == pytest.approx(want.item(), rel=1e-8)
+        if step == 0:
+            for key in net.param_keys:
+                assert close(net.grads[key], torch_tensor(model, key).grad.numpy()), key
+        opt.step(net.grads)
+        topt.step()
+    for key in net.param_keys:
+        assert close(net.params[key], torch_tensor(model, key).detach().numpy()), key

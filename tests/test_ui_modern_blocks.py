@@ -94,3 +94,27 @@ def test_the_inspector_edits_the_new_settings(window):
     window.inspector.editors["count_include_pad"].box.setChecked(False)
     assert window.network[pool].config["count_include_pad"] is False
     assert "excl. pad" in window.scene.blocks[window.network[pool].uid].state[3]
+
+
+def test_a_block_inside_a_block_collapses_with_the_outer_one():
+    """EfficientNet-B0: each MBConv with a shortcut collapses whole, its squeeze-and-excitation
+    inside it (15 layers from the expansion conv to the add); the 7 without a shortcut collapse
+    their SE. ResNet-18 still collapses into its 8 residual blocks."""
+    from designer.model import load_model
+    from designer.ui.canvas.collapse import group_problem, merge_blocks
+
+    def groups(name):
+        network = load_model(name)
+        report = network.report()
+        found = merge_blocks([info.sources for info in report.layers], report.readers,
+                             [layer.kind.family for layer in network.layers])
+        assert all(not group_problem(group, report.readers) for group in found)
+        return network, found
+
+    network, found = groups("efficientnet_b0")
+    whole = [g for g in found if network[g[-1]].type == "add"]
+    assert len(whole) == 9 and all(len(g) == 15 for g in whole)
+    assert all(any(network[i].type == "mul" for i in g) for g in whole)
+    se = [g for g in found if network[g[-1]].type == "mul"]
+    assert len(se) == 7 and all([network[i].type for i in g][0] == "global_pool" for g in se)
+    assert len(groups("resnet18")[1]) == 8

@@ -224,7 +224,7 @@ def _spatial(network, index, layer, info, cfg: dict) -> tuple:
         if g != 1:
             rows.append(Row("Groups", f"D₁/G = {d}/{g} = {d // g}, F/G = {f}/{g} = {f // g}",
                             f"the input channels and the filters are split into {g} groups: each "
-                            f"filter sees only the {d // g} channels of its group"))
+                            f"filter sees only the {plural(d // g, 'channel')} of its group"))
     else:
         rows.append(Row("Depth", f"D₂ = D₁ = {d}", "each feature map is pooled on its own",
                         level="result"))

@@ -16,6 +16,7 @@ from ..model.catalogue import depth_of, is_volume
 from ..model.graph import label as layer_label
 from ..model.keys import as_pair
 
+
 @dataclass(frozen=True)
 class Row:
     """One worked-out line: what it is, the maths (lines separated by newlines), a sentence

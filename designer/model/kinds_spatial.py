@@ -242,7 +242,7 @@ CONV = register(LayerKind(
     ),
     params=_conv_params, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
     help="Slides filters over the input volume; each filter makes one feature map.",
-    aliases="convolution filter",
+    aliases="convolution filter depthwise separable pointwise dilated atrous",
 ))
 
 

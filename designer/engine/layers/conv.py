@@ -226,8 +226,7 @@ class Conv(Layer):
         f, oh, ow = self.out_shape
         m = batch_last(x)  # a C-ordered batch (a first layer's data) is transposed once
         if self.depthwise:
-            out, xp = depthwise.forward(self, m)
-            return logical(out), (xp, x.shape, "depthwise")
+            return logical(depthwise.forward(self, m)), (m, x.shape, "depthwise")
         if self.pointwise:  # the input is its own columns: out = W @ x (+ b), the input the cache
             m2 = m.reshape(m.shape[0], -1)
             out = np.empty((f, m2.shape[1]), self.dtype)
@@ -254,7 +253,7 @@ class Conv(Layer):
     def backward(self, dout, cache):
         first, in_shape, tiles = cache
         if tiles == "depthwise":
-            dx, grads = depthwise.backward(self, batch_last(dout), first, in_shape)
+            dx, grads = depthwise.backward(self, batch_last(dout), first)
             return (logical(dx) if dx is not None else None), grads
         if tiles == "pointwise":
             return self.backward_pointwise(batch_last(dout), first, in_shape)

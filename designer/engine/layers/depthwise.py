@@ -3,18 +3,21 @@ EfficientNet's 3×3 and 5×5 layers), batch-last.
 
 Per-group im2col would make C tiny products of one filter row each (a Python loop of C matmuls
 and C·K² small copies). Here each output channel is its own channel's taps weighted and summed:
-for every kernel tap (i, j), ``out += w[:, i, j] · xp[:, tap rectangle]`` over the whole
-(C, OH, OW, N) block at once, K² multiply-adds over contiguous runs of N values. The backward
-pass is the same walk: the weight gradient of tap (i, j) is Σ dout · tap (one dot per channel),
-and the input gradient adds w[:, i, j] · dout back onto the tap's rectangle of the padded
-gradient. Channels are split into cache-sized blocks that run on all cores (``blockwise``).
+for every kernel tap (i, j), ``out[:, rows, cols] += w[:, i, j] · x[:, the tap's rectangle]``
+over a whole block of channels at once, K² multiply-adds over contiguous runs of N values. As
+im2col does (``columns.tap_span``), each tap reads only the rectangle of the input it sees and
+writes only the output positions whose window it is inside: the padding is implied, never a
+padded copy, so the pass keeps nothing but its input (the cache), as PyTorch does. The backward
+pass is the same walk: the weight gradient of tap (i, j) is Σ dout · rectangle (one dot per
+channel), and the input gradient adds w[:, i, j] · dout back onto the rectangle. Channels are
+split into cache-sized blocks that run on all cores (``blockwise``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..blocks import blockwise
-
+from .columns import spans
 
 # Tests switch the path off to compare it with the grouped im2col path it replaces.
 ENABLED = True
@@ -25,83 +28,79 @@ def is_depthwise(groups: int, channels: int, filters: int) -> bool:
     return ENABLED and groups > 1 and groups == channels == filters
 
 
-def _tap(xp: np.ndarray, i: int, j: int, out_hw: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
-    """The rectangle of the padded (C, HP, WP, N) volume that kernel tap (i, j) reads for every
-    output position: (C, OH, OW, N), a strided view."""
-    (oh, ow), (sy, sx), (dy, dx) = out_hw, stride, dilation
-    y, x = i * dy, j * dx
-    return xp[:, y:y + sy * (oh - 1) + 1:sy, x:x + sx * (ow - 1) + 1:sx]
+def taps(layer, in_hw: tuple) -> list:
+    """For each kernel tap (i, j) with any output position inside the input: (i, j, output
+    rows, output columns, input rows, input columns) as slices (the input ones strided)."""
+    (kh, kw), (sy, sx) = layer.kernel, layer.stride
+    rows, cols = spans(in_hw, layer.out_shape[1:], layer.kernel, layer.stride, layer.pad, 0, layer.dilation)
+    out = []
+    for i in range(kh):
+        y0, y1, iy = rows[i]
+        for j in range(kw):
+            x0, x1, ix = cols[j]
+            if y1 > y0 and x1 > x0:
+                out.append((i, j, slice(y0, y1), slice(x0, x1), slice(iy, iy + sy * (y1 - y0 - 1) + 1, sy),
+                            slice(ix, ix + sx * (x1 - x0 - 1) + 1, sx)))
+    return out
 
 
-def padded_input(layer, m: np.ndarray, pad: tuple) -> np.ndarray:
-    """``m`` (C, H, W, N) inside a border of zeros (a reused scratch buffer whose border is written once)."""
-    py, px = pad
-    if not py and not px:
-        return m
-    c, h, w, n = m.shape
-    xp = layer.scratch("padded", (c, h + 2 * py, w + 2 * px, n), 0.0)
-    xp[:, py:py + h, px:px + w] = m
-    return xp
+def _buffer(flat: np.ndarray, shape: tuple) -> np.ndarray:
+    return flat[:int(np.prod(shape))].reshape(shape)
 
 
-def forward(layer, m: np.ndarray) -> tuple:
-    """(out (C, OH, OW, N), the padded input: the cache)."""
+def forward(layer, m: np.ndarray) -> np.ndarray:
+    """out (C, OH, OW, N) of the batch-last input ``m`` (C, H, W, N), which is the cache."""
     w = layer.params["weight"][:, 0]  # (C, KH, KW)
     bias = layer.params.get("bias")
-    kh, kw = w.shape[1:]
-    xp = padded_input(layer, m, layer.pad)
-    c, oh, ow, n = m.shape[0], layer.out_shape[1], layer.out_shape[2], m.shape[3]
+    c, n = m.shape[0], m.shape[3]
+    oh, ow = layer.out_shape[1:]
     out = np.empty((c, oh, ow, n), layer.dtype)
-    tmp_size = oh * ow * n
+    walk = taps(layer, m.shape[1:3])
 
     def run(a, z):
         o = out[a:z]
-        tmp = np.empty((z - a, oh, ow, n), layer.dtype) if kh * kw > 1 else None
-        for t in range(kh * kw):
-            i, j = divmod(t, kw)
-            tap = _tap(xp[a:z], i, j, (oh, ow), layer.stride, layer.dilation)
-            weight = w[a:z, i, j][:, None, None, None]
-            if t == 0:
-                np.multiply(tap, weight, out=o)
-            else:
-                np.multiply(tap, weight, out=tmp)
-                o += tmp
         if bias is not None:
-            o += bias[a:z][:, None, None, None]
-    blockwise(run, c, tmp_size * kh * kw)
-    return out, xp
+            o[...] = bias[a:z][:, None, None, None]
+        else:
+            o.fill(0)
+        flat = np.empty(o.size, layer.dtype)
+        for i, j, orow, ocol, irow, icol in walk:
+            target = o[:, orow, ocol]
+            tmp = _buffer(flat, target.shape)
+            np.multiply(m[a:z, irow, icol], w[a:z, i, j][:, None, None, None], out=tmp)
+            target += tmp
+    blockwise(run, c, oh * ow * n * len(walk))
+    return out
 
 
-def backward(layer, d: np.ndarray, xp: np.ndarray, in_shape: tuple) -> tuple:
-    """(dx (C, H, W, N) or None, grads) from dout ``d`` (C, OH, OW, N) and the padded input."""
+def backward(layer, d: np.ndarray, m: np.ndarray) -> tuple:
+    """(dx (C, H, W, N) or None, grads) from dout ``d`` (C, OH, OW, N) and the input ``m``."""
     weight = layer.params["weight"]
     w = weight[:, 0]
     kh, kw = w.shape[1:]
-    c, oh, ow, n = d.shape
-    h, width = in_shape[2:]
-    py, px = layer.pad
+    c = d.shape[0]
     dw = layer.scratch("grad", (c, kh, kw))
-    dx = np.empty((c, h, width, n), layer.dtype) if layer.need_dx else None
+    dw.fill(0)  # a tap that sees only padding has a zero gradient
+    dx = np.empty(m.shape, layer.dtype) if layer.need_dx else None
+    walk = taps(layer, m.shape[1:3])
 
     def run(a, z):
         da = d[a:z]
-        for t in range(kh * kw):
-            i, j = divmod(t, kw)
-            tap = _tap(xp[a:z], i, j, (oh, ow), layer.stride, layer.dilation)
-            # Σ over positions and samples of dout · tap, one dot per channel (einsum reads the
-            # strided view in place: no copy of the tap)
-            dw[a:z, i, j] = np.einsum("chwn,chwn->c", da, tap)
+        for i, j, orow, ocol, irow, icol in walk:
+            # Σ over positions and samples of dout · the tap's rectangle, one dot per channel
+            # (einsum reads the strided views in place: no copies)
+            dw[a:z, i, j] = np.einsum("chwn,chwn->c", da[:, orow, ocol], m[a:z, irow, icol])
         if dx is None:
             return
-        dxp = np.zeros((z - a,) + xp.shape[1:], layer.dtype)
-        tmp = np.empty(da.shape, layer.dtype)
-        for t in range(kh * kw):
-            i, j = divmod(t, kw)
-            target = _tap(dxp, i, j, (oh, ow), layer.stride, layer.dilation)
-            np.multiply(da, w[a:z, i, j][:, None, None, None], out=tmp)
-            target += tmp
-        dx[a:z] = dxp[:, py:py + h, px:px + width]
-    blockwise(run, c, xp[0].size * 2)
+        target = dx[a:z]
+        target.fill(0)
+        flat = np.empty(da.size, layer.dtype)
+        for i, j, orow, ocol, irow, icol in walk:
+            part = da[:, orow, ocol]
+            tmp = _buffer(flat, part.shape)
+            np.multiply(part, w[a:z, i, j][:, None, None, None], out=tmp)
+            target[:, irow, icol] += tmp
+    blockwise(run, c, m[0].size * 2)
     grads = {"weight": dw.reshape(weight.shape)}
     if "bias" in layer.params:
         grads["bias"] = d.sum(axis=(1, 2, 3))

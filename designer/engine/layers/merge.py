@@ -64,14 +64,17 @@ class Mul(MergeLayer):
         views = [batch_view(x) for x in xs]
         out = np.multiply(views[0], views[1], order="C")
         for v in views[2:]:
-            out *= v
+            if np.broadcast_shapes(out.shape, v.shape) == out.shape:
+                out *= v
+            else:  # two 1×1×D inputs first, then a W×H×D one
+                out = np.multiply(out, v, order="C")
         return logical(out), views
 
     def backward(self, dout, views):
         d = batch_view(dout)
         dxs = []
         for j, v in enumerate(views):
-            g = d.copy() if len(views) > 1 else d
+            g = d.copy()  # a new array per input: the net sums them where an output feeds several
             for k, other in enumerate(views):
                 if k != j:
                     g *= other

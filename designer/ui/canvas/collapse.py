@@ -46,37 +46,47 @@ def contract(sources: list, groups: list) -> tuple:
     return nodes, node_sources, edges
 
 
+def _ancestors(sources: list, i: int) -> set:
+    """Every layer that layer ``i`` depends on, itself included."""
+    seen, todo = {i}, list(sources[i])
+    while todo:
+        s = todo.pop()
+        if s not in seen:
+            seen.add(s)
+            todo.extend(sources[s])
+    return seen
+
+
 def merge_blocks(sources: list, readers: list, families: list) -> list:
-    """Groups of layer indices to collapse so that a residual or inception network reads at a
-    glance: for each merge, every layer between the fork its branches leave from and the merge,
-    plus the activations right after the merge (the relu of a residual block); ``families`` are
-    the layers' kind families. Groups never
-    overlap and each has one output (``group_problem`` accepts them)."""
+    """Groups of layer indices to collapse so that a residual, inception or MobileNet-style network
+    reads at a glance: for each merge, every layer between the fork its branches leave from (the
+    latest layer every branch depends on) and the merge, plus the activations right after the
+    merge (the relu of a residual block); ``families`` are the layers' kind families. A block
+    inside another (EfficientNet's squeeze-and-excitation inside its residual block) goes with the
+    outer one: merges are taken from the last. Groups never overlap and each has one output
+    (``group_problem`` accepts them)."""
     groups: list = []
     used: set = set()
-    for m, srcs in enumerate(sources):
+    for m in reversed(range(len(sources))):
+        srcs = sources[m]
         if len(srcs) < 2:
             continue
-        members = {m}
-        todo = list(srcs)
-        fork = None
-        while todo:  # walk up every branch until the layer they all start from
-            s = todo.pop()
-            if s in members:
-                continue
-            if len(readers[s]) > 1 or not sources[s]:
-                fork = s if fork is None else min(fork, s)
-                continue
-            members.add(s)
-            todo.extend(sources[s])
+        lines = [_ancestors(sources, s) for s in srcs]
+        common = set.intersection(*lines)
+        if not common:
+            continue
+        fork = max(common)
+        members = {m} | set().union(*lines) - common
+        if min(members) < fork:  # a branch that reaches past the fork: not one block
+            continue
         end = m
         while len(readers[end]) == 1 and families[readers[end][0]] == "activation" \
                 and len(sources[readers[end][0]]) == 1:
             end = readers[end][0]
             members.add(end)
         group = sorted(members)
-        if fork is None or used & members or group_problem(group, readers):
+        if used & members or group_problem(group, readers):
             continue
         used |= members
         groups.append(group)
-    return groups
+    return sorted(groups)
