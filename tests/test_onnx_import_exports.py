@@ -119,3 +119,55 @@ def test_pytorchs_ceil_mode_average_and_even_lrn_import_equal(tmp_path):
         want = module(torch.from_numpy(x)).detach().numpy()
         np.testing.assert_allclose(onnxruntime_run(path, x), want, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(designer_run(import_onnx(path), x).reshape(want.shape), want, rtol=1e-4, atol=1e-5)
+
+
+# Rounded-up pools whose last window PyTorch drops on one axis (it would start in the end padding)
+# while ONNX's ceil_mode keeps it: the export writes them rounding down over extra end padding.
+DROPPED = [("max", 2, 2, 1, True), ("max", 1, 2, 0, True), ("max", 2, 3, 1, True), ("avg", 2, 2, 1, True),
+           ("avg", 2, 2, 1, False), ("avg", 2, 3, 0, False), ("avg", 3, 3, 1, True), ("avg", 4, 3, 2, True),
+           ("avg", 4, 3, 2, False)]
+
+
+@pytest.mark.parametrize("mode,size,stride,padding,count", DROPPED)
+@pytest.mark.parametrize("width", [4, 5, 7])
+def test_a_rounded_up_pool_that_drops_a_last_window_exports_and_imports_back(tmp_path, mode, size, stride, padding,
+                                                                            count, width):
+    from designer.engine.net import EngineNet
+    layer = {"type": "pool", "mode": mode, "size": size, "stride": stride, "padding": padding, "ceil": True}
+    if mode == "avg":
+        layer["count_include_pad"] = count
+    network = from_json({"format": "nn-designer", "version": 2, "name": "pool", "layers": [
+        {"type": "input", "width": width, "height": width + 1, "depth": 2}, layer]})
+    path = tmp_path / "pool.onnx"
+    export_network(network, "onnx", path, arrays={})  # once: onnx's strict shape inference refused it
+    x = edge_input(_input_shape(network))
+    want = onnxruntime_run(path, x)
+    np.testing.assert_allclose(EngineNet(network).predict(x), want, rtol=1e-5, atol=1e-6)
+    back = import_onnx(path)  # the pool again (its Pad and extra end cells folded back)
+    np.testing.assert_allclose(designer_run(back, x).reshape(want.shape), want, rtol=1e-5, atol=1e-6)
+    assert [layer.type for layer in back.network.layers] == ["input", "pool"]
+    got, wanted = back.network.layers[1].resolved(), network.layers[1].resolved()
+    keys = ["mode", "size", "stride", "padding"] + (["count_include_pad"] if padding else [])
+    assert {k: got[k] for k in keys} == {k: wanted[k] for k in keys}
+
+
+@pytest.mark.parametrize("opset", [13, 14, 17, 18, 20])
+def test_a_design_of_every_kind_exported_at_each_opset_imports_back(tmp_path, opset):
+    """Hard-swish is x·HardSigmoid(x) before opset 14, GELU its formula before 20, ReduceMax's
+    axes an input from 18: each form folds back (a layer norm needs opset 17's LayerNormalization)."""
+    from designer.engine.net import EngineNet
+    from designer.export.onnx import onnx_model
+    design = EVERY_KIND if opset >= 17 else {
+        **EVERY_KIND, "layers": [layer for layer in EVERY_KIND["layers"] if layer["type"] != "layer_norm"]}
+    network = from_json(design)
+    arrays = random_arrays(network)
+    path = tmp_path / "every.onnx"
+    path.write_bytes(onnx_model(network, arrays, opset=opset).SerializeToString())
+    x = edge_input(_input_shape(network))
+    want = onnxruntime_run(path, x)
+    net = EngineNet(network)
+    net.load_state_dict(arrays)
+    np.testing.assert_allclose(net.predict(x).reshape(want.shape), want, rtol=1e-4, atol=1e-5)
+    back = import_onnx(path)
+    assert [_settings(layer) for layer in back.network.layers] == [_settings(layer) for layer in network.layers]
+    assert all(np.array_equal(back.arrays[k], arrays[k]) for k in arrays)

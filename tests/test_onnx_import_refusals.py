@@ -74,3 +74,11 @@ def test_a_zero_pad_before_a_max_pool_on_data_that_can_be_negative_says_so(tmp_p
 def test_a_zero_pad_before_a_conv_still_folds(tmp_path):
     imported = assert_imports_equal(save(tmp_path, *_pad_conv(value=0.0)), (1, 4, 9, 9))
     assert [layer.type for layer in imported.network.layers] == ["input", "conv"]
+
+
+def test_a_reshape_whose_zero_copies_an_axis_the_input_lacks_is_one_sentence(tmp_path):
+    """A 0 in a Reshape's target copies that axis of the input; past the input's axes there is
+    none (found by mutating our own exports: it raised IndexError)."""
+    nodes = [N("Relu", ["x"], ["r"]), N("Reshape", ["r", "target"], ["y"], name="odd/Reshape")]
+    path = save(tmp_path, nodes, [I64("target", [0, 0, 0, 0, 0])], outputs=[("y", ["N", 324])], opset=17)
+    assert '"odd/Reshape"' in refusal(path)

@@ -121,3 +121,50 @@ def test_an_imported_mobilenet_v2_block_trains_one_sgd_step_as_pytorch(tmp_path)
     assert [a.size for a in ours] == [b.size for b in theirs]
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.reshape(b.shape), b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MODERN)
+def test_a_modern_cnn_exported_at_opset_13_imports(tmp_path, name):
+    """Before opset 17 a layer norm is written out (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add) and
+    hard-swish before opset 14 as x·HardSigmoid(x): both fold back."""
+    path = tmp_path / f"{name}.onnx"
+    export(name, path, opset=13, size=64)
+    _equal_to_onnxruntime(path, 64)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet_b0", "shufflenet_v2_x0_5"])
+def test_a_modern_cnn_from_the_dynamo_exporter_imports(tmp_path, name):
+    pytest.importorskip("onnxscript")  # what torch.onnx's dynamo exporter writes with
+    path = tmp_path / f"{name}.onnx"
+    export(name, path, opset=18, size=64, dynamo=True)
+    _equal_to_onnxruntime(path, 64)
+
+
+@pytest.mark.slow
+def test_a_vision_transformer_is_refused_at_its_attention(tmp_path):
+    """A ViT (torchvision's, small) is refused in one sentence that names its attention, not the
+    Reshape of its patches that comes first."""
+    torch = pytest.importorskip("torch")
+    tv = torchvision()
+    from onnx_graphs_support import refusal
+    torch.manual_seed(0)
+    model = tv.models.VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16,
+                                        mlp_dim=32, num_classes=5).eval()
+    path = tmp_path / "vit.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 3, 32, 32),), str(path), opset_version=17, dynamo=False)
+    message = refusal(path)
+    assert "attention" in message and "(MatMul)" in message
+
+
+@pytest.mark.slow
+def test_stochastic_depth_is_the_identity_in_eval_mode(tmp_path):
+    torch = pytest.importorskip("torch")
+    tv = torchvision()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), tv.ops.StochasticDepth(0.5, "row"), torch.nn.ReLU()).eval()
+    path = tmp_path / "sd.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 3, 8, 8),), str(path), opset_version=17, dynamo=False)
+    imported = _equal_to_onnxruntime(path, 8)
+    assert [layer.type for layer in imported.network.layers] == ["input", "conv", "relu"]

@@ -79,6 +79,9 @@ CASES = {
         VOLUME, 18, ["channel_slice", "channel_slice", "concat"]),
     "Split by sizes": ([N("Split", ["x", "sz"], ["a", "b"], axis=1), N("Concat", ["b", "a"], ["y"], axis=1)],
                        [I64("sz", [1, 3])], VOLUME, 13, ["channel_slice", "channel_slice", "concat"]),
+    "Split of which one part is read": (
+        [N("Split", ["x", "sz"], ["a", "b", "c"], axis=1), N("Relu", ["b"], ["y"])], [I64("sz", [1, 2, 1])],
+        VOLUME, 13, ["channel_slice", "relu"]),
     "channel shuffle, 2 groups": (
         [N("Reshape", ["x", "g"], ["r"]), N("Transpose", ["r"], ["t"], perm=[0, 2, 1, 3, 4]),
          N("Reshape", ["t", "back"], ["y"])], [I64("g", [1, 2, 3, 6, 6]), I64("back", [1, 6, 6, 6])],
@@ -90,6 +93,12 @@ CASES = {
     "LayerNormalization of a vector": ([N("LayerNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3)],
                                        [F("s", np.linspace(.5, 2, 6)), F("b", np.linspace(-1, 1, 6))], VECTOR, 17,
                                        ["layer_norm"]),
+    "LayerNorm written out (before opset 17)": (
+        [N("ReduceMean", ["x"], ["mu"], axes=[-1]), N("Sub", ["x", "mu"], ["d"]), N("Pow", ["d", "two"], ["sq"]),
+         N("ReduceMean", ["sq"], ["var"], axes=[-1]), N("Add", ["var", "eps"], ["ve"]), N("Sqrt", ["ve"], ["sd"]),
+         N("Div", ["d", "sd"], ["n"]), N("Mul", ["n", "s"], ["m"]), N("Add", ["m", "b"], ["y"])],
+        [F("two", 2.0), F("eps", 1e-5), F("s", np.linspace(.5, 2, 6)), F("b", np.linspace(-1, 1, 6))], VECTOR, 13,
+        ["layer_norm"]),
     "ConvNeXt's LayerNorm2d": (
         [N("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]), N("LayerNormalization", ["t", "s", "b"], ["n"]),
          N("Transpose", ["n"], ["y"], perm=[0, 3, 1, 2])],
@@ -164,3 +173,12 @@ def test_what_no_layer_computes_is_refused_naming_the_node(tmp_path, case):
     message = refusal(save(tmp_path, nodes, inits, in_shape=shape, opset=opset))
     named = [n.name for n in nodes if f'"{n.name}"' in message]
     assert named and words in message, message
+
+
+def test_a_channels_last_region_closed_by_another_transpose_is_not_folded(tmp_path):
+    """Only Transpose(0, 3, 1, 2) puts the channels back first; a region ending in another
+    permutation (here one that also swaps H and W) is left as it is, and refused."""
+    nodes = [N("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]), N("Relu", ["t"], ["r"]),
+             N("Transpose", ["r"], ["y"], name="other/Transpose", perm=[0, 3, 2, 1])]
+    message = refusal(save(tmp_path, nodes, [], in_shape=(1, 4, 4, 4)))  # H = W: shapes alone agree
+    assert "(Transpose)" in message

@@ -1,12 +1,15 @@
 """The files that once imported with wrong numbers and no word: a (C,) constant after a 4-D
 batchnorm (ONNX broadcasts it along W, not per channel), ONNX's Sign (0 at 0, ours -1), a
-batchnorm exported in training mode. Each is refused in one sentence naming the node, or imports
+batchnorm exported in training mode (and, the same class, a Dropout in training mode). Each is refused in one sentence naming the node, or imports
 and equals onnxruntime on inputs where the difference would show."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from onnx import numpy_helper
 from onnx_graphs_support import F, N, assert_imports_equal, refusal, refused_or_equal, save
+
+from designer.onnx_import import import_onnx
 
 BN = [F("s", [1, 2, 0.5, 1.5]), F("b", [0, .1, -.1, .2]), F("m", [.1, .2, .3, 0]), F("v", [1, .5, 2, 1.5])]
 # H = W = C = 4, so a (C,) or (C, 1) constant broadcasts validly along W or H as well as per channel
@@ -35,7 +38,9 @@ def test_a_constant_after_a_4d_batchnorm_is_per_channel_only_when_onnx_broadcast
     path = save(tmp_path, nodes, inits, in_shape=SQUARE)
     if per_channel:
         imported = assert_imports_equal(path, SQUARE)
-        assert [layer.type for layer in imported.network.layers][-1] == "batchnorm"
+        # Caffe's Scale (Mul and Add) folds into the batchnorm; a Mul alone is a layer scale
+        assert [layer.type for layer in imported.network.layers][1:] == \
+            (["batchnorm"] if op == "Add" else ["batchnorm", "layer_scale"])
         return
     # refused naming the node, or (a layer that computes ONNX's broadcast along W) equal
     refused_or_equal(path, SQUARE, '"scale"' if op == "Mul" else '"shift"')
@@ -92,3 +97,23 @@ def test_a_batchnorm_in_eval_mode_still_imports(tmp_path):
     for opset, attrs in ((15, dict(training_mode=0)), (7, {}), (9, {})):
         path = save(tmp_path, [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], **attrs)], BN, opset=opset)
         assert_imports_equal(path, (1, 4, 9, 9))
+
+
+@pytest.mark.parametrize("opset,attrs,inputs", [(6, {}, ["x"]), (6, {"is_test": 0}, ["x"]),
+                                                (13, {}, ["x", "ratio", "yes"])])
+def test_a_dropout_in_training_mode_is_refused(tmp_path, opset, attrs, inputs):
+    """Dropout in training mode zeroes values at random; imported as the designer's dropout (the
+    identity outside training) its numbers would be other ones."""
+    nodes = [N("Dropout", inputs, ["y"], name="classifier/Dropout", **attrs)]
+    inits = [F("ratio", 0.5), numpy_helper.from_array(np.array(True), "yes")]
+    message = refusal(save(tmp_path, nodes, inits if opset >= 12 else [], opset=opset,
+                           outputs=[("y", [1, 4, 9, 9])]))
+    assert '"classifier/Dropout"' in message and "training mode" in message
+
+
+def test_a_dropout_in_eval_mode_still_imports(tmp_path):
+    for opset, attrs, inputs in ((6, {"is_test": 1}, ["x"]), (13, {}, ["x", "ratio", "no"]), (9, {}, ["x"])):
+        nodes = [N("Dropout", inputs, ["y"], **attrs)]
+        inits = [F("ratio", 0.5), numpy_helper.from_array(np.array(False), "no")] if opset >= 12 else []
+        path = save(tmp_path, nodes, inits, opset=opset, outputs=[("y", [1, 4, 9, 9])])
+        assert [layer.type for layer in import_onnx(path).network.layers] == ["input", "dropout"]

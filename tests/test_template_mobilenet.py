@@ -50,7 +50,8 @@ def test_the_pytorch_export_of_mobilenet_v2_runs():
 def test_the_arrays_line_up_with_torchvisions_state_dict():
     """Where torchvision is installed: the weights file's arrays, in order, have the shapes of
     torchvision's state dict (so its weights load one for one)."""
-    torchvision = pytest.importorskip("torchvision")
+    from torchvision_support import torchvision as load_torchvision
+    torchvision = load_torchvision()  # defines the ops its CUDA build registers against, or skips
     from designer.model import expected_arrays
     ours = [shape for key, shape in expected_arrays(load_template("mobilenet_v2")).items()]
     theirs = [tuple(v.shape) for k, v in torchvision.models.mobilenet_v2().state_dict().items()

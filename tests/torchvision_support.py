@@ -35,22 +35,28 @@ MODELS = {
 }
 
 
-def export(name: str, path, opset: int = 17, seed: int = 0, size: int | None = None):
-    """Export torchvision's ``name`` (random weights, running statistics made non-trivial, eval
-    mode) to ``path``; the module, for comparisons."""
+def build(name: str, seed: int = 0):
+    """torchvision's ``name`` with random weights, running statistics made non-trivial (so that a
+    batchnorm does something), in eval mode."""
     torch = pytest.importorskip("torch")
     tv = torchvision()
-    builder, default = MODELS.get(name, (name, 224))
+    builder, _ = MODELS.get(name, (name, 224))
     torch.manual_seed(seed)
     model = getattr(tv.models, builder)(weights=None)
-    with torch.no_grad():  # running statistics that are not 0 and 1, so a batchnorm does something
+    with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.1, 0.1)
-    model.eval()
-    s = size or default
-    torch.onnx.export(model, (torch.zeros(1, 3, s, s),), str(path), opset_version=opset, dynamo=False)
+    return model.eval()
+
+
+def export(name: str, path, opset: int = 17, seed: int = 0, size: int | None = None, dynamo: bool = False):
+    """Export ``build(name)`` to ``path`` (TorchScript's exporter, or the dynamo one); the module."""
+    torch = pytest.importorskip("torch")
+    model = build(name, seed)
+    s = size or MODELS.get(name, (name, 224))[1]
+    torch.onnx.export(model, (torch.zeros(1, 3, s, s),), str(path), opset_version=opset, dynamo=dynamo)
     return model

@@ -140,14 +140,48 @@ def _conv(g, cfg, info, xs, arrays, name) -> str:
 def _pool(g, cfg, info, xs, arrays, name) -> str:
     k, s, p = window_of("pool", cfg)
     ceil = int(bool(cfg.get("ceil")))
+    extra = _dropped_window(cfg, info, k, s, p) if ceil else None
+    count = int(bool(cfg.get("count_include_pad", True)))
+    if extra is not None:  # rounded up, but PyTorch drops a last window starting in the padding
+        return _pool_without_last(g, cfg, xs, name, k, s, p, extra, count)
     if cfg["mode"] == "max":
         return g.node("MaxPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), pads=_pads(p),
                       dilations=list(dilation_of(cfg)), ceil_mode=ceil)
     if cfg["mode"] == "avg":
         return g.node("AveragePool", [xs[0]], name, kernel_shape=list(k), strides=list(s),
-                      pads=_pads(p), count_include_pad=int(bool(cfg.get("count_include_pad", True))),
-                      ceil_mode=ceil)
+                      pads=_pads(p), count_include_pad=count, ceil_mode=ceil)
     return g.node("LpPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), p=2)
+
+
+def _dropped_window(cfg, info, k, s, p):
+    """ONNX's ceil_mode keeps a last window that starts in the end padding, which PyTorch (and the
+    designer) drop: where that happens, the padding (rows, columns) to add at the end so that
+    rounding down gives PyTorch's count; else None."""
+    from ..model.kinds_spatial import out_size, spanned
+    sizes = channels_first(info.input)[1:]
+    extra, dropped = [], False
+    for n, kk, ss, pp in zip(sizes, spanned(k, dilation_of(cfg)), s, p):
+        torch_count = out_size(n, kk, ss, pp, True)
+        dropped |= torch_count < -(-(n + 2 * pp - kk) // ss) + 1
+        extra.append(max((torch_count - 1) * ss + kk - (n + 2 * pp), 0))  # 0: rounding down already gives it
+    return extra if dropped else None
+
+
+def _pool_without_last(g, cfg, xs, name, k, s, p, extra, count) -> str:
+    """The rounded-up pool as one that rounds down over ``extra`` more cells at the end, which
+    count in no average: a max ignores them; an average that counts its padding gets that
+    padding from a Pad node (zeros it counts as values) and leaves the extra cells out."""
+    ends = [p[0] + extra[0], p[1] + extra[1]]
+    if cfg["mode"] == "max":
+        return g.node("MaxPool", [xs[0]], name, kernel_shape=list(k), strides=list(s), pads=[*p, *ends],
+                      dilations=list(dilation_of(cfg)), ceil_mode=0)
+    x = xs[0]
+    if count and any(p):
+        pads = g.const(f"{name}_pads", np.array([0, 0, p[0], p[1], 0, 0, p[0], p[1]], np.int64))
+        x = g.node("Pad", [x, pads], f"{name}_pad", mode="constant")
+        p, ends = (0, 0), list(extra)
+    return g.node("AveragePool", [x], name, kernel_shape=list(k), strides=list(s), pads=[*p, *ends],
+                  count_include_pad=0, ceil_mode=0)
 
 
 @_nodes_of("flatten")

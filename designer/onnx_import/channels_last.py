@@ -71,7 +71,7 @@ def _bias_into_conv(graph: Graph, chain: list) -> list:
             bias = graph.consts[nxt.inputs[1]].reshape(-1)
             if bias.size == shape[1]:
                 graph.consts[nxt.inputs[1]] = np.ascontiguousarray(bias)
-                merged = Node(nxt.name, "Conv", [*node.inputs, nxt.inputs[1]], list(nxt.outputs), dict(node.attrs))
+                merged = Node(node.name, "Conv", [*node.inputs, nxt.inputs[1]], list(nxt.outputs), dict(node.attrs))
                 out.append((merged, chain[k + 1][1]))
                 k += 2
                 continue
@@ -91,23 +91,22 @@ def fold_channels_last(graph: Graph) -> None:
             x, shape = first.inputs[0], graph.shape(first.inputs[0])
             if shape is None or len(shape) != 4:
                 continue
-            chain, tensor, current, node = [], first.outputs[0], x, None
+            chain, tensor, current, last = [], first.outputs[0], x, None
             while True:
                 rs = readers.get(tensor, [])
                 if len(rs) != 1 or rs[0] is None:
                     break
                 node = rs[0]
-                if node.op == "Transpose" and list(node.attrs.get("perm", [])) == TO_FIRST:
+                if node.op == "Transpose" and not node.domain and list(node.attrs.get("perm", [])) == TO_FIRST:
+                    last = node  # the region closes: channels first again
                     break
                 made = _rewrite(graph, node, tensor, current, shape, f"{node.outputs[0]}\0first")
                 if made is None:
                     break
                 chain.append(made)
                 current, shape, tensor = made[0].outputs[0], made[1], node.outputs[0]
-                node = None
-            if node is None or node.op != "Transpose" or not chain:
+            if last is None or not chain:
                 continue
-            last = node
             old = {id(first), id(last)}
             t = first.outputs[0]
             while readers[t][0] is not last:  # the chain's own nodes, channels last

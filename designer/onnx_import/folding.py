@@ -334,13 +334,36 @@ def _fold_pad(index: _Index, pad: Node):
             return None  # zeros would win the max where the data is negative
     elif value != 0.0:
         return None
+    if target.op == "AveragePool" and any(own):
+        return _fold_pad_rounding(index, pad, target, extra, own)
     if target.op == "AveragePool":
-        if any(own):
-            return None  # the Pad's zeros count, the pool's own padding may not: no single setting
         attrs["count_include_pad"] = 1
     attrs["pads"] = [a + b for a, b in zip(own, extra)]
     node = Node(target.name, target.op, [pad.inputs[0], *target.inputs[1:]], list(target.outputs), attrs)
     return node, {id(pad): pad, id(target): target}
+
+
+def _fold_pad_rounding(index: _Index, pad: Node, target: Node, extra: list, own: list):
+    """Our export's rounded-up average that counts its padding and whose last window PyTorch drops:
+    a zero Pad of p on each side, then an average rounding down over extra end cells it does not
+    count. That is the pool padding p on each side, counting it, rounding up (or down) as PyTorch
+    does, where PyTorch's count of windows is ONNX's on both axes; otherwise no single setting."""
+    from .pooling import pool_size
+    a = target.attrs
+    if any(own[:2]) or a.get("count_include_pad", 0) or a.get("ceil_mode", 0) or extra[:2] != extra[2:] \
+            or any(d != 1 for d in a.get("dilations", [1, 1])):
+        return None
+    source, out = index.graph.shape(pad.inputs[0]), index.graph.shape(target.outputs[0])
+    kernel, strides = list(a.get("kernel_shape", [])), list(a.get("strides", [1, 1]))
+    if source is None or out is None or len(source) != 4 or len(out) != 4 or len(kernel) != 2:
+        return None
+    for ceil in (False, True):
+        counts = [pool_size(n, k, st, p, ceil) for n, k, st, p in zip(source[2:], kernel, strides, extra[:2])]
+        if counts == list(out[2:]):
+            attrs = {**a, "pads": extra[:2] * 2, "count_include_pad": 1, "ceil_mode": int(ceil)}
+            node = Node(target.name, target.op, [pad.inputs[0]], list(target.outputs), attrs)
+            return node, {id(pad): pad, id(target): target}
+    return None
 
 
 def _per_channel(index: _Index, tensor: str, rank: int, channels: int):
@@ -369,12 +392,15 @@ def _fold_scale(index: _Index, bn: Node):
     s = _per_channel(index, _other(mul, bn.outputs[0]), rank, channels)
     if s is None:
         return None
-    found, out, shift = {id(bn): bn, id(mul): mul}, mul.outputs[0], np.zeros(channels, np.float32)
     add = index.only_reader(mul.outputs[0])
-    if add is not None and add.op == "Add" and not add.domain and len(add.inputs) == 2:
-        b = _per_channel(index, _other(add, mul.outputs[0]), rank, channels)
-        if b is not None:
-            found[id(add)], out, shift = add, add.outputs[0], b
+    if add is None or add.op != "Add" or add.domain or len(add.inputs) != 2:
+        return None  # a Mul alone is a layer scale (numbers equal either way; the design stays ours)
+    if add.name and mul.name == f"{add.name}_scaled":
+        return None  # our export's scale_shift layer, which imports back as itself
+    shift = _per_channel(index, _other(add, mul.outputs[0]), rank, channels)
+    if shift is None:
+        return None
+    found, out = {id(bn): bn, id(mul): mul, id(add): add}, add.outputs[0]
     scale, bias = f"{out}\0scale", f"{out}\0shift"
     consts[scale] = consts[bn.inputs[1]].astype(np.float32) * s
     consts[bias] = consts[bn.inputs[2]].astype(np.float32) * s + shift

@@ -17,11 +17,11 @@ import numpy as np
 
 from ..model.catalogue import KINDS
 from . import OnnxImportError
-from . import vocabulary  # noqa: F401 — registers the modern CNNs' operators
 from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer
 from .reading import Graph, Node, quoted
 from .registry import NOT_IMPORTABLE, OPERATORS, Operator, _f, handler_of, maps, supported
+from .vocabulary import LATER, constant_operand  # importing it registers the modern CNNs' operators
 
 __all__ = ["NOT_IMPORTABLE", "OPERATORS", "Operator", "Mapper", "map_graph", "supported"]
 
@@ -140,6 +140,16 @@ class Mapper:
     @maps("Dropout")
     def op_Dropout(self, n):
         self.unused_extra_outputs(n)
+        # in training mode a Dropout zeroes values at random: the designer's dropout layer is the
+        # identity outside training, so that would be other numbers
+        if self.g.opset < 7 and not n.attrs.get("is_test", 0):
+            self.fail(n, f"drops values at random (is_test={n.attrs.get('is_test', 0)}: training mode), which "
+                      "the designer's dropout does only while training; export the model in eval mode")
+        if len(n.inputs) > 2 and n.inputs[2]:
+            mode = self.const(n, 2, "training mode")
+            if bool(np.ravel(mode)[0]):
+                self.fail(n, "drops values at random (training mode: training_mode is true), which the designer's dropout does "
+                          "only while training; export the model in eval mode")
         rate = n.attrs.get("ratio", 0.5)
         if len(n.inputs) > 1 and n.inputs[1]:
             rate = float(np.ravel(self.const(n, 1, "ratio"))[0])
@@ -305,8 +315,8 @@ class Mapper:
         if self.g.shape(n.outputs[0]) is None and n.inputs[1] in self.g.consts:
             # a target computed from Shape (folded since), which shape inference could not follow
             full = (1, *x)
-            target = [full[k] if v == 0 and not n.attrs.get("allowzero") else int(v)
-                      for k, v in enumerate(np.ravel(self.g.consts[n.inputs[1]]))]
+            target = [(full[k] if k < len(full) else -2) if v == 0 and not n.attrs.get("allowzero") else int(v)
+                      for k, v in enumerate(np.ravel(self.g.consts[n.inputs[1]]))]  # -2: a 0 past the input's axes
             if target.count(-1) == 1:
                 known = int(np.prod([v for v in target if v != -1]))
                 target[target.index(-1)] = int(np.prod(full)) // max(known, 1)
@@ -329,13 +339,13 @@ class Mapper:
     def merge(self, n, type_: str):
         constant = next((i for i in n.inputs if i and i in self.g.consts), None)
         if constant is not None and type_ == "add" and len([i for i in n.inputs if i]) == 2:
-            values = self.constant_operand(n, constant, "adds")
+            values = constant_operand(self, n, constant, "adds")
             ones = np.ones_like(values)
             self.emit(n, "scale_shift", {}, [self.source(n, n.inputs.index(self.other(n, constant)))],
                       arrays={"scale": ones, "shift": values})
             return
         if constant is not None:
-            self.constant_operand(n, constant, "joins", refuse=True)
+            constant_operand(self, n, constant, "joins", refuse=True)
         self.broadcast_merge(n, type_)
 
     @staticmethod
@@ -362,38 +372,6 @@ class Mapper:
             self.alias(n)
         else:
             self.emit(n, type_, {}, sources)
-
-    def constant_operand(self, n: Node, tensor: str, verb: str, refuse: bool = False):
-        """The C values of a constant that ONNX broadcasts per channel (or a single value) of the
-        node's other input; anything else is refused, saying how ONNX broadcasts it."""
-        from .patterns import channel_vector
-        c = self.g.consts[tensor]
-        out = self.shape(n, n.outputs[0])
-        other = self.g.shape(self.other(n, tensor)) if len([i for i in n.inputs if i]) == 2 else None
-        values = channel_vector(c, len(out) + 1, out[0]) if other is not None and tuple(other[1:]) == out else None
-        if values is not None and not refuse:
-            return values
-        if values is not None:
-            how = "one value per channel" if c.size > 1 else "one value"
-        else:
-            axes = [k for k, d in enumerate((1,) * (len(out) + 1 - c.ndim) + tuple(c.shape)) if d != 1]
-            names = ["N", "C", "H", "W"] if len(out) == 3 else ["N", *(f"axis {k}" for k in range(1, len(out) + 1))]
-            how = (f"a constant of shape {list(c.shape)}, which ONNX broadcasts along {', '.join(names[a] for a in axes)}"
-                   f" of {['N', *out]}, not per channel")
-        self.fail(n, f"{verb} {how}; the designer takes a constant per channel (a scale or shift) or a single value")
-
-    def layer_norm(self, n: Node) -> None:
-        """LayerNormalization over the channels (or features): its scale and (optional) shift."""
-        if any(o and (self.readers.get(o) or o == self.g.output) for o in n.outputs[1:]):
-            self.unused_extra_outputs(n)
-        depth = self.shape(n, n.outputs[0])[0]
-        scale = np.ravel(self.const(n, 1, "scale"))
-        bias = self.const(n, 2, "bias", optional=True)
-        bias = np.zeros(depth, np.float32) if bias is None else np.ravel(bias)
-        if scale.size != depth or bias.size != depth:
-            self.fail(n, f"scales {depth} channels by {scale.size} values and shifts them by {bias.size}")
-        self.emit(n, "layer_norm", {"eps": _f(n.attrs.get("epsilon", 1e-5))}, [self.source(n)],
-                  arrays={"weight": scale, "bias": bias})
 
     def pad_layer(self, n: Node, sides: list, value: float, source: int, tensor: str = "") -> int:
         """A pad layer of [top, left, bottom, right] cells of ``value``: the node's output, or the
@@ -459,30 +437,6 @@ class Mapper:
                       "statistics, so it cannot be imported as the designer's batchnorm; export the model in "
                       "eval mode (model.eval())")
 
-    @maps("Softmax")
-    def op_Softmax(self, n):
-        self.softmax_like(n, "softmax")
-
-    def softmax_like(self, n: Node, type_: str) -> None:
-        """Softmax or LogSoftmax over the channels (or features), as the designer's layer is."""
-        x = self.shape(n, n.inputs[0])
-        rank = len(x) + 1
-        given = n.attrs.get("axis")
-        axis = int(given if given is not None else (1 if self.g.opset < 13 else -1)) % rank
-        if self.g.opset < 13 and not (axis == 1 and all(d == 1 for d in x[1:])):
-            # before opset 13, Softmax flattens the axes from ``axis`` on into one: the designer's
-            # softmax is that one only where the axes after the channels have size 1
-            names = ("N", "C", "H", "W") if rank == 4 else ("N", "features") if rank == 2 else ("N", *x)
-            over = "·".join(str(d) for d in names[axis:])
-            self.fail(n, f"is an opset-{self.g.opset} {n.op} with axis {axis}, which before opset 13 means one "
-                      f"softmax over {over} flattened together ({int(np.prod((1, *x)[axis:]))} values of "
-                      f"{list(x)} per sample), while the designer's is over the channels at each position")
-        if axis != 1:
-            self.fail(n, f"takes the {n.op} over axis {axis} of {list(x)}; the designer's is over the "
-                      "channels or features (axis 1)")
-        self.emit(n, type_, {}, [self.source(n)])
-
-
 def _one_node(type_: str) -> Callable:
     def handler(mapper: Mapper, n: Node) -> None:
         mapper.pointwise(n, type_)
@@ -506,6 +460,10 @@ def map_graph(graph: Graph):
     from .document import build
     fold(graph)
     m = Mapper(graph)
+    for node in graph.nodes:  # what the designer has no layer for yet is said first (a ViT's attention,
+        if node.op in LATER or (node.op == "MatMul" and all(  # not the Reshape before it)
+                i and i not in graph.consts for i in node.inputs[:2])):
+            m.node(node)
     for node in graph.nodes:  # an operator with no layer at all is named before any setting
         if not node.domain and handler_of(node.op) is None:
             m.node(node)

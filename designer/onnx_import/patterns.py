@@ -1,5 +1,5 @@
 """The patterns exporters write the modern CNNs' layers as, folded back into one node each (folding.py
-runs them with its own): SiLU as x·Sigmoid(x), hard-swish before opset 14 as x·HardSigmoid(x),
+runs them with its own): layer normalisation written out before opset 17, SiLU as x·Sigmoid(x), hard-swish before opset 14 as x·HardSigmoid(x),
 GELU as x·(1 + erf(x/√2))/2 or its tanh approximation, and the channel shuffle as Reshape to
 (N, g, C/g, H, W), Transpose of the two group axes, Reshape back.
 
@@ -225,6 +225,76 @@ def fold_scale_shift(index, add: Node):
     return node, {id(mul): mul, id(add): add}
 
 
+def _last_axis_mean(index, tensor: str, rank: int):
+    """The ReduceMean over the last axis (kept) making ``tensor``, else None."""
+    r = index.made_by(tensor, "ReduceMean")
+    if r is None or not r.attrs.get("keepdims", 1):
+        return None
+    axes = r.attrs.get("axes")
+    if axes is None and len(r.inputs) > 1:
+        axes = index.graph.consts.get(r.inputs[1])
+    axes = None if axes is None else [int(a) % rank for a in np.ravel(axes)]
+    return r if axes == [rank - 1] else None
+
+
+def _last_axis_vector(index, node, x: str, channels: int):
+    """The C values of a Mul or Add of ``x`` by a constant along the last axis, else None."""
+    if node is None or node.op not in ("Mul", "Add") or node.domain or len(node.inputs) != 2 or x not in node.inputs:
+        return None
+    c = index.graph.consts.get(next((i for i in node.inputs if i != x), ""))
+    if c is None or c.size != channels or c.shape[-1] != channels:
+        return None
+    return np.asarray(c, np.float32).reshape(-1)
+
+
+def fold_layer_norm(index, div: Node):
+    """LayerNormalization written out (before opset 17): (x - mean) / sqrt(var + eps), then times
+    a scale and plus a shift along the last axis when there are; one LayerNormalization node."""
+    if len(div.inputs) != 2:
+        return None
+    d, s = div.inputs
+    sqrt = index.made_by(s, "Sqrt")
+    add = index.made_by(sqrt.inputs[0], "Add") if sqrt is not None else None
+    sub = index.made_by(d, "Sub")
+    if add is None or sub is None or len(add.inputs) != 2 or len(sub.inputs) != 2:
+        return None
+    x, mean_t = sub.inputs
+    shape = index.graph.shape(x)
+    if shape is None or len(shape) < 2:
+        return None
+    rank = len(shape)
+    mean = _last_axis_mean(index, mean_t, rank)
+    eps_in = [i for i in add.inputs if index.scalar(i) is not None]
+    var = _last_axis_mean(index, next((i for i in add.inputs if i not in eps_in), ""), rank) if eps_in else None
+    if mean is None or mean.inputs[0] != x or var is None:
+        return None
+    square = index.made_by(var.inputs[0], "Pow")
+    if square is None or square.inputs[0] != d or not _near(index.scalar(square.inputs[1]), 2.0):
+        square = index.made_by(var.inputs[0], "Mul")
+        if square is None or square.inputs != [d, d]:
+            return None
+    found = {id(n): n for n in (mean, sub, square, var, add, sqrt, div)}
+    channels, last = shape[-1], div
+    scale, shift = np.ones(channels, np.float32), np.zeros(channels, np.float32)
+    for op, target in (("Mul", "scale"), ("Add", "shift")):
+        after = index.only_reader(last.outputs[0])
+        values = _last_axis_vector(index, after, last.outputs[0], channels) if after is not None else None
+        if values is None or after.op != op:
+            continue
+        if target == "scale":
+            scale = values
+        else:
+            shift = values
+        found[id(after)], last = after, after
+    if not _inside(index, found, last):
+        return None
+    out = last.outputs[0]
+    index.graph.consts[f"{out}\0ln_scale"], index.graph.consts[f"{out}\0ln_shift"] = scale, shift
+    node = Node(last.name, "LayerNormalization", [x, f"{out}\0ln_scale", f"{out}\0ln_shift"], [out],
+                {"axis": -1, "epsilon": index.scalar(eps_in[0])})
+    return node, found
+
+
 # (the op type a pattern ends in, its folder), run after folding.py's own
-PATTERNS = (("Erf", fold_gelu_erf), ("Tanh", fold_gelu_tanh), ("Mul", fold_silu), ("Mul", fold_hardswish),
+PATTERNS = (("Div", fold_layer_norm), ("Erf", fold_gelu_erf), ("Tanh", fold_gelu_tanh), ("Mul", fold_silu), ("Mul", fold_hardswish),
             ("Reshape", fold_shuffle), ("Add", fold_scale_shift))

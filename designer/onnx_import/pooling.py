@@ -67,10 +67,13 @@ def pool_layer(mode: str, kernel, strides, pads, ceil: bool, count_pad: bool, in
         # rounded up, the window hanging over the end averages what it covers of the values and the
         # padding, in onnxruntime as in PyTorch and the designer
         return layer(ceil and overhang)
-    # extra padding at the end only: Caffe's rounding up; an average must not count any padding
+    # extra padding at the end only: Caffe's rounding up (and our export's of a rounded-up pool whose
+    # last window PyTorch drops); an average must not count any padding
     caffe = all(e >= b for b, e in zip(begin, end)) and half and _fits(in_hw, out_hw, span, strides, begin, True)
-    if caffe and (mode == "max" or (not any(begin) and not count_pad)):
+    if caffe and mode == "max":
         return layer(True)
+    if caffe and mode == "avg" and not count_pad:  # the end's extra cells, like the padding, count nowhere
+        return layer(True, count_include_pad=False) if any(begin) else layer(True)
     covers = all(b >= 0 and k - b >= n for b, k, n in zip(begin, kernel, in_hw))
     if tuple(out_hw) == (1, 1) and covers and (mode == "max" or not count_pad or not any(pads)):
         return "global_pool", {"mode": mode}

@@ -1,7 +1,8 @@
 """The operators of the modern CNNs (MobileNet, EfficientNet, RegNet, ShuffleNet, ConvNeXt) as
 layers: Clip as relu6 or hardtanh, HardSigmoid, HardSwish, Gelu, LogSoftmax, Mul of two branches
-(squeeze-and-excitation's 1×1×C gate), Pad as a pad layer, Slice and Split on the channels.
-Each is imported only where the layer computes what the ONNX operator specifies for every input;
+(squeeze-and-excitation's 1×1×C gate), a Mul or Add by per-channel constants, LayerNormalization,
+Softmax and LogSoftmax (with the axis rules of each opset), Pad as a pad layer, Slice and Split on
+the channels. Each is imported only where the layer computes what the ONNX operator specifies for every input;
 otherwise one sentence names the node. Each handler takes the mapping.Mapper (``m``, not imported:
 mapping imports this module) and the node. Also the refusals of what has no layer yet
 (ConvTranspose, Resize, attention), so that they say so rather than list operators.
@@ -70,6 +71,66 @@ def op_Gelu(m, n: Node) -> None:
     m.pointwise(n, "gelu", {"approximate": approximate})
 
 
+# ----------------------------------------------------------------- constants, layer norm, softmax
+def constant_operand(m, n: Node, tensor: str, verb: str, refuse: bool = False):
+    """The C values of a constant that ONNX broadcasts per channel (or a single value) of the
+    node's other input; anything else is refused, saying how ONNX broadcasts it."""
+    from .patterns import channel_vector
+    c = m.g.consts[tensor]
+    out = m.shape(n, n.outputs[0])
+    other = m.g.shape(m.other(n, tensor)) if len([i for i in n.inputs if i]) == 2 else None
+    values = channel_vector(c, len(out) + 1, out[0]) if other is not None and tuple(other[1:]) == out else None
+    if values is not None and not refuse:
+        return values
+    if values is not None:
+        how = "one value per channel" if c.size > 1 else "one value"
+    else:
+        axes = [k for k, d in enumerate((1,) * (len(out) + 1 - c.ndim) + tuple(c.shape)) if d != 1]
+        names = ["N", "C", "H", "W"] if len(out) == 3 else ["N", *(f"axis {k}" for k in range(1, len(out) + 1))]
+        how = (f"a constant of shape {list(c.shape)}, which ONNX broadcasts along {', '.join(names[a] for a in axes)}"
+               f" of {['N', *out]}, not per channel")
+    m.fail(n, f"{verb} {how}; the designer takes a constant per channel (a scale or shift) or a single value")
+
+
+def layer_norm(m, n: Node) -> None:
+    """LayerNormalization over the channels (or features): its scale and (optional) shift."""
+    if any(o and (m.readers.get(o) or o == m.g.output) for o in n.outputs[1:]):
+        m.unused_extra_outputs(n)
+    depth = m.shape(n, n.outputs[0])[0]
+    scale = np.ravel(m.const(n, 1, "scale"))
+    bias = m.const(n, 2, "bias", optional=True)
+    bias = np.zeros(depth, np.float32) if bias is None else np.ravel(bias)
+    if scale.size != depth or bias.size != depth:
+        m.fail(n, f"scales {depth} channels by {scale.size} values and shifts them by {bias.size}")
+    m.emit(n, "layer_norm", {"eps": _f(n.attrs.get("epsilon", 1e-5))}, [m.source(n)],
+           arrays={"weight": scale, "bias": bias})
+
+
+@maps("Softmax")
+def op_Softmax(m, n: Node) -> None:
+    softmax_like(m, n, "softmax")
+
+
+def softmax_like(m, n: Node, type_: str) -> None:
+    """Softmax or LogSoftmax over the channels (or features), as the designer's layer is."""
+    x = m.shape(n, n.inputs[0])
+    rank = len(x) + 1
+    given = n.attrs.get("axis")
+    axis = int(given if given is not None else (1 if m.g.opset < 13 else -1)) % rank
+    if m.g.opset < 13 and not (axis == 1 and all(d == 1 for d in x[1:])):
+        # before opset 13, Softmax flattens the axes from ``axis`` on into one: the designer's
+        # softmax is that one only where the axes after the channels have size 1
+        names = ("N", "C", "H", "W") if rank == 4 else ("N", "features") if rank == 2 else ("N", *x)
+        over = "·".join(str(d) for d in names[axis:])
+        m.fail(n, f"is an opset-{m.g.opset} {n.op} with axis {axis}, which before opset 13 means one "
+               f"softmax over {over} flattened together ({int(np.prod((1, *x)[axis:]))} values of "
+               f"{list(x)} per sample), while the designer's is over the channels at each position")
+    if axis != 1:
+        m.fail(n, f"takes the {n.op} over axis {axis} of {list(x)}; the designer's is over the "
+               "channels or features (axis 1)")
+    m.emit(n, type_, {}, [m.source(n)])
+
+
 # folding's nodes for the patterns of patterns.py
 @maps(SILU_OP, listed="")
 def op_silu(m, n: Node) -> None:
@@ -93,7 +154,7 @@ def op_shuffle(m, n: Node) -> None:
 
 @maps("LogSoftmax")
 def op_LogSoftmax(m, n: Node) -> None:
-    m.softmax_like(n, "log_softmax")
+    softmax_like(m, n, "log_softmax")
 
 
 @maps("Mul")
@@ -104,13 +165,13 @@ def op_Mul(m, n: Node) -> None:
         return
     if len([i for i in n.inputs if i]) != 2:
         m.fail(n, "multiplies more than two tensors")
-    values = m.constant_operand(n, constant, "multiplies")
+    values = constant_operand(m, n, constant, "multiplies")
     m.emit(n, "layer_scale", {}, [m.source(n, n.inputs.index(m.other(n, constant)))], arrays={"weight": values})
 
 
 @maps(LAYER_NORM_OP, listed="")
 def op_layer_norm_first(m, n: Node) -> None:  # channels_last.py's LayerNormalization over the channels
-    m.layer_norm(n)
+    layer_norm(m, n)
 
 
 @maps("LayerNormalization")
@@ -119,7 +180,7 @@ def op_LayerNormalization(m, n: Node) -> None:
     if len(shape) != 1 or int(n.attrs.get("axis", -1)) not in (-1, 1):
         m.fail(n, f"normalises {list(shape)} from axis {n.attrs.get('axis', -1)}; the designer's layer norm is over "
                "a vector's features, or the channels at each position of an image (ConvNeXt's)")
-    m.layer_norm(n)
+    layer_norm(m, n)
 
 
 @maps(SCALE_SHIFT_OP, listed="")
@@ -195,7 +256,7 @@ def op_Split(m, n: Node) -> None:
         m.fail(n, f"splits {shape[0]} channels into {sizes}, which do not add up")
     source, start = m.source(n), 0
     for out, size in zip(outputs, sizes):
-        if out:
+        if out and (m.readers.get(out) or out == m.g.output):  # a part nothing reads is no layer
             m.emit(n, "channel_slice", {"start": start, "stop": start + size}, [source], tensor=out)
         start += size
 
@@ -213,7 +274,8 @@ def _no_layer(what: str):
     return refuse
 
 
-for _op, _what in (("ConvTranspose", "a transposed convolution"), ("Resize", "a resize (upsampling)"),
-                   ("Upsample", "an upsampling"), ("Attention", "attention"),
-                   ("Erf", "an error function outside the GELU it is part of")):
+# what the designer has no layer for yet, refused before anything else in a model holding it
+LATER = {"ConvTranspose": "a transposed convolution", "Resize": "a resize (upsampling)",
+         "Upsample": "an upsampling", "Attention": "attention"}
+for _op, _what in (*LATER.items(), ("Erf", "an error function outside the GELU it is part of")):
     maps(_op, listed="")(_no_layer(_what))
