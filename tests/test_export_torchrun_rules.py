@@ -126,3 +126,28 @@ def test_train_py_refuses_data_the_network_cannot_take_with_nn_designers_sentenc
         assert done.returncode == 2 and "Traceback" not in done.stderr, (name, done.stderr[-1500:])
         theirs = done.stderr.strip().splitlines()[-1]
         assert theirs.removeprefix("train.py: ") == ours_said.removeprefix("nn-designer: "), (name, ours_said, theirs)
+
+
+@pytest.mark.slow
+def test_train_py_refuses_a_damaged_checkpoint_in_one_sentence(tmp_path, capsys):
+    """train.py's own checkpoints: torch's restricted loader (never other objects), then their keys."""
+    torch = pytest.importorskip("torch")
+    import pickle
+
+    from designer.cli import main
+    assert main(["export", "mlp-example", "--to", "torchrun", "-o", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    (tmp_path / "d.csv").write_text("".join(f"{i % 7},{i % 5},{i % 3},{i % 2}\n" for i in range(40)))
+    (tmp_path / "text.pt").write_text("not a checkpoint")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    torch.save([1, 2, 3], tmp_path / "list.pt")
+    torch.save({"history": []}, tmp_path / "partial.pt")
+    torch.save({"history": [], "settings": {"no_such_option": 1}, "velocity": [], "schedule": {}, "shuffler": {},
+                "weights": {}}, tmp_path / "settings.pt")
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps(print))  # an object that is not plain data
+    for name in ("text.pt", "empty.pt", "list.pt", "partial.pt", "settings.pt", "evil.pt"):
+        done = subprocess.run([sys.executable, str(tmp_path / "run" / "train.py"), "--data", "d.csv", "--resume", name,
+                               "--epochs", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (name, done.stderr[-1500:])
+        assert lines[-1].startswith("train.py: ") and name in lines[-1], (name, lines)

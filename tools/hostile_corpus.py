@@ -151,8 +151,8 @@ def bombs(folder: Path) -> list:
     that announces more than memory) — the CSV bomb is sized from this machine's memory."""
     import struct
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from designer.engine.data.reading import memory_limit
-    limit = memory_limit(1 / 16) or (1 << 30)
+    from designer.engine.data.csvfile import csv_limit
+    limit = csv_limit()
     packer = zlib.compressobj(1, zlib.DEFLATED, 31)
     with open(folder / "bomb.csv.gz", "wb") as f:
         chunk = b"0,0,0\n" * (1 << 20)

@@ -877,7 +877,7 @@ def setup(args, world):
     """model.py beside this file, and the checkpoint to resume (whose settings the run takes)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     model = importlib.import_module("model")
-    saved = torch.load(args.resume, map_location="cpu") if args.resume else None
+    saved = read_checkpoint(args.resume, args) if args.resume else None
     if saved is not None:  # --epochs may raise the total; where files go and how they are read may change
         done = len(saved["history"])
         if args.epochs is not None and args.epochs < done:
@@ -889,6 +889,30 @@ def setup(args, world):
     if args.batch_size % world:
         raise Bad(f"--batch-size {args.batch_size} cannot be split evenly across {world} processes")
     return model, saved
+
+
+CHECKPOINT_KEYS = {"history": list, "settings": dict, "velocity": list, "schedule": dict, "shuffler": dict,
+                   "weights": dict}
+
+
+def read_checkpoint(path, args):
+    """A checkpoint this file wrote, checked before it is used: torch's restricted loader (tensors
+    and plain data, never other objects), the keys it holds and the kinds of their values."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise Bad(f"{path}: no such file") from None
+    except Exception as e:  # noqa: BLE001 - a damaged file fails inside torch and pickle in many ways
+        raise Bad(f"{path} is not a checkpoint of this train.py ({type(e).__name__}: {str(e)[:80]})") from None
+    if not isinstance(saved, dict) or any(not isinstance(saved.get(k), kind) for k, kind in CHECKPOINT_KEYS.items()):
+        raise Bad(f"{path} is not a checkpoint of this train.py (its entries are missing or of the wrong kind)")
+    settings, known = saved["settings"], vars(args)
+    if any(k not in known or not isinstance(v, (int, float, str, bool, type(None))) for k, v in settings.items()):
+        raise Bad(f"{path} is a damaged checkpoint (its settings are not this train.py's options)")
+    if not all(isinstance(row, dict) for row in saved["history"]) or \
+            not all(isinstance(v, torch.Tensor) for v in saved["velocity"]):
+        raise Bad(f"{path} is a damaged checkpoint (its history or velocities are not what this train.py writes)")
+    return saved
 
 
 def build(model, args, saved, device, world):

@@ -19,8 +19,18 @@ from .dataset import Dataset
 from .reading import Progress, memory_limit, read_all
 
 
+# The most text a CSV file may inflate to: parsing takes about 16 times the text in memory, and
+# a CSV larger than this would take minutes to parse (a gzip bomb is stopped here, in seconds).
+MAX_CSV_BYTES = 256 << 20
+
+
+def csv_limit() -> int:
+    """The bytes of text a CSV file may hold: MAX_CSV_BYTES, or less when memory is short."""
+    return min(memory_limit(1 / 16) or MAX_CSV_BYTES, MAX_CSV_BYTES)
+
+
 def load_csv(path: Path, progress: Progress = None) -> Dataset:
-    data = read_all(path, progress, memory_limit(1 / 16))  # parsing takes ~16× the text
+    data = read_all(path, progress, csv_limit())
     with as_data_error():
         x, y, classes = rules.csv_table(data, path)  # the rules train.py applies too
     name = path.name

@@ -116,8 +116,8 @@ def read_all(path: Path, progress: Progress = None, limit: Optional[int] = None,
                 got += len(part)
                 if limit is not None and got > limit:
                     raise DataError(f"{path} {'inflates' if gz else 'grows'} to more than {human_bytes(limit)} "
-                                    f"of {what}, more than reading it can take of the memory this machine has "
-                                    "available; it is not read")
+                                    f"of {what}, more than a data file may hold here (and than its memory can "
+                                    "take to read it); it is not read")
                 if progress is not None:
                     progress(min(1.0, raw.tell() / size))
             return b"".join(parts)
