@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import os
 import signal
 import sys
 import threading
@@ -106,7 +107,12 @@ def check_model_argument(word: str) -> None:
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
+_interrupted = False   # a signal (or Ctrl-C) ended the command
+
+
 def _interrupt(signum, frame):
+    global _interrupted
+    _interrupted = True
     raise KeyboardInterrupt
 
 
@@ -196,6 +202,14 @@ def entry() -> None:
         code = 1
     for number in stop:
         signal.signal(number, signal.SIG_IGN)
+    if _interrupted:
+        # Interrupted while it imported an extension module (numpy, onnx's protobuf), the
+        # interpreter's clean-up of that half-made module crashed the process now and then
+        # (exit -11 where the command had said "interrupted"). Its outputs are complete or removed
+        # by now, so end without that clean-up.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 
