@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 
+from . import interrupts
 from .errors import UserError, bug_report, describe, write_bug_log
 
 # command -> module under designer.commands with add_arguments(parser) and run(args) -> int
@@ -55,7 +56,13 @@ def _command_module(name: str):
     """The module of command ``name`` (``add_arguments(parser)``, ``run(args) -> int``), imported
     only when that command runs, so each command starts fast. The imports are written out, not
     loaded by name, so that the import contracts (pyproject.toml) see every one. "import" is a
-    Python keyword; render draws with Qt, which only designer.ui may import."""
+    Python keyword; render draws with Qt, which only designer.ui may import. A stopping signal
+    waits for the import's end (designer/interrupts.py)."""
+    with interrupts.deferred():
+        return _import_command(name)
+
+
+def _import_command(name: str):
     if name == "summary":
         from .commands import summary as module
     elif name == "train":
@@ -107,13 +114,6 @@ def check_model_argument(word: str) -> None:
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-_interrupted = False   # a signal (or Ctrl-C) ended the command
-
-
-def _interrupt(signum, frame):
-    global _interrupted
-    _interrupted = True
-    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -122,7 +122,7 @@ def signals_as_interrupt():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    previous = {number: signal.signal(number, interrupts.interrupt) for number in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -194,7 +194,7 @@ def entry() -> None:
     nothing left to stop, so it is ignored while the process exits)."""
     stop = (signal.SIGINT,) + STOP_SIGNALS if _is_command(sys.argv[1:]) else ()
     for number in stop:
-        signal.signal(number, _interrupt)
+        signal.signal(number, interrupts.interrupt)
     try:
         code = main()
     except KeyboardInterrupt:  # between main's own handlers and its return
@@ -202,7 +202,7 @@ def entry() -> None:
         code = 1
     for number in stop:
         signal.signal(number, signal.SIG_IGN)
-    if _interrupted:
+    if interrupts.interrupted:
         # Interrupted while it imported an extension module (numpy, onnx's protobuf), the
         # interpreter's clean-up of that half-made module crashed the process now and then
         # (exit -11 where the command had said "interrupted"). Its outputs are complete or removed

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model.kinds_spatial import dilation_of, pads_of, window_of
+from ..interrupts import deferred
 from .common import ExportError, channels_first, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
@@ -22,8 +23,9 @@ OPSETS = range(13, 21)
 
 def _require_onnx():
     try:
-        import onnx  # noqa: F401
-        from onnx import helper, numpy_helper, TensorProto
+        with deferred():   # a signal inside onnx's initialisation could crash the process
+            import onnx  # noqa: F401
+            from onnx import helper, numpy_helper, TensorProto
     except ImportError:
         raise ExportError("exporting to ONNX needs the onnx package, which is not installed; "
                           "install the export extra: pip install 'nn-designer[export]'") from None

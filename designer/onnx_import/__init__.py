@@ -11,6 +11,7 @@ The ``onnx`` package is the ``export`` extra; without it, importing says how to 
 from __future__ import annotations
 
 from ..errors import UserError
+from ..interrupts import deferred
 
 
 class OnnxImportError(UserError):
@@ -19,7 +20,8 @@ class OnnxImportError(UserError):
 
 def require_onnx():
     try:
-        import onnx
+        with deferred():   # a signal inside onnx's initialisation could crash the process
+            import onnx
     except ImportError:
         raise OnnxImportError("importing ONNX models needs the onnx package, which is not installed; "
                               "install the export extra: pip install 'nn-designer[export]'") from None

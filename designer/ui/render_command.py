@@ -7,6 +7,7 @@ import sys
 
 from ..atomic import different_files, output_problem, writing
 from ..errors import UserError
+from ..interrupts import deferred
 from ..model import load_model
 from ..model.templates import template_name
 
@@ -32,9 +33,10 @@ def run(args) -> int:
     different_files(("-o", args.output), inputs=[("MODEL", None if template_name(args.model) else args.model)])
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # headless: no window is shown anyway
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    from .diagram import diagram_scene, fit_bands, render
+    with deferred():   # a signal inside Qt's initialisation could crash the process
+        from PySide6.QtWidgets import QApplication
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        from .diagram import diagram_scene, fit_bands, render
     scene = diagram_scene(network)
     if args.collapse:
         from .canvas.collapse import merge_blocks
