@@ -276,6 +276,7 @@ def layers_from_json(raw: Any, outside=()) -> list:
     from: the paste decides, wiring.add_layers). Without ``inputs`` the first reads nothing."""
     if not isinstance(raw, list):
         raise ModelError(f"layers is a list, not {_kind_name(raw)}", "layers")
+    _check_text(raw, "layers")  # pasted text is held to a file's rule, or the window saves what it cannot open
     read = [_layer(item, i) for i, item in enumerate(raw)]
     layers = [layer for layer, _ in read]
     inside, known = _ids_of(layers), {}

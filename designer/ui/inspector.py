@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit
 
 from ..model import KINDS, ConfigError, Network, format_shape
 from ..model.catalogue import size_of
+from ..model.jsonio import text_problem
 from ..model.summary import human_count
 from ..model.words import NBSP, plural, unbroken
 from .artwork import kind_pixmap
 from .editor import Editor
 from .kinds import UI_KINDS
-from .theme import CanvasColours, escape
+from .theme import ERROR_COLOUR, CanvasColours, escape
 
 INPUT_IMAGE, INPUT_VECTOR = "image", "vector"
 
@@ -84,7 +85,16 @@ class LayerPage(QWidget):
         self.name_edit = QLineEdit(placeholderText="optional label", clearButtonEnabled=True)
         self.name_edit.setToolTip("A label shown on the block and in the summary (e.g. conv1)")
         self.name_edit.editingFinished.connect(inspector._rename)
-        form.addRow("name", self.name_edit)
+        # A name the model format refuses (a control character, a line separator, a lone
+        # surrogate) is said here and never stored: the window would save a file it cannot open.
+        self.name_error = QLabel(wordWrap=True)
+        self.name_error.setStyleSheet(f"color: {ERROR_COLOUR}; font-size: small;")
+        self.name_error.hide()
+        name_box = QVBoxLayout()
+        name_box.setSpacing(2)
+        name_box.addWidget(self.name_edit)
+        name_box.addWidget(self.name_error)
+        form.addRow("name", name_box)
         self.inputs_edit: QLineEdit | None = None
         if type_ != "input":
             self.inputs_edit = QLineEdit()
@@ -121,10 +131,15 @@ class LayerPage(QWidget):
             box.addWidget(widget)
         box.addStretch(1)
 
+    def show_name_error(self, text: str) -> None:
+        self.name_error.setText(text)
+        self.name_error.setVisible(bool(text))
+
     def show_layer(self, index: int, layer, info, colours: CanvasColours) -> None:
         kind = KINDS[layer.type]
         if layer.uid != self.shown_uid:  # another layer: errors typed for the last one go
             self.shown_uid = layer.uid
+            self.show_name_error("")
             for editor in self.editors.values():
                 editor.show_error("")
         self.title.setText(f"<b>{escape(kind.label)}</b> &nbsp;<small>{layer.type} · layer {index}</small>")
@@ -317,8 +332,13 @@ class Inspector(QScrollArea):
             self.refresh()
 
     def _rename(self) -> None:
-        if self.uid is not None and self.name_edit is not None:
-            self.editor.rename(self.uid, self.name_edit.text().strip())
+        if self.uid is None or self.name_edit is None:
+            return
+        name = self.name_edit.text().strip()
+        problem = text_problem(name)
+        self.page.show_name_error(f"Not renamed: the name {problem}." if problem else "")
+        if not problem:
+            self.editor.rename(self.uid, name)
 
     def _set_inputs(self) -> None:
         """The inputs field: "#3, #7" (or "3 7") makes the layer read layers 3 and 7."""
