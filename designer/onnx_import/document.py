@@ -17,12 +17,24 @@ class Imported(NamedTuple):
     arrays: dict  # weights-file key -> float32 array (empty when the model carries no weights)
 
 
+def printable(text: str) -> str:
+    """``text`` with every character the model format refuses in a name (a control character, a
+    line separator, a lone surrogate: jsonio.text_problem) written as its escape, ``\\x1b``,
+    ``\\n``, ``\\u2028``, ``\\ud800``: a model whose node or graph names hold them imports
+    with those names escaped, rather than being refused for a label."""
+    from ..model.jsonio import text_problem
+    if text_problem(text) is None:
+        return text
+    return "".join(ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if text_problem(ch) else ch for ch in text)
+
+
 def _display_name(node) -> str:
     """A layer's label from its node: PyTorch's "/features/features.0/Conv" becomes
     "features/features.0"; Caffe2's unnamed nodes give none."""
     if node is None or not node.name or re.fullmatch(r"[a-z]?\d+", node.name):
         return ""  # converters' numbering (Caffe2's n0, n1, ...) says nothing
-    name = node.name.strip().strip("/")
+    name = printable(node.name).strip().strip("/")
     if name.endswith("/" + node.op):
         name = name[: -len(node.op) - 1]
     if name in ("input_layer", "output_layer"):  # our export's names for "input" and "output"
@@ -37,7 +49,7 @@ def _ids(m, needed: set) -> dict:
     ids, taken = {}, set()
     for i in sorted(needed):
         node = m.labels[i]
-        base = re.sub(r"\s+", "_", _display_name(node) or (node.outputs[0] if node else "input")) or f"layer{i}"
+        base = re.sub(r"\s+", "_", _display_name(node) or printable(node.outputs[0] if node else "input")) or f"layer{i}"
         name = base
         while name in taken:
             name = f"{base}#{i}"
@@ -74,7 +86,7 @@ def build(graph, m, layers: list):
             entry["name"] = name
         out.append(entry)
     try:
-        network = from_json({"format": "nn-designer", "version": 2, "name": graph.name, "layers": out})
+        network = from_json({"format": "nn-designer", "version": 2, "name": printable(graph.name), "layers": out})
     except UserError as e:  # the model's own sentence, with the file named
         raise OnnxImportError(f"{graph.source}: the imported design is not valid: {e}") from None
     report = network.report()
