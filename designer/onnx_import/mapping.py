@@ -36,9 +36,22 @@ class Mapper:
         self.arrays: dict = {}
         self.made: dict = {}  # tensor -> layer index that holds it
         self.readers: dict = {}
+        self.makers: dict = {}  # tensor -> the node that makes it
         for n in graph.nodes:
             for r in n.refs:
                 self.readers.setdefault(r, []).append(n)
+            self.makers.update((o, n) for o in n.outputs if o)
+            self.check_window(n)
+
+    # A window's sizes below 1 leave ONNX shape inference without an answer, and the first node to
+    # ask for the shape was blamed (a Conv's zero stride was said of the Flatten after it).
+    WINDOW_ATTRIBUTES = {"strides": "stride", "dilations": "dilation", "kernel_shape": "kernel size"}
+
+    def check_window(self, node: Node) -> None:
+        for key, what in self.WINDOW_ATTRIBUTES.items():
+            values = node.attrs.get(key)
+            if isinstance(values, (list, tuple)) and any(not isinstance(v, int) or v < 1 for v in values):
+                self.fail(node, f"has {key} {list(values)}; a {what} is at least 1")
 
     # ------------------------------------------------------------------ helpers
     def fail(self, node: Node, message: str):
@@ -46,8 +59,9 @@ class Mapper:
 
     def shape(self, node: Node, tensor: str) -> tuple:
         s = self.g.shape(tensor)
-        if s is None:
-            self.fail(node, f"makes or reads {quoted(tensor)}, whose shape ONNX shape inference cannot tell")
+        if s is None:  # said of the node that makes the tensor, where the cause is
+            maker = self.makers.get(tensor, node)
+            self.fail(maker, f"makes {quoted(tensor)}, whose shape ONNX shape inference cannot tell")
         return tuple(s[1:])
 
     def source(self, node: Node, k: int = 0) -> int:
