@@ -57,7 +57,7 @@ def _bombs(folder):
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("designer.engine.data.reading.available_memory", lambda: MEMORY)
+    monkeypatch.setattr("designer.engine.data.formats.available_memory", lambda: MEMORY)
     (tmp_path / "m.json").write_text(json.dumps(MLP))
     (tmp_path / "img.json").write_text(json.dumps(IMAGES))
     for model in ("m", "img"):

@@ -11,32 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import formats
+from .checks import as_data_error
 from .dataset import DataError, Dataset
-from .reading import Progress, brief
+from .formats import IMAGE_SUFFIXES, class_folders, looks_like_image_folder  # noqa: F401
+from .reading import Progress
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
-                  ".ppm", ".pbm", ".pnm"}
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N"}
-
-
-def _images_in(folder: Path) -> list:
-    found = []
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
-            found.append(p)
-    return found
-
-
-def class_folders(root: Path) -> list:
-    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                  key=lambda p: p.name)
-
-
-def looks_like_image_folder(root: Path) -> bool:
-    return any(_images_in(d) for d in class_folders(root))
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -58,21 +39,13 @@ def _pixels(path: Path) -> np.ndarray:
             else:
                 arr = np.asarray(img.convert("RGB"))
     except Exception as e:  # noqa: BLE001 - a damaged image can fail inside Pillow in many ways
-        raise DataError(f"{path} is not a readable image ({brief(e)})") from None
+        raise DataError(str(formats.unreadable_image(path, e))) from None
     return arr.astype(np.float32) / np.float32(255.0)
 
 
 def load_image_folder(root: Path, progress: Progress = None) -> Dataset:
-    folders = class_folders(root)
-    if not folders:
-        raise DataError(f"the folder {root} has no class sub-folders of images")
-    files, labels = [], []
-    for c, folder in enumerate(folders):
-        imgs = _images_in(folder)
-        if not imgs:
-            raise DataError(f"the class folder {folder} holds no images")
-        files += imgs
-        labels += [c] * len(imgs)
+    with as_data_error():
+        files, labels, names = formats.image_files(root)  # the listing and its refusals are train.py's too
     arrays = []
     for i, path in enumerate(files):
         arrays.append(_pixels(path))
@@ -89,4 +62,4 @@ def load_image_folder(root: Path, progress: Progress = None) -> Dataset:
     for i, a in enumerate(arrays):
         x[i] = a.transpose(2, 0, 1)  # a 1-channel image broadcasts to 3 channels
     y = np.array(labels, dtype=np.int64)
-    return Dataset(root.name, x, y, [f.name for f in folders], f"image folder {root}")
+    return Dataset(root.name, x, y, names, f"image folder {root}")

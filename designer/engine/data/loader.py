@@ -14,62 +14,24 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from . import cifar, folder, idx
+from . import cifar, folder, formats, idx
 from .builtin import BUILTIN_SETS, make_builtin, parse_builtin
+from .checks import as_data_error
 from .csvfile import load_csv
 from .dataset import DataError, Dataset
+from .formats import CSV_SUFFIXES  # noqa: F401
 from .npzfile import load_npz
-from .reading import GZIP_MAGIC, Progress, guarded, regular
+from .reading import Progress, guarded
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".tra", ".tes", ".data", ".txt", ".txt.gz")
-
-
-def _holds_idx(path: Path) -> bool:
-    return any(idx.is_idx_file(p) for p in path.iterdir())
-
-
-def _load_folder(path: Path, progress: Progress, nested: bool = False) -> Dataset:
-    if _holds_idx(path):
-        return idx.load_idx_folder(path, progress)
-    if cifar.is_cifar_folder(path):
-        return cifar.load_cifar_folder(path, progress)
-    if folder.looks_like_image_folder(path):
-        return folder.load_image_folder(path, progress)
-    if not nested:
-        inner = [d for d in folder.class_folders(path) if _holds_idx(d) or cifar.is_cifar_folder(d)]
-        if len(inner) == 1:
-            return _load_folder(inner[0], progress, nested=True)
-    raise DataError(f"the folder {path} holds no data that can be read: no MNIST-format IDX files, "
-                    f"no CIFAR batches and no class sub-folders of images")
-
-
-def _looks_like_text(path: Path) -> bool:
-    regular(path)
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    if head[:2] == GZIP_MAGIC:
-        return True  # compressed: let the CSV reader decide
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 3:  # not just a character cut at the end of the sample
-            return False
-    return b"\x00" not in head
-
-
-def _load_file(path: Path, progress: Progress) -> Dataset:
-    regular(path)  # a FIFO or /dev/zero as --data: refused before any reader opens it
-    low = path.name.lower()
-    if low.endswith(".npz"):
-        return load_npz(path, progress)
-    if cifar.is_cifar_archive(path):
-        return cifar.load_cifar_archive(path, progress)
-    if idx.is_idx_file(path):
-        return idx.load_idx_file(path, progress)
-    if low.endswith(CSV_SUFFIXES) or _looks_like_text(path):
-        return load_csv(path, progress)
-    raise DataError(f"{path} is not a data file that can be read: use a folder of IDX files, CIFAR "
-                    f"batches or class sub-folders of images, an .npz file or a .csv file")
+# How each format that formats.data_kind tells is read into a Dataset.
+READERS = {
+    "idx": lambda paths, progress: idx.read_idx_pair(*paths, paths[0].parent.name, progress),
+    "cifar": lambda paths, progress: cifar.load_cifar_folder(paths[0], progress),
+    "cifar-archive": lambda paths, progress: cifar.load_cifar_archive(paths[0], progress),
+    "images": lambda paths, progress: folder.load_image_folder(paths[0], progress),
+    "npz": lambda paths, progress: load_npz(paths[0], progress),
+    "csv": lambda paths, progress: load_csv(paths[0], progress),
+}
 
 
 def load_data(spec, seed: int = 0, progress: Progress = None) -> Dataset:
@@ -89,6 +51,6 @@ def load_data(spec, seed: int = 0, progress: Progress = None) -> Dataset:
                 f" (the built-in sets are {', '.join(BUILTIN_SETS)})"
             raise DataError(f"the data '{text}' is neither a file or folder nor a built-in data "
                             f"set{hint}")
-        if path.is_dir():
-            return _load_folder(path, progress)
-        return _load_file(path, progress)
+        with as_data_error():
+            kind, *paths = formats.data_kind(path)  # which format: the same choice as train.py's
+        return READERS[kind](paths, progress)
