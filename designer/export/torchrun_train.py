@@ -15,6 +15,8 @@ Written by NN Designer (`nn-designer export MODEL --to torchrun`); it needs only
 and Pillow.
 """
 import argparse
+import codecs
+import contextlib
 import functools
 import gzip
 import importlib
@@ -24,10 +26,12 @@ import math
 import os
 import pickle
 import re
+import stat
 import struct
 import sys
 import tarfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +40,6 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm",
-                  ".pbm", ".pnm"}
 SCHEDULE_OPTIONS = {"constant": {}, "step": {"step_size": (int, 10), "gamma": (float, 0.1)},
                     "plateau": {"patience": (int, 3), "factor": (float, 0.1), "min_lr": (float, 1e-6),
                                 "threshold": (float, 1e-4)}}
@@ -342,6 +344,547 @@ def check_output(name, output_shape, targets, top, classes):
 # <<< rules.py
 
 
+# ----------------------------------------------------------------------------- data formats
+# NN Designer's readers of the data formats (designer/engine/data/formats.py): which format a
+# path holds, gzip, the IDX and CIFAR files, the class folders of images, copied unchanged like
+# the rules above, so that a data file is refused with the sentence `nn-designer train` gives.
+# >>> formats.py
+GZIP_MAGIC = b"\x1f\x8b"
+CHUNK = 1 << 20
+# What parsing a damaged file with a library (zipfile, numpy's .npy header, tarfile) may raise.
+PARSE_ERRORS = (ValueError, OSError, EOFError, zlib.error, KeyError, IndexError, NotImplementedError,
+                struct.error, UnicodeDecodeError, SyntaxError, TypeError, OverflowError, MemoryError)
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
+                  ".ppm", ".pbm", ".pnm"}
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tra", ".tes", ".data", ".txt", ".txt.gz")
+# The most text a CSV file may inflate to: parsing takes about 16 times the text in memory, and
+# a CSV larger than this would take minutes to parse (a gzip bomb is stopped here, in seconds).
+MAX_CSV_BYTES = 256 << 20
+
+
+# --------------------------------------------------------------------------- files
+def brief(e):
+    """A library's error as a short phrase for a one-line message: 'TypeName: first line'."""
+    text = (str(e).strip().splitlines() or [""])[0].strip()
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def bytes_text(n):
+    """Bytes in the largest unit that keeps the number at least 1 (model.words.human_bytes)."""
+    for unit, size in (("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation (MemAvailable), or None when it cannot be told."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_limit(share=1.0):
+    """``share`` of the memory available now, the most a reader may inflate a file into."""
+    have = available_memory()
+    return None if have is None else int(have * share)
+
+
+def check_fits(path, n, what, share=1.0):
+    """Refuse, before reading, ``n`` bytes that a file's header announces and memory cannot hold."""
+    limit = memory_limit(share)
+    if limit is not None and n > limit:
+        raise DataRefused(f"{path} announces {bytes_text(n)} of {what}, more than reading them can take of the "
+                          f"{bytes_text(available_memory() or 0)} of memory this machine has available; it is not read")
+
+
+def _kind(mode):
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def regular(path):
+    """Refuse a FIFO, a device or a socket before it is opened (a FIFO blocks, /dev/zero never ends)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(st.st_mode) and not stat.S_ISREG(st.st_mode):
+        raise DataRefused(f"{path}: is {_kind(st.st_mode)}, not a data file; give a regular file")
+
+
+@contextlib.contextmanager
+def guarded(path):
+    """Turn the errors of reading ``path`` (missing, unreadable, damaged gzip) into one sentence."""
+    try:
+        yield
+    except DataRefused:
+        raise
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise DataRefused(f"{path} is a damaged or truncated gzip file ({brief(e)})") from None
+    except IsADirectoryError:
+        raise DataRefused(f"{path} is a folder, not a file") from None
+    except OSError as e:
+        raise DataRefused(f"{path} cannot be read ({e.strerror or brief(e)})") from None
+
+
+def is_gzip(path):
+    regular(path)
+    with guarded(path), open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
+def open_binary(path):
+    """The file's bytes, decompressed when it is gzipped (whatever its name)."""
+    regular(path)
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def read_exact(f, n, path, what, progress=None, done=0, total=0):
+    """Read exactly ``n`` bytes of ``what`` or refuse the file as truncated; ``progress`` gets
+    (done + bytes read) / total after every chunk."""
+    parts, got = [], 0
+    while got < n:
+        part = f.read(min(CHUNK, n - got))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+        if progress is not None and total:
+            progress(min(1.0, (done + got) / total))
+    if got < n:
+        raise DataRefused(f"{path} is truncated: it ends after {got} of the {n} bytes of {what}")
+    return b"".join(parts)
+
+
+def read_all(path, progress=None, limit=None, what="text"):
+    """The whole (decompressed) content of a file, with progress by compressed position. A file
+    that inflates past ``limit`` bytes (a gzip bomb: a few kB that expand to gigabytes) is refused
+    as soon as it does, in a stream, before the rest is decompressed."""
+    regular(path)
+    with guarded(path):
+        size = max(1, os.stat(path).st_size)
+        with open(path, "rb") as raw:
+            gz = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            f = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+            parts, got = [], 0
+            while True:
+                part = f.read(CHUNK)
+                if not part:
+                    break
+                parts.append(part)
+                got += len(part)
+                if limit is not None and got > limit:
+                    raise DataRefused(f"{path} {'inflates' if gz else 'grows'} to more than {bytes_text(limit)} "
+                                      f"of {what}, more than a data file may hold here (and than its memory can "
+                                      "take to read it); it is not read")
+                if progress is not None:
+                    progress(min(1.0, raw.tell() / size))
+            return b"".join(parts)
+
+
+def csv_limit():
+    """The bytes of text a CSV file may hold: MAX_CSV_BYTES, or less when memory is short."""
+    return min(memory_limit(1 / 16) or MAX_CSV_BYTES, MAX_CSV_BYTES)
+
+
+# --------------------------------------------------------------------------- IDX
+IMAGES_MAGIC = 2051
+LABELS_MAGIC = 2049
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot"]
+
+
+def idx_role(name):
+    low = name.lower()
+    return "images" if "idx3" in low else "labels" if "idx1" in low else None
+
+
+def _pair_key(name):
+    low = name.lower()
+    return re.sub(r"images|labels|idx3|idx1", "", low[:-3] if low.endswith(".gz") else low)
+
+
+def is_idx_file(path):
+    return path.is_file() and idx_role(path.name) is not None
+
+
+def idx_pair(folder):
+    """(images file, labels file) in ``folder``: the training pair if there is one, else the test pair."""
+    groups = {}
+    for p in sorted(folder.iterdir()):
+        role = idx_role(p.name)
+        if role and p.is_file():
+            groups.setdefault(_pair_key(p.name), {}).setdefault(role, p)
+    if not groups:
+        raise DataRefused(f"the folder {folder} holds no IDX files")
+    complete = {k: g for k, g in groups.items() if "images" in g and "labels" in g}
+    if not complete:
+        g = next(iter(groups.values()))
+        have = next(iter(g.values()))
+        want = "labels (…-labels-idx1-ubyte)" if "images" in g else "images (…-images-idx3-ubyte)"
+        raise DataRefused(f"the folder {folder} has {have.name} but no matching file of {want}")
+    train = [k for k in complete if "train" in k]
+    key = train[0] if train else sorted(complete)[0]
+    return complete[key]["images"], complete[key]["labels"]
+
+
+def idx_partner(path):
+    """(images, labels) for one IDX file given by path: its partner is found beside it."""
+    role, key = idx_role(path.name), _pair_key(path.name)
+    other = "labels" if role == "images" else "images"
+    for p in sorted(path.parent.iterdir()):
+        if p.is_file() and idx_role(p.name) == other and _pair_key(p.name) == key:
+            return (path, p) if role == "images" else (p, path)
+    raise DataRefused(f"{path} has no matching {other} file beside it")
+
+
+def idx_array(path, magic, what, progress=None):
+    """The array in one IDX file of unsigned bytes whose magic number must be ``magic``."""
+    ndim = magic & 0xFF
+    with guarded(path), open_binary(path) as f:
+        found = struct.unpack(">I", read_exact(f, 4, path, "the header"))[0]
+        if found != magic:
+            raise DataRefused(f"{path} has the magic number {found}, not {magic} as an IDX file of "
+                              f"{what} must (is it damaged, or the wrong file?)")
+        dims = struct.unpack(f">{ndim}I", read_exact(f, 4 * ndim, path, "the header"))
+        if dims[0] == 0:
+            raise DataRefused(f"{path} holds no {what}")
+        if any(d == 0 for d in dims[1:]):
+            raise DataRefused(f"{path} declares {what} of size {'×'.join(map(str, dims[1:]))}")
+        n = int(np.prod(dims, dtype=object))
+        check_fits(path, n, what, 1 / 6)  # and 4 bytes a value once they are floats
+        data = read_exact(f, n, path, f"{what} data", progress, 0, n)
+        if f.read(1):
+            raise DataRefused(f"{path} has more bytes than the {n} of {what} its header announces")
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)
+
+
+def _part(progress, lo, hi):
+    return None if progress is None else (lambda frac: progress(lo + (hi - lo) * frac))
+
+
+def idx_data(images_path, labels_path, progress=None):
+    """(x (N, 1, H, W) float32 in [0, 1], y int64, class names) of an IDX pair."""
+    images = idx_array(images_path, IMAGES_MAGIC, "images", _part(progress, 0.0, 0.98))
+    labels = idx_array(labels_path, LABELS_MAGIC, "labels", _part(progress, 0.98, 1.0))
+    if len(labels) != len(images):
+        raise DataRefused(f"{labels_path} holds {len(labels)} labels but {images_path} holds "
+                          f"{len(images)} images")
+    x = images[:, None, :, :].astype(np.float32)
+    x /= np.float32(255.0)
+    y = labels.astype(np.int64)
+    top = int(y.max()) + 1
+    fashion = "fashion" in str(images_path.parent).lower() and top <= 10
+    return x, y, FASHION_CLASSES[:] if fashion else [str(i) for i in range(top)]
+
+
+# --------------------------------------------------------------------------- CIFAR
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                   "truck"]
+_BATCH = re.compile(r"^data_batch_(\d+)$")
+
+
+class Refused(pickle.UnpicklingError):
+    """The pickle names a class or function that is not plain data."""
+
+    def __init__(self, what):
+        super().__init__(what)
+        self.what = what
+
+
+def _dtype(obj, align=False, copy=False):
+    dt = np.dtype(obj, bool(align), bool(copy))
+    if dt.hasobject:
+        raise Refused("a NumPy array of Python objects")
+    return dt
+
+
+def _reconstruct(cls, shape, dtype):
+    if cls is not np.ndarray:
+        raise Refused(f"an array subclass {getattr(cls, '__name__', cls)!r}")
+    return np.ndarray.__new__(np.ndarray, shape, _dtype(dtype))
+
+
+def _scalar(dtype, data=None):
+    if not isinstance(dtype, np.dtype) or dtype.hasobject:
+        raise Refused("a NumPy scalar of Python objects")
+    return np.frombuffer(data, dtype)[0] if data is not None else dtype.type()
+
+
+def _frombuffer(buf, dtype, shape, order):
+    return np.frombuffer(buf, dtype=_dtype(dtype)).reshape(shape, order=order).copy()
+
+
+def _encode(text, encoding="utf-8"):
+    if str(encoding).lower().replace("-", "") not in ("latin1", "utf8"):
+        raise Refused(f"the text encoding {encoding!r}")
+    return codecs.encode(text, encoding)
+
+
+_PLAIN = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): _dtype, ("_codecs", "encode"): _encode,
+          ("codecs", "encode"): _encode}
+for _mod in ("numpy.core", "numpy._core"):
+    _PLAIN.update({(f"{_mod}.multiarray", "_reconstruct"): _reconstruct, (f"{_mod}.multiarray", "scalar"): _scalar,
+                   (f"{_mod}.numeric", "_frombuffer"): _frombuffer})
+
+
+class PlainUnpickler(pickle.Unpickler):
+    """Builds dicts, lists, tuples, strings, bytes, numbers and NumPy arrays of numbers; any other
+    class or function the pickle names is refused before it is touched (it cannot run code)."""
+
+    def find_class(self, module, name):
+        try:
+            return _PLAIN[(module, name)]
+        except KeyError:
+            raise Refused(f"{module}.{name}") from None
+
+    def persistent_load(self, pid):
+        raise Refused("a persistent reference")
+
+
+def loads_plain(data):
+    """Unpickle ``data`` (Python 2 strings decoded as Latin-1, as the CIFAR pages advise)."""
+    return PlainUnpickler(io.BytesIO(data), encoding="latin1").load()
+
+
+def cifar_choose(names):
+    """(batch names to read in order, meta name or None, labels key, label-names key) or None."""
+    names = set(names)
+    train = sorted((n for n in names if _BATCH.match(n)), key=lambda n: int(_BATCH.match(n).group(1)))
+    if train or "test_batch" in names:
+        meta = "batches.meta" if "batches.meta" in names else None
+        return (train or ["test_batch"]), meta, "labels", "label_names"
+    if "meta" in names and ("train" in names or "test" in names):
+        return (["train"] if "train" in names else ["test"]), "meta", "fine_labels", "fine_label_names"
+    return None
+
+
+def is_cifar_folder(folder):
+    return cifar_choose(p.name for p in folder.iterdir() if p.is_file()) is not None
+
+
+def is_cifar_archive(path):
+    return path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+
+
+def _unpickle(raw, where):
+    try:
+        obj = loads_plain(raw)
+    except Refused as e:
+        raise DataRefused(f"{where} holds {e.what}, not plain data, so it is not read "
+                          f"(a CIFAR batch holds only arrays, lists and strings)") from None
+    except RecursionError:
+        raise DataRefused(f"{where} is not a CIFAR batch (its pickle nests too deeply)") from None
+    except Exception as e:  # noqa: BLE001 - a damaged pickle can fail in many ways
+        raise DataRefused(f"{where} is not a readable CIFAR batch (damaged or truncated pickle: "
+                          f"{type(e).__name__})") from None
+    if not isinstance(obj, dict):
+        raise DataRefused(f"{where} holds a pickled {type(obj).__name__}, not the dict of a CIFAR batch")
+    return {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
+
+
+def _cifar_labels(value, where, key, n):
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) for v in value):
+        arr = np.array(value, dtype=np.int64) if value else np.zeros(0, np.int64)
+    else:
+        raise DataRefused(f"{where}: '{key}' is not a list of whole numbers")
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise DataRefused(f"{where}: '{key}' is not a list of whole numbers")
+    if len(arr) != n:
+        raise DataRefused(f"{where} holds {len(arr)} labels but {n} images")
+    if n and arr.min() < 0:
+        raise DataRefused(f"{where}: label {int(arr.min())} is negative")
+    return arr.astype(np.int64)
+
+
+def _cifar_batch(d, where, labels_key):
+    data = d.get("data")
+    if not isinstance(data, np.ndarray):
+        raise DataRefused(f"{where} has no 'data' array of images, so it is not a CIFAR batch")
+    if data.dtype != np.uint8 or data.ndim != 2:
+        raise DataRefused(f"{where}: 'data' is a {data.dtype} array of shape {data.shape}, not N×3072 bytes")
+    side = int(round((data.shape[1] / 3) ** 0.5))
+    if data.shape[1] == 0 or 3 * side * side != data.shape[1]:
+        raise DataRefused(f"{where}: rows of {data.shape[1]} bytes are not 3 square colour planes "
+                          f"(CIFAR rows are 3072 bytes: 3×32×32)")
+    if data.shape[0] == 0:
+        raise DataRefused(f"{where} holds no images")
+    if labels_key not in d:
+        raise DataRefused(f"{where} has no '{labels_key}' list")
+    return data, _cifar_labels(d[labels_key], where, labels_key, data.shape[0]), side
+
+
+def cifar_data(reader, label, names, progress=None):
+    """(x (N, 3, S, S) float32 in [0, 1], y int64, class names or None, batches read);
+    ``reader(name, progress)`` gives a member's bytes."""
+    chosen = cifar_choose(names)
+    if chosen is None:
+        raise DataRefused(f"{label} holds no CIFAR batches (data_batch_1 … or test_batch)")
+    batches, meta_name, labels_key, names_key = chosen
+    datas, labels, side = [], [], None
+    for i, name in enumerate(batches):
+        where = f"{label}/{name}"
+        part = None if progress is None else (lambda f, i=i: progress((i + f) / len(batches)))
+        data, lab, s = _cifar_batch(_unpickle(reader(name, part), where), where, labels_key)
+        if side is not None and s != side:
+            raise DataRefused(f"{where} holds {s}×{s} images but the batches before it {side}×{side}")
+        side = s
+        datas.append(data)
+        labels.append(lab)
+    y = np.concatenate(labels)
+    classes = None
+    if meta_name is not None:
+        where = f"{label}/{meta_name}"
+        names_val = _unpickle(reader(meta_name, None), where).get(names_key)
+        if not isinstance(names_val, (list, tuple)) or not all(isinstance(v, (str, bytes)) for v in names_val):
+            raise DataRefused(f"{where} has no '{names_key}' list of class names")
+        classes = [v.decode("latin1") if isinstance(v, bytes) else str(v) for v in names_val]
+    elif int(y.max()) < 10:
+        classes = CIFAR10_CLASSES[:]
+    if classes is not None and int(y.max()) >= len(classes):
+        raise DataRefused(f"{label}: label {int(y.max())} is out of range for the {len(classes)} "
+                          f"class names of its meta file")
+    data = np.concatenate(datas)
+    x = data.reshape(len(data), 3, side, side).astype(np.float32)
+    x /= np.float32(255.0)
+    return x, y, classes, batches
+
+
+def cifar_folder(folder, progress=None):
+    names = [p.name for p in folder.iterdir() if p.is_file()]
+    read = lambda name, prog: read_all(folder / name, prog, memory_limit(1 / 8), "CIFAR batches")  # noqa: E731
+    return cifar_data(read, str(folder), names, progress)
+
+
+def cifar_archive(path, progress=None):
+    """The CIFAR-10/100 python archive as downloaded (``cifar-10-python.tar.gz``), read in place."""
+    regular(path)
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            members = {os.path.basename(m.name): m for m in tar.getmembers() if m.isfile()}
+            check_fits(path, sum(m.size for m in members.values()), "CIFAR batches", 1 / 8)
+
+            def reader(name, prog):
+                data = tar.extractfile(members[name]).read()
+                if prog is not None:
+                    prog(1.0)
+                return data
+
+            return cifar_data(reader, str(path), list(members), progress)
+    except DataRefused:
+        raise
+    except PARSE_ERRORS + (tarfile.TarError,) as e:
+        raise DataRefused(f"{path} is not a readable tar archive ({brief(e)})") from None
+
+
+# --------------------------------------------------------------------------- class folders of images
+def images_in(folder):
+    found = []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts):
+            continue
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+            found.append(p)
+    return found
+
+
+def class_folders(root):
+    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def looks_like_image_folder(root):
+    return any(images_in(d) for d in class_folders(root))
+
+
+def image_files(root):
+    """(image paths, their class numbers, class names) of a folder of class sub-folders."""
+    folders = class_folders(root)
+    if not folders:
+        raise DataRefused(f"the folder {root} has no class sub-folders of images")
+    files, labels = [], []
+    for c, folder in enumerate(folders):
+        found = images_in(folder)
+        if not found:
+            raise DataRefused(f"the class folder {folder} holds no images")
+        files += found
+        labels += [c] * len(found)
+    return files, labels, [f.name for f in folders]
+
+
+def unreadable_image(path, e):
+    return DataRefused(f"{path} is not a readable image ({brief(e)})")
+
+
+# --------------------------------------------------------------------------- which format
+def _holds_idx(path):
+    return any(is_idx_file(p) for p in path.iterdir())
+
+
+def _looks_like_text(path):
+    regular(path)
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head[:2] == GZIP_MAGIC:
+        return True  # compressed: let the CSV reader decide
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return False
+    return b"\x00" not in head
+
+
+def data_kind(path, nested=False):
+    """What an existing file or folder holds, as (format, paths...): ("idx", images, labels),
+    ("cifar", folder), ("cifar-archive", file), ("images", folder), ("npz", file), ("csv", file)."""
+    with guarded(path):
+        if path.is_dir():
+            if _holds_idx(path):
+                return ("idx", *idx_pair(path))
+            if is_cifar_folder(path):
+                return "cifar", path
+            if looks_like_image_folder(path):
+                return "images", path
+            if not nested:
+                inner = [d for d in class_folders(path) if _holds_idx(d) or is_cifar_folder(d)]
+                if len(inner) == 1:  # torchvision's MNIST/raw, the unpacked cifar-10-batches-py
+                    return data_kind(inner[0], nested=True)
+            raise DataRefused(f"the folder {path} holds no data that can be read: no MNIST-format IDX files, "
+                              f"no CIFAR batches and no class sub-folders of images")
+        regular(path)  # a FIFO or /dev/zero as --data: refused before any reader opens it
+        low = path.name.lower()
+        if low.endswith(".npz"):
+            return "npz", path
+        if is_cifar_archive(path):
+            return "cifar-archive", path
+        if is_idx_file(path):
+            return ("idx", *idx_partner(path))
+        if low.endswith(CSV_SUFFIXES) or _looks_like_text(path):
+            return "csv", path
+        raise DataRefused(f"{path} is not a data file that can be read: use a folder of IDX files, CIFAR "
+                          f"batches or class sub-folders of images, an .npz file or a .csv file")
+# <<< formats.py
+
+
 def options(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", metavar="DATA", help="a data file or folder (required unless --resume gives it)")
@@ -382,114 +925,25 @@ def options(argv=None):
 
 # ----------------------------------------------------------------------------- data
 def read_data(path):
-    """(x, y) in memory, or an ImageFolder to stream, from the formats NN Designer reads."""
+    """(x, y, number of classes, layout, name) in memory, or an ImageFolder to stream, from the
+    formats NN Designer reads (data_kind above chooses as NN Designer does)."""
+    text = str(path)
     path = Path(path).expanduser()
     if not path.exists():
-        raise Bad(f"the data {path} is neither a file nor a folder")
-    if path.is_file():
-        name = path.name.lower()
-        if name.endswith(".npz"):
-            return read_npz(path)
-        if name.endswith((".tar.gz", ".tgz", ".tar")):
-            with tarfile.open(path) as tar:
-                members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
-                return read_cifar(lambda n: tar.extractfile(members[n]).read(), members, path)
-        if _idx_role(path):
-            return read_idx(*_idx_pair(path.parent, path))
-        return read_csv(path)
-    inner = [d for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith(".")]
-    arrays = _in_memory(path)
-    if arrays is None and not any(p.suffix.lower() in IMAGE_SUFFIXES for d in inner for p in d.rglob("*")):
-        nested = [a for a in map(_in_memory, inner) if a is not None]  # e.g. MNIST/raw
-        arrays = nested[0] if len(nested) == 1 else None
-    return arrays if arrays is not None else ImageFolder(path)
-
-
-def _in_memory(folder):
-    """The IDX pair or the CIFAR batches in ``folder``, or None."""
-    names = [p.name for p in folder.iterdir() if p.is_file()]
-    if any(_idx_role(folder / n) for n in names):
-        return read_idx(*_idx_pair(folder))
-    if _cifar_names(names):
-        return read_cifar(lambda n: (folder / n).read_bytes(), names, folder)
-    return None
-
-
-def _open(path):
-    with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
-
-
-def _idx_role(path):
-    low = path.name.lower()
-    return "images" if "idx3" in low else "labels" if "idx1" in low else None
-
-
-def _idx_pair(folder, given=None):
-    """The (images, labels) IDX files: the given file's partner, else the training pair, else one."""
-    key = lambda p: re.sub(r"images|labels|idx3|idx1", "", p.name.lower().removesuffix(".gz"))  # noqa: E731
-    pairs = {}
-    for p in sorted(folder.iterdir()):
-        if _idx_role(p) and p.is_file():
-            pairs.setdefault(key(p), {}).setdefault(_idx_role(p), p)
-    pairs = {k: v for k, v in pairs.items() if len(v) == 2}
-    if given is not None:
-        pairs = {k: v for k, v in pairs.items() if k == key(given)}
-    if not pairs:
-        raise Bad(f"{given or folder} has no matching pair of IDX image and label files")
-    chosen = [k for k in pairs if "train" in k] or sorted(pairs)
-    return pairs[chosen[0]]["images"], pairs[chosen[0]]["labels"]
-
-
-def read_idx(images, labels):
-    arrays = []
-    for path, magic in ((images, 2051), (labels, 2049)):
-        with _open(path) as f:
-            found, = struct.unpack(">I", f.read(4))
-            if found != magic:
-                raise Bad(f"{path} has the magic number {found}, not {magic}")
-            dims = struct.unpack(f">{magic & 0xFF}I", f.read(4 * (magic & 0xFF)))
-            arrays.append(np.frombuffer(f.read(), np.uint8).reshape(dims))
-    x = arrays[0][:, None].astype(np.float32)
-    x /= np.float32(255.0)
-    return x, arrays[1].astype(np.int64)
-
-
-def _cifar_names(names):
-    names = set(names)
-    batches = sorted((n for n in names if re.fullmatch(r"data_batch_\d+", n)), key=lambda n: int(n[11:]))
-    if batches or "test_batch" in names:
-        return batches or ["test_batch"], "labels"
-    if "meta" in names and names & {"train", "test"}:
-        return ["train" if "train" in names else "test"], "fine_labels"
-    return None
-
-
-class _PlainUnpickler(pickle.Unpickler):
-    """CIFAR batches are pickles: build NumPy arrays and plain data, never run other code."""
-
-    def find_class(self, module, name):
-        if (module.split(".")[0], name) in {("numpy", "_reconstruct"), ("numpy", "ndarray"),
-                                            ("numpy", "dtype"), ("numpy", "scalar"), ("_codecs", "encode")}:
-            return super().find_class(module, name)
-        raise Bad(f"a CIFAR batch names {module}.{name}, which is not plain data")
-
-
-def read_cifar(read, names, where):
-    chosen = _cifar_names(names)
-    if chosen is None:
-        raise Bad(f"{where} holds no CIFAR batches")
-    xs, ys = [], []
-    for name in chosen[0]:
-        d = _PlainUnpickler(io.BytesIO(read(name)), encoding="latin1").load()
-        d = {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in d.items()}
-        side = int(round((d["data"].shape[1] / 3) ** 0.5))
-        xs.append(d["data"].reshape(-1, 3, side, side))
-        ys.append(np.asarray(d[chosen[1]], np.int64))
-    x = np.concatenate(xs).astype(np.float32)
-    x /= np.float32(255.0)
-    return x, np.concatenate(ys)
+        raise Bad(f"the data '{text}' is neither a file nor a folder (the built-in sets shapes, xor, circles, "
+                  "spirals and blobs are generated by nn-designer only; train.py reads data files)")
+    kind, *paths = data_kind(path)
+    if kind == "idx":
+        x, y, classes = idx_data(*paths)
+        return x, y, len(classes), "", paths[0].parent.name
+    if kind in ("cifar", "cifar-archive"):
+        x, y, classes, _ = (cifar_folder if kind == "cifar" else cifar_archive)(paths[0])
+        return x, y, len(classes or ()), "", paths[0].name
+    if kind == "npz":
+        return (*read_npz(paths[0]), data_name(paths[0]))
+    if kind == "csv":
+        return (*read_csv(paths[0]), data_name(paths[0]))
+    return ImageFolder(paths[0])
 
 
 def read_npz(path):
@@ -523,9 +977,7 @@ def read_npz(path):
 
 def read_csv(path):
     """Comma- (or ;, tab, space) separated rows, label last: NN Designer's rules (csv_table)."""
-    with _open(path) as f:
-        data = f.read()
-    x, y, classes = csv_table(data, path)
+    x, y, classes = csv_table(read_all(path, None, csv_limit()), path)
     return x, y, len(classes or ()), ""
 
 
@@ -537,21 +989,28 @@ class ImageFolder:
     input's size: in the centre, or at random for training with --augment (flipped with flip)."""
 
     def __init__(self, root):
-        folders = sorted(d for d in Path(root).iterdir() if d.is_dir() and not d.name.startswith("."))
-        self.files, labels = [], []
-        for c, folder in enumerate(folders):
-            found = [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-                     and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
-            self.files += found
-            labels += [c] * len(found)
-        if not self.files:
-            raise Bad(f"the folder {root} holds no data: no IDX files, CIFAR batches or class folders of images")
+        from PIL import Image
+        self.files, labels, self.classes = image_files(Path(root))
+        for path in self.files:  # each image's header, so that a file that is not one is said now
+            try:
+                with Image.open(path):
+                    pass
+            except Exception as e:  # noqa: BLE001 - Pillow fails in many ways
+                raise unreadable_image(path, e) from None
         self.y = np.array(labels, np.int64)
         self.shape = None  # the network's input (D, H, W), set before reading
 
     def image(self, i, augment=None, rng=None):
         from PIL import Image
         depth, h, w = self.shape
+        try:
+            return self._image(Image, i, depth, h, w, augment, rng)
+        except DataRefused:
+            raise
+        except Exception as e:  # noqa: BLE001 - a damaged image (cut short after its header)
+            raise unreadable_image(self.files[i], e) from None
+
+    def _image(self, Image, i, depth, h, w, augment, rng):
         with Image.open(self.files[i]) as img:
             resized = (img.height, img.width) != (h, w)
             if resized:
@@ -935,8 +1394,7 @@ def samples(args, model):
     if isinstance(data, ImageFolder):
         data.shape = tuple(model.INPUT_SHAPE)
         return data, data.y
-    x, y, classes, layout = (*data, 0, "") if len(data) == 2 else data  # CSV and NPZ: also classes, layout
-    name = data_name(Path(args.data).expanduser())
+    x, y, classes, layout, name = data
     model_order = lambda shape: tuple(reversed(shape)) if len(shape) == 3 else tuple(shape)  # noqa: E731
     check_input(name, model_order(x.shape[1:]), model_order(tuple(model.INPUT_SHAPE)), layout)
     samples.name, samples.classes = name, classes  # for check_output, once the network's outputs are known
@@ -1018,8 +1476,11 @@ if __name__ == "__main__":
     try:
         status = main() or 0
     except (Bad, DataRefused) as e:
+        text = str(e)
+        if text.startswith("Caught "):  # raised in a DataLoader worker: its last line is the sentence
+            text = text.strip().splitlines()[-1].split(": ", 1)[-1]
         if os.environ.get("RANK", "0") == "0":
-            print(f"train.py: {e}", file=sys.stderr)
+            print(f"train.py: {text}", file=sys.stderr)
         status = 2
     if "WORLD_SIZE" in os.environ:
         # Under torchrun, leave without the C++ static destructors: now and then one of torch's

@@ -16,17 +16,8 @@ from pathlib import Path
 from . import rules
 from .checks import as_data_error
 from .dataset import Dataset
-from .reading import Progress, memory_limit, read_all
-
-
-# The most text a CSV file may inflate to: parsing takes about 16 times the text in memory, and
-# a CSV larger than this would take minutes to parse (a gzip bomb is stopped here, in seconds).
-MAX_CSV_BYTES = 256 << 20
-
-
-def csv_limit() -> int:
-    """The bytes of text a CSV file may hold: MAX_CSV_BYTES, or less when memory is short."""
-    return min(memory_limit(1 / 16) or MAX_CSV_BYTES, MAX_CSV_BYTES)
+from .formats import MAX_CSV_BYTES, csv_limit  # noqa: F401 (the limit is train.py's too)
+from .reading import Progress, read_all
 
 
 def load_csv(path: Path, progress: Progress = None) -> Dataset:

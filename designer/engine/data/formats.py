@@ -31,6 +31,9 @@ PARSE_ERRORS = (ValueError, OSError, EOFError, zlib.error, KeyError, IndexError,
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
                   ".ppm", ".pbm", ".pnm"}
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tra", ".tes", ".data", ".txt", ".txt.gz")
+# The most text a CSV file may inflate to: parsing takes about 16 times the text in memory, and
+# a CSV larger than this would take minutes to parse (a gzip bomb is stopped here, in seconds).
+MAX_CSV_BYTES = 256 << 20
 
 
 # --------------------------------------------------------------------------- files
@@ -168,6 +171,11 @@ def read_all(path, progress=None, limit=None, what="text"):
                 if progress is not None:
                     progress(min(1.0, raw.tell() / size))
             return b"".join(parts)
+
+
+def csv_limit():
+    """The bytes of text a CSV file may hold: MAX_CSV_BYTES, or less when memory is short."""
+    return min(memory_limit(1 / 16) or MAX_CSV_BYTES, MAX_CSV_BYTES)
 
 
 # --------------------------------------------------------------------------- IDX
