@@ -270,3 +270,44 @@ def test_train_py_refuses_a_damaged_checkpoint_in_one_sentence(tmp_path, capsys)
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2 and "Traceback" not in done.stderr, (name, done.stderr[-1500:])
         assert lines[-1].startswith("train.py: ") and name in lines[-1], (name, lines)
+
+
+OPTION_CASES = [["--epochs", "-1"], ["--epochs", "0"], ["--epochs", "1e3"], ["--lr", "nan"], ["--lr", "inf"],
+                ["--lr", "0"], ["--lr", "x"], ["--batch-size", "0"], ["--momentum", "1"], ["--val-split", "1"],
+                ["--weight-decay", "-1"], ["--seed", "-1"], ["--seed", "9999999999"],
+                ["--schedule", "step:gamma=x"], ["--schedule", "step:step_size=0"], ["--schedule", "plateau:factor=2"],
+                ["--schedule", "step:bogus=1"], ["--schedule", "plateau:min_lr=-1"], ["--schedule", "step:gamma=nan"],
+                ["--schedule", "bogus"]]
+OPTIONS_DRIVER = """
+import contextlib, io, json, sys, runpy
+train = runpy.run_path(sys.argv[1])
+out = []
+for argv in json.loads(sys.argv[2]):
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            args = train["options"](["--data", "d.csv", *argv])
+            train["Schedule"](args.schedule, args.lr)
+        out.append("accepted")
+    except SystemExit:
+        out.append(err.getvalue().strip().splitlines()[-1].split(" error: ", 1)[1])
+    except train["Bad"] as e:
+        out.append(str(e))
+print(json.dumps(out))
+"""
+
+
+def test_train_py_refuses_the_option_values_nn_designer_refuses_with_its_sentence(capsys, tmp_path):
+    """Each bad option value: one sentence, the one ``nn-designer train`` gives (NaN and infinite
+    numbers, out-of-range seeds and schedule options were accepted or ended in a traceback)."""
+    pytest.importorskip("torch")
+    from cli_support import one_line_error
+    done = subprocess.run([sys.executable, "-c", OPTIONS_DRIVER, str(TRAIN_SOURCE), json.dumps(OPTION_CASES)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    (tmp_path / "d.csv").write_text("1,2,0\n3,4,1\n")
+    for argv, said in zip(OPTION_CASES, theirs):
+        ours_said = one_line_error(capsys, "train", "mlp-example", "--data", str(tmp_path / "d.csv"), *argv)
+        ours_said = ours_said.removeprefix("nn-designer: train: ").removeprefix("argument --schedule: ")
+        assert said.removeprefix("argument --schedule: ") == ours_said, (argv, said, ours_said)

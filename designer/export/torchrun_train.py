@@ -43,6 +43,8 @@ from torch.nn.parallel import DistributedDataParallel
 SCHEDULE_OPTIONS = {"constant": {}, "step": {"step_size": (int, 10), "gamma": (float, 0.1)},
                     "plateau": {"patience": (int, 3), "factor": (float, 0.1), "min_lr": (float, 1e-6),
                                 "threshold": (float, 1e-4)}}
+SCHEDULE_RANGES = {"step_size": (1, None, False), "gamma": (0.0, 1.0, True), "patience": (0, None, False),
+                   "factor": (0.0, 1.0, True), "min_lr": (0.0, math.inf, False), "threshold": (0.0, math.inf, False)}
 HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 
 
@@ -885,17 +887,45 @@ def data_kind(path, nested=False):
 # <<< formats.py
 
 
+INT_LIMIT = 2 ** 31 - 1
+
+
+def _ranged(kind, ok, bounds):
+    """An option's type: a (finite) number of ``kind`` for which ``ok`` holds, else NN Designer's
+    sentence ("argument --lr: must be greater than 0, not 0")."""
+    def check(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {'a whole number' if kind is int else 'a number'}, "
+                                             f"not {text!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, not {text.strip()}")
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {format(value, ',' if kind is int else 'g')}")
+        return value
+    check.__name__ = kind.__name__
+    return check
+
+
 def options(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", metavar="DATA", help="a data file or folder (required unless --resume gives it)")
-    p.add_argument("--epochs", metavar="N", type=int, default=None, help="passes over the data (10)")
-    p.add_argument("--batch-size", metavar="N", type=int, default=64, help="samples per step, all processes (64)")
-    p.add_argument("--lr", metavar="X", type=float, default=0.01, help="learning rate η (0.01)")
-    p.add_argument("--momentum", metavar="X", type=float, default=0.9, help="momentum α (0.9)")
-    p.add_argument("--weight-decay", metavar="X", type=float, default=0.0, help="L2 weight decay λ (0)")
+    p.add_argument("--epochs", metavar="N", type=_ranged(int, lambda v: 1 <= v <= 1_000_000, "from 1 to 1,000,000"), default=None,
+                   help="passes over the data (10)")
+    p.add_argument("--batch-size", metavar="N", type=_ranged(int, lambda v: 1 <= v <= INT_LIMIT, "from 1 to 2,147,483,647"), default=64,
+                   help="samples per step, all processes (64)")
+    p.add_argument("--lr", metavar="X", type=_ranged(float, lambda v: v > 0, "greater than 0"), default=0.01,
+                   help="learning rate η (0.01)")
+    p.add_argument("--momentum", metavar="X", type=_ranged(float, lambda v: 0 <= v < 1, "at least 0 and below 1"), default=0.9,
+                   help="momentum α (0.9)")
+    p.add_argument("--weight-decay", metavar="X", type=_ranged(float, lambda v: v >= 0, "0 or more"), default=0.0,
+                   help="L2 weight decay λ (0)")
     p.add_argument("--loss", choices=("cross_entropy", "mse"), default="cross_entropy")
-    p.add_argument("--val-split", metavar="X", type=float, default=0.2, help="fraction held out for validation (0.2)")
-    p.add_argument("--seed", metavar="N", type=int, default=0, help="seed of initialisation, split and shuffling (0)")
+    p.add_argument("--val-split", metavar="X", type=_ranged(float, lambda v: 0 <= v < 1, "at least 0 and below 1"),
+                   default=0.2, help="fraction held out for validation (0.2)")
+    p.add_argument("--seed", metavar="N", type=_ranged(int, lambda v: 0 <= v <= INT_LIMIT, "from 0 to 2,147,483,647"), default=0,
+                   help="seed of initialisation, split and shuffling (0)")
     p.add_argument("--schedule", metavar="SPEC", default="constant", help="constant, step[:step_size=N,gamma=X] or "
                    "plateau[:patience=N,factor=X,min_lr=X,threshold=X]")
     p.add_argument("--init", choices=("default", "he", "xavier"), default="default")
@@ -907,7 +937,7 @@ def options(argv=None):
     p.add_argument("--checkpoint", metavar="CK", help="save a checkpoint here after every epoch")
     p.add_argument("--resume", metavar="CK", help="continue the run saved in this checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
-    p.add_argument("--workers", metavar="K", type=int, default=4, help="DataLoader processes per process (4)")
+    p.add_argument("--workers", metavar="K", type=_ranged(int, lambda v: 0 <= v <= 1024, "from 0 to 1,024"), default=4, help="DataLoader processes per process (4)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args(argv)
     checks = [(args.batch_size >= 1, "--batch-size must be at least 1"),
@@ -915,8 +945,7 @@ def options(argv=None):
               (0 <= args.momentum < 1, "--momentum must be at least 0 and below 1"),
               (args.weight_decay >= 0, "--weight-decay must be 0 or more"),
               (0 <= args.val_split < 1, "--val-split must be at least 0 and below 1"),
-              (args.epochs is None or args.epochs >= 0, "--epochs must be 0 or more"),
-              (args.data or args.resume, "--data is required")]
+                (args.data or args.resume, "--data is required")]
     for ok, text in checks:
         if not ok:
             p.error(text)
@@ -1159,13 +1188,28 @@ class Schedule:
     def __init__(self, spec, lr):
         self.name, _, rest = spec.strip().partition(":")
         if self.name not in SCHEDULE_OPTIONS:
-            raise Bad(f'unknown learning-rate schedule "{self.name}"; the schedules are constant, step, plateau')
+            raise Bad(f'argument --schedule: must be one of constant, step, plateau, not "{self.name}"')
         self.options = {k: d for k, (_, d) in SCHEDULE_OPTIONS[self.name].items()}
         for item in filter(None, (s.strip() for s in rest.split(","))):
             key, _, value = (s.strip() for s in item.partition("="))
             if key not in self.options:
-                raise Bad(f'the {self.name} schedule has no option "{key}"')
-            self.options[key] = SCHEDULE_OPTIONS[self.name][key][0](value)
+                allowed = ", ".join(SCHEDULE_OPTIONS[self.name]) or "no options"
+                raise Bad(f'the {self.name} schedule has no option "{key}" (it takes {allowed})')
+            kind = SCHEDULE_OPTIONS[self.name][key][0]
+            try:
+                self.options[key] = kind(value)
+            except ValueError:
+                raise Bad(f'schedule option {key} must be a{"" if kind is float else " whole"} number, '
+                          f'not "{value}"') from None
+        for key, value in self.options.items():  # NN Designer's ranges (engine/schedules.py), its sentences
+            lo, hi, low_open = SCHEDULE_RANGES[key]
+            if SCHEDULE_OPTIONS[self.name][key][0] is int:
+                if value < lo:
+                    raise Bad(f"schedule option {key} must be a whole number of at least {lo}, not {value}")
+            elif not math.isfinite(value) or value > hi or value < lo or (low_open and value == lo):
+                bound = f"above {lo:g}" if low_open else f"at least {lo:g}"
+                top = "" if hi == math.inf else f" and at most {hi:g}"
+                raise Bad(f"schedule option {key} must be {bound}{top}, not {value:g}")
         self.base_lr, self.lr, self.best, self.bad_epochs = lr, lr, -math.inf, 0
 
     def epoch_end(self, epoch, watched):
