@@ -311,3 +311,37 @@ def test_train_py_refuses_the_option_values_nn_designer_refuses_with_its_sentenc
         ours_said = one_line_error(capsys, "train", "mlp-example", "--data", str(tmp_path / "d.csv"), *argv)
         ours_said = ours_said.removeprefix("nn-designer: train: ").removeprefix("argument --schedule: ")
         assert said.removeprefix("argument --schedule: ") == ours_said, (argv, said, ours_said)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_an_image_damaged_past_its_header_is_one_sentence_when_train_py_reads_it(tmp_path, capsys, workers):
+    """Image folders are streamed: a PNG whose header is whole but whose pixels are cut short
+    passes the first look and fails when it is read, in this process or in a DataLoader worker;
+    either way the run ends with nn-designer's sentence for it and exit status 2."""
+    pytest.importorskip("torch")
+    from PIL import Image
+
+    from cli_support import one_line_error
+    from designer.cli import main
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"format": "nn-designer", "version": 1, "layers": [
+        {"type": "input", "width": 8, "height": 8, "depth": 1}, {"type": "flatten"}, {"type": "dense", "units": 2},
+        {"type": "softmax"}]}))
+    assert main(["export", str(model), "--to", "torchrun", "-o", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    rng = np.random.default_rng(0)
+    for c in "ab":
+        (tmp_path / "images" / c).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(tmp_path / "images" / c / f"{i}.png")
+    damaged = tmp_path / "images" / "b" / "2.png"
+    damaged.write_bytes(damaged.read_bytes()[:60])
+    ours_said = one_line_error(capsys, "train", str(model), "--data", str(tmp_path / "images"), "--epochs", "1")
+    done = subprocess.run([sys.executable, str(tmp_path / "run" / "train.py"), "--data", "images", "--epochs", "1",
+                           "--workers", workers, "--val-split", "0"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert lines[-1].startswith("train.py: images/b/2.png is not a readable image ("), lines
+    assert "is not a readable image (" in ours_said and "2.png" in ours_said
