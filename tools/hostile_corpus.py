@@ -4,7 +4,8 @@ a table of what happened. Anyone can rerun it:
     python tools/hostile_corpus.py                 # every class
     python tools/hostile_corpus.py names special   # some classes (see --help for their names)
 
-Each case must end in a clean refusal (status 1 or 2, one ``nn-designer:`` sentence last on
+Each case must end in a clean refusal (status 1 or 2, one ``nn-designer:`` sentence (``train.py:`` for
+the exported training folder's program, class train.py) last on
 standard error, no traceback) or succeed (status 0), within 60 s, and lose nothing: the files it
 was given stay as they were, a device or FIFO stays one, no hidden temporary file is left.
 Columns: cases, clean refusals, successes, tracebacks (or "bug" sentences), hangs, deaths by a
@@ -48,14 +49,16 @@ def _state(folder: Path) -> dict:
 
 
 class Case:
-    def __init__(self, argv, outputs=(), then=None, signal_after=None):
+    def __init__(self, argv, outputs=(), then=None, signal_after=None, program="nn-designer"):
         self.argv, self.outputs, self.then, self.signal_after = argv, set(outputs), then, signal_after
+        self.program = program  # or "train.py": the exported training folder's run/train.py
 
 
 def run(case: Case, folder: Path) -> str:
     """One of: refusal, success, traceback, hang, signal, loss."""
     before = _state(folder)
-    command = [sys.executable, "-c", "from designer.cli import entry; entry()", *case.argv]
+    command = [sys.executable, "-c", "from designer.cli import entry; entry()", *case.argv] \
+        if case.program == "nn-designer" else [sys.executable, "run/train.py", *case.argv]
     process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                errors="replace")
     try:
@@ -78,7 +81,7 @@ def run(case: Case, folder: Path) -> str:
         return "traceback"
     if process.returncode == 0:
         return "success"
-    lines = [line for line in err.strip().splitlines() if line.startswith("nn-designer")]
+    lines = [line for line in err.strip().splitlines() if line.startswith(case.program)]
     clean = process.returncode in (1, 2) and len(lines) == 1 and err.strip().splitlines()[-1] == lines[0]
     return "refusal" if clean else "traceback"
 
@@ -181,6 +184,34 @@ def torchrun(folder: Path) -> list:
             Case(["export", "mlp-example", "--to", "torchrun", "-o", "run"], outputs=run_files)]
 
 
+def train_py(folder: Path) -> list:
+    """The exported train.py on hostile data and option values (it must say what nn-designer says)."""
+    import pickle
+
+    import numpy as np
+    subprocess.run([sys.executable, "-c", "from designer.cli import entry; entry()", "export", "m.json", "--to",
+                    "torchrun", "-o", "run"], cwd=folder, check=True, capture_output=True)
+    (folder / "text.csv").write_text("1,2,0\n3,x,1\n")
+    (folder / "utf16.csv").write_bytes("1,2,0\n3,4,1\n".encode("utf-16"))
+    (folder / "wide.csv").write_text(",".join(f"c{i}" for i in range(100_000)) + "\n1,2,0\n")
+    (folder / "idx").mkdir()
+    (folder / "idx" / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x04" + bytes(12))
+    (folder / "idx" / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + bytes(4))
+    (folder / "cifar").mkdir()
+    (folder / "cifar" / "data_batch_1").write_bytes(pickle.dumps(print))
+    for c in "ab":
+        (folder / "images" / c).mkdir(parents=True)
+        (folder / "images" / c / "1.png").write_bytes(b"not a png")
+    np.savez(folder / "long_y.npz", x=np.zeros((6, 2), np.float32), y=np.zeros(7, np.int64))
+    data = [["--data", name, "--epochs", "1"] for name in ("text.csv", "utf16.csv", "wide.csv", "idx", "cifar",
+                                                           "images", "long_y.npz", "shapes:200")]
+    values = [["--data", "d.csv", *v] for v in (["--lr", "nan"], ["--seed", "-1"], ["--schedule", "step:step_size=0"],
+                                                 ["--schedule", "step:gamma=x"])]
+    return [Case(argv, program="train.py") for argv in data + values] + [
+        Case(["--data", "d.csv", "--epochs", "1", "--quiet", "--out", "out.npz"], outputs={"out.npz"},
+             program="train.py")]
+
+
 def signals(folder: Path) -> list:
     """Item 7: SIGTERM and SIGHUP at several moments."""
     big = {"format": "nn-designer", "version": 1, "layers": [
@@ -222,7 +253,7 @@ def full_disk(folder: Path) -> list:
 
 
 CLASSES = {"special": special, "render": render, "names": names, "checkpoint": checkpoint, "bombs": bombs,
-           "torchrun": torchrun, "signals": signals, "large": large, "full-disk": full_disk}
+           "torchrun": torchrun, "train.py": train_py, "signals": signals, "large": large, "full-disk": full_disk}
 COLUMNS = ("refusal", "success", "traceback", "hang", "signal", "loss")
 
 
@@ -249,7 +280,7 @@ def run_classes(names_wanted, say=print) -> dict:
                 outcome = run(case, folder)
                 counts[outcome] += 1
                 if outcome not in ("refusal", "success"):
-                    say(f"  {name}: {outcome}: nn-designer {' '.join(case.argv)}")
+                    say(f"  {name}: {outcome}: {case.program} {' '.join(case.argv)}")
             table[name] = counts
         finally:
             if (folder / "full").is_mount():
