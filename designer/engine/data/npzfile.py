@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...model.npz_headers import check_npz
-from . import rules
+from . import formats, rules
 from .checks import as_data_error
 from .rules import MAX_CHANNELS_LAST, channels_first  # noqa: F401 (imported from here elsewhere)
 from .dataset import DataError, Dataset
@@ -38,7 +37,8 @@ def _get(archive, path: Path, key: str) -> np.ndarray:
 
 
 def load_npz(path: Path, progress: Progress = None) -> Dataset:
-    check_npz(path, DataError, ".npz data file")  # what its headers declare, before it is read
+    with as_data_error():
+        formats.check_npz_data(path)  # what its headers declare, before it is read (train.py's check too)
     try:
         archive = np.load(path, allow_pickle=False)
     except PARSE_ERRORS + (zipfile.BadZipFile,) as e:
