@@ -1,6 +1,6 @@
 """The exported train.py refuses every data file and folder (CSV, NPZ, IDX, CIFAR, class
 folders of images) that ``nn-designer train`` refuses, with the same sentence. train.py holds
-copies of designer/engine/data/rules.py and formats.py between markers; the first test keeps the
+copies of designer/engine/data/rules.py, formats.py and cifar_batches.py between markers; the first test keeps the
 copies equal, the second runs one hostile corpus of data through both readers and compares what
 each says."""
 from __future__ import annotations
@@ -27,7 +27,7 @@ from designer.export.torchrun import TRAIN_SOURCE
 DATA = Path(__file__).resolve().parent.parent / "designer" / "engine" / "data"
 
 
-@pytest.mark.parametrize("module", ["rules.py", "formats.py"])
+@pytest.mark.parametrize("module", ["rules.py", "formats.py", "cifar_batches.py"])
 def test_train_py_holds_the_data_modules_unchanged(module):
     """The module after its imports is train.py's copy; its imports are the standard library's
     (which train.py imports too), NumPy, and rules.py's names (in train.py, the copy above)."""
@@ -36,11 +36,12 @@ def test_train_py_holds_the_data_modules_unchanged(module):
     head, body = (DATA / module).read_text(encoding="utf-8").split("import numpy as np\n", 1)
     assert copy == body.strip("\n"), f"train.py's copy of {module} differs: paste designer/engine/data/{module} again"
     assert "import " not in body, f"{module} imports only at its top"
-    ours = [line for line in head.splitlines() if line.startswith(("import ", "from "))]
+    ours = [line for line in head.split('"""\n', 2)[-1].splitlines() if line.startswith(("import ", "from "))]
     theirs = set(source.split("\nimport numpy as np\n", 1)[0].splitlines())
     for line in ours:
-        if line.startswith("from .rules import "):
-            assert source.index("# <<< rules.py") < source.index(f"# >>> {module}")
+        if line.startswith("from ."):  # that module's copy comes first in train.py
+            other = line.split()[1][1:] + ".py"
+            assert source.index(f"# <<< {other}") < source.index(f"# >>> {module}"), line
         else:
             assert line.startswith("import ") and line in theirs, f"train.py lacks {module}'s {line!r}"
 

@@ -348,9 +348,9 @@ def check_output(name, output_shape, targets, top, classes):
 
 
 # ----------------------------------------------------------------------------- data formats
-# NN Designer's readers of the data formats (designer/engine/data/formats.py): which format a
-# path holds, gzip, the IDX and CIFAR files, the class folders of images, copied unchanged like
-# the rules above, so that a data file is refused with the sentence `nn-designer train` gives.
+# NN Designer's readers of the data formats (designer/engine/data/formats.py and
+# cifar_batches.py): which format a path holds, gzip, .npz headers, the IDX and CIFAR files, the
+# class folders of images, copied unchanged like the rules above, so that a data file is refused with the sentence `nn-designer train` gives.
 # >>> formats.py
 GZIP_MAGIC = b"\x1f\x8b"
 CHUNK = 1 << 20
@@ -680,9 +680,120 @@ def idx_data(images_path, labels_path, progress=None):
 
 
 # --------------------------------------------------------------------------- CIFAR
+_BATCH = re.compile(r"^data_batch_(\d+)$")
+
+
+def cifar_choose(names):
+    """(batch names to read in order, meta name or None, labels key, label-names key) or None."""
+    names = set(names)
+    train = sorted((n for n in names if _BATCH.match(n)), key=lambda n: int(_BATCH.match(n).group(1)))
+    if train or "test_batch" in names:
+        meta = "batches.meta" if "batches.meta" in names else None
+        return (train or ["test_batch"]), meta, "labels", "label_names"
+    if "meta" in names and ("train" in names or "test" in names):
+        return (["train"] if "train" in names else ["test"]), "meta", "fine_labels", "fine_label_names"
+    return None
+
+
+def is_cifar_folder(folder):
+    return cifar_choose(p.name for p in folder.iterdir() if p.is_file()) is not None
+
+
+def is_cifar_archive(path):
+    return path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
+
+
+
+# --------------------------------------------------------------------------- class folders of images
+def images_in(folder):
+    found = []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts):
+            continue
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+            found.append(p)
+    return found
+
+
+def class_folders(root):
+    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def looks_like_image_folder(root):
+    return any(images_in(d) for d in class_folders(root))
+
+
+def image_files(root):
+    """(image paths, their class numbers, class names) of a folder of class sub-folders."""
+    folders = class_folders(root)
+    if not folders:
+        raise DataRefused(f"the folder {root} has no class sub-folders of images")
+    files, labels = [], []
+    for c, folder in enumerate(folders):
+        found = images_in(folder)
+        if not found:
+            raise DataRefused(f"the class folder {folder} holds no images")
+        files += found
+        labels += [c] * len(found)
+    return files, labels, [f.name for f in folders]
+
+
+def unreadable_image(path, e):
+    return DataRefused(f"{path} is not a readable image ({brief(e)})")
+
+
+# --------------------------------------------------------------------------- which format
+def _holds_idx(path):
+    return any(is_idx_file(p) for p in path.iterdir())
+
+
+def _looks_like_text(path):
+    regular(path)
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head[:2] == GZIP_MAGIC:
+        return True  # compressed: let the CSV reader decide
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return False
+    return b"\x00" not in head
+
+
+def data_kind(path, nested=False):
+    """What an existing file or folder holds, as (format, paths...): ("idx", images, labels),
+    ("cifar", folder), ("cifar-archive", file), ("images", folder), ("npz", file), ("csv", file)."""
+    with guarded(path):
+        if path.is_dir():
+            if _holds_idx(path):
+                return ("idx", *idx_pair(path))
+            if is_cifar_folder(path):
+                return "cifar", path  # read by cifar_batches.py
+            if looks_like_image_folder(path):
+                return "images", path
+            if not nested:
+                inner = [d for d in class_folders(path) if _holds_idx(d) or is_cifar_folder(d)]
+                if len(inner) == 1:  # torchvision's MNIST/raw, the unpacked cifar-10-batches-py
+                    return data_kind(inner[0], nested=True)
+            raise DataRefused(f"the folder {path} holds no data that can be read: no MNIST-format IDX files, "
+                              f"no CIFAR batches and no class sub-folders of images")
+        regular(path)  # a FIFO or /dev/zero as --data: refused before any reader opens it
+        low = path.name.lower()
+        if low.endswith(".npz"):
+            return "npz", path
+        if is_cifar_archive(path):
+            return "cifar-archive", path
+        if is_idx_file(path):
+            return ("idx", *idx_partner(path))
+        if low.endswith(CSV_SUFFIXES) or _looks_like_text(path):
+            return "csv", path
+        raise DataRefused(f"{path} is not a data file that can be read: use a folder of IDX files, CIFAR "
+                          f"batches or class sub-folders of images, an .npz file or a .csv file")
+# <<< formats.py
+# >>> cifar_batches.py
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                    "truck"]
-_BATCH = re.compile(r"^data_batch_(\d+)$")
 
 
 class Refused(pickle.UnpicklingError):
@@ -746,26 +857,6 @@ class PlainUnpickler(pickle.Unpickler):
 def loads_plain(data):
     """Unpickle ``data`` (Python 2 strings decoded as Latin-1, as the CIFAR pages advise)."""
     return PlainUnpickler(io.BytesIO(data), encoding="latin1").load()
-
-
-def cifar_choose(names):
-    """(batch names to read in order, meta name or None, labels key, label-names key) or None."""
-    names = set(names)
-    train = sorted((n for n in names if _BATCH.match(n)), key=lambda n: int(_BATCH.match(n).group(1)))
-    if train or "test_batch" in names:
-        meta = "batches.meta" if "batches.meta" in names else None
-        return (train or ["test_batch"]), meta, "labels", "label_names"
-    if "meta" in names and ("train" in names or "test" in names):
-        return (["train"] if "train" in names else ["test"]), "meta", "fine_labels", "fine_label_names"
-    return None
-
-
-def is_cifar_folder(folder):
-    return cifar_choose(p.name for p in folder.iterdir() if p.is_file()) is not None
-
-
-def is_cifar_archive(path):
-    return path.name.lower().endswith((".tar.gz", ".tgz", ".tar"))
 
 
 def _unpickle(raw, where):
@@ -878,95 +969,7 @@ def cifar_archive(path, progress=None):
         raise
     except PARSE_ERRORS + (tarfile.TarError,) as e:
         raise DataRefused(f"{path} is not a readable tar archive ({brief(e)})") from None
-
-
-# --------------------------------------------------------------------------- class folders of images
-def images_in(folder):
-    found = []
-    for p in sorted(folder.rglob("*")):
-        if any(part.startswith(".") for part in p.relative_to(folder).parts):
-            continue
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
-            found.append(p)
-    return found
-
-
-def class_folders(root):
-    return sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-
-
-def looks_like_image_folder(root):
-    return any(images_in(d) for d in class_folders(root))
-
-
-def image_files(root):
-    """(image paths, their class numbers, class names) of a folder of class sub-folders."""
-    folders = class_folders(root)
-    if not folders:
-        raise DataRefused(f"the folder {root} has no class sub-folders of images")
-    files, labels = [], []
-    for c, folder in enumerate(folders):
-        found = images_in(folder)
-        if not found:
-            raise DataRefused(f"the class folder {folder} holds no images")
-        files += found
-        labels += [c] * len(found)
-    return files, labels, [f.name for f in folders]
-
-
-def unreadable_image(path, e):
-    return DataRefused(f"{path} is not a readable image ({brief(e)})")
-
-
-# --------------------------------------------------------------------------- which format
-def _holds_idx(path):
-    return any(is_idx_file(p) for p in path.iterdir())
-
-
-def _looks_like_text(path):
-    regular(path)
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    if head[:2] == GZIP_MAGIC:
-        return True  # compressed: let the CSV reader decide
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 3:  # not just a character cut at the end of the sample
-            return False
-    return b"\x00" not in head
-
-
-def data_kind(path, nested=False):
-    """What an existing file or folder holds, as (format, paths...): ("idx", images, labels),
-    ("cifar", folder), ("cifar-archive", file), ("images", folder), ("npz", file), ("csv", file)."""
-    with guarded(path):
-        if path.is_dir():
-            if _holds_idx(path):
-                return ("idx", *idx_pair(path))
-            if is_cifar_folder(path):
-                return "cifar", path
-            if looks_like_image_folder(path):
-                return "images", path
-            if not nested:
-                inner = [d for d in class_folders(path) if _holds_idx(d) or is_cifar_folder(d)]
-                if len(inner) == 1:  # torchvision's MNIST/raw, the unpacked cifar-10-batches-py
-                    return data_kind(inner[0], nested=True)
-            raise DataRefused(f"the folder {path} holds no data that can be read: no MNIST-format IDX files, "
-                              f"no CIFAR batches and no class sub-folders of images")
-        regular(path)  # a FIFO or /dev/zero as --data: refused before any reader opens it
-        low = path.name.lower()
-        if low.endswith(".npz"):
-            return "npz", path
-        if is_cifar_archive(path):
-            return "cifar-archive", path
-        if is_idx_file(path):
-            return ("idx", *idx_partner(path))
-        if low.endswith(CSV_SUFFIXES) or _looks_like_text(path):
-            return "csv", path
-        raise DataRefused(f"{path} is not a data file that can be read: use a folder of IDX files, CIFAR "
-                          f"batches or class sub-folders of images, an .npz file or a .csv file")
-# <<< formats.py
+# <<< cifar_batches.py
 
 
 INT_LIMIT = 2 ** 31 - 1
