@@ -6,13 +6,17 @@ stopped in the middle of an epoch). ``meta.json`` (a string array) holds the res
 position (finished epochs, finished batches of the current epoch, the epoch's running sums),
 history, schedule state, every random generator's state (shuffle, dropout, augmentation), and
 fingerprints of the network and the data, so that a checkpoint is never resumed on others.
+The training loop's own part of that (position, order, running sums, history) is one ``RunState``,
+which the trainer holds and this module writes and reads.
 """
 from __future__ import annotations
 
 import io
 import json
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -28,6 +32,44 @@ VERSION = 1
 
 class CheckpointError(UserError):
     """A checkpoint file that cannot be used; one sentence naming the file."""
+
+
+@dataclass
+class RunState:
+    """Where a run stands: everything of the training loop's own that a checkpoint saves (the
+    weights, optimizer, schedule and random generators have their own state). The file keeps its
+    names: ``perm`` for ``order``, ``sums`` for [loss_sum, correct, samples]."""
+
+    epoch: int = 0            # finished epochs
+    batch: int = 0            # finished batches of the current epoch
+    order: Optional[np.ndarray] = None  # the current epoch's sample order, once drawn
+    loss_sum: float = 0.0     # loss × samples of the current epoch so far
+    correct: int = 0          # correctly classified samples of the current epoch so far
+    samples: int = 0          # samples of the current epoch so far
+    history: list = field(default_factory=list)  # one EpochProgress.record() per finished epoch
+
+    def next_epoch(self, record: dict) -> None:
+        """Close the current epoch with its history row; the next starts with no order or sums."""
+        self.epoch += 1
+        self.batch, self.order = 0, None
+        self.loss_sum, self.correct, self.samples = 0.0, 0, 0
+        self.history.append(record)
+
+    def to_saved(self, arrays: dict) -> dict:
+        """The meta.json entries (the order goes to ``arrays`` as ``perm``)."""
+        if self.order is not None:
+            arrays["perm"] = np.array(self.order, copy=True)
+        return {"epoch": self.epoch, "batch": self.batch,
+                "sums": [self.loss_sum, self.correct, self.samples], "history": self.history}
+
+    @classmethod
+    def from_saved(cls, meta: dict, arrays: dict) -> "RunState":
+        """The state of checked meta.json entries and arrays (``load`` and ``_check_position``)."""
+        sums = meta["sums"]
+        return cls(int(meta["epoch"]), int(meta["batch"]),
+                   np.array(arrays["perm"]) if "perm" in arrays else None,
+                   float(sums[0]), int(sums[1]), int(sums[2]),
+                   [dict(row) for row in meta["history"]])
 
 
 # --------------------------------------------------------------------------- nested state <-> arrays
@@ -95,13 +137,10 @@ def capture(trainer) -> dict:
     """The trainer's complete state: {"meta": json-able dict, "arrays": {name: array}}."""
     arrays = {f"weights/{k}": v for k, v in trainer.net.state_dict().items()}  # copies already
     optimizer = _flatten(trainer.optimizer.state_dict(), "optimizer", arrays)
-    if trainer._perm is not None:
-        arrays["perm"] = np.array(trainer._perm, copy=True)
     meta = {
         "format": FORMAT, "version": VERSION,
         "config": trainer.config.to_dict(),
-        "epoch": trainer.epoch, "batch": trainer.batch, "sums": list(trainer._sums),
-        "history": trainer.history,
+        **trainer.state.to_saved(arrays),
         "lr": trainer.optimizer.lr,
         "schedule": trainer.schedule.state_dict(),
         "optimizer": optimizer,
@@ -148,10 +187,7 @@ def _restore(trainer, data: dict, source: str) -> None:
     trainer.schedule.load_state_dict(meta["schedule"])
     for g, state in zip(generators(trainer), meta["rngs"], strict=True):
         g.bit_generator.state = state
-    trainer.epoch, trainer.batch = int(meta["epoch"]), int(meta["batch"])
-    trainer._sums = [float(meta["sums"][0]), int(meta["sums"][1]), int(meta["sums"][2])]
-    trainer.history = [dict(row) for row in meta["history"]]
-    trainer._perm = np.array(arrays["perm"]) if "perm" in arrays else None
+    trainer.state = RunState.from_saved(meta, arrays)
 
 
 # --------------------------------------------------------------------------- files
