@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from designer.cli import main
-from designer.export import channels_first
+from designer.model import channels_first
 from designer.export.onnx import onnx_model
 from designer.export.pytorch import MODULES, attribute_names, pytorch_source, tensor_names
 from designer.model import format_shape, load_model, loads

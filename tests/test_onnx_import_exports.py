@@ -32,7 +32,7 @@ def _design(name):
 
 
 def _input_shape(network):
-    from designer.model.catalogue import channels_first
+    from designer.model import channels_first
     return (1, *channels_first(network.report().input))
 
 

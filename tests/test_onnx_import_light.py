@@ -16,7 +16,7 @@ from onnx_support import (
     weight_count,
 )
 
-from designer.model.catalogue import channels_first
+from designer.model import channels_first
 
 MODELS = ["bvlc_alexnet", "zfnet512", "vgg19", "inception_v1", "resnet50", "squeezenet", "densenet121",
           "inception_v2", "shufflenet"]  # the last two: averages leaving their padding out; channel shuffles

@@ -67,13 +67,13 @@ def output_file(text: str) -> str:
 
 def model_file(spec):
     """A MODEL argument's file, or None for a template's name."""
-    from ..model.templates import template_name
+    from ..model import template_name
     return None if template_name(str(spec)) else spec
 
 
 def data_file(spec):
     """A --data argument's file or folder, or None for a built-in set's name."""
-    from ..engine.data.builtin import parse_builtin
+    from ..engine.data import parse_builtin
     return None if spec is None or parse_builtin(str(spec)) is not None else spec
 
 
@@ -83,7 +83,7 @@ def batch_memory(batch_size: int, network=None, dtype="float32"):
     process would be killed), and turn NumPy's failure to allocate a batch's arrays into one
     sentence that names the way out."""
     if network is not None and not network.report().problems:
-        from ..engine.memory import memory_problem
+        from ..engine import memory_problem
         problem = memory_problem(network, batch_size, advice=batch_advice(batch_size), dtype=dtype)
         if problem:
             raise UserError(problem.rstrip("."))
@@ -106,8 +106,7 @@ def network_memory(network, copies: float = 3.0, what: str = "the weights") -> N
     allocates them (export and train do, as bench's batch check does). ``copies``: how many
     float32 copies of the weights the command holds at its peak; initial weights are drawn in
     float64 first (two copies' worth) before they are float32, hence 3 by default."""
-    from ..model.npz_headers import available_memory
-    from ..model.summary import human_bytes
+    from ..model import available_memory, human_bytes
     report = network.report()
     if report.problems:
         return

@@ -19,8 +19,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..model import save
-    from ..model.weights import save_weights
+    from ..model import save, save_weights
     from ..onnx_import import import_onnx
 
     different_files(("-o", args.output), ("--weights", args.weights), inputs=[("MODEL.onnx", args.model)])

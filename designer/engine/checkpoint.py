@@ -22,7 +22,7 @@ import numpy as np
 
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
-from ..model.weights import read_npz
+from ..model import read_npz
 from .data.builtin import parse_builtin
 from .settings import check_settings
 

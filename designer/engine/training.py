@@ -27,7 +27,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import UserError
-from ..model.weights import WeightsError, read_npz
+from ..model import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.kinds_spatial import dilation_of, pads_of, window_of
+from ..model import channels_first, dilation_of, pads_of, window_of
 from ..interrupts import deferred
-from .common import ExportError, channels_first, checked_report, reads_volume, registrar
+from .common import ExportError, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
 OPSET = 17  # what the export writes (docs/cli.md); onnx_model also writes 13 to 20 (OPSETS)
@@ -159,7 +159,7 @@ def _dropped_window(cfg, info, k, s, p):
     """ONNX's ceil_mode keeps a last window that starts in the end padding, which PyTorch (and the
     designer) drop: where that happens, the padding (rows, columns) to add at the end so that
     rounding down gives PyTorch's count; else None."""
-    from ..model.kinds_spatial import out_size, spanned
+    from ..model import out_size, spanned
     sizes = channels_first(info.input)[1:]
     extra, dropped = [], False
     for n, kk, ss, pp in zip(sizes, spanned(k, dilation_of(cfg)), s, p):

@@ -15,10 +15,8 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..model.catalogue import format_shape, size_of
-from ..model.keys import as_pair
-from ..model.kinds_spatial import dilation_of, pads_of, window_of
-from .common import ExportError, channels_first, checked_report, reads_volume, registrar
+from ..model import as_pair, channels_first, dilation_of, format_shape, pads_of, size_of, window_of
+from .common import ExportError, checked_report, reads_volume, registrar
 
 # Last layers whose input a training script's cross-entropy takes instead (forward(x, scores=True)):
 # the softmax, and the log-softmax, whose NLL is the cross-entropy of those scores.

@@ -21,8 +21,7 @@ import contextlib
 from pathlib import Path
 
 from ..atomic import together, write_text_atomic
-from ..model.catalogue import format_shape
-from ..model.summary import human_count
+from ..model import format_shape, human_count
 from .common import ExportError, checked_report
 from .pytorch import pytorch_source
 

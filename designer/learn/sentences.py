@@ -3,8 +3,7 @@ has no sliding window, dense product or merge to work out: what it computes, wit
 its parameters (layer norm's 2·D, layer scale's D) or stored constants (scale_shift's)."""
 from __future__ import annotations
 
-from ..model import KINDS, format_shape
-from ..model.catalogue import depth_of, is_volume, size_of
+from ..model import KINDS, depth_of, format_shape, is_volume, size_of
 
 
 def sentence(layer, info, cfg: dict) -> str:

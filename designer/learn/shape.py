@@ -13,11 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..model import KINDS, format_shape
-from ..model.catalogue import is_volume, size_of
-from ..model.graph import label as layer_label
-from ..model.kinds_spatial import dilation_of, exact_fixes, spanned, window, window_of
-from ..model.words import plural
+from ..model import KINDS, format_shape, is_volume, label as layer_label, size_of
+from ..model import dilation_of, exact_fixes, plural, spanned, window, window_of
 from . import shape_modern
 from .shape_modern import Row  # noqa: F401  (the rows of an Explanation; re-exported)
 from .sentences import sentence as _classic_sentence

@@ -11,10 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ..model import KINDS, format_shape
-from ..model.catalogue import depth_of, is_volume
-from ..model.graph import label as layer_label
-from ..model.keys import as_pair
+from ..model import KINDS, as_pair, depth_of, format_shape, is_volume, label as layer_label
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import graph
 from .catalogue import format_shape
 from .inference import Report
-from .words import human_bytes  # noqa: F401 (the summary's sizes; others import it from here)
+from .words import human_bytes
 
 
 def human_count(n: float) -> str:

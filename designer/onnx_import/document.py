@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import UserError
-from ..model.catalogue import channels_first, format_shape
+from ..model import channels_first, format_shape
 from . import OnnxImportError
 
 
@@ -49,15 +49,14 @@ def _ids(m, needed: set) -> dict:
 def _unnamed_defaults(layers: list) -> list:
     """The names our own exports give unnamed layers (conv1, relu2, ...), so that a design exported
     and imported again gets no names it did not have."""
-    from ..export.pytorch import attribute_names
-    from ..model.document import Layer, Network
+    from ..export import attribute_names
+    from ..model import Layer, Network
     names = attribute_names(Network([Layer(t, {}) for t, _ in layers]))
     return [f"{n}_layer" if n in ("input", "output") else n for n in names]
 
 
 def build(graph, m, layers: list):
-    from ..model.jsonio import from_json, to_json
-    from ..model.weights import check_arrays
+    from ..model import check_arrays, from_json, to_json
     needed = {s for i, sources in enumerate(m.sources) for s in sources if sources != [i - 1]}
     ids = _ids(m, needed)
     defaults = _unnamed_defaults(layers)

@@ -9,10 +9,7 @@ from typing import Any, Optional
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 
-from ..model import KINDS, ConfigError, Layer, Network
-from ..model.document import check_values, linked
-from ..model.graph import is_chain
-from ..model.wiring import copies as copies_with_edges
+from ..model import ConfigError, KINDS, Layer, Network, check_values, copies as copies_with_edges, is_chain, linked
 from .canvas.scene import PipelineScene
 from .graph_edits import GraphEdits
 from .kinds import new_layer

@@ -10,10 +10,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea,
                                QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
-from ..model import KINDS, ConfigError, Network, format_shape
-from ..model.catalogue import size_of
-from ..model.summary import human_count
-from ..model.words import NBSP, plural, unbroken
+from ..model import ConfigError, KINDS, NBSP, Network, format_shape, human_count, plural, size_of, unbroken
 from .artwork import kind_pixmap
 from .editor import Editor
 from .kinds import UI_KINDS

@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence, QValidator
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout,
                                QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from ..model.keys import Key, KeyValueError, as_pair
+from ..model import Key, KeyValueError, as_pair
 from .theme import ERROR_COLOUR
 
 

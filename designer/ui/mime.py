@@ -12,8 +12,7 @@ import json
 from PySide6.QtCore import QMimeData
 
 from ..errors import UserError
-from ..model import KINDS, Layer
-from ..model.jsonio import layers_from_json, layers_json
+from ..model import KINDS, Layer, layers_from_json, layers_json
 
 LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
 

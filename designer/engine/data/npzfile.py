@@ -12,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...model.npz_headers import check_npz
+from ...model import check_npz
 from . import rules
 from .checks import as_data_error
-from .rules import MAX_CHANNELS_LAST, channels_first  # noqa: F401 (imported from here elsewhere)
 from .dataset import DataError, Dataset
 from .reading import PARSE_ERRORS, Progress, brief
 

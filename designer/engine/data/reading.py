@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ...atomic import regular_input
-from ...model.npz_headers import available_memory
-from ...model.words import human_bytes
+from ...model import available_memory, human_bytes
 from .dataset import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -12,8 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...model import KINDS, format_shape
-from ...model.summary import human_count
+from ...model import KINDS, format_shape, human_count
 from ..theme import CanvasColours, escape, mix, text_on
 from .layout import BLOCK_H, BLOCK_W
 

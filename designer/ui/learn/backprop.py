@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, Q
                                QWidget)
 
 from ...errors import UserError
-from ...learn import LearnError
-from ...learn.backprop import BackpropStepper, fmt, fmt_given, stages
-from ...learn.backprop_network import (COURSE_LR, COURSE_MOMENTUM, COURSE_T, COURSE_X,
-                                       course_stack, network_stack, same_structure, why_not)
-from ...learn.backprop_text import explain
+from ...learn import BackpropStepper, LearnError, fmt, fmt_given, stages
+from ...learn import (
+    COURSE_LR, COURSE_MOMENTUM, COURSE_T, COURSE_X, course_stack, network_stack, same_structure, why_not,
+)
+from ...learn import explain_step
 from ..theme import ERROR_COLOUR
 from .backprop_drawing import BackpropDrawing
 from .backprop_tables import BackpropTables
@@ -307,7 +307,7 @@ class BackpropView(QWidget):
         step = self.step
         self.drawing.show_state(self.stack, step, self.stage_list, self.stage)
         self.tables.show_state(self.stack, step, self.stage_list, self.stage)
-        lines = explain(step, self.stack, stage)
+        lines = explain_step(step, self.stack, stage)
         if self.note:
             lines = [self.note] + lines
         self.explanation.setText("<br>".join(lines))

@@ -8,8 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene,
                                QGraphicsSimpleTextItem, QGraphicsView)
 
-from ...learn.backprop import fmt, fmt_given
-from ...learn.backprop_text import full
+from ...learn import fmt, fmt_given, full
 from ..theme import CanvasColours, mix
 
 NODE_W, NODE_H = 110, 50

@@ -7,8 +7,7 @@ from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QScrollArea,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...learn.backprop import fmt, fmt_given, layer_title
-from ...learn.backprop_text import full
+from ...learn import fmt, fmt_given, full, layer_title
 from ..theme import mix
 
 UPDATE_COLUMNS = ("from", "to", "η", "δ", "x", "Δ = ηδx", "old W", "new W")

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...learn.graph import LEAVES, Step, Stepper, number
+from ...learn import LEAVES, Step, Stepper, number
 from ..theme import CanvasColours, mix
 
 # logical pixels between the layout's columns and rows: stretched to fill the widget within these
