@@ -155,7 +155,7 @@ def test_memory_estimates():
     report = load_model("lenet5").report()
     assert report.param_bytes == 61_706 * 4
     acts = [0] + [i.activations for i in report.layers[1:]]
-    # A pipeline: every output is kept from its forward step to its backward step; at the
+    # A chain: every output is kept from its forward step to its backward step; at the
     # backward step of layer j, the outputs 0..j, the gradient of j and the one it makes for j − 1.
     peak = max(sum(acts[:j + 1]) + acts[j] + acts[j - 1] for j in range(1, len(acts)))
     assert report.activation_bytes(64) == 64 * peak * 4

@@ -125,7 +125,7 @@ def test_every_package_that_others_import_from_lists_its_names():
 
 def test_no_object_is_the_public_name_of_two_packages():
     """Functions, classes and tables only: equal numbers or strings may well coincide."""
-    # The engine layers' relay of model.channels_first is in files another helper is changing.
+    # The engine layers' relay of model.array_shape is in files another helper is changing.
     seen, found = {}, []
     for package in packages():
         module = importlib.import_module(package)

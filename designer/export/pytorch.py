@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..model import as_pair, channels_first, dilation_of, format_shape, pads_of, size_of, window_of
+from ..model import as_pair, array_shape, dilation_of, format_shape, pads_of, size_of, window_of
 from .common import ExportError, checked_report, reads_volume, registrar
 
 # Last layers whose input a training script's cross-entropy takes instead (forward(x, scores=True)):
@@ -416,7 +416,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     # ('"""', a trailing backslash) still gives a module that parses (issue 25).
     title = _in_docstring(network.name or "network")
     origin = _in_docstring(f" from {source}") if source else ""
-    shape = channels_first(report.input)
+    shape = array_shape(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
     total = sum(info.params for info in report.layers)
     ends_in_softmax = network.layers[-1].type in FOLDED

@@ -3,7 +3,7 @@
 Pure Python (and NumPy for weights files); no Qt is imported here or below.
 """
 # The modules the app needs at start anyway (loading a template) are imported eagerly.
-from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, channels_first, depth_of, format_shape, is_volume, size_of
+from .catalogue import FAMILIES, KINDS, ConfigError, LayerKind, array_shape, depth_of, format_shape, is_volume, size_of
 from .changes import Change, ChangeKind, Event
 from .document import Layer, Network, check_values, clones, linked
 from .edits import Edit
@@ -39,7 +39,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "FAMILIES", "KINDS", "ConfigError", "LayerKind", "channels_first", "depth_of", "format_shape",
+    "FAMILIES", "KINDS", "ConfigError", "LayerKind", "array_shape", "depth_of", "format_shape",
     "is_volume", "size_of",
     "Change", "ChangeKind", "Event", "Layer", "Network", "check_values", "clones", "linked", "Edit",
     "is_chain", "is_layer", "label", "BYTES_PER_VALUE", "LayerInfo", "Report", "infer",

@@ -196,7 +196,7 @@ def format_shape(shape: Optional[Shape]) -> str:
     return "×".join(str(d) for d in shape)
 
 
-def channels_first(shape: Shape) -> tuple:
+def array_shape(shape: Shape) -> tuple:
     """A model shape (W, H, D) or (n,) as the per-sample array shape of the engine, the weights
     file and PyTorch: (D, H, W) or (n,)."""
     return (shape[2], shape[1], shape[0]) if len(shape) == 3 else tuple(shape)

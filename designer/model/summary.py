@@ -100,7 +100,7 @@ def to_json(network, batch_size: int = 1) -> dict:
 def to_text(network, batch_size: int = 1) -> str:
     report = network.report()
     table = rows(report, network.layers)
-    # The inputs column shows only where the graph branches: a pipeline's reads the row above.
+    # The inputs column shows only where the graph branches: a chain's reads the row above.
     graph_view = branches(report)
     head = ("#", "layer") + (("inputs",) if graph_view else ()) + ("output", "params", "%", "mult-adds")
     cells = [(str(r["index"]), r["label"]) + ((r["inputs_text"],) if graph_view else ())

@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import UserError
-from ..model import channels_first, format_shape
+from ..model import array_shape, format_shape
 from . import OnnxImportError
 
 
@@ -80,7 +80,7 @@ def build(graph, m, layers: list):
     if report.problems:
         raise OnnxImportError(f"{graph.source}: the imported design has an error: {report.problems[0]}")
     for info, want, node in zip(report.layers, m.onnx_shapes, m.labels):
-        got = channels_first(info.output)
+        got = array_shape(info.output)
         if want is not None and tuple(got) != tuple(want):
             where = node.label() if node is not None else "the input"
             raise OnnxImportError(

@@ -18,7 +18,7 @@ from .. import APP_NAME, __version__
 from ..model import Network, template_name
 from . import dialogs, tab_stops
 from .actions import build_menus
-from .canvas.scene import PipelineScene
+from .canvas.scene import NetworkScene
 from .canvas.view import CanvasView
 from .editor import Editor
 from .export_actions import Exporter
@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.network = Network([new_layer("input")], "untitled")
         self.undo_stack = QUndoStack(self)
-        self.scene = PipelineScene(self.network, self)
+        self.scene = NetworkScene(self.network, self)
         self.canvas = CanvasView(self.scene)
         self.canvas.setToolTip("")
         self.setCentralWidget(self.canvas)
