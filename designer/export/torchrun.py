@@ -81,7 +81,7 @@ def write_torchrun(network, folder, arrays=None, source: str = "") -> str:
 
 def readme(network, report, source: str = "", has_weights: bool = False) -> str:
     title = network.name or "network"
-    params = sum(info.params for info in report.layers)
+    params = sum(info.param_count for info in report.layers)
     start = ("It starts from the weights in `weights.npz` (exported with the design) unless `--weights` "
              "names others." if has_weights else
              "It starts from NN Designer's initialisation drawn from `--seed` (`--init`), or from "

@@ -25,7 +25,7 @@ def sentence(layer, info, cfg: dict) -> str:
     if layer.type == "batchnorm":
         d = depth_of(info.input)
         return (f"Batch norm keeps the shape {shape_out} and learns a scale γ and a shift β per "
-                f"channel: params = 2·{d} = {info.params:,}.")
+                f"channel: params = 2·{d} = {info.param_count:,}.")
     if layer.type in _PER_CHANNEL:
         return _PER_CHANNEL[layer.type](info, cfg, shape_out)
     if layer.type in _FORMULAS:  # issue 24's activations: what they compute, PyTorch's name
@@ -60,12 +60,12 @@ _PER_CHANNEL = {
     "layer_norm": lambda info, cfg, shape: (
         f"Layer norm keeps the shape {shape}: it normalises {_over(info)} (mean 0, variance 1, "
         f"eps {cfg['eps']:g}), then learns a scale γ and a shift β per {_unit(info)}: "
-        f"params = 2·{depth_of(info.input)} = {info.params:,}."),
+        f"params = 2·{depth_of(info.input)} = {info.param_count:,}."),
     "layer_scale": lambda info, cfg, shape: (
         f"Layer scale keeps the shape {shape} and multiplies each {_unit(info)} by its own learnt γ, "
-        f"starting at {cfg['init']:g}: params = {info.params:,}, one per {_unit(info)}."),
+        f"starting at {cfg['init']:g}: params = {info.param_count:,}, one per {_unit(info)}."),
     "scale_shift": lambda info, cfg, shape: (
         f"Scale and shift keeps the shape {shape} and computes x·scale + shift with constants per "
-        f"{_unit(info)} from the weights file: 2·{depth_of(info.input)} = {info.buffers:,} stored values, "
+        f"{_unit(info)} from the weights file: 2·{depth_of(info.input)} = {info.buffer_count:,} stored values, "
         "0 parameters (nothing is learnt)."),
 }

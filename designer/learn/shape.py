@@ -231,8 +231,8 @@ def _spatial(network, index, layer, info, cfg: dict) -> tuple:
         bias = cfg.get("bias", True)
         d1 = "D₁/G" if g != 1 else "D₁"
         weights = f"{k[0]}·{k[1]}·{d // g if g != 1 else d}"
-        maths = (f"({kk}·{d1} + 1)·F = ({weights} + 1)·{f} = {info.params:,}" if bias
-                 else f"{kk}·{d1}·F = {weights}·{f} = {info.params:,}")
+        maths = (f"({kk}·{d1} + 1)·F = ({weights} + 1)·{f} = {info.param_count:,}" if bias
+                 else f"{kk}·{d1}·F = {weights}·{f} = {info.param_count:,}")
         note = (f"each filter has {k[0] * k[1] * (d // g):,} weights" + (" and 1 bias" if bias else " (no bias)"))
         rows.append(Row("Parameters", maths, note, level="result"))
         if info.output is not None:
@@ -256,10 +256,10 @@ def _dense(info, cfg: dict) -> list:
         w, h, d = info.input
         rows.append(Row("Inputs", f"n_in = {w}·{h}·{d} = {n_in:,}", "the volume counts as a vector"))
     if cfg.get("bias", True):
-        maths = f"(n_in + 1)·units = ({n_in:,} + 1)·{u:,} = {info.params:,}"
+        maths = f"(n_in + 1)·units = ({n_in:,} + 1)·{u:,} = {info.param_count:,}"
         note = "one weight per input and a bias, for every unit"
     else:
-        maths = f"n_in·units = {n_in:,}·{u:,} = {info.params:,}"
+        maths = f"n_in·units = {n_in:,}·{u:,} = {info.param_count:,}"
         note = "one weight per input for every unit (no bias)"
     rows.append(Row("Output size", f"n₂ = units = {u:,}", "one value per unit", level="result"))
     rows.append(Row("Parameters", maths, note, level="result"))

@@ -139,7 +139,7 @@ class LayerPage(QWidget):
             shape_in = format_shape(info.input) if info.input is not None else None
         out = f"<b style='font-size:large'>{format_shape(info.output)}</b>"
         lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
-                 f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
+                 f"{info.param_count:,} parameters · {human_count(info.macs)} mult-adds"]
         self.shapes.setText("<br>".join(lines))
         self.formula.setText(wrappable(info.formula))   # wraps between terms, never inside one
         self.formula.setVisible(bool(info.formula))

@@ -111,7 +111,7 @@ class NetworkScene(QGraphicsScene):
             block.set_port(QPointF(BLOCK_W / 2, BLOCK_H))
             if i in members:
                 group = members[i]
-                block.set_group((len(group), sum(report.layers[j].params for j in group)))
+                block.set_group((len(group), sum(report.layers[j].param_count for j in group)))
             else:
                 block.set_group(None)
             x, y = layout.positions[k]
