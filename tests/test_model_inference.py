@@ -230,7 +230,7 @@ def test_set_keys_is_one_event_and_all_or_nothing():
     seen = []
     network.changed.connect(seen.append)
     network.set_keys(network[0].uid, {"width": None, "height": None, "depth": None, "features": 784})
-    assert [c.kind for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
+    assert [c.what for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
     with pytest.raises(ConfigError, match="kernel must be at least 1"):
         network.set_keys(network[1].uid, {"filters": 8, "kernel": 0})
     assert network[1].config["filters"] == 6 and len(seen) == 1  # nothing was set

@@ -1,7 +1,7 @@
 """Training checkpoints: one ``.npz`` holding everything a run needs to continue exactly.
 
 Arrays: ``weights/{key}`` (the weights-file keys, batchnorm running statistics included),
-``optimizer/...`` (its state, e.g. the momentum buffers), ``perm`` (the current epoch's order when
+``optimizer/...`` (its state, e.g. the momentum velocities), ``perm`` (the current epoch's order when
 stopped in the middle of an epoch). ``meta.json`` (a string array) holds the rest: config,
 position (finished epochs, finished batches of the current epoch, the epoch's running sums),
 history, schedule state, every random generator's state (shuffle, dropout, augmentation), and

@@ -119,11 +119,11 @@ def padding_of(cfg: dict, k: tuple) -> tuple:
     return as_pair(pad)
 
 
-def _need_volume(kind: str, shape) -> list:
+def _need_volume(type_: str, shape) -> list:
     if is_volume(shape):
         return []
-    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
-            f"(a {kind} layer takes images: an input of width, height and depth, before any flatten or "
+    return [f"a {type_} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
+            f"(a {type_} layer takes images: an input of width, height and depth, before any flatten or "
             "dense layer)"]
 
 

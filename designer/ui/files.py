@@ -87,7 +87,7 @@ class Files(QObject):
 
     def _network_changed(self, change: Change) -> None:
         self.edits += 1
-        if change.kind is ChangeKind.TITLE:
+        if change.what is ChangeKind.TITLE:
             self.update_title()
 
     def shipped_weights(self) -> dict | None:

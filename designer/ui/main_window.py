@@ -133,10 +133,10 @@ class MainWindow(QMainWindow):
         c, e = self.canvas, self.editor
         c.gap_rule = e.allowed_gap
         c.connection_rule = e.connection_problem
-        c.kind_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
+        c.type_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
         c.block_moved.connect(e.move)
-        c.kind_dropped_on_edge.connect(lambda src, dst, type_, cfg: e.insert_on_edge(src, dst, type_, cfg))
-        c.kind_dropped_on_block.connect(lambda uid, type_, cfg: e.branch_from(uid, type_, cfg))
+        c.type_dropped_on_edge.connect(lambda src, dst, type_, cfg: e.insert_on_edge(src, dst, type_, cfg))
+        c.type_dropped_on_block.connect(lambda uid, type_, cfg: e.branch_from(uid, type_, cfg))
         c.connect_requested.connect(e.connect_layers)
         c.block_placed.connect(e.place)
         c.refused.connect(lambda text: self.statusBar().showMessage(text, 4000))

@@ -3,7 +3,7 @@ palette with an insertion marker (or onto an edge of a branched network), blocks
 reorder (a chain) or to a new place (a branched network), connections dragged from a block's
 output port with a live preview, arrow keys to walk the network or along the edges.
 
-The view edits nothing itself: it emits what the user asked for (``kind_dropped``,
+The view edits nothing itself: it emits what the user asked for (``type_dropped``,
 ``block_moved``, ``connect_requested``, ...) and the window turns that into undo commands.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
-from ..mime import kind_from_mime, local_files
+from ..mime import type_from_mime, local_files
 from ...model import KINDS
 from .items import EdgeItem
 from .graph_layout import GAP_Y, PITCH_Y
@@ -30,13 +30,13 @@ FIT_SLACK = 0.995  # a fitted drawing stays a hair inside the viewport, or round
 
 
 class CanvasView(QGraphicsView):
-    kind_dropped = Signal(int, str, dict)  # insertion index, layer type, starting config
+    type_dropped = Signal(int, str, dict)  # insertion index, layer type, starting config
     block_moved = Signal(int, int)  # layer uid, insertion index (0..n) it was dropped at
     files_dropped = Signal(list)
     zoom_changed = Signal(float)
     activated = Signal()  # Enter on a block: edit it in the inspector
-    kind_dropped_on_edge = Signal(int, int, str, dict)  # src uid, dst uid, layer type, config
-    kind_dropped_on_block = Signal(int, str, dict)  # a branched network: a new branch from that layer
+    type_dropped_on_edge = Signal(int, int, str, dict)  # src uid, dst uid, layer type, config
+    type_dropped_on_block = Signal(int, str, dict)  # a branched network: a new branch from that layer
     connect_requested = Signal(int, int, int)  # src uid, dst uid, slot among a merge's inputs (-1: last)
     block_placed = Signal(int, float, float)  # layer uid, new top-left (a branched network)
     refused = Signal(str)  # a sentence for the status bar
@@ -180,16 +180,16 @@ class CanvasView(QGraphicsView):
         return self.gap_rule(self.network_scene.gap_at(self.mapToScene(pos.toPoint())), type_)
 
     def dragEnterEvent(self, event) -> None:
-        if kind_from_mime(event.mimeData()) or local_files(event.mimeData()):
+        if type_from_mime(event.mimeData()) or local_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        kind = kind_from_mime(event.mimeData())
-        if kind:
-            self.network_scene.show_marker(self._gap(event.position(), kind[0]),
-                                      self.mapToScene(event.position().toPoint()))
+        dragged = type_from_mime(event.mimeData())
+        if dragged:
+            self.network_scene.show_marker(self._gap(event.position(), dragged[0]),
+                                           self.mapToScene(event.position().toPoint()))
             event.acceptProposedAction()
         elif local_files(event.mimeData()):
             event.acceptProposedAction()
@@ -202,20 +202,20 @@ class CanvasView(QGraphicsView):
 
     def dropEvent(self, event) -> None:
         self.network_scene.hide_marker()
-        kind = kind_from_mime(event.mimeData())
+        dragged = type_from_mime(event.mimeData())
         files = local_files(event.mimeData())
         scene_pos = self.mapToScene(event.position().toPoint())
         edge = self.network_scene.edge_at(scene_pos) if self.network_scene.is_graph else None
         block = self.network_scene.block_at(scene_pos) if self.network_scene.is_graph else None
-        if kind and edge is not None:
+        if dragged and edge is not None:
             event.acceptProposedAction()
-            self.kind_dropped_on_edge.emit(edge.src, edge.dst, kind[0], kind[1])
-        elif kind and block is not None:
+            self.type_dropped_on_edge.emit(edge.src, edge.dst, dragged[0], dragged[1])
+        elif dragged and block is not None:
             event.acceptProposedAction()
-            self.kind_dropped_on_block.emit(block.uid, kind[0], kind[1])
-        elif kind:
+            self.type_dropped_on_block.emit(block.uid, dragged[0], dragged[1])
+        elif dragged:
             event.acceptProposedAction()
-            self.kind_dropped.emit(self._gap(event.position(), kind[0]), kind[0], kind[1])
+            self.type_dropped.emit(self._gap(event.position(), dragged[0]), dragged[0], dragged[1])
         elif files:
             event.acceptProposedAction()
             self.files_dropped.emit(files)

@@ -282,7 +282,7 @@ class BackpropView(QWidget):
         self._select_on_canvas()
 
     def forward(self) -> None:
-        self.set_stage(max(i for i, s in enumerate(self.stage_list) if s.kind == "forward"))
+        self.set_stage(max(i for i, s in enumerate(self.stage_list) if s.phase == "forward"))
 
     def back(self) -> None:
         self.set_stage(len(self.stage_list) - 1)
@@ -313,7 +313,7 @@ class BackpropView(QWidget):
         self.explanation.setText("<br>".join(lines))
         self.stage_label.setText(f"<b>Step {self.stepper.count}</b> · stage {self.stage + 1} of "
                                  f"{len(self.stage_list)}: {stage.title}")
-        forward_done = any(s.kind == "forward" and s.layer == len(self.stack.weights) - 1
+        forward_done = any(s.phase == "forward" and s.layer == len(self.stack.weights) - 1
                            for s in self.stage_list[:self.stage + 1])
         self.loss_label.setText(f"E = ½Σ(t − o)² = <b>{fmt(step.loss)}</b>" if forward_done
                                 else "E = ½Σ(t − o)² = ?")
@@ -345,7 +345,7 @@ class BackpropView(QWidget):
             return
         index = self.stack.layer_index[stage.layer]
         uids = [network[index].uid]
-        if stage.kind in ("forward", "delta"):
+        if stage.phase in ("forward", "delta"):
             uids.append(network[index + 1].uid)
         window.editor.select(uids)
 
@@ -360,7 +360,7 @@ class BackpropView(QWidget):
         self.lr_spin.setValue(COURSE_LR)
         self.momentum_spin.setValue(COURSE_MOMENTUM)
         self._recompute()
-        self.set_stage(next(i for i, s in enumerate(self.stage_list) if s.kind == "update"))
+        self.set_stage(next(i for i, s in enumerate(self.stage_list) if s.phase == "update"))
 
 
 def create(window) -> QWidget:

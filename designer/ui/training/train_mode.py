@@ -177,7 +177,7 @@ class TrainMode(QObject, wa.WeightsActions):
 
     # ------------------------------------------------------------------ document and data
     def _network_changed(self, change=None) -> None:
-        reset = change is not None and change.kind is ChangeKind.RESET
+        reset = change is not None and change.what is ChangeKind.RESET
         self._network_shown(fresh=reset)
         if change is not None and change.keeps_architecture:
             return  # the weights (keyed by layer index) still fit
