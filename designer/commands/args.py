@@ -10,23 +10,23 @@ from ..atomic import different_files, output_problem, writing  # noqa: F401 (the
 from ..errors import UserError
 
 
-def _number(text: str, kind):
+def _number(text: str, number_type):
     try:
-        value = kind(text)
+        value = number_type(text)
     except ValueError:
-        word = "a whole number" if kind is int else "a number"
+        word = "a whole number" if number_type is int else "a number"
         raise argparse.ArgumentTypeError(f"must be {word}, not {text!r}") from None
-    if kind is float and not math.isfinite(value):
+    if number_type is float and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
     return value
 
 
-def _ranged(kind, ok, bounds: str):
-    """An argument type: a number of ``kind`` for which ``ok(value)`` holds ("must be {bounds}")."""
+def _ranged(number_type, ok, bounds: str):
+    """An argument type: a number of ``number_type`` for which ``ok(value)`` holds ("must be {bounds}")."""
     def check(text: str):
-        value = _number(text, kind)
+        value = _number(text, number_type)
         if not ok(value):
-            shown = value if kind is int else f"{value:g}"
+            shown = value if number_type is int else f"{value:g}"
             raise argparse.ArgumentTypeError(f"must be {bounds}, not {shown}")
         return value
     return check

@@ -232,12 +232,12 @@ def _damaged(path, what: str) -> CheckpointError:
 def _whole(value, path, what: str, top: int) -> int:
     """``value`` as a whole number from 0 to ``top``, or CheckpointError."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        shown = json.dumps(value)[:40] if isinstance(value, (int, float, str, bool)) else _kind(value)
+        shown = json.dumps(value)[:40] if isinstance(value, (int, float, str, bool)) else _described(value)
         raise _damaged(path, f"its {what} must be a whole number from 0 to {top:,}, not {shown}")
     return value
 
 
-def _kind(value) -> str:
+def _described(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(type(value), "a number")
 
 
@@ -255,18 +255,18 @@ def _like(saved, template, path, what: str) -> None:
             _like(saved[key], template[key], path, f"{what}.{key}")
     elif isinstance(template, list):
         if not isinstance(saved, list) or len(saved) != len(template):
-            raise _damaged(path, f"its {what} must be a list of {len(template)}, not {_kind(saved)}"
+            raise _damaged(path, f"its {what} must be a list of {len(template)}, not {_described(saved)}"
                            + (f" of {len(saved)}" if isinstance(saved, list) else ""))
         for i, (a, b) in enumerate(zip(saved, template)):
             _like(a, b, path, f"{what}[{i}]")
     elif isinstance(template, bool):
         if not isinstance(saved, bool):
-            raise _damaged(path, f"its {what} must be true or false, not {_kind(saved)}")
+            raise _damaged(path, f"its {what} must be true or false, not {_described(saved)}")
     elif isinstance(template, int):
         _whole(saved, path, what, 2 ** 128)
     elif isinstance(template, float) or template is None:
         if not (_number(saved) or saved is None):
-            raise _damaged(path, f"its {what} must be a finite number, not {_kind(saved)}")
+            raise _damaged(path, f"its {what} must be a finite number, not {_described(saved)}")
     elif isinstance(template, str) and saved != template:
         raise _damaged(path, f"its {what} is {json.dumps(saved)[:40]}, not {json.dumps(template)}")
 
@@ -300,8 +300,8 @@ _META_TYPES = {"config": dict, "epoch": int, "batch": int, "sums": list, "histor
 
 
 def _check_meta(meta: dict, path) -> None:
-    for key, kind in _META_TYPES.items():
-        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+    for key, expected in _META_TYPES.items():
+        if not isinstance(meta.get(key), expected) or isinstance(meta.get(key), bool):
             raise CheckpointError(f"{path}: is a damaged checkpoint (its {key} is missing or of the wrong type)")
     epoch = _whole(meta["epoch"], path, "epoch", MAX_EPOCHS)
     _whole(meta["batch"], path, "batch", 2 ** 40)
