@@ -101,6 +101,19 @@ def test_a_package_is_imported_only_for_the_names_it_lists():
     assert not found, "\n".join(found)
 
 
+def test_no_module_relays_another_packages_names():
+    """An import kept only to be imported from here again (``# noqa: F401``) gives a function a
+    second import path; from another package (or designer's own modules) that is a relay."""
+    found = []
+    for file, line, importer, target, names in imports():
+        package = _package_of(target)
+        outside = _top(package) != _top(importer) or (package == "designer" and not _is_package(target))
+        text = (ROOT / file).read_text(encoding="utf-8").splitlines()[line - 1]
+        if outside and "noqa: F401" in text and (file, target) not in PENDING:
+            found.append(f"{file}:{line} relays {names} from {target}")
+    assert not found, found
+
+
 def packages():
     return sorted(_module_name(p)[0] for p in DESIGNER.rglob("__init__.py"))
 

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import math
 
-from ..atomic import different_files, output_problem, writing  # noqa: F401 (the commands import them from here)
+from ..atomic import output_problem
 from ..errors import UserError
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..atomic import together
 from ..errors import UserError
 from ..export import FORMATS
-from .args import different_files, model_file, network_memory, output_file, writing
+from ..atomic import different_files, writing
+from .args import model_file, network_memory, output_file
 
 
 def add_arguments(p) -> None:

@@ -8,7 +8,8 @@ failure to write one (a full disk) leaves neither.
 from __future__ import annotations
 
 from ..atomic import together
-from .args import different_files, output_file, writing
+from ..atomic import different_files, writing
+from .args import output_file
 
 
 def add_arguments(p) -> None:

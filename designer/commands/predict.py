@@ -13,8 +13,8 @@ import sys
 
 import numpy as np
 
-from .args import (batch_memory, data_file, different_files, model_file, network_memory, output_file, positive_int,
-                   writing)
+from ..atomic import different_files, writing
+from .args import batch_memory, data_file, model_file, network_memory, output_file, positive_int
 
 
 def add_arguments(p) -> None:

@@ -13,8 +13,8 @@ import threading
 
 from ..errors import UserError
 from ..engine import SETTING, cli_settings
-from .args import (batch_memory, data_file, default_text, different_files, model_file, network_memory, output_file,
-                   setting_type, writing)
+from ..atomic import different_files, writing
+from .args import batch_memory, data_file, default_text, model_file, network_memory, output_file, setting_type
 
 
 def add_arguments(p) -> None:
