@@ -1,5 +1,5 @@
 """Photograph every mode of the window at 1600×1000, 1280×720 and 900×600 under a real window
-manager (issue 23: the frame, the panels and the plots as a user sees them):
+manager (the frame, the panels and the plots as a user sees them):
 
     python bench/mode_screenshots.py [OUT_DIR] [--sizes 1280x720,900x600]
 

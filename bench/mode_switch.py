@@ -1,4 +1,4 @@
-"""How long a switch of mode takes, to the first paint (issue 23, item 11: under 300 ms):
+"""How long a switch of mode takes, to the first paint (under 300 ms):
 
     python bench/mode_switch.py                          # offscreen
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/mode_switch.py   # a real X server

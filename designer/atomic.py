@@ -2,7 +2,7 @@
 target, so that a crash never leaves half a file and an old file is never damaged. A symbolic
 link is written through, never replaced by a plain file. An output that exists and is not a
 regular file (``/dev/null``, a FIFO, a terminal) is written into as a shell redirection would,
-never replaced: renaming over ``/dev/null`` as root replaced the system's own (issue 25).
+never replaced: renaming over ``/dev/null`` as root replaced the system's own.
 
 Inputs are checked the same way before they are opened (``regular_input``): a FIFO would block
 the read for ever and ``/dev/zero`` would fill memory, so anything that is not a regular file

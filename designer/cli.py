@@ -110,7 +110,7 @@ def check_model_argument(word: str) -> None:
 # Signals that end a command as Ctrl-C does (a closed terminal, a job scheduler's kill): each
 # raises KeyboardInterrupt, so that atomic writes remove their temporary files and train stops
 # after its batch and writes its outputs; by default SIGTERM killed the process in the middle of
-# a write and left a hidden 200 MB temporary file beside an ONNX export (issue 25).
+# a write and left a hidden 200 MB temporary file beside an ONNX export.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 

@@ -13,7 +13,7 @@ from designer.model import KINDS
 # Kinds without settings that are one PyTorch module and one ONNX node: they keep the shape.
 PLAIN = [t for t, kind in KINDS.items() if not kind.keys and not kind.is_merge and kind.torch_module and kind.onnx]
 
-VOCAB_LAYERS = [  # issue 24's layers and keys (a segment of EVERY_KIND: 2×2×12 in, 2×2×6 out)
+VOCAB_LAYERS = [  # the modern vocabulary's layers and keys (a segment of EVERY_KIND: 2×2×12 in, 2×2×6 out)
     {"type": "pad", "left": 1, "right": 0, "top": 0, "bottom": 2, "value": 0.25},
     {"type": "conv", "filters": 12, "kernel": 3, "groups": 12, "padding": 1, "id": "dw"},
     {"type": "global_pool", "mode": "avg"},
@@ -67,25 +67,6 @@ SIGN_NET = {"format": "nn-designer", "version": 1, "name": "two perceptrons", "l
     {"type": "dense", "units": 6, "name": "hidden"},
     {"type": "sign"},
     {"type": "dense", "units": 3, "name": "scores"}]}
-
-
-# Kinds of issue 24 whose ONNX import is the importer's part of the issue (designer/onnx_import/,
-# another branch): until it registers the operators their export writes, the import tests leave
-# them out (``importable``) and tests/test_kind_tables.py expects the refusal; once the importer
-# reads one, that test fails and names the entry to remove here.
-AWAITING_IMPORT: set = set()
-# VOCAB_LAYERS (the new kinds and conv/pool's dilation and count_include_pad) waited for the importer
-# as a whole segment (it changes shapes, so it was left out whole); the importer reads them now.
-VOCAB_AWAITS_IMPORT = False
-
-
-def importable(design: dict) -> dict:
-    """``design`` without the layers of the kinds in AWAITING_IMPORT (each keeps the shape and
-    reads the layer before it, so the rest stays a valid design) and, while VOCAB_AWAITS_IMPORT,
-    without the VOCAB_LAYERS segment (whose ids only it reads)."""
-    def waits(layer):
-        return layer["type"] in AWAITING_IMPORT or (VOCAB_AWAITS_IMPORT and any(layer is v for v in VOCAB_LAYERS))
-    return {**design, "layers": [layer for layer in design["layers"] if not waits(layer)]}
 
 
 def missing_kinds() -> set:

@@ -1,4 +1,4 @@
-"""Running ``nn-designer`` against hostile input for the hardening tests (issue 25): each case
+"""Running ``nn-designer`` against hostile input for the hardening tests: each case
 must end in one sentence on standard error with status 1 or 2, no traceback, within a time
 limit, and leave the files it was given as they were."""
 from __future__ import annotations

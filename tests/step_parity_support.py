@@ -1,7 +1,7 @@
 """One training step of a design in the engine and in PyTorch (the module ``export --to pytorch``
 writes), from the same weights and the same batch: the loss, every gradient and the weights
 after an SGD step with momentum and weight decay must agree. Shared by the tests of the layer
-kinds of issue 24 (activations, normalisations, scales, log-softmax)."""
+new kinds (activations, normalisations, scales, log-softmax)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,5 @@
 """The speed suite's designs (bench/designs/suite.json) load without a problem, and its
-MobileNetV2 for 32×32×3 (issue 24) is torchvision's mobilenet_v2 with 10 classes and CIFAR's
+MobileNetV2 for 32×32×3 is torchvision's mobilenet_v2 with 10 classes and CIFAR's
 strides: 2,236,682 parameters, 17 inverted residuals (10 with the input added back), 4×4 last
 maps; one training step of it runs at batch 2 (the suite measures, tests never do)."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """layer_norm (nn.LayerNorm of a vector, torchvision's LayerNorm2d of a volume), layer_scale
-(ConvNeXt's γ) and scale_shift (constants per channel) (issue 24): PyTorch's values and gradients,
+(ConvNeXt's γ) and scale_shift (constants per channel): PyTorch's values and gradients,
 a training step, the exports in onnxruntime on a shape where broadcasting along W would also be
 valid (W = C), the arrays they declare and where they start."""
 from __future__ import annotations

@@ -98,7 +98,7 @@ def _ceil_pool(b: Builder, rng, src: int, depth: int) -> tuple:
 
 
 def _squeeze_excite(b: Builder, rng, src: int, depth: int) -> tuple:
-    """A depthwise conv (dilated or not) and a squeeze-and-excitation: issue 24's mul of a 1×1×D gate."""
+    """A depthwise conv (dilated or not) and a squeeze-and-excitation: the new mul of a 1×1×D gate."""
     dilation = _pick(rng, [1, 2])
     dw = b.conv(depth, [src], kernel=3, padding=dilation, dilation=dilation, groups=depth, bias=False)
     b.add({"type": "global_pool", "mode": "avg"})

@@ -1,4 +1,4 @@
-"""The modern CNN vocabulary in the engine (issue 24): mul (squeeze-and-excitation's broadcast of
+"""The modern CNN vocabulary in the engine: mul (squeeze-and-excitation's broadcast of
 a 1×1×D volume), pad (per side, constant), channel_shuffle, channel_slice, dilated convolutions
 and max pools, average pools without the padding, and the depthwise convolution's own path.
 Float64 central differences for every layer (relative error below 1e-6), outputs and gradients

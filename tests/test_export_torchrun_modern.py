@@ -1,4 +1,4 @@
-"""The torchrun training folder of a network of issue 24's layers (the activations, layer norm
+"""The torchrun training folder of a network of the new layers (the activations, layer norm
 over channels and over features, layer scale, scale_shift, a final log_softmax trained as NLL),
 run by one plain `python train.py` in float64: `nn-designer train`'s weights and history to 1e-9;
 and train.py refuses mse for a log_softmax output, as the engine does."""

@@ -80,9 +80,6 @@ def _importer(type_):
     for network in samples(type_):
         written |= {node.op_type for node in onnx_model(network, _zeros(network)).graph.node}
     missing = sorted(written - set(OPERATORS))
-    from export_support import AWAITING_IMPORT
-    if type_ in AWAITING_IMPORT:
-        _awaiting(type_)
     if type_ in NOT_IMPORTABLE:
         assert NOT_IMPORTABLE[type_].strip(), f"designer.onnx_import.mapping.NOT_IMPORTABLE gives no reason for {type_!r}"
         assert missing, (f"{type_!r} is declared not importable (designer.onnx_import.mapping.NOT_IMPORTABLE), "
@@ -92,28 +89,6 @@ def _importer(type_):
             f"the ONNX importer's registry designer.onnx_import.mapping.OPERATORS lacks {', '.join(missing)}, "
             f"which the ONNX export writes for {type_!r}: register a handler (@maps) or the pattern folding "
             f"reads it in (read_in_patterns), or say why in NOT_IMPORTABLE")
-
-
-def _awaiting(type_):
-    """A kind whose import is still to come is refused in one sentence; once one of its sample
-    exports imports, it is time to take it off the list."""
-    import tempfile
-    from pathlib import Path
-
-    from designer.export.onnx import onnx_model
-    from designer.onnx_import import OnnxImportError, import_onnx
-    refusals = []
-    with tempfile.TemporaryDirectory() as folder:
-        for network in samples(type_):
-            path = Path(folder) / "sample.onnx"
-            path.write_bytes(onnx_model(network, _zeros(network)).SerializeToString())
-            try:
-                import_onnx(path)
-            except OnnxImportError as e:
-                refusals.append(str(e))
-    assert refusals, (f"the importer now reads every export of {type_!r}: remove it from "
-                      f"tests/export_support.py's AWAITING_IMPORT")
-    pytest.xfail(f"{type_!r} awaits the importer's part of issue 24: {refusals[0]}")
 
 
 def _ui(type_):

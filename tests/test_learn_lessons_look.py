@@ -1,4 +1,4 @@
-"""How the lessons look (issue 23's smaller Learn items): the backprop stepper's weights do not
+"""How the lessons look (the smaller Learn items): the backprop stepper's weights do not
 bunch up at their source neurons, the activation gallery uses the lessons' font, the first
 lesson shows itself on the first visit, the graph's legend is whole."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""relu6, hardtanh, hardsigmoid, hardswish, silu and gelu (issue 24): the engine equals PyTorch
+"""relu6, hardtanh, hardsigmoid, hardswish, silu and gelu: the engine equals PyTorch
 value by value and gradient by gradient on inputs that reach every edge (zeros, the bounds
 themselves, ±3, large magnitudes), in float64 and float32; erf equals the C library's; a training
 step equals PyTorch's; the rule refuses empty bounds; the exports load in onnxruntime and agree."""

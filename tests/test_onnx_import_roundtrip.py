@@ -59,11 +59,11 @@ def _settings(layer) -> tuple:
 
 def test_a_design_of_every_kind_exported_to_onnx_imports_back(tmp_path):
     """Our export's multi-node layers (maxout, the LRN of a vector, sign) fold back too."""
-    from export_support import EVERY_KIND, SIGN_NET, importable
+    from export_support import EVERY_KIND, SIGN_NET
 
     from designer.onnx_import import import_onnx
     for design in (EVERY_KIND, SIGN_NET):
-        network = from_json(importable(design))
+        network = from_json(design)
         arrays = random_arrays(network)
         export_network(network, "onnx", tmp_path / "every.onnx", arrays=arrays)
         back = import_onnx(tmp_path / "every.onnx")

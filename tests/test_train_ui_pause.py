@@ -1,4 +1,4 @@
-"""Pause shows a paused state (issue 23, item 8): the line under the bar and the message say
+"""Pause shows a paused state: the line under the bar and the message say
 "Paused at epoch e, batch b" (the batch the run waits after), the speed and ETA go, Pause is in
 the Training menu, and Resume brings the running state back."""
 from __future__ import annotations

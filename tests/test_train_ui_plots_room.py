@@ -1,4 +1,4 @@
-"""The training plots have room (issue 23, item 7): the curves take the whole bottom dock, side by
+"""The training plots have room: the curves take the whole bottom dock, side by
 side while each keeps 240 px, else in rows; one legend above them, none on the data; sane axes
 before any point; the confusion matrix as tall as what it holds."""
 from __future__ import annotations

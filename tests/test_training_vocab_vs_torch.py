@@ -1,4 +1,4 @@
-"""A training step of a network built from the new vocabulary (issue 24) equals PyTorch's, float64:
+"""A training step of a network built from the new vocabulary equals PyTorch's, float64:
 a MobileNet-style inverted residual (1×1 expand, depthwise 3×3, squeeze-and-excitation by ``mul``,
 1×1 project, identity shortcut), TensorFlow's asymmetric "same" padding before a stride-2
 depthwise conv, a ShuffleNetV2 unit (channel_slice split, branch, concat, channel_shuffle), a

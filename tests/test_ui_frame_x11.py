@@ -1,5 +1,5 @@
 """The whole window frame, with the window manager's title bar and borders, fits the screen's
-available area (issue 23, item 1): on a first start at 1280×720 (the client area used to take the
+available area: on a first start at 1280×720 (the client area used to take the
 whole screen, leaving the status bar under its bottom edge), after a restore of a geometry saved
 on a larger screen, and after a restore from maximised. Under Xvfb with openbox, a real window
 manager; skipped where they are not installed."""

@@ -1,4 +1,4 @@
-"""Help ▸ Keyboard shortcuts (issue 23): the list comes from the menus as they are, so every
+"""Help ▸ Keyboard shortcuts: the list comes from the menus as they are, so every
 action with a key is in it (a mode's menu once it is shown), with the canvas's own keys."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each mode keeps its own arrangement of the docks (issue 23, item 3): Design → Train → Learn →
+"""Each mode keeps its own arrangement of the docks: Design → Train → Learn →
 Design gives the canvas its size back, a dock resized in one mode stays so there and nowhere else,
 and after a restart each mode comes back as it was left."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The first switch to Train is quick or says it is coming (issue 23, item 11): the start imports
+"""The first switch to Train is quick or says it is coming: the start imports
 none of the Train and Learn modes' code, a warm-up imports it on a background thread once the
 window is up, and a first switch to a mode not built yet paints its tab and "Opening the … mode"
 before it builds."""

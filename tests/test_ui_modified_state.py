@@ -1,4 +1,4 @@
-"""A document is modified exactly when its undo stack says so (issue 23, item 2): after an import
+"""A document is modified exactly when its undo stack says so: after an import
 (unsaved until saved, and saying so), a recovery or an edit, the next document opened is clean,
 whatever the order; a template stays clean and keeps its own weights."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A small window keeps its panels usable (issue 23, item 10): at 780×600 (the offscreen screen is
+"""A small window keeps its panels usable: at 780×600 (the offscreen screen is
 800 wide; the target is 900×600) the palette keeps its names, the inspector shows every layer of
 several networks without a horizontal scroll bar, its formulas wrapping between terms; the
 palette's keyboard focus lands on a kind."""

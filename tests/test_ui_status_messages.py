@@ -1,4 +1,4 @@
-"""Status messages are shown whole (issue 23, item 9): a long refusal wraps in the status bar
+"""Status messages are shown whole: a long refusal wraps in the status bar
 beside the counters instead of being cut by them, and it stays until the next message."""
 from __future__ import annotations
 

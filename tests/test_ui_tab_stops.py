@@ -1,4 +1,4 @@
-"""Tab goes only where a key does something (issue 23): in every mode and lesson, Tab from the
+"""Tab goes only where a key does something: in every mode and lesson, Tab from the
 canvas visits visible controls only (no scroll area, plot or drawing), never stays trapped in a
 table, and comes back round to the canvas."""
 from __future__ import annotations

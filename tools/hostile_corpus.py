@@ -1,4 +1,4 @@
-"""The hostile corpus of issue 25: command-line cases by class, each run as a real process, and
+"""The hostile corpus: command-line cases by class, each run as a real process, and
 a table of what happened. Anyone can rerun it:
 
     python tools/hostile_corpus.py                 # every class

@@ -413,7 +413,7 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
         text = call.format(m="self." + name, x=ins[0], **{f"x{j}": v for j, v in enumerate(ins)})
         calls.append((f"{out} = {text}", why))
     # Names and paths go inside docstrings: a quote or a backslash is escaped, so that any name
-    # ('"""', a trailing backslash) still gives a module that parses (issue 25).
+    # ('"""', a trailing backslash) still gives a module that parses.
     title = _in_docstring(network.name or "network")
     origin = _in_docstring(f" from {source}") if source else ""
     shape = array_shape(report.input)

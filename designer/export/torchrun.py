@@ -13,7 +13,7 @@ The folder may be new, or an earlier training folder (rewritten); in any other f
 four names may be taken, so that nothing of the user's is replaced. The four files are written
 whole or not at all (a full disk leaves the folder as it was, a new folder is removed), and each
 replaces what its name held: a ``weights.npz`` or ``model.py`` that is a link to a user's file
-is replaced by the new file, never written through (it rewrote the input weights, issue 25).
+is replaced by the new file, never written through (it rewrote the input weights).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The activation functions of the course with their derivatives and what the course says of
 them (the Activation gallery lesson): sigmoid, tanh, ReLU, leaky ReLU, ELU, maxout and sign;
-then those of the mobile and recent networks (issue 24): ReLU6, hard sigmoid, hard swish, SiLU
+then those of the mobile and recent networks: ReLU6, hard sigmoid, hard swish, SiLU
 and GELU.
 
 Each ``Activation`` has a name, its formula and derivative as text, remarks, and ``f`` / ``df``

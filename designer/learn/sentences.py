@@ -28,7 +28,7 @@ def sentence(layer, info, cfg: dict) -> str:
                 f"channel: params = 2·{d} = {info.param_count:,}.")
     if layer.type in _PER_CHANNEL:
         return _PER_CHANNEL[layer.type](info, cfg, shape_out)
-    if layer.type in _FORMULAS:  # issue 24's activations: what they compute, PyTorch's name
+    if layer.type in _FORMULAS:  # the modern activations: what they compute, PyTorch's name
         return f"{label} computes {_FORMULAS[layer.type](cfg)}; it keeps the shape {shape_out} and has no parameters."
     return f"{label} keeps the shape {shape_out} and has no parameters."
 
@@ -55,7 +55,7 @@ _FORMULAS = {
     "log_softmax": lambda cfg: "x − log Σ eˣ over the features (log-probabilities), as nn.LogSoftmax(dim=1)",
 }
 
-# The per-channel layers of issue 24: what each learns or stores, with its numbers.
+# The per-channel layers: what each learns or stores, with its numbers.
 _PER_CHANNEL = {
     "layer_norm": lambda info, cfg, shape: (
         f"Layer norm keeps the shape {shape}: it normalises {_over(info)} (mean 0, variance 1, "

@@ -1,4 +1,4 @@
-"""The Explain-shape lesson's rows for the modern CNN vocabulary (issue 24): a dilated kernel's
+"""The Explain-shape lesson's rows for the modern CNN vocabulary: a dilated kernel's
 span, a depthwise convolution's numbers beside the full convolution it replaces (the reason
 MobileNet exists), and one sentence each for mul, pad, channel_shuffle and channel_slice.
 

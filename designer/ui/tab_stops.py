@@ -1,4 +1,4 @@
-"""Tab goes only where a key does something (issue 23: "Tab lands on invisible stops"): a scroll
+"""Tab goes only where a key does something ("Tab lands on invisible stops"): a scroll
 area around a panel, a plot, a drawing took the focus with nothing to show for it, and a table
 kept Tab for its cells so that the focus never left it. ``settle(root)`` fixes that for the
 widgets under ``root``; the window calls it on every mode's panels and every lesson."""

@@ -3,7 +3,7 @@ exported training folder's ``train.py`` (designer/export/torchrun_train.py) hold
 module between the markers ``# >>> rules.py`` and ``# <<< rules.py``, and
 tests/test_export_torchrun_rules.py keeps the copy equal to this file, so that ``train.py``
 refuses every CSV and NPZ data file ``nn-designer train`` refuses, with the same sentence
-(issue 25: 49 data cases gave train.py a traceback where nn-designer gave one sentence).
+(49 data cases gave train.py a traceback where nn-designer gave one sentence).
 
 Every refusal raises ``DataRefused`` (our readers turn it into a DataError, train.py into its
 exit status 2). CSV: ``csv_table(data, path)``; NPZ: ``npz_arrays(x, y, classes, path)``.
