@@ -1,4 +1,4 @@
-"""How long one inference pass takes on a 200-layer pipeline (the app reruns it on every edit).
+"""How long one inference pass takes on a 200-layer chain (the app reruns it on every edit).
 
     python bench/model_inference.py
 
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from designer.model import Layer, Network, infer  # noqa: E402
 
 
-def pipeline(n_layers: int = 200) -> Network:
+def chain(n_layers: int = 200) -> Network:
     layers = [Layer.make("input", width=224, height=224, depth=3)]
     cycle = [("conv", {"filters": 64, "kernel": 3, "padding": 1}), ("batchnorm", {}), ("relu", {}),
              ("dropout", {"rate": 0.1})]
@@ -28,7 +28,7 @@ def pipeline(n_layers: int = 200) -> Network:
 
 
 def main() -> None:
-    network = pipeline()
+    network = chain()
     times = []
     for _ in range(300):
         t0 = time.perf_counter()

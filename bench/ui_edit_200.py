@@ -1,4 +1,4 @@
-"""One edit on a 200-layer pipeline, recomputed and repainted: how long until the screen is right.
+"""One edit on a 200-layer chain, recomputed and repainted: how long until the screen is right.
 
     python bench/ui_edit_200.py            # offscreen
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/ui_edit_200.py   # a real X server (Xvfb)
@@ -25,7 +25,7 @@ os.environ["NN_DESIGNER_NO_AUTOSAVE_PROMPT"] = "1"
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from model_inference import pipeline  # noqa: E402 (the same 200-layer pipeline as the inference bench)
+from model_inference import chain  # noqa: E402 (the same 200-layer chain as the inference bench)
 from designer.ui.application import create_app  # noqa: E402
 from designer.ui.main_window import MainWindow  # noqa: E402
 
@@ -58,7 +58,7 @@ def main() -> None:
         window = MainWindow(QSettings(f"{tmp}/s.ini", QSettings.Format.IniFormat), Path(tmp))
         window.resize(1600, 1000)
         window.show()
-        window.files._adopt(pipeline(), None)
+        window.files._adopt(chain(), None)
         app.processEvents()
         net, editor = window.network, window.editor
         print(f"{len(net)} layers, {net.report().total_params:,} parameters, "

@@ -5,7 +5,7 @@ and repainted, and the layered layout of ResNet-18. A script, not a test: it pri
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python bench/ui_graph_edit.py   # a real X server (Xvfb)
 
 Each edit goes through the real path (undo command → Network → report → scene, summary, status
-bar, inspector → a synchronous repaint), as bench/ui_edit_200.py does for a pipeline.
+bar, inspector → a synchronous repaint), as bench/ui_edit_200.py does for a chain.
 Targets: an edit under 50 ms; the layout of ResNet-18 under 50 ms.
 """
 from __future__ import annotations

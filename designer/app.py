@@ -59,5 +59,5 @@ def run_app(argv: list) -> int:
     problem = display_problem()
     if problem:
         raise UserError(problem)
-    from .ui.application import run
+    from .ui import run
     return run(argv)

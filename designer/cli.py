@@ -91,7 +91,7 @@ def check_model_argument(word: str) -> None:
     sentence (UserError): a mistyped command ("did you mean `summary`?") or a missing file."""
     from pathlib import Path
 
-    from .model.templates import TEMPLATES
+    from .model import TEMPLATES
     if Path(word).exists() or word in TEMPLATES:
         return
     close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)

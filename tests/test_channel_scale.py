@@ -57,7 +57,7 @@ def test_layer_scale_starts_at_its_init_and_counts_one_parameter_per_channel():
     network = _design({"type": "layer_scale", "init": 0.25}, {"type": "flatten"},
                       {"type": "layer_scale"})
     report = network.report()
-    assert [info.params for info in report.layers[1:]] == [4, 0, 48]
+    assert [info.param_count for info in report.layers[1:]] == [4, 0, 48]
     net = EngineNet(network, init="he")
     np.testing.assert_array_equal(net.arrays["1.weight"], np.full(4, 0.25, np.float32))
     np.testing.assert_array_equal(net.arrays["3.weight"], np.full(48, 1e-6, np.float32))
@@ -66,7 +66,7 @@ def test_layer_scale_starts_at_its_init_and_counts_one_parameter_per_channel():
 def test_scale_shift_holds_constants_that_no_step_changes():
     network = _design({"type": "scale_shift"}, {"type": "dense", "units": 3})
     report = network.report()
-    assert report.layers[1].params == 0 and report.layers[1].buffers == 8
+    assert report.layers[1].param_count == 0 and report.layers[1].buffer_count == 8
     from designer.model import expected_arrays
     assert expected_arrays(network)["1.scale"] == (4,) and expected_arrays(network)["1.shift"] == (4,)
     net = EngineNet(network, np.float64)

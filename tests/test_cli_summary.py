@@ -89,7 +89,7 @@ def test_the_inputs_column_shows_where_the_graph_branches(capsys):
     concat = next(line for line in out.splitlines() if "concat (output)" in line)
     assert "#2, #6, #10, #13" in concat and "28×28×256" in concat
     assert "Total parameters:     163,696" in out
-    status, out, _ = run(capsys, "summary", "lenet5")  # a pipeline keeps its table
+    status, out, _ = run(capsys, "summary", "lenet5")  # a chain keeps its table
     header = next(line for line in out.splitlines() if line.lstrip().startswith("#"))
     assert header.split() == ["#", "layer", "output", "params", "%", "mult-adds"]
 

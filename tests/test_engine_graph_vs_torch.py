@@ -203,7 +203,7 @@ def test_random_branched_shapes_and_parameter_counts_match_torch(seed):
         want = info.output
         got = tuple(outs[-1].shape[1:])
         assert got == ((want[2], want[1], want[0]) if len(want) == 3 else want), (layer.type, got, want)
-        assert sum(p.numel() for p in module.parameters()) == info.params, layer.type
+        assert sum(p.numel() for p in module.parameters()) == info.param_count, layer.type
 
 
 @pytest.mark.parametrize("seed", SEEDS)

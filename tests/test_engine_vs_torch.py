@@ -1,7 +1,7 @@
-"""The NumPy engine against PyTorch (float64): randomly generated pipelines with the same
+"""The NumPy engine against PyTorch (float64): randomly generated chains with the same
 weights give the same outputs, losses, gradients, running statistics and, after several
 full-batch SGD steps with momentum and weight decay, the same weights. Each layer kind is
-mapped to its PyTorch module by ``torch_module``; the generated pipelines also compare every
+mapped to its PyTorch module by ``torch_module``; the generated chains also compare every
 layer's shape and parameter count with the PyTorch equivalent."""
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ def test_every_kind_has_a_torch_module():
         assert isinstance(torch_module(Layer.make(t, **samples.get(t, {})), shape), nn.Module)
 
 
-# --------------------------------------------------------------------------- random pipelines
+# --------------------------------------------------------------------------- random chains
 def _pick(rng, options):
     return options[rng.integers(len(options))]
 
 
 def random_network(rng: np.random.Generator, dropout: bool = True, tries: int = 200) -> Network:
-    """A random valid pipeline on a small input, using every layer kind over many draws."""
+    """A random valid chain on a small input, using every layer kind over many draws."""
     for _ in range(tries):
         layers = _draw(rng, dropout)
         network = Network(layers)
@@ -106,7 +106,7 @@ SEEDS = range(30)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_pipeline_shapes_and_parameter_counts_match_torch(seed):
+def test_random_chain_shapes_and_parameter_counts_match_torch(seed):
     rng = np.random.default_rng(1000 + seed)
     network = random_network(rng)
     report = network.report()
@@ -117,11 +117,11 @@ def test_random_pipeline_shapes_and_parameter_counts_match_torch(seed):
         want = info.output
         got = tuple(x.shape[1:])
         assert got == ((want[2], want[1], want[0]) if len(want) == 3 else want), (layer.type, got, want)
-        assert sum(p.numel() for p in module.parameters()) == info.params, layer.type
+        assert sum(p.numel() for p in module.parameters()) == info.param_count, layer.type
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_pipeline_evaluation_matches_torch(seed):
+def test_random_chain_evaluation_matches_torch(seed):
     rng = np.random.default_rng(seed)
     network = random_network(rng)
     net = EngineNet(network, np.float64, seed=seed)
@@ -145,7 +145,7 @@ def training_twins(seed: int, n: int) -> tuple:
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_pipeline_gradients_match_torch(seed, loss):
+def test_random_chain_gradients_match_torch(seed, loss):
     network, net, model, x, y = training_twins(500 + seed, 6)
     value, _ = net.loss_and_backward(x, y, loss)
     want = torch_loss(model, x, y, loss, network, net.n_outputs)

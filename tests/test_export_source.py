@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from designer.cli import main
-from designer.export import channels_first
+from designer.model import array_shape
 from designer.export.onnx import onnx_model
 from designer.export.pytorch import MODULES, attribute_names, pytorch_source, tensor_names
 from designer.model import format_shape, load_model, loads
@@ -130,5 +130,5 @@ def test_onnx_nodes_are_named_after_the_layers():
     inferred = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim[1:]] for v in model.graph.value_info}
     for name, info in zip(attribute_names(network), network.report().layers):
         if name in inferred:
-            assert tuple(inferred[name]) == channels_first(info.output), name
+            assert tuple(inferred[name]) == array_shape(info.output), name
     assert len(inferred) >= 20

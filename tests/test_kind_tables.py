@@ -37,7 +37,7 @@ def _network(type_: str, inputs: dict, settings: dict) -> Network:
 def samples(type_: str) -> list:
     """Valid small networks holding a layer of ``type_``: one per input form it takes and per option
     of each of its choice settings."""
-    variants = [{}] + [{key.name: option} for key in KINDS[type_].keys if key.kind == "choice"
+    variants = [{}] + [{key.name: option} for key in KINDS[type_].keys if key.value_type == "choice"
                        for option in key.choices if option != key.default]
     found = []
     for inputs in INPUTS:

@@ -97,8 +97,8 @@ def test_course_values_to_four_decimals():
     w2 = course_stack().weights[1]
     assert hidden.delta == pytest.approx(hidden.out * (1 - hidden.out) * (w2.T @ out.delta))
     assert fmt(-0.00001) == "0.0000" and fmt(-2.5) == "−2.5000"
-    kinds = [(s.kind, s.layer) for s in stages(2)]
-    assert kinds == [("start", -1), ("forward", 0), ("forward", 1), ("delta", 1), ("delta", 0),
+    phases = [(s.phase, s.layer) for s in stages(2)]
+    assert phases == [("start", -1), ("forward", 0), ("forward", 1), ("delta", 1), ("delta", 0),
                      ("update", 1), ("update", 0)]
 
 

@@ -82,7 +82,7 @@ def test_every_conv_and_pool_of_the_templates_agrees_with_the_report():
                 (w_axis, w_out), (h_axis, h_out) = ex.axes
                 assert (w_out, h_out) == info.output[:2]
                 assert f"= {info.output[0]}" in ex.rows[0].maths
-                assert f"= {info.params:,}" in ex.text or info.params == 0
+                assert f"= {info.param_count:,}" in ex.text or info.param_count == 0
 
 
 def test_layers_after_an_error_and_nothing_selected():

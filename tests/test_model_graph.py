@@ -149,19 +149,19 @@ def test_concat_joins_depths_or_vectors_and_refuses_the_rest():
 
 def test_global_pool_gives_1x1xD():
     report = report_of(X, {"type": "global_pool", "mode": "max"})
-    assert report.layers[1].output == (1, 1, 4) and report.layers[1].params == 0
+    assert report.layers[1].output == (1, 1, 4) and report.layers[1].param_count == 0
     report = report_of({"type": "input", "features": 5}, {"type": "global_pool"})
     assert "needs a W×H×D volume" in report.problems[0]
 
 
 def test_groups_must_divide_depth_and_filters():
     ok = report_of(X, {"type": "conv", "filters": 6, "groups": 2})
-    assert ok.layers[1].params == (3 * 3 * 2 + 1) * 6 and ok.layers[1].output == (6, 6, 6)
+    assert ok.layers[1].param_count == (3 * 3 * 2 + 1) * 6 and ok.layers[1].output == (6, 6, 6)
     assert KINDS["conv"].param_shapes(loads(doc(X, {"type": "conv", "filters": 6, "groups": 2}))[1].resolved(),
                                       [(8, 8, 4)]) == {"weight": (6, 2, 3, 3), "bias": (6,)}
     depth = report_of(X, {"type": "conv", "filters": 6, "groups": 3})
     assert depth.problems == ["layer 1 (conv): groups 3 do not divide the input depth 4"]
-    assert not depth.layers[1].params_known  # the weights' shape is undefined
+    assert not depth.layers[1].param_count_known  # the weights' shape is undefined
     filters = report_of(X, {"type": "conv", "filters": 5, "groups": 2})
     assert filters.problems == ["layer 1 (conv): groups 2 do not divide the filter count 5"]
     both = report_of(X, {"type": "conv", "filters": 5, "groups": 3})
@@ -185,7 +185,7 @@ def test_param_and_buffer_shapes_are_the_one_declaration():
     report = net.report()
     for info, layer in zip(report.layers, net.layers):
         arrays = layer.kind.param_shapes(layer.resolved(), info.inputs) if info.inputs else {}
-        assert info.params == sum(_size(s) for s in arrays.values())
+        assert info.param_count == sum(_size(s) for s in arrays.values())
     bn = next(i for i, layer in enumerate(net.layers) if layer.type == "batchnorm")
     assert KINDS["batchnorm"].buffer_shapes({}, report.layers[bn].inputs) == {
         "running_mean": (16,), "running_var": (16,)}

@@ -13,10 +13,10 @@ def net(*layers) -> Network:
 def test_alexnet_course_numbers():
     report = load_model("alexnet").report()
     by_name = {layer.name: info for layer, info in zip(load_model("alexnet").layers, report.layers)}
-    assert by_name["conv1"].output == (55, 55, 96) and by_name["conv1"].params == 34_944
-    assert by_name["pool1"].output == (27, 27, 96) and by_name["pool1"].params == 0
-    assert by_name["conv2"].output == (27, 27, 256) and by_name["conv2"].params == 614_656
-    assert by_name["fc6"].output == (4096,) and by_name["fc6"].params == 37_752_832
+    assert by_name["conv1"].output == (55, 55, 96) and by_name["conv1"].param_count == 34_944
+    assert by_name["pool1"].output == (27, 27, 96) and by_name["pool1"].param_count == 0
+    assert by_name["conv2"].output == (27, 27, 256) and by_name["conv2"].param_count == 614_656
+    assert by_name["fc6"].output == (4096,) and by_name["fc6"].param_count == 37_752_832
     assert report.total_params == 62_378_344
     assert len(report.layers) == 24
     assert report.problems == [] and report.warning_count == 0 and report.trainable
@@ -27,7 +27,7 @@ def test_lenet5_total_and_volumes():
     assert report.total_params == 61_706
     assert [i.output for i in report.layers[:7]] == [
         (28, 28, 1), (28, 28, 6), (28, 28, 6), (14, 14, 6), (10, 10, 16), (10, 10, 16), (5, 5, 16)]
-    assert [i.params for i in report.layers if i.params] == [156, 2416, 48_120, 10_164, 850]
+    assert [i.param_count for i in report.layers if i.param_count] == [156, 2416, 48_120, 10_164, 850]
 
 
 def test_same_padding_course_example():
@@ -35,7 +35,7 @@ def test_same_padding_course_example():
     report = net(("input", {"width": 28, "height": 28, "depth": 3}),
                  ("conv", {"filters": 100, "kernel": 3, "padding": "same"})).report()
     assert report.layers[1].output == (28, 28, 100)
-    assert report.layers[1].params == 2_800
+    assert report.layers[1].param_count == 2_800
 
 
 def _alexnet_on(size: int):
@@ -83,7 +83,7 @@ def test_rectangular_kernels_stride_and_padding():
                  ("conv", {"filters": 3, "kernel": [3, 5], "stride": [1, 2], "padding": [1, 0]})).report()
     # H: (10 − 3 + 2)/1 + 1 = 10; W: (20 − 5 + 0)/2 + 1 = 8 (floored from 8.5)
     assert report.layers[1].output == (8, 10, 3)
-    assert report.layers[1].params == (3 * 5 * 2 + 1) * 3
+    assert report.layers[1].param_count == (3 * 5 * 2 + 1) * 3
     assert "1 column" in report.layers[1].warnings[0]
 
 
@@ -121,14 +121,14 @@ def test_input_must_be_first_and_present():
 
 def test_dense_counts_and_bias_flag():
     report = net(("input", {"width": 6, "height": 6, "depth": 256}), ("dense", {"units": 4096})).report()
-    assert report.layers[1].params == (6 * 6 * 256 + 1) * 4096
+    assert report.layers[1].param_count == (6 * 6 * 256 + 1) * 4096
     report = net(("input", {"features": 3}), ("dense", {"units": 2, "bias": False})).report()
-    assert report.layers[1].params == 6
+    assert report.layers[1].param_count == 6
 
 
 def test_batchnorm_counts_scale_and_shift_only():
     report = net(("input", {"width": 4, "height": 4, "depth": 5}), ("batchnorm", {})).report()
-    assert report.layers[1].params == 10
+    assert report.layers[1].param_count == 10
     # running mean/var are stored (param memory counts them) but not counted as parameters
     assert report.param_bytes == 20 * 4
 
@@ -137,7 +137,7 @@ def test_pointwise_layers_keep_the_shape():
     for type_ in ("relu", "leaky_relu", "elu", "sigmoid", "tanh", "sign", "dropout", "lrn", "softmax"):
         report = net(("input", {"width": 5, "height": 7, "depth": 3}), (type_, {})).report()
         assert report.layers[1].output == (5, 7, 3), type_
-        assert report.layers[1].params == 0
+        assert report.layers[1].param_count == 0
 
 
 def test_every_kind_is_defined_once_with_a_torch_module_and_help():
@@ -155,7 +155,7 @@ def test_memory_estimates():
     report = load_model("lenet5").report()
     assert report.param_bytes == 61_706 * 4
     acts = [0] + [i.activations for i in report.layers[1:]]
-    # A pipeline: every output is kept from its forward step to its backward step; at the
+    # A chain: every output is kept from its forward step to its backward step; at the
     # backward step of layer j, the outputs 0..j, the gradient of j and the one it makes for j − 1.
     peak = max(sum(acts[:j + 1]) + acts[j] + acts[j - 1] for j in range(1, len(acts)))
     assert report.activation_bytes(64) == 64 * peak * 4
@@ -190,7 +190,7 @@ def test_document_events_and_cached_report():
     assert network.report() is first  # cached until an edit
     network.set_key(network[1].uid, "filters", 8)
     assert seen == [Change(ChangeKind.CONFIG, (network[1].uid,))] and network.report() is not first
-    assert network.report().layers[1].params == (25 + 1) * 8
+    assert network.report().layers[1].param_count == (25 + 1) * 8
     moved = network[2]
     network.move(moved.uid, 3)
     relu = Layer.make("relu")
@@ -216,7 +216,7 @@ def test_weights_behind_an_error_are_unknown_not_zero():
     network.set_key(network[0].uid, "height", 8)
     report = network.report()
     fc6 = report.layers[16]
-    assert not fc6.params_known and report.layers[17].params_known  # a relu has none anyway
+    assert not fc6.param_count_known and report.layers[17].param_count_known  # a relu has none anyway
     assert not report.params_complete
     rows = summary.rows(report, network.layers)
     assert rows[16]["params_text"] == "?" and rows[17]["params_text"] == "0"
@@ -230,7 +230,7 @@ def test_set_keys_is_one_event_and_all_or_nothing():
     seen = []
     network.changed.connect(seen.append)
     network.set_keys(network[0].uid, {"width": None, "height": None, "depth": None, "features": 784})
-    assert [c.kind for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
+    assert [c.what for c in seen] == [ChangeKind.CONFIG] and network.report().layers[0].output == (784,)
     with pytest.raises(ConfigError, match="kernel must be at least 1"):
         network.set_keys(network[1].uid, {"filters": 8, "kernel": 0})
     assert network[1].config["filters"] == 6 and len(seen) == 1  # nothing was set

@@ -143,9 +143,9 @@ def test_random_graph_shapes_counts_and_arrays_match_torch(seed):
         assert tuple(out.shape[1:]) == ((shape[2], shape[1], shape[0]) if len(shape) == 3 else shape), \
             (info.index, info.type)
         if module is None:
-            assert info.params == 0
+            assert info.param_count == 0
             continue
-        assert sum(p.numel() for p in module.parameters()) == info.params, (info.index, info.type)
+        assert sum(p.numel() for p in module.parameters()) == info.param_count, (info.index, info.type)
         for name, tensor in main_linear(module).state_dict().items():
             if name != "num_batches_tracked":
                 got_arrays[f"{info.index}.{name}"] = tuple(tensor.shape)

@@ -32,8 +32,8 @@ def _design(name):
 
 
 def _input_shape(network):
-    from designer.model.catalogue import channels_first
-    return (1, *channels_first(network.report().input))
+    from designer.model import array_shape
+    return (1, *array_shape(network.report().input))
 
 
 def check_round_trip(tmp_path, network, seed=0):

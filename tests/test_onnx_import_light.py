@@ -16,7 +16,7 @@ from onnx_support import (
     weight_count,
 )
 
-from designer.model.catalogue import channels_first
+from designer.model import array_shape
 
 MODELS = ["bvlc_alexnet", "zfnet512", "vgg19", "inception_v1", "resnet50", "squeezenet", "densenet121",
           "inception_v2", "shufflenet"]  # the last two: averages leaving their padding out; channel shuffles
@@ -52,11 +52,11 @@ def test_shapes_are_onnx_shape_inference(imported):
     _, path, result = imported
     report = result.network.report()
     for ops, types in ((("Conv",), ("conv",)), (("Concat",), ("concat",)), (("Sum",), ("add",))):
-        ours = sorted(channels_first(i.output) for i, layer in zip(report.layers, result.network.layers)
+        ours = sorted(array_shape(i.output) for i, layer in zip(report.layers, result.network.layers)
                       if layer.type in types)
         assert ours == sorted(onnx_shapes(path, ops))
     final = onnx_shapes(path, [model_output_op(path)])[-1]
-    assert int(np.prod(channels_first(report.output))) == int(np.prod(final))
+    assert int(np.prod(array_shape(report.output))) == int(np.prod(final))
 
 
 @pytest.mark.slow

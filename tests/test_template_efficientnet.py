@@ -29,7 +29,7 @@ def test_parameters_and_shapes_are_torchvisions():
     depthwise = [layer for layer in net.layers if layer.type == "conv" and layer.resolved()["groups"] > 1]
     assert len(depthwise) == 16 and all(layer.resolved()["groups"] == layer.resolved()["filters"] for layer in depthwise)
     assert types.count("silu") == 1 + 16 * 2 + 15 + 1 and "relu" not in types  # stem, dw + SE, expansions, head
-    assert by_name["features.6.0.block.1.0"].params == 672 * 5 * 5  # a 5×5 depthwise over 672 channels
+    assert by_name["features.6.0.block.1.0"].param_count == 672 * 5 * 5  # a 5×5 depthwise over 672 channels
 
 
 def test_each_parameter_is_torchvisions_by_module_name():

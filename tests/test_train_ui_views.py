@@ -15,8 +15,9 @@ from designer.ui.training.confusion import ConfusionView, trimmed
 from designer.ui.training.feature_maps import filter_tiles, layer_labels, map_tiles
 from designer.ui.training.images import DIVERGING, grid_shape, mosaic, normalise, tiles_rgb
 from designer.ui.training.plots import Series
-from designer.model.summary import human_bytes
-from designer.ui.training.settings import memory_problem, suggest
+from designer.model import human_bytes
+from designer.engine import memory_problem
+from designer.ui.training.settings import suggest
 from designer.ui.training.worker import eta_text, failure_sentence, position
 
 MLP = loads('{"format": "nn-designer", "version": 1, "name": "mlp", "layers": ['

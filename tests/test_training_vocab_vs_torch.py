@@ -93,4 +93,4 @@ def test_training_steps_match_torch(fast, monkeypatch):
     for key in net.param_keys:
         np.testing.assert_allclose(net.params[key], torch_tensor(model, key).detach().numpy(),
                                    rtol=1e-4, atol=1e-4, err_msg=key)
-    assert sum(p.numel() for p in model.parameters()) == sum(info.params for info in network.report().layers)
+    assert sum(p.numel() for p in model.parameters()) == sum(info.param_count for info in network.report().layers)

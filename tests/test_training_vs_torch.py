@@ -21,7 +21,7 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "leaky_relu"]
 
 
 def random_network(rng) -> dict:
-    """A small random pipeline (no dropout or sign: their randomness or jumps are not comparable)."""
+    """A small random chain (no dropout or sign: their randomness or jumps are not comparable)."""
     act = lambda: {"type": str(rng.choice(ACTIVATIONS))}  # noqa: E731
     classes = int(rng.integers(2, 5))
     if rng.random() < 0.5:

@@ -33,7 +33,7 @@ def test_a_branched_file_opens_drawn_with_its_branches(window, tmp_path):
     assert types(window) == expected and not window.network.report().error_count
 
 
-def test_a_pipeline_keeps_its_rows_and_a_graph_gets_the_layered_layout(window):
+def test_a_chain_keeps_its_rows_and_a_graph_gets_the_layered_layout(window):
     window.files.new_from_template("lenet5")
     assert not window.scene.is_graph
     from designer.ui.summary_panel import INPUTS

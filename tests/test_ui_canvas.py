@@ -213,7 +213,7 @@ def test_palette_search_filters_and_double_click_adds(window, qtbot):
     assert types(window) == ["input", "flatten"]
 
 
-def test_a_200_layer_pipeline_flows_down_one_column_without_overlap(window):
+def test_a_200_layer_chain_flows_down_one_column_without_overlap(window):
     from designer.model import Layer, Network
 
     layers = [Layer.make("input", width=64, height=64, depth=3)]
@@ -313,7 +313,7 @@ def test_layers_added_to_a_blank_document_flow_down_one_column(window):
     assert len({p.x() for p in blocks}) == 1 and blocks[0].y() < blocks[1].y() < blocks[2].y()
 
 
-def test_fit_to_window_shows_a_long_pipeline_whole_and_stays_fitted(window, qtbot):
+def test_fit_to_window_shows_a_long_chain_whole_and_stays_fitted(window, qtbot):
     from designer.model import Layer, Network
 
     layers = [Layer.make("input", width=32, height=32, depth=3)] + [Layer.make("relu") for _ in range(199)]

@@ -13,7 +13,7 @@ from ui_support import dialog_log, types, window  # noqa: F401
 def _events(network) -> list:
     """The kinds' names of the network's change events from now on, as a list that fills."""
     seen = []
-    network.changed.connect(lambda change: seen.append(change.kind.value))
+    network.changed.connect(lambda change: seen.append(change.what.value))
     return seen
 
 
@@ -124,19 +124,19 @@ def _kind_mime(payload: dict):
 
     from PySide6.QtCore import QMimeData
 
-    from designer.ui.mime import LAYER_KIND_MIME
+    from designer.ui.mime import LAYER_TYPE_MIME
 
     data = QMimeData()
-    data.setData(LAYER_KIND_MIME, json.dumps(payload).encode())
+    data.setData(LAYER_TYPE_MIME, json.dumps(payload).encode())
     return data
 
 
 def test_a_drag_of_an_unknown_layer_type_is_refused():
-    from designer.ui.mime import kind_from_mime, kind_mime
+    from designer.ui.mime import type_from_mime, type_mime
 
-    assert kind_from_mime(_kind_mime({"type": "wormhole"})) is None
-    assert kind_from_mime(_kind_mime({"type": "conv", "config": 3})) is None
-    assert kind_from_mime(kind_mime("conv", {"filters": 4})) == ("conv", {"filters": 4})
+    assert type_from_mime(_kind_mime({"type": "wormhole"})) is None
+    assert type_from_mime(_kind_mime({"type": "conv", "config": 3})) is None
+    assert type_from_mime(type_mime("conv", {"filters": 4})) == ("conv", {"filters": 4})
 
 
 def test_a_drop_with_an_impossible_setting_says_so_in_the_status_bar(window):

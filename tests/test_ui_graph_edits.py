@@ -128,7 +128,7 @@ def test_collapse_and_expand_are_view_only(window):
     group = window.scene.collapsed[0]
     block = window.scene.blocks[group[-1]]
     assert block.group[0] == len(group) and f"{len(group)} layers" in block.state[2] and block.state[3] == "collapsed block"
-    params = sum(window.network.report().layers[window.network.index_of(u)].params for u in group)
+    params = sum(window.network.report().layers[window.network.index_of(u)].param_count for u in group)
     assert block.group[1] == params and f"{params:,}" in block.state[5]
     assert to_json(window.network) == saved and window.undo_stack.count() == 0
     window.editor.select([group[-1]])

@@ -76,7 +76,7 @@ def test_several_selected_layers_are_counted(window, qtbot):
     assert len(window.network) == 13 and window.scene.selected_indices() == [1, 2, 3]
 
 
-def test_arrow_keys_walk_the_pipeline_and_alt_arrows_move(window, qtbot):
+def test_arrow_keys_walk_the_chain_and_alt_arrows_move(window, qtbot):
     window.files.new_from_template("lenet5")
     click_block(window, 2)
     window.canvas.setFocus()
@@ -134,7 +134,7 @@ def test_enter_edits_a_block_and_escape_goes_back_to_the_canvas(window, qtbot):
     qtbot.keyClick(spin, Qt.Key.Key_Return)
     qtbot.keyClick(spin, Qt.Key.Key_Escape)
     assert window.canvas.hasFocus() and window.network[1].config["filters"] == 8
-    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)  # the arrows walk the pipeline again
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)  # the arrows walk the chain again
     assert window.scene.selected_indices() == [2]
     qtbot.keyClick(window.canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window.quick_add.edit, Qt.Key.Key_Escape)

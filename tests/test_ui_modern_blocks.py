@@ -42,7 +42,7 @@ def test_squeeze_excitation_block_and_both_collapse(window):
     assert types[3:9] == ["global_pool", "conv", "relu", "conv", "sigmoid", "mul"]
     mul = report.layers[8]
     assert mul.sources == [2, 7] and mul.inputs == [(w, h, d), (1, 1, d)] and mul.output == (w, h, d)
-    assert report.layers[4].params == (d + 1) * max(1, d // 4) and report.layers[6].params == (max(1, d // 4) + 1) * d
+    assert report.layers[4].param_count == (d + 1) * max(1, d // 4) and report.layers[6].param_count == (max(1, d // 4) + 1) * d
     window.editor.select([window.network[8].uid])
     assert window.editor.insert_inverted_residual()
     saved = to_json(window.network)

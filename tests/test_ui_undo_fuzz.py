@@ -41,14 +41,14 @@ junk = st.one_of(st.none(), st.text(max_size=3), st.booleans(), st.floats(allow_
 
 def values_for(key) -> st.SearchStrategy:
     """Valid values of a key and impossible ones (out of range, of the wrong type, ``None``)."""
-    if key.kind == "int":
+    if key.value_type == "int":
         good = st.integers(max(int(key.lo), 1) if key.lo >= 1 else int(key.lo), 40)
         return st.one_of(good, st.integers(-3, 0), st.just(int(key.hi) + 1), junk)
-    if key.kind == "float":
+    if key.value_type == "float":
         return st.one_of(st.floats(float(key.lo), min(float(key.hi), 4.0)), st.floats(-2, 3), junk)
-    if key.kind == "bool":
+    if key.value_type == "bool":
         return st.one_of(st.booleans(), st.integers(0, 1), junk)
-    if key.kind == "choice":
+    if key.value_type == "choice":
         return st.one_of(st.sampled_from(key.choices + ("bogus",)), junk)
     pair = st.integers(-1, 7)
     return st.one_of(pair, st.lists(pair, min_size=0, max_size=3), st.just("same"), junk)

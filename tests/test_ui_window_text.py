@@ -36,7 +36,7 @@ def test_numbers_and_words_agree():
 
     from designer.engine.data import Dataset
     from designer.model import Layer
-    from designer.model.summary import human_bytes
+    from designer.model import human_bytes
     from designer.model.words import plural
 
     assert Layer.make("dense", units=1).kind.brief({"units": 1}) == "1 unit"

@@ -6,27 +6,27 @@ import argparse
 import contextlib
 import math
 
-from ..atomic import different_files, output_problem, writing  # noqa: F401 (the commands import them from here)
+from ..atomic import output_problem
 from ..errors import UserError
 
 
-def _number(text: str, kind):
+def _number(text: str, number_type):
     try:
-        value = kind(text)
+        value = number_type(text)
     except ValueError:
-        word = "a whole number" if kind is int else "a number"
+        word = "a whole number" if number_type is int else "a number"
         raise argparse.ArgumentTypeError(f"must be {word}, not {text!r}") from None
-    if kind is float and not math.isfinite(value):
+    if number_type is float and not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
     return value
 
 
-def _ranged(kind, ok, bounds: str):
-    """An argument type: a number of ``kind`` for which ``ok(value)`` holds ("must be {bounds}")."""
+def _ranged(number_type, ok, bounds: str):
+    """An argument type: a number of ``number_type`` for which ``ok(value)`` holds ("must be {bounds}")."""
     def check(text: str):
-        value = _number(text, kind)
+        value = _number(text, number_type)
         if not ok(value):
-            shown = value if kind is int else f"{value:g}"
+            shown = value if number_type is int else f"{value:g}"
             raise argparse.ArgumentTypeError(f"must be {bounds}, not {shown}")
         return value
     return check
@@ -67,13 +67,13 @@ def output_file(text: str) -> str:
 
 def model_file(spec):
     """A MODEL argument's file, or None for a template's name."""
-    from ..model.templates import template_name
+    from ..model import template_name
     return None if template_name(str(spec)) else spec
 
 
 def data_file(spec):
     """A --data argument's file or folder, or None for a built-in set's name."""
-    from ..engine.data.builtin import parse_builtin
+    from ..engine.data import parse_builtin
     return None if spec is None or parse_builtin(str(spec)) is not None else spec
 
 
@@ -83,7 +83,7 @@ def batch_memory(batch_size: int, network=None, dtype="float32"):
     process would be killed), and turn NumPy's failure to allocate a batch's arrays into one
     sentence that names the way out."""
     if network is not None and not network.report().problems:
-        from ..engine.memory import memory_problem
+        from ..engine import memory_problem
         problem = memory_problem(network, batch_size, advice=batch_advice(batch_size), dtype=dtype)
         if problem:
             raise UserError(problem.rstrip("."))
@@ -106,8 +106,7 @@ def network_memory(network, copies: float = 3.0, what: str = "the weights") -> N
     allocates them (export and train do, as bench's batch check does). ``copies``: how many
     float32 copies of the weights the command holds at its peak; initial weights are drawn in
     float64 first (two copies' worth) before they are float32, hence 3 by default."""
-    from ..model.npz_headers import available_memory
-    from ..model.summary import human_bytes
+    from ..model import available_memory, human_bytes
     report = network.report()
     if report.problems:
         return

@@ -59,9 +59,7 @@ def bench(network, batch_size: int = 64, steps=None, warmup: int = 3, dtype="flo
     """Time ``steps`` training steps after ``warmup`` untimed ones; the --json dict. Without
     ``steps``, as many as fit in ``min_seconds`` (at least 5), so a small net is timed long
     enough and a large one does not take minutes."""
-    from ..engine.net import EngineNet
-    from ..engine.optim import SGD
-    from ..engine.process import engine_running
+    from ..engine import EngineNet, SGD, engine_running
     net = EngineNet(network, dtype=np.dtype(dtype), seed=seed)
     rng = np.random.default_rng(seed)
     x = rng.random((batch_size, *net.input_shape), dtype=np.float64).astype(net.dtype)

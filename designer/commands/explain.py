@@ -42,7 +42,7 @@ def render(explanation) -> str:
 
 
 def run(args) -> int:
-    from ..learn.shape import explain, spatial_indices
+    from ..learn import explain, spatial_indices
     from ..model import load_model
 
     network = load_model(args.model)

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..atomic import together
 from ..errors import UserError
 from ..export import FORMATS
-from .args import different_files, model_file, network_memory, output_file, writing
+from ..atomic import different_files, writing
+from .args import model_file, network_memory, output_file
 
 
 def add_arguments(p) -> None:
@@ -40,7 +41,7 @@ PROTOBUF_LIMIT = 2 ** 31 - 1
 
 
 def _onnx_size(network) -> None:
-    from ..model.summary import human_bytes
+    from ..model import human_bytes
     report = network.report()
     if not report.problems and report.param_bytes >= PROTOBUF_LIMIT:
         raise UserError(f"the weights of {network.name or 'the network'} are {human_bytes(report.param_bytes)}, "
@@ -61,7 +62,7 @@ def run(args) -> int:
     weights = shipped_weights(args.model, args.weights)
     outputs = [("-o", args.output)]
     if args.to == "torchrun":  # every file of the folder is an output (a weights.npz there may link to --weights)
-        from ..export.torchrun import FILES
+        from ..export import FILES
         outputs = [("-o", str(Path(args.output) / name)) for name in FILES]
     different_files(*outputs, inputs=[("MODEL", model_file(args.model)), ("--weights", weights)])
     arrays = None

@@ -8,7 +8,8 @@ failure to write one (a full disk) leaves neither.
 from __future__ import annotations
 
 from ..atomic import together
-from .args import different_files, output_file, writing
+from ..atomic import different_files, writing
+from .args import output_file
 
 
 def add_arguments(p) -> None:
@@ -19,8 +20,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..model import save
-    from ..model.weights import save_weights
+    from ..model import save, save_weights
     from ..onnx_import import import_onnx
 
     different_files(("-o", args.output), ("--weights", args.weights), inputs=[("MODEL.onnx", args.model)])

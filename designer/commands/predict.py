@@ -13,8 +13,8 @@ import sys
 
 import numpy as np
 
-from .args import (batch_memory, data_file, different_files, model_file, network_memory, output_file, positive_int,
-                   writing)
+from ..atomic import different_files, writing
+from .args import batch_memory, data_file, model_file, network_memory, output_file, positive_int
 
 
 def add_arguments(p) -> None:
@@ -30,7 +30,7 @@ def add_arguments(p) -> None:
 def ensemble_outputs(network, weight_sets: list, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """The mean of the network's evaluation-mode outputs over the weight sets (dicts of arrays),
     in float64 when a weights file is, else float32."""
-    from ..engine.net import EngineNet
+    from ..engine import EngineNet
     wide = any(a.dtype == np.float64 for arrays in weight_sets for a in arrays.values())
     net = EngineNet(network, dtype=np.float64 if wide else np.float32)
     total = None
@@ -44,7 +44,7 @@ def ensemble_outputs(network, weight_sets: list, x: np.ndarray, batch_size: int 
 def run(args) -> int:
     from ..atomic import write_bytes_atomic
     from ..engine.data import check_fits, load_data
-    from ..engine.training import predicted_classes
+    from ..engine import predicted_classes
     from ..model import load_model, load_weights
 
     different_files(("-o", args.output), inputs=[("MODEL", model_file(args.model)), ("--data", data_file(args.data)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ..engine.progress import BatchProgress, EpochProgress, Finished, clock_text
+from ..engine import BatchProgress, EpochProgress, Finished, clock_text
 
 
 def duration(seconds: float) -> str:

@@ -12,9 +12,9 @@ import signal
 import threading
 
 from ..errors import UserError
-from ..engine.settings import SETTING, cli_settings
-from .args import (batch_memory, data_file, default_text, different_files, model_file, network_memory, output_file,
-                   setting_type, writing)
+from ..engine import SETTING, cli_settings
+from ..atomic import different_files, writing
+from .args import batch_memory, data_file, default_text, model_file, network_memory, output_file, setting_type
 
 
 def add_arguments(p) -> None:
@@ -42,7 +42,7 @@ def _given(args) -> dict:
 
 
 def _config(args, resumed=None):
-    from ..engine.training import TrainConfig
+    from ..engine import TrainConfig
     given = _given(args)
     if resumed is not None:
         cfg = TrainConfig.from_dict(resumed["meta"]["config"])
@@ -107,8 +107,7 @@ def run(args) -> int:
 
     from ..engine import checkpoint as ckpt
     from ..engine.data import load_data
-    from ..engine.progress import EpochProgress, Finished, write_history
-    from ..engine.training import Trainer
+    from ..engine import EpochProgress, Finished, Trainer, write_history
     from ..model import load_model, save_weights, shipped_weights
     from .progress_bar import ProgressBar
 

@@ -1,24 +1,28 @@
 """Training checkpoints: one ``.npz`` holding everything a run needs to continue exactly.
 
 Arrays: ``weights/{key}`` (the weights-file keys, batchnorm running statistics included),
-``optimizer/...`` (its state, e.g. the momentum buffers), ``perm`` (the current epoch's order when
+``optimizer/...`` (its state, e.g. the momentum velocities), ``perm`` (the current epoch's order when
 stopped in the middle of an epoch). ``meta.json`` (a string array) holds the rest: config,
 position (finished epochs, finished batches of the current epoch, the epoch's running sums),
 history, schedule state, every random generator's state (shuffle, dropout, augmentation), and
 fingerprints of the network and the data, so that a checkpoint is never resumed on others.
+The training loop's own part of that (position, order, running sums, history) is one ``RunState``,
+which the trainer holds and this module writes and reads.
 """
 from __future__ import annotations
 
 import io
 import json
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
-from ..model.weights import read_npz
+from ..model import read_npz
 from .data.builtin import parse_builtin
 from .settings import check_settings
 
@@ -28,6 +32,44 @@ VERSION = 1
 
 class CheckpointError(UserError):
     """A checkpoint file that cannot be used; one sentence naming the file."""
+
+
+@dataclass
+class RunState:
+    """Where a run stands: everything of the training loop's own that a checkpoint saves (the
+    weights, optimizer, schedule and random generators have their own state). The file keeps its
+    names: ``perm`` for ``order``, ``sums`` for [loss_sum, correct, samples]."""
+
+    epoch: int = 0            # finished epochs
+    batch: int = 0            # finished batches of the current epoch
+    order: Optional[np.ndarray] = None  # the current epoch's sample order, once drawn
+    loss_sum: float = 0.0     # loss × samples of the current epoch so far
+    correct: int = 0          # correctly classified samples of the current epoch so far
+    samples: int = 0          # samples of the current epoch so far
+    history: list = field(default_factory=list)  # one EpochProgress.record() per finished epoch
+
+    def next_epoch(self, record: dict) -> None:
+        """Close the current epoch with its history row; the next starts with no order or sums."""
+        self.epoch += 1
+        self.batch, self.order = 0, None
+        self.loss_sum, self.correct, self.samples = 0.0, 0, 0
+        self.history.append(record)
+
+    def to_saved(self, arrays: dict) -> dict:
+        """The meta.json entries (the order goes to ``arrays`` as ``perm``)."""
+        if self.order is not None:
+            arrays["perm"] = np.array(self.order, copy=True)
+        return {"epoch": self.epoch, "batch": self.batch,
+                "sums": [self.loss_sum, self.correct, self.samples], "history": self.history}
+
+    @classmethod
+    def from_saved(cls, meta: dict, arrays: dict) -> "RunState":
+        """The state of checked meta.json entries and arrays (``load`` and ``_check_position``)."""
+        sums = meta["sums"]
+        return cls(int(meta["epoch"]), int(meta["batch"]),
+                   np.array(arrays["perm"]) if "perm" in arrays else None,
+                   float(sums[0]), int(sums[1]), int(sums[2]),
+                   [dict(row) for row in meta["history"]])
 
 
 # --------------------------------------------------------------------------- nested state <-> arrays
@@ -95,13 +137,10 @@ def capture(trainer) -> dict:
     """The trainer's complete state: {"meta": json-able dict, "arrays": {name: array}}."""
     arrays = {f"weights/{k}": v for k, v in trainer.net.state_dict().items()}  # copies already
     optimizer = _flatten(trainer.optimizer.state_dict(), "optimizer", arrays)
-    if trainer._perm is not None:
-        arrays["perm"] = np.array(trainer._perm, copy=True)
     meta = {
         "format": FORMAT, "version": VERSION,
         "config": trainer.config.to_dict(),
-        "epoch": trainer.epoch, "batch": trainer.batch, "sums": list(trainer._sums),
-        "history": trainer.history,
+        **trainer.state.to_saved(arrays),
         "lr": trainer.optimizer.lr,
         "schedule": trainer.schedule.state_dict(),
         "optimizer": optimizer,
@@ -148,10 +187,7 @@ def _restore(trainer, data: dict, source: str) -> None:
     trainer.schedule.load_state_dict(meta["schedule"])
     for g, state in zip(generators(trainer), meta["rngs"], strict=True):
         g.bit_generator.state = state
-    trainer.epoch, trainer.batch = int(meta["epoch"]), int(meta["batch"])
-    trainer._sums = [float(meta["sums"][0]), int(meta["sums"][1]), int(meta["sums"][2])]
-    trainer.history = [dict(row) for row in meta["history"]]
-    trainer._perm = np.array(arrays["perm"]) if "perm" in arrays else None
+    trainer.state = RunState.from_saved(meta, arrays)
 
 
 # --------------------------------------------------------------------------- files
@@ -196,12 +232,12 @@ def _damaged(path, what: str) -> CheckpointError:
 def _whole(value, path, what: str, top: int) -> int:
     """``value`` as a whole number from 0 to ``top``, or CheckpointError."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        shown = json.dumps(value)[:40] if isinstance(value, (int, float, str, bool)) else _kind(value)
+        shown = json.dumps(value)[:40] if isinstance(value, (int, float, str, bool)) else _described(value)
         raise _damaged(path, f"its {what} must be a whole number from 0 to {top:,}, not {shown}")
     return value
 
 
-def _kind(value) -> str:
+def _described(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(type(value), "a number")
 
 
@@ -219,18 +255,18 @@ def _like(saved, template, path, what: str) -> None:
             _like(saved[key], template[key], path, f"{what}.{key}")
     elif isinstance(template, list):
         if not isinstance(saved, list) or len(saved) != len(template):
-            raise _damaged(path, f"its {what} must be a list of {len(template)}, not {_kind(saved)}"
+            raise _damaged(path, f"its {what} must be a list of {len(template)}, not {_described(saved)}"
                            + (f" of {len(saved)}" if isinstance(saved, list) else ""))
         for i, (a, b) in enumerate(zip(saved, template)):
             _like(a, b, path, f"{what}[{i}]")
     elif isinstance(template, bool):
         if not isinstance(saved, bool):
-            raise _damaged(path, f"its {what} must be true or false, not {_kind(saved)}")
+            raise _damaged(path, f"its {what} must be true or false, not {_described(saved)}")
     elif isinstance(template, int):
         _whole(saved, path, what, 2 ** 128)
     elif isinstance(template, float) or template is None:
         if not (_number(saved) or saved is None):
-            raise _damaged(path, f"its {what} must be a finite number, not {_kind(saved)}")
+            raise _damaged(path, f"its {what} must be a finite number, not {_described(saved)}")
     elif isinstance(template, str) and saved != template:
         raise _damaged(path, f"its {what} is {json.dumps(saved)[:40]}, not {json.dumps(template)}")
 
@@ -264,8 +300,8 @@ _META_TYPES = {"config": dict, "epoch": int, "batch": int, "sums": list, "histor
 
 
 def _check_meta(meta: dict, path) -> None:
-    for key, kind in _META_TYPES.items():
-        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+    for key, expected in _META_TYPES.items():
+        if not isinstance(meta.get(key), expected) or isinstance(meta.get(key), bool):
             raise CheckpointError(f"{path}: is a damaged checkpoint (its {key} is missing or of the wrong type)")
     epoch = _whole(meta["epoch"], path, "epoch", MAX_EPOCHS)
     _whole(meta["batch"], path, "batch", 2 ** 40)

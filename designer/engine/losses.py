@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
-from ..model.words import plural
+from ..model import plural
 from .layers.softmax import softmax
 
 LOSSES = ("cross_entropy", "mse")

@@ -8,9 +8,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..model.inference import BYTES_PER_VALUE
-from ..model.npz_headers import available_memory  # noqa: F401 (the engine's and the Train mode's)
-from ..model.summary import human_bytes
+from ..model import BYTES_PER_VALUE, available_memory, human_bytes
 
 
 def memory_problem(network, batch_size: int,

@@ -11,7 +11,7 @@ places of the layers it reads, and of those that read it): ``designer.engine.pla
 list order, each output kept while a later layer reads it, the gradients of an output read by
 several layers summed.
 
-An EngineNet is not thread-safe (layers keep scratch buffers between calls): use it from one
+An EngineNet is not thread-safe (layers keep scratch memory between calls): use it from one
 thread at a time, e.g. show feature maps between training steps, not during one.
 
 ``params`` and ``grads`` map weights-file keys (``"{i}.weight"``, ``"{i}.bias"``) to arrays, in

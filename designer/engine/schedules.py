@@ -140,11 +140,11 @@ def parse_schedule(spec: str) -> tuple:
         if not eq:
             raise ScheduleError(f'schedule option "{item}" must be written key=value')
         _check_known(name, (key,))
-        kind = _OPTIONS[name][key]
+        number_type = _OPTIONS[name][key]
         try:
-            options[key] = kind(value.strip())
+            options[key] = number_type(value.strip())
         except ValueError:
-            raise ScheduleError(f'schedule option {key} must be a{"" if kind is float else " whole"} '
+            raise ScheduleError(f'schedule option {key} must be a{"" if number_type is float else " whole"} '
                                 f'number, not "{value.strip()}"') from None
     return name, options
 

@@ -27,7 +27,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import UserError
-from ..model.weights import WeightsError, read_npz
+from ..model import WeightsError, read_npz
 from . import checkpoint as ckpt
 from . import data as datamod
 from .augment import make_augment
@@ -135,11 +135,7 @@ class Trainer:
         self.rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(1,)))
         self._generators = ckpt.generators(self)  # every generator of the run, in a fixed order
 
-        self.history: list = []
-        self.epoch = 0        # finished epochs
-        self.batch = 0        # finished batches of the current epoch
-        self._perm = None     # the current epoch's order, once drawn
-        self._sums = [0.0, 0, 0]  # loss × samples, correct, samples of the current epoch so far
+        self.state = ckpt.RunState()  # epoch, batch, order, running sums, history: what resumes
         self._stop = threading.Event()
         self.net.interrupt = self._stop.is_set  # a long batch is abandoned between two layers
         self._epoch_start = None
@@ -168,6 +164,22 @@ class Trainer:
         statistics), so the run stops as if just before that batch. Thread-safe."""
         self._stop.set()
 
+    # Read-only views of the run's state for the window and the command line.
+    @property
+    def epoch(self) -> int:
+        """Finished epochs."""
+        return self.state.epoch
+
+    @property
+    def batch(self) -> int:
+        """Finished batches of the current epoch."""
+        return self.state.batch
+
+    @property
+    def history(self) -> list:
+        """One row per finished epoch (EpochProgress.record())."""
+        return self.state.history
+
     @property
     def batches(self) -> int:
         return -(-len(self.train_x) // self.config.batch_size)
@@ -189,20 +201,21 @@ class Trainer:
         shuffle = cfg.shuffle and batches > 1
         run_samples, train_seconds, val_seconds = 0, 0.0, 0.0
         self.optimizer.lr = self.schedule.lr
-        while self.epoch < epochs:
-            if self.batch == 0 or self._epoch_start is None:
+        st = self.state
+        while st.epoch < epochs:
+            if st.batch == 0 or self._epoch_start is None:
                 self._epoch_start = time.perf_counter()
-            if self._perm is None and shuffle:
-                self._perm = self.rng.permutation(n)
-            while self.batch < batches:
+            if st.order is None and shuffle:
+                st.order = self.rng.permutation(n)
+            while st.batch < batches:
                 if self._stop.is_set():
                     yield self._finish("stopped")
                     return
                 t0 = time.perf_counter()
                 before = self._batch_start_state()
-                lo, hi = self.batch * bs, min(n, (self.batch + 1) * bs)
+                lo, hi = st.batch * bs, min(n, (st.batch + 1) * bs)
                 if shuffle:
-                    idx = self._perm[lo:hi]
+                    idx = st.order[lo:hi]
                     xb, yb = self.train_x[idx], self.train_y[idx]
                     labels = self.train_labels[idx] if self.train_labels is not None else None
                 else:
@@ -227,19 +240,19 @@ class Trainer:
                     yield self._diverged(loss)
                     return
                 m = hi - lo
-                self.batch += 1
-                self._sums[0] += loss * m
-                self._sums[1] += correct
-                self._sums[2] += m
+                st.batch += 1
+                st.loss_sum += loss * m
+                st.correct += correct
+                st.samples += m
                 t1 = time.perf_counter()
                 train_seconds += t1 - t0
                 run_samples += m
                 sps = run_samples / train_seconds if train_seconds > 0 else 0.0
-                left = (epochs - self.epoch) * n - self._sums[2]
-                eta = left / sps + (epochs - self.epoch) * val_seconds if sps > 0 else math.inf
+                left = (epochs - st.epoch) * n - st.samples
+                eta = left / sps + (epochs - st.epoch) * val_seconds if sps > 0 else math.inf
                 acc = None if labels is None else correct / m
-                yield BatchProgress(self.epoch + 1, epochs, self.batch, batches, float(loss), acc, sps, eta,
-                                    self.optimizer.lr, self._sums[0] / self._sums[2], self._epoch_acc())
+                yield BatchProgress(st.epoch + 1, epochs, st.batch, batches, float(loss), acc, sps, eta,
+                                    self.optimizer.lr, st.loss_sum / st.samples, self._epoch_acc())
             t0 = time.perf_counter()
             try:
                 event = self._end_epoch()
@@ -269,9 +282,9 @@ class Trainer:
         return int(np.count_nonzero(self._predicted(out) == labels))
 
     def _epoch_acc(self) -> Optional[float]:
-        if self.train_labels is None or not self._sums[2]:
+        if self.train_labels is None or not self.state.samples:
             return None
-        return self._sums[1] / self._sums[2]
+        return self.state.correct / self.state.samples
 
     def _batch_start_state(self) -> tuple:
         """What a training pass changes before the update: the random generators' states and the
@@ -334,21 +347,20 @@ class Trainer:
     def _end_epoch(self) -> EpochProgress:
         """Validate, then close the epoch. Nothing changes before the validation ends, so a
         Stop during it (Interrupted) leaves the trainer at the end of the epoch's batches."""
-        s = self._sums
-        train_loss, train_acc = s[0] / s[2], self._epoch_acc()
+        st = self.state
+        train_loss, train_acc = st.loss_sum / st.samples, self._epoch_acc()
         val_loss = val_acc = confusion = None
         if self.val_x is not None:
             val_loss, val_acc, confusion = self.evaluate(self.val_x, self.val_y, self.val_labels)
         lr = self.optimizer.lr
-        self.epoch += 1
-        self.batch, self._perm, self._sums = 0, None, [0.0, 0, 0]
+        epoch = st.epoch + 1
         watch = val_acc if val_acc is not None else (train_acc if train_acc is not None else
                                                       -(val_loss if val_loss is not None else train_loss))
-        self.optimizer.lr = self.schedule.epoch_end(self.epoch, watch)
+        self.optimizer.lr = self.schedule.epoch_end(epoch, watch)
         seconds = time.perf_counter() - self._epoch_start
-        event = EpochProgress(self.epoch, self.config.epochs, train_loss, train_acc, val_loss, val_acc,
+        event = EpochProgress(epoch, self.config.epochs, train_loss, train_acc, val_loss, val_acc,
                               lr, seconds, confusion)
-        self.history.append(event.record())
+        st.next_epoch(event.record())
         return event
 
     def _finish(self, reason: str) -> Finished:

@@ -4,9 +4,20 @@
 (the resolved graph) and keeps one entry per layer kind (``pytorch.MODULES``, ``onnx.NODES``)."""
 from __future__ import annotations
 
-from .common import ExportError, channels_first, checked_report
+from .common import ExportError, checked_report
 
-__all__ = ["ExportError", "FORMATS", "channels_first", "checked_report", "export_network"]
+__all__ = ["ExportError", "FILES", "FORMATS", "attribute_names", "checked_report", "export_network"]
+
+
+def __getattr__(name):
+    """The writers are imported on first use (onnx and the torchrun script are large)."""
+    if name == "attribute_names":
+        from .pytorch import attribute_names
+        return attribute_names
+    if name == "FILES":
+        from .torchrun import FILES
+        return FILES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 FORMATS = ("pytorch", "onnx", "torchrun")
@@ -50,7 +61,7 @@ def export_network(network, to: str, out, weights_path=None, arrays=None, source
         from .onnx import write_onnx
         fresh = arrays is None
         if fresh:
-            from ..engine.net import EngineNet
+            from ..engine import EngineNet
             arrays = EngineNet(network, seed=0).state_dict()
         write_onnx(network, arrays, out)
         what = " with freshly initialised weights" if fresh else (

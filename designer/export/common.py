@@ -4,7 +4,6 @@ import the package that imports them."""
 from __future__ import annotations
 
 from ..errors import UserError
-from ..model.catalogue import channels_first  # noqa: F401  (the exporters' tensor layout)
 
 
 class ExportError(UserError):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.kinds_spatial import dilation_of, pads_of, window_of
+from ..model import array_shape, dilation_of, pads_of, window_of
 from ..interrupts import deferred
-from .common import ExportError, channels_first, checked_report, reads_volume, registrar
+from .common import ExportError, checked_report, reads_volume, registrar
 from .pytorch import attribute_names
 
 OPSET = 17  # what the export writes (docs/cli.md); onnx_model also writes 13 to 20 (OPSETS)
@@ -107,7 +107,7 @@ def _pad(g, cfg, info, xs, arrays, name) -> str:
 
 @_nodes_of("channel_shuffle")
 def _channel_shuffle(g, cfg, info, xs, arrays, name) -> str:
-    shape = channels_first(info.input)  # (C, H, W) or (n,)
+    shape = array_shape(info.input)  # (C, H, W) or (n,)
     groups = int(cfg["groups"])
     grouped = [0, groups, shape[0] // groups, *shape[1:]]
     perm = [0, 2, 1, *range(3, len(grouped))]
@@ -159,8 +159,8 @@ def _dropped_window(cfg, info, k, s, p):
     """ONNX's ceil_mode keeps a last window that starts in the end padding, which PyTorch (and the
     designer) drop: where that happens, the padding (rows, columns) to add at the end so that
     rounding down gives PyTorch's count; else None."""
-    from ..model.kinds_spatial import out_size, spanned
-    sizes = channels_first(info.input)[1:]
+    from ..model import out_size, spanned
+    sizes = array_shape(info.input)[1:]
     extra, dropped = [], False
     for n, kk, ss, pp in zip(sizes, spanned(k, dilation_of(cfg)), s, p):
         torch_count = out_size(n, kk, ss, pp, True)
@@ -283,7 +283,7 @@ def _gelu(g, cfg, info, xs, arrays, name) -> str:
 @_nodes_of("maxout")
 def _maxout(g, cfg, info, xs, arrays, name) -> str:
     k = cfg["pieces"]
-    shape = channels_first(info.input)
+    shape = array_shape(info.input)
     grouped = [0, shape[0] // k, k, *shape[1:]]
     r = g.node("Reshape", [xs[0], g.const(f"{name}_shape", np.array(grouped, np.int64))], f"{name}_grouped")
     if g.opset >= 18:  # the axes became an input
@@ -392,8 +392,8 @@ def onnx_model(network, arrays: dict, dtype=np.float32, opset: int = OPSET):
     elem = TensorProto.DOUBLE if np.dtype(dtype) == np.float64 else TensorProto.FLOAT
     graph = helper.make_graph(
         g.nodes, network.name or "network",
-        [helper.make_tensor_value_info("input", elem, ["N", *channels_first(report.input)])],
-        [helper.make_tensor_value_info("output", elem, ["N", *channels_first(report.output)])],
+        [helper.make_tensor_value_info("input", elem, ["N", *array_shape(report.input)])],
+        [helper.make_tensor_value_info("output", elem, ["N", *array_shape(report.output)])],
         initializer=g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="nn-designer")

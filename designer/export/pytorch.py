@@ -15,10 +15,8 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..model.catalogue import format_shape, size_of
-from ..model.keys import as_pair
-from ..model.kinds_spatial import dilation_of, pads_of, window_of
-from .common import ExportError, channels_first, checked_report, reads_volume, registrar
+from ..model import as_pair, array_shape, dilation_of, format_shape, pads_of, size_of, window_of
+from .common import ExportError, checked_report, reads_volume, registrar
 
 # Last layers whose input a training script's cross-entropy takes instead (forward(x, scores=True)):
 # the softmax, and the log-softmax, whose NLL is the cross-entropy of those scores.
@@ -396,11 +394,11 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
             continue
         expr, call, need = _module(layer, info)
         helpers += [h for h in need if h not in helpers]
-        if info.params or info.buffers:  # scale_shift holds only constants
+        if info.param_count or info.buffer_count:  # scale_shift holds only constants
             holders[info.index] = name
         shape = format_shape(info.output)
         if expr is not None:
-            note = f"{shape}, {info.params:,} parameters" if info.params else shape
+            note = f"{shape}, {info.param_count:,} parameters" if info.param_count else shape
             inits.append((f"self.{name} = {expr}", note))
         ins = [tensors[s] for s in info.sources]
         why = ""
@@ -418,9 +416,9 @@ def pytorch_source(network, weights_path: Optional[str] = None, source: str = ""
     # ('"""', a trailing backslash) still gives a module that parses.
     title = _in_docstring(network.name or "network")
     origin = _in_docstring(f" from {source}") if source else ""
-    shape = channels_first(report.input)
+    shape = array_shape(report.input)
     axes = "D, H, W" if len(shape) == 3 else "features"
-    total = sum(info.params for info in report.layers)
+    total = sum(info.param_count for info in report.layers)
     ends_in_softmax = network.layers[-1].type in FOLDED
     head = [
         f'"""{title}: a PyTorch module written by NN Designer{origin}.',

@@ -21,8 +21,7 @@ import contextlib
 from pathlib import Path
 
 from ..atomic import together, write_text_atomic
-from ..model.catalogue import format_shape
-from ..model.summary import human_count
+from ..model import format_shape, human_count
 from .common import ExportError, checked_report
 from .pytorch import pytorch_source
 
@@ -82,7 +81,7 @@ def write_torchrun(network, folder, arrays=None, source: str = "") -> str:
 
 def readme(network, report, source: str = "", has_weights: bool = False) -> str:
     title = network.name or "network"
-    params = sum(info.params for info in report.layers)
+    params = sum(info.param_count for info in report.layers)
     start = ("It starts from the weights in `weights.npz` (exported with the design) unless `--weights` "
              "names others." if has_weights else
              "It starts from NN Designer's initialisation drawn from `--seed` (`--init`), or from "

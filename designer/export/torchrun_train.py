@@ -226,7 +226,7 @@ def csv_table(data, path):
 
 
 # --------------------------------------------------------------------------- NPZ
-def channels_first(x):
+def to_nchw(x):
     """(x as (N, D, H, W), layout read): a batch of images is channels first, (N, D, H, W), unless
     its second axis is too long for channels (more than 4) and its last is not, as in
     (N, 28, 28, 1) or (N, 32, 32, 3): channels last, as TensorFlow and PIL store images."""
@@ -261,7 +261,7 @@ def npz_arrays(x, y, classes, path):
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
         raise DataRefused(f"{path}: 'x' has {x.shape[0]} samples but 'y' has shape {y.shape}; "
                           f"'y' must be ({x.shape[0]},) labels or ({x.shape[0]}, k) targets")
-    x, layout = channels_first(x)
+    x, layout = to_nchw(x)
     where = lambda i: f"{path}, sample {i}"  # noqa: E731
     with np.errstate(over="ignore"):
         x = _images_x(x, path) if x.ndim > 2 else x.astype(np.float32)
@@ -1318,7 +1318,7 @@ class Loss:
     of its outputs); mse is ½Σ(t − o)² per sample, with
     one-hot targets (±1 after sign or tanh) made from class labels."""
 
-    def __init__(self, net, kind, input_shape):
+    def __init__(self, net, loss, input_shape):
         w = next(net.parameters())
         # The output layer is the design's last, which in a branched network need not be the
         # last module of Net (an add or a concat has none): it is the module whose result
@@ -1332,17 +1332,17 @@ class Loss:
             for hook in hooks:
                 hook.remove()
         self.n_out = out.numel()
-        self.kind = kind
+        self.name = loss
         self.folds = "scores" in inspect.signature(net.forward).parameters
         self.signed = any(o is out and type(m).__name__ in ("Tanh", "Sign") for m, o in ran)
-        if kind == "mse" and any(o is out and isinstance(m, torch.nn.LogSoftmax) for m, o in ran):
+        if loss == "mse" and any(o is out and isinstance(m, torch.nn.LogSoftmax) for m, o in ran):
             raise Bad("the network ends in log_softmax, whose log-probabilities mse would compare with "
                       "0/1 targets; train it with --loss cross_entropy (the NLL of its outputs)")
 
     def __call__(self, net, x, y):
-        out = net(x, scores=True) if self.folds and self.kind == "cross_entropy" else net(x)
+        out = net(x, scores=True) if self.folds and self.name == "cross_entropy" else net(x)
         out = out.flatten(1)
-        if self.kind == "cross_entropy":
+        if self.name == "cross_entropy":
             value = F.cross_entropy(out, y, reduction="sum") if y.dim() == 1 else \
                 -(y * F.log_softmax(out, dim=1)).sum()
         else:

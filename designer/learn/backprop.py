@@ -194,10 +194,10 @@ def backprop_step(stack: DenseStack, x, t, lr: float, momentum: float = 0.0,
 
 @dataclass(frozen=True)
 class Stage:
-    """What one click reveals: ``kind`` is "start", "forward", "delta" or "update"; ``layer`` the
+    """What one click reveals: ``phase`` is "start", "forward", "delta" or "update"; ``layer`` the
     dense layer it is about (0 = the first one after the inputs; −1 for the start)."""
 
-    kind: str
+    phase: str
     layer: int
     title: str
 

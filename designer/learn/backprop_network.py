@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.graph import is_chain
+from ..model import is_chain
 from . import LearnError
 from .backprop import DenseStack
 
@@ -76,7 +76,7 @@ def network_stack(network, weights=None) -> DenseStack:
     """The dense layers of a network that qualifies (``why_not`` is ""), with ``weights`` (arrays
     by weights-file key, e.g. trained in Train mode) or else freshly initialised by the engine
     (seed 0); in float64."""
-    from ..engine.net import EngineNet
+    from ..engine import EngineNet
 
     reason = why_not(network)
     if reason:

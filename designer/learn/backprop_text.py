@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .backprop import Stage, Step, fmt, fmt_given
 
-__all__ = ["explain", "sub", "full"]
+__all__ = ["explain_step", "sub", "full"]
 
 MAX_TERMS = 4  # a longer sum is written Σ rather than term by term
 
@@ -90,13 +90,13 @@ def _update(step: Step, layer: int) -> list:
     return lines
 
 
-def explain(step: Step, stack, stage: Stage) -> list:
+def explain_step(step: Step, stack, stage: Stage) -> list:
     """Rich-text lines for ``stage``: the formula of each neuron or weight it computes."""
-    if stage.kind == "forward":
+    if stage.phase == "forward":
         return _forward(step, stack, stage.layer)
-    if stage.kind == "delta":
+    if stage.phase == "delta":
         return _delta(step, stack, stage.layer)
-    if stage.kind == "update":
+    if stage.phase == "update":
         return _update(step, stage.layer)
     sample = ", ".join(fmt_given(v) for v in step.x)
     target = ", ".join(fmt_given(v) for v in step.t)

@@ -56,7 +56,7 @@ def builtin_points(name: str) -> tuple:
         return TRUTH_TABLE.copy(), np.array(_LOGIC[name], dtype=np.float64)
     if name != SEPARABLE_SET:
         raise KeyError(f"no built-in point set named {name!r}")
-    from designer.engine.data.builtin import make_builtin
+    from designer.engine.data import make_builtin
     data = make_builtin("blobs", BLOB_POINTS, seed=BLOB_SEED)
     return np.asarray(data.x, dtype=np.float64), np.where(data.y == 1, 1.0, -1.0)
 

@@ -81,7 +81,7 @@ def is_xor_table(x, t) -> bool:
 
 
 def _network():
-    from designer.model.document import Layer, Network
+    from designer.model import Layer, Network
     return Network([Layer.make("input", features=2), Layer.make("dense", units=2),
                     Layer.make("tanh"), Layer.make("dense", units=1), Layer.make("tanh")],
                    name="2-2-1")
@@ -93,8 +93,7 @@ def train_two_layer(x, t, seeds=TRAIN_SEEDS, epochs: int = TRAIN_EPOCHS, budget:
     E = ½(t − o)²) from each seed in turn until it classifies every point right; the best one
     found otherwise. A seed ends when its loss stalls (``TRAIN_PATIENCE``); all seeds together
     take at most ``budget`` epochs and ``seconds``."""
-    from designer.engine.net import EngineNet
-    from designer.engine.optim import SGD
+    from designer.engine import EngineNet, SGD
 
     x = np.asarray(x, dtype=np.float64).reshape(-1, 2)
     t = np.asarray(t, dtype=np.float64).reshape(-1)

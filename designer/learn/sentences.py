@@ -3,8 +3,7 @@ has no sliding window, dense product or merge to work out: what it computes, wit
 its parameters (layer norm's 2·D, layer scale's D) or stored constants (scale_shift's)."""
 from __future__ import annotations
 
-from ..model import KINDS, format_shape
-from ..model.catalogue import depth_of, is_volume, size_of
+from ..model import KINDS, depth_of, format_shape, is_volume, size_of
 
 
 def sentence(layer, info, cfg: dict) -> str:
@@ -26,7 +25,7 @@ def sentence(layer, info, cfg: dict) -> str:
     if layer.type == "batchnorm":
         d = depth_of(info.input)
         return (f"Batch norm keeps the shape {shape_out} and learns a scale γ and a shift β per "
-                f"channel: params = 2·{d} = {info.params:,}.")
+                f"channel: params = 2·{d} = {info.param_count:,}.")
     if layer.type in _PER_CHANNEL:
         return _PER_CHANNEL[layer.type](info, cfg, shape_out)
     if layer.type in _FORMULAS:  # the modern activations: what they compute, PyTorch's name
@@ -61,12 +60,12 @@ _PER_CHANNEL = {
     "layer_norm": lambda info, cfg, shape: (
         f"Layer norm keeps the shape {shape}: it normalises {_over(info)} (mean 0, variance 1, "
         f"eps {cfg['eps']:g}), then learns a scale γ and a shift β per {_unit(info)}: "
-        f"params = 2·{depth_of(info.input)} = {info.params:,}."),
+        f"params = 2·{depth_of(info.input)} = {info.param_count:,}."),
     "layer_scale": lambda info, cfg, shape: (
         f"Layer scale keeps the shape {shape} and multiplies each {_unit(info)} by its own learnt γ, "
-        f"starting at {cfg['init']:g}: params = {info.params:,}, one per {_unit(info)}."),
+        f"starting at {cfg['init']:g}: params = {info.param_count:,}, one per {_unit(info)}."),
     "scale_shift": lambda info, cfg, shape: (
         f"Scale and shift keeps the shape {shape} and computes x·scale + shift with constants per "
-        f"{_unit(info)} from the weights file: 2·{depth_of(info.input)} = {info.buffers:,} stored values, "
+        f"{_unit(info)} from the weights file: 2·{depth_of(info.input)} = {info.buffer_count:,} stored values, "
         "0 parameters (nothing is learnt)."),
 }

@@ -13,11 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..model import KINDS, format_shape
-from ..model.catalogue import is_volume, size_of
-from ..model.graph import label as layer_label
-from ..model.kinds_spatial import dilation_of, exact_fixes, spanned, window, window_of
-from ..model.words import plural
+from ..model import KINDS, format_shape, is_volume, label as layer_label, size_of
+from ..model import dilation_of, exact_fixes, plural, spanned, window, window_of
 from . import shape_modern
 from .shape_modern import Row  # noqa: F401  (the rows of an Explanation; re-exported)
 from .sentences import sentence as _classic_sentence
@@ -234,8 +231,8 @@ def _spatial(network, index, layer, info, cfg: dict) -> tuple:
         bias = cfg.get("bias", True)
         d1 = "D₁/G" if g != 1 else "D₁"
         weights = f"{k[0]}·{k[1]}·{d // g if g != 1 else d}"
-        maths = (f"({kk}·{d1} + 1)·F = ({weights} + 1)·{f} = {info.params:,}" if bias
-                 else f"{kk}·{d1}·F = {weights}·{f} = {info.params:,}")
+        maths = (f"({kk}·{d1} + 1)·F = ({weights} + 1)·{f} = {info.param_count:,}" if bias
+                 else f"{kk}·{d1}·F = {weights}·{f} = {info.param_count:,}")
         note = (f"each filter has {k[0] * k[1] * (d // g):,} weights" + (" and 1 bias" if bias else " (no bias)"))
         rows.append(Row("Parameters", maths, note, level="result"))
         if info.output is not None:
@@ -259,10 +256,10 @@ def _dense(info, cfg: dict) -> list:
         w, h, d = info.input
         rows.append(Row("Inputs", f"n_in = {w}·{h}·{d} = {n_in:,}", "the volume counts as a vector"))
     if cfg.get("bias", True):
-        maths = f"(n_in + 1)·units = ({n_in:,} + 1)·{u:,} = {info.params:,}"
+        maths = f"(n_in + 1)·units = ({n_in:,} + 1)·{u:,} = {info.param_count:,}"
         note = "one weight per input and a bias, for every unit"
     else:
-        maths = f"n_in·units = {n_in:,}·{u:,} = {info.params:,}"
+        maths = f"n_in·units = {n_in:,}·{u:,} = {info.param_count:,}"
         note = "one weight per input for every unit (no bias)"
     rows.append(Row("Output size", f"n₂ = units = {u:,}", "one value per unit", level="result"))
     rows.append(Row("Parameters", maths, note, level="result"))

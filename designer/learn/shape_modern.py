@@ -11,10 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ..model import KINDS, format_shape
-from ..model.catalogue import depth_of, is_volume
-from ..model.graph import label as layer_label
-from ..model.keys import as_pair
+from ..model import KINDS, as_pair, depth_of, format_shape, is_volume, label as layer_label
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def separable_rows(network, index: int, info, cfg: dict) -> list:
     if pw_index is not None:
         pw_info = network.report().layers[pw_index]
         f2 = network[pw_index].resolved()["filters"]
-        pw_params, pw_macs = pw_info.params, pw_info.macs
+        pw_params, pw_macs = pw_info.param_count, pw_info.macs
         which = f"its pointwise 1×1 conv {layer_label(pw_index)} ({d} → {f2})"
     else:  # no pointwise conv after it: compare with a full conv keeping the depth
         f2, pw_params, pw_macs = d, 0, 0
@@ -79,9 +76,9 @@ def separable_rows(network, index: int, info, cfg: dict) -> list:
     bias = 1 if cfg.get("bias", True) else 0
     full_params = (kk * d + bias) * f2
     full_macs = kk * d * f2 * positions
-    sep_params, sep_macs = info.params + pw_params, info.macs + pw_macs
+    sep_params, sep_macs = info.param_count + pw_params, info.macs + pw_macs
     rows = [Row("Depthwise", f"one {k[0]}×{k[1]} filter per channel: {kk}·{d}{' + ' + str(d) if bias else ''} = "
-                             f"{info.params:,} parameters, {kk}·{d}·{ow}·{oh} = {info.macs:,} multiply-adds",
+                             f"{info.param_count:,} parameters, {kk}·{d}·{ow}·{oh} = {info.macs:,} multiply-adds",
                 f"each output channel sees only its own input channel; {which}")]
     rows.append(Row("Full conv instead", f"({kk}·{d}{' + 1' if bias else ''})·{f2} = {full_params:,} parameters, "
                                          f"{kk}·{d}·{f2}·{ow}·{oh} = {full_macs:,} multiply-adds",

@@ -1,4 +1,4 @@
-"""What an edit of a network changed, as a typed value: ``Change(kind, uids)``.
+"""What an edit of a network changed, as a typed value: ``Change(what, uids)``.
 
 ``Network.changed`` emits one ``Change`` after every edit; ``Event`` is the minimal (Qt-free)
 signal it is sent through, also used for other plain-Python events (the window's weights).
@@ -41,10 +41,10 @@ class ChangeKind(enum.Enum):
 
 @dataclass(frozen=True)
 class Change:
-    kind: ChangeKind
+    what: ChangeKind
     uids: tuple = ()
 
     @property
     def keeps_architecture(self) -> bool:
         """Names or canvas positions only: every shape, parameter and weight stays what it was."""
-        return self.kind in (ChangeKind.NAME, ChangeKind.TITLE, ChangeKind.UI)
+        return self.what in (ChangeKind.NAME, ChangeKind.TITLE, ChangeKind.UI)

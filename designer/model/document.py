@@ -193,9 +193,9 @@ class Network:
         self.apply(self.moving(uid, dst))
 
     # ------------------------------------------------------------------ editing
-    def _emit(self, kind: ChangeKind, layers=()) -> None:
+    def _emit(self, what: ChangeKind, layers=()) -> None:
         self._report = None
-        self.changed.emit(Change(kind, tuple(layer.uid for layer in layers)))
+        self.changed.emit(Change(what, tuple(layer.uid for layer in layers)))
 
     def apply(self, edit: Edit) -> None:
         """Make the changes of ``edit`` (edits.py), with one event: every edit of the order or
@@ -207,8 +207,8 @@ class Network:
         for layer, _before, after in edit.ids:
             layer.id = after
         self._report = None
-        uids = tuple(layer.uid for layer in self.layers) if edit.kind is ChangeKind.WIRING else edit.touched
-        self.changed.emit(Change(edit.kind, uids))
+        uids = tuple(layer.uid for layer in self.layers) if edit.what is ChangeKind.WIRING else edit.touched
+        self.changed.emit(Change(edit.what, uids))
 
     def set_key(self, uid: int, key: str, value: Any) -> None:
         """Set one setting (``None`` restores the default). Raises ConfigError if impossible."""

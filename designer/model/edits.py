@@ -28,14 +28,14 @@ _OPPOSITE = {ChangeKind.INSERT: ChangeKind.REMOVE, ChangeKind.REMOVE: ChangeKind
 
 @dataclass(frozen=True)
 class Edit:
-    kind: ChangeKind  # the kind of the Change event (WIRING names every layer)
+    what: ChangeKind  # what the Change event says changed (WIRING names every layer)
     order: Optional[tuple] = None  # (the layers before, the layers after) when the order changes
     sources: tuple = ()  # (layer, sources before, sources after) of each layer whose sources change
     ids: tuple = ()  # (layer, id before, id after) of each layer whose id changes
     touched: tuple = ()  # uids of the layers the event names (INSERT, REMOVE, MOVE)
 
     def inverse(self) -> "Edit":
-        return Edit(_OPPOSITE.get(self.kind, self.kind),
+        return Edit(_OPPOSITE.get(self.what, self.what),
                     None if self.order is None else (self.order[1], self.order[0]),
                     tuple((layer, after, before) for layer, before, after in self.sources),
                     tuple((layer, after, before) for layer, before, after in self.ids),
@@ -104,7 +104,7 @@ class Draft:
         self.order = order
         return True
 
-    def edit(self, kind: ChangeKind = ChangeKind.WIRING, touched=()) -> Edit:
+    def edit(self, what: ChangeKind = ChangeKind.WIRING, touched=()) -> Edit:
         """The changes from the layers as they are to the draft, with the ids now needed."""
         order = None
         if [x.uid for x in self.order] != [x.uid for x in self.before]:
@@ -114,4 +114,4 @@ class Draft:
         by_uid = {layer.uid: layer for layer in self.order}
         ids = tuple((by_uid[uid], None, lid) for uid, lid in fresh_ids(self.order, self.reads).items()
                     if uid in by_uid)
-        return Edit(kind, order, changed, ids, tuple(touched))
+        return Edit(what, order, changed, ids, tuple(touched))

@@ -84,7 +84,7 @@ def follows(layers, i: int, reads: Optional[dict] = None) -> bool:
 
 
 def is_chain(layers) -> bool:
-    """True when every layer but the first reads just the one before (a version 1 pipeline)."""
+    """True when every layer but the first reads just the one before (a version 1 chain)."""
     return all(not layer.sources if i == 0 else bool(layer.sources) and follows(layers, i)
                for i, layer in enumerate(layers))
 

@@ -58,17 +58,17 @@ class LayerInfo:
     type: str
     input: Optional[tuple]  # the first input's shape (the only one but for merges)
     output: Optional[tuple]
-    params: int = 0
-    trainable: int = 0
+    param_count: int = 0
+    trainable: int = 0  # of the parameters, those learnt (0 for a kind that is not trainable)
     macs: int = 0
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)  # Problems
     formula: str = ""
     sources: list = field(default_factory=list)  # the places in the list of the layers this one reads
     inputs: list = field(default_factory=list)  # their output shapes, one per source
-    buffers: int = 0  # stored values that are not parameters (batchnorm's running statistics)
+    buffer_count: int = 0  # stored values that are not parameters (batchnorm's running statistics)
     # False for a layer with weights behind an earlier error: its count cannot be known.
-    params_known: bool = True
+    param_count_known: bool = True
     # Information, neither warning nor error: a rounding the design means (see ``_by_design``).
     notes: list = field(default_factory=list)
 
@@ -85,7 +85,7 @@ class Report:
 
     @property
     def total_params(self) -> int:
-        return sum(i.params for i in self.layers)
+        return sum(i.param_count for i in self.layers)
 
     @property
     def trainable_params(self) -> int:
@@ -114,7 +114,7 @@ class Report:
     @property
     def params_complete(self) -> bool:
         """True when every layer's parameter count is known (no weights behind an error)."""
-        return all(i.params_known for i in self.layers)
+        return all(i.param_count_known for i in self.layers)
 
     @property
     def warning_count(self) -> int:
@@ -131,7 +131,7 @@ class Report:
     # Memory: float32 values.
     @property
     def buffer_count(self) -> int:
-        return sum(i.buffers for i in self.layers)
+        return sum(i.buffer_count for i in self.layers)
 
     @property
     def param_bytes(self) -> int:
@@ -294,11 +294,11 @@ def infer(layers, reads: Optional[dict] = None) -> Report:
         if kind.has_params or kind.has_buffers:  # scale_shift has constants only
             params_known = False
             if known:
-                arrays = kind.params(cfg, shapes)
+                arrays = kind.param_shapes(cfg, shapes)
                 if arrays is not None:
                     params_known = True
                     params = count_of(arrays)
-                    buffers = count_of(kind.buffers(cfg, shapes))
+                    buffers = count_of(kind.buffer_shapes(cfg, shapes))
         warnings, notes = list(out.warnings), []
         if warnings and known and _rounding_by_design(layer.type, cfg, shapes):
             warnings, notes = [], warnings

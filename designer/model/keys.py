@@ -62,7 +62,7 @@ class Key:
     """One setting of a layer kind."""
 
     name: str
-    kind: str  # "int", "float", "bool", "choice", "pair", "padding"
+    value_type: str  # "int", "float", "bool", "choice", "pair", "padding"
     default: Any = None
     required: bool = False
     lo: float = 0
@@ -76,7 +76,7 @@ class Key:
 
     def check(self, value: Any) -> Any:
         """Return the canonical value or raise KeyValueError."""
-        k = self.kind
+        k = self.value_type
         if k == "int":
             return _check_int(value, int(self.lo), int(self.hi))
         if k == "float":
@@ -114,7 +114,7 @@ class Key:
                 extra = ' or "same"' if k == "padding" else ""
                 raise KeyValueError(f"must be a number or a pair [h, w]{extra}, not {_show(value)}")
             return _check_int(value, int(self.lo), int(self.hi))
-        raise AssertionError(f"unknown key kind {k}")
+        raise AssertionError(f"unknown key value type {k}")
 
 
 def as_pair(value: Any) -> tuple[int, int]:

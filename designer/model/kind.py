@@ -75,8 +75,10 @@ class LayerKind:
     # (the PyTorch constructor, e.g. "nn.ReLU()", and the ONNX operator, e.g. "Relu").
     torch_module: str = ""
     onnx: str = ""
-    params: Arrays = no_arrays  # learnt arrays: "weight", "bias"
-    buffers: Arrays = no_arrays  # stored, not learnt: batchnorm's "running_mean", "running_var"
+    # (cfg, input shapes) -> {name: shape} of the layer's arrays, by weights-file name and in PyTorch's
+    # layout; None when the input does not fit (the rule says why).
+    param_shapes: Arrays = no_arrays  # learnt arrays: "weight", "bias"
+    buffer_shapes: Arrays = no_arrays  # stored, not learnt: batchnorm's "running_mean", "running_var"
     # How many inputs the layer reads: an input layer none, most layers one, a merge 2 or more.
     min_inputs: int = 1
     max_inputs: Optional[int] = 1
@@ -84,25 +86,17 @@ class LayerKind:
     @property
     def has_params(self) -> bool:
         """The kind can hold weights (conv, dense, batchnorm)."""
-        return self.params is not no_arrays
+        return self.param_shapes is not no_arrays
 
     @property
     def has_buffers(self) -> bool:
         """The kind stores arrays that are not learnt (batchnorm's statistics, scale_shift's constants)."""
-        return self.buffers is not no_arrays
+        return self.buffer_shapes is not no_arrays
 
     @property
     def is_merge(self) -> bool:
         return self.max_inputs is None or self.max_inputs > 1
 
-    def param_shapes(self, cfg: dict, shapes: list) -> Optional[dict]:
-        """Name -> shape of the learnt arrays of a layer with resolved settings ``cfg`` reading
-        ``shapes``; None when the input does not fit (the rule reports why)."""
-        return self.params(cfg, list(shapes))
-
-    def buffer_shapes(self, cfg: dict, shapes: list) -> Optional[dict]:
-        """Name -> shape of the stored, not learnt, arrays (batchnorm's running statistics)."""
-        return self.buffers(cfg, list(shapes))
 
     def key(self, name: str) -> Key:
         for k in self.keys:
@@ -196,7 +190,7 @@ def format_shape(shape: Optional[Shape]) -> str:
     return "×".join(str(d) for d in shape)
 
 
-def channels_first(shape: Shape) -> tuple:
+def array_shape(shape: Shape) -> tuple:
     """A model shape (W, H, D) or (n,) as the per-sample array shape of the engine, the weights
     file and PyTorch: (D, H, W) or (n,)."""
     return (shape[2], shape[1], shape[0]) if len(shape) == 3 else tuple(shape)

@@ -135,7 +135,7 @@ register(LayerKind(
         Key("momentum", "float", 0.1, lo=0, hi=1, help="weight of the newest batch in the running statistics"),
         Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),
     ),
-    params=_batchnorm_params, buffers=_batchnorm_buffers, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
+    param_shapes=_batchnorm_params, buffer_shapes=_batchnorm_buffers, rule=_batchnorm_rule, torch="torch.nn.BatchNorm2d / BatchNorm1d",
     help="Normalises each channel over the batch, then scales and shifts it.", aliases="bn",
 ))
 
@@ -157,7 +157,7 @@ def _scale_and_shift(_cfg: dict, shapes: list) -> dict:
 register(LayerKind(
     "layer_norm", "Layer norm", "normalisation",
     keys=(Key("eps", "float", 1e-5, lo=0, hi=1, lo_open=True, help="added to the variance"),),
-    params=_scale_and_shift, rule=_per_channel("params", 2),
+    param_shapes=_scale_and_shift, rule=_per_channel("params", 2),
     torch="torch.nn.LayerNorm (a vector) / torchvision's LayerNorm2d (a volume: over the channels at each position)",
     help="Normalises each sample's features (a volume: the channels at each position, as ConvNeXt), "
          "then scales and shifts them; the same in training and evaluation.", aliases="ln layernorm",
@@ -171,7 +171,7 @@ def _one_scale(_cfg: dict, shapes: list) -> dict:
 register(LayerKind(
     "layer_scale", "Layer scale", "normalisation",
     keys=(Key("init", "float", 1e-6, lo=-1e6, hi=1e6, help="the value every channel's scale starts at"),),
-    params=_one_scale, rule=_per_channel("params", 1), torch="ConvNeXt's layer_scale (x · γ per channel)",
+    param_shapes=_one_scale, rule=_per_channel("params", 1), torch="ConvNeXt's layer_scale (x · γ per channel)",
     brief=lambda cfg: f"γ₀ {cfg['init']:g}",
     help="Multiplies each channel (or feature) by its own learnt factor γ, as ConvNeXt's blocks do.",
     aliases="gamma",
@@ -185,7 +185,7 @@ def _constants(_cfg: dict, shapes: list) -> dict:
 
 register(LayerKind(
     "scale_shift", "Scale and shift", "normalisation", keys=(),
-    buffers=_constants, rule=_per_channel("constants", 2),
+    buffer_shapes=_constants, rule=_per_channel("constants", 2),
     torch="x · scale + shift per channel, constants (register_buffer)",
     help="x · scale + shift with a fixed value per channel (or feature), read from the weights file "
          "(1 and 0 until then): an imported model's constant Mul and Add.", aliases="affine mul add constant",

@@ -119,11 +119,11 @@ def padding_of(cfg: dict, k: tuple) -> tuple:
     return as_pair(pad)
 
 
-def _need_volume(kind: str, shape) -> list:
+def _need_volume(type_: str, shape) -> list:
     if is_volume(shape):
         return []
-    return [f"a {kind} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
-            f"(a {kind} layer takes images: an input of width, height and depth, before any flatten or "
+    return [f"a {type_} layer needs a W×H×D volume, but its input is the vector {format_shape(shape)} "
+            f"(a {type_} layer takes images: an input of width, height and depth, before any flatten or "
             "dense layer)"]
 
 
@@ -240,7 +240,7 @@ CONV = register(LayerKind(
             help="split input channels and filters into this many groups (each filter sees its group)"),
         Key("dilation", "pair", 1, lo=1, help="spacing D between the kernel's taps (atrous convolution)"),
     ),
-    params=_conv_params, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
+    param_shapes=_conv_params, rule=_conv_rule, torch="torch.nn.Conv2d", spatial=True, brief=_conv_brief,
     help="Slides filters over the input volume; each filter makes one feature map.",
     aliases="convolution filter depthwise separable pointwise dilated atrous",
 ))
@@ -406,7 +406,7 @@ DENSE = register(LayerKind(
         Key("units", "int", None, required=True, lo=1, help="number of output neurons"),
         Key("bias", "bool", True, help="add a learnt bias per neuron"),
     ),
-    params=_dense_params, rule=_dense_rule,
+    param_shapes=_dense_params, rule=_dense_rule,
     torch="torch.nn.Linear (after torch.nn.Flatten for a volume)",
     brief=lambda cfg: plural(cfg['units'], "unit"),
     help="Every output neuron is connected to every input value.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import graph
 from .catalogue import format_shape
 from .inference import Report
-from .words import human_bytes  # noqa: F401 (the summary's sizes; others import it from here)
+from .words import human_bytes
 
 
 def human_count(n: float) -> str:
@@ -52,9 +52,9 @@ def rows(report: Report, layers=None) -> list:
         notes = [f"error: {e}" for e in info.errors] + [f"warning: {w}" for w in info.warnings]
         out.append({
             "index": info.index, "type": info.type, "label": layer_label(info, layer),
-            "inputs": list(info.sources), "inputs_text": inputs_text(info), "output": format_shape(info.output), "params": info.params,
-            "params_text": f"{info.params:,}" if info.params_known else "?",
-            "percent": 100.0 * info.params / total, "macs": info.macs, "notes": notes,
+            "inputs": list(info.sources), "inputs_text": inputs_text(info), "output": format_shape(info.output), "params": info.param_count,
+            "params_text": f"{info.param_count:,}" if info.param_count_known else "?",
+            "percent": 100.0 * info.param_count / total, "macs": info.macs, "notes": notes,
         })
     return out
 
@@ -90,7 +90,7 @@ def to_json(network, batch_size: int = 1) -> dict:
             **({"id": network.layers[info.index].id} if network.layers[info.index].id is not None else {}),
             "inputs": list(info.sources),
             "output": list(info.output) if info.output is not None else None,
-            "params": info.params, "mult_adds": info.macs,
+            "params": info.param_count, "mult_adds": info.macs,
             "warnings": list(info.warnings), "errors": list(info.errors),
         })
     return {"name": network.name, "layers": layers, **totals(report, batch_size),
@@ -100,7 +100,7 @@ def to_json(network, batch_size: int = 1) -> dict:
 def to_text(network, batch_size: int = 1) -> str:
     report = network.report()
     table = rows(report, network.layers)
-    # The inputs column shows only where the graph branches: a pipeline's reads the row above.
+    # The inputs column shows only where the graph branches: a chain's reads the row above.
     graph_view = branches(report)
     head = ("#", "layer") + (("inputs",) if graph_view else ()) + ("output", "params", "%", "mult-adds")
     cells = [(str(r["index"]), r["label"]) + ((r["inputs_text"],) if graph_view else ())

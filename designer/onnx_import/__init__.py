@@ -14,6 +14,9 @@ from ..errors import UserError
 from ..interrupts import deferred
 
 
+__all__ = ["OnnxImportError", "import_onnx", "require_onnx"]
+
+
 class OnnxImportError(UserError):
     """An ONNX model that cannot be imported; one sentence naming the file or the node."""
 

@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import UserError
-from ..model.catalogue import channels_first, format_shape
+from ..model import array_shape, format_shape
 from . import OnnxImportError
 
 
@@ -22,7 +22,7 @@ def printable(text: str) -> str:
     line separator, a lone surrogate: jsonio.text_problem) written as its escape, ``\\x1b``,
     ``\\n``, ``\\u2028``, ``\\ud800``: a model whose node or graph names hold them imports
     with those names escaped, rather than being refused for a label."""
-    from ..model.jsonio import text_problem
+    from ..model import text_problem
     if text_problem(text) is None:
         return text
     return "".join(ch.encode("unicode_escape", "backslashreplace").decode("ascii")
@@ -61,15 +61,14 @@ def _ids(m, needed: set) -> dict:
 def _unnamed_defaults(layers: list) -> list:
     """The names our own exports give unnamed layers (conv1, relu2, ...), so that a design exported
     and imported again gets no names it did not have."""
-    from ..export.pytorch import attribute_names
-    from ..model.document import Layer, Network
+    from ..export import attribute_names
+    from ..model import Layer, Network
     names = attribute_names(Network([Layer(t, {}) for t, _ in layers]))
     return [f"{n}_layer" if n in ("input", "output") else n for n in names]
 
 
 def build(graph, m, layers: list):
-    from ..model.jsonio import from_json, to_json
-    from ..model.weights import check_arrays
+    from ..model import check_arrays, from_json, to_json
     needed = {s for i, sources in enumerate(m.sources) for s in sources if sources != [i - 1]}
     ids = _ids(m, needed)
     defaults = _unnamed_defaults(layers)
@@ -93,7 +92,7 @@ def build(graph, m, layers: list):
     if report.problems:
         raise OnnxImportError(f"{graph.source}: the imported design has an error: {report.problems[0]}")
     for info, want, node in zip(report.layers, m.onnx_shapes, m.labels):
-        got = channels_first(info.output)
+        got = array_shape(info.output)
         if want is not None and tuple(got) != tuple(want):
             where = node.label() if node is not None else "the input"
             raise OnnxImportError(

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..model.catalogue import KINDS
+from ..model import KINDS
 from . import OnnxImportError
 from .folding import MAXOUT_OP, SIGN_OP, fold
 from .pooling import pair, pool_layer

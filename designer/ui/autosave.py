@@ -14,8 +14,7 @@ from typing import Optional
 from PySide6.QtCore import QLockFile, QStandardPaths
 
 from ..atomic import write_text_atomic
-from ..model import Network, dumps
-from ..model.wiring import broken_reference
+from ..model import Network, broken_reference, dumps
 
 PREFIX = "recovery-"
 

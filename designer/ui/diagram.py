@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage, QPainter
 from ..atomic import write_bytes_atomic
 from ..errors import UserError
 from ..model import Network
-from .canvas.scene import PipelineScene
+from .canvas.scene import NetworkScene
 
 FORMATS = (".svg", ".png")
 CHAIN_WIDTH = 1400  # a chain wraps into rows as in a window this wide (and this high:
@@ -27,19 +27,19 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_XML_REF = re.compile(r"&#(?:x0*(?:[0-8bcBCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[1-2]|1[4-9]|2[0-9]|3[01]));")
 
 
-def diagram_scene(network: Network) -> PipelineScene:
+def diagram_scene(network: Network) -> NetworkScene:
     """A scene of ``network`` laid out as the canvas lays it out (nothing selected)."""
-    scene = PipelineScene(network)
+    scene = NetworkScene(network)
     fit_bands(scene)
     return scene
 
 
-def fit_bands(scene: PipelineScene) -> None:
+def fit_bands(scene: NetworkScene) -> None:
     """Wrap a long network into the bands that fit a CHAIN_WIDTH × CHAIN_HEIGHT picture best."""
     scene.set_max_rows(scene.best_rows(CHAIN_WIDTH, CHAIN_HEIGHT)[0])
 
 
-def render(network: Network, path, scene: Optional[PipelineScene] = None, scale: float = 1.0) -> tuple:
+def render(network: Network, path, scene: Optional[NetworkScene] = None, scale: float = 1.0) -> tuple:
     """Write the diagram of ``network`` to ``path`` (.svg or .png, atomically); returns its
     (width, height) in pixels. ``scene``: draw this one (the window's, as it is) instead."""
     path = Path(path)

@@ -9,11 +9,8 @@ from typing import Any, Optional
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 
-from ..model import KINDS, ConfigError, Layer, Network
-from ..model.document import check_values, linked
-from ..model.graph import is_chain
-from ..model.wiring import copies as copies_with_edges
-from .canvas.scene import PipelineScene
+from ..model import ConfigError, KINDS, Layer, Network, check_values, copies as copies_with_edges, is_chain, linked
+from .canvas.scene import NetworkScene
 from .graph_edits import GraphEdits
 from .kinds import new_layer
 from .mime import layers_from_mime, layers_text
@@ -26,7 +23,7 @@ def _sentence(text: str) -> str:
 class Editor(QObject, GraphEdits):
     message = Signal(str)  # a short note for the status bar
 
-    def __init__(self, network: Network, stack: QUndoStack, scene: PipelineScene, parent=None):
+    def __init__(self, network: Network, stack: QUndoStack, scene: NetworkScene, parent=None):
         super().__init__(parent)
         self.network = network
         self.stack = stack

@@ -16,8 +16,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..errors import UserError
-from ..model import TEMPLATES, Change, ChangeKind, Network, load, load_template, save
-from ..model.wiring import broken_reference
+from ..model import Change, ChangeKind, Network, TEMPLATES, broken_reference, load, load_template, save
 from . import dialogs
 from .autosave import Orphan, Recovery
 from .kinds import new_layer
@@ -88,7 +87,7 @@ class Files(QObject):
 
     def _network_changed(self, change: Change) -> None:
         self.edits += 1
-        if change.kind is ChangeKind.TITLE:
+        if change.what is ChangeKind.TITLE:
             self.update_title()
 
     def shipped_weights(self) -> dict | None:

@@ -63,10 +63,10 @@ class FrameFit(QObject):
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.window:
-            kind = event.type()
-            if kind == QEvent.Type.Show:
+            event_type = event.type()
+            if event_type == QEvent.Type.Show:
                 self.arm()
-            elif kind == QEvent.Type.WindowStateChange:
+            elif event_type == QEvent.Type.WindowStateChange:
                 if not (self.window.windowState() & (Qt.WindowState.WindowMaximized
                                                       | Qt.WindowState.WindowFullScreen)):
                     self.arm()   # restored from maximised or full screen

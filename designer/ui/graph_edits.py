@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..model import KINDS, ConfigError, Layer, load_template
-from ..model import block_designs, wiring
-from ..model.graph import is_chain, is_layer
-from ..model.kinds_merge import shortcut_fix
+from ..model import ConfigError, KINDS, Layer, block_designs, is_chain, is_layer, load_template, shortcut_fix, wiring
 from .undo import Rewire, SetUis
 from .kinds import new_layer
 

@@ -10,11 +10,9 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QScrollArea,
                                QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
-from ..model import KINDS, ConfigError, Network, format_shape
-from ..model.catalogue import size_of
-from ..model.jsonio import text_problem
-from ..model.summary import human_count
-from ..model.words import NBSP, plural, unbroken
+from ..model import (
+    ConfigError, KINDS, NBSP, Network, format_shape, human_count, plural, size_of, text_problem, unbroken,
+)
 from .artwork import kind_pixmap
 from .editor import Editor
 from .kinds import UI_KINDS
@@ -157,7 +155,7 @@ class LayerPage(QWidget):
             shape_in = format_shape(info.input) if info.input is not None else None
         out = f"<b style='font-size:large'>{format_shape(info.output)}</b>"
         lines = [f"{shape_in} → {out}" if shape_in else f"output {out}",
-                 f"{info.params:,} parameters · {human_count(info.macs)} mult-adds"]
+                 f"{info.param_count:,} parameters · {human_count(info.macs)} mult-adds"]
         self.shapes.setText("<br>".join(lines))
         self.formula.setText(wrappable(info.formula))   # wraps between terms, never inside one
         self.formula.setVisible(bool(info.formula))

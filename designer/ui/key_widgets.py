@@ -15,12 +15,12 @@ from PySide6.QtGui import QKeySequence, QValidator
 from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout,
                                QLabel, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from ..model.keys import Key, KeyValueError, as_pair
+from ..model import Key, KeyValueError, as_pair
 from .theme import ERROR_COLOUR
 
 
 def _range_text(key: Key) -> str:
-    if key.kind in ("int", "pair", "padding"):
+    if key.value_type in ("int", "pair", "padding"):
         return f"{int(key.lo)} to {int(key.hi):,}"
     low = f"more than {key.lo:g}" if key.lo_open else f"{key.lo:g}"
     return f"{low} to {key.hi:g}"
@@ -120,7 +120,7 @@ class KeyEditor(QWidget):
         box.setSpacing(2)
         box.addLayout(self.row)
         box.addWidget(self.error)
-        numeric = key.kind in ("int", "float", "pair", "padding")
+        numeric = key.value_type in ("int", "float", "pair", "padding")
         self.setToolTip(f"{key.help}{'; ' if key.help else ''}{_range_text(key)}" if numeric else key.help)
 
     def show_error(self, text: str) -> None:
@@ -226,7 +226,7 @@ class PairEditor(KeyEditor):
         self.row.addWidget(self.times)
         self.row.addWidget(self.w, 1)
         self.row.addWidget(self.link)
-        if key.kind == "padding":
+        if key.value_type == "padding":
             self.same = QCheckBox("same")
             self.same.setToolTip('"same" padding: keep the input size (stride 1, odd kernel)')
             self.same.toggled.connect(self._changed)
@@ -330,5 +330,5 @@ EDITORS = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice":
 
 def make_editor(key: Key, optional_text: str = "") -> KeyEditor:
     """The editor for a key; ``optional_text`` wraps it with a "default" check box."""
-    editor = EDITORS[key.kind](key)
+    editor = EDITORS[key.value_type](key)
     return OptionalEditor(editor, optional_text) if optional_text else editor

@@ -18,7 +18,7 @@ from .. import APP_NAME, __version__
 from ..model import Network, template_name
 from . import dialogs, tab_stops
 from .actions import build_menus
-from .canvas.scene import PipelineScene
+from .canvas.scene import NetworkScene
 from .canvas.view import CanvasView
 from .editor import Editor
 from .export_actions import Exporter
@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.network = Network([new_layer("input")], "untitled")
         self.undo_stack = QUndoStack(self)
-        self.scene = PipelineScene(self.network, self)
+        self.scene = NetworkScene(self.network, self)
         self.canvas = CanvasView(self.scene)
         self.canvas.setToolTip("")
         self.setCentralWidget(self.canvas)
@@ -133,10 +133,10 @@ class MainWindow(QMainWindow):
         c, e = self.canvas, self.editor
         c.gap_rule = e.allowed_gap
         c.connection_rule = e.connection_problem
-        c.kind_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
+        c.type_dropped.connect(lambda gap, type_, cfg: e.insert_kind(gap, type_, cfg))
         c.block_moved.connect(e.move)
-        c.kind_dropped_on_edge.connect(lambda src, dst, type_, cfg: e.insert_on_edge(src, dst, type_, cfg))
-        c.kind_dropped_on_block.connect(lambda uid, type_, cfg: e.branch_from(uid, type_, cfg))
+        c.type_dropped_on_edge.connect(lambda src, dst, type_, cfg: e.insert_on_edge(src, dst, type_, cfg))
+        c.type_dropped_on_block.connect(lambda uid, type_, cfg: e.branch_from(uid, type_, cfg))
         c.connect_requested.connect(e.connect_layers)
         c.block_placed.connect(e.place)
         c.refused.connect(lambda text: self.statusBar().showMessage(text, 4000))

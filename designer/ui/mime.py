@@ -1,6 +1,6 @@
 """Drag-and-drop and clipboard payloads.
 
-* ``LAYER_KIND_MIME``: what the palette drags, a JSON object ``{"type": ..., "config": {...}}``.
+* ``LAYER_TYPE_MIME``: what the palette drags, a JSON object ``{"type": ..., "config": {...}}``.
 * Copied layers go to the clipboard as plain text: a JSON list in the model file's layer form
   (so they paste into an editor too). The clipboard must never hold a QMimeData made in Python:
   Qt deletes it at process exit, after Python has shut down, and the interpreter crashes.
@@ -12,26 +12,25 @@ import json
 from PySide6.QtCore import QMimeData
 
 from ..errors import UserError
-from ..model import KINDS, Layer
-from ..model.jsonio import layers_from_json, layers_json
+from ..model import KINDS, Layer, layers_from_json, layers_json
 
-LAYER_KIND_MIME = "application/x-nn-designer-layer-kind"
+LAYER_TYPE_MIME = "application/x-nn-designer-layer-kind"
 
 
-def kind_mime(type_: str, config: dict | None = None) -> QMimeData:
+def type_mime(type_: str, config: dict | None = None) -> QMimeData:
     data = QMimeData()
-    data.setData(LAYER_KIND_MIME, json.dumps({"type": type_, "config": config or {}}).encode())
+    data.setData(LAYER_TYPE_MIME, json.dumps({"type": type_, "config": config or {}}).encode())
     data.setText(type_)
     return data
 
 
-def kind_from_mime(data: QMimeData) -> tuple[str, dict] | None:
+def type_from_mime(data: QMimeData) -> tuple[str, dict] | None:
     """The (type, config) a palette drag carries, or None if it carries something else (or a
     layer type this build does not know)."""
-    if not data.hasFormat(LAYER_KIND_MIME):
+    if not data.hasFormat(LAYER_TYPE_MIME):
         return None
     try:
-        obj = json.loads(bytes(data.data(LAYER_KIND_MIME)).decode())
+        obj = json.loads(bytes(data.data(LAYER_TYPE_MIME)).decode())
         type_, config = str(obj["type"]), dict(obj.get("config") or {})
     except (ValueError, RecursionError, KeyError, TypeError, AttributeError):  # another app's data
         return None

@@ -1,5 +1,5 @@
 """The palette: every layer kind, grouped by family, each with its icon and a tooltip; a search
-box filters it. Items are dragged onto the canvas (a real QDrag carrying LAYER_KIND_MIME), or
+box filters it. Items are dragged onto the canvas (a real QDrag carrying LAYER_TYPE_MIME), or
 double-clicked / Enter to add after the selection."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayo
 from ..model import FAMILIES, KINDS
 from .artwork import drag_pixmap, kind_icon
 from .layer_search import matching_types
-from .mime import LAYER_KIND_MIME, kind_mime
+from .mime import LAYER_TYPE_MIME, type_mime
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -53,17 +53,17 @@ class PaletteTree(QTreeWidget):
                 yield group.child(k)
 
     def mimeTypes(self) -> list:
-        return [LAYER_KIND_MIME]
+        return [LAYER_TYPE_MIME]
 
     def mimeData(self, items):
         types = [item.data(0, TYPE_ROLE) for item in items if item.data(0, TYPE_ROLE)]
-        return kind_mime(types[0]) if types else None
+        return type_mime(types[0]) if types else None
 
     def supportedDropActions(self):
         return Qt.DropAction.CopyAction
 
     def startDrag(self, actions) -> None:
-        """A real QDrag carrying LAYER_KIND_MIME, showing the kind as a chip under the pointer."""
+        """A real QDrag carrying LAYER_TYPE_MIME, showing the kind as a chip under the pointer."""
         item = self.currentItem()
         type_ = item.data(0, TYPE_ROLE) if item else None
         if not type_:

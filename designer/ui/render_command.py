@@ -8,8 +8,7 @@ import sys
 from ..atomic import different_files, output_problem, writing
 from ..errors import UserError
 from ..interrupts import deferred
-from ..model import load_model
-from ..model.templates import template_name
+from ..model import load_model, template_name
 
 
 def add_arguments(p) -> None:

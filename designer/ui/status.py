@@ -5,9 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar
 
-from ..model import Network
-from ..model.summary import human_bytes, partial_note, totals
-from ..model.words import plural
+from ..model import Network, human_bytes, partial_note, plural, totals
 from .theme import CanvasColours
 
 

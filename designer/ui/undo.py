@@ -12,8 +12,7 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtGui import QUndoCommand
 
-from ..model import Layer, Network
-from ..model.edits import Edit
+from ..model import Edit, Layer, Network
 
 Selector = Optional[Callable[[list], None]]
 

@@ -5,10 +5,10 @@ CIFAR-10/100 batches, image folders, NPZ and CSV files.
 ``check_outputs`` tie a data set to a network; ``suggest_input`` gives the input layer that fits;
 ``split`` makes the validation set. Every bad file raises ``DataError`` (a ``UserError``).
 """
-from .builtin import BUILTIN_SETS, make_builtin
+from .builtin import BUILTIN_SETS, DEFAULT_SIZES, MAX_SIZE, make_builtin, parse_builtin
 from .dataset import DataError, Dataset, check_fits, check_outputs, suggest_input
 from .loader import load_data
 from .split import split
 
-__all__ = ["BUILTIN_SETS", "DataError", "Dataset", "check_fits", "check_outputs", "load_data",
+__all__ = ["BUILTIN_SETS", "DEFAULT_SIZES", "MAX_SIZE", "parse_builtin", "DataError", "Dataset", "check_fits", "check_outputs", "load_data",
            "make_builtin", "split", "suggest_input"]

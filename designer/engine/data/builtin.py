@@ -57,13 +57,13 @@ def balanced_labels(n: int, classes: int, rng) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- shapes
-def _shape_distance(kind: np.ndarray, dx, dy, s, t):
+def _shape_distance(classes: np.ndarray, dx, dy, s, t):
     """Signed distance in pixels to each sample's shape (≤ 0 inside): (n, H, W)."""
     ax, ay = np.abs(dx), np.abs(dy)
     s, t = s[:, None, None], t[:, None, None]
     out = np.empty_like(dx)
     for c in range(len(SHAPE_CLASSES)):
-        m = kind == c
+        m = classes == c
         if not m.any():
             continue
         sc, tc, axm, aym, dym = s[m], t[m], ax[m], ay[m], dy[m]

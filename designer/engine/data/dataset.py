@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from designer.errors import UserError
-from designer.model.words import plural
+from designer.model import plural
 
 from . import rules
 

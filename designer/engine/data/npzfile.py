@@ -14,7 +14,6 @@ import numpy as np
 
 from . import formats, rules
 from .checks import as_data_error
-from .rules import MAX_CHANNELS_LAST, channels_first  # noqa: F401 (imported from here elsewhere)
 from .dataset import DataError, Dataset
 from .reading import PARSE_ERRORS, Progress, brief
 

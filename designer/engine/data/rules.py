@@ -178,7 +178,7 @@ def csv_table(data, path):
 
 
 # --------------------------------------------------------------------------- NPZ
-def channels_first(x):
+def to_nchw(x):
     """(x as (N, D, H, W), layout read): a batch of images is channels first, (N, D, H, W), unless
     its second axis is too long for channels (more than 4) and its last is not, as in
     (N, 28, 28, 1) or (N, 32, 32, 3): channels last, as TensorFlow and PIL store images."""
@@ -213,7 +213,7 @@ def npz_arrays(x, y, classes, path):
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
         raise DataRefused(f"{path}: 'x' has {x.shape[0]} samples but 'y' has shape {y.shape}; "
                           f"'y' must be ({x.shape[0]},) labels or ({x.shape[0]}, k) targets")
-    x, layout = channels_first(x)
+    x, layout = to_nchw(x)
     where = lambda i: f"{path}, sample {i}"  # noqa: E731
     with np.errstate(over="ignore"):
         x = _images_x(x, path) if x.ndim > 2 else x.astype(np.float32)

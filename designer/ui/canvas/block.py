@@ -12,8 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...model import KINDS, format_shape
-from ...model.summary import human_count
+from ...model import KINDS, format_shape, human_count
 from ..theme import CanvasColours, escape, mix, text_on
 from .layout import BLOCK_H, BLOCK_W
 
@@ -137,7 +136,7 @@ class BlockItem(QGraphicsItem):
         kind = KINDS[layer.type]
         brief = kind.brief(layer.resolved())  # the document's settings are checked: a failure is a bug
         title = layer.type + (f" · {layer.name}" if layer.name else "")
-        params_shown = info.params
+        params_shown = info.param_count
         if self.group:
             label = layer.id or layer.name
             title = f"{label} · {self.group[0]} layers" if label else f"{self.group[0]} layers"
@@ -154,7 +153,7 @@ class BlockItem(QGraphicsItem):
         status = "error" if info.errors else "warning" if info.warnings else ""
         volume = format_shape(info.output) if info.output is not None else "—"
         volume, volume_px = fonts.fit_volume(volume, TEXT_W)
-        if not info.params_known:
+        if not info.param_count_known:
             params = "params unknown"
         else:
             params = f"{params_shown:,} params" if params_shown else "no params"
@@ -210,7 +209,7 @@ class BlockItem(QGraphicsItem):
             shape_in = format_shape(info.input) if info.input is not None else None
         out = format_shape(info.output)
         lines.append(f"{shape_in} → {out}" if shape_in else f"output {out}")
-        lines.append(f"{info.params:,} parameters")
+        lines.append(f"{info.param_count:,} parameters")
         lines += [f"<span style='color:{colours.error.name()}'>error: {escape(e)}</span>"
                   for e in info.errors]
         lines += [f"<span style='color:{colours.warning.name()}'>warning: {escape(w)}</span>"

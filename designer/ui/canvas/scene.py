@@ -25,7 +25,7 @@ def chain_sources(sources: list) -> bool:
     return all(srcs == ([i - 1] if i else []) for i, srcs in enumerate(sources))
 
 
-class PipelineScene(QGraphicsScene):
+class NetworkScene(QGraphicsScene):
     relaid = Signal()  # the drawing changed shape (chain ⇄ graph, collapse, expand, wrap)
 
     def __init__(self, network: Network, parent=None):
@@ -111,7 +111,7 @@ class PipelineScene(QGraphicsScene):
             block.set_port(QPointF(BLOCK_W / 2, BLOCK_H))
             if i in members:
                 group = members[i]
-                block.set_group((len(group), sum(report.layers[j].params for j in group)))
+                block.set_group((len(group), sum(report.layers[j].param_count for j in group)))
             else:
                 block.set_group(None)
             x, y = layout.positions[k]
@@ -284,7 +284,7 @@ class PipelineScene(QGraphicsScene):
         return None
 
     def selected_uids(self) -> list[int]:
-        """Selected layers in pipeline order."""
+        """Selected layers in the network's order."""
         return [self.order[i] for i in self.selected_indices()]
 
     def selected_indices(self) -> list[int]:

@@ -1,9 +1,9 @@
 """The canvas view: zoom (Ctrl+wheel, fit), pan (middle button, scroll bars), drops from the
 palette with an insertion marker (or onto an edge of a branched network), blocks dragged to
 reorder (a chain) or to a new place (a branched network), connections dragged from a block's
-output port with a live preview, arrow keys to walk the pipeline or along the edges.
+output port with a live preview, arrow keys to walk the network or along the edges.
 
-The view edits nothing itself: it emits what the user asked for (``kind_dropped``,
+The view edits nothing itself: it emits what the user asked for (``type_dropped``,
 ``block_moved``, ``connect_requested``, ...) and the window turns that into undo commands.
 """
 from __future__ import annotations
@@ -14,12 +14,12 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
-from ..mime import kind_from_mime, local_files
+from ..mime import type_from_mime, local_files
 from ...model import KINDS
 from .items import EdgeItem
 from .graph_layout import GAP_Y, PITCH_Y
 from .layout import BLOCK_H, BLOCK_W, MARGIN
-from .scene import PipelineScene
+from .scene import NetworkScene
 
 NUDGE = 20.0  # how far Alt+arrow moves a block of a branched network
 
@@ -30,20 +30,20 @@ FIT_SLACK = 0.995  # a fitted drawing stays a hair inside the viewport, or round
 
 
 class CanvasView(QGraphicsView):
-    kind_dropped = Signal(int, str, dict)  # insertion index, layer type, starting config
+    type_dropped = Signal(int, str, dict)  # insertion index, layer type, starting config
     block_moved = Signal(int, int)  # layer uid, insertion index (0..n) it was dropped at
     files_dropped = Signal(list)
     zoom_changed = Signal(float)
     activated = Signal()  # Enter on a block: edit it in the inspector
-    kind_dropped_on_edge = Signal(int, int, str, dict)  # src uid, dst uid, layer type, config
-    kind_dropped_on_block = Signal(int, str, dict)  # a branched network: a new branch from that layer
+    type_dropped_on_edge = Signal(int, int, str, dict)  # src uid, dst uid, layer type, config
+    type_dropped_on_block = Signal(int, str, dict)  # a branched network: a new branch from that layer
     connect_requested = Signal(int, int, int)  # src uid, dst uid, slot among a merge's inputs (-1: last)
     block_placed = Signal(int, float, float)  # layer uid, new top-left (a branched network)
     refused = Signal(str)  # a sentence for the status bar
 
-    def __init__(self, scene: PipelineScene, parent=None):
+    def __init__(self, scene: NetworkScene, parent=None):
         super().__init__(scene, parent)
-        self.pipeline = scene
+        self.network_scene = scene
         self.setAcceptDrops(True)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
@@ -54,7 +54,7 @@ class CanvasView(QGraphicsView):
         self.setToolTip("")
         self.auto_fit = True  # until the user zooms by hand, resizing re-fits the layout
         self.wrap = False  # Blocks ▸ Wrap into columns: bands side by side that fit the window
-        self._fit_whole = False  # Ctrl+0: fit the whole pipeline however small (kept on resize)
+        self._fit_whole = False  # Ctrl+0: fit the whole network however small (kept on resize)
         self._press: tuple[int, QPoint] | None = None
         self._reordering: int | None = None
         self._connecting: int | None = None  # the uid a connection is dragged from
@@ -96,13 +96,13 @@ class CanvasView(QGraphicsView):
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        """Fit the whole pipeline in the window (Ctrl+0), and keep it fitted when the window
+        """Fit the whole network in the window (Ctrl+0), and keep it fitted when the window
         (or its scroll bars) change size."""
         self.auto_fit = self._fit_whole = True
         self.arrange(fit=True, force=True)
 
     def fit_readable(self) -> None:
-        """Fit as much as stays readable (a new document): a long pipeline scrolls."""
+        """Fit as much as stays readable (a new document): a long chain scrolls."""
         self.auto_fit, self._fit_whole = True, False
         self.arrange(fit=True)
 
@@ -111,16 +111,16 @@ class CanvasView(QGraphicsView):
         that fit the window; off, one flow from top to bottom. Either way it is fitted again."""
         self.wrap = bool(on)
         if not self.wrap:
-            self.pipeline.set_max_rows(None)
+            self.network_scene.set_max_rows(None)
         self.arrange(fit=True, force=self._fit_whole)
 
     def _wrap_for(self, vw: float, vh: float, force: bool) -> None:
         """The band depth that shows the network biggest in this window; if that is too small to
         read (and the user did not ask for everything), bands as deep as the window at full size."""
-        rows, zoom = self.pipeline.best_rows(vw, vh)
+        rows, zoom = self.network_scene.best_rows(vw, vh)
         if zoom < READABLE_ZOOM and not force:
             rows = max(2, int((vh - 2 * MARGIN + GAP_Y) // PITCH_Y))
-        self.pipeline.set_max_rows(rows)
+        self.network_scene.set_max_rows(rows)
 
     def arrange(self, fit: bool = True, force: bool = False, home: bool = True) -> None:
         """If ``fit``, zoom for this window: with ``force`` (Fit) the whole drawing however small;
@@ -131,7 +131,7 @@ class CanvasView(QGraphicsView):
             self._wrap_for(vw, vh, force)
         if not fit:
             return
-        rect = self.pipeline.sceneRect()
+        rect = self.network_scene.sceneRect()
         whole = min(vw / max(rect.width(), 1.0), vh / max(rect.height(), 1.0)) * FIT_SLACK
         if force:
             self.set_zoom(min(whole, 1.0), FIT_MIN_ZOOM)
@@ -147,8 +147,8 @@ class CanvasView(QGraphicsView):
             return
         self.horizontalScrollBar().setValue(self.horizontalScrollBar().minimum())
         self.verticalScrollBar().setValue(self.verticalScrollBar().minimum())
-        if self.pipeline.order:  # a network wider than the window: the input in view
-            first = self.pipeline.block_at_index(0)
+        if self.network_scene.order:  # a network wider than the window: the input in view
+            first = self.network_scene.block_at_index(0)
             self.ensureVisible(first.sceneBoundingRect(), 20, 20)
 
     def resizeEvent(self, event) -> None:
@@ -171,25 +171,25 @@ class CanvasView(QGraphicsView):
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.pipeline.refresh_style()
+            self.network_scene.refresh_style()
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ drops from the palette
     def _gap(self, pos: QPointF, type_: str = "") -> int:
         """The gap under the pointer, as ``gap_rule`` (the Editor's rule) lets a ``type_`` land."""
-        return self.gap_rule(self.pipeline.gap_at(self.mapToScene(pos.toPoint())), type_)
+        return self.gap_rule(self.network_scene.gap_at(self.mapToScene(pos.toPoint())), type_)
 
     def dragEnterEvent(self, event) -> None:
-        if kind_from_mime(event.mimeData()) or local_files(event.mimeData()):
+        if type_from_mime(event.mimeData()) or local_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        kind = kind_from_mime(event.mimeData())
-        if kind:
-            self.pipeline.show_marker(self._gap(event.position(), kind[0]),
-                                      self.mapToScene(event.position().toPoint()))
+        dragged = type_from_mime(event.mimeData())
+        if dragged:
+            self.network_scene.show_marker(self._gap(event.position(), dragged[0]),
+                                           self.mapToScene(event.position().toPoint()))
             event.acceptProposedAction()
         elif local_files(event.mimeData()):
             event.acceptProposedAction()
@@ -197,25 +197,25 @@ class CanvasView(QGraphicsView):
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
-        self.pipeline.hide_marker()
+        self.network_scene.hide_marker()
         event.accept()
 
     def dropEvent(self, event) -> None:
-        self.pipeline.hide_marker()
-        kind = kind_from_mime(event.mimeData())
+        self.network_scene.hide_marker()
+        dragged = type_from_mime(event.mimeData())
         files = local_files(event.mimeData())
         scene_pos = self.mapToScene(event.position().toPoint())
-        edge = self.pipeline.edge_at(scene_pos) if self.pipeline.is_graph else None
-        block = self.pipeline.block_at(scene_pos) if self.pipeline.is_graph else None
-        if kind and edge is not None:
+        edge = self.network_scene.edge_at(scene_pos) if self.network_scene.is_graph else None
+        block = self.network_scene.block_at(scene_pos) if self.network_scene.is_graph else None
+        if dragged and edge is not None:
             event.acceptProposedAction()
-            self.kind_dropped_on_edge.emit(edge.src, edge.dst, kind[0], kind[1])
-        elif kind and block is not None:
+            self.type_dropped_on_edge.emit(edge.src, edge.dst, dragged[0], dragged[1])
+        elif dragged and block is not None:
             event.acceptProposedAction()
-            self.kind_dropped_on_block.emit(block.uid, kind[0], kind[1])
-        elif kind:
+            self.type_dropped_on_block.emit(block.uid, dragged[0], dragged[1])
+        elif dragged:
             event.acceptProposedAction()
-            self.kind_dropped.emit(self._gap(event.position(), kind[0]), kind[0], kind[1])
+            self.type_dropped.emit(self._gap(event.position(), dragged[0]), dragged[0], dragged[1])
         elif files:
             event.acceptProposedAction()
             self.files_dropped.emit(files)
@@ -232,23 +232,23 @@ class CanvasView(QGraphicsView):
             return
         if event.button() == Qt.MouseButton.LeftButton:
             scene_pos = self.mapToScene(event.position().toPoint())
-            port = self.pipeline.port_at(scene_pos)
+            port = self.network_scene.port_at(scene_pos)
             if port is not None:
                 self._start_connection(port.uid, scene_pos)
                 event.accept()
                 return
-            block = self.pipeline.block_at(scene_pos)
+            block = self.network_scene.block_at(scene_pos)
             if block is not None and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 # Shift+click: the layers from the last one clicked to this one, as in the
                 # Summary's table (Ctrl+click adds or removes one, Qt's own)
-                self.pipeline.select_range(block.uid)
+                self.network_scene.select_range(block.uid)
                 self._press = None
                 event.accept()
                 return
             self._press = (block.uid, event.position().toPoint()) if block else None
             if block is not None:
                 self._grab = scene_pos - block.pos()
-                self.pipeline.anchor = block.uid
+                self.network_scene.anchor = block.uid
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -266,13 +266,13 @@ class CanvasView(QGraphicsView):
             uid, start = self._press
             if self._reordering is None and (pos - start).manhattanLength() >= QApplication.startDragDistance():
                 self._reordering = uid
-                self.pipeline.block(uid).setOpacity(0.45)
+                self.network_scene.block(uid).setOpacity(0.45)
                 self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
-            if self._reordering is not None and self.pipeline.is_graph:
-                self.pipeline.block(uid).setPos(self.mapToScene(pos) - self._grab)  # follows the mouse
+            if self._reordering is not None and self.network_scene.is_graph:
+                self.network_scene.block(uid).setPos(self.mapToScene(pos) - self._grab)  # follows the mouse
                 return
             if self._reordering is not None:
-                self.pipeline.show_marker(self._gap(event.position(), self._type_of(uid)), self.mapToScene(pos))
+                self.network_scene.show_marker(self._gap(event.position(), self._type_of(uid)), self.mapToScene(pos))
                 self.ensureVisible(self.mapToScene(pos).x(), self.mapToScene(pos).y(), 1, 1, 30, 30)
                 return
         super().mouseMoveEvent(event)
@@ -288,11 +288,11 @@ class CanvasView(QGraphicsView):
         if self._connecting is not None and event.button() == Qt.MouseButton.LeftButton:
             self._finish_connection(self.mapToScene(event.position().toPoint()))
             return
-        if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton and self.pipeline.is_graph:
+        if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton and self.network_scene.is_graph:
             uid, self._reordering, self._press = self._reordering, None, None
             self.viewport().unsetCursor()
-            if uid in self.pipeline.blocks:
-                block = self.pipeline.block(uid)
+            if uid in self.network_scene.blocks:
+                block = self.network_scene.block(uid)
                 block.setOpacity(1.0)
                 top_left = self.mapToScene(event.position().toPoint()) - self._grab
                 self.block_placed.emit(uid, top_left.x(), max(top_left.y(), 0.0))
@@ -301,9 +301,9 @@ class CanvasView(QGraphicsView):
         if self._reordering is not None and event.button() == Qt.MouseButton.LeftButton:
             uid, self._reordering, self._press = self._reordering, None, None
             gap = self._gap(event.position(), self._type_of(uid))
-            self.pipeline.hide_marker()
-            if uid in self.pipeline.blocks:
-                self.pipeline.block(uid).setOpacity(1.0)
+            self.network_scene.hide_marker()
+            if uid in self.network_scene.blocks:
+                self.network_scene.block(uid).setOpacity(1.0)
             self.viewport().unsetCursor()
             self.block_moved.emit(uid, gap)
             super().mouseReleaseEvent(event)  # let the scene release its mouse grab
@@ -313,8 +313,8 @@ class CanvasView(QGraphicsView):
 
     def mouseDoubleClickEvent(self, event) -> None:
         """A double-click on a collapsed block draws its layers again (view only)."""
-        block = self.pipeline.block_at(self.mapToScene(event.position().toPoint()))
-        if block is not None and block.group and self.pipeline.expand([block.uid]):
+        block = self.network_scene.block_at(self.mapToScene(event.position().toPoint()))
+        if block is not None and block.group and self.network_scene.expand([block.uid]):
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
@@ -322,20 +322,20 @@ class CanvasView(QGraphicsView):
     # ------------------------------------------------------------------ connections
     def _start_connection(self, uid: int, scene_pos: QPointF) -> None:
         self._connecting = uid
-        self._preview = EdgeItem(self.pipeline.style.colours, uid, uid)
+        self._preview = EdgeItem(self.network_scene.style.colours, uid, uid)
         self._preview.dashed = True
         self._preview.setZValue(5)
         self._preview.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.pipeline.addItem(self._preview)
+        self.network_scene.addItem(self._preview)
         self.viewport().setCursor(Qt.CursorShape.CrossCursor)
         self._update_connection(scene_pos)
 
     def _update_connection(self, scene_pos: QPointF) -> None:
-        block = self.pipeline.block(self._connecting)
+        block = self.network_scene.block(self._connecting)
         start = block.mapToScene(block.port)
         if (scene_pos - start).manhattanLength() > 2:
             self._preview.set_points([start.toTuple(), scene_pos.toTuple()])
-        target = self.pipeline.block_at(scene_pos)
+        target = self.network_scene.block_at(scene_pos)
         uid = target.uid if target is not None and target.uid != self._connecting else None
         if uid != self._target:
             self._target = uid
@@ -348,10 +348,10 @@ class CanvasView(QGraphicsView):
     def _finish_connection(self, scene_pos: QPointF) -> None:
         src, self._connecting, self._target = self._connecting, None, None
         if self._preview is not None:
-            self.pipeline.removeItem(self._preview)
+            self.network_scene.removeItem(self._preview)
             self._preview = None
         self.viewport().unsetCursor()
-        target = self.pipeline.block_at(scene_pos)
+        target = self.network_scene.block_at(scene_pos)
         if target is None:
             return
         if target.uid == src:
@@ -362,15 +362,15 @@ class CanvasView(QGraphicsView):
     def _slot(self, target, scene_pos: QPointF) -> int:
         """Where among a merge's inputs a connection dropped at ``scene_pos`` goes: the inputs
         arrive spread along the block's top, left to right, and the new one lands where it was dropped."""
-        index = self.pipeline.order.index(target.uid)
-        if not KINDS[self.pipeline.network.layers[index].type].is_merge:
+        index = self.network_scene.order.index(target.uid)
+        if not KINDS[self.network_scene.network.layers[index].type].is_merge:
             return -1
-        n = len(self.pipeline.sources[index])
+        n = len(self.network_scene.sources[index])
         x = target.mapFromScene(scene_pos).x()
         return sum(1 for k in range(n) if BLOCK_W * (k + 1) / (n + 1) < x)
 
     def _type_of(self, uid: int) -> str:
-        return self.pipeline.network.layers[self.pipeline.order.index(uid)].type
+        return self.network_scene.network.layers[self.network_scene.order.index(uid)].type
 
     # ------------------------------------------------------------------ keyboard
     def keyReleaseEvent(self, event) -> None:
@@ -389,17 +389,17 @@ class CanvasView(QGraphicsView):
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
-        order = self.pipeline.order
+        order = self.network_scene.order
         if not order or key not in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
                                     Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             super().keyPressEvent(event)
             return
-        selected = self.pipeline.selected_indices()
+        selected = self.network_scene.selected_indices()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if selected:
                 self.activated.emit()
             return
-        if self.pipeline.is_graph and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
+        if self.network_scene.is_graph and key not in (Qt.Key.Key_Home, Qt.Key.Key_End):
             self._graph_key(key, event.modifiers(), selected)
             event.accept()
             return
@@ -413,14 +413,14 @@ class CanvasView(QGraphicsView):
             target = 0
         else:
             target = max(0, min(len(order) - 1, current + step[key]))
-        self.pipeline.select_uids([order[target]])
-        self.ensureVisible(self.pipeline.block_at_index(target), 40, 40)
+        self.network_scene.select_uids([order[target]])
+        self.ensureVisible(self.network_scene.block_at_index(target), 40, 40)
         event.accept()
 
     def _graph_key(self, key, modifiers, selected: list) -> None:
         """Arrow keys walk along the edges: Down to what reads the block, Up to what it reads,
         Left/Right to the block beside it; with Alt they move the block."""
-        scene = self.pipeline
+        scene = self.network_scene
         order = scene.order
         if not selected:
             scene.select_uids([order[0]])

@@ -13,7 +13,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QListWidget, QSlider,
                                QTextBrowser, QVBoxLayout, QWidget)
 
-from ...learn.activations import ACTIVATIONS, MAXOUT_LINES, maxout
+from ...learn import ACTIVATIONS, MAXOUT_LINES, maxout
 from ..theme import escape, mix, style_axes
 
 F_COLOUR = "#1f77b4"

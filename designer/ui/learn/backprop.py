@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, Q
                                QWidget)
 
 from ...errors import UserError
-from ...learn import LearnError
-from ...learn.backprop import BackpropStepper, fmt, fmt_given, stages
-from ...learn.backprop_network import (COURSE_LR, COURSE_MOMENTUM, COURSE_T, COURSE_X,
-                                       course_stack, network_stack, same_structure, why_not)
-from ...learn.backprop_text import explain
+from ...learn import BackpropStepper, LearnError, fmt, fmt_given, stages
+from ...learn import (
+    COURSE_LR, COURSE_MOMENTUM, COURSE_T, COURSE_X, course_stack, network_stack, same_structure, why_not,
+)
+from ...learn import explain_step
 from ..theme import ERROR_COLOUR
 from .backprop_drawing import BackpropDrawing
 from .backprop_tables import BackpropTables
@@ -282,7 +282,7 @@ class BackpropView(QWidget):
         self._select_on_canvas()
 
     def forward(self) -> None:
-        self.set_stage(max(i for i, s in enumerate(self.stage_list) if s.kind == "forward"))
+        self.set_stage(max(i for i, s in enumerate(self.stage_list) if s.phase == "forward"))
 
     def back(self) -> None:
         self.set_stage(len(self.stage_list) - 1)
@@ -307,13 +307,13 @@ class BackpropView(QWidget):
         step = self.step
         self.drawing.show_state(self.stack, step, self.stage_list, self.stage)
         self.tables.show_state(self.stack, step, self.stage_list, self.stage)
-        lines = explain(step, self.stack, stage)
+        lines = explain_step(step, self.stack, stage)
         if self.note:
             lines = [self.note] + lines
         self.explanation.setText("<br>".join(lines))
         self.stage_label.setText(f"<b>Step {self.stepper.count}</b> · stage {self.stage + 1} of "
                                  f"{len(self.stage_list)}: {stage.title}")
-        forward_done = any(s.kind == "forward" and s.layer == len(self.stack.weights) - 1
+        forward_done = any(s.phase == "forward" and s.layer == len(self.stack.weights) - 1
                            for s in self.stage_list[:self.stage + 1])
         self.loss_label.setText(f"E = ½Σ(t − o)² = <b>{fmt(step.loss)}</b>" if forward_done
                                 else "E = ½Σ(t − o)² = ?")
@@ -345,7 +345,7 @@ class BackpropView(QWidget):
             return
         index = self.stack.layer_index[stage.layer]
         uids = [network[index].uid]
-        if stage.kind in ("forward", "delta"):
+        if stage.phase in ("forward", "delta"):
             uids.append(network[index + 1].uid)
         window.editor.select(uids)
 
@@ -360,7 +360,7 @@ class BackpropView(QWidget):
         self.lr_spin.setValue(COURSE_LR)
         self.momentum_spin.setValue(COURSE_MOMENTUM)
         self._recompute()
-        self.set_stage(next(i for i, s in enumerate(self.stage_list) if s.kind == "update"))
+        self.set_stage(next(i for i, s in enumerate(self.stage_list) if s.phase == "update"))
 
 
 def create(window) -> QWidget:

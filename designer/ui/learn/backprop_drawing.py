@@ -8,8 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene,
                                QGraphicsSimpleTextItem, QGraphicsView)
 
-from ...learn.backprop import fmt, fmt_given
-from ...learn.backprop_text import full
+from ...learn import fmt, fmt_given, full
 from ..theme import CanvasColours, mix
 
 NODE_W, NODE_H = 110, 50
@@ -71,7 +70,7 @@ class BackpropDrawing(QGraphicsView):
         self._segments = []       # every edge (start, end, key), for placing the weights
         self._pending = []        # the weights to write, placed once every edge is known
         colours = CanvasColours(self.palette())
-        done = {(s.kind, s.layer) for s in stage_list[:current + 1]}
+        done = {(s.phase, s.layer) for s in stage_list[:current + 1]}
         now = stage_list[current]
         sizes, names = stack.sizes, stack.names
         pos = self._positions(sizes)
@@ -79,9 +78,9 @@ class BackpropDrawing(QGraphicsView):
         delta_colour = QColor("#ff6bd6") if colours.dark else QColor("#a3158a")
 
         def lit_edges(l: int) -> bool:  # the weights into layer l (level l + 1) matter now
-            if now.kind in ("forward", "update"):
+            if now.phase in ("forward", "update"):
                 return now.layer == l
-            return now.kind == "delta" and now.layer == l - 1
+            return now.phase == "delta" and now.layer == l - 1
 
         # Edges and their weights first, so that the neurons are drawn over them.
         for l in range(n_layers):
@@ -105,8 +104,8 @@ class BackpropDrawing(QGraphicsView):
         # Neurons.
         for level, column in enumerate(pos):
             for k, at in enumerate(column):
-                lit = (now.kind == "start" and level == 0) or \
-                      (now.kind in ("forward", "delta") and now.layer == level - 1)
+                lit = (now.phase == "start" and level == 0) or \
+                      (now.phase in ("forward", "delta") and now.layer == level - 1)
                 corner = None
                 if level == 0:
                     lines = [f"x = {fmt_given(step.x[k])}"]
@@ -122,7 +121,7 @@ class BackpropDrawing(QGraphicsView):
                     if bias is not None:
                         updated = ("update", l) in done
                         value = step.new_biases[l][k] if updated else bias[k]
-                        corner = (f"b {fmt(value)}", updated and now.kind == "update" and now.layer == l,
+                        corner = (f"b {fmt(value)}", updated and now.phase == "update" and now.layer == l,
                                   f"bias b = {full(bias[k])}" + (f" → new {full(value)}" if updated else ""))
                         self.texts[("bias", level, k)] = corner[0]
                 self._node(scene, at, names[level][k], lines, family, lit, colours, corner)
@@ -130,7 +129,7 @@ class BackpropDrawing(QGraphicsView):
                 if level > 0 and ("delta", level - 1) in done:
                     delta = step.layers[level - 1].delta[k]
                     text = f"δ = {fmt(delta)}"
-                    now_delta = now.kind == "delta" and now.layer == level - 1
+                    now_delta = now.phase == "delta" and now.layer == level - 1
                     self._label(scene, text, at + QPointF(NODE_W / 2, NODE_H + 9), delta_colour,
                                 bold=now_delta, size=9.5, tip=f"δ = {full(delta)}")
                     self.texts[("delta", level, k)] = text

@@ -7,8 +7,7 @@ from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QScrollArea,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...learn.backprop import fmt, fmt_given, layer_title
-from ...learn.backprop_text import full
+from ...learn import fmt, fmt_given, full, layer_title
 from ..theme import mix
 
 UPDATE_COLUMNS = ("from", "to", "η", "δ", "x", "Δ = ηδx", "old W", "new W")
@@ -128,7 +127,7 @@ class BackpropTables(QScrollArea):
         """Fill the tables with what the stages up to ``current`` have computed."""
         n_layers = len(stack.weights)
         self._build(n_layers, bool(step.momentum))
-        done = {(s.kind, s.layer) for s in stage_list[:current + 1]}
+        done = {(s.phase, s.layer) for s in stage_list[:current + 1]}
         now = stage_list[current]
         light = self._highlight()
         names = stack.names
@@ -138,7 +137,7 @@ class BackpropTables(QScrollArea):
         table.setRowCount(len(rows))
         for r, (l, j) in enumerate(rows):
             values = step.layers[l]
-            lit = light if now.kind in ("forward", "delta") and now.layer == l else None
+            lit = light if now.phase in ("forward", "delta") and now.layer == l else None
             forward, delta = ("forward", l) in done, ("delta", l) in done
             last = l == n_layers - 1
             items = [cell(names[l + 1][j], highlight=lit)]
@@ -154,7 +153,7 @@ class BackpropTables(QScrollArea):
         fit_height(table)
 
         for l in range(n_layers):
-            self._fill_updates(l, step, ("update", l) in done, now.kind == "update" and now.layer == l, light,
+            self._fill_updates(l, step, ("update", l) in done, now.phase == "update" and now.layer == l, light,
                                names, n_layers)
 
     def _fill_updates(self, l, step, shown, lit, light, names, n_layers) -> None:
@@ -188,7 +187,7 @@ class BackpropTables(QScrollArea):
         """Scroll (as little as it takes) to the table of ``stage``: the neurons for the forward
         pass and the δs, the layer's update table with its caption for an update."""
         self.box.activate()
-        if stage.kind == "update" and stage.layer < len(self.updates):
+        if stage.phase == "update" and stage.layer < len(self.updates):
             self.ensureWidgetVisible(self.updates[stage.layer], 0, 4)
             self.ensureWidgetVisible(self.captions[stage.layer], 0, 2)
             # Down to the table, not across: a table wider than the room starts at its left

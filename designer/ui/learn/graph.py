@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QValidator
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QHBoxLayout, QLabel, QPushButton,
                                QTextBrowser, QVBoxLayout, QWidget)
 
-from ...learn.graph import EXAMPLES, GATE_NOTES, Stepper, number
+from ...learn import EXAMPLES, GATE_NOTES, Stepper, number
 from ..theme import CanvasColours, escape, mix
 from .graph_canvas import GraphCanvas
 

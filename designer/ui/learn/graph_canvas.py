@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...learn.graph import LEAVES, Step, Stepper, number
+from ...learn import LEAVES, Step, Stepper, number
 from ..theme import CanvasColours, mix
 
 # logical pixels between the layout's columns and rows: stretched to fill the widget within these
@@ -29,10 +29,10 @@ LABEL_SLACK = 8.0  # how far a label may reach past the straight stretch of its 
 
 @dataclass(frozen=True)
 class Label:
-    """A text on the drawing: ``kind`` is "value", "grad", "name" or "gate"; ``fresh`` when the
+    """A text on the drawing: ``role`` is "value", "grad", "name" or "gate"; ``fresh`` when the
     current step has just computed it; ``known`` is False for a placeholder ("q = ?")."""
     text: str
-    kind: str
+    role: str
     centre: QPointF
     fresh: bool = False
     known: bool = True
@@ -138,8 +138,8 @@ class GraphCanvas(QWidget):
                              fresh and step.phase == "backward", grad is not None, source))
         for name in graph.order:
             node = graph.nodes[name]
-            kind = "name" if node.op in LEAVES else "gate"
-            out.append(Label(name if kind == "name" else node.symbol, kind, self.position(name),
+            role = "name" if node.op in LEAVES else "gate"
+            out.append(Label(name if role == "name" else node.symbol, role, self.position(name),
                              node=name))
         return out
 
@@ -147,9 +147,9 @@ class GraphCanvas(QWidget):
         """``full`` ("∂f/∂x = −4") if it fits along its wire, else just the number."""
         return full if QFontMetricsF(self.bold["value"]).horizontalAdvance(full) <= room else short
 
-    def label(self, node: str, kind: str) -> Label:
+    def label(self, node: str, role: str) -> Label:
         """The value ("value") or gradient ("grad") label on ``node``'s wire."""
-        return next(x for x in self.labels() if x.node == node and x.kind == kind)
+        return next(x for x in self.labels() if x.node == node and x.role == role)
 
     def texts(self) -> list[str]:
         return [label.text for label in self.labels()]
@@ -251,21 +251,21 @@ class GraphCanvas(QWidget):
 
     def _paint_labels(self, painter: QPainter, colours: dict) -> None:
         for label in self.labels():
-            kind = label.kind
-            if kind == "gate" and len(label.text) > 2:
+            role = label.role
+            if role == "gate" and len(label.text) > 2:
                 font = self.fonts["small_gate"]
             else:
-                font = (self.bold if label.fresh else self.fonts)[kind]
+                font = (self.bold if label.fresh else self.fonts)[role]
             metrics = QFontMetricsF(font)
             width, height = metrics.horizontalAdvance(label.text), metrics.height()
             c = label.centre
-            if kind == "value":
+            if role == "value":
                 rect = QRectF(c.x() - width / 2, c.y() - LABEL_GAP - height, width, height)
-            elif kind == "grad":
+            elif role == "grad":
                 rect = QRectF(c.x() - width / 2, c.y() + LABEL_GAP, width, height)
             else:
                 rect = QRectF(c.x() - width / 2, c.y() - height / 2, width, height)
-            colour = colours.get(kind, colours["text"]) if kind in ("value", "grad") else colours["text"]
+            colour = colours.get(role, colours["text"]) if role in ("value", "grad") else colours["text"]
             if not label.known:
                 colour = colours["dim"]
             if label.fresh:

@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from designer.learn.perceptron import (DELTA, NOT_SEPARABLE, NOT_SEPARABLE_DELTA, PERCEPTRON,
-                                       RULES, SEPARABLE_SET, SETS, PerceptronRun, builtin_points,
-                                       converged_sentence, line_equation, num, predict,
-                                       solve_two_layers, vec)
+from designer.learn import (
+    DELTA, NOT_SEPARABLE, NOT_SEPARABLE_DELTA, PERCEPTRON, RULES, SEPARABLE_SET, SETS, PerceptronRun, builtin_points, converged_sentence, line_equation, num, predict, solve_two_layers, vec,
+)
 
 from .perceptron_plot import PointPlane
 from .perceptron_text import rule_html, sample_html, two_layer_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from designer.learn.perceptron import DELTA, num, signed, vec
+from designer.learn import DELTA, num, signed, vec
 
 # t, o and the points' classes as the plane draws them
 PLUS_HTML = "#0877bd"

@@ -10,8 +10,8 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout,
                                QWidget)
 
-from ...learn.shape import NOTHING_SELECTED, explain, first_conv, spatial_indices
-from ...model.words import unbroken
+from ...learn import NOTHING_SELECTED, explain, first_conv, spatial_indices
+from ...model import unbroken
 from ..theme import ERROR_COLOUR, WARNING_COLOUR, escape, is_dark, mix
 from .shape_strip import WindowStrip
 

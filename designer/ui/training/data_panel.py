@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
                                QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...engine.data import BUILTIN_SETS, DataError, check_fits, check_outputs, load_data, suggest_input
-from ...engine.data.builtin import DEFAULT_SIZES, MAX_SIZE, parse_builtin
-from ...model import Layer, format_shape, infer
-from ...model.words import plural
+from ...engine.data import DEFAULT_SIZES, MAX_SIZE, parse_builtin
+from ...model import Layer, format_shape, infer, plural
 from ..theme import class_colour, style_axes
 from .boundary import shown_points
 from .images import ImageGrid, tiles_rgb

@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from ...engine.progress import EpochProgress
+from ...engine import EpochProgress
 from ..theme import style_axes
 from .worker import BatchUpdate, finite
 

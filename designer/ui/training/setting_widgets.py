@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
-from ...engine.settings import Setting
+from ...engine import Setting
 
 FLOAT_DECIMALS = 3   # precision of a float spin box; an open end lies 10⁻³ inside
 FLOAT_STEP = 0.05

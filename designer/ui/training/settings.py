@@ -1,14 +1,12 @@
-"""Training settings the Train mode suggests for a network, and the memory check before a run.
+"""Training settings the Train mode suggests for a network.
 
 No Qt here. ``suggest(network)`` gives TrainConfig fields that work for the templates (AlexNet
-gets the course's recipe); ``memory_problem(network, batch)`` is one sentence when the estimated
-memory of a run exceeds what the machine has available.
+gets the course's recipe). The memory check before a run is the engine's ``memory_problem``.
 """
 from __future__ import annotations
 
-from ...engine.memory import available_memory, memory_problem  # noqa: F401 (the Train mode's)
-from ...engine.settings import SETTING, defaults
-from ...model.summary import human_count
+from ...engine import SETTING, defaults
+from ...model import human_count
 
 # The course's AlexNet recipe: batch 128, momentum 0.9, lr 0.01, weight decay 5e-4, ÷10 on plateau.
 ALEXNET_RECIPE = dict(batch_size=128, lr=0.01, momentum=0.9, weight_decay=5e-4, schedule="plateau")

@@ -18,14 +18,14 @@ from typing import Callable, Optional
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
-from ...engine.training import Trainer
+from ...engine import Trainer, memory_problem
 from ...errors import UserError
-from ...model import ChangeKind
+from ...model import ChangeKind, available_memory
 from ..weights_holder import WeightsHolder
 from . import weights_actions as wa
 from .data_panel import DataPanel
 from .probes import ProbeSpec
-from .settings import available_memory, memory_problem, suggest, suggest_data, suggestion_source
+from .settings import suggest, suggest_data, suggestion_source
 from .state import TrainState
 from .threads import Background
 from .train_panel import TrainPanel
@@ -177,7 +177,7 @@ class TrainMode(QObject, wa.WeightsActions):
 
     # ------------------------------------------------------------------ document and data
     def _network_changed(self, change=None) -> None:
-        reset = change is not None and change.kind is ChangeKind.RESET
+        reset = change is not None and change.what is ChangeKind.RESET
         self._network_shown(fresh=reset)
         if change is not None and change.keeps_architecture:
             return  # the weights (keyed by layer index) still fit

@@ -14,10 +14,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QMenu, QProgressBar, QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
-from ...engine.augment import Augment
-from ...engine.progress import BatchProgress
-from ...engine.settings import SETTING, defaults, panel_settings
-from ...engine.training import TrainConfig
+from ...engine import Augment, BatchProgress, SETTING, TrainConfig, defaults, panel_settings
 from .setting_widgets import make_widget
 from .settings import SCHEDULES
 from .state import TrainState

@@ -14,9 +14,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ...errors import UserError
-from ...model import Network, load_weights, save_weights
-from ...model.document import clones
-from ...model.weights import check_arrays
+from ...model import Network, check_arrays, clones, load_weights, save_weights
 from .threads import Background, ThreadWorker
 from .worker import report_failure, sentence
 
@@ -66,8 +64,7 @@ def save_checkpoint_file(trainer, path: str) -> str:
 def resumed_trainer(path: str, network, dataset, epochs: Optional[int] = None):
     """A Trainer continuing the run saved in ``path`` with its own settings (only the number of
     epochs may grow, as ``nn-designer train --resume`` allows). Runs on the worker thread."""
-    from ...engine import checkpoint as ckpt
-    from ...engine.training import TrainConfig, Trainer
+    from ...engine import TrainConfig, Trainer, checkpoint as ckpt
 
     data = ckpt.load(path)
     config = TrainConfig.from_dict(data["meta"]["config"])

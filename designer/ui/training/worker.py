@@ -26,7 +26,7 @@ from typing import Callable, Optional
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ...engine.progress import BatchProgress, EpochProgress, Finished, clock_text
+from ...engine import BatchProgress, EpochProgress, Finished, clock_text
 from ...errors import UserError, describe
 from ..bug_report import report_bug
 from . import probes
