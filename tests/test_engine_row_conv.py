@@ -11,7 +11,7 @@ import pytest
 import engine_checks_support as checks
 
 from designer.engine import EngineNet, blocks
-from designer.engine.layers import row_conv
+from designer.engine.layers import row_conv, winograd
 from designer.model import load_model
 
 ROW_CASES = [
@@ -28,6 +28,7 @@ ROW_CASES = [
 @pytest.fixture
 def by_rows(monkeypatch):
     monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+    monkeypatch.setattr(winograd, "ENABLED", False)  # the 3×3 ones would go by Winograd
 
 
 def conv_layer(cfg):
@@ -68,9 +69,11 @@ def test_whole_net_by_rows(by_rows):
     checks.check_whole_net("cross_entropy", "softmax")
 
 
-def test_which_convolutions_go_by_rows():
-    """By default: ResNet-20's 3×3 stride-1 convolutions of 16–64 channels; not its first (3
+def test_which_convolutions_go_by_rows(monkeypatch):
+    """Without Winograd (which takes the 3×3 ones first: tests/test_engine_winograd.py):
+    ResNet-20's 3×3 stride-1 convolutions of 16–64 channels; not its first (3
     channels: short products), its stride-2 ones or its 1×1 projections."""
+    monkeypatch.setattr(winograd, "ENABLED", False)
     net = EngineNet(load_model("resnet20"))
     convs = [layer for layer in net.layers if layer.type == "conv"]
     first, rest = convs[0], convs[1:]

@@ -34,7 +34,7 @@ import numpy as np
 from ...model.kinds_spatial import dilation_of, window_of
 from .base import Layer, batch_last, logical
 from .columns import col2im, im2col
-from . import depthwise, row_conv
+from . import depthwise, row_conv, winograd
 
 # A 1×1 convolution with stride 1 and no padding (most of MobileNet's and EfficientNet's work) is
 # one product on the input itself: its columns would be a copy of the input. Tests switch it off
@@ -83,7 +83,10 @@ class Conv(Layer):
         self.depthwise = depthwise.is_depthwise(self.groups, self.in_shape[0], int(cfg["filters"]))
         self.pointwise = (POINTWISE and self.kernel == (1, 1) and tuple(self.stride) == (1, 1)
                           and tuple(self.pad) == (0, 0) and self.groups == 1)
-        self.by_rows = (not self.depthwise and self.dilation == (1, 1) and
+        self.winograd = (not self.depthwise and
+                         winograd.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0],
+                                        self.dilation))
+        self.by_rows = (not self.depthwise and not self.winograd and self.dilation == (1, 1) and
                         row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0]))
 
     def column_rows(self) -> int:
@@ -235,6 +238,9 @@ class Conv(Layer):
             if "bias" in self.params:
                 out += self.params["bias"][:, None]
             return logical(out.reshape(f, oh, ow, n)), (m2, x.shape, "pointwise")
+        if self.winograd:
+            out, v = winograd.forward(self, m, train, self.spare)
+            return logical(out), (v, x.shape, "winograd")
         if self.by_rows:
             out, rows = self.forward_by_rows(m)
             return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
@@ -258,6 +264,9 @@ class Conv(Layer):
             return (logical(dx) if dx is not None else None), grads
         if tiles == "pointwise":
             return self.backward_pointwise(batch_last(dout), first, in_shape)
+        if tiles == "winograd":
+            dx, grads = winograd.backward(self, batch_last(dout), first, in_shape, self.spare)
+            return (logical(dx) if dx is not None else None), grads
         if self.by_rows:
             dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
             return (logical(dx) if dx is not None else None), grads
