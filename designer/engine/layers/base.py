@@ -21,6 +21,8 @@ returns a scratch array as its output.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ...model.catalogue import channels_first as engine_shape  # noqa: F401  (model (W, H, D) -> (D, H, W))
@@ -45,6 +47,23 @@ def batch_last(x: np.ndarray) -> np.ndarray:
 def logical(m: np.ndarray) -> np.ndarray:
     """Batch-last (..., N) -> the logical (N, ...) view."""
     return m.transpose(_TO_FIRST[m.ndim])
+
+
+_local = threading.local()
+
+
+def shared_buffer(shape: tuple, dtype, name: str = "") -> np.ndarray:
+    """A transient array of ``shape`` from one flat buffer per thread, name and dtype, shared by
+    all layers (as large as the largest request); valid until the next call for the same name
+    in the same thread."""
+    size = int(np.prod(shape))
+    key = (name, np.dtype(dtype).str)
+    buffers = _local.__dict__.setdefault("buffers", {})
+    flat = buffers.get(key)
+    if flat is None or flat.size < size:
+        flat = buffers[key] = None  # free the old one before allocating the larger
+        flat = buffers[key] = np.empty(size, dtype)
+    return flat[:size].reshape(shape)
 
 
 # The engine's registry: layer type -> the class that computes it. A class registers itself by
@@ -109,6 +128,19 @@ class Layer:
         if fill is not None and (fresh or self._shapes.get(name) != (shape, fill)):
             view.fill(fill)
         self._shapes[name] = (shape, fill)
+        return view
+
+    def pass_buffer(self, name: str, shape: tuple, train: bool, fill=None) -> np.ndarray:
+        """A scratch array for what a forward pass keeps for its backward pass (columns, row
+        columns, a padded input): in training the layer's own (``scratch``); in evaluation mode
+        one buffer per thread shared by every layer (``shared_buffer``, ``fill`` written each
+        time), so that a forward-only run (``predict``) holds the largest of them, not one per
+        layer, and nothing only a backward pass would read."""
+        if train or not self.reuse_buffers:
+            return self.scratch(name, shape, fill)
+        view = shared_buffer(shape, self.dtype, "forward-only " + name)
+        if fill is not None:
+            view.fill(fill)
         return view
 
     def scratch_bytes(self) -> int:

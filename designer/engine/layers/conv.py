@@ -27,12 +27,10 @@ D apart: im2col and col2im read and write them there (``dilation``); row_conv is
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from ...model.kinds_spatial import dilation_of, window_of
-from .base import Layer, batch_last, logical
+from .base import Layer, batch_last, logical, shared_buffer
 from .columns import col2im, im2col
 from . import depthwise, row_conv, winograd
 
@@ -48,23 +46,6 @@ TILE = 1 << 20
 # product of fewer columns markedly slower (a CIFAR VGG's 32×32 maps at batch 64 in one-row
 # tiles of 2,048 columns trained ~30 % slower on 2 cores than in four-row tiles).
 MIN_COLUMNS = 8192
-
-_local = threading.local()
-
-
-def shared_buffer(shape: tuple, dtype, name: str = "") -> np.ndarray:
-    """A transient array of ``shape`` from one flat buffer per thread, name and dtype, shared by
-    all layers (as large as the largest request); valid until the next call for the same name
-    in the same thread."""
-    size = int(np.prod(shape))
-    key = (name, np.dtype(dtype).str)
-    buffers = _local.__dict__.setdefault("buffers", {})
-    flat = buffers.get(key)
-    if flat is None or flat.size < size:
-        flat = buffers[key] = None  # free the old one before allocating the larger
-        flat = buffers[key] = np.empty(size, dtype)
-    return flat[:size].reshape(shape)
-
 
 class Conv(Layer):
     """A 2-D convolution; with ``groups`` g the C inputs and F filters split into g groups,
@@ -166,13 +147,13 @@ class Conv(Layer):
     def spare(self, name: str, shape: tuple) -> np.ndarray:
         return shared_buffer(shape, self.dtype, name)
 
-    def forward_by_rows(self, m: np.ndarray):
+    def forward_by_rows(self, m: np.ndarray, train: bool = True):
         """``row_conv``: the output (F, OH·OW·N) and the row columns (the cache)."""
         c, h, _, n = m.shape
         kw, (py, px) = self.kernel[1], self.pad
         f, oh, ow = self.out_shape
         bias = self.params.get("bias")
-        rows = self.scratch("rows", (c * kw + (bias is not None), (h + 2 * py) * ow * n))
+        rows = self.pass_buffer("rows", (c * kw + (bias is not None), (h + 2 * py) * ow * n), train)
         row_conv.fill_rows(m, rows[:c * kw].reshape(c, kw, h + 2 * py, ow, n), kw, (py, px))
         if bias is not None:
             rows[c * kw] = 1
@@ -229,7 +210,7 @@ class Conv(Layer):
         f, oh, ow = self.out_shape
         m = batch_last(x)  # a C-ordered batch (a first layer's data) is transposed once
         if self.depthwise:
-            out, xp = depthwise.forward(self, m)
+            out, xp = depthwise.forward(self, m, train)
             return logical(out), (xp, x.shape, "depthwise")
         if self.pointwise:  # the input is its own columns: out = W @ x (+ b), the input the cache
             m2 = m.reshape(m.shape[0], -1)
@@ -242,12 +223,12 @@ class Conv(Layer):
             out, v = winograd.forward(self, m, train, self.spare)
             return logical(out), (v, x.shape, "winograd")
         if self.by_rows:
-            out, rows = self.forward_by_rows(m)
+            out, rows = self.forward_by_rows(m, train)
             return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
         tiles, rows = self.tiles(n), self.column_rows()
         wm = self.matrix() if self.groups == 1 else self.params["weight"].reshape(f, -1)
         if len(tiles) == 1:  # small: the whole columns are the cache of the pass
-            cols = self.im2col(m, tiles[0], self.scratch("cols", (rows, oh * ow * n)))
+            cols = self.im2col(m, tiles[0], self.pass_buffer("cols", (rows, oh * ow * n), train))
             out = np.empty((f, cols.shape[1]), self.dtype)
             self.product(wm, cols, out)
             return logical(out.reshape(f, oh, ow, n)), (cols, x.shape, None)

@@ -33,23 +33,23 @@ def _tap(xp: np.ndarray, i: int, j: int, out_hw: tuple, stride: tuple, dilation:
     return xp[:, y:y + sy * (oh - 1) + 1:sy, x:x + sx * (ow - 1) + 1:sx]
 
 
-def padded_input(layer, m: np.ndarray, pad: tuple) -> np.ndarray:
+def padded_input(layer, m: np.ndarray, pad: tuple, train: bool = True) -> np.ndarray:
     """``m`` (C, H, W, N) inside a border of zeros (a reused scratch buffer whose border is written once)."""
     py, px = pad
     if not py and not px:
         return m
     c, h, w, n = m.shape
-    xp = layer.scratch("padded", (c, h + 2 * py, w + 2 * px, n), 0.0)
+    xp = layer.pass_buffer("padded", (c, h + 2 * py, w + 2 * px, n), train, 0.0)
     xp[:, py:py + h, px:px + w] = m
     return xp
 
 
-def forward(layer, m: np.ndarray) -> tuple:
+def forward(layer, m: np.ndarray, train: bool = True) -> tuple:
     """(out (C, OH, OW, N), the padded input: the cache)."""
     w = layer.params["weight"][:, 0]  # (C, KH, KW)
     bias = layer.params.get("bias")
     kh, kw = w.shape[1:]
-    xp = padded_input(layer, m, layer.pad)
+    xp = padded_input(layer, m, layer.pad, train)
     c, oh, ow, n = m.shape[0], layer.out_shape[1], layer.out_shape[2], m.shape[3]
     out = np.empty((c, oh, ow, n), layer.dtype)
     tmp_size = oh * ow * n

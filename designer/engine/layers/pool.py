@@ -99,7 +99,7 @@ class Pool(Layer):
         """A block of channels at a time (``blockwise``): the block's taps are combined while
         they are in the cache, and blocks run on all cores."""
         fill = -np.inf if self.mode == "max" else 0.0
-        win = windows(padded(self, batch_view(x), self.pad, fill, self.extra), self.span, self.stride)
+        win = windows(padded(self, batch_view(x), self.pad, fill, self.extra, train), self.span, self.stride)
         if self.dilation != (1, 1):
             win = win[..., ::self.dilation[0], ::self.dilation[1]]
         kh, kw = self.kernel

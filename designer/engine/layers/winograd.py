@@ -198,7 +198,7 @@ def forward(layer, m: np.ndarray, train: bool, spare) -> tuple:
     f, oh, ow = layer.out_shape
     th, tw = tiles((oh, ow))
     xp = padded(m, layer.pad, 2 * th + 2, 2 * tw + 2, spare)
-    v = (layer.scratch if train else spare)("winograd", (4, 4, c, th, tw, n))
+    v = layer.pass_buffer("winograd", (4, 4, c, th, tw, n), train)
     u = filter_transform(w)
     out = np.empty((f, oh, ow, n), layer.dtype)
     v2 = v.reshape(16, c, th * tw * n)
