@@ -52,11 +52,13 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--cpu", action="store_true")
     p.add_argument("--forward", action="store_true", help="forward only (train=False)")
+    p.add_argument("--shapes", default="", help="C,size,F;C,size,F;... instead of the suite's")
     args = p.parse_args()
     clock = time.thread_time if args.cpu else time.perf_counter
     from designer.engine.process import engine_running
     with engine_running(training=False):
-        for c, size, f in SHAPES:
+        shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes.split(";") if s] or SHAPES
+        for c, size, f in shapes:
             rng = np.random.default_rng(1)
             x = rng.normal(size=(c, size, size, args.batch)).astype(np.float32).transpose(3, 0, 1, 2)
             d = rng.normal(size=(f, size, size, args.batch)).astype(np.float32).transpose(3, 0, 1, 2)

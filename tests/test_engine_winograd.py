@@ -29,6 +29,7 @@ CASES = [  # (config, model input shape (W, H, D))
 def by_winograd(monkeypatch):
     monkeypatch.setattr(winograd, "ENABLED", True)
     monkeypatch.setattr(winograd, "MIN_CHANNELS", 0)
+    monkeypatch.setattr(winograd, "FORWARD_ONLY", True)  # evaluation-mode passes too
 
 
 @pytest.fixture
@@ -134,8 +135,27 @@ def test_which_convolutions_go_by_winograd():
     assert not convs[0].winograd
     for layer in convs[1:]:
         assert layer.winograd == (tuple(layer.stride) == (1, 1) and layer.kernel == (3, 3)), layer.cfg
-        assert not (layer.winograd and layer.by_rows)
+        assert layer.by_rows == layer.winograd  # evaluation-mode passes go by kernel rows
     assert sum(layer.winograd for layer in convs) == 16
+
+
+@pytest.mark.parametrize("forward_only", [False, True])
+def test_evaluation_passes_take_the_path_forward_only_says(monkeypatch, forward_only):
+    """Training passes go by Winograd; evaluation-mode ones only with FORWARD_ONLY (else by
+    kernel rows, measured faster for forward passes alone); both equal im2col's result."""
+    monkeypatch.setattr(winograd, "FORWARD_ONLY", forward_only)
+    layer = layer_for(dict(filters=16, kernel=3, padding=1), (8, 8, 16))
+    assert layer.winograd and layer.by_rows
+    x = np.random.default_rng(3).normal(size=(2, 16, 8, 8))
+    out, cache = layer.forward(x, False)
+    assert (cache[2] == "winograd") == forward_only
+    _, cache = layer.forward(x, True)
+    assert cache[2] == "winograd"
+    monkeypatch.setattr(winograd, "ENABLED", False)
+    monkeypatch.setattr(row_conv, "MIN_INNER", 10 ** 9)
+    plain = layer_for(dict(filters=16, kernel=3, padding=1), (8, 8, 16))
+    assert not plain.winograd and not plain.by_rows
+    np.testing.assert_allclose(out, plain.forward(x, False)[0], rtol=1e-10, atol=1e-10)
 
 
 def test_the_switch_turns_it_off(monkeypatch):

@@ -67,7 +67,7 @@ class Conv(Layer):
         self.winograd = (not self.depthwise and
                          winograd.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0],
                                         self.dilation))
-        self.by_rows = (not self.depthwise and not self.winograd and self.dilation == (1, 1) and
+        self.by_rows = (not self.depthwise and self.dilation == (1, 1) and
                         row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0]))
 
     def column_rows(self) -> int:
@@ -219,7 +219,7 @@ class Conv(Layer):
             if "bias" in self.params:
                 out += self.params["bias"][:, None]
             return logical(out.reshape(f, oh, ow, n)), (m2, x.shape, "pointwise")
-        if self.winograd:
+        if self.winograd and (train or winograd.FORWARD_ONLY):
             out, v = winograd.forward(self, m, train, self.spare)
             return logical(out), (v, x.shape, "winograd")
         if self.by_rows:
