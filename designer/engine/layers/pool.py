@@ -105,12 +105,21 @@ class Pool(Layer):
         kh, kw = self.kernel
         c, oh, ow, n = win.shape[:4]
         out = np.empty((c, oh, ow, n), self.dtype)
-        idx = np.empty(out.shape, index_type(kh * kw)) if self.mode == "max" else None
+        # The index of each window's largest value only routes a backward pass's gradient: a net's
+        # evaluation-mode pass (predict; the net drops its caches) takes the maximum alone, a
+        # third of the passes. A direct call keeps it (a backward pass may follow, as in tests).
+        keep = train or not self.reuse_buffers
+        idx = np.empty(out.shape, index_type(kh * kw)) if self.mode == "max" and keep else None
         scale = self.scaled
 
         def run(a, z):
             taps = [win[a:z, ..., i, j] for i in range(kh) for j in range(kw)]
             o = out[a:z]
+            if self.mode == "max" and idx is None:
+                np.copyto(o, taps[0])
+                for tap in taps[1:]:
+                    np.maximum(o, tap, out=o)
+                return
             if self.mode == "max":
                 running_max(taps, o, idx[a:z])
                 return
