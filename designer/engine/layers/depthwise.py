@@ -89,7 +89,7 @@ def forward(layer, m: np.ndarray, train: bool = True) -> tuple:
                 o += tmp
         if bias is not None:
             o += bias[a:z][:, None, None, None]
-    blockwise(run, c, tmp_size * kh * kw)
+    blockwise(run, c, 3 * tmp_size)  # a block's input, output and temporary
     return out, xp
 
 
