@@ -143,6 +143,24 @@ class Layer:
             view.fill(fill)
         return view
 
+    def padded_copy(self, name: str, m: np.ndarray, before: tuple, after: tuple, fill, train: bool) -> np.ndarray:
+        """The batch-last ``m`` (C, H, W, N) with ``before`` (rows, columns) of ``fill`` above and
+        to the left and ``after`` below and to the right, in a ``pass_buffer``: the layer's own
+        buffer keeps its border from call to call (written when its shape changes); a shared one
+        has only its border strips written, not the whole of it."""
+        c, h, w, n = m.shape
+        (py, px), (ey, ex) = before, after
+        shape = (c, h + py + ey, w + px + ex, n)
+        own = train or not self.reuse_buffers
+        xp = self.pass_buffer(name, shape, train, fill if own else None)
+        if not own:
+            xp[:, :py] = fill
+            xp[:, py + h:] = fill
+            xp[:, py:py + h, :px] = fill
+            xp[:, py:py + h, px + w:] = fill
+        xp[:, py:py + h, px:px + w] = m
+        return xp
+
     def scratch_bytes(self) -> int:
         """Bytes held by this layer's scratch buffers."""
         return sum(b.nbytes for b in self._buffers.values())

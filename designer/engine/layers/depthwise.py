@@ -58,10 +58,7 @@ def padded_input(layer, m: np.ndarray, pad: tuple, train: bool = True) -> np.nda
     py, px = pad
     if not py and not px:
         return m
-    c, h, w, n = m.shape
-    xp = layer.pass_buffer("padded", (c, h + 2 * py, w + 2 * px, n), train, 0.0)
-    xp[:, py:py + h, px:px + w] = m
-    return xp
+    return layer.padded_copy("padded", m, (py, px), (py, px), 0.0, train)
 
 
 def forward(layer, m: np.ndarray, train: bool = True) -> tuple:

@@ -16,10 +16,7 @@ def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0, extra=(0, 0), trai
     (ph, pw), (eh, ew) = pad, extra
     if not ph and not pw and not eh and not ew:
         return m
-    c, h, w, n = m.shape
-    xp = layer.pass_buffer("padded", (c, h + 2 * ph + eh, w + 2 * pw + ew, n), train, fill)
-    xp[:, ph:ph + h, pw:pw + w] = m
-    return xp
+    return layer.padded_copy("padded", m, (ph, pw), (ph + eh, pw + ew), fill, train)
 
 
 def windows(xp: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
