@@ -28,25 +28,11 @@ class LRN(Layer):
     def forward(self, x, train=False):
         n, alpha, beta, k = self.cfg["size"], self.cfg["alpha"], self.cfg["beta"], self.cfg["k"]
         m = batch_last(x)
-        t = self.dtype.type
-        flat = m.reshape(m.shape[0], -1)
-        s, scale, out = (np.empty(flat.shape, self.dtype) for _ in range(3))
-
-        # A block of positions at a time (all channels: the window runs over them), on all cores.
-        def run(a, z):
-            sb = s[:, a:z]
-            sb[...] = channel_window_sum(flat[:, a:z] * flat[:, a:z], n // 2, (n - 1) // 2)
-            sb *= t(alpha / n)
-            sb += t(k)
-            if beta == 0.75:  # the usual β (AlexNet's, GoogLeNet's): 1/(√s·√√s), sqrt being
-                r = np.sqrt(sb)  # several times faster than a fractional power
-                np.multiply(r, np.sqrt(r), out=scale[:, a:z])
-                np.reciprocal(scale[:, a:z], out=scale[:, a:z])
-            else:
-                np.power(sb, t(-beta), out=scale[:, a:z])
-            np.multiply(flat[:, a:z], scale[:, a:z], out=out[:, a:z])
-        blockwise(run, flat.shape[1], flat.shape[0])
-        return logical(out.reshape(m.shape)), (m, s.reshape(m.shape), scale.reshape(m.shape))
+        s = channel_window_sum(m * m, n // 2, (n - 1) // 2)
+        s *= self.dtype.type(alpha / n)
+        s += self.dtype.type(k)
+        scale = s ** self.dtype.type(-beta)
+        return logical(m * scale), (m, s, scale)
 
     def backward(self, dout, cache):
         m, s, scale = cache
