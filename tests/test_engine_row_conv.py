@@ -28,6 +28,7 @@ ROW_CASES = [
 @pytest.fixture
 def by_rows(monkeypatch):
     monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+    monkeypatch.setattr(row_conv, "MIN_COLUMNS", 0)
     monkeypatch.setattr(winograd, "ENABLED", False)  # the 3×3 ones would go by Winograd
 
 
@@ -81,3 +82,32 @@ def test_which_convolutions_go_by_rows(monkeypatch):
     for layer in rest:
         assert layer.by_rows == (tuple(layer.stride) == (1, 1) and layer.kernel == (3, 3)), layer.cfg
     assert sum(layer.by_rows for layer in rest) == 16
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_a_call_with_few_output_columns_goes_by_im2col(monkeypatch, train):
+    """Kernel rows only when a call has MIN_COLUMNS output columns (positions × samples) or more:
+    the same layer takes im2col for a small batch and kernel rows for a large one, with the
+    same results, and its backward pass follows the way its forward pass went."""
+    monkeypatch.setattr(winograd, "ENABLED", False)
+    monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+    monkeypatch.setattr(row_conv, "MIN_COLUMNS", 60)  # 30 positions: 2 samples or more
+    layer = conv_layer(dict(filters=3, kernel=3, padding=1))
+    assert layer.by_rows
+    rng = np.random.default_rng(4)
+    for n, way in ((1, None), (2, "rows"), (3, "rows")):
+        x = rng.normal(size=(n, 2, 5, 6))
+        out, cache = layer.forward(x, train)
+        assert cache[2] == way
+        monkeypatch.setattr(row_conv, "MIN_COLUMNS", 10 ** 9)
+        want, plain_cache = layer.forward(x, train)
+        assert plain_cache[2] is None
+        np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+        d = rng.normal(size=out.shape)
+        dx_plain, g_plain = layer.backward(d, plain_cache)
+        monkeypatch.setattr(row_conv, "MIN_COLUMNS", 60)
+        _, cache = layer.forward(x, train)
+        dx, grads = layer.backward(d, cache)
+        np.testing.assert_allclose(dx, dx_plain, rtol=1e-12, atol=1e-12)
+        for name in grads:
+            np.testing.assert_allclose(grads[name], g_plain[name], rtol=1e-12, atol=1e-12)

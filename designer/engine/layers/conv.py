@@ -222,9 +222,9 @@ class Conv(Layer):
         if self.winograd and (train or winograd.FORWARD_ONLY):
             out, v = winograd.forward(self, m, train, self.spare)
             return logical(out), (v, x.shape, "winograd")
-        if self.by_rows:
+        if self.by_rows and oh * ow * n >= row_conv.MIN_COLUMNS:
             out, rows = self.forward_by_rows(m, train)
-            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
+            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, "rows")
         tiles, rows = self.tiles(n), self.column_rows()
         wm = self.matrix() if self.groups == 1 else self.params["weight"].reshape(f, -1)
         if len(tiles) == 1:  # small: the whole columns are the cache of the pass
@@ -248,7 +248,7 @@ class Conv(Layer):
         if tiles == "winograd":
             dx, grads = winograd.backward(self, batch_last(dout), first, in_shape, self.spare)
             return (logical(dx) if dx is not None else None), grads
-        if self.by_rows:
+        if tiles == "rows":
             dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
             return (logical(dx) if dx is not None else None), grads
         w = self.params["weight"]
