@@ -31,6 +31,8 @@ SWITCHES = {  # name -> (module, attribute, value when on, value when off)
     "row_conv": ("designer.engine.layers.row_conv", "MIN_INNER", 48, 10 ** 9),
     "depthwise": ("designer.engine.layers.depthwise", "ENABLED", True, False),
     "fold": ("designer.engine.plan", "FOLD", True, False),  # read when a plan is made: per net
+    # element-wise blocks on every core (2) beside the BLAS's threads, against blocks.cores()' rule
+    "helpers": ("designer.engine.blocks", "_threads", 2, None),
 }
 
 
