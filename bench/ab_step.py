@@ -28,6 +28,7 @@ from designer.model import load_model  # noqa: E402
 
 SWITCHES = {  # name -> (module, attribute, value when on, value when off)
     "winograd": ("designer.engine.layers.winograd", "ENABLED", True, False),
+    "winograd_threads": ("designer.engine.layers.winograd", "OWN_THREADS", True, False),
     "row_conv": ("designer.engine.layers.row_conv", "MIN_INNER", 48, 10 ** 9),
     "depthwise": ("designer.engine.layers.depthwise", "ENABLED", True, False),
     "fold": ("designer.engine.plan", "FOLD", True, False),  # read when a plan is made: per net

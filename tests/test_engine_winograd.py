@@ -59,8 +59,10 @@ def test_gradients_by_winograd(by_winograd, cfg, shape):
     checks.check_layer(layer, np.random.default_rng(2).normal(size=(2, d, h, w)))
 
 
+@pytest.mark.parametrize("own_threads", [True, False], ids=["own threads", "blas threads"])
 @pytest.mark.parametrize("cfg,shape", CASES[:3], ids=str)
-def test_gradients_by_winograd_in_chunks_and_threads(by_winograd, tiny_chunks, cfg, shape):
+def test_gradients_by_winograd_in_chunks_and_threads(by_winograd, tiny_chunks, monkeypatch, own_threads, cfg, shape):
+    monkeypatch.setattr(winograd, "OWN_THREADS", own_threads)
     layer = layer_for(cfg, shape)
     assert layer.winograd
     w, h, d = shape

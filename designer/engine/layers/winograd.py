@@ -25,6 +25,7 @@ Only 3×3, stride 1, no dilation, one group, padding at most 2 (see ``suits``).
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -41,6 +42,16 @@ ENABLED = True
 MIN_CHANNELS = 16
 # Whether evaluation-mode (forward-only) passes take it too; else they go by kernel rows.
 FORWARD_ONLY = False
+# Chunks on every core with one BLAS thread (True), or as blockwise's usual rule decides with the
+# BLAS's own threads splitting each product (False): a switch for A/B measurements.
+OWN_THREADS = True
+
+
+def _threads():
+    """(context, threads for blockwise) of ``OWN_THREADS``."""
+    if OWN_THREADS:
+        return one_blas_thread(), usable_cores()
+    return contextlib.nullcontext(), 0
 
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
@@ -234,8 +245,9 @@ def forward(layer, m: np.ndarray, train: bool, spare) -> tuple:
         prod = np.empty((16, f, (z - a) * row), layer.dtype)
         _products(u, v2[:, :, a * row:z * row], prod)
         output_transform(prod.reshape(4, 4, f, z - a, tw, n), out[:, 2 * a:2 * z], bias)
-    with one_blas_thread():
-        blockwise(run, th, 1, _row_chunks(16 * max(c, f) * row), threads=usable_cores())
+    context, threads = _threads()
+    with context:
+        blockwise(run, th, 1, _row_chunks(16 * max(c, f) * row), threads=threads)
     return out, v
 
 
@@ -267,19 +279,19 @@ def backward(layer, d: np.ndarray, v: np.ndarray, in_shape: tuple, spare) -> tup
             np.add(dut, part, out=dut)
         if need_dx:
             _products(ut, dm, dv2[:, :, a * row:z * row])
-    with one_blas_thread():
-        blockwise(run, th, 1, _row_chunks(16 * max(c, f) * row), threads=usable_cores())
-    grads = {"weight": filter_gradient(dut.transpose(0, 2, 1), w.shape)}
-    if "bias" in layer.params:
-        grads["bias"] = d.sum(axis=(1, 2, 3))
-    if not need_dx:
-        return None, grads
-    dxp = spare("padded_dx", (c, 2 * th + 2, 2 * tw + 2, n))
+    dxp = spare("padded_dx", (c, 2 * th + 2, 2 * tw + 2, n)) if need_dx else None
     py, px = layer.pad
-    dx = np.empty((c, h, width, n), layer.dtype)
+    dx = np.empty((c, h, width, n), layer.dtype) if need_dx else None
 
     def back(a, z):
         input_gradient(dv[:, :, a:z], dxp[a:z])
         dx[a:z] = dxp[a:z, py:py + h, px:px + width]
-    blockwise(back, c, 16 * th * tw * n, threads=usable_cores())
+    context, threads = _threads()
+    with context:
+        blockwise(run, th, 1, _row_chunks(16 * max(c, f) * row), threads=threads)
+        if need_dx:
+            blockwise(back, c, 16 * th * tw * n, threads=threads)
+    grads = {"weight": filter_gradient(dut.transpose(0, 2, 1), w.shape)}
+    if "bias" in layer.params:
+        grads["bias"] = d.sum(axis=(1, 2, 3))
     return dx, grads
