@@ -91,6 +91,7 @@ def test_a_forward_only_run_keeps_nothing_for_a_backward_pass(monkeypatch):
     from designer.engine.layers import row_conv, winograd
     monkeypatch.setattr(row_conv, "MIN_INNER", 0)
     monkeypatch.setattr(row_conv, "MIN_COLUMNS", 0)
+    monkeypatch.setattr(winograd, "MIN_CHANNELS", 16)
     x = np.random.default_rng(0).normal(size=(4, 16, 12, 12)).astype(np.float32)
     for use_winograd in (True, False):
         monkeypatch.setattr(winograd, "ENABLED", use_winograd)

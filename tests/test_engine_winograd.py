@@ -91,11 +91,12 @@ def test_equals_torch_by_winograd(by_winograd, request, chunks, cfg, shape):
     checks.assert_conv_matches_torch(layer, rng.normal(size=(3, d, h, w)), rng)
 
 
-@pytest.mark.parametrize("size,channels,filters", [(32, 16, 16), (15, 32, 24), (8, 64, 64)])
-def test_float32_on_suite_shapes_near_torch(size, channels, filters):
+@pytest.mark.parametrize("size,channels,filters", [(32, 16, 16), (15, 32, 24), (8, 64, 64), (16, 128, 64)])
+def test_float32_on_suite_shapes_near_torch(monkeypatch, size, channels, filters):
     """Default settings, float32, the suite's sizes: output and gradients within float32 rounding
     of PyTorch's (the transforms add a few roundings of their own)."""
     torch, F = checks.torch_and_functional()
+    monkeypatch.setattr(winograd, "MIN_CHANNELS", 16)
     layer = layer_for(dict(filters=filters, kernel=3, padding=1), (size, size, channels), np.float32)
     assert layer.winograd
     rng = np.random.default_rng(6)
@@ -130,15 +131,17 @@ def test_whole_net_by_winograd(by_winograd):
 
 
 def test_which_convolutions_go_by_winograd():
-    """By default: ResNet-20's 3×3 stride-1 convolutions of 16–64 channels (the 3-channel first
-    one goes by im2col, the stride-2 ones and the 1×1 projections not this way)."""
+    """By default: the 3×3 stride-1 convolutions of MIN_CHANNELS input channels or more (ResNet-20's
+    64-channel ones; its 16- and 32-channel ones go by kernel rows, its first by im2col, the
+    stride-2 ones and the 1×1 projections not this way)."""
     net = EngineNet(load_model("resnet20"))
     convs = [layer for layer in net.layers if layer.type == "conv"]
     assert not convs[0].winograd
     for layer in convs[1:]:
-        assert layer.winograd == (tuple(layer.stride) == (1, 1) and layer.kernel == (3, 3)), layer.cfg
-        assert layer.by_rows == layer.winograd  # evaluation-mode passes go by kernel rows
-    assert sum(layer.winograd for layer in convs) == 16
+        three = tuple(layer.stride) == (1, 1) and layer.kernel == (3, 3)
+        assert layer.winograd == (three and layer.in_shape[0] >= winograd.MIN_CHANNELS), layer.cfg
+        assert layer.by_rows == three  # evaluation-mode passes (and the narrower ones) by kernel rows
+    assert sum(layer.winograd for layer in convs) == 5
 
 
 @pytest.mark.parametrize("forward_only", [False, True])
@@ -146,16 +149,16 @@ def test_evaluation_passes_take_the_path_forward_only_says(monkeypatch, forward_
     """Training passes go by Winograd; evaluation-mode ones only with FORWARD_ONLY (else by
     kernel rows, measured faster for forward passes alone); both equal im2col's result."""
     monkeypatch.setattr(winograd, "FORWARD_ONLY", forward_only)
-    layer = layer_for(dict(filters=16, kernel=3, padding=1), (8, 8, 16))
+    layer = layer_for(dict(filters=16, kernel=3, padding=1), (8, 8, 64))
     assert layer.winograd and layer.by_rows
-    x = np.random.default_rng(3).normal(size=(2, 16, 8, 8))
+    x = np.random.default_rng(3).normal(size=(2, 64, 8, 8))
     out, cache = layer.forward(x, False)
     assert (cache[2] == "winograd") == forward_only
     _, cache = layer.forward(x, True)
     assert cache[2] == "winograd"
     monkeypatch.setattr(winograd, "ENABLED", False)
     monkeypatch.setattr(row_conv, "MIN_INNER", 10 ** 9)
-    plain = layer_for(dict(filters=16, kernel=3, padding=1), (8, 8, 16))
+    plain = layer_for(dict(filters=16, kernel=3, padding=1), (8, 8, 64))
     assert not plain.winograd and not plain.by_rows
     np.testing.assert_allclose(out, plain.forward(x, False)[0], rtol=1e-10, atol=1e-10)
 
