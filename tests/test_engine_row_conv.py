@@ -60,6 +60,7 @@ def test_rule_equals_forward_by_rows(by_rows, cfg, in_shape):
 @pytest.mark.parametrize("cfg", ROW_CASES, ids=str)
 def test_equals_torch_by_rows(by_rows, monkeypatch, cfg, stack_below):
     monkeypatch.setattr(row_conv, "STACK_BELOW", stack_below)
+    monkeypatch.setattr(row_conv, "STACK_UP_TO", 0)
     layer = conv_layer(cfg)
     assert layer.by_rows
     rng = np.random.default_rng(5)
@@ -111,3 +112,19 @@ def test_a_call_with_few_output_columns_goes_by_im2col(monkeypatch, train):
         np.testing.assert_allclose(dx, dx_plain, rtol=1e-12, atol=1e-12)
         for name in grads:
             np.testing.assert_allclose(grads[name], g_plain[name], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("min_rows,stacked", [(1000, False), (3, True)], ids=["products", "stacked"])
+def test_wider_filters_stack_on_tall_maps(by_rows, monkeypatch, min_rows, stacked):
+    """Up to STACK_UP_TO filters the products stack when the output has STACK_MIN_ROWS rows: both
+    ways equal PyTorch."""
+    monkeypatch.setattr(row_conv, "STACK_BELOW", 0)
+    monkeypatch.setattr(row_conv, "STACK_UP_TO", 8)
+    monkeypatch.setattr(row_conv, "STACK_MIN_ROWS", min_rows)
+    layer = conv_layer(dict(filters=3, kernel=3, padding=1, bias=False))
+    names = []
+    spare = layer.spare
+    layer.spare = lambda name, shape: names.append(name) or spare(name, shape)
+    rng = np.random.default_rng(6)
+    checks.assert_conv_matches_torch(layer, rng.normal(size=(2, 2, 5, 6)), rng)
+    assert ("stacked" in names) == stacked
