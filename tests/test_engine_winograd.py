@@ -93,6 +93,7 @@ def test_equals_torch_by_winograd(by_winograd, request, chunks, cfg, shape):
 
 @pytest.mark.parametrize("size,channels,filters", [(32, 16, 16), (15, 32, 24), (8, 64, 64), (16, 128, 64)])
 def test_float32_on_suite_shapes_near_torch(monkeypatch, size, channels, filters):
+    monkeypatch.setattr(winograd, "ENABLED", True)
     """Default settings, float32, the suite's sizes: output and gradients within float32 rounding
     of PyTorch's (the transforms add a few roundings of their own)."""
     torch, F = checks.torch_and_functional()
@@ -130,10 +131,13 @@ def test_whole_net_by_winograd(by_winograd):
     checks.check_whole_net("cross_entropy", "softmax")
 
 
-def test_which_convolutions_go_by_winograd():
+def test_which_convolutions_go_by_winograd(monkeypatch):
     """By default: the 3×3 stride-1 convolutions of MIN_CHANNELS input channels or more (ResNet-20's
     64-channel ones; its 16- and 32-channel ones go by kernel rows, its first by im2col, the
-    stride-2 ones and the 1×1 projections not this way)."""
+    stride-2 ones and the 1×1 projections not this way), when the switch is on (it is off by
+    default: measured no faster on two cores)."""
+    assert not any(getattr(layer, "winograd", False) for layer in EngineNet(load_model("resnet20")).layers)
+    monkeypatch.setattr(winograd, "ENABLED", True)
     net = EngineNet(load_model("resnet20"))
     convs = [layer for layer in net.layers if layer.type == "conv"]
     assert not convs[0].winograd
@@ -146,6 +150,7 @@ def test_which_convolutions_go_by_winograd():
 
 @pytest.mark.parametrize("forward_only", [False, True])
 def test_evaluation_passes_take_the_path_forward_only_says(monkeypatch, forward_only):
+    monkeypatch.setattr(winograd, "ENABLED", True)
     """Training passes go by Winograd; evaluation-mode ones only with FORWARD_ONLY (else by
     kernel rows, measured faster for forward passes alone); both equal im2col's result."""
     monkeypatch.setattr(winograd, "FORWARD_ONLY", forward_only)

@@ -35,8 +35,11 @@ from .. import blocks
 from ..blocks import blockwise
 
 
-# The named switch: tests turn it off (and on) to run the same checks through either path.
-ENABLED = True
+# The named switch, off by default: on one core the path is faster from 64 channels (see
+# MIN_CHANNELS), but on two cores whole training steps measured no faster or slower (in-process
+# A/B, bench/ab_step.py: vgg-cifar 0.89×, IQR 0.82–0.92; ResNet-20 1.06×, IQR 0.95–1.20), so
+# kernel rows stay the default. Tests turn it on to run the same checks through it.
+ENABLED = False
 # The fewest input channels for which it pays (see ``suits``); tests set 0 to run the gradient
 # checks through it on small layers. Measured (a layer's training pass, batch 64, one core,
 # against kernel rows): 16 channels 1.07×, 32 channels 0.89–0.93×, 64 1.05–1.17×, 128 1.26×; a
