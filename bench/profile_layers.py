@@ -1,10 +1,11 @@
 """Where a training step of our engine spends its time, layer by layer.
 
-    python bench/profile_layers.py MODEL [--batch N] [--steps N]
+    python bench/profile_layers.py MODEL [--batch N] [--steps N] [--cpu] [--forward]
 
 Times each layer's forward and backward pass (and the loss and the SGD update) over ``--steps``
 training steps after two warm-up steps, as EngineNet.loss_and_backward runs them, and prints
-milliseconds per step, slowest first. Used to choose what to optimise.
+milliseconds per step, slowest first (``--forward``: evaluation-mode forward passes as
+``predict`` runs them). Used to choose what to optimise.
 
 On a shared, loaded machine wall-clock times of single layers swing by several times; with
 ``--cpu`` the clock is the calling thread's CPU time (time.thread_time), which other processes do
@@ -24,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from designer.engine import SGD, EngineNet  # noqa: E402
+from designer.engine.process import engine_running  # noqa: E402
 from designer.model import load_model  # noqa: E402
 
 CLOCK = [time.perf_counter]
@@ -45,11 +47,19 @@ def instrument(net: EngineNet, totals: dict) -> None:
 
 
 def main() -> None:
+    # As bench/suite.py: freed memory kept between steps (engine/process.py), or every step's
+    # page faults on fresh arrays are counted in the layers that allocate them.
+    with engine_running(training=False):
+        profile()
+
+
+def profile() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--cpu", action="store_true", help="time the main thread's CPU time")
+    p.add_argument("--forward", action="store_true", help="evaluation-mode forward passes (predict) only")
     args = p.parse_args()
     if args.cpu:
         CLOCK[0] = time.thread_time
@@ -61,20 +71,24 @@ def main() -> None:
     y = rng.integers(0, net.n_outputs, args.batch)
     opt = SGD(net.params, lr=0.01, momentum=0.9)
     totals: dict = defaultdict(float)
-    for _ in range(2):
+    def step():
+        if args.forward:
+            net.predict(x)
+            return 0.0
         net.loss_and_backward(x, y)
+        t1 = CLOCK[0]()
         opt.step(net.grads)
+        return CLOCK[0]() - t1
+    for _ in range(2):
+        step()
     instrument(net, totals)
     t_all = t_opt = 0.0
     for _ in range(args.steps):
         t0 = CLOCK[0]()
-        net.loss_and_backward(x, y)
-        t1 = CLOCK[0]()
-        opt.step(net.grads)
-        t2 = CLOCK[0]()
-        t_all += t2 - t0
-        t_opt += t2 - t1
-    totals[("optimizer", "step")] = t_opt
+        t_opt += step()
+        t_all += CLOCK[0]() - t0
+    if not args.forward:
+        totals[("optimizer", "step")] = t_opt
     n = args.steps
     print(f"{model} batch {args.batch}: {t_all / n * 1e3:.1f} ms per step, "
           f"{args.batch * n / t_all:,.0f} images/s")

@@ -11,7 +11,7 @@ import pytest
 import engine_checks_support as checks
 
 from designer.engine import EngineNet, blocks
-from designer.engine.layers import row_conv
+from designer.engine.layers import row_conv, winograd
 from designer.model import load_model
 
 ROW_CASES = [
@@ -28,6 +28,8 @@ ROW_CASES = [
 @pytest.fixture
 def by_rows(monkeypatch):
     monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+    monkeypatch.setattr(row_conv, "MIN_COLUMNS", 0)
+    monkeypatch.setattr(winograd, "ENABLED", False)  # the 3×3 ones would go by Winograd
 
 
 def conv_layer(cfg):
@@ -58,6 +60,7 @@ def test_rule_equals_forward_by_rows(by_rows, cfg, in_shape):
 @pytest.mark.parametrize("cfg", ROW_CASES, ids=str)
 def test_equals_torch_by_rows(by_rows, monkeypatch, cfg, stack_below):
     monkeypatch.setattr(row_conv, "STACK_BELOW", stack_below)
+    monkeypatch.setattr(row_conv, "STACK_UP_TO", 0)
     layer = conv_layer(cfg)
     assert layer.by_rows
     rng = np.random.default_rng(5)
@@ -68,9 +71,11 @@ def test_whole_net_by_rows(by_rows):
     checks.check_whole_net("cross_entropy", "softmax")
 
 
-def test_which_convolutions_go_by_rows():
-    """By default: ResNet-20's 3×3 stride-1 convolutions of 16–64 channels; not its first (3
+def test_which_convolutions_go_by_rows(monkeypatch):
+    """Without Winograd (which takes the 3×3 ones first: tests/test_engine_winograd.py):
+    ResNet-20's 3×3 stride-1 convolutions of 16–64 channels; not its first (3
     channels: short products), its stride-2 ones or its 1×1 projections."""
+    monkeypatch.setattr(winograd, "ENABLED", False)
     net = EngineNet(load_model("resnet20"))
     convs = [layer for layer in net.layers if layer.type == "conv"]
     first, rest = convs[0], convs[1:]
@@ -78,3 +83,48 @@ def test_which_convolutions_go_by_rows():
     for layer in rest:
         assert layer.by_rows == (tuple(layer.stride) == (1, 1) and layer.kernel == (3, 3)), layer.cfg
     assert sum(layer.by_rows for layer in rest) == 16
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_a_call_with_few_output_columns_goes_by_im2col(monkeypatch, train):
+    """Kernel rows only when a call has MIN_COLUMNS output columns (positions × samples) or more:
+    the same layer takes im2col for a small batch and kernel rows for a large one, with the
+    same results, and its backward pass follows the way its forward pass went."""
+    monkeypatch.setattr(winograd, "ENABLED", False)
+    monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+    monkeypatch.setattr(row_conv, "MIN_COLUMNS", 60)  # 30 positions: 2 samples or more
+    layer = conv_layer(dict(filters=3, kernel=3, padding=1))
+    assert layer.by_rows
+    rng = np.random.default_rng(4)
+    for n, way in ((1, None), (2, "rows"), (3, "rows")):
+        x = rng.normal(size=(n, 2, 5, 6))
+        out, cache = layer.forward(x, train)
+        assert cache[2] == way
+        monkeypatch.setattr(row_conv, "MIN_COLUMNS", 10 ** 9)
+        want, plain_cache = layer.forward(x, train)
+        assert plain_cache[2] is None
+        np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+        d = rng.normal(size=out.shape)
+        dx_plain, g_plain = layer.backward(d, plain_cache)
+        monkeypatch.setattr(row_conv, "MIN_COLUMNS", 60)
+        _, cache = layer.forward(x, train)
+        dx, grads = layer.backward(d, cache)
+        np.testing.assert_allclose(dx, dx_plain, rtol=1e-12, atol=1e-12)
+        for name in grads:
+            np.testing.assert_allclose(grads[name], g_plain[name], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("min_rows,stacked", [(1000, False), (3, True)], ids=["products", "stacked"])
+def test_wider_filters_stack_on_tall_maps(by_rows, monkeypatch, min_rows, stacked):
+    """Up to STACK_UP_TO filters the products stack when the output has STACK_MIN_ROWS rows: both
+    ways equal PyTorch."""
+    monkeypatch.setattr(row_conv, "STACK_BELOW", 0)
+    monkeypatch.setattr(row_conv, "STACK_UP_TO", 8)
+    monkeypatch.setattr(row_conv, "STACK_MIN_ROWS", min_rows)
+    layer = conv_layer(dict(filters=3, kernel=3, padding=1, bias=False))
+    names = []
+    spare = layer.spare
+    layer.spare = lambda name, shape: names.append(name) or spare(name, shape)
+    rng = np.random.default_rng(6)
+    checks.assert_conv_matches_torch(layer, rng.normal(size=(2, 2, 5, 6)), rng)
+    assert ("stacked" in names) == stacked

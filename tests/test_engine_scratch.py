@@ -71,3 +71,36 @@ def test_reused_scratch_keeps_its_fill_across_batch_sizes():
         assert got[0] == want[0]
         for key in net.grads:
             np.testing.assert_array_equal(net.grads[key], fresh.grads[key], err_msg=f"{key} batch {n}")
+
+
+FORWARD_ONLY = """{"format": "nn-designer", "version": 2, "name": "forward only", "layers": [
+  {"type": "input", "width": 12, "height": 12, "depth": 16},
+  {"type": "conv", "filters": 16, "kernel": 3, "padding": 1},
+  {"type": "conv", "filters": 24, "kernel": 3, "padding": 1, "stride": 2},
+  {"type": "conv", "filters": 24, "kernel": 3, "padding": 1, "groups": 24},
+  {"type": "pool", "mode": "max", "size": 3, "stride": 2, "padding": 1},
+  {"type": "conv", "filters": 32, "kernel": 3, "padding": 1},
+  {"type": "dense", "units": 3},
+  {"type": "softmax"}]}"""
+
+
+def test_a_forward_only_run_keeps_nothing_for_a_backward_pass(monkeypatch):
+    """Evaluation-mode forward passes (``predict``) leave no layer holding columns, row columns,
+    Winograd's transformed input or a padded input: those go in buffers shared by all layers.
+    Every path is taken: Winograd, kernel rows, im2col, depthwise, a padded pool."""
+    from designer.engine.layers import row_conv, winograd
+    monkeypatch.setattr(row_conv, "MIN_INNER", 0)
+    monkeypatch.setattr(row_conv, "MIN_COLUMNS", 0)
+    monkeypatch.setattr(winograd, "MIN_CHANNELS", 16)
+    x = np.random.default_rng(0).normal(size=(4, 16, 12, 12)).astype(np.float32)
+    for use_winograd in (True, False):
+        monkeypatch.setattr(winograd, "ENABLED", use_winograd)
+        net = EngineNet(loads(FORWARD_ONLY), seed=1)
+        convs = [layer for layer in net.layers if layer.type == "conv"]
+        assert [c.winograd or c.by_rows for c in convs] == [True, False, False, True]
+        assert convs[2].depthwise and convs[0].winograd == use_winograd
+        out = net.predict(x)
+        assert sum(retained(net)) == 0, retained(net)
+        net.loss_and_backward(x, np.arange(4) % 3)  # training keeps them (its backward reads them)
+        assert sum(retained(net)) > 0
+        np.testing.assert_allclose(net.predict(x), out, rtol=1e-5, atol=1e-6)  # the weights did not change

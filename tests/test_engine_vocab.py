@@ -90,7 +90,11 @@ DILATED = [dict(filters=3, kernel=3, dilation=2, padding=2), dict(filters=2, ker
            dict(filters=4, kernel=3, dilation=2, stride=2, padding=1, groups=2)]
 DEPTHWISE = [dict(filters=6, kernel=3, groups=6, padding=1), dict(filters=6, kernel=3, groups=6, stride=2, padding=1),
              dict(filters=6, kernel=5, groups=6, padding=2, bias=False), dict(filters=6, kernel=[3, 2], groups=6),
-             dict(filters=6, kernel=3, groups=6, dilation=2, padding=2)]
+             dict(filters=6, kernel=3, groups=6, dilation=2, padding=2),
+             # strides above 1 read taps from the input's strided phases (depthwise._phased_taps)
+             dict(filters=6, kernel=3, groups=6, stride=[2, 1], padding=1),
+             dict(filters=6, kernel=3, groups=6, stride=3, dilation=2, padding=2),
+             dict(filters=6, kernel=[5, 3], groups=6, stride=[3, 2], padding=[2, 0])]
 
 
 def _conv(cfg, channels):

@@ -18,8 +18,10 @@ happens when the library cannot be found.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+import threading
 from typing import Optional
 
 _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
@@ -78,3 +80,31 @@ def usable_cores() -> int:
 def training_threads() -> int:
     """The policy: every usable core but one, which stays for the GUI (or the shell), at least one."""
     return max(1, usable_cores() - 1)
+
+
+_single_lock = threading.Lock()
+_single_users = 0
+_single_saved: Optional[int] = None
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Inside: one BLAS thread, so that the engine's own threads (``blocks.blockwise(...,
+    threads=usable_cores())``) can run independent small products side by side, each on its
+    core, instead of every product being split between cores and its neighbours' element-wise
+    work waiting. Nested or concurrent users share it; the last to leave restores the number
+    found (which ``process.engine_running`` may itself have set)."""
+    global _single_users, _single_saved
+    with _single_lock:
+        if _single_users == 0:
+            _single_saved = blas_threads()
+            if _single_saved is not None and _single_saved > 1:
+                set_blas_threads(1)
+        _single_users += 1
+    try:
+        yield
+    finally:
+        with _single_lock:
+            _single_users -= 1
+            if _single_users == 0 and _single_saved is not None and _single_saved > 1:
+                set_blas_threads(_single_saved)

@@ -58,10 +58,12 @@ def pool() -> ThreadPoolExecutor:
     return _pool
 
 
-def blockwise(fn, n: int, unit: int = 1, block: int = 0) -> None:
+def blockwise(fn, n: int, unit: int = 1, block: int = 0, threads: int = 0) -> None:
     """Call ``fn(start, stop)`` for consecutive pieces of ``range(n)`` covering it, each about
     ``block`` (default ``BLOCK``) elements (``unit`` elements per index: a row length), in
-    parallel when the work is large enough. Exceptions of any piece are raised here.
+    parallel when the work is large enough, on ``threads`` threads (default ``cores()``; a caller
+    that has set the BLAS to one thread for its pieces' products asks for every usable core).
+    Exceptions of any piece are raised here.
 
     The pieces are taken one at a time from a shared counter by the caller and by the helper
     threads (``next`` on an ``itertools.count`` is atomic under the GIL), and the caller waits
@@ -71,7 +73,8 @@ def blockwise(fn, n: int, unit: int = 1, block: int = 0) -> None:
         return
     step = max(1, (block or BLOCK) // max(1, unit))
     pieces = [(s, min(n, s + step)) for s in range(0, n, step)]
-    helpers = min(cores(), len(pieces)) - 1 if n * unit >= MIN_SPLIT else 0
+    wanted = threads if threads and _threads is None else cores()
+    helpers = min(wanted, len(pieces)) - 1 if n * unit >= MIN_SPLIT else 0
     if helpers <= 0:
         for start, stop in pieces:
             fn(start, stop)

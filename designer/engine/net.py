@@ -42,6 +42,22 @@ class Interrupted(Exception):
     abandoned between two layers (no gradients, no weight changed)."""
 
 
+def folded_forward(conv, norm, x) -> np.ndarray:
+    """The evaluation-mode output of ``norm(conv(x))`` in one convolution: weights W·α and bias
+    b·α + β, α = γ/√(running var + ε), β = bias − running mean·α (``plan``'s folds)."""
+    t = conv.dtype.type
+    alpha = norm.params["weight"] / np.sqrt(norm.buffers["running_var"] + t(norm.cfg["eps"]))
+    beta = norm.params["bias"] - norm.buffers["running_mean"] * alpha
+    own = conv.params
+    w = own["weight"]
+    bias = beta + (own["bias"] * alpha if "bias" in own else 0)
+    conv.params = {"weight": w * alpha.reshape((-1,) + (1,) * (w.ndim - 1)), "bias": bias.astype(conv.dtype)}
+    try:
+        return conv.forward(x, False)[0]
+    finally:
+        conv.params = own
+
+
 class EngineNet:
     def __init__(self, network, dtype=np.float32, seed: int = 0, init: str = "default"):
         self.dtype = np.dtype(dtype)
@@ -128,11 +144,17 @@ class EngineNet:
         layers = self.layers
         interrupt = self.interrupt if caches is not None else None
         values = {INPUT: x}
+        folded = None  # the step whose batchnorm the previous conv step computed
         for k, step in enumerate(plan.steps):
             if interrupt is not None and interrupt():
                 raise Interrupted
             layer = layers[step.layer]
-            if step.merge:
+            if step is folded:
+                out = values[step.ins[0]]  # the conv step wrote the batchnorm's output
+            elif step.folds and not train and caches is None:
+                out = folded_forward(layer, layers[plan.steps[k + 1].layer], values[step.ins[0]])
+                folded = plan.steps[k + 1]
+            elif step.merge:
                 out, cache = layer.forward([values[s] for s in step.ins], train)
             elif step.inplace:
                 layer.inplace = True

@@ -17,6 +17,12 @@ Two fast paths are decided here, each only where it is provably safe:
   this one step, and its writer neither keeps it in its cache nor returns a view of its input
   (``keeps_output`` is False) — so never the caller's batch, and never a branch point.
 
+* In evaluation mode, a batchnorm whose only input is a convolution that nothing else reads is
+  folded into it (``Step.folds``): the convolution runs with weights W·α and bias b·α + β
+  (α = γ/√(running var + ε), β = bias − running mean·α), the batchnorm's pass is skipped — what
+  onnxruntime's Conv+BatchNormalization fusion does. Training passes never fold (their
+  batchnorm uses the batch's statistics).
+
 ``Step.free`` lists the slots no later step reads: the forward pass drops them after the step, so
 an output lives only while a later layer needs it.
 """
@@ -25,6 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 INPUT = -1  # the slot of the caller's batch, read by the input layer
+# Whether evaluation passes fold batchnorms into convolutions (see the module); a switch for
+# A/B measurements (bench/ab_step.py) and tests.
+FOLD = True
 
 
 @dataclass
@@ -37,6 +46,7 @@ class Step:
     free: list = field(default_factory=list)
     merge: bool = False    # the layer takes the list of its inputs (and returns a list of dx)
     keys: tuple = ()       # (parameter name, weights-file key) of the layer's parameters
+    folds: bool = False    # a conv whose following step, a batchnorm reading only it, folds into it
 
 
 @dataclass
@@ -88,7 +98,18 @@ def make_plan(target: int, sources: list, readers: list, layers: list, needs_gra
         step.keys = tuple((name, f"{step.layer}.{name}") for name in layer.params)
     _decide_inplace(steps, layers)
     _free_after_last_read(steps, target)
+    _decide_folds(steps, layers, readers, target)
     return Plan(steps, target)
+
+
+def _decide_folds(steps: list, layers: list, readers: dict, target: int) -> None:
+    """Mark each conv step whose next step is a batchnorm reading only its output, which no
+    other layer reads and which is not the plan's target (see the module)."""
+    for step, nxt in zip(steps, steps[1:]) if FOLD else ():
+        conv, norm = layers[step.layer], layers[nxt.layer]
+        step.folds = (conv.type == "conv" and norm.type == "batchnorm" and step.out != target
+                      and step.out == step.layer and nxt.ins == [step.out]
+                      and readers.get(step.layer) == [nxt.layer] and not step.inplace and not nxt.inplace)
 
 
 def _fused_relu(i: int, sources: list, layers: list, readers: dict) -> bool:

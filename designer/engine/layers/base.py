@@ -21,6 +21,8 @@ returns a scratch array as its output.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ...model.catalogue import channels_first as engine_shape  # noqa: F401  (model (W, H, D) -> (D, H, W))
@@ -45,6 +47,23 @@ def batch_last(x: np.ndarray) -> np.ndarray:
 def logical(m: np.ndarray) -> np.ndarray:
     """Batch-last (..., N) -> the logical (N, ...) view."""
     return m.transpose(_TO_FIRST[m.ndim])
+
+
+_local = threading.local()
+
+
+def shared_buffer(shape: tuple, dtype, name: str = "") -> np.ndarray:
+    """A transient array of ``shape`` from one flat buffer per thread, name and dtype, shared by
+    all layers (as large as the largest request); valid until the next call for the same name
+    in the same thread."""
+    size = int(np.prod(shape))
+    key = (name, np.dtype(dtype).str)
+    buffers = _local.__dict__.setdefault("buffers", {})
+    flat = buffers.get(key)
+    if flat is None or flat.size < size:
+        flat = buffers[key] = None  # free the old one before allocating the larger
+        flat = buffers[key] = np.empty(size, dtype)
+    return flat[:size].reshape(shape)
 
 
 # The engine's registry: layer type -> the class that computes it. A class registers itself by
@@ -110,6 +129,37 @@ class Layer:
             view.fill(fill)
         self._shapes[name] = (shape, fill)
         return view
+
+    def pass_buffer(self, name: str, shape: tuple, train: bool, fill=None) -> np.ndarray:
+        """A scratch array for what a forward pass keeps for its backward pass (columns, row
+        columns, a padded input): in training the layer's own (``scratch``); in evaluation mode
+        one buffer per thread shared by every layer (``shared_buffer``, ``fill`` written each
+        time), so that a forward-only run (``predict``) holds the largest of them, not one per
+        layer, and nothing only a backward pass would read."""
+        if train or not self.reuse_buffers:
+            return self.scratch(name, shape, fill)
+        view = shared_buffer(shape, self.dtype, "forward-only " + name)
+        if fill is not None:
+            view.fill(fill)
+        return view
+
+    def padded_copy(self, name: str, m: np.ndarray, before: tuple, after: tuple, fill, train: bool) -> np.ndarray:
+        """The batch-last ``m`` (C, H, W, N) with ``before`` (rows, columns) of ``fill`` above and
+        to the left and ``after`` below and to the right, in a ``pass_buffer``: the layer's own
+        buffer keeps its border from call to call (written when its shape changes); a shared one
+        has only its border strips written, not the whole of it."""
+        c, h, w, n = m.shape
+        (py, px), (ey, ex) = before, after
+        shape = (c, h + py + ey, w + px + ex, n)
+        own = train or not self.reuse_buffers
+        xp = self.pass_buffer(name, shape, train, fill if own else None)
+        if not own:
+            xp[:, :py] = fill
+            xp[:, py + h:] = fill
+            xp[:, py:py + h, :px] = fill
+            xp[:, py:py + h, px + w:] = fill
+        xp[:, py:py + h, px:px + w] = m
+        return xp
 
     def scratch_bytes(self) -> int:
         """Bytes held by this layer's scratch buffers."""

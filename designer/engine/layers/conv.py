@@ -27,14 +27,12 @@ D apart: im2col and col2im read and write them there (``dilation``); row_conv is
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from ...model.kinds_spatial import dilation_of, window_of
-from .base import Layer, batch_last, logical
+from .base import Layer, batch_last, logical, shared_buffer
 from .columns import col2im, im2col
-from . import depthwise, row_conv
+from . import depthwise, row_conv, winograd
 
 # A 1×1 convolution with stride 1 and no padding (most of MobileNet's and EfficientNet's work) is
 # one product on the input itself: its columns would be a copy of the input. Tests switch it off
@@ -48,23 +46,6 @@ TILE = 1 << 20
 # product of fewer columns markedly slower (a CIFAR VGG's 32×32 maps at batch 64 in one-row
 # tiles of 2,048 columns trained ~30 % slower on 2 cores than in four-row tiles).
 MIN_COLUMNS = 8192
-
-_local = threading.local()
-
-
-def shared_buffer(shape: tuple, dtype, name: str = "") -> np.ndarray:
-    """A transient array of ``shape`` from one flat buffer per thread, name and dtype, shared by
-    all layers (as large as the largest request); valid until the next call for the same name
-    in the same thread."""
-    size = int(np.prod(shape))
-    key = (name, np.dtype(dtype).str)
-    buffers = _local.__dict__.setdefault("buffers", {})
-    flat = buffers.get(key)
-    if flat is None or flat.size < size:
-        flat = buffers[key] = None  # free the old one before allocating the larger
-        flat = buffers[key] = np.empty(size, dtype)
-    return flat[:size].reshape(shape)
-
 
 class Conv(Layer):
     """A 2-D convolution; with ``groups`` g the C inputs and F filters split into g groups,
@@ -83,6 +64,9 @@ class Conv(Layer):
         self.depthwise = depthwise.is_depthwise(self.groups, self.in_shape[0], int(cfg["filters"]))
         self.pointwise = (POINTWISE and self.kernel == (1, 1) and tuple(self.stride) == (1, 1)
                           and tuple(self.pad) == (0, 0) and self.groups == 1)
+        self.winograd = (not self.depthwise and
+                         winograd.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0],
+                                        self.dilation))
         self.by_rows = (not self.depthwise and self.dilation == (1, 1) and
                         row_conv.suits(self.kernel, self.stride, self.pad, self.groups, self.in_shape[0]))
 
@@ -163,13 +147,13 @@ class Conv(Layer):
     def spare(self, name: str, shape: tuple) -> np.ndarray:
         return shared_buffer(shape, self.dtype, name)
 
-    def forward_by_rows(self, m: np.ndarray):
+    def forward_by_rows(self, m: np.ndarray, train: bool = True):
         """``row_conv``: the output (F, OH·OW·N) and the row columns (the cache)."""
         c, h, _, n = m.shape
         kw, (py, px) = self.kernel[1], self.pad
         f, oh, ow = self.out_shape
         bias = self.params.get("bias")
-        rows = self.scratch("rows", (c * kw + (bias is not None), (h + 2 * py) * ow * n))
+        rows = self.pass_buffer("rows", (c * kw + (bias is not None), (h + 2 * py) * ow * n), train)
         row_conv.fill_rows(m, rows[:c * kw].reshape(c, kw, h + 2 * py, ow, n), kw, (py, px))
         if bias is not None:
             rows[c * kw] = 1
@@ -234,13 +218,16 @@ class Conv(Layer):
             if "bias" in self.params:
                 out += self.params["bias"][:, None]
             return logical(out.reshape(f, oh, ow, n)), (m2, x.shape, "pointwise")
-        if self.by_rows:
-            out, rows = self.forward_by_rows(m)
-            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, None)
+        if self.winograd and (train or winograd.FORWARD_ONLY):
+            out, v = winograd.forward(self, m, train, self.spare)
+            return logical(out), (v, x.shape, "winograd")
+        if self.by_rows and oh * ow * n >= row_conv.MIN_COLUMNS:
+            out, rows = self.forward_by_rows(m, train)
+            return logical(out.reshape(f, oh, ow, n)), (rows, x.shape, "rows")
         tiles, rows = self.tiles(n), self.column_rows()
         wm = self.matrix() if self.groups == 1 else self.params["weight"].reshape(f, -1)
         if len(tiles) == 1:  # small: the whole columns are the cache of the pass
-            cols = self.im2col(m, tiles[0], self.scratch("cols", (rows, oh * ow * n)))
+            cols = self.im2col(m, tiles[0], self.pass_buffer("cols", (rows, oh * ow * n), train))
             out = np.empty((f, cols.shape[1]), self.dtype)
             self.product(wm, cols, out)
             return logical(out.reshape(f, oh, ow, n)), (cols, x.shape, None)
@@ -257,7 +244,10 @@ class Conv(Layer):
             return (logical(dx) if dx is not None else None), grads
         if tiles == "pointwise":
             return self.backward_pointwise(batch_last(dout), first, in_shape)
-        if self.by_rows:
+        if tiles == "winograd":
+            dx, grads = winograd.backward(self, batch_last(dout), first, in_shape, self.spare)
+            return (logical(dx) if dx is not None else None), grads
+        if tiles == "rows":
             dx, grads = self.backward_by_rows(batch_last(dout).reshape(self.out_shape[0], -1), first, in_shape)
             return (logical(dx) if dx is not None else None), grads
         w = self.params["weight"]

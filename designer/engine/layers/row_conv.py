@@ -30,8 +30,19 @@ from ..blocks import blockwise
 # run far below the BLAS's speed (a first layer's C is 1 or 3). Tests set it to 0 to run the
 # gradient checks through this path on small layers.
 MIN_INNER = 48
-# Filters below which the kernel rows' products are stacked into one (see row_products).
+# The fewest output columns (positions × samples) of a call for which this way pays: with fewer,
+# im2col's one product is faster than KH thin ones and their sums (forward, single core: 512
+# channels on 7×7 maps at batch 1, 49 columns, 4.6 ms against 8.7; 196 columns 3.2 against
+# 4.3; even at ~800–1,600; kernel rows ahead from ~3,000). Tests set it to 0.
+MIN_COLUMNS = 1024
+# Filters below which the kernel rows' products are stacked into one (see row_products); and up
+# to STACK_UP_TO filters when the output has STACK_MIN_ROWS rows or more, where the stacked
+# product's (KH − 1)·2·pad wasted rows are few: one core, 64 filters on 56×56 maps at batch 8,
+# forward, 29.5 ms stacked against 35.3; 128 on 28×28 23.8 against 27.1; a training pass of 64
+# on 16×16 at batch 64 66 against 70 — but on 8×8 maps, or with 256 filters and more, slower.
 STACK_BELOW = 64
+STACK_UP_TO = 128
+STACK_MIN_ROWS = 16
 
 
 def suits(kernel: tuple, stride: tuple, pad: tuple, groups: int, channels: int) -> bool:
@@ -73,7 +84,7 @@ def row_products(wrows: list, flat: np.ndarray, out_rows: int, width: int, out: 
     16 or 32 rows at half its speed, and a 3×3 convolution of 32 channels on 32×32 maps took
     6.4 ms so instead of 8.6 (forward, 2 cores), the (KH − 1) extra rows of ``flat`` included."""
     f, m, kh = out.shape[0], out_rows * width, len(wrows)
-    if kh > 1 and f < STACK_BELOW:
+    if kh > 1 and (f < STACK_BELOW or (f <= STACK_UP_TO and out_rows >= STACK_MIN_ROWS)):
         stacked = spare("stacked", (kh * f, flat.shape[1]))
         np.matmul(np.concatenate(wrows, axis=0), flat, out=stacked)
         parts = [stacked[i * f:(i + 1) * f, i * width:i * width + m] for i in range(kh)]

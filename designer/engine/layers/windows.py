@@ -9,17 +9,14 @@ from ..blocks import blockwise
 from .base import Layer, logical
 
 
-def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0, extra=(0, 0)) -> np.ndarray:
+def padded(layer: Layer, m: np.ndarray, pad: tuple, fill=0.0, extra=(0, 0), train: bool = True) -> np.ndarray:
     """The batch-last volume ``m`` (C, H, W, N) with ``fill`` around it (a reused buffer whose
     border is written once); ``extra`` more rows and columns of ``fill`` below and to the right
     (a ceil-mode pool's last windows hang past the padded input)."""
     (ph, pw), (eh, ew) = pad, extra
     if not ph and not pw and not eh and not ew:
         return m
-    c, h, w, n = m.shape
-    xp = layer.scratch("padded", (c, h + 2 * ph + eh, w + 2 * pw + ew, n), fill)
-    xp[:, ph:ph + h, pw:pw + w] = m
-    return xp
+    return layer.padded_copy("padded", m, (ph, pw), (ph + eh, pw + ew), fill, train)
 
 
 def windows(xp: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
