@@ -12,7 +12,7 @@ ever slows a block down). Reported: images per second of each engine's best roun
 median round, the ratio ours/PyTorch of both, and our process's peak resident memory
 (ru_maxrss).
 
-Issue 3's targets: ratio ≥ 0.7 on this 2-core machine, peak memory < 300 MB.
+Targets: ratio ≥ 0.7 on this 2-core machine, peak memory < 300 MB.
 It prints its result first, as a "# result" comment line. Last measured (2 cores, NumPy 2.4 with
 OpenBLAS, torch 2.13 CPU, machine shared with other jobs): ours 16,276 images/s, PyTorch 16,339
 images/s, ratio 1.00 best-vs-best (medians 15,489 vs 10,328); our peak memory 54 MB.

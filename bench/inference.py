@@ -15,7 +15,7 @@ ratio is onnxruntime's time over ours (above 1: ours is faster). The load column
 (evaluation mode, no engine settings entered); onnxruntime its default CPU session (all cores).
 
 Each worker also prints a checksum of its outputs; the parent checks the two engines agree.
-Target (issue 26): ours/onnxruntime speed ratio at least 0.5.
+Target: ours/onnxruntime speed ratio at least 0.5.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ On a shared machine whose other jobs keep both cores busy, wall-clock rounds say
 and one PyTorch thread) by the process's CPU time per step, which other processes do not
 inflate: the ratio of the work each engine does, without the gain of the second core.
 
-Targets (issue 26): every design ≥ 0.9× PyTorch (the vocabulary's MobileNetV2 ≥ 0.8×), the
+Targets: every design ≥ 0.9× PyTorch (the vocabulary's MobileNetV2 ≥ 0.8×), the
 geometric mean ≥ 1.2×, and our peak memory no more than PyTorch's for each design.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 DESIGNS = HERE / "designs"
-FLOOR, FLOORS, GMEAN = 0.9, {"mobilenet-v2": 0.8}, 1.2  # the targets (issue 26)
+FLOOR, FLOORS, GMEAN = 0.9, {"mobilenet-v2": 0.8}, 1.2  # the targets
 
 
 def designs() -> list:

@@ -9,7 +9,7 @@ process's peak resident memory (ru_maxrss) from just before the model is built t
 steps, so what the imports cost (PyTorch's libraries are much larger than NumPy's) is not
 counted, and the weights, gradients, momentum buffers, activations and every temporary are.
 
-Issue 11's target: ours ≤ PyTorch's for AlexNet at batch 16. The training loop used to copy
+Target: ours ≤ PyTorch's for AlexNet at batch 16. The training loop used to copy
 every weight after each batch, so that a NaN could roll back (about 250 MB more for AlexNet); it
 now checks each step before applying it (optim.SGD.step), and keeps no copy.
 Besides, a large convolution works a tile of output rows at a time (engine/layers/conv.py) and

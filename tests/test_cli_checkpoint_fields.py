@@ -1,4 +1,4 @@
-"""Issue 25, item 3: every field of a checkpoint is checked as strictly as a model file (type,
+"""Every field of a checkpoint is checked as strictly as a model file (type,
 range, size) before anything is restored: epoch -1 trained 4 epochs while saying 3, rngs []
 dropped exact resume silently, a huge batch or RNG state or a list where a number belongs ended in
 a traceback. Each damaged member is refused in one sentence and the checkpoint is left as it was."""

@@ -1,4 +1,4 @@
-"""Issue 25, items 6 and 9: outputs that cannot be written, and outputs that are half there.
+"""Outputs that cannot be written, and outputs that are half there.
 ``render`` to any place it cannot write answers in one sentence as ``export`` does; a picture too
 large to draw is refused before drawing (it was a 0-byte file and "wrote s8.png"); ``import``
 writes its model and weights together or not at all; a full disk, for every output of every

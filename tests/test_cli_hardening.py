@@ -1,4 +1,4 @@
-"""Issue 12, the command line: each finding by class, with a fuzzer for outputs that alias inputs
+"""The command line: each finding by class, with a fuzzer for outputs that alias inputs
 through links and relative paths."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 25, item 10 (and 5): very large model files are refused at once above the documented
+"""Very large model files are refused at once above the documented
 limits (docs/model-format.md: 16 MB, 10,000 layers), in one sentence, by every command; a 46 MB
 file of 2.9 million layers ran past 60 s in each. Up to the limits every command answers."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 25, "the docs and the program disagree": messages that read wrongly, and whole numbers
+"""Where the docs and the program disagreed: messages that read wrongly, and whole numbers
 written as floats (accepted when whole, refused when not, however close)."""
 from __future__ import annotations
 

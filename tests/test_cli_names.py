@@ -1,4 +1,4 @@
-"""Issue 25, item 4: text that is not valid Unicode or not printable. Every string of a model
+"""Text that is not valid Unicode or not printable. Every string of a model
 file (a layer's name, the network's name, an id, a key) holding a control character, a line
 separator or a lone surrogate is refused on load in one sentence that names its JSON path and the
 character's code; any other name, however odd, gives files that parse in their format (SVG as

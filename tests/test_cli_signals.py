@@ -1,4 +1,4 @@
-"""Issue 25, item 7: SIGTERM and SIGHUP do what Ctrl-C does in every command, at any moment:
+"""SIGTERM and SIGHUP do what Ctrl-C does in every command, at any moment:
 train stops after its batch and writes its outputs, the others end with "interrupted" (status 1);
 every file written is complete or absent, and no hidden temporary file is left (an ONNX export
 killed by SIGTERM left 200 MB of one)."""

@@ -1,4 +1,4 @@
-"""Issue 25, item 0: inputs and outputs that are not regular files. An output that is a device
+"""Inputs and outputs that are not regular files. An output that is a device
 or a FIFO is written into (as a shell's ``>`` would) or refused, never replaced by a regular
 file; an input that is a FIFO, a device or a socket is refused at once (a FIFO blocked every
 reader, ``/dev/zero`` filled memory). Devices are made in tmp_path with mknod (never the

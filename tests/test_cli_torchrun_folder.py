@@ -1,4 +1,4 @@
-"""Issue 25, item 8: ``export --to torchrun -o DIR`` replaces the folder's entries, never writes
+"""``export --to torchrun -o DIR`` replaces the folder's entries, never writes
 through them (a weights.npz linking to the input weights rewrote them), counts every file of the
 folder as an output in the alias check, and writes the folder whole or not at all."""
 from __future__ import annotations

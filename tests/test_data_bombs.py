@@ -1,4 +1,4 @@
-"""Issue 25, item 2: compressed inputs are bounded. A .gz CSV or IDX file, or a CIFAR archive,
+"""Compressed inputs are bounded. A .gz CSV or IDX file, or a CIFAR archive,
 that inflates far beyond what its header claims or what memory holds (a gzip bomb) is refused in
 one sentence while it is decompressed, in a stream, in ``train`` and ``predict``. The machine's
 available memory is made small here, so that a bomb of a few MB stands for one of many GB."""

@@ -1,4 +1,4 @@
-"""Issue 12, data: labels of any size are refused cheaply by the one loader the command line and
+"""Data: labels of any size are refused cheaply by the one loader the command line and
 the window share (fuzzed over CSV and NPZ), and channels-last images are recognised."""
 from __future__ import annotations
 

@@ -315,7 +315,7 @@ NEW_IN_2 = [({"type": "conv", "filters": 2, "dilation": 1}, 'the key "dilation"'
 
 @pytest.mark.parametrize("layer,what", NEW_IN_2, ids=str)
 def test_the_modern_vocabulary_is_version_2(layer, what):
-    """Issue 24's keys and kinds make a file version 2; a version 1 file using one is refused."""
+    """The modern keys and kinds make a file version 2; a version 1 file using one is refused."""
     assert json.loads(dumps(loads(doc(X1, layer))))["version"] == 2
     with pytest.raises(ModelError, match=rf"^layers\[1\]: this layer uses {what}, which needs \"version\": 2"):
         loads(doc(X1, layer, version=1))

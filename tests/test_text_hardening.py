@@ -1,4 +1,4 @@
-"""Issue 12, text: counts in words, sizes beyond gigabytes, the arithmetic of a window larger than
+"""Text: counts in words, sizes beyond gigabytes, the arithmetic of a window larger than
 its input, the sentence for a conv after a vector, and explain on the terminal."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 14's "done when": a ResNet basic block with a projection shortcut and GoogLeNet's
+"""A ResNet basic block with a projection shortcut and GoogLeNet's
 inception block built on the canvas by drags and connections only (real mouse events; settings
 and names typed as the inspector does), equal to the templates' blocks; undoing everything gives
 the starting canvas back. A loop is refused, a mismatched merge turns red, an edge is deleted,

@@ -1,4 +1,4 @@
-"""Issue 24's layer kinds in the window: each comes from the palette with its inspector fields (the
+"""The modern layer kinds in the window: each comes from the palette with its inspector fields (the
 catalogue's keys), hardtanh's bounds edited so that nothing is left between them turn the block
 red with the rule's sentence, gelu's approximation is a choice, and each edit is one undo step."""
 from __future__ import annotations
