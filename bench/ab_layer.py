@@ -44,7 +44,7 @@ def build(c: int, size: int, f: int, path: str):
         layer = make_layer("conv", cfg, [shape], kind.rule(cfg, [shape]).shape, np.float32)
     finally:
         winograd.ENABLED, winograd.FORWARD_ONLY, row_conv.MIN_INNER = old
-    layer.reuse_buffers = True
+    layer.reuse_scratch = True
     rng = np.random.default_rng(0)
     for p in layer.params.values():
         p[...] = rng.normal(size=p.shape) * 0.1

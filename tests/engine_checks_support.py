@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from designer.engine import EngineNet
-from designer.engine.layers import engine_shape, make_layer
+from designer.engine.layers import make_layer
 from designer.engine.layers.pool import ceil_size
-from designer.model import KINDS, Layer, Network
+from designer.model import KINDS, Layer, Network, array_shape
 
 
 # --------------------------------------------------------------------------- gradient checks
@@ -326,7 +326,7 @@ def check_rule_equals_forward(type_, cfg, in_shape, train):
     layer = make_layer(type_, resolved, shapes, outcome.shape, np.float32)
     batch = 2
     rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(batch,) + engine_shape(s)).astype(np.float32) for s in shapes or [outcome.shape]]
+    xs = [rng.normal(size=(batch,) + array_shape(s)).astype(np.float32) for s in shapes or [outcome.shape]]
     out, _ = layer.forward(xs if kind.is_merge else xs[0], train)
-    assert out.shape == (batch,) + engine_shape(outcome.shape)
+    assert out.shape == (batch,) + array_shape(outcome.shape)
     assert out.dtype == np.float32

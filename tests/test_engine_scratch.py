@@ -27,7 +27,7 @@ def data(n=120, seed=0):
 
 
 def retained(net) -> list:
-    return [sum(b.nbytes for b in layer._buffers.values()) for layer in net.layers]
+    return [sum(b.nbytes for b in layer._scratch_memory.values()) for layer in net.layers]
 
 
 def test_scratch_memory_stays_at_the_largest_request_per_name():
@@ -62,7 +62,7 @@ def test_reused_scratch_keeps_its_fill_across_batch_sizes():
     net = EngineNet(loads(PADDED), seed=2)
     fresh = EngineNet(loads(PADDED), seed=2)
     for layer in fresh.layers:
-        layer.reuse_buffers = False
+        layer.reuse_scratch = False
     for n in (16, 3, 20, 1, 16, 5):
         np.testing.assert_array_equal(net.forward(x[:n]), fresh.forward(x[:n]), err_msg=f"batch {n}")
         y = np.arange(n) % 3

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from designer.engine.layers import conv, depthwise, engine_shape, row_conv
+from designer.engine.layers import conv, depthwise, row_conv
+from designer.model import array_shape
 from engine_checks_support import build, check_layer, randomised, spaced, torch_and_functional
 from test_engine_gradcheck_graph import build_merge, check_merge
 
@@ -22,7 +23,7 @@ def test_mul_gradients_and_torch(shapes):
     torch, _ = torch_and_functional()
     rng = np.random.default_rng(0)
     layer = build_merge("mul", shapes)
-    xs = [rng.normal(size=(3,) + engine_shape(s)) for s in shapes]
+    xs = [rng.normal(size=(3,) + array_shape(s)) for s in shapes]
     out = check_merge(layer, xs)
     want = xs[0]
     for x in xs[1:]:
@@ -67,7 +68,7 @@ def test_channel_and_pad_layers(type_, cfg, shape):
     torch, _ = torch_and_functional()
     rng = np.random.default_rng(1)
     layer = build(type_, shape, **cfg)
-    x = rng.normal(size=(3,) + engine_shape(shape))
+    x = rng.normal(size=(3,) + array_shape(shape))
     out = check_layer(layer, x)
     tx = torch.tensor(x, requires_grad=True)
     tout = _torch_of(type_, cfg, tx)

@@ -120,11 +120,11 @@ def test_forward_only_keeps_no_transformed_input(by_winograd):
     """A forward pass in evaluation mode puts V in the shared scratch, not the layer's own
     buffers: a forward-only run holds nothing for a backward pass."""
     layer = layer_for(*CASES[0])
-    layer.reuse_buffers = True
+    layer.reuse_scratch = True
     layer.forward(np.ones((2, 2, 5, 6)), False)
-    assert "winograd" not in layer._buffers
+    assert "winograd" not in layer._scratch_memory
     layer.forward(np.ones((2, 2, 5, 6)), True)
-    assert "winograd" in layer._buffers
+    assert "winograd" in layer._scratch_memory
 
 
 def test_whole_net_by_winograd(by_winograd):

@@ -14,17 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DESIGNER = ROOT / "designer"
 
-# Imports another helper's files still hold while that work is under way (designer/engine/layers
-# may not be edited now). Each entry must still be found, so the list only shrinks.
-PENDING = {
-    ("designer/engine/layers/base.py", "designer.model.catalogue"),
-    ("designer/engine/layers/channels.py", "designer.model.kinds_spatial"),
-    ("designer/engine/layers/conv.py", "designer.model.kinds_spatial"),
-    ("designer/engine/layers/pool.py", "designer.model.kinds_spatial"),
-}
-
-PENDING_RELAYS = {("designer.engine.layers", "engine_shape")}
-
 
 def _module_name(path: Path) -> tuple[str, bool]:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -75,16 +64,9 @@ def crossing():
 
 
 def test_no_module_imports_another_packages_module():
-    found, pending = [], set()
-    for file, line, target, package, names in crossing():
-        if _is_package(target):
-            continue
-        if (file, target) in PENDING:
-            pending.add((file, target))
-            continue
-        found.append(f"{file}:{line} imports {names} from {target}; import them from {package}")
+    found = [f"{file}:{line} imports {names} from {target}; import them from {package}"
+             for file, line, target, package, names in crossing() if not _is_package(target)]
     assert not found, "\n".join(found)
-    assert pending == PENDING, f"no longer needed, delete from PENDING: {sorted(PENDING - pending)}"
 
 
 def test_a_package_is_imported_only_for_the_names_it_lists():
@@ -109,7 +91,7 @@ def test_no_module_relays_another_packages_names():
         package = _package_of(target)
         outside = _top(package) != _top(importer) or (package == "designer" and not _is_package(target))
         text = (ROOT / file).read_text(encoding="utf-8").splitlines()[line - 1]
-        if outside and "noqa: F401" in text and (file, target) not in PENDING:
+        if outside and "noqa: F401" in text:
             found.append(f"{file}:{line} relays {names} from {target}")
     assert not found, found
 
@@ -138,7 +120,6 @@ def test_every_package_that_others_import_from_lists_its_names():
 
 def test_no_object_is_the_public_name_of_two_packages():
     """Functions, classes and tables only: equal numbers or strings may well coincide."""
-    # The engine layers' relay of model.array_shape is in files another helper is changing.
     seen, found = {}, []
     for package in packages():
         module = importlib.import_module(package)
@@ -147,6 +128,6 @@ def test_no_object_is_the_public_name_of_two_packages():
             if not (callable(obj) or isinstance(obj, (dict, list, set))):
                 continue
             other = seen.setdefault(id(obj), (package, name, obj))
-            if other[0] != package and not {(package, name), other[:2]} & PENDING_RELAYS:
+            if other[0] != package:
                 found.append(f"{package}.{name} is {other[0]}.{other[1]}")
     assert not found, found

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from designer.engine.layers import engine_shape
+from designer.model import array_shape
 from designer.engine.training import Trainer
 from designer.ui.training.state import TrainState
 from branched_nets import RESIDUAL, design
@@ -42,7 +42,7 @@ def residual_mode(window, qtbot, tmp_path):  # noqa: F811
 
 def layer_shape(network, index: int) -> tuple:
     """The output shape of layer ``index`` as the engine holds one sample: (C, H, W)."""
-    return engine_shape(network.report().layers[index].output)
+    return array_shape(network.report().layers[index].output)
 
 
 @pytest.mark.slow

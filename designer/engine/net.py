@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
-from ..model import check_arrays, format_shape
+from ..model import array_shape, check_arrays, format_shape
 from .init import initialise
-from .layers import engine_shape, make_layer
+from .layers import make_layer
 from .layers.softmax import log_softmax
 from .losses import FOLDED, LOSSES, LossError, check_loss, cross_entropy, make_targets, mse
 from .plan import INPUT, make_plan
@@ -77,7 +77,7 @@ class EngineNet:
             engine_layer = make_layer(layer.type, layer.resolved(), info.inputs, info.output, self.dtype)
             initialise(engine_layer, init, self.rng)
             engine_layer.rng = self.rng
-            engine_layer.reuse_buffers = True
+            engine_layer.reuse_scratch = True
             self.layers.append(engine_layer)
         self.types = [layer.type for layer in network.layers]
         self.sources = [list(info.sources) for info in report.layers]
@@ -90,8 +90,8 @@ class EngineNet:
             layer.need_dx = upstream
             self.needs_grad.append(bool(layer.params) or upstream)
         self._plans = {}
-        self.input_shape = engine_shape(report.input)
-        self.output_shape = engine_shape(report.output)
+        self.input_shape = array_shape(report.input)
+        self.output_shape = array_shape(report.output)
         self.model_input = report.input
         self.param_keys = [f"{i}.{name}" for i, layer in enumerate(self.layers) for name in layer.params]
         self.params = {f"{i}.{name}": a for i, layer in enumerate(self.layers)

@@ -12,10 +12,6 @@ from .kind import (  # noqa: F401  (re-exported: the catalogue is where callers 
     depth_of, did_you_mean, format_shape, is_volume, path_key, quoted, size_of,
 )
 
-# The old name of array_shape, still imported by designer/engine/layers/base.py (as engine_shape)
-# while another change is under way there; not public (not in the model's __all__).
-channels_first = array_shape
-
 # Palette order: the volume-changing kinds, then the pointwise ones, then the merges.
 _ORDER = (kinds_spatial.DEFINED, kinds_pointwise.DEFINED, kinds_merge.DEFINED)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 # Every module holding layer classes, imported so that its classes register.
 from . import (activations, channel_scale, channels, conv, dense, dropout, global_pool, maxout,  # noqa: F401
                modern_activations, normalisation, pool)
-from .base import LAYER_CLASSES, Layer, engine_shape
+from .base import LAYER_CLASSES, Layer
 from .merge import MergeLayer
 from .softmax import softmax
 
@@ -38,4 +38,4 @@ def make_layer(type_: str, cfg: dict, in_shapes: list, out_shape, dtype=None) ->
     return layer
 
 
-__all__ = ["LAYER_CLASSES", "Layer", "MergeLayer", "make_layer", "engine_shape", "softmax"]
+__all__ = ["LAYER_CLASSES", "Layer", "MergeLayer", "make_layer", "softmax"]

@@ -13,7 +13,7 @@ with no transpose, im2col and col2im copy rows of W·N contiguous values, a 2×2
 four values are four contiguous runs of N, and a dense layer is ``W @ x`` on the (features, N)
 matrix. Every layer accepts any layout (a plain C-ordered array is converted once).
 
-Scratch buffers. With ``reuse_buffers`` set (the net sets it), a layer keeps its large scratch
+Scratch buffers. With ``reuse_scratch`` set (the net sets it), a layer keeps its large scratch
 arrays (im2col columns, padded inputs) between calls, one flat buffer per name sized by the
 largest request (views of it serve smaller batches); the cache of a forward pass is then only
 valid until the layer's next forward, which is how a training step uses it. A layer never
@@ -25,7 +25,7 @@ import threading
 
 import numpy as np
 
-from ...model.catalogue import channels_first as engine_shape  # noqa: F401  (model (W, H, D) -> (D, H, W))
+from ...model import array_shape  # model (W, H, D) -> the engine's (D, H, W)
 
 
 # Axis permutations by number of dimensions (np.moveaxis costs microseconds per call).
@@ -88,8 +88,8 @@ class Layer:
 
     def __init__(self, cfg: dict, in_shape: tuple, out_shape: tuple, dtype=np.float32):
         self.cfg = cfg
-        self.in_shape = engine_shape(in_shape) if in_shape is not None else None
-        self.out_shape = engine_shape(out_shape)
+        self.in_shape = array_shape(in_shape) if in_shape is not None else None
+        self.out_shape = array_shape(out_shape)
         self.dtype = np.dtype(dtype)
         self.params: dict = {}
         self.buffers: dict = {}
@@ -97,8 +97,8 @@ class Layer:
         self.need_dx = True
         # Random generator for layers that draw numbers (dropout); the net sets its own.
         self.rng = np.random.default_rng(0)
-        self.reuse_buffers = False
-        self._buffers: dict = {}  # name -> flat scratch buffer
+        self.reuse_scratch = False
+        self._scratch_memory: dict = {}  # name -> flat scratch buffer
         self._shapes: dict = {}   # name -> (shape, fill) last handed out
 
     # True when the cache of forward() holds the output array itself (so the next layer must
@@ -110,20 +110,20 @@ class Layer:
     overwrites_input = False
 
     def scratch(self, name: str, shape: tuple, fill=None) -> np.ndarray:
-        """A scratch array of ``shape``. With ``reuse_buffers`` the layer keeps one flat buffer
+        """A scratch array of ``shape``. With ``reuse_scratch`` the layer keeps one flat buffer
         per name (grown when a request is larger) and hands out a view of its start, so a name
         never holds more than its largest request; the view is valid until the next request of
         that name. ``fill`` is written whenever the view may not hold it everywhere (a new
         buffer, or a shape other than the last one handed out); with the same shape as last
         time only what the layer itself overwrote has changed (e.g. the inside of a padding)."""
         shape = tuple(int(d) for d in shape)
-        if not self.reuse_buffers:
+        if not self.reuse_scratch:
             return np.empty(shape, self.dtype) if fill is None else np.full(shape, fill, self.dtype)
         size = int(np.prod(shape))
-        flat = self._buffers.get(name)
+        flat = self._scratch_memory.get(name)
         fresh = flat is None or flat.size < size
         if fresh:
-            flat = self._buffers[name] = np.empty(size, self.dtype)
+            flat = self._scratch_memory[name] = np.empty(size, self.dtype)
         view = flat[:size].reshape(shape)
         if fill is not None and (fresh or self._shapes.get(name) != (shape, fill)):
             view.fill(fill)
@@ -136,7 +136,7 @@ class Layer:
         one buffer per thread shared by every layer (``shared_buffer``, ``fill`` written each
         time), so that a forward-only run (``predict``) holds the largest of them, not one per
         layer, and nothing only a backward pass would read."""
-        if train or not self.reuse_buffers:
+        if train or not self.reuse_scratch:
             return self.scratch(name, shape, fill)
         view = shared_buffer(shape, self.dtype, "forward-only " + name)
         if fill is not None:
@@ -151,7 +151,7 @@ class Layer:
         c, h, w, n = m.shape
         (py, px), (ey, ex) = before, after
         shape = (c, h + py + ey, w + px + ex, n)
-        own = train or not self.reuse_buffers
+        own = train or not self.reuse_scratch
         xp = self.pass_buffer(name, shape, train, fill if own else None)
         if not own:
             xp[:, :py] = fill
@@ -163,7 +163,7 @@ class Layer:
 
     def scratch_bytes(self) -> int:
         """Bytes held by this layer's scratch buffers."""
-        return sum(b.nbytes for b in self._buffers.values())
+        return sum(b.nbytes for b in self._scratch_memory.values())
 
     # Fans for initialisation, as torch.nn.init._calculate_fan_in_and_fan_out.
     def fans(self) -> tuple:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.kinds_spatial import pads_of
+from ...model import pads_of
 from .base import Layer, batch_last, logical
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.kinds_spatial import dilation_of, window_of
+from ...model import dilation_of, window_of
 from .base import Layer, batch_last, logical, shared_buffer
 from .columns import col2im, im2col
 from . import depthwise, row_conv, winograd

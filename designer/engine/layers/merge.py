@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer, batch_view, engine_shape, logical
+from ...model import array_shape
+from .base import Layer, batch_view, logical
 
 
 class MergeLayer(Layer):
@@ -21,7 +22,7 @@ class MergeLayer(Layer):
 
     def __init__(self, cfg, in_shapes: list, out_shape, dtype=np.float32):
         super().__init__(cfg, in_shapes[0], out_shape, dtype)
-        self.in_shapes = [engine_shape(s) for s in in_shapes]
+        self.in_shapes = [array_shape(s) for s in in_shapes]
 
 
 class Add(MergeLayer):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.kinds_spatial import dilation_of, spanned, window_of
+from ...model import dilation_of, spanned, window_of
 from ..blocks import blockwise
 from .base import Layer, batch_last, batch_view, logical
 from .windows import padded, scatter_taps, windows
@@ -126,7 +126,7 @@ class Pool(Layer):
         # The index of each window's largest value only routes a backward pass's gradient: a net's
         # evaluation-mode pass (predict; the net drops its caches) takes the maximum alone, a
         # third of the passes. A direct call keeps it (a backward pass may follow, as in tests).
-        keep = train or not self.reuse_buffers
+        keep = train or not self.reuse_scratch
         idx = np.empty(out.shape, index_type(kh * kw)) if self.mode == "max" and keep else None
         scale = self.scaled
 
