@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from designer.engine.layers import conv, depthwise, row_conv
+from designer.engine.layers import conv, depthwise, depthwise_bands, row_conv
 from designer.model import array_shape
 from engine_checks_support import build, check_layer, randomised, spaced, torch_and_functional
 from test_engine_gradcheck_graph import build_merge, check_merge
@@ -92,7 +92,6 @@ DILATED = [dict(filters=3, kernel=3, dilation=2, padding=2), dict(filters=2, ker
 DEPTHWISE = [dict(filters=6, kernel=3, groups=6, padding=1), dict(filters=6, kernel=3, groups=6, stride=2, padding=1),
              dict(filters=6, kernel=5, groups=6, padding=2, bias=False), dict(filters=6, kernel=[3, 2], groups=6),
              dict(filters=6, kernel=3, groups=6, dilation=2, padding=2),
-             # strides above 1 read taps from the input's strided phases (depthwise._phased_taps)
              dict(filters=6, kernel=3, groups=6, stride=[2, 1], padding=1),
              dict(filters=6, kernel=3, groups=6, stride=3, dilation=2, padding=2),
              dict(filters=6, kernel=[5, 3], groups=6, stride=[3, 2], padding=[2, 0])]
@@ -139,24 +138,50 @@ def test_a_dilated_conv_never_goes_by_rows(monkeypatch):
     assert not build("conv", (7, 8, 4), filters=3, kernel=3, padding=2, dilation=2).by_rows
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["depthwise path", "grouped im2col"])
-@pytest.mark.parametrize("cfg", DEPTHWISE, ids=str)
-def test_depthwise_conv(cfg, fast, monkeypatch):
-    monkeypatch.setattr(depthwise, "ENABLED", fast)
+def _depthwise_paths():
+    for cfg in DEPTHWISE:
+        strided = cfg.get("stride", 1) != 1
+        for path in ["taps", "grouped im2col"] + ([] if strided else ["bands"]):
+            yield pytest.param(cfg, path, id=f"{path}-{cfg}")
+
+
+@pytest.mark.parametrize("cfg,path", _depthwise_paths())
+def test_depthwise_conv(cfg, path, monkeypatch):
+    """Stride-1 layers take the banded products unless switched off, then the taps; the grouped
+    im2col path is the reference both replace."""
+    monkeypatch.setattr(depthwise, "ENABLED", path != "grouped im2col")
+    monkeypatch.setattr(depthwise_bands, "ENABLED", path == "bands")
     layer, rng = _conv(cfg, 6)
-    assert layer.depthwise == fast
+    assert layer.depthwise == (path != "grouped im2col")
+    assert depthwise_bands.suits(layer) == (path == "bands")
     x = rng.normal(size=(2, 6, 8, 7))
     check_layer(layer, x)
     assert_equals_torch_conv(layer, x, rng)
 
 
-def test_depthwise_path_in_blocks_on_threads(monkeypatch):
-    """Cut into one-channel blocks run by helper threads, the path gives the same numbers."""
-    from designer.engine import blocks
+@pytest.mark.parametrize("rows", [1, 3, 4])
+@pytest.mark.parametrize("cfg", [DEPTHWISE[0], DEPTHWISE[2], DEPTHWISE[4], dict(filters=6, kernel=[2, 3], groups=6)],
+                         ids=str)
+def test_banded_depthwise_with_windows_of_any_height(cfg, rows, monkeypatch):
+    """Windows of 1, 3 or 4 output rows (a shorter last window where the rows do not divide),
+    on 8- to 5-row outputs."""
+    monkeypatch.setattr(depthwise_bands, "BAND_ROWS", rows)
+    layer, rng = _conv(cfg, 6)
+    assert depthwise_bands.suits(layer)
+    x = rng.normal(size=(2, 6, 8, 7))
+    check_layer(layer, x)
+    assert_equals_torch_conv(layer, x, rng)
+
+
+@pytest.mark.parametrize("cfg", [DEPTHWISE[0], DEPTHWISE[1]], ids=["bands", "taps"])
+def test_depthwise_path_in_blocks_on_threads(cfg, monkeypatch):
+    """Cut into one-channel blocks run by helper threads, each path gives the same numbers."""
+    from designer.engine import blas, blocks
     monkeypatch.setattr(blocks, "BLOCK", 1)
     monkeypatch.setattr(blocks, "MIN_SPLIT", 1)
     monkeypatch.setattr(blocks, "cores", lambda: 2)
-    layer, rng = _conv(DEPTHWISE[1], 6)
+    monkeypatch.setattr(blas, "usable_cores", lambda: 2)  # the bands ask for every core (also under taskset)
+    layer, rng = _conv(cfg, 6)
     x = rng.normal(size=(2, 6, 8, 7))
     check_layer(layer, x)
     assert_equals_torch_conv(layer, x, rng)

@@ -1,7 +1,8 @@
 """The depthwise convolution's own path (groups = input channels = filters: MobileNet's and
 EfficientNet's 3×3 and 5×5 layers), batch-last.
 
-Per-group im2col would make C tiny products of one filter row each (a Python loop of C matmuls
+Stride-1 layers (most of them) are banded matrix products (``depthwise_bands``); the taps below
+serve strides above 1. Per-group im2col would make C tiny products of one filter row each (a Python loop of C matmuls
 and C·K² small copies). Here each output channel is its own channel's taps weighted and summed:
 for every kernel tap (i, j), ``out[:, rows, cols] += w[:, i, j] · x[:, the tap's rectangle]``
 over a whole block of channels at once, K² multiply-adds over contiguous runs of N values. As
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..blocks import blockwise
+from . import depthwise_bands
 from .columns import spans
 
 # Tests switch the path off to compare it with the grouped im2col path it replaces.
@@ -50,6 +52,8 @@ def _buffer(flat: np.ndarray, shape: tuple) -> np.ndarray:
 
 def forward(layer, m: np.ndarray) -> np.ndarray:
     """out (C, OH, OW, N) of the batch-last input ``m`` (C, H, W, N), which is the cache."""
+    if depthwise_bands.suits(layer):
+        return depthwise_bands.forward(layer, m)
     w = layer.params["weight"][:, 0]  # (C, KH, KW)
     bias = layer.params.get("bias")
     c, n = m.shape[0], m.shape[3]
@@ -75,6 +79,8 @@ def forward(layer, m: np.ndarray) -> np.ndarray:
 
 def backward(layer, d: np.ndarray, m: np.ndarray) -> tuple:
     """(dx (C, H, W, N) or None, grads) from dout ``d`` (C, OH, OW, N) and the input ``m``."""
+    if depthwise_bands.suits(layer):
+        return depthwise_bands.backward(layer, d, m)
     weight = layer.params["weight"]
     w = weight[:, 0]
     kh, kw = w.shape[1:]
