@@ -4,14 +4,33 @@ limit, and leave the files it was given as they were."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import time
 from pathlib import Path
 
+import numpy as np
+
 from designer.cli import main
+from designer.engine.net import EngineNet
+from designer.model import load_model, save_weights
 
 LIMIT = 60.0  # seconds: the answer a hostile case must get within
+# The smallest model every command takes: 2 features, 3 classes.
+MLP = {"format": "nn-designer", "version": 1, "layers": [
+    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
+
+
+def mlp_files(folder: Path, data: bool = True) -> Path:
+    """``folder`` with m.json (MLP), its weights w.npz and, with ``data``, d.csv (20 rows of two
+    features and a class): the inputs the hardening tests give every command."""
+    (folder / "m.json").write_text(json.dumps(MLP))
+    save_weights(folder / "w.npz", EngineNet(load_model(str(folder / "m.json"))).state_dict())
+    if data:
+        rng = np.random.default_rng(0)
+        (folder / "d.csv").write_text("".join(f"{a:.3f},{b:.3f},{int(a > b)}\n" for a, b in rng.random((20, 2))))
+    return folder
 
 
 def run_within(capsys, *argv, limit: float = LIMIT, unblock=()):

@@ -10,11 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from hostile_support import refused, run_within, snapshot
-
-MLP = {"format": "nn-designer", "version": 1, "layers": [
-    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
-
+from hostile_support import MLP, refused, run_within, snapshot
 
 def _edit(meta: dict, path: tuple, value):
     meta = copy.deepcopy(meta)

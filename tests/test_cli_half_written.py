@@ -7,25 +7,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from designer.engine.net import EngineNet
-from designer.model import load_model, save_weights
-from hostile_support import fill, refused, run_within, small_disk, snapshot
-
-MLP = {"format": "nn-designer", "version": 1, "layers": [
-    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
-
+from hostile_support import fill, mlp_files, refused, run_within, small_disk, snapshot
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "m.json").write_text(json.dumps(MLP))
-    save_weights(tmp_path / "w.npz", EngineNet(load_model(str(tmp_path / "m.json"))).state_dict())
-    rng = np.random.default_rng(0)
-    (tmp_path / "d.csv").write_text("".join(f"{a:.3f},{b:.3f},{int(a > b)}\n" for a, b in rng.random((20, 2))))
-    return tmp_path
+    return mlp_files(tmp_path)
 
 
 def _unwritable(folder, suffix: str) -> dict:

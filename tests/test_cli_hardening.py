@@ -21,10 +21,9 @@ from designer.commands.args import batch_memory
 from designer.engine.net import EngineNet
 from designer.errors import UserError
 from designer.model import load_model, save_weights
+from hostile_support import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
-MLP = {"format": "nn-designer", "version": 1, "layers": [
-    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
 
 
 @pytest.fixture

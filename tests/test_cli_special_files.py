@@ -5,34 +5,22 @@ reader, ``/dev/zero`` filled memory). Devices are made in tmp_path with mknod (n
 system's own ``/dev/null``), so the tests skip where mknod is not allowed."""
 from __future__ import annotations
 
-import json
 import os
 import socket
 import stat
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from designer.atomic import write_bytes_atomic
-from designer.engine.net import EngineNet
 from designer.errors import UserError
-from designer.model import load_model, save_weights
-from hostile_support import refused, run_within, snapshot
-
-MLP = {"format": "nn-designer", "version": 1, "layers": [
-    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
-
+from hostile_support import mlp_files, refused, run_within, snapshot
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "m.json").write_text(json.dumps(MLP))
-    save_weights(tmp_path / "w.npz", EngineNet(load_model(str(tmp_path / "m.json"))).state_dict())
-    rng = np.random.default_rng(0)
-    (tmp_path / "d.csv").write_text("".join(f"{a:.3f},{b:.3f},{int(a > b)}\n" for a, b in rng.random((20, 2))))
-    return tmp_path
+    return mlp_files(tmp_path)
 
 
 def _device(path: Path, minor: int) -> Path:

@@ -3,25 +3,17 @@ through them (a weights.npz linking to the input weights rewrote them), counts e
 folder as an output in the alias check, and writes the folder whole or not at all."""
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
 
-from designer.engine.net import EngineNet
-from designer.model import load_model, save_weights
 from designer.export.torchrun import FILES
-from hostile_support import fill, refused, run_within, small_disk, snapshot
-
-MLP = {"format": "nn-designer", "version": 1, "layers": [
-    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
-
+from hostile_support import fill, mlp_files, refused, run_within, small_disk, snapshot
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "m.json").write_text(json.dumps(MLP))
-    save_weights(tmp_path / "w.npz", EngineNet(load_model(str(tmp_path / "m.json"))).state_dict())
+    mlp_files(tmp_path, data=False)
     (tmp_path / "mine.txt").write_text("the user's own file")
     return tmp_path
 

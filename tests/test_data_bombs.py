@@ -15,11 +15,9 @@ import pytest
 
 from designer.engine.net import EngineNet
 from designer.model import load_model, save_weights
-from hostile_support import refused, snapshot
+from hostile_support import MLP, refused, snapshot
 
 MEMORY = 8 << 20  # the memory the readers are told is available
-MLP = {"format": "nn-designer", "version": 1, "layers": [
-    {"type": "input", "features": 2}, {"type": "dense", "units": 3}, {"type": "softmax"}]}
 IMAGES = {"format": "nn-designer", "version": 1, "layers": [
     {"type": "input", "width": 28, "height": 28, "depth": 1}, {"type": "flatten"}, {"type": "dense", "units": 10},
     {"type": "softmax"}]}

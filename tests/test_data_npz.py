@@ -91,3 +91,21 @@ def test_single_npy_saved_as_npz(tmp_path):
         np.save(f, np.zeros(3))
     with pytest.raises(DataError, match=r"one.npz: is not a readable .npz data file \(it holds a single .npy array"):
         load_data(str(path))
+
+
+def test_the_reader_checks_headers_with_the_models_check_npz_not_train_pys_copy(tmp_path, monkeypatch):
+    """One header check in nn-designer (model.npz_headers.check_npz, as the weights reader uses);
+    formats.check_npz_data is train.py's standalone copy and is never run here."""
+    from designer.engine.data import formats
+    from designer.model import npz_headers
+    calls = []
+    real = npz_headers.check_npz
+    monkeypatch.setattr(npz_headers, "check_npz", lambda path, *a, **k: calls.append(path) or real(path, *a, **k))
+    monkeypatch.setattr(formats, "check_npz_data", lambda *a, **k: pytest.fail("the copy for train.py ran"))
+    good = _npz(tmp_path, x=np.zeros((2, 3)), y=np.array([0, 1]))
+    assert load_data(good).x.shape == (2, 3)
+    bad = tmp_path / "text.npz"
+    bad.write_text("x,y\n")
+    with pytest.raises(DataError, match=r"text\.npz: is not a readable \.npz data file \(it is a text file"):
+        load_data(str(bad))
+    assert [str(p) for p in calls] == [good, str(bad)]

@@ -177,9 +177,10 @@ def csv_limit():
 
 
 # --------------------------------------------------------------------------- NPZ headers
-# model/npz_headers.py's check_npz for data files, here so that train.py applies it too (an
-# archive whose header declares 7 TB ended train.py in a MemoryError, one that is not a zip in a
-# BadZipFile); a test keeps the sentences equal to check_npz's.
+# model/npz_headers.py's check_npz for data files, copied here for train.py alone, which has no
+# designer package (an archive whose header declares 7 TB ended train.py in a MemoryError, one
+# that is not a zip in a BadZipFile); nn-designer's own reader calls check_npz. A test keeps the
+# sentences equal to check_npz's.
 def _npy_header(f):
     version = np.lib.format.read_magic(f)
     if version == (1, 0):

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import formats, rules
+from ... import model
+from . import rules
 from .checks import as_data_error
 from .dataset import DataError, Dataset
 from .reading import PARSE_ERRORS, Progress, brief
@@ -36,8 +37,9 @@ def _get(archive, path: Path, key: str) -> np.ndarray:
 
 
 def load_npz(path: Path, progress: Progress = None) -> Dataset:
-    with as_data_error():
-        formats.check_npz_data(path)  # what its headers declare, before it is read (train.py's check too)
+    # What its headers declare, before it is read: the model's check, which the weights and
+    # checkpoint readers run too (train.py runs formats.check_npz_data, its standalone copy).
+    model.check_npz(path, DataError, ".npz data file")
     try:
         archive = np.load(path, allow_pickle=False)
     except PARSE_ERRORS + (zipfile.BadZipFile,) as e:
