@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from designer.model import KINDS, Layer, ModelError, Network, dumps, graph, load_model, loads, to_json
+from designer.model import KINDS, ConfigError, Layer, ModelError, Network, dumps, graph, load_model, loads, to_json
 from designer.model.inference import Code, infer
 
 
@@ -126,6 +126,36 @@ def test_every_error_carries_its_code():
     assert codes({"type": "relu"}) == [[Code.INPUT_LAYER]]
     problem = report_of(X, {"type": "add"}).layers[1].errors[0]
     assert isinstance(problem, str) and pickle.loads(pickle.dumps(problem)).code is Code.TOO_FEW_INPUTS
+
+
+HOSTILE_VALUES = [0, -1, 10**30, -(10**30), 2.5, float("nan"), float("inf"), "3", "", "same",
+                  None, True, [0, 0], [3], [1, 2, 3]]
+
+
+@pytest.mark.parametrize("type_", [t for t in KINDS if t != "input"])
+def test_a_network_built_in_code_reports_an_impossible_setting_as_a_sentence(type_):
+    """The editor and the file reader check settings; a Network built from Layers in code is
+    checked by inference: every impossible value is one sentence naming the key, never a
+    ZeroDivisionError, a TypeError or a loop over a stride of 10**30."""
+    kind = KINDS[type_]
+    for key in kind.keys:
+        for value in HOSTILE_VALUES:
+            config = {k.name: 4 for k in kind.keys if k.required and k.value_type == "int"}
+            config[key.name] = value
+            try:
+                canonical = kind.check(config)
+            except ConfigError:
+                canonical = None
+            for shape in ({"width": 8, "height": 8, "depth": 4}, {"features": 10}):
+                layers = [Layer("input", shape), Layer(type_, dict(config))]
+                if kind.is_merge:
+                    layers.insert(1, Layer("relu"))
+                info = Network(layers).report().layers[-1]
+                settings = [e for e in info.errors if e.code is Code.SETTING]
+                if canonical is None:
+                    assert len(settings) == 1 and settings[0].startswith(f"{key.name}: "), (key.name, value)
+                else:
+                    assert settings == [], (key.name, value, settings)
 
 
 def test_a_merge_needs_two_inputs_and_other_layers_one():

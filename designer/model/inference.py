@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import graph
 from .catalogue import KINDS, Outcome, count_of, quoted, size_of
+from .kind import ConfigError
 from .kinds_spatial import window_of
 
 BYTES_PER_VALUE = 4  # float32
@@ -32,6 +33,7 @@ class Code(enum.Enum):
     TOO_MANY_INPUTS = "too many inputs"  # a one-input layer reading several
     MISMATCH = "mismatch"  # a merge's inputs do not fit together
     SHAPE = "shape"  # the layer cannot take its input (its kind's rule)
+    SETTING = "setting"  # a setting is impossible in itself (a stride of 0, an unknown key)
     NOT_CONNECTED = "not connected"  # no later layer reads it
 
 
@@ -223,6 +225,17 @@ def _references(i: int, refs: list, at: dict) -> tuple:
     return srcs, problems
 
 
+def _settings(kind, config: dict):
+    """(resolved settings, None), or (the defaults, the Problem) when a setting is impossible.
+    The editor and the file reader check settings before they reach a layer; a network built
+    in code (``Network([Layer("conv", {"stride": 0})])``) is checked here, so that its rules
+    never divide by a zero stride or loop over a stride of 10**30."""
+    try:
+        return kind.resolve(kind.check(config)), None
+    except ConfigError as e:
+        return kind.defaults(), Problem(Code.SETTING, f"{e.key}: {e}")
+
+
 def _rule_problems(kind, errors: list) -> list:
     code = Code.MISMATCH if kind.is_merge else Code.SHAPE
     return [e if isinstance(e, Problem) else Problem(code, e) for e in errors]
@@ -256,9 +269,11 @@ def infer(layers, reads: Optional[dict] = None) -> Report:
     references_broken = bool(duplicates)
     for i, layer in enumerate(layers):
         kind = KINDS[layer.type]
-        cfg = kind.resolve(layer.config)
+        cfg, setting = _settings(kind, layer.config)
         refs = graph.reads_of(layer, reads)
         srcs, errors = _references(i, refs, at)
+        if setting is not None:
+            errors.insert(0, setting)
         all_sources.append(srcs)
         references_broken = references_broken or bool(errors)
         if i in duplicates:
@@ -266,12 +281,12 @@ def infer(layers, reads: Optional[dict] = None) -> Report:
         shapes: list = []
         known = False  # every input shape is known and the count is right
         if layer.type == "input":
-            out = kind.rule(cfg, shapes)
+            out = kind.rule(cfg, shapes) if setting is None else Outcome(None)
             if i != 0:
                 errors.insert(0, Problem(Code.INPUT_LAYER, "the input layer must be the first layer, and the only input"))
             if refs:
                 errors.append(Problem(Code.INPUT_LAYER, "inputs: an input layer reads no other layer"))
-            known = True
+            known = setting is None
         elif i == 0:
             out = Outcome(None, errors=[Problem(Code.INPUT_LAYER, "the first layer must be an input layer")])
         elif errors:
