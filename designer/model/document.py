@@ -22,6 +22,7 @@ from .changes import Change, ChangeKind, Event
 from .edits import Draft, Edit
 from .inference import Report, infer
 from .keys import KeyValueError
+from .words import with_article
 
 _uids = itertools.count(1)
 
@@ -90,7 +91,7 @@ def check_values(type_: str, values: dict) -> dict:
         kind_key = kind.key(key)
         if value is None:
             if kind_key.required:
-                raise ConfigError(key, f'a {type_} layer needs "{key}"')
+                raise ConfigError(key, f'{with_article(type_)} layer needs "{key}"')
         else:
             try:
                 value = kind_key.check(value)

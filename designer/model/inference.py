@@ -20,6 +20,7 @@ from . import graph
 from .catalogue import KINDS, Outcome, count_of, quoted, size_of
 from .kind import ConfigError
 from .kinds_spatial import window_of
+from .words import with_article
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -189,12 +190,11 @@ def _count_problem(kind, srcs: list) -> Optional[Problem]:
     if kind.min_inputs <= len(srcs) and (kind.max_inputs is None or len(srcs) <= kind.max_inputs):
         return None
     listed = ", ".join(graph.label(s) for s in srcs)
-    article = "an" if kind.type[0] in "aeiou" else "a"
     if len(srcs) < kind.min_inputs:
         what = f"only {listed}" if srcs else "nothing"
-        return Problem(Code.TOO_FEW_INPUTS, f"inputs: {article} {kind.type} needs {kind.min_inputs} or more "
+        return Problem(Code.TOO_FEW_INPUTS, f"inputs: {with_article(kind.type)} needs {kind.min_inputs} or more "
                                             f"inputs, but it reads {what}")
-    return Problem(Code.TOO_MANY_INPUTS, f"inputs: {article} {kind.type} reads one layer, but its inputs are "
+    return Problem(Code.TOO_MANY_INPUTS, f"inputs: {with_article(kind.type)} reads one layer, but its inputs are "
                                          f"{listed}; join them first with an add or a concat")
 
 

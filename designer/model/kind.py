@@ -20,6 +20,7 @@ from typing import Callable, Optional
 
 from ..errors import UserError
 from .keys import Key, KeyValueError
+from .words import with_article
 
 Shape = tuple
 
@@ -123,20 +124,15 @@ class LayerKind:
         for name, value in config.items():
             if name not in known:
                 hint = did_you_mean(name, known)
-                raise ConfigError(name, f"unknown key {quoted(name)} for {_a(self.type)} layer{hint}")
+                raise ConfigError(name, f"unknown key {quoted(name)} for {with_article(self.type)} layer{hint}")
             try:
                 clean[name] = self.key(name).check(value)
             except KeyValueError as e:
                 raise ConfigError(name, str(e)) from None
         for k in self.keys:
             if k.required and k.name not in clean:
-                raise ConfigError(k.name, f'{_a(self.type)} layer needs "{k.name}"')
+                raise ConfigError(k.name, f'{with_article(self.type)} layer needs "{k.name}"')
         return clean
-
-
-def _a(type_: str) -> str:
-    """``type_`` with its article: "a conv", "an input"."""
-    return ("an " if type_[:1] in "aeiou" else "a ") + type_
 
 
 class ConfigError(UserError):

@@ -23,6 +23,11 @@ def human_bytes(n: float) -> str:
     return f"{int(n)} B"
 
 
+def with_article(word: str) -> str:
+    """``word`` after its article: "a conv", "an input"."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 NBSP = "\u00a0"
 
 
