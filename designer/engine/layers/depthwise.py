@@ -2,9 +2,9 @@
 EfficientNet's 3×3 and 5×5 layers), batch-last.
 
 Stride-1 layers (most of them) are banded matrix products (``depthwise_bands``); the taps below
-serve strides above 1. Per-group im2col would make C tiny products of one filter row each (a Python loop of C matmuls
-and C·K² small copies). Here each output channel is its own channel's taps weighted and summed:
-for every kernel tap (i, j), ``out[:, rows, cols] += w[:, i, j] · x[:, the tap's rectangle]``
+serve strides above 1 and padding wider than the kernel's reach. Per-group im2col would make C
+tiny products of one filter row each (a Python loop of C matmuls and C·K² small copies). Here
+each output channel is its own channel's taps weighted and summed: for every kernel tap (i, j), ``out[:, rows, cols] += w[:, i, j] · x[:, the tap's rectangle]``
 over a whole block of channels at once, K² multiply-adds over contiguous runs of N values. As
 im2col does (``columns.tap_span``), each tap reads only the rectangle of the input it sees and
 writes only the output positions whose window it is inside: the padding is implied, never a

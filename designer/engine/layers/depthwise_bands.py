@@ -73,8 +73,9 @@ def _padded(m: np.ndarray, py: int, px: int) -> np.ndarray:
 
 
 class _Layout:
-    """The windows of one correlation: ``rows`` output rows each, ``full`` whole windows and a
-    last one of ``rest`` rows, each reading ``height`` (its rows + (KH−1)·dy) input rows."""
+    """The windows of one correlation: ``rows`` output rows each, ``full`` (≥ 1, as ``rows`` is
+    at most the output's) whole windows and a last one of ``rest`` rows, each reading
+    ``height`` (its rows + (KH−1)·dy) input rows."""
 
     def __init__(self, out_rows: int, kh: int, dy: int):
         self.rows = min(BAND_ROWS, out_rows)
@@ -87,11 +88,10 @@ class _Layout:
 def _accumulate(t: np.ndarray, cols: np.ndarray, o: np.ndarray, lay: _Layout, first: bool) -> None:
     """o (Z, OH, L) = (or +=, after the first column) the band products of t (Z, R, height) with
     the windows of ``cols`` (Z, HP, L)."""
-    if lay.full:
-        dest = _windows(o, lay.rows, lay.full, lay.rows)
-        part = np.matmul(t[:, None], _windows(cols, lay.rows, lay.full, lay.height), out=dest if first else None)
-        if not first:
-            dest += part
+    dest = _windows(o, lay.rows, lay.full, lay.rows)
+    part = np.matmul(t[:, None], _windows(cols, lay.rows, lay.full, lay.height), out=dest if first else None)
+    if not first:
+        dest += part
     if lay.rest:
         band = t[:, :lay.rest, :lay.rest + lay.reach]
         tail = cols[:, lay.top:lay.top + lay.rest + lay.reach]
@@ -143,10 +143,8 @@ def _weight_grad(d: np.ndarray, m: np.ndarray, layer) -> np.ndarray:
         dd = d[a:z].reshape(z - a, oh, ow * n)
         for j in range(kw):
             cols = xp[:, :, j * dx * n:(j * dx + ow) * n]
-            g = np.zeros((z - a, lay.rows, lay.height), layer.dtype)
-            if lay.full:
-                np.matmul(_windows(dd, lay.rows, lay.full, lay.rows),
-                          _windows(cols, lay.rows, lay.full, lay.height).swapaxes(-1, -2)).sum(axis=1, out=g)
+            g = np.matmul(_windows(dd, lay.rows, lay.full, lay.rows),
+                          _windows(cols, lay.rows, lay.full, lay.height).swapaxes(-1, -2)).sum(axis=1)
             tail = (dd[:, lay.top:] @ cols[:, lay.top:lay.top + lay.rest + lay.reach].swapaxes(-1, -2)
                     if lay.rest else None)
             for i in range(kh):
