@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
-import tempfile
 import threading
 from pathlib import Path
 from typing import IO, Callable, Optional
@@ -101,8 +101,7 @@ def write_atomic(path, write: Callable[[IO], None], mode: str = "w", follow: boo
         raise UserError(f"{path} is a folder; it is not replaced by a file")
     if st is not None and not stat.S_ISREG(st.st_mode):
         st = None  # a link or a FIFO replaced: the new file gets the usual permissions
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    _made.append(tmp)
+    fd, tmp = _temporary(path)
     try:
         kwargs = {"encoding": "utf-8", "newline": "\n"} if not binary else {}
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -127,6 +126,22 @@ def write_atomic(path, write: Callable[[IO], None], mode: str = "w", follow: boo
 
 # Temporary files written and not yet renamed: removed on any exit (a signal's, too: see cli.py).
 _made: list = []
+
+
+def _temporary(path: Path) -> tuple:
+    """(fd, name) of a new, empty temporary file beside ``path``, its name in ``_made`` before the
+    file exists: a signal arriving as mkstemp returns (before its name was recorded) left the
+    file behind, since the interrupt's clean-up knew nothing of it."""
+    while True:
+        tmp = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(4)}.tmp")
+        _made.append(tmp)
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), tmp
+        except FileExistsError:
+            _made.remove(tmp)
+        except BaseException:
+            _discard(tmp)
+            raise
 
 
 class _Staged(threading.local):

@@ -113,3 +113,22 @@ def test_a_signal_at_any_moment_ends_the_command_cleanly(tmp_path, argv, output)
                 assert err.strip().splitlines()[-1] == "nn-designer: interrupted", shown
             _complete_or_absent(tmp_path / output)
             assert not _leftovers(tmp_path), shown
+
+
+def test_an_interrupt_as_the_temporary_file_is_created_leaves_no_file(tmp_path, monkeypatch):
+    """The moment the signal test above hits only now and then, made certain: the
+    interrupt arrives just after the temporary file exists, before the write could record it;
+    the interrupt's clean-up (what the command does on a signal) must still remove it."""
+    from designer import atomic
+
+    real_open = os.open
+
+    def open_then_interrupt(*args, **kwargs):
+        real_open(*args, **kwargs)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        atomic.write_bytes_atomic(tmp_path / "out.onnx", b"model")
+    monkeypatch.setattr(os, "open", real_open)
+    atomic.discard_temporaries()
+    assert os.listdir(tmp_path) == []
