@@ -33,6 +33,7 @@ SWITCHES = {  # name -> (module, attribute, value when on, value when off)
     "depthwise": ("designer.engine.layers.depthwise", "ENABLED", True, False),
     "stack": ("designer.engine.layers.row_conv", "STACK_UP_TO", 128, 0),
     "fold": ("designer.engine.plan", "FOLD", True, False),  # read when a plan is made: per net
+    "clip": ("designer.engine.plan", "CLIP", True, False),  # read when a plan is made: per net
     # element-wise blocks on every core (2) beside the BLAS's threads, against blocks.cores()' rule
     "helpers": ("designer.engine.blocks", "_threads", 2, None),
 }

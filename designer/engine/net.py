@@ -151,6 +151,10 @@ class EngineNet:
             layer = layers[step.layer]
             if step is folded:
                 out = values[step.ins[0]]  # the conv step wrote the batchnorm's output
+            elif step.clipped and caches is not None:
+                out, cache = values[step.ins[0]], None  # the batchnorm step clipped its output
+            elif step.clips and caches is not None:
+                out, cache = layer.forward(values[step.ins[0]], train, clip=layers[plan.steps[k + 1].layer].bounds())
             elif step.folds and not train and caches is None:
                 out = folded_forward(layer, layers[plan.steps[k + 1].layer], values[step.ins[0]])
                 folded = plan.steps[k + 1]
@@ -229,7 +233,10 @@ class EngineNet:
                 raise Interrupted
             for _, key in step.keys:  # the last step's gradients go first, not beside the new ones
                 net_grads[key] = None
-            dx, grads = layers[step.layer].backward(pending.pop(step.out), caches[k])
+            if step.clipped:  # the batchnorm's backward applies this activation's mask
+                dx, grads = pending.pop(step.out), {}
+            else:
+                dx, grads = layers[step.layer].backward(pending.pop(step.out), caches[k])
             caches[k] = None
             for name, key in step.keys:
                 net_grads[key] = grads[name]

@@ -6,7 +6,7 @@ output, the input of a folded final softmax, or a feature map's layer): only the
 target depends on, as ``Step``s that name the *slots* they read and write. Slot ``k`` holds the
 output of layer ``k``; slot ``INPUT`` the caller's batch.
 
-Two fast paths are decided here, each only where it is provably safe:
+The fast paths are decided here, each only where it is provably safe:
 
 * A relu whose only reader is a max pool that reads only it runs *after* the pool: max(relu(x)) =
   relu(max(x)) exactly, and the gradients are the same (a window whose maximum is not positive
@@ -22,6 +22,12 @@ Two fast paths are decided here, each only where it is provably safe:
   (α = γ/√(running var + ε), β = bias − running mean·α), the batchnorm's pass is skipped — what
   onnxruntime's Conv+BatchNormalization fusion does. Training passes never fold (their
   batchnorm uses the batch's statistics).
+* In training, a batchnorm whose only reader is a relu, relu6 or hardtanh that overwrites it in
+  place clips its output block by block as it writes it (``Step.clips``; the activation's step
+  is ``clipped``), and its backward pass applies the activation's mask to each block of the
+  gradient before its own formula: the same numbers as the two passes, but each block is read
+  and written once instead of twice (MobileNet has one such pair after nearly every
+  convolution).
 
 ``Step.free`` lists the slots no later step reads: the forward pass drops them after the step, so
 an output lives only while a later layer needs it.
@@ -34,6 +40,10 @@ INPUT = -1  # the slot of the caller's batch, read by the input layer
 # Whether evaluation passes fold batchnorms into convolutions (see the module); a switch for
 # A/B measurements (bench/ab_step.py) and tests.
 FOLD = True
+# Whether training passes run a clipping activation inside the batchnorm before it (see the
+# module); a switch for A/B measurements and tests.
+CLIP = True
+CLIPPING = ("relu", "relu6", "hardtanh")  # activations with bounds(): their gradient passes strictly inside
 
 
 @dataclass
@@ -47,6 +57,8 @@ class Step:
     merge: bool = False    # the layer takes the list of its inputs (and returns a list of dx)
     keys: tuple = ()       # (parameter name, weights-file key) of the layer's parameters
     folds: bool = False    # a conv whose following step, a batchnorm reading only it, folds into it
+    clips: bool = False    # a batchnorm whose following step, a clipping activation, runs inside it (training)
+    clipped: bool = False  # that activation's step: in training the batchnorm's pass does its work
 
 
 @dataclass
@@ -99,7 +111,18 @@ def make_plan(target: int, sources: list, readers: list, layers: list, needs_gra
     _decide_inplace(steps, layers)
     _free_after_last_read(steps, target)
     _decide_folds(steps, layers, readers, target)
+    _decide_clips(steps, layers, readers, target)
     return Plan(steps, target)
+
+
+def _decide_clips(steps: list, layers: list, readers: dict, target: int) -> None:
+    """Mark each batchnorm step whose next step is a clipping activation that overwrites the
+    batchnorm's output in place (so nothing else reads it), which is not the plan's target."""
+    for step, nxt in zip(steps, steps[1:]) if CLIP else ():
+        step.clips = nxt.clipped = (
+            layers[step.layer].type == "batchnorm" and layers[nxt.layer].type in CLIPPING and nxt.inplace
+            and step.out == step.layer != target and nxt.ins == [step.out]
+            and readers.get(step.layer) == [nxt.layer])
 
 
 def _decide_folds(steps: list, layers: list, readers: dict, target: int) -> None:

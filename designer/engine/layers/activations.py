@@ -52,6 +52,10 @@ class ReLU(Layer):
     def backward(self, dout, out):
         return elementwise(lambda o, d, y: np.multiply(d, y > 0, out=o), dout, out), {}
 
+    def bounds(self) -> tuple:
+        """(low, high) of the output, the gradient passing strictly between; None: unbounded."""
+        return self.dtype.type(0), None
+
 
 class LeakyReLU(Layer):
     """x for x > 0, αx otherwise: max(x, αx) for α ≤ 1, min(x, αx) for α > 1."""

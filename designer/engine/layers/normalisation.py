@@ -44,6 +44,23 @@ class LRN(Layer):
         return logical(dx), {}
 
 
+def clipped(y: np.ndarray, lo, hi) -> None:
+    """y clipped to [lo, hi] in place (hi None: no upper bound), as relu, relu6 and hardtanh."""
+    if hi is None:
+        np.maximum(y, lo, out=y)
+    else:
+        np.clip(y, lo, hi, out=y)
+
+
+def passed(d: np.ndarray, y: np.ndarray, lo, hi, out: np.ndarray) -> np.ndarray:
+    """The gradient ``d`` where lo < y < hi (y the clipped output), 0 elsewhere, into ``out``:
+    what the clipping activations' backward passes compute."""
+    inside = np.greater(y, lo)
+    if hi is not None:
+        inside &= y < hi
+    return np.multiply(d, inside, out=out)
+
+
 class BatchNorm(Layer):
     """Training: batch mean and biased variance normalise; the running variance takes the
     unbiased one (n/(n−1), skipped when a channel has a single value), weighted by momentum as
@@ -53,12 +70,17 @@ class BatchNorm(Layer):
     (``blockwise``): a channel's statistics and its output are computed while its row is in the
     cache, the centred values only as a temporary of the block. The cache of a pass is the
     input, the mean used and inv = 1/√(var + eps). Its arrays (``weight``, ``bias``,
-    ``running_mean``, ``running_var``) come from the kind's declaration (``make_layer``)."""
+    ``running_mean``, ``running_var``) come from the kind's declaration (``make_layer``).
+
+    ``clip`` (the bounds of a relu, relu6 or hardtanh that is its only reader, ``plan``'s clips):
+    each block of the output is clipped as it is written, the output is kept in the cache, and
+    backward first passes each block of the gradient only where the output lies strictly
+    inside the bounds, as the activation's own backward pass would."""
 
     type = "batchnorm"
     keeps_output = False
 
-    def forward(self, x, train=False):
+    def forward(self, x, train=False, clip=None):
         eps, mom = self.cfg["eps"], self.cfg["momentum"]
         m = batch_last(x)
         flat = m.reshape(m.shape[0], -1)
@@ -80,6 +102,8 @@ class BatchNorm(Layer):
             alpha = w[a:z] * inv[a:z]
             np.multiply(flat[a:z], alpha[:, None], out=out[a:z])
             out[a:z] += (b[a:z] - mean[a:z] * alpha)[:, None]
+            if clip is not None:  # the activation after it (plan's clips), while the block is in the cache
+                clipped(out[a:z], *clip)
         blockwise(run, rows, count)
         if train:
             unbiased = var * t(count / (count - 1)) if count > 1 else var
@@ -88,10 +112,11 @@ class BatchNorm(Layer):
             rm += t(mom) * mean
             rv *= t(1 - mom)
             rv += t(mom) * unbiased
-        return logical(out.reshape(m.shape)), (flat, mean.copy(), inv, train)
+        kept = None if clip is None else (out,) + tuple(clip)
+        return logical(out.reshape(m.shape)), (flat, mean.copy(), inv, train, kept)
 
     def backward(self, dout, cache):
-        flat, mean, inv, train = cache
+        flat, mean, inv, train, kept = cache
         d = batch_last(dout)
         shape = d.shape
         d = d.reshape(shape[0], -1)
@@ -104,10 +129,13 @@ class BatchNorm(Layer):
         def run(a, z):
             # dx = g·(d − mean(d) − x̂·mean(d·x̂)) with g = weight·inv, x̂ = (x − mean)·inv
             xc = flat[a:z] - mean[a:z, None]
-            db[a:z] = d[a:z].sum(axis=1)
-            dw[a:z] = np.einsum("ij,ij->i", d[a:z], xc) * inv[a:z]
+            da = d[a:z]
+            if kept is not None:  # the clipping activation's gradient first (plan's clips)
+                da = passed(da, kept[0][a:z], *kept[1:], dx[a:z])
+            db[a:z] = da.sum(axis=1)
+            dw[a:z] = np.einsum("ij,ij->i", da, xc) * inv[a:z]
             g = w[a:z] * inv[a:z]
-            np.multiply(d[a:z], g[:, None], out=dx[a:z])
+            np.multiply(da, g[:, None], out=dx[a:z])
             if train:
                 dx[a:z] -= (g * db[a:z] / t(count))[:, None]
                 xc *= (g * inv[a:z] * dw[a:z] / t(count))[:, None]
