@@ -154,7 +154,7 @@ class EngineNet:
             elif step.clipped and caches is not None:
                 out, cache = values[step.ins[0]], None  # the batchnorm step clipped its output
             elif step.clips and caches is not None:
-                out, cache = layer.forward(values[step.ins[0]], train, clip=layers[plan.steps[k + 1].layer].bounds())
+                out, cache = layer.forward(values[step.ins[0]], train, clip=layers[plan.steps[k + 1].layer])
             elif step.folds and not train and caches is None:
                 out = folded_forward(layer, layers[plan.steps[k + 1].layer], values[step.ins[0]])
                 folded = plan.steps[k + 1]

@@ -43,7 +43,7 @@ FOLD = True
 # Whether training passes run a clipping activation inside the batchnorm before it (see the
 # module); a switch for A/B measurements and tests.
 CLIP = True
-CLIPPING = ("relu", "relu6", "hardtanh")  # activations with bounds(): their gradient passes strictly inside
+CLIPPING = ("relu", "relu6", "hardtanh")  # activations with clip_block() and gradient_block()
 
 
 @dataclass

@@ -46,15 +46,19 @@ class ReLU(Layer):
 
     def forward(self, x, train=False):
         m = batch_last(x)
-        out = elementwise(lambda o, a: np.maximum(a, 0, out=o), x, out=m if self.inplace else None)
+        out = elementwise(self.clip_block, x, out=m if self.inplace else None)
         return out, batch_last(out)
 
     def backward(self, dout, out):
-        return elementwise(lambda o, d, y: np.multiply(d, y > 0, out=o), dout, out), {}
+        return elementwise(self.gradient_block, dout, out), {}
 
-    def bounds(self) -> tuple:
-        """(low, high) of the output, the gradient passing strictly between; None: unbounded."""
-        return self.dtype.type(0), None
+    # One block of each pass; a batchnorm this layer alone reads runs them inside its own blocks
+    # (plan's clips).
+    def clip_block(self, o, x) -> None:
+        np.maximum(x, 0, out=o)
+
+    def gradient_block(self, o, d, y) -> None:
+        np.multiply(d, y > 0, out=o)
 
 
 class LeakyReLU(Layer):

@@ -44,23 +44,6 @@ class LRN(Layer):
         return logical(dx), {}
 
 
-def clipped(y: np.ndarray, lo, hi) -> None:
-    """y clipped to [lo, hi] in place (hi None: no upper bound), as relu, relu6 and hardtanh."""
-    if hi is None:
-        np.maximum(y, lo, out=y)
-    else:
-        np.clip(y, lo, hi, out=y)
-
-
-def passed(d: np.ndarray, y: np.ndarray, lo, hi, out: np.ndarray) -> np.ndarray:
-    """The gradient ``d`` where lo < y < hi (y the clipped output), 0 elsewhere, into ``out``:
-    what the clipping activations' backward passes compute."""
-    inside = np.greater(y, lo)
-    if hi is not None:
-        inside &= y < hi
-    return np.multiply(d, inside, out=out)
-
-
 class BatchNorm(Layer):
     """Training: batch mean and biased variance normalise; the running variance takes the
     unbiased one (n/(n−1), skipped when a channel has a single value), weighted by momentum as
@@ -72,7 +55,7 @@ class BatchNorm(Layer):
     input, the mean used and inv = 1/√(var + eps). Its arrays (``weight``, ``bias``,
     ``running_mean``, ``running_var``) come from the kind's declaration (``make_layer``).
 
-    ``clip`` (the bounds of a relu, relu6 or hardtanh that is its only reader, ``plan``'s clips):
+    ``clip`` (a relu, relu6 or hardtanh layer that is its only reader, ``plan``'s clips):
     each block of the output is clipped as it is written, the output is kept in the cache, and
     backward first passes each block of the gradient only where the output lies strictly
     inside the bounds, as the activation's own backward pass would."""
@@ -103,7 +86,7 @@ class BatchNorm(Layer):
             np.multiply(flat[a:z], alpha[:, None], out=out[a:z])
             out[a:z] += (b[a:z] - mean[a:z] * alpha)[:, None]
             if clip is not None:  # the activation after it (plan's clips), while the block is in the cache
-                clipped(out[a:z], *clip)
+                clip.clip_block(out[a:z], out[a:z])
         blockwise(run, rows, count)
         if train:
             unbiased = var * t(count / (count - 1)) if count > 1 else var
@@ -112,7 +95,7 @@ class BatchNorm(Layer):
             rm += t(mom) * mean
             rv *= t(1 - mom)
             rv += t(mom) * unbiased
-        kept = None if clip is None else (out,) + tuple(clip)
+        kept = None if clip is None else (out, clip)
         return logical(out.reshape(m.shape)), (flat, mean.copy(), inv, train, kept)
 
     def backward(self, dout, cache):
@@ -131,7 +114,8 @@ class BatchNorm(Layer):
             xc = flat[a:z] - mean[a:z, None]
             da = d[a:z]
             if kept is not None:  # the clipping activation's gradient first (plan's clips)
-                da = passed(da, kept[0][a:z], *kept[1:], dx[a:z])
+                kept[1].gradient_block(dx[a:z], da, kept[0][a:z])
+                da = dx[a:z]
             db[a:z] = da.sum(axis=1)
             dw[a:z] = np.einsum("ij,ij->i", da, xc) * inv[a:z]
             g = w[a:z] * inv[a:z]
